@@ -1,0 +1,99 @@
+//! The interface between a compiled model and the explorer.
+//!
+//! The engine sees a model only through [`TransitionSystem`]: states are
+//! fixed-length slices of [`Word`]s, transitions are dense [`TransitionId`]s
+//! (one per action and binding of its parameters, in declaration order), and
+//! properties are dense [`InvariantId`]s. Everything else (names, values,
+//! spans) stays in the model crate and is looked up by the report layer.
+
+/// One machine word of an encoded state.
+pub type Word = u64;
+
+/// An action together with one binding of its parameters.
+pub type TransitionId = u32;
+
+/// An invariant, by its position in the spec.
+pub type InvariantId = u32;
+
+/// An error raised while evaluating the model in some state (integer
+/// overflow, a value leaving its declared range, an index out of range, a
+/// capacity exceeded, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalError {
+    pub message: String,
+    /// Where in the spec the failing expression is.
+    pub span: Option<dcheck_syntax::span::Span>,
+}
+
+impl EvalError {
+    pub fn new(message: impl Into<String>) -> EvalError {
+        EvalError {
+            message: message.into(),
+            span: None,
+        }
+    }
+}
+
+/// An evaluation error together with the transition whose evaluation raised it
+/// (`None`: raised while evaluating invariants or the terminal predicate of the
+/// state itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepError {
+    pub transition: Option<TransitionId>,
+    pub error: EvalError,
+}
+
+/// A finite transition system over encoded states.
+///
+/// Implementations must be deterministic: the same state always yields the
+/// same successors in the same order.
+pub trait TransitionSystem: Sync {
+    /// Per-thread scratch space (evaluation stacks, a successor buffer); made
+    /// once per worker so the hot loop never allocates.
+    type Scratch: Send;
+
+    fn scratch(&self) -> Self::Scratch;
+
+    /// Number of words in every encoded state.
+    fn state_words(&self) -> usize;
+
+    /// Total number of transition ids (`0..transition_count()`).
+    fn transition_count(&self) -> usize;
+
+    /// Calls `emit` for every initial state, in a fixed order.
+    fn initial_states(
+        &self,
+        scratch: &mut Self::Scratch,
+        emit: &mut dyn FnMut(&[Word]),
+    ) -> Result<(), StepError>;
+
+    /// Calls `emit(t, next)` for every enabled transition `t` of `state`, in
+    /// increasing order of `t`. Returns the first evaluation error met.
+    fn successors<F: FnMut(TransitionId, &[Word])>(
+        &self,
+        scratch: &mut Self::Scratch,
+        state: &[Word],
+        emit: F,
+    ) -> Result<(), StepError>;
+
+    /// Applies transition `t` to `state`, writing the successor into `out`
+    /// (`out.len() == state_words()`). `Ok(false)`: `t` is not enabled.
+    fn step(
+        &self,
+        scratch: &mut Self::Scratch,
+        state: &[Word],
+        t: TransitionId,
+        out: &mut [Word],
+    ) -> Result<bool, EvalError>;
+
+    /// The first invariant (in declaration order) that `state` violates.
+    fn check_invariants(
+        &self,
+        scratch: &mut Self::Scratch,
+        state: &[Word],
+    ) -> Result<Option<InvariantId>, EvalError>;
+
+    /// Whether a state without enabled transitions is an intended end state
+    /// rather than a deadlock.
+    fn is_terminal(&self, scratch: &mut Self::Scratch, state: &[Word]) -> Result<bool, EvalError>;
+}

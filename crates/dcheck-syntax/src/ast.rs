@@ -1,0 +1,279 @@
+//! Abstract syntax of a dcheck spec after the `.ron` file (and any base spec
+//! it `extends`) has been read and every embedded code string parsed.
+//!
+//! Every node carries a [`Span`] into the original `.ron` text so that later
+//! stages (type checking, compilation, evaluation errors) can point at it.
+
+use crate::span::Span;
+
+/// An identifier with the place it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A whole spec, with `extends` already resolved (base items first, items of
+/// the extending file replacing base items of the same name in place, new
+/// items appended).
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub name: Ident,
+    pub doc: String,
+    pub constants: Vec<ConstDecl>,
+    pub types: Vec<TypeDecl>,
+    pub vars: Vec<VarDecl>,
+    pub defs: Vec<DefDecl>,
+    pub init: InitDecl,
+    pub actions: Vec<ActionDecl>,
+    pub invariants: Vec<InvariantDecl>,
+    /// `terminal`: a state with no enabled action is an intended end state
+    /// (not a deadlock) when this predicate holds. `None`: every such state
+    /// is a deadlock.
+    pub terminal: Option<Expr>,
+    /// Temporal properties, kept unparsed for the liveness work.
+    pub properties: Vec<RawItem>,
+    /// Fairness assumptions, kept unparsed for the liveness work.
+    pub fairness: Vec<RawItem>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ConstValue {
+    Int(i64),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstDecl {
+    pub name: Ident,
+    pub default: ConstValue,
+    /// Span of the default value in the `.ron` text.
+    pub default_span: Span,
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeDecl {
+    pub name: Ident,
+    pub def: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct VarDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub doc: String,
+}
+
+/// A named helper expression, expanded where it is used.
+#[derive(Clone, Debug)]
+pub struct DefDecl {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub body: Expr,
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+/// The initial states: every variable starts at its type's default value,
+/// then `effect` runs once for every binding of `params` for which `guard`
+/// holds.
+#[derive(Clone, Debug)]
+pub struct InitDecl {
+    pub params: Vec<Param>,
+    pub guard: Option<Expr>,
+    pub effect: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActionDecl {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub guard: Option<Expr>,
+    pub effect: Block,
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct InvariantDecl {
+    pub name: Ident,
+    pub expr: Expr,
+    pub doc: String,
+}
+
+/// An item whose text later work will parse (temporal properties, fairness).
+#[derive(Clone, Debug)]
+pub struct RawItem {
+    pub name: Ident,
+    pub text: String,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------- types
+
+#[derive(Clone, Debug)]
+pub struct TypeExpr {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeKind {
+    /// `bool`
+    Bool,
+    /// `lo..hi`, both inclusive, constant expressions.
+    Range(Box<Expr>, Box<Expr>),
+    /// A declared type name.
+    Named(Ident),
+    /// `enum { a, b(T, U), c }`: variants, each with an optional payload.
+    Enum(Vec<VariantDecl>),
+    /// `{ f: T, g: U }`
+    Record(Vec<(Ident, TypeExpr)>),
+    /// `(T, U, ...)`, two or more components.
+    Tuple(Vec<TypeExpr>),
+    /// `[K -> V]`: a total function over the finite type K.
+    Map(Box<TypeExpr>, Box<TypeExpr>),
+    /// `set<T>`
+    Set(Box<TypeExpr>),
+    /// `multiset<T, M>`: each element at most M times.
+    Multiset(Box<TypeExpr>, Box<Expr>),
+    /// `seq<T, L>`: at most L elements.
+    Seq(Box<TypeExpr>, Box<Expr>),
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantDecl {
+    pub name: Ident,
+    pub payload: Vec<TypeExpr>,
+}
+
+// ---------------------------------------------------------------- expressions
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Bool(bool),
+    Int(i64),
+    /// A variable, constant, local, parameter, enum variant without payload,
+    /// type name (standing for the set of its values) or parameterless def.
+    Name(Ident),
+    /// `f(a, b)`: a builtin (`len`, `min`, `max`, `card`, `count`, `head`,
+    /// `tail`, `last`, `append`, `take`, `abs`), a def, or a variant
+    /// constructor.
+    Call(Ident, Vec<Expr>),
+    /// `e.f` (also `Type.variant`).
+    Field(Box<Expr>, Ident),
+    /// `e.0`
+    TupleField(Box<Expr>, u32),
+    /// `e[i]`
+    Index(Box<Expr>, Box<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `let x = e in body`
+    Let(Ident, Box<Expr>, Box<Expr>),
+    /// `forall x in S, y in T: body` / `exists ...`
+    Quant(Quantifier, Vec<Binder>, Box<Expr>),
+    /// `{a, b}` and `{}`
+    SetLit(Vec<Expr>),
+    /// `[a, b]` and `[]`
+    SeqLit(Vec<Expr>),
+    /// `(a, b)`
+    TupleLit(Vec<Expr>),
+    /// `{ f: a, g: b }`
+    RecordLit(Vec<(Ident, Expr)>),
+    /// `[x in S |-> e]`
+    MapLit(Box<Binder>, Box<Expr>),
+    /// `{ e for x in S, y in T if p }`
+    SetComp(Box<Expr>, Vec<Binder>, Option<Box<Expr>>),
+    /// `a..b` as a set of integers.
+    Range(Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    Forall,
+    Exists,
+}
+
+/// `x in S`, where S is a type name or a collection-valued expression.
+#[derive(Clone, Debug)]
+pub struct Binder {
+    pub name: Ident,
+    pub domain: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    And,
+    Or,
+    Implies,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    In,
+    NotIn,
+    Union,
+    Intersect,
+    Minus,
+    Subseteq,
+    /// `s ++ t` on sequences
+    Concat,
+}
+
+// ---------------------------------------------------------------- statements
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `place = e;` where place is a Name, Field, TupleField or Index chain.
+    Assign(Expr, Expr),
+    /// `let x = e;` (visible to the rest of the block)
+    Let(Ident, Expr),
+    /// `if c { .. } else if d { .. } else { .. }` (else-if nests in the else block)
+    If(Expr, Block, Option<Block>),
+    /// `require e;`: the transition is disabled unless e holds.
+    Require(Expr),
+    /// `for x in S, y in T { .. }`
+    For(Vec<Binder>, Block),
+    /// `insert(place, e);`, `remove(place, e);`, `append(place, e);`
+    Call(Ident, Vec<Expr>),
+}

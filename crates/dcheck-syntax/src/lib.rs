@@ -1,0 +1,7 @@
+//! Front end of dcheck: reads a `.ron` spec file, parses the code strings
+//! embedded in it and produces the [`ast::Spec`], or every [`diag::Diagnostic`]
+//! found in the file.
+
+pub mod ast;
+pub mod diag;
+pub mod span;
