@@ -1,5 +1,26 @@
 //! The compiled model: type checks a parsed spec, lays its state out as
 //! packed words and compiles guards, effects and invariants to closures over
 //! that encoding. The engine sees only [`system::TransitionSystem`].
+//!
+//! Pipeline: [`check`] (names, types, variables) → [`expr`] / [`stmt`]
+//! (type check and closure generation in one pass) → [`model::Model`].
 
+mod check;
+pub mod encoding;
+mod expr;
+pub mod model;
+mod runtime;
+mod stmt;
 pub mod system;
+pub mod types;
+pub mod value;
+
+pub use model::{compile, Explanation, Model};
+
+/// Why a spec did not compile: diagnostics in the spec text, and problems
+/// with the command line (e.g. `--const` naming no constant).
+#[derive(Debug)]
+pub struct CompileError {
+    pub diagnostics: Vec<dcheck_syntax::diag::Diagnostic>,
+    pub usage: Vec<String>,
+}

@@ -1,0 +1,363 @@
+//! The compiler's state and name resolution: constants, declared types,
+//! state variables, defs and local scopes, plus the diagnostics it collects.
+//! Expression and statement compilation live in [`crate::expr`] and
+//! [`crate::stmt`]; both type-check and generate closures in one pass.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use dcheck_syntax::ast::{self, ConstValue, Expr, TypeExpr, TypeKind};
+use dcheck_syntax::diag::Diagnostic;
+use dcheck_syntax::span::Span;
+
+use crate::encoding::{bits_for, Slot};
+use crate::runtime::ExprFn;
+use crate::types::{EnumTy, Ty, Variant};
+
+/// A state variable and where it lives.
+#[derive(Clone, Debug)]
+pub struct VarInfo {
+    pub name: String,
+    pub ty: Ty,
+    pub slot: Slot,
+}
+
+pub(crate) struct Local {
+    pub name: String,
+    pub slot: usize,
+    pub ty: Ty,
+}
+
+enum TypeState<'a> {
+    Unresolved(&'a TypeExpr),
+    Resolving,
+    Resolved(Ty),
+}
+
+pub(crate) struct Compiler<'a> {
+    pub consts: HashMap<String, (Ty, u64)>,
+    types: HashMap<String, TypeState<'a>>,
+    /// Bare variant name → the enums that declare it.
+    pub variants: HashMap<String, Vec<Arc<EnumTy>>>,
+    pub vars: Vec<VarInfo>,
+    pub var_index: HashMap<String, usize>,
+    pub defs: HashMap<String, &'a ast::DefDecl>,
+    pub def_stack: Vec<String>,
+    pub scopes: Vec<Local>,
+    pub next_slot: usize,
+    pub max_slots: usize,
+    pub diags: Vec<Diagnostic>,
+    /// False while compiling constant expressions (type bounds).
+    pub allow_state: bool,
+}
+
+/// Largest number of enumerated bindings (transitions, initial states).
+pub const MAX_BINDINGS: u128 = 1 << 24;
+
+impl<'a> Compiler<'a> {
+    pub fn new() -> Compiler<'a> {
+        Compiler {
+            consts: HashMap::new(),
+            types: HashMap::new(),
+            variants: HashMap::new(),
+            vars: Vec::new(),
+            var_index: HashMap::new(),
+            defs: HashMap::new(),
+            def_stack: Vec::new(),
+            scopes: Vec::new(),
+            next_slot: 0,
+            max_slots: 0,
+            diags: Vec::new(),
+            allow_state: true,
+        }
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        let mut d = Diagnostic::new(span, message);
+        d.help = help;
+        self.diags.push(d);
+    }
+
+    // ------------------------------------------------------------ constants
+
+    pub fn declare_consts(
+        &mut self,
+        decls: &[ast::ConstDecl],
+        overrides: &[(String, String)],
+        usage: &mut Vec<String>,
+    ) {
+        for c in decls {
+            let v = match c.default {
+                ConstValue::Int(i) => (Ty::Int(None), i as u64),
+                ConstValue::Bool(b) => (Ty::Bool, b as u64),
+            };
+            self.consts.insert(c.name.name.clone(), v);
+        }
+        for (name, text) in overrides {
+            let Some((ty, _)) = self.consts.get(name).cloned() else {
+                let known: Vec<&str> = decls.iter().map(|c| c.name.name.as_str()).collect();
+                usage.push(format!(
+                    "--const {name}: the spec has no constant {name} (constants: {})",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ));
+                continue;
+            };
+            let parsed = match ty {
+                Ty::Bool => text.parse::<bool>().ok().map(|b| b as u64),
+                _ => text.trim().parse::<i64>().ok().map(|i| i as u64),
+            };
+            match parsed {
+                Some(v) => {
+                    self.consts.insert(name.clone(), (ty, v));
+                }
+                None => usage.push(format!(
+                    "--const {name}={text}: expected {}",
+                    if ty == Ty::Bool { "true or false" } else { "an integer" }
+                )),
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ types
+
+    pub fn declare_types(&mut self, decls: &'a [ast::TypeDecl]) {
+        for d in decls {
+            self.types
+                .insert(d.name.name.clone(), TypeState::Unresolved(&d.def));
+        }
+        for d in decls {
+            self.named_type(&d.name);
+        }
+    }
+
+    fn named_type(&mut self, name: &ast::Ident) -> Ty {
+        match self.types.get(&name.name) {
+            None => {
+                self.error(
+                    name.span,
+                    format!("unknown type `{}`", name.name),
+                    Some("declare it under `types`, or use bool, lo..hi, enum {..}, set<T>, seq<T, L>, multiset<T, M>, [K -> V]".into()),
+                );
+                Ty::Error
+            }
+            Some(TypeState::Resolved(t)) => t.clone(),
+            Some(TypeState::Resolving) => {
+                self.error(
+                    name.span,
+                    format!("type `{}` is defined in terms of itself", name.name),
+                    Some("types must be finite: recursive types are not allowed".into()),
+                );
+                Ty::Error
+            }
+            Some(TypeState::Unresolved(def)) => {
+                let def: &'a TypeExpr = def;
+                self.types.insert(name.name.clone(), TypeState::Resolving);
+                let mut ty = self.resolve_type(def);
+                if let Ty::Enum(e) = &ty {
+                    // Name anonymous enums after their declaration.
+                    let mut e2 = (**e).clone();
+                    e2.name = name.name.clone();
+                    let e2 = Arc::new(e2);
+                    for v in &e2.variants {
+                        let list = self.variants.entry(v.name.clone()).or_default();
+                        list.retain(|x| !Arc::ptr_eq(x, e));
+                        list.push(e2.clone());
+                    }
+                    ty = Ty::Enum(e2);
+                }
+                self.types
+                    .insert(name.name.clone(), TypeState::Resolved(ty.clone()));
+                ty
+            }
+        }
+    }
+
+    pub fn is_type_name(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
+    pub fn type_by_name(&mut self, name: &ast::Ident) -> Ty {
+        self.named_type(name)
+    }
+
+    /// Evaluate a constant integer expression (type bounds, capacities).
+    pub fn const_int(&mut self, e: &Expr) -> Option<i64> {
+        let saved = self.allow_state;
+        self.allow_state = false;
+        let (ty, f) = self.expr(e, None);
+        self.allow_state = saved;
+        if ty.is_error() {
+            return None;
+        }
+        if !ty.is_int() {
+            self.error(e.span, format!("expected a constant integer, found {ty}"), None);
+            return None;
+        }
+        let mut locals = vec![0u64; self.max_slots.max(1)];
+        match f(&[], &mut locals) {
+            Ok(v) => Some(v as i64),
+            Err(err) => {
+                self.error(e.span, format!("cannot evaluate this constant: {}", err.message), None);
+                None
+            }
+        }
+    }
+
+    pub fn resolve_type(&mut self, t: &TypeExpr) -> Ty {
+        let ty = match &t.kind {
+            TypeKind::Bool => Ty::Bool,
+            TypeKind::Range(lo, hi) => match (self.const_int(lo), self.const_int(hi)) {
+                (Some(lo), Some(hi)) if lo <= hi => Ty::Int(Some((lo, hi))),
+                (Some(lo), Some(hi)) => {
+                    self.error(t.span, format!("empty range {lo}..{hi}"), Some("the lower bound must not exceed the upper bound".into()));
+                    Ty::Error
+                }
+                _ => Ty::Error,
+            },
+            TypeKind::Named(n) => self.named_type(n),
+            TypeKind::Enum(vs) => {
+                let mut variants = Vec::new();
+                for v in vs {
+                    if variants.iter().any(|x: &Variant| x.name == v.name.name) {
+                        self.error(v.name.span, format!("variant `{}` declared twice", v.name.name), None);
+                    }
+                    let payload = v.payload.iter().map(|p| self.resolve_type(p)).collect();
+                    variants.push(Variant { name: v.name.name.clone(), payload });
+                }
+                let e = Arc::new(EnumTy { name: "enum".into(), variants });
+                for v in &e.variants {
+                    self.variants.entry(v.name.clone()).or_default().push(e.clone());
+                }
+                Ty::Enum(e)
+            }
+            TypeKind::Record(fields) => {
+                let mut out: Vec<(String, Ty)> = Vec::new();
+                for (n, ft) in fields {
+                    if out.iter().any(|x| x.0 == n.name) {
+                        self.error(n.span, format!("field `{}` declared twice", n.name), None);
+                    }
+                    let ty = self.resolve_type(ft);
+                    out.push((n.name.clone(), ty));
+                }
+                Ty::Record(Arc::new(out))
+            }
+            TypeKind::Tuple(items) => {
+                Ty::Tuple(Arc::new(items.iter().map(|i| self.resolve_type(i)).collect()))
+            }
+            TypeKind::Map(k, v) => {
+                let k = self.resolve_type(k);
+                let v = self.resolve_type(v);
+                Ty::Map(Arc::new((k, v)))
+            }
+            TypeKind::Set(e) => Ty::Set(Arc::new(self.resolve_type(e))),
+            TypeKind::Multiset(e, m) => {
+                let e = self.resolve_type(e);
+                match self.const_int(m) {
+                    Some(m) if m >= 1 => Ty::Multiset(Arc::new(e), m as u64),
+                    Some(_) => {
+                        self.error(m.span, "a multiset bound must be at least 1", None);
+                        Ty::Error
+                    }
+                    None => Ty::Error,
+                }
+            }
+            TypeKind::Seq(e, l) => {
+                let e = self.resolve_type(e);
+                match self.const_int(l) {
+                    Some(l) if l >= 0 => Ty::Seq(Arc::new(e), l as u64),
+                    Some(_) => {
+                        self.error(l.span, "a sequence bound must not be negative", None);
+                        Ty::Error
+                    }
+                    None => Ty::Error,
+                }
+            }
+        };
+        if !ty.is_error() && ty.card().is_none() && !contains_error(&ty) {
+            self.error(
+                t.span,
+                format!("type {ty} has more than 2^64 values"),
+                Some("every value must fit in 64 bits in this version: use smaller ranges or bounds, or split the variable into several".into()),
+            );
+            return Ty::Error;
+        }
+        if contains_error(&ty) {
+            return Ty::Error;
+        }
+        ty
+    }
+
+    // ------------------------------------------------------------ variables
+
+    pub fn declare_vars(&mut self, decls: &[ast::VarDecl]) -> usize {
+        let mut offset: u32 = 0;
+        for d in decls {
+            let ty = self.resolve_type(&d.ty);
+            let bits = ty.card().map(bits_for).unwrap_or(0);
+            if self.var_index.contains_key(&d.name.name) {
+                self.error(d.name.span, format!("variable `{}` declared twice", d.name.name), None);
+                continue;
+            }
+            self.var_index.insert(d.name.name.clone(), self.vars.len());
+            self.vars.push(VarInfo {
+                name: d.name.name.clone(),
+                ty,
+                slot: Slot { offset, bits },
+            });
+            offset += bits;
+        }
+        (offset as usize).div_ceil(64).max(1)
+    }
+
+    // ------------------------------------------------------------ locals
+
+    pub fn lookup_local(&self, name: &str) -> Option<&Local> {
+        self.scopes.iter().rev().find(|l| l.name == name)
+    }
+
+    /// Bind a new local; returns its slot. Pair with [`Compiler::pop_local`].
+    pub fn push_local(&mut self, name: &str, ty: Ty) -> usize {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.max_slots = self.max_slots.max(self.next_slot);
+        self.scopes.push(Local { name: name.to_string(), slot, ty });
+        slot
+    }
+
+    pub fn pop_local(&mut self) {
+        self.scopes.pop();
+        self.next_slot -= 1;
+    }
+
+    /// Bind parameters (of an action or init) to fresh slots.
+    pub fn bind_params(&mut self, params: &[ast::Param]) -> Vec<(String, Ty, usize)> {
+        params
+            .iter()
+            .map(|p| {
+                let ty = self.resolve_type(&p.ty);
+                if !ty.is_error() && ty.card_u64().is_none() {
+                    self.error(p.ty.span, "a parameter needs a finite type", None);
+                }
+                let slot = self.push_local(&p.name.name, ty.clone());
+                (p.name.name.clone(), ty, slot)
+            })
+            .collect()
+    }
+
+    /// Constant expression closure.
+    pub fn konst(v: u64) -> ExprFn {
+        Box::new(move |_, _| Ok(v))
+    }
+}
+
+pub(crate) fn contains_error(t: &Ty) -> bool {
+    match t {
+        Ty::Error => true,
+        Ty::Enum(e) => e.variants.iter().any(|v| v.payload.iter().any(contains_error)),
+        Ty::Record(f) => f.iter().any(|x| contains_error(&x.1)),
+        Ty::Tuple(i) => i.iter().any(contains_error),
+        Ty::Map(kv) => contains_error(&kv.0) || contains_error(&kv.1),
+        Ty::Set(e) | Ty::Multiset(e, _) | Ty::Seq(e, _) => contains_error(e),
+        _ => false,
+    }
+}

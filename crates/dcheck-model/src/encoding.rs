@@ -1,0 +1,135 @@
+//! The state encoding: how values and states are laid out in words.
+//!
+//! Every value of a type with `card` values is represented by its *dense
+//! index* in `0..card` (a mixed-radix number over its components), so the
+//! narrowest possible packing falls out for free and equality of values is
+//! equality of integers. Integers are the one exception while in registers:
+//! there they hold their actual value, converted to `value - lo` when stored.
+//!
+//! A state is the concatenation of its variables' indices, each in
+//! `ceil(log2(card))` bits, packed into `u64` words (a variable may straddle
+//! two words).
+
+use crate::system::Word;
+
+/// Number of bits needed to store an index in `0..card`.
+pub fn bits_for(card: u128) -> u32 {
+    if card <= 1 {
+        0
+    } else {
+        128 - (card - 1).leading_zeros()
+    }
+}
+
+#[inline]
+fn mask(bits: u32) -> u64 {
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
+}
+
+/// Where one variable lives in the state words.
+#[derive(Clone, Copy, Debug)]
+pub struct Slot {
+    pub offset: u32,
+    pub bits: u32,
+}
+
+impl Slot {
+    #[inline]
+    pub fn load(self, state: &[Word]) -> u64 {
+        if self.bits == 0 {
+            return 0;
+        }
+        let w = (self.offset / 64) as usize;
+        let s = self.offset % 64;
+        let mut v = state[w] >> s;
+        if s + self.bits > 64 {
+            v |= state[w + 1] << (64 - s);
+        }
+        v & mask(self.bits)
+    }
+
+    #[inline]
+    pub fn store(self, state: &mut [Word], value: u64) {
+        if self.bits == 0 {
+            return;
+        }
+        let w = (self.offset / 64) as usize;
+        let s = self.offset % 64;
+        let m = mask(self.bits);
+        let value = value & m;
+        state[w] = (state[w] & !(m << s)) | (value << s);
+        if s + self.bits > 64 {
+            let hi_bits = s + self.bits - 64;
+            let hm = mask(hi_bits);
+            state[w + 1] = (state[w + 1] & !hm) | (value >> (64 - s));
+        }
+    }
+}
+
+/// Digit `(v / stride) % card` of a mixed-radix number, with a shift/mask
+/// fast path when both are powers of two (the common case for bools, sets
+/// and four-valued enums).
+#[inline]
+pub fn get_digit(v: u64, stride: u64, card: u64) -> u64 {
+    if stride.is_power_of_two() && card.is_power_of_two() {
+        (v >> stride.trailing_zeros()) & (card - 1)
+    } else {
+        (v / stride) % card
+    }
+}
+
+/// Replace digit `old` at `stride` by `new` (both `< card`).
+#[inline]
+pub fn set_digit(v: u64, stride: u64, old: u64, new: u64) -> u64 {
+    v.wrapping_sub(old.wrapping_mul(stride))
+        .wrapping_add(new.wrapping_mul(stride))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_for_small_cards() {
+        assert_eq!(bits_for(1), 0);
+        assert_eq!(bits_for(2), 1);
+        assert_eq!(bits_for(3), 2);
+        assert_eq!(bits_for(4), 2);
+        assert_eq!(bits_for(5), 3);
+        assert_eq!(bits_for(1u128 << 64), 64);
+    }
+
+    #[test]
+    fn slots_straddling_words_round_trip() {
+        let mut state = vec![0u64; 3];
+        let a = Slot { offset: 0, bits: 60 };
+        let b = Slot { offset: 60, bits: 10 };
+        let c = Slot { offset: 70, bits: 64 };
+        a.store(&mut state, (1 << 60) - 1);
+        b.store(&mut state, 0b10_1010_1010);
+        c.store(&mut state, u64::MAX - 5);
+        assert_eq!(a.load(&state), (1 << 60) - 1);
+        assert_eq!(b.load(&state), 0b10_1010_1010);
+        assert_eq!(c.load(&state), u64::MAX - 5);
+        b.store(&mut state, 1);
+        assert_eq!(a.load(&state), (1 << 60) - 1);
+        assert_eq!(b.load(&state), 1);
+        assert_eq!(c.load(&state), u64::MAX - 5);
+    }
+
+    #[test]
+    fn digits_of_mixed_radix_numbers() {
+        // 2*1 + 1*3 + 4*12 in radix (3, 4, 5): digits 2, 1, 4
+        let v = 2 + 3 + 4 * 12;
+        assert_eq!(get_digit(v, 1, 3), 2);
+        assert_eq!(get_digit(v, 3, 4), 1);
+        assert_eq!(get_digit(v, 12, 5), 4);
+        let w = set_digit(v, 3, 1, 3);
+        assert_eq!(get_digit(w, 3, 4), 3);
+        assert_eq!(get_digit(w, 12, 5), 4);
+    }
+}

@@ -1,0 +1,1231 @@
+//! Expression compilation: type-checks an expression (bidirectionally: an
+//! expected type, when known, resolves bare enum variants and empty or literal
+//! collections) and returns a closure that evaluates it over the encoding.
+
+use std::sync::Arc;
+
+use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Ident, Quantifier, UnOp};
+use dcheck_syntax::span::Span;
+
+use crate::check::{contains_error, Compiler};
+use crate::encoding::get_digit;
+use crate::runtime::{fail, Domain, ExprFn, Load, Store};
+use crate::types::{EnumTy, Ty};
+
+pub(crate) fn load_of(ty: &Ty) -> Load {
+    match ty.int_lo() {
+        Some(lo) => Load::Int { lo },
+        None => Load::Id,
+    }
+}
+
+pub(crate) fn store_of(ty: &Ty) -> Store {
+    match ty {
+        Ty::Int(Some((lo, hi))) => Store::Int { lo: *lo, hi: *hi },
+        _ => Store::Id,
+    }
+}
+
+/// Strides `base^i` for `i in 0..n`.
+pub(crate) fn powers(base: u64, n: u64) -> Arc<Vec<u64>> {
+    let mut out = Vec::with_capacity(n as usize);
+    let mut s = 1u64;
+    for _ in 0..n {
+        out.push(s);
+        s = s.wrapping_mul(base);
+    }
+    Arc::new(out)
+}
+
+/// Index of `x` (a register of type `elem`) in `0..card(elem)`, or `None`
+/// when an integer lies outside the element range.
+#[inline]
+fn elem_index(store: Store, x: u64) -> Option<u64> {
+    match store {
+        Store::Id => Some(x),
+        Store::Int { lo, hi } => {
+            let v = x as i64;
+            (v >= lo && v <= hi).then(|| (v - lo) as u64)
+        }
+    }
+}
+
+fn err_pair() -> (Ty, ExprFn) {
+    (Ty::Error, Compiler::konst(0))
+}
+
+/// Shape of a sequence type for its operations.
+#[derive(Clone, Copy)]
+pub(crate) struct SeqShape {
+    pub l: u64,
+    pub tc: u64,
+}
+
+impl SeqShape {
+    #[inline]
+    pub fn len(self, v: u64) -> u64 {
+        v % (self.l + 1)
+    }
+    #[inline]
+    pub fn elem(self, v: u64, i: u64) -> u64 {
+        let mut rest = v / (self.l + 1);
+        for _ in 0..i {
+            rest /= self.tc;
+        }
+        rest % self.tc
+    }
+    /// Append element index `x`; `None` if full.
+    #[inline]
+    pub fn push(self, v: u64, x: u64) -> Option<u64> {
+        let len = self.len(v);
+        if len >= self.l {
+            return None;
+        }
+        let mut stride = self.l + 1;
+        for _ in 0..len {
+            stride = stride.wrapping_mul(self.tc);
+        }
+        Some(v + 1 + x.wrapping_mul(stride))
+    }
+    /// The first `n` elements (`n <= len`).
+    #[inline]
+    pub fn take(self, v: u64, n: u64) -> u64 {
+        let rest = v / (self.l + 1);
+        let mut m = 1u64;
+        for _ in 0..n {
+            m = m.wrapping_mul(self.tc);
+        }
+        let kept = if n >= self.l { rest } else { rest % m };
+        kept * (self.l + 1) + n
+    }
+    #[inline]
+    pub fn tail(self, v: u64) -> u64 {
+        let len = self.len(v);
+        let rest = v / (self.l + 1) / self.tc;
+        rest * (self.l + 1) + (len - 1)
+    }
+    /// Stride of element `i` (0-based).
+    #[inline]
+    pub fn stride(self, i: u64) -> u64 {
+        let mut s = self.l + 1;
+        for _ in 0..i {
+            s = s.wrapping_mul(self.tc);
+        }
+        s
+    }
+}
+
+impl<'a> Compiler<'a> {
+    /// Compile a boolean expression.
+    pub fn bool_expr(&mut self, e: &Expr) -> ExprFn {
+        let (ty, f) = self.expr(e, Some(&Ty::Bool));
+        if !ty.compatible(&Ty::Bool) {
+            self.error(e.span, format!("expected a boolean, found {ty}"), None);
+        }
+        f
+    }
+
+    /// Compile an integer expression.
+    pub fn int_expr(&mut self, e: &Expr) -> ExprFn {
+        let (ty, f) = self.expr(e, Some(&Ty::Int(None)));
+        if !ty.is_int() && !ty.is_error() {
+            self.error(e.span, format!("expected an integer, found {ty}"), None);
+        }
+        f
+    }
+
+    /// Compile `e` for storing into a place of type `target`: type-checks and
+    /// appends the range check; yields an index.
+    pub fn expr_to_index(&mut self, e: &Expr, target: &Ty) -> ExprFn {
+        let (ty, f) = self.expr(e, Some(target));
+        if !ty.compatible(target) {
+            self.error(e.span, format!("expected {target}, found {ty}"), None);
+            return Compiler::konst(0);
+        }
+        match store_of(target) {
+            Store::Id => f,
+            store => {
+                let span = e.span;
+                Box::new(move |st, loc| store.apply(f(st, loc)?, span))
+            }
+        }
+    }
+
+    /// Whether an expression's type can only be known from its context.
+    fn needs_context(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                self.lookup_local(&n.name).is_none()
+                    && !self.var_index.contains_key(&n.name)
+                    && !self.consts.contains_key(&n.name)
+                    && !self.defs.contains_key(&n.name)
+                    && !self.is_type_name(&n.name)
+                    && self.variants.contains_key(&n.name)
+            }
+            ExprKind::Call(n, _) => {
+                !self.defs.contains_key(&n.name) && self.variants.contains_key(&n.name)
+            }
+            ExprKind::SetLit(_) | ExprKind::SeqLit(_) | ExprKind::RecordLit(_) | ExprKind::TupleLit(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Compile two operands that must have the same type, letting whichever
+    /// is self-typed give the other its expected type.
+    fn pair(&mut self, a: &Expr, b: &Expr) -> (Ty, ExprFn, ExprFn) {
+        if self.needs_context(a) && !self.needs_context(b) {
+            let (tb, fb) = self.expr(b, None);
+            let (ta, fa) = self.expr(a, Some(&tb));
+            self.expect_compatible(a.span, &ta, &tb);
+            (tb, fa, fb)
+        } else {
+            let (ta, fa) = self.expr(a, None);
+            let (tb, fb) = self.expr(b, Some(&ta));
+            self.expect_compatible(b.span, &tb, &ta);
+            let ty = if ta.is_error() { tb } else { ta };
+            (ty, fa, fb)
+        }
+    }
+
+    fn expect_compatible(&mut self, span: Span, found: &Ty, expected: &Ty) {
+        if !found.compatible(expected) {
+            self.error(span, format!("type mismatch: expected {expected}, found {found}"), None);
+        }
+    }
+
+    fn find_variant(&mut self, name: &Ident, expected: Option<&Ty>) -> Option<(Arc<EnumTy>, usize)> {
+        let candidates = self.variants.get(&name.name)?.clone();
+        let pick = if let Some(Ty::Enum(exp)) = expected {
+            candidates.iter().find(|c| Arc::ptr_eq(c, exp) || **c == *exp).cloned()
+        } else {
+            None
+        };
+        let e = match pick {
+            Some(e) => e,
+            None if candidates.len() == 1 => candidates[0].clone(),
+            None => {
+                let names: Vec<String> = candidates.iter().map(|c| format!("{}.{}", c.name, name.name)).collect();
+                self.error(
+                    name.span,
+                    format!("`{}` is a variant of several enums", name.name),
+                    Some(format!("qualify it: {}", names.join(" or "))),
+                );
+                return None;
+            }
+        };
+        let idx = e.variants.iter().position(|v| v.name == name.name)?;
+        Some((e, idx))
+    }
+
+    /// Compile a variant constructor with payload arguments.
+    fn construct(&mut self, e: Arc<EnumTy>, idx: usize, args: &[Expr], span: Span) -> (Ty, ExprFn) {
+        let var = e.variants[idx].clone();
+        if var.payload.len() != args.len() {
+            self.error(
+                span,
+                format!("variant `{}` takes {} argument(s), found {}", var.name, var.payload.len(), args.len()),
+                None,
+            );
+            return err_pair();
+        }
+        let offset = e.offsets()[idx];
+        let strides = Ty::component_strides(&var.payload);
+        let parts: Vec<(u64, ExprFn)> = args
+            .iter()
+            .zip(&var.payload)
+            .zip(strides)
+            .map(|((a, t), s)| (s, self.expr_to_index(a, t)))
+            .collect();
+        let f: ExprFn = Box::new(move |st, loc| {
+            let mut v = offset;
+            for (s, p) in &parts {
+                v = v.wrapping_add(p(st, loc)?.wrapping_mul(*s));
+            }
+            Ok(v)
+        });
+        (Ty::Enum(e), f)
+    }
+
+    /// Compile a def use: bind the arguments, compile the body in a scope that
+    /// sees only the parameters.
+    fn def_call(&mut self, name: &Ident, args: &[Expr], expected: Option<&Ty>) -> (Ty, ExprFn) {
+        let def = self.defs[&name.name];
+        if def.params.len() != args.len() {
+            self.error(
+                name.span,
+                format!("`{}` takes {} argument(s), found {}", name.name, def.params.len(), args.len()),
+                None,
+            );
+            return err_pair();
+        }
+        if self.def_stack.contains(&name.name) {
+            self.error(name.span, format!("`{}` is defined in terms of itself", name.name), Some("defs are expanded where used and cannot be recursive".into()));
+            return err_pair();
+        }
+        let mut binds = Vec::new();
+        let mut param_tys = Vec::new();
+        for (p, a) in def.params.iter().zip(args) {
+            let ty = self.resolve_type(&p.ty);
+            let f = self.expr_to_index(a, &ty);
+            binds.push((f, load_of(&ty)));
+            param_tys.push((p.name.name.clone(), ty));
+        }
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let base = self.next_slot;
+        let mut slots = Vec::new();
+        for (n, ty) in param_tys {
+            slots.push(self.push_local(&n, ty));
+        }
+        self.def_stack.push(name.name.clone());
+        let (ty, body) = self.expr(&def.body, expected);
+        self.def_stack.pop();
+        self.scopes = saved_scopes;
+        self.next_slot = base;
+        if binds.is_empty() {
+            return (ty, body);
+        }
+        let binds: Vec<(usize, ExprFn, Load)> = slots.into_iter().zip(binds).map(|(s, (f, l))| (s, f, l)).collect();
+        let f: ExprFn = Box::new(move |st, loc| {
+            for (slot, f, load) in &binds {
+                let v = f(st, loc)?;
+                loc[*slot] = load.apply(v);
+            }
+            body(st, loc)
+        });
+        (ty, f)
+    }
+
+    /// Compile the domain of a binder; returns the element type.
+    pub fn domain(&mut self, d: &Expr, elem_expected: Option<&Ty>) -> (Ty, Domain) {
+        match &d.kind {
+            ExprKind::Name(n)
+                if self.is_type_name(&n.name)
+                    && self.lookup_local(&n.name).is_none()
+                    && !self.var_index.contains_key(&n.name) =>
+            {
+                let ty = self.type_by_name(n);
+                match ty.card_u64() {
+                    Some(card) => (ty.clone(), Domain::Indices { card, load: load_of(&ty) }),
+                    None => (Ty::Error, Domain::Lit(vec![])),
+                }
+            }
+            ExprKind::Range(a, b) => {
+                let fa = self.int_expr(a);
+                let fb = self.int_expr(b);
+                (Ty::Int(None), Domain::Range(fa, fb))
+            }
+            ExprKind::SetLit(items) => {
+                let mut ty = elem_expected.cloned().unwrap_or(Ty::Error);
+                let mut fs = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    let exp = if ty.is_error() { None } else { Some(ty.clone()) };
+                    let (t, f) = self.expr(it, exp.as_ref());
+                    if i == 0 && ty.is_error() {
+                        ty = t;
+                    } else {
+                        self.expect_compatible(it.span, &t, &ty);
+                    }
+                    fs.push(f);
+                }
+                (ty, Domain::Lit(fs))
+            }
+            _ => {
+                let (ty, f) = self.expr(d, None);
+                match ty {
+                    Ty::Set(t) => {
+                        let n = t.card_u64().unwrap_or(0);
+                        ((*t).clone(), Domain::Bits { set: f, n, load: load_of(&t) })
+                    }
+                    Ty::Multiset(t, max) => {
+                        let n = t.card_u64().unwrap_or(0);
+                        ((*t).clone(), Domain::Multi { m: f, n, max, load: load_of(&t) })
+                    }
+                    Ty::Seq(t, l) => {
+                        let tc = t.card_u64().unwrap_or(1);
+                        ((*t).clone(), Domain::Seq { s: f, l, tc, load: load_of(&t) })
+                    }
+                    Ty::Error => (Ty::Error, Domain::Lit(vec![])),
+                    other => {
+                        self.error(
+                            d.span,
+                            format!("cannot range over a value of type {other}"),
+                            Some("a binder ranges over a type name, a set, a multiset, a sequence or a range a..b".into()),
+                        );
+                        (Ty::Error, Domain::Lit(vec![]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compile nested binders around `body`, which is compiled with all of
+    /// them in scope. `combine` builds the closure for one binder level.
+    fn with_binders(
+        &mut self,
+        binders: &[Binder],
+        body: &mut dyn FnMut(&mut Compiler<'a>) -> (Ty, ExprFn),
+        combine: &dyn Fn(Domain, usize, ExprFn) -> ExprFn,
+    ) -> (Ty, ExprFn) {
+        let Some((first, rest)) = binders.split_first() else {
+            return body(self);
+        };
+        let (ety, dom) = self.domain(&first.domain, None);
+        let slot = self.push_local(&first.name.name, ety);
+        let (ty, inner) = self.with_binders(rest, body, combine);
+        self.pop_local();
+        (ty, combine(dom, slot, inner))
+    }
+
+    pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Bool(b) => (Ty::Bool, Compiler::konst(*b as u64)),
+            ExprKind::Int(i) => (Ty::Int(None), Compiler::konst(*i as u64)),
+            ExprKind::Name(n) => self.name(n, expected),
+            ExprKind::Call(n, args) => self.call(n, args, expected, span),
+            ExprKind::Field(base, field) => self.field(base, field, expected),
+            ExprKind::TupleField(base, i) => {
+                let (ty, f) = self.expr(base, None);
+                match &ty {
+                    Ty::Tuple(items) if (*i as usize) < items.len() => {
+                        let strides = Ty::component_strides(items);
+                        let t = items[*i as usize].clone();
+                        let (stride, card) = (strides[*i as usize], t.card_u64().unwrap_or(1));
+                        let load = load_of(&t);
+                        (t, Box::new(move |st, loc| Ok(load.apply(get_digit(f(st, loc)?, stride, card)))))
+                    }
+                    Ty::Error => err_pair(),
+                    other => {
+                        self.error(span, format!("no component {i} in a value of type {other}"), None);
+                        err_pair()
+                    }
+                }
+            }
+            ExprKind::Index(base, key) => self.index(base, key),
+            ExprKind::Unary(UnOp::Not, a) => {
+                let f = self.bool_expr(a);
+                (Ty::Bool, Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)))
+            }
+            ExprKind::Unary(UnOp::Neg, a) => {
+                let f = self.int_expr(a);
+                (
+                    Ty::Int(None),
+                    Box::new(move |st, loc| {
+                        (f(st, loc)? as i64)
+                            .checked_neg()
+                            .map(|v| v as u64)
+                            .ok_or_else(|| fail(span, "integer overflow in negation".into()))
+                    }),
+                )
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
+            ExprKind::If(c, a, b) => {
+                let fc = self.bool_expr(c);
+                let (ta, fa) = self.expr(a, expected);
+                let (tb, fb) = self.expr(b, Some(&ta).filter(|t| !t.is_error()).or(expected));
+                self.expect_compatible(b.span, &tb, &ta);
+                let ty = match (&ta, &tb) {
+                    (Ty::Int(x), Ty::Int(y)) if x != y => Ty::Int(None),
+                    (Ty::Error, _) => tb,
+                    _ => ta,
+                };
+                (ty, Box::new(move |st, loc| if fc(st, loc)? != 0 { fa(st, loc) } else { fb(st, loc) }))
+            }
+            ExprKind::Let(name, value, body) => {
+                let (vt, fv) = self.expr(value, None);
+                let slot = self.push_local(&name.name, vt);
+                let (ty, fb) = self.expr(body, expected);
+                self.pop_local();
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        loc[slot] = fv(st, loc)?;
+                        fb(st, loc)
+                    }),
+                )
+            }
+            ExprKind::Quant(q, binders, body) => {
+                let q = *q;
+                let (_, f) = self.with_binders(
+                    binders,
+                    &mut |c: &mut Compiler<'a>| (Ty::Bool, c.bool_expr(body)),
+                    &move |dom, slot, inner| -> ExprFn {
+                        Box::new(move |st, loc| {
+                            let mut found = false;
+                            dom.each(st, loc, |v, loc| {
+                                loc[slot] = v;
+                                let b = inner(st, loc)? != 0;
+                                // forall stops at the first false, exists at the first true
+                                if b != (q == Quantifier::Forall) {
+                                    found = true;
+                                    return Ok(false);
+                                }
+                                Ok(true)
+                            })?;
+                            Ok(match q {
+                                Quantifier::Forall => !found,
+                                Quantifier::Exists => found,
+                            } as u64)
+                        })
+                    },
+                );
+                (Ty::Bool, f)
+            }
+            ExprKind::SetLit(items) => {
+                let elem = match expected {
+                    Some(Ty::Set(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let elem = match elem {
+                    Some(t) => t,
+                    None => match items.first() {
+                        Some(first) => self.expr(first, None).0,
+                        None => {
+                            self.error(span, "cannot tell the element type of `{}` here", Some("use it where a set of known type is expected, e.g. `x = {}` for a variable of type set<T>".into()));
+                            return err_pair();
+                        }
+                    },
+                };
+                self.set_from_elems(&elem, span, |c, elem| items.iter().map(|it| c.expr_to_index(it, elem)).collect())
+            }
+            ExprKind::SeqLit(items) => {
+                let (elem, l) = match expected {
+                    Some(Ty::Seq(t, l)) => ((**t).clone(), *l),
+                    _ => match items.first() {
+                        Some(first) => (self.expr(first, None).0, items.len() as u64),
+                        None => {
+                            self.error(span, "cannot tell the element type of `[]` here", Some("use it where a sequence of known type is expected".into()));
+                            return err_pair();
+                        }
+                    },
+                };
+                let ty = Ty::Seq(Arc::new(elem.clone()), l);
+                if self.check_storable(&ty, span).is_none() {
+                    return err_pair();
+                }
+                if items.len() as u64 > l {
+                    self.error(span, format!("{} elements do not fit in {ty}", items.len()), None);
+                }
+                let shape = SeqShape { l, tc: elem.card_u64().unwrap_or(1) };
+                let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &elem)).collect();
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        let mut v = 0u64;
+                        for f in &fs {
+                            v = shape.push(v, f(st, loc)?).ok_or_else(|| fail(span, "sequence literal exceeds its bound".into()))?;
+                        }
+                        Ok(v)
+                    }),
+                )
+            }
+            ExprKind::TupleLit(items) => {
+                let tys: Vec<Ty> = match expected {
+                    Some(Ty::Tuple(ts)) if ts.len() == items.len() => (**ts).clone(),
+                    _ => items.iter().map(|it| self.expr(it, None).0).collect(),
+                };
+                let ty = Ty::Tuple(Arc::new(tys.clone()));
+                self.components(ty, &tys, items.iter().collect(), span)
+            }
+            ExprKind::RecordLit(fields) => {
+                let rec = match expected {
+                    Some(Ty::Record(fs)) => (**fs).clone(),
+                    _ => fields.iter().map(|(n, v)| (n.name.clone(), self.expr(v, None).0)).collect(),
+                };
+                let mut ordered = Vec::new();
+                for (name, _) in &rec {
+                    match fields.iter().find(|(n, _)| &n.name == name) {
+                        Some((_, v)) => ordered.push(v),
+                        None => {
+                            self.error(span, format!("field `{name}` is missing"), None);
+                            return err_pair();
+                        }
+                    }
+                }
+                for (n, _) in fields {
+                    if !rec.iter().any(|(r, _)| *r == n.name) {
+                        self.error(n.span, format!("no field `{}` in this record type", n.name), None);
+                        return err_pair();
+                    }
+                }
+                let tys: Vec<Ty> = rec.iter().map(|r| r.1.clone()).collect();
+                self.components(Ty::Record(Arc::new(rec)), &tys, ordered, span)
+            }
+            ExprKind::MapLit(binder, body) => {
+                let key_ty = match &binder.domain.kind {
+                    ExprKind::Name(n) if self.is_type_name(&n.name) => self.type_by_name(n),
+                    _ => {
+                        self.error(binder.domain.span, "a map literal ranges over a type", Some("write [x in T |-> e] with T a type name: maps are total over their key type".into()));
+                        return err_pair();
+                    }
+                };
+                let val_expected = match expected {
+                    Some(Ty::Map(kv)) => Some(kv.1.clone()),
+                    _ => None,
+                };
+                let (kc, kload) = (key_ty.card_u64().unwrap_or(0), load_of(&key_ty));
+                let slot = self.push_local(&binder.name.name, key_ty.clone());
+                let val_ty = match val_expected {
+                    Some(v) => v,
+                    None => self.expr(body, None).0,
+                };
+                let fv = self.expr_to_index(body, &val_ty);
+                self.pop_local();
+                let ty = Ty::Map(Arc::new((key_ty, val_ty.clone())));
+                if self.check_storable(&ty, span).is_none() {
+                    return err_pair();
+                }
+                let vc = val_ty.card_u64().unwrap_or(1);
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        let mut v = 0u64;
+                        let mut stride = 1u64;
+                        for k in 0..kc {
+                            loc[slot] = kload.apply(k);
+                            v = v.wrapping_add(fv(st, loc)?.wrapping_mul(stride));
+                            stride = stride.wrapping_mul(vc);
+                        }
+                        Ok(v)
+                    }),
+                )
+            }
+            ExprKind::SetComp(elem_e, binders, cond) => {
+                let elem_expected = match expected {
+                    Some(Ty::Set(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let mut elem_ty = Ty::Error;
+                let (_, f) = self.with_binders(
+                    binders,
+                    &mut |c: &mut Compiler<'a>| {
+                        let et = match &elem_expected {
+                            Some(t) => t.clone(),
+                            None => c.expr(elem_e, None).0,
+                        };
+                        let fe = c.expr_to_index(elem_e, &et);
+                        let fc = cond.as_ref().map(|p| c.bool_expr(p));
+                        elem_ty = et;
+                        // The innermost closure adds one element to the set accumulated in `acc_slot`.
+                        let f: ExprFn = Box::new(move |st, loc| {
+                            if let Some(fc) = &fc {
+                                if fc(st, loc)? == 0 {
+                                    return Ok(0);
+                                }
+                            }
+                            Ok(1u64 << fe(st, loc)?)
+                        });
+                        (Ty::Bool, f)
+                    },
+                    &|dom, slot, inner| -> ExprFn {
+                        Box::new(move |st, loc| {
+                            let mut acc = 0u64;
+                            dom.each(st, loc, |v, loc| {
+                                loc[slot] = v;
+                                acc |= inner(st, loc)?;
+                                Ok(true)
+                            })?;
+                            Ok(acc)
+                        })
+                    },
+                );
+                let ty = Ty::Set(Arc::new(elem_ty));
+                if self.check_storable(&ty, span).is_none() {
+                    return err_pair();
+                }
+                (ty, f)
+            }
+            ExprKind::Range(_, _) => {
+                self.error(span, "a range a..b is not a value here", Some("use ranges after `in` (membership or a binder), or declare a type `lo..hi`".into()));
+                err_pair()
+            }
+        }
+    }
+
+    /// Check that a type can be stored (finite, fits 64 bits).
+    fn check_storable(&mut self, ty: &Ty, span: Span) -> Option<u64> {
+        match ty.card() {
+            Some(c) => Some(c.min(u64::MAX as u128) as u64),
+            None => {
+                if !contains_error(ty) {
+                    self.error(span, format!("a value of type {ty} cannot be stored"), Some("integers in collections, records and tuples need a declared range: use this where a typed variable or parameter is expected".into()));
+                }
+                None
+            }
+        }
+    }
+
+    fn set_from_elems(
+        &mut self,
+        elem: &Ty,
+        span: Span,
+        build: impl FnOnce(&mut Compiler<'a>, &Ty) -> Vec<ExprFn>,
+    ) -> (Ty, ExprFn) {
+        let ty = Ty::Set(Arc::new(elem.clone()));
+        if self.check_storable(&ty, span).is_none() {
+            return err_pair();
+        }
+        let fs = build(self, elem);
+        (
+            ty,
+            Box::new(move |st, loc| {
+                let mut v = 0u64;
+                for f in &fs {
+                    v |= 1u64 << f(st, loc)?;
+                }
+                Ok(v)
+            }),
+        )
+    }
+
+    fn components(&mut self, ty: Ty, tys: &[Ty], items: Vec<&Expr>, span: Span) -> (Ty, ExprFn) {
+        if self.check_storable(&ty, span).is_none() {
+            return err_pair();
+        }
+        let strides = Ty::component_strides(tys);
+        let parts: Vec<(u64, ExprFn)> = items
+            .into_iter()
+            .zip(tys)
+            .zip(strides)
+            .map(|((it, t), s)| (s, self.expr_to_index(it, t)))
+            .collect();
+        (
+            ty,
+            Box::new(move |st, loc| {
+                let mut v = 0u64;
+                for (s, f) in &parts {
+                    v = v.wrapping_add(f(st, loc)?.wrapping_mul(*s));
+                }
+                Ok(v)
+            }),
+        )
+    }
+
+    fn name(&mut self, n: &Ident, expected: Option<&Ty>) -> (Ty, ExprFn) {
+        if let Some(l) = self.lookup_local(&n.name) {
+            let (slot, ty) = (l.slot, l.ty.clone());
+            return (ty, Box::new(move |_, loc| Ok(loc[slot])));
+        }
+        if let Some(&i) = self.var_index.get(&n.name) {
+            if !self.allow_state {
+                self.error(n.span, format!("`{}` is a state variable; a constant is needed here", n.name), None);
+                return err_pair();
+            }
+            let v = &self.vars[i];
+            let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
+            return (ty, Box::new(move |st, _| Ok(load.apply(slot.load(st)))));
+        }
+        if let Some((ty, v)) = self.consts.get(&n.name).cloned() {
+            return (ty, Compiler::konst(v));
+        }
+        if self.defs.contains_key(&n.name) {
+            return self.def_call(n, &[], expected);
+        }
+        if self.is_type_name(&n.name) {
+            let t = self.type_by_name(n);
+            return match t.card_u64() {
+                Some(c) if c <= 64 => {
+                    let all = if c == 64 { u64::MAX } else { (1u64 << c) - 1 };
+                    (Ty::Set(Arc::new(t)), Compiler::konst(all))
+                }
+                _ => {
+                    if !t.is_error() {
+                        self.error(n.span, format!("the type `{}` has too many values to be used as a set value", n.name), Some("use it as the domain of a binder (`forall x in T: ...`) instead".into()));
+                    }
+                    err_pair()
+                }
+            };
+        }
+        if self.variants.contains_key(&n.name) {
+            return match self.find_variant(n, expected) {
+                Some((e, idx)) => self.construct(e, idx, &[], n.span),
+                None => err_pair(),
+            };
+        }
+        self.error(
+            n.span,
+            format!("unknown name `{}`", n.name),
+            Some("names are state variables, constants, defs, parameters, bound variables, types or enum variants".into()),
+        );
+        err_pair()
+    }
+
+    fn field(&mut self, base: &Expr, field: &Ident, expected: Option<&Ty>) -> (Ty, ExprFn) {
+        // `Type.variant`: a qualified enum variant.
+        if let ExprKind::Name(n) = &base.kind {
+            if self.is_type_name(&n.name) && self.lookup_local(&n.name).is_none() && !self.var_index.contains_key(&n.name) {
+                let t = self.type_by_name(n);
+                if let Ty::Enum(e) = &t {
+                    return match e.variants.iter().position(|v| v.name == field.name) {
+                        Some(idx) => self.construct(e.clone(), idx, &[], field.span),
+                        None => {
+                            self.error(field.span, format!("enum `{}` has no variant `{}`", n.name, field.name), None);
+                            err_pair()
+                        }
+                    };
+                }
+            }
+        }
+        let _ = expected;
+        let (ty, f) = self.expr(base, None);
+        match &ty {
+            Ty::Record(fields) => match fields.iter().position(|x| x.0 == field.name) {
+                Some(i) => {
+                    let tys: Vec<Ty> = fields.iter().map(|x| x.1.clone()).collect();
+                    let stride = Ty::component_strides(&tys)[i];
+                    let t = tys[i].clone();
+                    let card = t.card_u64().unwrap_or(1);
+                    let load = load_of(&t);
+                    (t, Box::new(move |st, loc| Ok(load.apply(get_digit(f(st, loc)?, stride, card)))))
+                }
+                None => {
+                    let names: Vec<&str> = fields.iter().map(|x| x.0.as_str()).collect();
+                    self.error(field.span, format!("no field `{}` in {ty}", field.name), Some(format!("fields: {}", names.join(", "))));
+                    err_pair()
+                }
+            },
+            Ty::Error => err_pair(),
+            other => {
+                self.error(field.span, format!("a value of type {other} has no fields"), None);
+                err_pair()
+            }
+        }
+    }
+
+    fn index(&mut self, base: &Expr, key: &Expr) -> (Ty, ExprFn) {
+        let (ty, f) = self.expr(base, None);
+        let span = key.span;
+        match &ty {
+            Ty::Map(kv) => {
+                let (kt, vt) = (kv.0.clone(), kv.1.clone());
+                let fk = self.expr_to_index(key, &kt);
+                let vc = vt.card_u64().unwrap_or(1);
+                let strides = powers(vc, kt.card_u64().unwrap_or(0));
+                let load = load_of(&vt);
+                (
+                    vt,
+                    Box::new(move |st, loc| {
+                        let m = f(st, loc)?;
+                        let k = fk(st, loc)? as usize;
+                        Ok(load.apply(get_digit(m, strides[k], vc)))
+                    }),
+                )
+            }
+            Ty::Seq(t, l) => {
+                let fi = self.int_expr(key);
+                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                let load = load_of(t);
+                (
+                    (**t).clone(),
+                    Box::new(move |st, loc| {
+                        let s = f(st, loc)?;
+                        let i = fi(st, loc)? as i64;
+                        let len = shape.len(s);
+                        if i < 1 || i as u64 > len {
+                            return Err(fail(span, format!("index {i} is out of range 1..{len} of the sequence")));
+                        }
+                        Ok(load.apply(shape.elem(s, i as u64 - 1)))
+                    }),
+                )
+            }
+            Ty::Error => err_pair(),
+            other => {
+                self.error(base.span, format!("cannot index a value of type {other}"), Some("only maps and sequences can be indexed".into()));
+                err_pair()
+            }
+        }
+    }
+
+    fn call(&mut self, n: &Ident, args: &[Expr], expected: Option<&Ty>, span: Span) -> (Ty, ExprFn) {
+        if self.defs.contains_key(&n.name) {
+            return self.def_call(n, args, expected);
+        }
+        let arity = |c: &mut Compiler<'a>, k: usize| -> bool {
+            if args.len() != k {
+                c.error(span, format!("`{}` takes {k} argument(s), found {}", n.name, args.len()), None);
+                false
+            } else {
+                true
+            }
+        };
+        match n.name.as_str() {
+            "len" | "card" => {
+                if !arity(self, 1) {
+                    return err_pair();
+                }
+                let (ty, f) = self.expr(&args[0], None);
+                let f: ExprFn = match &ty {
+                    Ty::Set(_) => Box::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
+                    Ty::Seq(_, l) => {
+                        let l = *l;
+                        Box::new(move |st, loc| Ok(f(st, loc)? % (l + 1)))
+                    }
+                    Ty::Multiset(t, m) => {
+                        let (n, m) = (t.card_u64().unwrap_or(0), *m);
+                        Box::new(move |st, loc| {
+                            let mut v = f(st, loc)?;
+                            let mut total = 0;
+                            for _ in 0..n {
+                                total += v % (m + 1);
+                                v /= m + 1;
+                            }
+                            Ok(total)
+                        })
+                    }
+                    Ty::Error => return err_pair(),
+                    other => {
+                        self.error(args[0].span, format!("`{}` needs a set, multiset or sequence, found {other}", n.name), None);
+                        return err_pair();
+                    }
+                };
+                (Ty::Int(None), f)
+            }
+            "min" | "max" => {
+                let is_min = n.name == "min";
+                if args.len() == 2 {
+                    let a = self.int_expr(&args[0]);
+                    let b = self.int_expr(&args[1]);
+                    return (
+                        Ty::Int(None),
+                        Box::new(move |st, loc| {
+                            let (x, y) = (a(st, loc)? as i64, b(st, loc)? as i64);
+                            Ok(if is_min { x.min(y) } else { x.max(y) } as u64)
+                        }),
+                    );
+                }
+                if !arity(self, 1) {
+                    return err_pair();
+                }
+                let (ty, f) = self.expr(&args[0], None);
+                match &ty {
+                    Ty::Set(t) if t.is_int() || matches!(**t, Ty::Enum(_)) => {
+                        let load = load_of(t);
+                        let aspan = args[0].span;
+                        let name = n.name.clone();
+                        (
+                            (**t).clone(),
+                            Box::new(move |st, loc| {
+                                let s = f(st, loc)?;
+                                if s == 0 {
+                                    return Err(fail(aspan, format!("`{name}` of an empty set")));
+                                }
+                                let i = if is_min { s.trailing_zeros() } else { 63 - s.leading_zeros() };
+                                Ok(load.apply(i as u64))
+                            }),
+                        )
+                    }
+                    Ty::Error => err_pair(),
+                    other => {
+                        self.error(args[0].span, format!("`{}` needs a set of integers or two integers, found {other}", n.name), None);
+                        err_pair()
+                    }
+                }
+            }
+            "abs" => {
+                if !arity(self, 1) {
+                    return err_pair();
+                }
+                let a = self.int_expr(&args[0]);
+                (
+                    Ty::Int(None),
+                    Box::new(move |st, loc| {
+                        (a(st, loc)? as i64).checked_abs().map(|v| v as u64).ok_or_else(|| fail(span, "integer overflow in abs".into()))
+                    }),
+                )
+            }
+            "count" => {
+                if !arity(self, 2) {
+                    return err_pair();
+                }
+                let (ty, f) = self.expr(&args[0], None);
+                let Ty::Multiset(t, m) = &ty else {
+                    if !ty.is_error() {
+                        self.error(args[0].span, format!("`count` needs a multiset, found {ty}"), None);
+                    }
+                    return err_pair();
+                };
+                let (t, m) = ((**t).clone(), *m);
+                let (xt, fx) = self.expr(&args[1], Some(&t));
+                self.expect_compatible(args[1].span, &xt, &t);
+                let store = store_of(&t);
+                let strides = powers(m + 1, t.card_u64().unwrap_or(0));
+                (
+                    Ty::Int(None),
+                    Box::new(move |st, loc| {
+                        let v = f(st, loc)?;
+                        Ok(match elem_index(store, fx(st, loc)?) {
+                            Some(i) => get_digit(v, strides[i as usize], m + 1),
+                            None => 0,
+                        })
+                    }),
+                )
+            }
+            "head" | "last" | "tail" | "take" | "append" => self.seq_builtin(n, args, span),
+            _ => {
+                if self.variants.contains_key(&n.name) {
+                    return match self.find_variant(n, expected) {
+                        Some((e, idx)) => self.construct(e, idx, args, span),
+                        None => err_pair(),
+                    };
+                }
+                self.error(
+                    n.span,
+                    format!("unknown function `{}`", n.name),
+                    Some("builtins: len, card, min, max, abs, count, head, last, tail, take, append; or a def or an enum variant".into()),
+                );
+                err_pair()
+            }
+        }
+    }
+
+    fn seq_builtin(&mut self, n: &Ident, args: &[Expr], span: Span) -> (Ty, ExprFn) {
+        let want = if matches!(n.name.as_str(), "take" | "append") { 2 } else { 1 };
+        if args.len() != want {
+            self.error(span, format!("`{}` takes {want} argument(s), found {}", n.name, args.len()), None);
+            return err_pair();
+        }
+        let (ty, f) = self.expr(&args[0], None);
+        let Ty::Seq(t, l) = &ty else {
+            if !ty.is_error() {
+                self.error(args[0].span, format!("`{}` needs a sequence, found {ty}", n.name), None);
+            }
+            return err_pair();
+        };
+        let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+        let load = load_of(t);
+        let name = n.name.clone();
+        let empty = move || fail(span, format!("`{name}` of an empty sequence"));
+        match n.name.as_str() {
+            "head" => ((**t).clone(), Box::new(move |st, loc| {
+                let s = f(st, loc)?;
+                if shape.len(s) == 0 { return Err(empty()); }
+                Ok(load.apply(shape.elem(s, 0)))
+            })),
+            "last" => ((**t).clone(), Box::new(move |st, loc| {
+                let s = f(st, loc)?;
+                let len = shape.len(s);
+                if len == 0 { return Err(empty()); }
+                Ok(load.apply(shape.elem(s, len - 1)))
+            })),
+            "tail" => (ty.clone(), Box::new(move |st, loc| {
+                let s = f(st, loc)?;
+                if shape.len(s) == 0 { return Err(empty()); }
+                Ok(shape.tail(s))
+            })),
+            "take" => {
+                let fk = self.int_expr(&args[1]);
+                (ty.clone(), Box::new(move |st, loc| {
+                    let s = f(st, loc)?;
+                    let k = fk(st, loc)? as i64;
+                    let len = shape.len(s);
+                    if k < 0 || k as u64 > len {
+                        return Err(fail(span, format!("take({k}) of a sequence of length {len}")));
+                    }
+                    Ok(shape.take(s, k as u64))
+                }))
+            }
+            _ => {
+                let t = (**t).clone();
+                let fx = self.expr_to_index(&args[1], &t);
+                let l = shape.l;
+                (ty.clone(), Box::new(move |st, loc| {
+                    let s = f(st, loc)?;
+                    shape.push(s, fx(st, loc)?).ok_or_else(|| fail(span, format!("append to a full sequence (bound {l})")))
+                }))
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, span: Span) -> (Ty, ExprFn) {
+        use BinOp::*;
+        match op {
+            And | Or | Implies => {
+                let fa = self.bool_expr(a);
+                let fb = self.bool_expr(b);
+                let f: ExprFn = match op {
+                    And => Box::new(move |st, loc| Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)),
+                    Or => Box::new(move |st, loc| Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64)),
+                    _ => Box::new(move |st, loc| Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64)),
+                };
+                (Ty::Bool, f)
+            }
+            Eq | Ne => {
+                let (_, fa, fb) = self.pair(a, b);
+                let f: ExprFn = if op == Eq {
+                    Box::new(move |st, loc| Ok((fa(st, loc)? == fb(st, loc)?) as u64))
+                } else {
+                    Box::new(move |st, loc| Ok((fa(st, loc)? != fb(st, loc)?) as u64))
+                };
+                (Ty::Bool, f)
+            }
+            Lt | Le | Gt | Ge => {
+                let fa = self.int_expr(a);
+                let fb = self.int_expr(b);
+                let f: ExprFn = Box::new(move |st, loc| {
+                    let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
+                    Ok(match op {
+                        Lt => x < y,
+                        Le => x <= y,
+                        Gt => x > y,
+                        _ => x >= y,
+                    } as u64)
+                });
+                (Ty::Bool, f)
+            }
+            Add | Sub | Mul | Div | Mod => {
+                let fa = self.int_expr(a);
+                let fb = self.int_expr(b);
+                let f: ExprFn = Box::new(move |st, loc| {
+                    let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
+                    let r = match op {
+                        Add => x.checked_add(y),
+                        Sub => x.checked_sub(y),
+                        Mul => x.checked_mul(y),
+                        Div | Mod if y == 0 => return Err(fail(span, "division by zero".into())),
+                        Div => x.checked_div(y),
+                        _ => x.checked_rem(y),
+                    };
+                    r.map(|v| v as u64).ok_or_else(|| fail(span, format!("integer overflow in {x} {} {y}", op_text(op))))
+                });
+                (Ty::Int(None), f)
+            }
+            In | NotIn => {
+                let f = self.membership(a, b);
+                if op == NotIn {
+                    (Ty::Bool, Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)))
+                } else {
+                    (Ty::Bool, f)
+                }
+            }
+            Union | Intersect | Minus | Subseteq => {
+                let (ty, fa, fb) = self.pair(a, b);
+                if !matches!(ty, Ty::Set(_) | Ty::Error) {
+                    self.error(span, format!("`{}` needs sets, found {ty}", op_text(op)), None);
+                    return err_pair();
+                }
+                let f: ExprFn = match op {
+                    Union => Box::new(move |st, loc| Ok(fa(st, loc)? | fb(st, loc)?)),
+                    Intersect => Box::new(move |st, loc| Ok(fa(st, loc)? & fb(st, loc)?)),
+                    Minus => Box::new(move |st, loc| Ok(fa(st, loc)? & !fb(st, loc)?)),
+                    _ => return (Ty::Bool, Box::new(move |st, loc| Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64))),
+                };
+                (ty, f)
+            }
+            Concat => {
+                let (ty, fa, fb) = self.pair(a, b);
+                let Ty::Seq(t, l) = &ty else {
+                    if !ty.is_error() {
+                        self.error(span, format!("`++` needs sequences, found {ty}"), None);
+                    }
+                    return err_pair();
+                };
+                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                (
+                    ty.clone(),
+                    Box::new(move |st, loc| {
+                        let (mut s, u) = (fa(st, loc)?, fb(st, loc)?);
+                        for i in 0..shape.len(u) {
+                            s = shape.push(s, shape.elem(u, i)).ok_or_else(|| fail(span, "`++` exceeds the sequence bound".into()))?;
+                        }
+                        Ok(s)
+                    }),
+                )
+            }
+        }
+    }
+
+    /// `x in c`: membership in a range, a set literal, a type, a set, a
+    /// multiset or a sequence.
+    fn membership(&mut self, x: &Expr, c: &Expr) -> ExprFn {
+        match &c.kind {
+            ExprKind::Range(lo, hi) => {
+                let fx = self.int_expr(x);
+                let (flo, fhi) = (self.int_expr(lo), self.int_expr(hi));
+                return Box::new(move |st, loc| {
+                    let v = fx(st, loc)? as i64;
+                    Ok((v >= flo(st, loc)? as i64 && v <= fhi(st, loc)? as i64) as u64)
+                });
+            }
+            ExprKind::SetLit(items) if !items.is_empty() => {
+                let (xt, fx) = if self.needs_context(x) {
+                    let t = self.expr(&items[0], None).0;
+                    self.expr(x, Some(&t))
+                } else {
+                    self.expr(x, None)
+                };
+                let mut fs = Vec::new();
+                for it in items {
+                    let (t, f) = self.expr(it, Some(&xt));
+                    self.expect_compatible(it.span, &t, &xt);
+                    fs.push(f);
+                }
+                return Box::new(move |st, loc| {
+                    let v = fx(st, loc)?;
+                    for f in &fs {
+                        if f(st, loc)? == v {
+                            return Ok(1);
+                        }
+                    }
+                    Ok(0)
+                });
+            }
+            _ => {}
+        }
+        let (ct, fc) = self.expr(c, None);
+        let elem = match &ct {
+            Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) => (**t).clone(),
+            Ty::Error => return Compiler::konst(0),
+            other => {
+                self.error(c.span, format!("`in` needs a collection on its right, found {other}"), None);
+                return Compiler::konst(0);
+            }
+        };
+        let (xt, fx) = self.expr(x, Some(&elem));
+        self.expect_compatible(x.span, &xt, &elem);
+        let store = store_of(&elem);
+        match ct {
+            Ty::Set(_) => Box::new(move |st, loc| {
+                let s = fc(st, loc)?;
+                Ok(match elem_index(store, fx(st, loc)?) {
+                    Some(i) => (s >> i) & 1,
+                    None => 0,
+                })
+            }),
+            Ty::Multiset(t, m) => {
+                let strides = powers(m + 1, t.card_u64().unwrap_or(0));
+                Box::new(move |st, loc| {
+                    let s = fc(st, loc)?;
+                    Ok(match elem_index(store, fx(st, loc)?) {
+                        Some(i) => (get_digit(s, strides[i as usize], m + 1) > 0) as u64,
+                        None => 0,
+                    })
+                })
+            }
+            Ty::Seq(t, l) => {
+                let shape = SeqShape { l, tc: t.card_u64().unwrap_or(1) };
+                Box::new(move |st, loc| {
+                    let s = fc(st, loc)?;
+                    let Some(i) = elem_index(store, fx(st, loc)?) else { return Ok(0) };
+                    Ok((0..shape.len(s)).any(|k| shape.elem(s, k) == i) as u64)
+                })
+            }
+            _ => Compiler::konst(0),
+        }
+    }
+}
+
+fn op_text(op: BinOp) -> &'static str {
+    use BinOp::*;
+    match op {
+        Add => "+",
+        Sub => "-",
+        Mul => "*",
+        Div => "/",
+        Mod => "%",
+        Union => "union",
+        Intersect => "intersect",
+        Minus => "minus",
+        Subseteq => "subseteq",
+        _ => "?",
+    }
+}

@@ -1,0 +1,393 @@
+//! The compiled model: transitions enumerated once (an action with one
+//! binding of its parameters each), compiled guards, effects and invariants,
+//! and the [`TransitionSystem`] implementation the engine explores. Also the
+//! slow-path helpers for reports: decoding states, naming transitions and
+//! explaining which part of an invariant failed.
+
+use dcheck_syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
+use dcheck_syntax::span::Span;
+
+use crate::check::{Compiler, VarInfo, MAX_BINDINGS};
+use crate::runtime::{Domain, ExprFn, StmtFn};
+use crate::system::{EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word};
+use crate::types::Ty;
+use crate::value::{decode, Value};
+
+/// An action of the spec, compiled.
+pub struct Action {
+    pub name: String,
+    pub params: Vec<(String, Ty)>,
+    pub span: Span,
+    slots: Vec<usize>,
+    guard: Option<ExprFn>,
+    effect: StmtFn,
+}
+
+/// A transition: an action with one binding of its parameters.
+struct Transition {
+    action: u32,
+    /// Start of this binding's argument registers in `Model::args`.
+    args: u32,
+}
+
+/// An invariant, compiled twice: once fast, once as a tree that can say
+/// which conjunct failed for which binding.
+pub struct Invariant {
+    pub name: String,
+    pub span: Span,
+    check: ExprFn,
+    explain: Explain,
+}
+
+enum Explain {
+    Forall { name: String, ty: Ty, dom: Domain, slot: usize, body: Box<Explain> },
+    And(Vec<Explain>),
+    Leaf { check: ExprFn, span: Span },
+}
+
+/// Why an invariant failed: the innermost conjunct that is false, under the
+/// bindings of the enclosing `forall`s.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    pub conjunct: Span,
+    pub bindings: Vec<(String, Value)>,
+}
+
+/// A compiled spec.
+pub struct Model {
+    pub name: String,
+    pub doc: String,
+    pub vars: Vec<VarInfo>,
+    pub constants: Vec<(String, Value)>,
+    pub actions: Vec<Action>,
+    pub invariants: Vec<Invariant>,
+    words: usize,
+    locals: usize,
+    init: Action,
+    init_args: Vec<Vec<u64>>,
+    transitions: Vec<Transition>,
+    args: Vec<u64>,
+    terminal: Option<ExprFn>,
+}
+
+/// Per-thread evaluation space.
+pub struct Scratch {
+    locals: Vec<u64>,
+    next: Vec<Word>,
+}
+
+fn step_err(t: Option<TransitionId>, e: Box<EvalError>) -> StepError {
+    StepError { transition: t, error: *e }
+}
+
+/// Every binding of parameters of the given types, first parameter slowest.
+fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
+    let mut total: u128 = 1;
+    for (_, ty, _) in params {
+        total = total.checked_mul(ty.card()?)?;
+    }
+    if total > MAX_BINDINGS {
+        return None;
+    }
+    let mut out = vec![vec![]];
+    for (_, ty, _) in params {
+        let card = ty.card_u64()?;
+        let lo = ty.int_lo();
+        let mut next = Vec::with_capacity(out.len() * card as usize);
+        for prefix in &out {
+            for i in 0..card {
+                let mut b = prefix.clone();
+                b.push(match lo {
+                    Some(lo) => (lo + i as i64) as u64,
+                    None => i,
+                });
+                next.push(b);
+            }
+        }
+        out = next;
+    }
+    Some(out)
+}
+
+impl<'a> Compiler<'a> {
+    fn action(&mut self, name: &str, span: Span, params: &[ast::Param], guard: Option<&Expr>, effect: &ast::Block) -> (Action, Vec<Vec<u64>>) {
+        let base = self.next_slot;
+        let bound = self.bind_params(params);
+        let guard = guard.map(|g| self.bool_expr(g));
+        let effect = self.block(effect);
+        for _ in &bound {
+            self.pop_local();
+        }
+        self.next_slot = base;
+        let binds = match bindings(&bound) {
+            Some(b) => b,
+            None => {
+                if bound.iter().all(|b| !b.1.is_error()) {
+                    self.error(span, format!("`{name}` has more than {MAX_BINDINGS} parameter bindings"), Some("use smaller parameter types".into()));
+                }
+                vec![]
+            }
+        };
+        let action = Action {
+            name: name.to_string(),
+            params: bound.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect(),
+            span,
+            slots: bound.iter().map(|b| b.2).collect(),
+            guard,
+            effect,
+        };
+        (action, binds)
+    }
+
+    fn explain(&mut self, e: &Expr) -> Explain {
+        match &e.kind {
+            ExprKind::Quant(Quantifier::Forall, binders, body) => {
+                let Some((first, rest)) = binders.split_first() else {
+                    return self.explain(body);
+                };
+                let (ty, dom) = self.domain(&first.domain, None);
+                let slot = self.push_local(&first.name.name, ty.clone());
+                let inner = if rest.is_empty() {
+                    self.explain(body)
+                } else {
+                    let rest_e = Expr {
+                        kind: ExprKind::Quant(Quantifier::Forall, rest.to_vec(), body.clone()),
+                        span: e.span,
+                    };
+                    self.explain(&rest_e)
+                };
+                self.pop_local();
+                Explain::Forall { name: first.name.name.clone(), ty, dom, slot, body: Box::new(inner) }
+            }
+            ExprKind::Binary(BinOp::And, a, b) => {
+                let mut parts = Vec::new();
+                for x in [a, b] {
+                    match self.explain(x) {
+                        Explain::And(v) => parts.extend(v),
+                        other => parts.push(other),
+                    }
+                }
+                Explain::And(parts)
+            }
+            _ => Explain::Leaf { check: self.bool_expr(e), span: e.span },
+        }
+    }
+}
+
+/// Compile a parsed spec with constant overrides (`NAME`, `VALUE` text).
+pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model, crate::CompileError> {
+    let mut c = Compiler::new();
+    let mut usage = Vec::new();
+    c.declare_consts(&spec.constants, overrides, &mut usage);
+    c.declare_types(&spec.types);
+    let words = c.declare_vars(&spec.vars);
+    for d in &spec.defs {
+        if c.defs.insert(d.name.name.clone(), d).is_some() {
+            c.error(d.name.span, format!("def `{}` declared twice", d.name.name), None);
+        }
+    }
+    let (init, init_args) = c.action("init", spec.init.span, &spec.init.params, spec.init.guard.as_ref(), &spec.init.effect);
+    let mut actions = Vec::new();
+    let mut transitions = Vec::new();
+    let mut args = Vec::new();
+    for a in &spec.actions {
+        let (action, binds) = c.action(&a.name.name, a.name.span, &a.params, a.guard.as_ref(), &a.effect);
+        for b in binds {
+            transitions.push(Transition { action: actions.len() as u32, args: args.len() as u32 });
+            args.extend(b);
+        }
+        actions.push(action);
+    }
+    let mut invariants = Vec::new();
+    for inv in &spec.invariants {
+        let check = c.bool_expr(&inv.expr);
+        let before = c.diags.len();
+        let explain = c.explain(&inv.expr);
+        c.diags.truncate(before);
+        invariants.push(Invariant { name: inv.name.name.clone(), span: inv.name.span, check, explain });
+    }
+    let terminal = spec.terminal.as_ref().map(|t| c.bool_expr(t));
+    if transitions.len() > u32::MAX as usize / 2 {
+        usage.push("too many transitions".into());
+    }
+    if !c.diags.is_empty() || !usage.is_empty() {
+        return Err(crate::CompileError { diagnostics: c.diags, usage });
+    }
+    let constants = spec
+        .constants
+        .iter()
+        .map(|k| {
+            let (ty, v) = c.consts[&k.name.name].clone();
+            (k.name.name.clone(), decode(&ty, v, true))
+        })
+        .collect();
+    Ok(Model {
+        name: spec.name.name.clone(),
+        doc: spec.doc.clone(),
+        vars: c.vars,
+        constants,
+        actions,
+        invariants,
+        words,
+        locals: c.max_slots.max(1),
+        init,
+        init_args,
+        transitions,
+        args,
+        terminal,
+    })
+}
+
+impl Model {
+    /// The action and parameter values of a transition.
+    pub fn transition_label(&self, t: TransitionId) -> (&str, Vec<(String, Value)>) {
+        let tr = &self.transitions[t as usize];
+        let a = &self.actions[tr.action as usize];
+        let params = a
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, (n, ty))| (n.clone(), decode(ty, self.args[tr.args as usize + k], true)))
+            .collect();
+        (&a.name, params)
+    }
+
+    /// The action a transition belongs to.
+    pub fn transition_action(&self, t: TransitionId) -> usize {
+        self.transitions[t as usize].action as usize
+    }
+
+    /// The variables of a state, decoded, in declaration order.
+    pub fn decode_state(&self, state: &[Word]) -> Vec<(String, Value)> {
+        self.vars.iter().map(|v| (v.name.clone(), decode(&v.ty, v.slot.load(state), false))).collect()
+    }
+
+    /// Which conjunct of invariant `inv` fails in `state`, and for which
+    /// bindings of the enclosing `forall`s.
+    pub fn explain(&self, inv: InvariantId, state: &[Word]) -> Option<Explanation> {
+        let mut locals = vec![0u64; self.locals];
+        let mut bindings = Vec::new();
+        let span = explain_node(&self.invariants[inv as usize].explain, state, &mut locals, &mut bindings)?;
+        bindings.reverse();
+        Some(Explanation { conjunct: span, bindings })
+    }
+
+    /// Bits used by one encoded state.
+    pub fn state_bits(&self) -> u32 {
+        self.vars.iter().map(|v| v.slot.bits).sum()
+    }
+}
+
+fn explain_node(node: &Explain, st: &[Word], loc: &mut [u64], out: &mut Vec<(String, Value)>) -> Option<Span> {
+    match node {
+        Explain::Leaf { check, span } => match check(st, loc) {
+            Ok(0) => Some(*span),
+            _ => None,
+        },
+        Explain::And(parts) => parts.iter().find_map(|p| explain_node(p, st, loc, out)),
+        Explain::Forall { name, ty, dom, slot, body } => {
+            let mut found = None;
+            let _ = dom.each(st, loc, |v, loc| {
+                loc[*slot] = v;
+                if let Some(span) = explain_node(body, st, loc, out) {
+                    out.push((name.clone(), decode(ty, v, true)));
+                    found = Some(span);
+                    return Ok(false);
+                }
+                Ok(true)
+            });
+            found
+        }
+    }
+}
+
+impl TransitionSystem for Model {
+    type Scratch = Scratch;
+
+    fn scratch(&self) -> Scratch {
+        Scratch { locals: vec![0; self.locals], next: vec![0; self.words] }
+    }
+
+    fn state_words(&self) -> usize {
+        self.words
+    }
+
+    fn transition_count(&self) -> usize {
+        self.transitions.len()
+    }
+
+    fn initial_states(&self, sc: &mut Scratch, emit: &mut dyn FnMut(&[Word])) -> Result<(), StepError> {
+        let zero = vec![0; self.words];
+        for b in &self.init_args {
+            for (slot, v) in self.init.slots.iter().zip(b) {
+                sc.locals[*slot] = *v;
+            }
+            if let Some(g) = &self.init.guard {
+                if g(&zero, &mut sc.locals).map_err(|e| step_err(None, e))? == 0 {
+                    continue;
+                }
+            }
+            sc.next.copy_from_slice(&zero);
+            if (self.init.effect)(&mut sc.next, &mut sc.locals).map_err(|e| step_err(None, e))? {
+                emit(&sc.next);
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn successors<F: FnMut(TransitionId, &[Word])>(&self, sc: &mut Scratch, state: &[Word], mut emit: F) -> Result<(), StepError> {
+        for (t, tr) in self.transitions.iter().enumerate() {
+            let a = &self.actions[tr.action as usize];
+            let args = &self.args[tr.args as usize..];
+            for (k, slot) in a.slots.iter().enumerate() {
+                sc.locals[*slot] = args[k];
+            }
+            if let Some(g) = &a.guard {
+                match g(state, &mut sc.locals) {
+                    Ok(0) => continue,
+                    Ok(_) => {}
+                    Err(e) => return Err(step_err(Some(t as TransitionId), e)),
+                }
+            }
+            sc.next.copy_from_slice(state);
+            match (a.effect)(&mut sc.next, &mut sc.locals) {
+                Ok(true) => emit(t as TransitionId, &sc.next),
+                Ok(false) => {}
+                Err(e) => return Err(step_err(Some(t as TransitionId), e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn step(&self, sc: &mut Scratch, state: &[Word], t: TransitionId, out: &mut [Word]) -> Result<bool, EvalError> {
+        let tr = &self.transitions[t as usize];
+        let a = &self.actions[tr.action as usize];
+        for (k, slot) in a.slots.iter().enumerate() {
+            sc.locals[*slot] = self.args[tr.args as usize + k];
+        }
+        if let Some(g) = &a.guard {
+            if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(false);
+            }
+        }
+        out.copy_from_slice(state);
+        (a.effect)(out, &mut sc.locals).map_err(|e| *e)
+    }
+
+    fn check_invariants(&self, sc: &mut Scratch, state: &[Word]) -> Result<Option<InvariantId>, EvalError> {
+        for (i, inv) in self.invariants.iter().enumerate() {
+            if (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(Some(i as InvariantId));
+            }
+        }
+        Ok(None)
+    }
+
+    fn is_terminal(&self, sc: &mut Scratch, state: &[Word]) -> Result<bool, EvalError> {
+        match &self.terminal {
+            Some(t) => Ok(t(state, &mut sc.locals).map_err(|e| *e)? != 0),
+            None => Ok(false),
+        }
+    }
+}

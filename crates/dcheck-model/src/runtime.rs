@@ -1,0 +1,163 @@
+//! What compiled code is made of: the closure types, value conversions,
+//! iteration over finite domains, and evaluation errors with their spans.
+//!
+//! Registers are `u64`: integers hold their value (two's complement), every
+//! other type holds its dense index (see [`crate::encoding`]).
+
+use dcheck_syntax::span::Span;
+
+use crate::encoding::get_digit;
+use crate::system::{EvalError, Word};
+
+pub type Err = Box<EvalError>;
+pub type R = Result<u64, Err>;
+
+/// A compiled expression: reads a state and the locals, yields a register.
+pub type ExprFn = Box<dyn Fn(&[Word], &mut [u64]) -> R + Send + Sync>;
+
+/// A compiled statement: updates the next state in place. `Ok(false)`: a
+/// `require` failed, the transition is not enabled.
+pub type StmtFn = Box<dyn Fn(&mut [Word], &mut [u64]) -> Result<bool, Err> + Send + Sync>;
+
+#[cold]
+pub fn fail(span: Span, message: String) -> Err {
+    Box::new(EvalError {
+        message,
+        span: Some(span),
+    })
+}
+
+/// Conversion of a register into a stored index: a range check for integers.
+#[derive(Clone, Copy, Debug)]
+pub enum Store {
+    Id,
+    Int { lo: i64, hi: i64 },
+}
+
+impl Store {
+    #[inline]
+    pub fn apply(self, v: u64, span: Span) -> R {
+        match self {
+            Store::Id => Ok(v),
+            Store::Int { lo, hi } => {
+                let x = v as i64;
+                if x < lo || x > hi {
+                    Err(fail(span, format!("value {x} is outside the range {lo}..{hi}")))
+                } else {
+                    Ok((x - lo) as u64)
+                }
+            }
+        }
+    }
+}
+
+/// Conversion of a stored index into a register: adds `lo` for integers.
+#[derive(Clone, Copy, Debug)]
+pub enum Load {
+    Id,
+    Int { lo: i64 },
+}
+
+impl Load {
+    #[inline]
+    pub fn apply(self, v: u64) -> u64 {
+        match self {
+            Load::Id => v,
+            Load::Int { lo } => (v as i64).wrapping_add(lo) as u64,
+        }
+    }
+}
+
+/// A finite collection a binder ranges over. Elements are produced as
+/// registers, in a fixed order (ascending index; sequence order for
+/// sequences; written order for literals).
+pub enum Domain {
+    /// All values of a type: indices `0..card`.
+    Indices { card: u64, load: Load },
+    /// The integers `lo..=hi`.
+    Range(ExprFn, ExprFn),
+    /// The members of a set (a bitset over `n` element indices).
+    Bits { set: ExprFn, n: u64, load: Load },
+    /// The distinct members of a multiset.
+    Multi { m: ExprFn, n: u64, max: u64, load: Load },
+    /// The elements of a sequence, in order.
+    Seq { s: ExprFn, l: u64, tc: u64, load: Load },
+    /// The elements of a literal `{a, b}`.
+    Lit(Vec<ExprFn>),
+}
+
+impl Domain {
+    /// Calls `f` on every element until it returns `Ok(false)`. Returns
+    /// `Ok(false)` if stopped early.
+    #[inline]
+    pub fn each(
+        &self,
+        st: &[Word],
+        loc: &mut [u64],
+        mut f: impl FnMut(u64, &mut [u64]) -> Result<bool, Err>,
+    ) -> Result<bool, Err> {
+        match self {
+            Domain::Indices { card, load } => {
+                for i in 0..*card {
+                    if !f(load.apply(i), loc)? {
+                        return Ok(false);
+                    }
+                }
+            }
+            Domain::Range(lo, hi) => {
+                let lo = lo(st, loc)? as i64;
+                let hi = hi(st, loc)? as i64;
+                let mut x = lo;
+                while x <= hi {
+                    if !f(x as u64, loc)? {
+                        return Ok(false);
+                    }
+                    x += 1;
+                }
+            }
+            Domain::Bits { set, n, load } => {
+                let mut bits = set(st, loc)?;
+                if *n < 64 {
+                    bits &= (1u64 << n) - 1;
+                }
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as u64;
+                    bits &= bits - 1;
+                    if !f(load.apply(i), loc)? {
+                        return Ok(false);
+                    }
+                }
+            }
+            Domain::Multi { m, n, max, load } => {
+                let v = m(st, loc)?;
+                let mut stride = 1u64;
+                for i in 0..*n {
+                    if get_digit(v, stride, max + 1) > 0 && !f(load.apply(i), loc)? {
+                        return Ok(false);
+                    }
+                    stride = stride.wrapping_mul(max + 1);
+                }
+            }
+            Domain::Seq { s, l, tc, load } => {
+                let v = s(st, loc)?;
+                let len = v % (l + 1);
+                let mut rest = v / (l + 1);
+                for _ in 0..len {
+                    if !f(load.apply(rest % tc), loc)? {
+                        return Ok(false);
+                    }
+                    rest /= tc;
+                }
+            }
+            Domain::Lit(items) => {
+                for e in items {
+                    let v = e(st, loc)?;
+                    if !f(v, loc)? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+}

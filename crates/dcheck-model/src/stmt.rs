@@ -1,0 +1,325 @@
+//! Statement compilation: assignments to nested places, `let`, `if`,
+//! `require`, `for`, and collection updates, compiled to closures that
+//! update the next state in place.
+
+use std::sync::Arc;
+
+use dcheck_syntax::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
+use dcheck_syntax::span::Span;
+
+use crate::check::Compiler;
+use crate::encoding::{get_digit, set_digit, Slot};
+use crate::expr::{powers, SeqShape};
+use crate::runtime::{fail, Err, ExprFn, StmtFn, R};
+use crate::system::Word;
+use crate::types::Ty;
+
+/// Deepest place path (`a[i].f[j]...`) supported.
+const MAX_PATH: usize = 8;
+
+/// One step down a place path: where the child digit sits in its parent.
+enum Step {
+    Static { stride: u64, card: u64 },
+    MapKey { key: ExprFn, strides: Arc<Vec<u64>>, card: u64 },
+    SeqIndex { index: ExprFn, shape: SeqShape, span: Span },
+}
+
+impl Step {
+    #[inline]
+    fn locate(&self, parent: u64, st: &[Word], loc: &mut [u64]) -> Result<(u64, u64), Err> {
+        match self {
+            Step::Static { stride, card } => Ok((*stride, *card)),
+            Step::MapKey { key, strides, card } => Ok((strides[key(st, loc)? as usize], *card)),
+            Step::SeqIndex { index, shape, span } => {
+                let i = index(st, loc)? as i64;
+                let len = shape.len(parent);
+                if i < 1 || i as u64 > len {
+                    return Err(fail(*span, format!("index {i} is out of range 1..{len} of the sequence")));
+                }
+                Ok((shape.stride(i as u64 - 1), shape.tc))
+            }
+        }
+    }
+}
+
+/// A compiled assignable place: a variable and a path into it.
+pub(crate) struct Place {
+    var: Slot,
+    steps: Vec<Step>,
+}
+
+impl Place {
+    /// Replace the leaf index by `f(old leaf index)`.
+    #[inline]
+    fn modify(&self, st: &mut [Word], loc: &mut [u64], f: impl FnOnce(u64, &[Word], &mut [u64]) -> R) -> Result<(), Err> {
+        let n = self.steps.len();
+        let mut vals = [0u64; MAX_PATH + 1];
+        let mut strides = [0u64; MAX_PATH];
+        vals[0] = self.var.load(st);
+        for (i, step) in self.steps.iter().enumerate() {
+            let (s, c) = step.locate(vals[i], st, loc)?;
+            strides[i] = s;
+            vals[i + 1] = get_digit(vals[i], s, c);
+        }
+        let mut cur = f(vals[n], st, loc)?;
+        for i in (0..n).rev() {
+            cur = set_digit(vals[i], strides[i], vals[i + 1], cur);
+        }
+        self.var.store(st, cur);
+        Ok(())
+    }
+}
+
+impl<'a> Compiler<'a> {
+    /// Compile a place expression; returns it with the leaf's type.
+    fn place(&mut self, e: &Expr) -> Option<(Place, Ty)> {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if self.lookup_local(&n.name).is_some() {
+                    self.error(n.span, format!("`{}` is a local binding and cannot be assigned", n.name), Some("only state variables (and parts of them) can be assigned".into()));
+                    return None;
+                }
+                match self.var_index.get(&n.name) {
+                    Some(&i) => Some((Place { var: self.vars[i].slot, steps: vec![] }, self.vars[i].ty.clone())),
+                    None => {
+                        self.error(n.span, format!("`{}` is not a state variable", n.name), Some("only state variables (and parts of them) can be assigned".into()));
+                        None
+                    }
+                }
+            }
+            ExprKind::Field(base, field) => {
+                let (mut p, ty) = self.place(base)?;
+                let Ty::Record(fields) = &ty else {
+                    self.error(field.span, format!("a value of type {ty} has no fields"), None);
+                    return None;
+                };
+                let Some(i) = fields.iter().position(|f| f.0 == field.name) else {
+                    self.error(field.span, format!("no field `{}` in {ty}", field.name), None);
+                    return None;
+                };
+                let tys: Vec<Ty> = fields.iter().map(|f| f.1.clone()).collect();
+                let stride = Ty::component_strides(&tys)[i];
+                let t = tys[i].clone();
+                p.steps.push(Step::Static { stride, card: t.card_u64().unwrap_or(1) });
+                Some((p, t))
+            }
+            ExprKind::TupleField(base, i) => {
+                let (mut p, ty) = self.place(base)?;
+                let Ty::Tuple(items) = &ty else {
+                    self.error(e.span, format!("a value of type {ty} has no components"), None);
+                    return None;
+                };
+                let Some(t) = items.get(*i as usize).cloned() else {
+                    self.error(e.span, format!("no component {i} in {ty}"), None);
+                    return None;
+                };
+                let stride = Ty::component_strides(items)[*i as usize];
+                p.steps.push(Step::Static { stride, card: t.card_u64().unwrap_or(1) });
+                Some((p, t))
+            }
+            ExprKind::Index(base, key) => {
+                let (mut p, ty) = self.place(base)?;
+                match &ty {
+                    Ty::Map(kv) => {
+                        let (kt, vt) = (kv.0.clone(), kv.1.clone());
+                        let fk = self.expr_to_index(key, &kt);
+                        let card = vt.card_u64().unwrap_or(1);
+                        let strides = powers(card, kt.card_u64().unwrap_or(0));
+                        p.steps.push(Step::MapKey { key: fk, strides, card });
+                        Some((p, vt))
+                    }
+                    Ty::Seq(t, l) => {
+                        let fi = self.int_expr(key);
+                        let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                        p.steps.push(Step::SeqIndex { index: fi, shape, span: key.span });
+                        Some((p, (**t).clone()))
+                    }
+                    other => {
+                        self.error(base.span, format!("cannot index a value of type {other}"), None);
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.error(e.span, "not an assignable place", Some("assign to a variable, a field (`v.f`), a component (`v.0`) or an element (`v[i]`)".into()));
+                None
+            }
+        }
+        .and_then(|(p, t)| {
+            if p.steps.len() > MAX_PATH {
+                self.error(e.span, format!("place paths deeper than {MAX_PATH} are not supported"), None);
+                None
+            } else {
+                Some((p, t))
+            }
+        })
+    }
+
+    pub fn block(&mut self, b: &Block) -> StmtFn {
+        let depth = self.scopes.len();
+        let slots = self.next_slot;
+        let stmts: Vec<StmtFn> = b.stmts.iter().map(|s| self.stmt(s)).collect();
+        self.scopes.truncate(depth);
+        self.next_slot = slots;
+        Box::new(move |st, loc| {
+            for s in &stmts {
+                if !s(st, loc)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> StmtFn {
+        let span = s.span;
+        match &s.kind {
+            StmtKind::Assign(place, value) => {
+                let Some((p, ty)) = self.place(place) else {
+                    let _ = self.expr(value, None);
+                    return noop();
+                };
+                let fv = self.expr_to_index(value, &ty);
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |_, st, loc| fv(st, loc))?;
+                    Ok(true)
+                })
+            }
+            StmtKind::Let(name, value) => {
+                let (ty, fv) = self.expr(value, None);
+                let slot = self.push_local(&name.name, ty);
+                // Popped at the end of the enclosing block.
+                Box::new(move |st, loc| {
+                    loc[slot] = fv(st, loc)?;
+                    Ok(true)
+                })
+            }
+            StmtKind::If(c, then, els) => {
+                let fc = self.bool_expr(c);
+                let ft = self.block(then);
+                let fe = els.as_ref().map(|b| self.block(b));
+                Box::new(move |st, loc| {
+                    if fc(st, loc)? != 0 {
+                        ft(st, loc)
+                    } else if let Some(fe) = &fe {
+                        fe(st, loc)
+                    } else {
+                        Ok(true)
+                    }
+                })
+            }
+            StmtKind::Require(c) => {
+                let fc = self.bool_expr(c);
+                Box::new(move |st, loc| Ok(fc(st, loc)? != 0))
+            }
+            StmtKind::For(binders, body) => self.for_loop(binders, body),
+            StmtKind::Call(name, args) => {
+                if args.len() != 2 {
+                    self.error(span, format!("`{}` takes a place and a value", name.name), None);
+                    return noop();
+                }
+                let Some((p, ty)) = self.place(&args[0]) else {
+                    return noop();
+                };
+                self.collection_update(&name.name, p, ty, &args[1], span, name.span)
+            }
+        }
+    }
+
+    fn for_loop(&mut self, binders: &[dcheck_syntax::ast::Binder], body: &Block) -> StmtFn {
+        let Some((first, rest)) = binders.split_first() else {
+            return self.block(body);
+        };
+        let (ety, dom) = self.domain(&first.domain, None);
+        let slot = self.push_local(&first.name.name, ety);
+        let inner = self.for_loop(rest, body);
+        self.pop_local();
+        Box::new(move |st, loc| {
+            // The domain is read on the state as it is when the loop starts;
+            // elements go to a stack buffer (spilling only past 64 elements)
+            // because the body may write the state the domain reads.
+            let mut buf = [0u64; 64];
+            let mut n = 0;
+            let mut spill: Vec<u64> = Vec::new();
+            dom.each(st, loc, |v, _| {
+                if n < buf.len() {
+                    buf[n] = v;
+                    n += 1;
+                } else {
+                    spill.push(v);
+                }
+                Ok(true)
+            })?;
+            for &v in buf[..n].iter().chain(spill.iter()) {
+                loc[slot] = v;
+                if !inner(st, loc)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    fn collection_update(&mut self, op: &str, p: Place, ty: Ty, value: &Expr, span: Span, op_span: Span) -> StmtFn {
+        match (op, &ty) {
+            ("insert" | "remove", Ty::Set(t)) => {
+                let fx = self.expr_to_index(value, t);
+                let insert = op == "insert";
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |old, st, loc| {
+                        let bit = 1u64 << fx(st, loc)?;
+                        Ok(if insert { old | bit } else { old & !bit })
+                    })?;
+                    Ok(true)
+                })
+            }
+            ("insert" | "remove", Ty::Multiset(t, m)) => {
+                let fx = self.expr_to_index(value, t);
+                let (m, insert) = (*m, op == "insert");
+                let strides = powers(m + 1, t.card_u64().unwrap_or(0));
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |old, st, loc| {
+                        let stride = strides[fx(st, loc)? as usize];
+                        let c = get_digit(old, stride, m + 1);
+                        if insert {
+                            if c == m {
+                                return Err(fail(span, format!("multiset capacity exceeded: an element is already there {m} time(s)")));
+                            }
+                            Ok(set_digit(old, stride, c, c + 1))
+                        } else {
+                            if c == 0 {
+                                return Err(fail(span, "remove of an element that is not in the multiset".into()));
+                            }
+                            Ok(set_digit(old, stride, c, c - 1))
+                        }
+                    })?;
+                    Ok(true)
+                })
+            }
+            ("append", Ty::Seq(t, l)) => {
+                let fx = self.expr_to_index(value, t);
+                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                let l = *l;
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |old, st, loc| {
+                        shape.push(old, fx(st, loc)?).ok_or_else(|| fail(span, format!("append to a full sequence (bound {l})")))
+                    })?;
+                    Ok(true)
+                })
+            }
+            ("insert" | "remove" | "append", other) => {
+                self.error(op_span, format!("`{op}` does not apply to a value of type {other}"), Some("insert/remove apply to sets and multisets, append to sequences".into()));
+                noop()
+            }
+            _ => {
+                self.error(op_span, format!("unknown statement `{op}`"), Some("statements: assignment, let, if, require, for, insert, remove, append".into()));
+                noop()
+            }
+        }
+    }
+}
+
+fn noop() -> StmtFn {
+    Box::new(|_, _| Ok(true))
+}
+

@@ -1,0 +1,179 @@
+//! Resolved types, their cardinalities and the dense-index layout of each
+//! compound type (see [`crate::encoding`]).
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A resolved type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Bool,
+    /// An integer; `Some((lo, hi))` for a declared range, `None` for the
+    /// unbounded integers of intermediate arithmetic (not storable).
+    Int(Option<(i64, i64)>),
+    Enum(Arc<EnumTy>),
+    Record(Arc<Vec<(String, Ty)>>),
+    Tuple(Arc<Vec<Ty>>),
+    Map(Arc<(Ty, Ty)>),
+    Set(Arc<Ty>),
+    Multiset(Arc<Ty>, u64),
+    Seq(Arc<Ty>, u64),
+    /// Already reported as an error; suppresses follow-up diagnostics.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumTy {
+    pub name: String,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub payload: Vec<Ty>,
+}
+
+/// Largest number of values a type may have: its indices must fit a `u64`.
+pub const MAX_CARD: u128 = 1u128 << 64;
+
+fn mul(a: Option<u128>, b: Option<u128>) -> Option<u128> {
+    a?.checked_mul(b?).filter(|c| *c <= MAX_CARD)
+}
+
+fn pow(base: Option<u128>, exp: Option<u128>) -> Option<u128> {
+    let (base, exp) = (base?, exp?);
+    let mut acc: u128 = 1;
+    for _ in 0..exp {
+        acc = acc.checked_mul(base).filter(|c| *c <= MAX_CARD)?;
+        if acc == 0 {
+            return Some(0);
+        }
+    }
+    Some(acc)
+}
+
+impl Ty {
+    /// Number of values, or `None` if unbounded or more than 2^64.
+    pub fn card(&self) -> Option<u128> {
+        match self {
+            Ty::Bool => Some(2),
+            Ty::Int(Some((lo, hi))) => Some((*hi as i128 - *lo as i128 + 1).max(0) as u128),
+            Ty::Int(None) | Ty::Error => None,
+            Ty::Enum(e) => {
+                let mut total: u128 = 0;
+                for v in &e.variants {
+                    total = total.checked_add(payload_card(&v.payload)?)?;
+                }
+                (total <= MAX_CARD).then_some(total)
+            }
+            Ty::Record(fields) => fields.iter().fold(Some(1), |acc, (_, t)| mul(acc, t.card())),
+            Ty::Tuple(items) => items.iter().fold(Some(1), |acc, t| mul(acc, t.card())),
+            Ty::Map(kv) => pow(kv.1.card(), kv.0.card()),
+            Ty::Set(t) => pow(Some(2), t.card()),
+            Ty::Multiset(t, m) => pow(Some(*m as u128 + 1), t.card()),
+            Ty::Seq(t, l) => mul(Some(*l as u128 + 1), pow(t.card(), Some(*l as u128))),
+        }
+    }
+
+    /// `card()` as a u64 count of indices where it is at most 2^64 - 1.
+    pub fn card_u64(&self) -> Option<u64> {
+        self.card().and_then(|c| u64::try_from(c).ok())
+    }
+
+    pub fn is_int(&self) -> bool {
+        matches!(self, Ty::Int(_))
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Ty::Error)
+    }
+
+    /// The integer offset (`lo`) to add to an index to get the value, for
+    /// integer types; 0 for others (their index is their value).
+    pub fn int_lo(&self) -> Option<i64> {
+        match self {
+            Ty::Int(Some((lo, _))) => Some(*lo),
+            _ => None,
+        }
+    }
+
+    /// Whether values of `self` may be used where `other` is expected
+    /// (integers of any range are compatible: ranges are checked on store).
+    pub fn compatible(&self, other: &Ty) -> bool {
+        match (self, other) {
+            (Ty::Error, _) | (_, Ty::Error) => true,
+            (Ty::Int(_), Ty::Int(_)) => true,
+            (a, b) => a == b,
+        }
+    }
+
+    /// Strides of the components of a record or tuple.
+    pub fn component_strides(items: &[Ty]) -> Vec<u64> {
+        let mut stride: u128 = 1;
+        items
+            .iter()
+            .map(|t| {
+                let s = stride as u64;
+                stride *= t.card().unwrap_or(1);
+                s
+            })
+            .collect()
+    }
+}
+
+/// Number of values of a variant payload (a tuple of the payload types).
+pub fn payload_card(payload: &[Ty]) -> Option<u128> {
+    payload.iter().fold(Some(1), |acc, t| mul(acc, t.card()))
+}
+
+impl EnumTy {
+    /// Index of the first value of each variant.
+    pub fn offsets(&self) -> Vec<u64> {
+        let mut off: u128 = 0;
+        self.variants
+            .iter()
+            .map(|v| {
+                let o = off as u64;
+                off += payload_card(&v.payload).unwrap_or(1);
+                o
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::Bool => write!(f, "bool"),
+            Ty::Int(Some((lo, hi))) => write!(f, "{lo}..{hi}"),
+            Ty::Int(None) => write!(f, "int"),
+            Ty::Enum(e) => write!(f, "{}", e.name),
+            Ty::Record(fields) => {
+                write!(f, "{{ ")?;
+                for (i, (n, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{n}: {t}")?;
+                }
+                write!(f, " }}")
+            }
+            Ty::Tuple(items) => {
+                write!(f, "(")?;
+                for (i, t) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                write!(f, ")")
+            }
+            Ty::Map(kv) => write!(f, "[{} -> {}]", kv.0, kv.1),
+            Ty::Set(t) => write!(f, "set<{t}>"),
+            Ty::Multiset(t, m) => write!(f, "multiset<{t}, {m}>"),
+            Ty::Seq(t, l) => write!(f, "seq<{t}, {l}>"),
+            Ty::Error => write!(f, "<error>"),
+        }
+    }
+}
