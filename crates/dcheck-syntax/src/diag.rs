@@ -30,4 +30,9 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+
+    /// Renders this diagnostic alone (see [`crate::render::render`]).
+    pub fn render(&self, sources: &SourceMap, color: bool) -> String {
+        crate::render::render(sources, std::slice::from_ref(self), color)
+    }
 }

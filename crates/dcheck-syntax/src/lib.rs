@@ -4,4 +4,11 @@
 
 pub mod ast;
 pub mod diag;
+pub mod lexer;
+pub mod load;
+pub mod parser;
+pub mod render;
 pub mod span;
+
+pub use load::{load_spec, load_spec_str};
+pub use render::render;

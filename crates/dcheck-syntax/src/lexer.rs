@@ -1,0 +1,422 @@
+//! Lexer for the code language embedded in spec strings (types, expressions,
+//! statements): turns a code string into [`Token`]s with byte spans.
+//!
+//! Spans are produced through an [`OffsetMap`], so that a code string taken
+//! out of a `.ron` file (possibly with escapes) yields spans into the file.
+//! The lexer never panics: unexpected characters (including any non-ASCII
+//! character outside a comment) become diagnostics.
+
+use crate::diag::Diagnostic;
+use crate::span::{FileId, Span};
+
+/// Maps byte offsets in a code string to byte offsets in its source file.
+#[derive(Clone, Debug)]
+pub struct OffsetMap {
+    /// For every byte of the code string: the file range of the source text
+    /// that produced it (one byte, or a whole escape sequence).
+    bytes: Vec<(u32, u32)>,
+    /// File offset standing for the end of the string (e.g. its closing quote).
+    end: u32,
+    /// Used when the map is the identity shifted by `base`.
+    base: Option<u32>,
+}
+
+impl OffsetMap {
+    /// The identity map shifted by `base` (code text copied verbatim).
+    pub fn shifted(base: u32) -> OffsetMap {
+        OffsetMap {
+            bytes: Vec::new(),
+            end: 0,
+            base: Some(base),
+        }
+    }
+    /// A map given the source range of every content byte and the offset of
+    /// the end of the string.
+    pub fn from_table(bytes: Vec<(u32, u32)>, end: u32) -> OffsetMap {
+        OffsetMap {
+            bytes,
+            end,
+            base: None,
+        }
+    }
+    fn start_of(&self, i: usize) -> u32 {
+        if let Some(b) = self.base {
+            return b.saturating_add(i as u32);
+        }
+        match self.bytes.get(i) {
+            Some(&(s, _)) => s,
+            None => self.end,
+        }
+    }
+    fn end_of(&self, i: usize) -> u32 {
+        if let Some(b) = self.base {
+            return b.saturating_add(i as u32);
+        }
+        if i == 0 {
+            return self.start_of(0);
+        }
+        match self.bytes.get(i - 1) {
+            Some(&(_, e)) => e,
+            None => self.end,
+        }
+    }
+    /// The file span of the code-string byte range `start..end`.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let s = self.start_of(start);
+        let e = if end > start { self.end_of(end) } else { s };
+        Span::new(file, s, e.max(s))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tok {
+    Ident(String),
+    Int(i64),
+    // keywords
+    Forall,
+    Exists,
+    In,
+    NotIn,
+    If,
+    Then,
+    Else,
+    Let,
+    And,
+    Or,
+    Not,
+    Implies,
+    Union,
+    Intersect,
+    Minus,
+    Subseteq,
+    True,
+    False,
+    For,
+    Require,
+    Enum,
+    Set,
+    Multiset,
+    Seq,
+    Bool,
+    // punctuation
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    LBrace,
+    RBrace,
+    Comma,
+    Colon,
+    Semi,
+    Dot,
+    DotDot,
+    Arrow,
+    MapsTo,
+    EqEq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Assign,
+    Plus,
+    Dash,
+    Star,
+    Slash,
+    Percent,
+    PlusPlus,
+    FatArrow,
+    AndAnd,
+    OrOr,
+    Bang,
+    Eof,
+}
+
+impl Tok {
+    /// How the token is shown in "expected ..., found ..." messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Ident(s) => format!("identifier `{s}`"),
+            Tok::Int(i) => format!("integer `{i}`"),
+            Tok::Eof => "end of input".to_string(),
+            t => format!("`{}`", t.text()),
+        }
+    }
+    fn text(&self) -> &'static str {
+        match self {
+            Tok::Ident(_) | Tok::Int(_) | Tok::Eof => "",
+            Tok::Forall => "forall",
+            Tok::Exists => "exists",
+            Tok::In => "in",
+            Tok::NotIn => "notin",
+            Tok::If => "if",
+            Tok::Then => "then",
+            Tok::Else => "else",
+            Tok::Let => "let",
+            Tok::And => "and",
+            Tok::Or => "or",
+            Tok::Not => "not",
+            Tok::Implies => "implies",
+            Tok::Union => "union",
+            Tok::Intersect => "intersect",
+            Tok::Minus => "minus",
+            Tok::Subseteq => "subseteq",
+            Tok::True => "true",
+            Tok::False => "false",
+            Tok::For => "for",
+            Tok::Require => "require",
+            Tok::Enum => "enum",
+            Tok::Set => "set",
+            Tok::Multiset => "multiset",
+            Tok::Seq => "seq",
+            Tok::Bool => "bool",
+            Tok::LParen => "(",
+            Tok::RParen => ")",
+            Tok::LBracket => "[",
+            Tok::RBracket => "]",
+            Tok::LBrace => "{",
+            Tok::RBrace => "}",
+            Tok::Comma => ",",
+            Tok::Colon => ":",
+            Tok::Semi => ";",
+            Tok::Dot => ".",
+            Tok::DotDot => "..",
+            Tok::Arrow => "->",
+            Tok::MapsTo => "|->",
+            Tok::EqEq => "==",
+            Tok::Ne => "!=",
+            Tok::Lt => "<",
+            Tok::Le => "<=",
+            Tok::Gt => ">",
+            Tok::Ge => ">=",
+            Tok::Assign => "=",
+            Tok::Plus => "+",
+            Tok::Dash => "-",
+            Tok::Star => "*",
+            Tok::Slash => "/",
+            Tok::Percent => "%",
+            Tok::PlusPlus => "++",
+            Tok::FatArrow => "=>",
+            Tok::AndAnd => "&&",
+            Tok::OrOr => "||",
+            Tok::Bang => "!",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub tok: Tok,
+    pub span: Span,
+}
+
+fn keyword(s: &str) -> Option<Tok> {
+    Some(match s {
+        "forall" => Tok::Forall,
+        "exists" => Tok::Exists,
+        "in" => Tok::In,
+        "notin" => Tok::NotIn,
+        "if" => Tok::If,
+        "then" => Tok::Then,
+        "else" => Tok::Else,
+        "let" => Tok::Let,
+        "and" => Tok::And,
+        "or" => Tok::Or,
+        "not" => Tok::Not,
+        "implies" => Tok::Implies,
+        "union" => Tok::Union,
+        "intersect" => Tok::Intersect,
+        "minus" => Tok::Minus,
+        "subseteq" => Tok::Subseteq,
+        "true" => Tok::True,
+        "false" => Tok::False,
+        "for" => Tok::For,
+        "require" => Tok::Require,
+        "enum" => Tok::Enum,
+        "set" => Tok::Set,
+        "multiset" => Tok::Multiset,
+        "seq" => Tok::Seq,
+        "bool" => Tok::Bool,
+        _ => return None,
+    })
+}
+
+/// Lexes `text`. Returns the tokens (always ending with [`Tok::Eof`]) and
+/// the diagnostics for characters that could not be lexed (they are skipped).
+pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagnostic>) {
+    let b = text.as_bytes();
+    let mut toks = Vec::new();
+    let mut diags = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let word = &text[start..i];
+            let tok = keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+            toks.push(Token {
+                tok,
+                span: map.span(file, start, i),
+            });
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let span = map.span(file, start, i);
+            let value = match text[start..i].parse::<i64>() {
+                Ok(v) => v,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::new(span, "integer literal too large")
+                            .label("does not fit in 64 bits")
+                            .help("integers are 64-bit signed values"),
+                    );
+                    0
+                }
+            };
+            toks.push(Token {
+                tok: Tok::Int(value),
+                span,
+            });
+            continue;
+        }
+        let next = b.get(i + 1).copied();
+        let next2 = b.get(i + 2).copied();
+        let (tok, len) = match (c, next) {
+            (b'(', _) => (Tok::LParen, 1),
+            (b')', _) => (Tok::RParen, 1),
+            (b'[', _) => (Tok::LBracket, 1),
+            (b']', _) => (Tok::RBracket, 1),
+            (b'{', _) => (Tok::LBrace, 1),
+            (b'}', _) => (Tok::RBrace, 1),
+            (b',', _) => (Tok::Comma, 1),
+            (b':', _) => (Tok::Colon, 1),
+            (b';', _) => (Tok::Semi, 1),
+            (b'.', Some(b'.')) => (Tok::DotDot, 2),
+            (b'.', _) => (Tok::Dot, 1),
+            (b'-', Some(b'>')) => (Tok::Arrow, 2),
+            (b'-', _) => (Tok::Dash, 1),
+            (b'|', Some(b'-')) if next2 == Some(b'>') => (Tok::MapsTo, 3),
+            (b'|', Some(b'|')) => (Tok::OrOr, 2),
+            (b'=', Some(b'=')) => (Tok::EqEq, 2),
+            (b'=', Some(b'>')) => (Tok::FatArrow, 2),
+            (b'=', _) => (Tok::Assign, 1),
+            (b'!', Some(b'=')) => (Tok::Ne, 2),
+            (b'!', _) => (Tok::Bang, 1),
+            (b'<', Some(b'=')) => (Tok::Le, 2),
+            (b'<', _) => (Tok::Lt, 1),
+            (b'>', Some(b'=')) => (Tok::Ge, 2),
+            (b'>', _) => (Tok::Gt, 1),
+            (b'+', Some(b'+')) => (Tok::PlusPlus, 2),
+            (b'+', _) => (Tok::Plus, 1),
+            (b'*', _) => (Tok::Star, 1),
+            (b'/', _) => (Tok::Slash, 1),
+            (b'%', _) => (Tok::Percent, 1),
+            (b'&', Some(b'&')) => (Tok::AndAnd, 2),
+            _ => {
+                // Skip one whole character (it may be multi-byte).
+                let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
+                let w = ch.len_utf8().max(1);
+                i += w;
+                let span = map.span(file, start, i);
+                let (msg, help) = if ch.is_ascii() {
+                    (
+                        format!("unexpected character `{}`", ch.escape_default()),
+                        "this character is not part of the spec language",
+                    )
+                } else {
+                    (
+                        format!("non-ASCII character `{ch}` in code"),
+                        "code may only use ASCII characters (outside `//` comments)",
+                    )
+                };
+                diags.push(
+                    Diagnostic::new(span, msg)
+                        .label("unexpected character")
+                        .help(help),
+                );
+                continue;
+            }
+        };
+        i += len;
+        toks.push(Token {
+            tok,
+            span: map.span(file, start, i),
+        });
+    }
+    toks.push(Token {
+        tok: Tok::Eof,
+        span: map.span(file, b.len(), b.len()),
+    });
+    (toks, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Vec<Tok> {
+        let (t, d) = lex(s, FileId(0), &OffsetMap::shifted(0));
+        assert!(d.is_empty(), "{d:?}");
+        t.into_iter().map(|t| t.tok).collect()
+    }
+
+    #[test]
+    fn tuple_fields_and_ranges() {
+        assert_eq!(
+            kinds("t.0.1 1..3"),
+            vec![
+                Tok::Ident("t".into()),
+                Tok::Dot,
+                Tok::Int(0),
+                Tok::Dot,
+                Tok::Int(1),
+                Tok::Int(1),
+                Tok::DotDot,
+                Tok::Int(3),
+                Tok::Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn operators_and_comments() {
+        assert_eq!(
+            kinds("a |-> b -> c => d // x ≠ y\n|| !="),
+            vec![
+                Tok::Ident("a".into()),
+                Tok::MapsTo,
+                Tok::Ident("b".into()),
+                Tok::Arrow,
+                Tok::Ident("c".into()),
+                Tok::FatArrow,
+                Tok::Ident("d".into()),
+                Tok::OrOr,
+                Tok::Ne,
+                Tok::Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn non_ascii_is_an_error_with_exact_span() {
+        let (_, d) = lex("a ≠ b", FileId(0), &OffsetMap::shifted(10));
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].span.start, d[0].span.end), (12, 15));
+    }
+}

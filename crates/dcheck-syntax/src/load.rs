@@ -1,0 +1,932 @@
+//! Loading a spec: reads the `.ron` file, deserializes it into raw structs
+//! whose code fields are strings, parses every code string and builds the
+//! [`ast::Spec`], resolving `extends` (recursively, with cycle detection).
+//!
+//! The `ron` crate does not report where strings are, so a small scanner
+//! ([`scan_ron`]) finds every string literal of the file, with a map from
+//! offsets in its unescaped content back to file offsets. Deserialized
+//! strings are matched to the literals in document order, and every span of
+//! the parsed code is mapped into the file: a diagnostic underlines the exact
+//! characters inside the `.ron` file, even after escapes.
+//!
+//! All errors of a file are reported at once; loading never panics.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::ast::{self, Ident};
+use crate::diag::Diagnostic;
+use crate::lexer::OffsetMap;
+use crate::parser;
+use crate::span::{FileId, SourceMap, Span};
+
+/// Result of loading: the spec, or every diagnostic. The [`SourceMap`] holds
+/// every file read, in both cases.
+pub type LoadResult = Result<(SourceMap, ast::Spec), (SourceMap, Vec<Diagnostic>)>;
+
+/// Loads the spec at `path` (and the bases it extends).
+pub fn load_spec(path: &Path) -> LoadResult {
+    let name = path.display().to_string();
+    let mut loader = Loader::default();
+    match std::fs::read_to_string(path) {
+        Ok(text) => loader.finish(&name, text),
+        Err(e) => {
+            let file = loader.sources.add(name.clone(), String::new());
+            let d = Diagnostic::new(
+                Span::new(file, 0, 0),
+                format!("cannot read spec file `{name}`: {e}"),
+            )
+            .label("unreadable")
+            .help("check the path and the file permissions");
+            Err((loader.sources, vec![d]))
+        }
+    }
+}
+
+/// Loads a spec from `text`, as if read from the file `name` (`extends`
+/// paths are resolved relative to `name`'s directory).
+pub fn load_spec_str(name: &str, text: &str) -> LoadResult {
+    Loader::default().finish(name, text.to_string())
+}
+
+// ------------------------------------------------------------------ scanner
+
+/// A string literal of the RON text.
+#[derive(Clone, Debug)]
+pub struct Literal {
+    /// The unescaped content.
+    pub content: String,
+    /// File range of the content (inside the quotes).
+    pub content_start: u32,
+    pub content_end: u32,
+    /// For every content byte, the file range that produced it.
+    pub map: Vec<(u32, u32)>,
+}
+
+/// What [`scan_ron`] finds in a RON text.
+#[derive(Clone, Debug, Default)]
+pub struct RonScan {
+    /// Every string literal, in order.
+    pub literals: Vec<Literal>,
+    /// The file range of the value of every `default:` field, in order.
+    pub defaults: Vec<(u32, u32)>,
+    /// Offset of the first token (normally the opening `(`).
+    pub first_token: u32,
+}
+
+fn push_char(content: &mut Vec<u8>, map: &mut Vec<(u32, u32)>, c: char, from: usize, to: usize) {
+    let mut buf = [0u8; 4];
+    for &b in c.encode_utf8(&mut buf).as_bytes() {
+        content.push(b);
+        map.push((from as u32, to as u32));
+    }
+}
+
+/// Skips whitespace and comments from `i`; returns the new offset.
+fn skip_trivia(b: &[u8], mut i: usize) -> usize {
+    loop {
+        if i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        } else if b.get(i) == Some(&b'/') && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b.get(i) == Some(&b'/') && b.get(i + 1) == Some(&b'*') {
+            let mut level = 1;
+            i += 2;
+            while i < b.len() && level > 0 {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                    level += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    level -= 1;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            return i;
+        }
+    }
+}
+
+fn hex_value(b: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(b).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// Finds the string literals (normal with escapes, raw `r"..."`,
+/// `r#"..."#`) of a RON text, skipping comments and char literals.
+pub fn scan_ron(text: &str) -> RonScan {
+    let b = text.as_bytes();
+    let mut scan = RonScan::default();
+    let mut i = skip_trivia(b, 0);
+    scan.first_token = i as u32;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() || c == b'/' {
+            let j = skip_trivia(b, i);
+            i = if j == i { i + 1 } else { j };
+            continue;
+        }
+        if c == b'"' {
+            // normal string
+            let mut content = Vec::new();
+            let mut map = Vec::new();
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j] != b'"' {
+                if b[j] == b'\\' && j + 1 < b.len() {
+                    let esc = j;
+                    let (ch, len) = match b[j + 1] {
+                        b'n' => (Some('\n'), 2),
+                        b'r' => (Some('\r'), 2),
+                        b't' => (Some('\t'), 2),
+                        b'0' => (Some('\0'), 2),
+                        b'\\' => (Some('\\'), 2),
+                        b'"' => (Some('"'), 2),
+                        b'\'' => (Some('\''), 2),
+                        b'x' if j + 3 < b.len() => {
+                            (hex_value(&b[j + 2..j + 4]).and_then(char::from_u32), 4)
+                        }
+                        b'u' if b.get(j + 2) == Some(&b'{') => {
+                            let mut k = j + 3;
+                            while k < b.len() && b[k] != b'}' && k < j + 10 {
+                                k += 1;
+                            }
+                            let v = hex_value(&b[(j + 3).min(k)..k]).and_then(char::from_u32);
+                            (v, k + 1 - j)
+                        }
+                        _ => (None, 2),
+                    };
+                    let end = (esc + len).min(b.len());
+                    if let Some(ch) = ch {
+                        push_char(&mut content, &mut map, ch, esc, end);
+                    }
+                    j = end;
+                } else {
+                    content.push(b[j]);
+                    map.push((j as u32, j as u32 + 1));
+                    j += 1;
+                }
+            }
+            scan.literals.push(Literal {
+                content: String::from_utf8_lossy(&content).into_owned(),
+                content_start: start as u32,
+                content_end: j.min(b.len()) as u32,
+                map,
+            });
+            i = j + 1;
+            continue;
+        }
+        if c == b'r' && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) {
+            let mut j = i + 1;
+            while j < b.len() && b[j] == b'#' {
+                j += 1;
+            }
+            if b.get(j) == Some(&b'"') {
+                let hashes = j - i - 1;
+                let start = j + 1;
+                let mut k = start;
+                let end = loop {
+                    if k >= b.len() {
+                        break b.len();
+                    }
+                    if b[k] == b'"' && b[k + 1..].iter().take(hashes).filter(|&&h| h == b'#').count() == hashes
+                    {
+                        break k;
+                    }
+                    k += 1;
+                };
+                let content = String::from_utf8_lossy(&b[start..end]).into_owned();
+                let map = (start..end).map(|p| (p as u32, p as u32 + 1)).collect();
+                scan.literals.push(Literal {
+                    content,
+                    content_start: start as u32,
+                    content_end: end as u32,
+                    map,
+                });
+                i = end + 1 + hashes;
+                continue;
+            }
+        }
+        if c == b'\'' {
+            // char literal: skip `'x'`, `'\x'`
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'\\') {
+                j += 2;
+            }
+            while j < b.len() && b[j] != b'\'' {
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if &b[s..i] == b"default" {
+                let k = skip_trivia(b, i);
+                if b.get(k) == Some(&b':') {
+                    let v = skip_trivia(b, k + 1);
+                    let mut e = v;
+                    if b.get(e) == Some(&b'-') || b.get(e) == Some(&b'+') {
+                        e += 1;
+                    }
+                    while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+                        e += 1;
+                    }
+                    scan.defaults.push((v as u32, e as u32));
+                }
+            }
+            continue;
+        }
+        i += 1;
+    }
+    scan
+}
+
+// ------------------------------------------------------------------ raw structs
+
+struct Tracker {
+    contents: Vec<String>,
+    cursor: usize,
+}
+
+thread_local! {
+    static TRACKER: RefCell<Option<Tracker>> = const { RefCell::new(None) };
+}
+
+/// A string of the RON file, with the index of its literal (if found).
+#[derive(Clone, Debug, Default)]
+struct Located {
+    text: String,
+    lit: Option<usize>,
+}
+
+impl<'de> Deserialize<'de> for Located {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let lit = TRACKER.with(|t| {
+            let mut t = t.borrow_mut();
+            let t = t.as_mut()?;
+            let j = (t.cursor..t.contents.len()).find(|&j| t.contents[j] == text)?;
+            t.cursor = j + 1;
+            Some(j)
+        });
+        Ok(Located { text, lit })
+    }
+}
+
+#[derive(Clone, Debug)]
+enum RawValue {
+    Int(i64),
+    Bool(bool),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer or a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
+                i64::try_from(v)
+                    .map(RawValue::Int)
+                    .map_err(|_| E::custom("integer constant too large for 64 bits"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    #[serde(default)]
+    name: Option<Located>,
+    #[serde(default)]
+    doc: Option<Located>,
+    #[serde(default)]
+    extends: Option<Located>,
+    #[serde(default)]
+    constants: Vec<RawConst>,
+    #[serde(default)]
+    types: Vec<RawType>,
+    #[serde(default)]
+    vars: Option<Vec<RawVar>>,
+    #[serde(default)]
+    defs: Vec<RawDef>,
+    #[serde(default)]
+    init: Option<RawInit>,
+    #[serde(default)]
+    actions: Vec<RawAction>,
+    #[serde(default)]
+    invariants: Vec<RawInvariant>,
+    #[serde(default)]
+    terminal: Option<Located>,
+    #[serde(default)]
+    properties: Vec<RawNamedExpr>,
+    #[serde(default)]
+    fairness: Vec<RawNamedExpr>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConst {
+    name: Located,
+    default: RawValue,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawType {
+    name: Located,
+    def: Located,
+    #[serde(default)]
+    #[allow(dead_code)] // read only to keep the string cursor in step
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVar {
+    name: Located,
+    #[serde(rename = "type")]
+    ty: Located,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDef {
+    name: Located,
+    #[serde(default)]
+    params: Option<Located>,
+    body: Located,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInit {
+    #[serde(default)]
+    params: Option<Located>,
+    #[serde(default)]
+    guard: Option<Located>,
+    #[serde(default)]
+    effect: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    name: Located,
+    #[serde(default)]
+    params: Option<Located>,
+    #[serde(default)]
+    guard: Option<Located>,
+    #[serde(default)]
+    effect: Option<Located>,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInvariant {
+    name: Located,
+    expr: Located,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNamedExpr {
+    name: Located,
+    expr: Located,
+    #[serde(default)]
+    #[allow(dead_code)] // read only to keep the string cursor in step
+    doc: Option<Located>,
+}
+
+// ------------------------------------------------------------------ loader
+
+/// One file's items, before merging with its base.
+#[derive(Default)]
+struct Partial {
+    name: Option<Ident>,
+    doc: Option<String>,
+    constants: Vec<ast::ConstDecl>,
+    types: Vec<ast::TypeDecl>,
+    vars: Vec<ast::VarDecl>,
+    defs: Vec<ast::DefDecl>,
+    init: Option<ast::InitDecl>,
+    actions: Vec<ast::ActionDecl>,
+    invariants: Vec<ast::InvariantDecl>,
+    terminal: Option<ast::Expr>,
+    properties: Vec<ast::RawItem>,
+    fairness: Vec<ast::RawItem>,
+}
+
+trait Named {
+    fn ident(&self) -> &Ident;
+}
+macro_rules! named {
+    ($($t:ty),*) => { $(impl Named for $t { fn ident(&self) -> &Ident { &self.name } })* };
+}
+named!(
+    ast::ConstDecl,
+    ast::TypeDecl,
+    ast::VarDecl,
+    ast::DefDecl,
+    ast::ActionDecl,
+    ast::InvariantDecl,
+    ast::RawItem
+);
+
+/// Base items first; an item of `over` replaces the base item of the same
+/// name in place, others are appended.
+fn merge<T: Named>(mut base: Vec<T>, over: Vec<T>) -> Vec<T> {
+    for item in over {
+        match base
+            .iter()
+            .position(|b| b.ident().name == item.ident().name)
+        {
+            Some(i) => base[i] = item,
+            None => base.push(item),
+        }
+    }
+    base
+}
+
+impl Partial {
+    fn apply(self, over: Partial) -> Partial {
+        Partial {
+            name: over.name.or(self.name),
+            doc: over.doc.or(self.doc),
+            constants: merge(self.constants, over.constants),
+            types: merge(self.types, over.types),
+            vars: merge(self.vars, over.vars),
+            defs: merge(self.defs, over.defs),
+            init: over.init.or(self.init),
+            actions: merge(self.actions, over.actions),
+            invariants: merge(self.invariants, over.invariants),
+            terminal: over.terminal.or(self.terminal),
+            properties: merge(self.properties, over.properties),
+            fairness: merge(self.fairness, over.fairness),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    sources: SourceMap,
+    diags: Vec<Diagnostic>,
+    /// Canonical paths of the files being loaded (for cycle detection).
+    chain: Vec<PathBuf>,
+}
+
+/// The per-file context: file id and scanned literals.
+struct FileCtx {
+    file: FileId,
+    scan: RonScan,
+    first: Span,
+}
+
+impl FileCtx {
+    fn literal(&self, l: &Located) -> Option<&Literal> {
+        l.lit.and_then(|i| self.scan.literals.get(i))
+    }
+    /// Span of the content of the string (inside the quotes).
+    fn span(&self, l: &Located) -> Span {
+        match self.literal(l) {
+            Some(lit) => Span::new(self.file, lit.content_start, lit.content_end),
+            None => self.first,
+        }
+    }
+    fn map(&self, l: &Located) -> OffsetMap {
+        match self.literal(l) {
+            Some(lit) => OffsetMap::from_table(lit.map.clone(), lit.content_end),
+            None => OffsetMap::from_table(
+                vec![(self.first.start, self.first.end); l.text.len()],
+                self.first.end,
+            ),
+        }
+    }
+    fn ident(&self, l: &Located) -> Ident {
+        Ident {
+            name: l.text.clone(),
+            span: self.span(l),
+        }
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn line_col_to_offset(text: &str, line: usize, col: usize) -> usize {
+    let mut off = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            return (off + col.saturating_sub(1)).min(off + l.len());
+        }
+        off += l.len();
+    }
+    text.len()
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+const RON_HELP: &str = "a spec is a RON struct: `( name: \"...\", vars: [ (name: \"x\", type: \"bool\") ], ... )`; \
+strings are in double quotes (use r#\"...\"# for code with quotes or several lines), lists in `[ ]`, and fields are separated by commas";
+
+fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnostic {
+    use ron::error::Error as E;
+    let mut off = line_col_to_offset(text, e.position.line, e.position.col);
+    while off < text.len() && !text.is_char_boundary(off) {
+        off += 1;
+    }
+    let b = text.as_bytes();
+    // One character at the error position (or the identifier ending there).
+    let mut span = {
+        let end = text[off..].chars().next().map_or(off, |c| off + c.len_utf8());
+        Span::new(file, off as u32, end as u32)
+    };
+    let (label, help) = match &e.code {
+        E::NoSuchStructField {
+            expected, found, ..
+        } => {
+            // ron reports the position after the field name: find the name.
+            let mut s = off.min(b.len());
+            while s > 0 && !is_ident_byte(b[s - 1]) {
+                s -= 1;
+            }
+            let end = s;
+            while s > 0 && is_ident_byte(b[s - 1]) {
+                s -= 1;
+            }
+            if &text[s..end] == found.as_str() {
+                span = Span::new(file, s as u32, end as u32);
+            }
+            (
+                "unknown field".to_string(),
+                format!("the fields allowed here are: {}", expected.join(", ")),
+            )
+        }
+        E::MissingStructField { field, .. } => (
+            format!("`{field}` missing"),
+            format!("add the field `{field}: ...`"),
+        ),
+        E::DuplicateStructField { field, .. } => (
+            "duplicate field".to_string(),
+            format!("give the field `{field}` only once"),
+        ),
+        _ => ("here".to_string(), RON_HELP.to_string()),
+    };
+    Diagnostic::new(span, format!("invalid spec file: {}", e.code))
+        .label(label)
+        .help(help)
+}
+
+impl Loader {
+    fn finish(mut self, name: &str, text: String) -> LoadResult {
+        self.chain.push(canonical(Path::new(name)));
+        let partial = self.load_file(name, text);
+        match partial {
+            Some(p) if self.diags.is_empty() => match (p.name, p.init) {
+                (Some(name), Some(init)) => Ok((
+                    self.sources,
+                    ast::Spec {
+                        name,
+                        doc: p.doc.unwrap_or_default(),
+                        constants: p.constants,
+                        types: p.types,
+                        vars: p.vars,
+                        defs: p.defs,
+                        init,
+                        actions: p.actions,
+                        invariants: p.invariants,
+                        terminal: p.terminal,
+                        properties: p.properties,
+                        fairness: p.fairness,
+                    },
+                )),
+                _ => {
+                    // Reported while loading the base without `extends`;
+                    // kept as a safety net.
+                    let d = Diagnostic::new(Span::default(), "the spec has no name or no init")
+                        .help("add `name: \"...\"` and `init: (effect: \"...\")`");
+                    Err((self.sources, vec![d]))
+                }
+            },
+            _ => {
+                if self.diags.is_empty() {
+                    self.diags.push(Diagnostic::new(Span::default(), "the spec could not be loaded"));
+                }
+                Err((self.sources, self.diags))
+            }
+        }
+    }
+
+    fn code<T>(
+        &mut self,
+        ctx: &FileCtx,
+        l: &Located,
+        f: fn(FileId, &str, &OffsetMap) -> Result<T, Vec<Diagnostic>>,
+    ) -> Option<T> {
+        match f(ctx.file, &l.text, &ctx.map(l)) {
+            Ok(v) => Some(v),
+            Err(ds) => {
+                self.diags.extend(ds);
+                None
+            }
+        }
+    }
+
+    fn params(&mut self, ctx: &FileCtx, l: &Option<Located>) -> Option<Vec<ast::Param>> {
+        match l {
+            Some(l) => self.code(ctx, l, parser::parse_params_mapped),
+            None => Some(Vec::new()),
+        }
+    }
+
+    fn guard(&mut self, ctx: &FileCtx, l: &Option<Located>) -> Option<Option<ast::Expr>> {
+        match l {
+            Some(l) => self.code(ctx, l, parser::parse_expr_mapped).map(Some),
+            None => Some(None),
+        }
+    }
+
+    fn effect(&mut self, ctx: &FileCtx, l: &Option<Located>) -> Option<ast::Block> {
+        match l {
+            Some(l) => self.code(ctx, l, parser::parse_block_mapped),
+            None => Some(ast::Block {
+                stmts: Vec::new(),
+                span: ctx.first,
+            }),
+        }
+    }
+
+    fn check_duplicates<T: Named>(&mut self, kind: &str, items: &[T]) {
+        let mut seen: HashMap<&str, &Ident> = HashMap::new();
+        for item in items {
+            let id = item.ident();
+            if let Some(first) = seen.get(id.name.as_str()) {
+                let (line, col) = self.line_col(first.span);
+                self.diags.push(
+                    Diagnostic::new(id.span, format!("duplicate {kind} `{}`", id.name))
+                        .label(format!("second {kind} named `{}`", id.name))
+                        .help(format!(
+                            "a {kind} with this name is already defined at line {line}, column {col}; rename or remove one of them"
+                        )),
+                );
+            } else {
+                seen.insert(&id.name, id);
+            }
+        }
+    }
+
+    fn line_col(&self, span: Span) -> (usize, usize) {
+        let Some(f) = self.sources.files.get(span.file.0 as usize) else {
+            return (0, 0);
+        };
+        let upto = &f.text.as_bytes()[..(span.start as usize).min(f.text.len())];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = upto.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        (line, col)
+    }
+
+    fn load_file(&mut self, name: &str, text: String) -> Option<Partial> {
+        let scan = scan_ron(&text);
+        let file = self.sources.add(name.to_string(), text);
+        let text = self.sources.file(file).text.clone();
+        let first_len = u32::from(!text.is_empty());
+        let first = Span::new(file, scan.first_token, (scan.first_token + first_len).min(text.len() as u32));
+        TRACKER.with(|t| {
+            *t.borrow_mut() = Some(Tracker {
+                contents: scan.literals.iter().map(|l| l.content.clone()).collect(),
+                cursor: 0,
+            })
+        });
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let raw: Result<RawSpec, _> = options.from_str(&text);
+        TRACKER.with(|t| *t.borrow_mut() = None);
+        let raw = match raw {
+            Ok(r) => r,
+            Err(e) => {
+                self.diags.push(ron_diag(file, &text, &e));
+                return None;
+            }
+        };
+        let ctx = FileCtx { file, scan, first };
+        let mut p = Partial {
+            name: raw.name.as_ref().map(|n| ctx.ident(n)),
+            doc: raw.doc.as_ref().map(|d| d.text.clone()),
+            ..Partial::default()
+        };
+
+        for (k, c) in raw.constants.iter().enumerate() {
+            let default_span = match ctx.scan.defaults.get(k) {
+                Some(&(s, e)) => Span::new(file, s, e),
+                None => ctx.span(&c.name),
+            };
+            p.constants.push(ast::ConstDecl {
+                name: ctx.ident(&c.name),
+                default: match c.default {
+                    RawValue::Int(i) => ast::ConstValue::Int(i),
+                    RawValue::Bool(b) => ast::ConstValue::Bool(b),
+                },
+                default_span,
+                doc: c.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+            });
+        }
+        for t in &raw.types {
+            if let Some(def) = self.code(&ctx, &t.def, parser::parse_type_mapped) {
+                p.types.push(ast::TypeDecl {
+                    name: ctx.ident(&t.name),
+                    def,
+                });
+            }
+        }
+        for v in raw.vars.iter().flatten() {
+            if let Some(ty) = self.code(&ctx, &v.ty, parser::parse_type_mapped) {
+                p.vars.push(ast::VarDecl {
+                    name: ctx.ident(&v.name),
+                    ty,
+                    doc: v.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        for d in &raw.defs {
+            let params = self.params(&ctx, &d.params);
+            let body = self.code(&ctx, &d.body, parser::parse_expr_mapped);
+            if let (Some(params), Some(body)) = (params, body) {
+                p.defs.push(ast::DefDecl {
+                    name: ctx.ident(&d.name),
+                    params,
+                    body,
+                    doc: d.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        if let Some(init) = &raw.init {
+            let params = self.params(&ctx, &init.params);
+            let guard = self.guard(&ctx, &init.guard);
+            let effect = self.effect(&ctx, &init.effect);
+            if let (Some(params), Some(guard), Some(effect)) = (params, guard, effect) {
+                let span = init.effect.as_ref().map_or(first, |e| ctx.span(e));
+                p.init = Some(ast::InitDecl {
+                    params,
+                    guard,
+                    effect,
+                    span,
+                });
+            }
+        }
+        for a in &raw.actions {
+            let params = self.params(&ctx, &a.params);
+            let guard = self.guard(&ctx, &a.guard);
+            let effect = self.effect(&ctx, &a.effect);
+            if let (Some(params), Some(guard), Some(effect)) = (params, guard, effect) {
+                p.actions.push(ast::ActionDecl {
+                    name: ctx.ident(&a.name),
+                    params,
+                    guard,
+                    effect,
+                    doc: a.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        for i in &raw.invariants {
+            if let Some(expr) = self.code(&ctx, &i.expr, parser::parse_expr_mapped) {
+                p.invariants.push(ast::InvariantDecl {
+                    name: ctx.ident(&i.name),
+                    expr,
+                    doc: i.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        if let Some(t) = &raw.terminal {
+            p.terminal = self.code(&ctx, t, parser::parse_expr_mapped);
+        }
+        let raw_items = |items: &[RawNamedExpr]| -> Vec<ast::RawItem> {
+            items
+                .iter()
+                .map(|i| ast::RawItem {
+                    name: ctx.ident(&i.name),
+                    text: i.expr.text.clone(),
+                    span: ctx.span(&i.expr),
+                })
+                .collect()
+        };
+        p.properties = raw_items(&raw.properties);
+        p.fairness = raw_items(&raw.fairness);
+
+        // Duplicate names (checked on the declarations, even unparsable ones).
+        let ids = |v: Vec<&Located>| -> Vec<ast::RawItem> {
+            v.into_iter()
+                .map(|n| ast::RawItem {
+                    name: ctx.ident(n),
+                    text: String::new(),
+                    span: Span::default(),
+                })
+                .collect()
+        };
+        self.check_duplicates("constant", &ids(raw.constants.iter().map(|c| &c.name).collect()));
+        self.check_duplicates("type", &ids(raw.types.iter().map(|c| &c.name).collect()));
+        self.check_duplicates(
+            "variable",
+            &ids(raw.vars.iter().flatten().map(|c| &c.name).collect()),
+        );
+        self.check_duplicates("def", &ids(raw.defs.iter().map(|c| &c.name).collect()));
+        self.check_duplicates("action", &ids(raw.actions.iter().map(|c| &c.name).collect()));
+        self.check_duplicates(
+            "invariant",
+            &ids(raw.invariants.iter().map(|c| &c.name).collect()),
+        );
+        self.check_duplicates("property", &p.properties);
+        self.check_duplicates("fairness assumption", &p.fairness);
+
+        match &raw.extends {
+            None => {
+                let missing = [
+                    (raw.name.is_none(), "name", "add `name: \"MySpec\",`"),
+                    (
+                        raw.vars.is_none(),
+                        "vars",
+                        "add the state variables: `vars: [ (name: \"x\", type: \"0..3\") ],`",
+                    ),
+                    (
+                        raw.init.is_none(),
+                        "init",
+                        "add the initial states: `init: (effect: \"x = 0;\"),` (an empty effect keeps every variable at its default)",
+                    ),
+                ];
+                for (absent, field, help) in missing {
+                    if absent {
+                        self.diags.push(
+                            Diagnostic::new(first, format!("the spec has no `{field}`"))
+                                .label(format!("`{field}` missing in this spec"))
+                                .help(format!("{help} (or `extends` a base spec that has one)")),
+                        );
+                    }
+                }
+                Some(p)
+            }
+            Some(ext) => {
+                let span = ctx.span(ext);
+                let dir = Path::new(name).parent().unwrap_or(Path::new(""));
+                let path = dir.join(&ext.text);
+                let canon = canonical(&path);
+                if self.chain.contains(&canon) {
+                    self.diags.push(
+                        Diagnostic::new(span, format!("`extends` cycle: `{}` extends itself", path.display()))
+                            .label("leads back to a spec being loaded")
+                            .help("a spec cannot extend itself, directly or through other specs"),
+                    );
+                    return None;
+                }
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::new(span, format!("cannot read base spec `{}`: {e}", path.display()))
+                                .label("base spec not readable")
+                                .help("the path of `extends` is relative to the directory of this file"),
+                        );
+                        return None;
+                    }
+                };
+                self.chain.push(canon);
+                let base = self.load_file(&path.display().to_string(), text);
+                self.chain.pop();
+                Some(base?.apply(p))
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Rendering of [`Diagnostic`]s with miette: file name, line and column, the
+//! source with the span underlined, the label and the help text.
+//!
+//! [`render`] turns a list of diagnostics into one string (plain ASCII when
+//! `color` is false, stable for snapshot tests); [`SpecError`] wraps one
+//! diagnostic as a [`miette::Diagnostic`] for callers that use miette directly.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::diag::Diagnostic;
+use crate::span::SourceMap;
+
+/// One [`Diagnostic`] with its source file, usable as a `miette::Report`.
+#[derive(Debug)]
+pub struct SpecError {
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub span: SourceSpan,
+    pub src: NamedSource<String>,
+}
+
+impl SpecError {
+    /// Builds the error for `diag`, taking the file text from `sources`.
+    /// A span outside its file is clamped into it (never panics).
+    pub fn new(sources: &SourceMap, diag: &Diagnostic) -> SpecError {
+        let (name, text) = match sources.files.get(diag.span.file.0 as usize) {
+            Some(f) => (f.name.clone(), f.text.clone()),
+            None => (String::from("<unknown>"), String::new()),
+        };
+        let start = floor_boundary(&text, diag.span.start as usize);
+        let end = floor_boundary(&text, (diag.span.end as usize).max(start)).max(start);
+        SpecError {
+            message: diag.message.clone(),
+            label: diag.label.clone(),
+            help: diag.help.clone(),
+            span: SourceSpan::new(start.into(), end - start),
+            src: NamedSource::new(name, text),
+        }
+    }
+}
+
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+impl miette::Diagnostic for SpecError {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.label.clone()),
+            self.span,
+        ))))
+    }
+}
+
+/// Renders every diagnostic, separated by blank lines. With `color == false`
+/// the output is plain ASCII without escape codes.
+pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::ascii()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let err = SpecError::new(sources, d);
+        let mut one = String::new();
+        if handler.render_report(&mut one, &err).is_err() {
+            one = format!("error: {}\n", d.message);
+        }
+        out.push_str(&one);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
