@@ -1,1 +1,179 @@
-//! placeholder
+//! The explorer of dcheck: explicit-state search of a
+//! [`TransitionSystem`], by breadth-first (parallel, deterministic) or
+//! depth-first search, with fingerprint deduplication, invariant, deadlock
+//! and evaluation-error checks, search limits, and counterexample traces
+//! rebuilt by replay.
+//!
+//! Entry point: [`check`]. Everything it takes and returns is plain data.
+
+pub mod bfs;
+pub mod dfs;
+pub mod fingerprint;
+pub mod fingerprint_table;
+pub mod progress;
+pub mod trace;
+
+use std::time::{Duration, Instant};
+
+use dcheck_model::system::{InvariantId, StepError, TransitionId, TransitionSystem, Word};
+
+pub use progress::Progress;
+
+/// Search order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Level-synchronous breadth-first search: shortest counterexamples,
+    /// identical for every thread count.
+    #[default]
+    Bfs,
+    /// Depth-first search with an explicit stack.
+    Dfs,
+}
+
+/// What to search and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub strategy: Strategy,
+    /// Worker threads (0 is taken as 1).
+    pub threads: usize,
+    /// Report states without enabled transitions that the model does not
+    /// call terminal.
+    pub check_deadlock: bool,
+    /// Stop (incomplete) rather than store more than this many distinct states.
+    pub max_states: Option<u64>,
+    /// Do not expand states at this depth (initial states are at depth 0).
+    pub max_depth: Option<u32>,
+    /// Stop (incomplete) rather than let the accounted memory
+    /// ([`Stats::bytes_used`]) exceed this many bytes.
+    pub max_memory: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            strategy: Strategy::Bfs,
+            threads: 1,
+            check_deadlock: true,
+            max_states: None,
+            max_depth: None,
+            max_memory: None,
+        }
+    }
+}
+
+/// The result of a search together with its statistics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub result: Verdict,
+    pub stats: Stats,
+}
+
+/// What the search found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every reachable state was explored and no violation was found.
+    Ok,
+    Violation(Violation),
+    /// A limit stopped the search before it was complete and no violation
+    /// had been found.
+    Incomplete(Limit),
+}
+
+/// Which limit of [`Config`] stopped the search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    States,
+    Depth,
+    Memory,
+}
+
+/// A property violation and a trace leading to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    /// From an initial state to the state where the violation shows: the
+    /// state violating the invariant, the deadlocked state, or the state in
+    /// which the evaluation error was raised (the error names the transition
+    /// being evaluated, if any). Empty only for an error raised while
+    /// computing the initial states.
+    pub trace: Vec<TraceStep>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViolationKind {
+    Invariant(InvariantId),
+    Deadlock,
+    EvalError(StepError),
+}
+
+/// One state of a trace and the transition that led to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceStep {
+    /// `None` for the initial state.
+    pub transition: Option<TransitionId>,
+    pub state: Vec<Word>,
+}
+
+/// Search statistics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    /// Distinct states stored (by fingerprint).
+    pub distinct_states: u64,
+    /// TLC's "states generated": the initial states plus every successor
+    /// computed, duplicates included.
+    pub states_generated: u64,
+    /// BFS: the largest distance from an initial state of a stored state
+    /// (initial states are at 0), i.e. the length of the longest shortest
+    /// path. TLC reports `depth + 1` as "the depth of the complete state
+    /// graph search"; see [`Stats::tlc_depth`]. DFS: the largest stack depth
+    /// reached (an initial state alone is depth 0).
+    pub depth: u32,
+    pub elapsed: Duration,
+    /// Peak of the engine's own accounting: fingerprint tables, parent links,
+    /// the frontier / stack and the per-level buffers (capacities, not
+    /// lengths). Excludes the model's scratch and the thread stacks.
+    pub bytes_used: u64,
+    /// TLC's optimistic estimate of the probability that a fingerprint
+    /// collision made the search miss a state: `n * (g - n) / 2^64` with `n`
+    /// distinct states and `g` states generated.
+    pub fingerprint_collision_probability: f64,
+}
+
+impl Stats {
+    /// The number TLC prints as "depth of the complete state graph search"
+    /// (BFS): `depth + 1`.
+    pub fn tlc_depth(&self) -> u32 {
+        self.depth + 1
+    }
+}
+
+/// TLC's optimistic collision estimate, see
+/// [`Stats::fingerprint_collision_probability`].
+pub fn collision_probability(distinct: u64, generated: u64) -> f64 {
+    let n = distinct as f64;
+    let g = generated as f64;
+    (n * (g - n).max(0.0) / 2f64.powi(64)).min(1.0)
+}
+
+/// Explores `model` as `config` says, updating `progress` as it goes (and
+/// setting `progress.done` at the end).
+pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progress) -> Outcome {
+    let start = Instant::now();
+    let outcome = match config.strategy {
+        Strategy::Bfs => bfs::run(model, config, progress, start),
+        Strategy::Dfs => dfs::run(model, config, progress, start),
+    };
+    progress.finish(&outcome.stats);
+    outcome
+}
+
+/// Packs a predecessor link: parent id in the high half, transition in the low.
+pub(crate) fn pack_link(parent: u32, t: TransitionId) -> u64 {
+    ((parent as u64) << 32) | t as u64
+}
+
+/// The link of an initial state.
+pub(crate) const ROOT_LINK: u64 = u64::MAX;
+
+/// The largest number of states the id space (u32, one value reserved) holds.
+pub(crate) const MAX_IDS: u64 = u32::MAX as u64 - 1;

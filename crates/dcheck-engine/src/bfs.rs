@@ -1,0 +1,466 @@
+//! Parallel, deterministic, level-synchronous breadth-first search.
+//!
+//! Each level's frontier (the states at distance `d`, in id order) is
+//! expanded in batches of fixed-size chunks on a local rayon pool. During a
+//! level the table of all previously stored fingerprints (`seen`) is only
+//! read; successors not in it go into a per-level [`KeyedFingerprintTable`]
+//! whose key, kept at its minimum with `fetch_min`, is
+//! `(frontier position of the parent, transition)`. At the end of the level
+//! the new states are sorted by that key, given consecutive ids, linked to
+//! their parent and inserted into `seen`.
+//!
+//! Determinism: the minimum key of a state is a function of the frontier
+//! and the model only (every (parent, transition) pair is tried exactly once,
+//! whatever thread does it), so the order of the next frontier, the ids, the
+//! parent links and thus every trace equal those of a sequential BFS that
+//! expands the frontier in order and records the first discovery. Batch
+//! boundaries depend only on the table sizes and the model's transition
+//! count, not on the number of threads. Every violation (invariant,
+//! deadlock, evaluation error) is given the key of the event that shows it:
+//! a new state's own minimum key, or `(position, transition)` of the
+//! expanded state; the reported one is the smallest key. Keys below
+//! `(batch end, 0)` are final after a batch, so the search stops at the end
+//! of the first batch that found a violation.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use dcheck_model::system::{StepError, TransitionSystem, Word};
+use rayon::prelude::*;
+
+use crate::fingerprint::fingerprint;
+use crate::fingerprint_table::{capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable};
+use crate::trace::rebuild;
+use crate::{
+    collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
+    ViolationKind, MAX_IDS, ROOT_LINK,
+};
+
+/// Frontier states per rayon task.
+const CHUNK: usize = 64;
+/// A batch (between two synchronisation points) is at least this many
+/// frontier states (or the rest of the level) ...
+const MIN_BATCH: usize = 1024;
+/// ... and at most this many.
+const MAX_BATCH: usize = 1 << 16;
+
+#[inline]
+fn key(pos: usize, t: u32) -> u64 {
+    ((pos as u64) << 32) | t as u64
+}
+
+/// What one chunk of the frontier produced.
+#[derive(Default)]
+struct ChunkOut {
+    generated: u64,
+    /// Level-table slot of each new state it inserted first.
+    slots: Vec<usize>,
+    /// Their words, flat.
+    words: Vec<Word>,
+    /// Violations shown by expanded states: (key, kind).
+    events: Vec<(u64, ViolationKind)>,
+    /// Violations shown by new states: (level-table slot, kind).
+    issues: Vec<(usize, ViolationKind)>,
+}
+
+/// Where a violation shows.
+enum At {
+    /// In the frontier state at this position.
+    Frontier(usize),
+    /// In the successor of the frontier state at this position by this
+    /// transition.
+    Successor(usize, u32),
+}
+
+struct Search<'a> {
+    config: &'a Config,
+    start: Instant,
+    seen: FingerprintTable,
+    level: KeyedFingerprintTable,
+    links: Vec<u64>,
+    initial: Vec<Word>,
+    generated: u64,
+    depth: u32,
+    peak_bytes: u64,
+}
+
+impl Search<'_> {
+    fn distinct(&self) -> u64 {
+        self.links.len() as u64
+    }
+
+    fn outcome(&self, result: Verdict) -> Outcome {
+        Outcome {
+            result,
+            stats: Stats {
+                distinct_states: self.distinct(),
+                states_generated: self.generated,
+                depth: self.depth,
+                elapsed: self.start.elapsed(),
+                bytes_used: self.peak_bytes,
+                fingerprint_collision_probability: collision_probability(
+                    self.distinct(),
+                    self.generated,
+                ),
+            },
+        }
+    }
+
+    /// Bytes held by the long-lived structures (tables, links, initial states).
+    fn base_bytes(&self) -> u64 {
+        self.seen.bytes()
+            + self.level.bytes()
+            + (self.links.capacity() * 8) as u64
+            + (self.initial.capacity() * 8) as u64
+    }
+
+    fn note_bytes(&mut self, transient: u64) -> u64 {
+        let b = self.base_bytes() + transient;
+        self.peak_bytes = self.peak_bytes.max(b);
+        b
+    }
+
+    fn over_memory(&self, bytes: u64) -> bool {
+        self.config.max_memory.is_some_and(|m| bytes > m)
+    }
+
+    fn state_limit(&self) -> u64 {
+        self.config.max_states.unwrap_or(u64::MAX).min(MAX_IDS)
+    }
+}
+
+pub(crate) fn run<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Outcome {
+    let threads = config.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("cannot start the worker threads");
+    let words = model.state_words();
+    let fanout = model.transition_count().max(1);
+    let scratches: Vec<Mutex<M::Scratch>> = (0..threads).map(|_| Mutex::new(model.scratch())).collect();
+    let mut scratch = model.scratch();
+    let mut s = Search {
+        config,
+        start,
+        seen: FingerprintTable::with_capacity(1 << 12),
+        level: KeyedFingerprintTable::with_capacity(1 << 10),
+        links: Vec::new(),
+        initial: Vec::new(),
+        generated: 0,
+        depth: 0,
+        peak_bytes: 0,
+    };
+
+    // Level 0: the initial states, in the order the model emits them.
+    let mut emitted: Vec<Word> = Vec::new();
+    let mut count = 0usize;
+    let init = model.initial_states(&mut scratch, &mut |st| {
+        count += 1;
+        emitted.extend_from_slice(st)
+    });
+    s.generated = count as u64;
+    if let Err(e) = init {
+        return s.outcome(Verdict::Violation(Violation {
+            kind: ViolationKind::EvalError(e),
+            trace: Vec::new(),
+        }));
+    }
+    let mut cut = false;
+    for i in 0..count {
+        let st = &emitted[i * words..(i + 1) * words];
+        s.seen.reserve(1);
+        if s.seen.insert(fingerprint(st)).new {
+            s.seen.add_len(1);
+            if s.distinct() >= s.state_limit() {
+                cut = true;
+                break;
+            }
+            s.links.push(ROOT_LINK);
+            s.initial.extend_from_slice(st);
+        }
+    }
+    drop(emitted);
+    s.note_bytes(0);
+    for id in 0..s.distinct() as usize {
+        let st = &s.initial[id * words..(id + 1) * words];
+        let kind = match model.check_invariants(&mut scratch, st) {
+            Ok(None) => continue,
+            Ok(Some(inv)) => ViolationKind::Invariant(inv),
+            Err(error) => ViolationKind::EvalError(StepError {
+                transition: None,
+                error,
+            }),
+        };
+        let trace = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
+        return s.outcome(Verdict::Violation(Violation { kind, trace }));
+    }
+    if cut {
+        return s.outcome(Verdict::Incomplete(Limit::States));
+    }
+
+    let mut frontier: Vec<Word> = s.initial.clone();
+    let mut frontier_base: u32 = 0;
+    let mut n = s.distinct() as usize;
+    loop {
+        if n == 0 {
+            return s.outcome(Verdict::Ok);
+        }
+        if config.max_depth.is_some_and(|md| s.depth >= md) {
+            return s.outcome(Verdict::Incomplete(Limit::Depth));
+        }
+
+        // Expand the level in batches.
+        let mut slots: Vec<usize> = Vec::new();
+        let mut new_words: Vec<Word> = Vec::new();
+        let mut events: Vec<(u64, ViolationKind)> = Vec::new();
+        let mut issues: Vec<(usize, ViolationKind)> = Vec::new();
+        let mut stop: Option<Limit> = None;
+        let mut pos = 0;
+        while pos < n {
+            let transient =
+                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+            let want = (n - pos).min(MIN_BATCH) * fanout;
+            if s.level.len() + want > max_entries(s.level.capacity()) {
+                let grown = capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
+                if s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient) {
+                    stop = Some(Limit::Memory);
+                    break;
+                }
+                s.level.reserve(want);
+            }
+            let room = max_entries(s.level.capacity()) - s.level.len();
+            let batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
+            let end = pos + batch;
+            let outs: Vec<ChunkOut> = pool.install(|| {
+                (pos..end)
+                    .step_by(CHUNK)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|c| {
+                        let idx = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                        let mut guard = scratches[idx].lock().unwrap_or_else(|p| p.into_inner());
+                        expand_chunk(
+                            model,
+                            config,
+                            &mut guard,
+                            &s.seen,
+                            &s.level,
+                            &frontier,
+                            words,
+                            c,
+                            (c + CHUNK).min(end),
+                        )
+                    })
+                    .collect()
+            });
+            let mut fresh = 0;
+            for out in outs {
+                s.generated += out.generated;
+                fresh += out.slots.len();
+                slots.extend_from_slice(&out.slots);
+                new_words.extend_from_slice(&out.words);
+                events.extend(out.events);
+                issues.extend(out.issues);
+            }
+            s.level.add_len(fresh);
+            pos = end;
+            let transient =
+                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+            let bytes = s.note_bytes(transient);
+            progress.set(
+                s.distinct() + s.level.len() as u64,
+                s.generated,
+                (n - pos) as u64 + s.level.len() as u64,
+                s.depth as u64,
+            );
+            if !events.is_empty() || !issues.is_empty() {
+                break;
+            }
+            if s.distinct() + s.level.len() as u64 > s.state_limit() {
+                stop = Some(Limit::States);
+                break;
+            }
+            if s.over_memory(bytes) {
+                stop = Some(Limit::Memory);
+                break;
+            }
+        }
+
+        // The smallest-key violation, if any (keys are final here).
+        let mut found: Option<(u64, ViolationKind, At)> = None;
+        for (k, kind) in events {
+            if smaller(&found, k) {
+                found = Some((k, kind, At::Frontier((k >> 32) as usize)));
+            }
+        }
+        for (slot, kind) in issues {
+            let k = s.level.key(slot);
+            if smaller(&found, k) {
+                found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
+            }
+        }
+
+        // Sort the new states by key; store as many as the limits allow.
+        let mut order: Vec<(u64, u32)> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, &slot)| (s.level.key(slot), i as u32))
+            .collect();
+        order.sort_unstable();
+        let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
+        if keep < order.len() {
+            stop.get_or_insert(Limit::States);
+        }
+        let transient = ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8
+            + order.capacity() * 16
+            + keep * words * 8) as u64;
+        let seen_after = capacity_for(s.seen.len() + keep, s.seen.capacity()) as u64 * 8;
+        if found.is_none()
+            && stop.is_none()
+            && s.over_memory(s.base_bytes() - s.seen.bytes() + seen_after + transient + keep as u64 * 8)
+        {
+            stop = Some(Limit::Memory);
+        }
+        if found.is_none() && stop == Some(Limit::Memory) {
+            // Count what was found, but store nothing more.
+            s.level
+                .clear_slots(slots.iter().copied());
+            return s.outcome(Verdict::Incomplete(Limit::Memory));
+        }
+        s.seen.reserve(keep);
+        s.links.reserve_exact(keep);
+        let mut next: Vec<Word> = Vec::with_capacity(keep * words);
+        let mut fps: Vec<u64> = Vec::with_capacity(keep);
+        for &(k, i) in &order[..keep] {
+            let i = i as usize;
+            s.links.push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
+            next.extend_from_slice(&new_words[i * words..(i + 1) * words]);
+            fps.push(s.level.fingerprint(slots[i]));
+        }
+        {
+            let seen = &s.seen;
+            pool.install(|| {
+                fps.par_chunks(4096).for_each(|c| {
+                    for &fp in c {
+                        seen.insert(fp);
+                    }
+                })
+            });
+        }
+        s.seen.add_len(keep);
+        s.level.clear_slots(slots.iter().copied());
+        s.note_bytes(transient + (fps.capacity() * 8) as u64);
+        drop(new_words);
+        drop(slots);
+
+        if let Some((_, kind, at)) = found {
+            let (pos, then) = match at {
+                At::Frontier(p) => (p, None),
+                At::Successor(p, t) => (p, Some(t)),
+            };
+            let trace = rebuild(
+                model,
+                &mut scratch,
+                &s.initial,
+                &s.links,
+                frontier_base + pos as u32,
+                then,
+            );
+            if keep > 0 {
+                s.depth += 1;
+            }
+            return s.outcome(Verdict::Violation(Violation { kind, trace }));
+        }
+        frontier_base += n as u32;
+        frontier = next;
+        n = keep;
+        if keep > 0 {
+            s.depth += 1;
+        }
+        progress.set(s.distinct(), s.generated, keep as u64, s.depth as u64);
+        if let Some(limit) = stop {
+            return s.outcome(Verdict::Incomplete(limit));
+        }
+    }
+}
+
+fn smaller<T>(found: &Option<(u64, T, At)>, k: u64) -> bool {
+    match found {
+        None => true,
+        Some(f) => k < f.0,
+    }
+}
+
+/// Expands the frontier states at positions `from..to`.
+#[allow(clippy::too_many_arguments)]
+fn expand_chunk<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    scratch: &mut M::Scratch,
+    seen: &FingerprintTable,
+    level: &KeyedFingerprintTable,
+    frontier: &[Word],
+    words: usize,
+    from: usize,
+    to: usize,
+) -> ChunkOut {
+    let mut out = ChunkOut::default();
+    for p in from..to {
+        let state = &frontier[p * words..(p + 1) * words];
+        let first_new = out.slots.len();
+        let mut emitted = 0u64;
+        let slots = &mut out.slots;
+        let new_words = &mut out.words;
+        let r = model.successors(scratch, state, |t, next| {
+            emitted += 1;
+            let fp = fingerprint(next);
+            if seen.contains(fp) {
+                return;
+            }
+            let ins = level.insert_min(fp, key(p, t));
+            if ins.new {
+                slots.push(ins.slot);
+                new_words.extend_from_slice(next);
+            }
+        });
+        out.generated += emitted;
+        match r {
+            Err(e) => {
+                let k = key(p, e.transition.unwrap_or(u32::MAX));
+                out.events.push((k, ViolationKind::EvalError(e)));
+            }
+            Ok(()) if emitted == 0 && config.check_deadlock => {
+                match model.is_terminal(scratch, state) {
+                    Ok(true) => {}
+                    Ok(false) => out.events.push((key(p, u32::MAX), ViolationKind::Deadlock)),
+                    Err(error) => out.events.push((
+                        key(p, u32::MAX),
+                        ViolationKind::EvalError(StepError {
+                            transition: None,
+                            error,
+                        }),
+                    )),
+                }
+            }
+            Ok(()) => {}
+        }
+        for i in first_new..out.slots.len() {
+            let st = &out.words[i * words..(i + 1) * words];
+            let kind = match model.check_invariants(scratch, st) {
+                Ok(None) => continue,
+                Ok(Some(inv)) => ViolationKind::Invariant(inv),
+                Err(error) => ViolationKind::EvalError(StepError {
+                    transition: None,
+                    error,
+                }),
+            };
+            out.issues.push((out.slots[i], kind));
+        }
+    }
+    out
+}

@@ -1,0 +1,269 @@
+//! Depth-first search with explicit stacks (no recursion).
+//!
+//! Sequential ([`Config::threads`] `<= 1`): one stack of states; a state's
+//! successors are deduplicated, given ids and checked when it is expanded,
+//! and the new ones are pushed so that the smallest transition is expanded
+//! next. The search stops at the first violation in that order, and its
+//! trace follows the recorded (first-discovery) parent links.
+//!
+//! Parallel (`threads > 1`): every worker owns a stack; a worker with work
+//! moves the bottom half of its stack to a shared pool when some worker is
+//! idle. All workers insert into one [`FingerprintTable`] behind an
+//! `RwLock`: they hold the read side while expanding a section of states,
+//! and the table is grown under the write side between sections, before the
+//! worst case of a section could exceed the load limit. Each state is
+//! expanded exactly once, so the distinct and generated counts are exact.
+//! Parallel DFS keeps no parent links: if it finds a violation, the
+//! sequential DFS is re-run and its result (the canonical, first violation
+//! in sequential DFS order, with its trace and statistics) is returned, so
+//! the counterexample is the same for every thread count.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
+
+use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
+
+use crate::fingerprint::fingerprint;
+use crate::fingerprint_table::{capacity_for, max_entries, FingerprintTable};
+use crate::trace::rebuild;
+use crate::{
+    collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
+    ViolationKind, MAX_IDS, ROOT_LINK,
+};
+
+/// States expanded between two progress updates / table-growth checks.
+const SECTION: usize = 256;
+
+fn stats(distinct: u64, generated: u64, depth: u32, start: Instant, bytes: u64) -> Stats {
+    Stats {
+        distinct_states: distinct,
+        states_generated: generated,
+        depth,
+        elapsed: start.elapsed(),
+        bytes_used: bytes,
+        fingerprint_collision_probability: collision_probability(distinct, generated),
+    }
+}
+
+fn invariant_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+) -> Option<ViolationKind> {
+    match model.check_invariants(scratch, state) {
+        Ok(None) => None,
+        Ok(Some(inv)) => Some(ViolationKind::Invariant(inv)),
+        Err(error) => Some(ViolationKind::EvalError(StepError {
+            transition: None,
+            error,
+        })),
+    }
+}
+
+/// The violation shown by a state without enabled transitions, if any.
+fn deadlock_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+) -> Option<ViolationKind> {
+    match model.is_terminal(scratch, state) {
+        Ok(true) => None,
+        Ok(false) => Some(ViolationKind::Deadlock),
+        Err(error) => Some(ViolationKind::EvalError(StepError {
+            transition: None,
+            error,
+        })),
+    }
+}
+
+pub(crate) fn run<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Outcome {
+    if config.threads <= 1 {
+        return sequential(model, config, progress, start);
+    }
+    let parallel_outcome = parallel(model, config, progress, start);
+    if matches!(parallel_outcome.result, Verdict::Violation(_)) {
+        let mut canonical = sequential(model, config, progress, start);
+        canonical.stats.elapsed = start.elapsed();
+        canonical.stats.bytes_used = canonical.stats.bytes_used.max(parallel_outcome.stats.bytes_used);
+        return canonical;
+    }
+    parallel_outcome
+}
+
+fn sequential<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Outcome {
+    let words = model.state_words();
+    let fanout = model.transition_count().max(1);
+    let limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
+    let mut scratch = model.scratch();
+    let mut seen = FingerprintTable::with_capacity(1 << 12);
+    let mut links: Vec<u64> = Vec::new();
+    let mut initial: Vec<Word> = Vec::new();
+    let mut generated = 0u64;
+    let mut depth = 0u32;
+    let mut peak = 0u64;
+    let mut stack_words: Vec<Word> = Vec::new();
+    let mut stack: Vec<(u32, u32)> = Vec::new(); // (id, depth)
+    let mut succ_t: Vec<TransitionId> = Vec::new();
+    let mut succ_w: Vec<Word> = Vec::new();
+    let mut cur: Vec<Word> = vec![0; words];
+
+    macro_rules! finish {
+        ($verdict:expr) => {{
+            let bytes = seen.bytes()
+                + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
+                    + stack.capacity() * 8) as u64;
+            peak = peak.max(bytes);
+            return Outcome {
+                result: $verdict,
+                stats: stats(links.len() as u64, generated, depth, start, peak),
+            };
+        }};
+    }
+
+    let mut emitted: Vec<Word> = Vec::new();
+    let mut count = 0usize;
+    let init = model.initial_states(&mut scratch, &mut |st| {
+        count += 1;
+        emitted.extend_from_slice(st)
+    });
+    generated += count as u64;
+    if let Err(e) = init {
+        finish!(Verdict::Violation(Violation {
+            kind: ViolationKind::EvalError(e),
+            trace: Vec::new(),
+        }));
+    }
+    let mut cut_states = false;
+    for i in 0..count {
+        let st = &emitted[i * words..(i + 1) * words];
+        seen.reserve(1);
+        let ins = seen.insert(fingerprint(st));
+        if ins.new {
+            seen.add_len(1);
+            if links.len() as u64 >= limit {
+                cut_states = true;
+                break;
+            }
+            links.push(ROOT_LINK);
+            initial.extend_from_slice(st);
+        }
+    }
+    drop(emitted);
+    for id in 0..links.len() {
+        if let Some(kind) = invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words]) {
+            let trace = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
+            finish!(Verdict::Violation(Violation { kind, trace }));
+        }
+    }
+    if cut_states {
+        finish!(Verdict::Incomplete(Limit::States));
+    }
+    for id in (0..links.len()).rev() {
+        stack_words.extend_from_slice(&initial[id * words..(id + 1) * words]);
+        stack.push((id as u32, 0));
+    }
+
+    let mut cut_depth = false;
+    let mut expanded = 0usize;
+    while let Some((id, d)) = stack.pop() {
+        let at = stack_words.len() - words;
+        cur.copy_from_slice(&stack_words[at..]);
+        stack_words.truncate(at);
+        depth = depth.max(d);
+        if config.max_depth.is_some_and(|md| d >= md) {
+            cut_depth = true;
+            continue;
+        }
+        if seen.len() + fanout > max_entries(seen.capacity()) {
+            let grown = capacity_for(seen.len() + fanout, seen.capacity() * 2) as u64 * 8;
+            let rest = ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
+                + stack.capacity() * 8) as u64;
+            if config.max_memory.is_some_and(|m| grown + rest > m) {
+                finish!(Verdict::Incomplete(Limit::Memory));
+            }
+            seen.reserve(fanout);
+        }
+        succ_t.clear();
+        succ_w.clear();
+        let mut emitted = 0u64;
+        let r = {
+            let seen = &seen;
+            model.successors(&mut scratch, &cur, |t, next| {
+                emitted += 1;
+                if seen.insert(fingerprint(next)).new {
+                    succ_t.push(t);
+                    succ_w.extend_from_slice(next);
+                }
+            })
+        };
+        generated += emitted;
+        seen.add_len(succ_t.len());
+        // New states get ids in transition order, up to the state limit.
+        let room = (limit - links.len() as u64) as usize;
+        let keep = succ_t.len().min(room);
+        let first_id = links.len() as u32;
+        for &t in &succ_t[..keep] {
+            links.push(pack_link(id, t));
+        }
+        for i in 0..keep {
+            let st = &succ_w[i * words..(i + 1) * words];
+            if let Some(kind) = invariant_issue(model, &mut scratch, st) {
+                depth = depth.max(d + 1);
+                let trace = rebuild(model, &mut scratch, &initial, &links, first_id + i as u32, None);
+                finish!(Verdict::Violation(Violation { kind, trace }));
+            }
+        }
+        let issue = match r {
+            Err(e) => Some(ViolationKind::EvalError(e)),
+            Ok(()) if emitted == 0 && config.check_deadlock => deadlock_issue(model, &mut scratch, &cur),
+            Ok(()) => None,
+        };
+        if let Some(kind) = issue {
+            let trace = rebuild(model, &mut scratch, &initial, &links, id, None);
+            finish!(Verdict::Violation(Violation { kind, trace }));
+        }
+        if keep < succ_t.len() {
+            finish!(Verdict::Incomplete(Limit::States));
+        }
+        for i in (0..keep).rev() {
+            stack_words.extend_from_slice(&succ_w[i * words..(i + 1) * words]);
+            stack.push((first_id + i as u32, d + 1));
+        }
+        expanded += 1;
+        if expanded % SECTION == 0 {
+            let bytes = seen.bytes()
+                + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
+                    + stack.capacity() * 8) as u64;
+            peak = peak.max(bytes);
+            if config.max_memory.is_some_and(|m| bytes > m) {
+                finish!(Verdict::Incomplete(Limit::Memory));
+            }
+            progress.set(links.len() as u64, generated, stack.len() as u64, depth as u64);
+        }
+    }
+    if cut_depth {
+        finish!(Verdict::Incomplete(Limit::Depth));
+    }
+    finish!(Verdict::Ok)
+}
+
+fn parallel<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Outcome {
+    // Filled in below.
+    sequential(model, config, progress, start)
+}

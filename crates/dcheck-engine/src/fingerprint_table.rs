@@ -1,0 +1,333 @@
+//! Lock-free open-addressing sets of 64-bit fingerprints.
+//!
+//! Deduplication is the measured hot path of the explorer (one probe per
+//! generated successor), so instead of a general concurrent map we use a
+//! hand-built table: a power-of-two array of `AtomicU64`, linear probing,
+//! insertion by compare-and-swap on an empty slot, 0 reserved as "empty"
+//! (fingerprints are never 0, see [`crate::fingerprint`]). There is no
+//! deletion during a search and no resizing while other threads insert:
+//! [`FingerprintTable::grow`] takes `&mut self`, so the explorers grow the
+//! table only between synchronisation points, before a batch whose worst case
+//! could push the load above [`MAX_LOAD_NUM`]/[`MAX_LOAD_DEN`]. The
+//! `benches/fingerprint_table.rs` criterion bench compares it with
+//! `dashmap::DashSet<u64>`.
+//!
+//! [`KeyedFingerprintTable`] adds one `AtomicU64` key per slot, lowered with
+//! `fetch_min` on every hit: the BFS uses it for the states discovered during
+//! one level, the key being (frontier position of the parent, transition), so
+//! that the parent a state records does not depend on thread timing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Maximum load factor the explorers allow (3/4).
+pub const MAX_LOAD_NUM: usize = 3;
+/// See [`MAX_LOAD_NUM`].
+pub const MAX_LOAD_DEN: usize = 4;
+
+/// The largest number of entries a table of `capacity` slots may hold.
+pub fn max_entries(capacity: usize) -> usize {
+    capacity / MAX_LOAD_DEN * MAX_LOAD_NUM
+}
+
+/// The smallest power-of-two capacity that holds `entries` within the load
+/// limit (at least `min`).
+pub fn capacity_for(entries: usize, min: usize) -> usize {
+    let mut cap = min.next_power_of_two().max(16);
+    while max_entries(cap) < entries {
+        cap *= 2;
+    }
+    cap
+}
+
+/// Result of an insertion: the slot, and whether the fingerprint was new.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inserted {
+    pub slot: usize,
+    pub new: bool,
+}
+
+/// A concurrent set of non-zero `u64` fingerprints.
+pub struct FingerprintTable {
+    slots: Box<[AtomicU64]>,
+    mask: usize,
+    /// Entries, maintained by the owner at synchronisation points (inserting
+    /// threads report their new entries; see [`FingerprintTable::add_len`]).
+    len: usize,
+}
+
+fn empty_slots(capacity: usize) -> Box<[AtomicU64]> {
+    (0..capacity).map(|_| AtomicU64::new(0)).collect()
+}
+
+impl FingerprintTable {
+    /// A table of `capacity` slots (rounded up to a power of two, at least 16).
+    pub fn with_capacity(capacity: usize) -> FingerprintTable {
+        let cap = capacity.next_power_of_two().max(16);
+        FingerprintTable {
+            slots: empty_slots(cap),
+            mask: cap - 1,
+            len: 0,
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Number of entries as last recorded with [`FingerprintTable::add_len`].
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Records `n` entries inserted since the last call (the inserting
+    /// threads count their `new` results and the owner adds them up).
+    pub fn add_len(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Bytes held by the slot array.
+    pub fn bytes(&self) -> u64 {
+        (self.slots.len() * std::mem::size_of::<AtomicU64>()) as u64
+    }
+
+    #[inline]
+    fn home(&self, fp: u64) -> usize {
+        // The fingerprint is already a good hash; take its high bits, which
+        // are independent of the low bits other tables might use.
+        (fp.rotate_left(32) as usize) & self.mask
+    }
+
+    /// Inserts `fp` (non-zero). The caller must keep the load below 1: the
+    /// table never grows by itself.
+    #[inline]
+    pub fn insert(&self, fp: u64) -> Inserted {
+        debug_assert_ne!(fp, 0);
+        let mut i = self.home(fp);
+        loop {
+            let cur = self.slots[i].load(Ordering::Acquire);
+            if cur == fp {
+                return Inserted { slot: i, new: false };
+            }
+            if cur == 0 {
+                match self.slots[i].compare_exchange(0, fp, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return Inserted { slot: i, new: true },
+                    Err(actual) if actual == fp => return Inserted { slot: i, new: false },
+                    Err(_) => {}
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Whether `fp` is present.
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        let mut i = self.home(fp);
+        loop {
+            let cur = self.slots[i].load(Ordering::Acquire);
+            if cur == fp {
+                return true;
+            }
+            if cur == 0 {
+                return false;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The fingerprint in `slot` (0: empty).
+    pub fn get(&self, slot: usize) -> u64 {
+        self.slots[slot].load(Ordering::Relaxed)
+    }
+
+    /// Re-hashes into `capacity` slots (a power of two larger than the
+    /// number of entries). Needs exclusive access: called only between
+    /// batches.
+    pub fn grow(&mut self, capacity: usize) {
+        let cap = capacity.next_power_of_two().max(16);
+        if cap <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, empty_slots(cap));
+        self.mask = cap - 1;
+        for s in old.iter() {
+            let fp = s.load(Ordering::Relaxed);
+            if fp != 0 {
+                self.insert(fp);
+            }
+        }
+    }
+
+    /// Makes sure `extra` more entries fit within the load limit, growing
+    /// (doubling) if needed. Returns whether it grew.
+    pub fn reserve(&mut self, extra: usize) -> bool {
+        let need = self.len + extra;
+        if need <= max_entries(self.capacity()) {
+            return false;
+        }
+        self.grow(capacity_for(need, self.capacity() * 2));
+        true
+    }
+
+    /// Empties `slot` (only used by [`KeyedFingerprintTable::clear_slots`],
+    /// which empties every entry, so no probe chain is broken).
+    fn clear_slot(&self, slot: usize) {
+        self.slots[slot].store(0, Ordering::Relaxed);
+    }
+}
+
+/// A fingerprint set with a `u64` key per entry that only ever decreases
+/// (`fetch_min`). Used by the BFS for one level's new states.
+pub struct KeyedFingerprintTable {
+    table: FingerprintTable,
+    keys: Box<[AtomicU64]>,
+}
+
+impl KeyedFingerprintTable {
+    pub fn with_capacity(capacity: usize) -> KeyedFingerprintTable {
+        let table = FingerprintTable::with_capacity(capacity);
+        let keys = (0..table.capacity()).map(|_| AtomicU64::new(u64::MAX)).collect();
+        KeyedFingerprintTable { table, keys }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    pub fn add_len(&mut self, n: usize) {
+        self.table.add_len(n);
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.table.bytes() * 2
+    }
+
+    /// Inserts `fp` and lowers its key to at most `key`.
+    #[inline]
+    pub fn insert_min(&self, fp: u64, key: u64) -> Inserted {
+        let ins = self.table.insert(fp);
+        self.keys[ins.slot].fetch_min(key, Ordering::AcqRel);
+        ins
+    }
+
+    /// The key of the entry in `slot`. Final once every thread that could
+    /// lower it has finished (after a batch).
+    pub fn key(&self, slot: usize) -> u64 {
+        self.keys[slot].load(Ordering::Acquire)
+    }
+
+    /// The fingerprint in `slot`.
+    pub fn fingerprint(&self, slot: usize) -> u64 {
+        self.table.get(slot)
+    }
+
+    /// Makes sure `extra` more entries fit, re-hashing (with keys) if needed.
+    /// Slots change on growth, so only call it when no slot index is held.
+    pub fn reserve(&mut self, extra: usize) -> bool {
+        let need = self.len() + extra;
+        if need <= max_entries(self.capacity()) {
+            return false;
+        }
+        let cap = capacity_for(need, self.capacity() * 2);
+        let mut grown = KeyedFingerprintTable::with_capacity(cap);
+        for slot in 0..self.capacity() {
+            let fp = self.table.get(slot);
+            if fp != 0 {
+                grown.insert_min(fp, self.key(slot));
+            }
+        }
+        grown.table.len = self.len();
+        *self = grown;
+        true
+    }
+
+    /// Empties the given slots, which must be all the occupied slots.
+    pub fn clear_slots(&mut self, slots: impl Iterator<Item = usize>) {
+        let mut n = 0;
+        for s in slots {
+            self.table.clear_slot(s);
+            self.keys[s].store(u64::MAX, Ordering::Relaxed);
+            n += 1;
+        }
+        debug_assert_eq!(n, self.len());
+        self.table.len = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_contains_grow() {
+        let mut t = FingerprintTable::with_capacity(16);
+        assert!(t.insert(5).new);
+        assert!(!t.insert(5).new);
+        assert!(t.contains(5));
+        assert!(!t.contains(6));
+        t.add_len(1);
+        for fp in 6..1000u64 {
+            t.reserve(1);
+            assert!(t.insert(fp).new);
+            t.add_len(1);
+        }
+        assert_eq!(t.len(), 995);
+        assert!(t.len() <= max_entries(t.capacity()));
+        for fp in 5..1000u64 {
+            assert!(t.contains(fp));
+        }
+        assert!(!t.contains(1000));
+    }
+
+    #[test]
+    fn colliding_home_slots_probe() {
+        // Same high bits after rotation -> same home slot.
+        let t = FingerprintTable::with_capacity(16);
+        let a = 1u64 << 32;
+        let b = a | (1 << 40);
+        let c = a | (1 << 50);
+        assert!(t.insert(a).new && t.insert(b).new && t.insert(c).new);
+        assert!(t.contains(a) && t.contains(b) && t.contains(c));
+        assert!(!t.insert(b).new);
+    }
+
+    #[test]
+    fn keyed_min_and_clear() {
+        let mut t = KeyedFingerprintTable::with_capacity(16);
+        let s = t.insert_min(9, 50).slot;
+        t.insert_min(9, 70);
+        t.insert_min(9, 20);
+        assert_eq!(t.key(s), 20);
+        t.add_len(1);
+        t.reserve(100);
+        let s = t.insert_min(9, 30);
+        assert!(!s.new);
+        assert_eq!(t.key(s.slot), 20);
+        t.clear_slots(std::iter::once(s.slot));
+        assert!(t.insert_min(9, 99).new);
+    }
+
+    #[test]
+    fn concurrent_inserts_count_exactly() {
+        let t = FingerprintTable::with_capacity(1 << 14);
+        let news: usize = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| sc.spawn(|| (1..=10_000u64).filter(|&fp| t.insert(fp * 7919).new).count()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(news, 10_000);
+    }
+}
