@@ -1,1 +1,166 @@
-fn main() {}
+//! `dcheck`: the command-line front of the checker. Parses arguments, loads
+//! and compiles the spec, runs the engine and prints the report. All logic
+//! lives in the `crates/` libraries; this file only wires them together.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dcheck_engine::{Config, Progress, Strategy};
+use dcheck_report::{exit, RunInfo};
+
+#[derive(Parser)]
+#[command(name = "dcheck", version, about = "Model checker for distributed-protocol specifications")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Explore every reachable state of a spec and check its properties.
+    Run(RunArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    Bfs,
+    Dfs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The spec file (.ron).
+    spec: PathBuf,
+    /// Override a constant: NAME=VALUE (repeatable).
+    #[arg(long = "const", value_name = "NAME=VALUE")]
+    consts: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Search order: bfs gives shortest counterexamples.
+    #[arg(long, value_enum, default_value = "bfs")]
+    strategy: StrategyArg,
+    /// Do not report states without enabled actions as deadlocks.
+    #[arg(long)]
+    no_deadlock: bool,
+    /// Stop (exit 3) after this many distinct states.
+    #[arg(long, value_name = "N")]
+    max_states: Option<u64>,
+    /// Do not explore beyond this depth (exit 3 if states were cut off).
+    #[arg(long, value_name = "N")]
+    max_depth: Option<u32>,
+    /// Stop (exit 3) before the search's memory exceeds this (e.g. 512M, 4G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// `123`, `64K`, `512M`, `4G` (binary units) → bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        Some('T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    let n: f64 = digits.trim().parse().map_err(|_| format!("`{s}` is not a size (examples: 1000000, 512M, 4G)"))?;
+    if n < 0.0 {
+        return Err("a size cannot be negative".into());
+    }
+    Ok((n * mult as f64) as u64)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run(args),
+    };
+    ExitCode::from(code as u8)
+}
+
+fn run(args: RunArgs) -> i32 {
+    let color = std::io::stderr().is_terminal();
+    let (sources, spec) = match dcheck_syntax::load_spec(&args.spec) {
+        Ok(x) => x,
+        Err((sources, diags)) => {
+            eprint!("{}", dcheck_syntax::render(&sources, &diags, color));
+            eprintln!("error: {} problem(s) in {}", diags.len(), args.spec.display());
+            return exit::USAGE;
+        }
+    };
+    let mut overrides = Vec::new();
+    for c in &args.consts {
+        match c.split_once('=') {
+            Some((n, v)) => overrides.push((n.trim().to_string(), v.trim().to_string())),
+            None => {
+                eprintln!("error: --const {c}: expected NAME=VALUE");
+                return exit::USAGE;
+            }
+        }
+    }
+    let model = match dcheck_model::compile(&spec, &overrides) {
+        Ok(m) => m,
+        Err(e) => {
+            if !e.diagnostics.is_empty() {
+                eprint!("{}", dcheck_syntax::render(&sources, &e.diagnostics, color));
+            }
+            for u in &e.usage {
+                eprintln!("error: {u}");
+            }
+            eprintln!("error: {} problem(s) in {}", e.diagnostics.len() + e.usage.len(), args.spec.display());
+            return exit::USAGE;
+        }
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .max(1);
+    let config = Config {
+        strategy: match args.strategy {
+            StrategyArg::Bfs => Strategy::Bfs,
+            StrategyArg::Dfs => Strategy::Dfs,
+        },
+        threads,
+        check_deadlock: !args.no_deadlock,
+        max_states: args.max_states,
+        max_depth: args.max_depth,
+        max_memory: args.max_memory,
+    };
+    let info = RunInfo {
+        spec_path: args.spec.display().to_string(),
+        strategy: match config.strategy {
+            Strategy::Bfs => "bfs",
+            Strategy::Dfs => "dfs",
+        },
+        threads,
+    };
+    let progress = Progress::new();
+    let show = std::io::stdout().is_terminal() && args.format == Format::Text;
+    let outcome = dcheck_report::progress::with_progress(&progress, show, || dcheck_engine::check(&model, &config, &progress));
+    match args.format {
+        Format::Json => {
+            let j = dcheck_report::json::report(&model, &sources, &outcome, &info, config.check_deadlock);
+            println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+        }
+        Format::Text => {
+            if let dcheck_engine::Verdict::Violation(v) = &outcome.result {
+                print!("{}", dcheck_report::text::counterexample(&model, &sources, v));
+                println!();
+            }
+            print!("{}", dcheck_report::text::summary(&model, &outcome, &info));
+        }
+    }
+    dcheck_report::exit_code(&outcome)
+}

@@ -1,0 +1,131 @@
+//! The JSON report (`--format json`): one object on stdout with the verdict,
+//! statistics, every checked property with its status, and on a violation
+//! the trace as `{action, params, state}` steps (the first is the initial
+//! state, with `action: null`).
+
+use dcheck_engine::{Outcome, Verdict, ViolationKind};
+use dcheck_model::value::Value;
+use dcheck_model::Model;
+use dcheck_syntax::span::SourceMap;
+use serde_json::{json, Map, Value as Json};
+
+use crate::text::span_text;
+use crate::{limit_name, violated_property, RunInfo};
+
+/// A decoded value as JSON: enum variants as their name (or `{name: [payload]}`),
+/// records and maps as objects, sets and sequences as arrays, multisets as
+/// arrays of `[value, count]`.
+pub fn value(v: &Value) -> Json {
+    match v {
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Variant { variant, payload } if payload.is_empty() => json!(variant),
+        Value::Variant { variant, payload } => {
+            let mut m = Map::new();
+            m.insert(variant.clone(), Json::Array(payload.iter().map(value).collect()));
+            Json::Object(m)
+        }
+        Value::Record(fields) => Json::Object(fields.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
+        Value::Tuple(items) | Value::Set(items) | Value::Seq(items) => Json::Array(items.iter().map(value).collect()),
+        Value::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
+        Value::Multiset(items) => Json::Array(items.iter().map(|(v, c)| json!([value(v), c])).collect()),
+    }
+}
+
+fn object(pairs: &[(String, Value)]) -> Json {
+    Json::Object(pairs.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+}
+
+pub fn report(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo, check_deadlock: bool) -> Json {
+    let st = &outcome.stats;
+    let secs = st.elapsed.as_secs_f64();
+    let result = match outcome.result {
+        Verdict::Ok => "ok",
+        Verdict::Violation(_) => "violation",
+        Verdict::Incomplete(_) => "incomplete",
+    };
+    let violated = match &outcome.result {
+        Verdict::Violation(v) => Some(&v.kind),
+        _ => None,
+    };
+    let status = |is_this: bool| match (&outcome.result, is_this) {
+        (Verdict::Ok, _) => "holds",
+        (Verdict::Violation(_), true) => "violated",
+        // A search stopped early (by a violation elsewhere or a limit) has not
+        // shown the others hold.
+        _ => "not checked",
+    };
+    let mut properties: Vec<Json> = model
+        .invariants
+        .iter()
+        .enumerate()
+        .map(|(i, inv)| {
+            let this = matches!(violated, Some(ViolationKind::Invariant(j)) if *j as usize == i);
+            json!({"name": inv.name, "kind": "invariant", "status": status(this)})
+        })
+        .collect();
+    let dl_this = matches!(violated, Some(ViolationKind::Deadlock));
+    properties.push(json!({
+        "name": "deadlock",
+        "kind": "deadlock",
+        "status": if check_deadlock { status(dl_this) } else { "not checked" },
+    }));
+    let mut out = json!({
+        "spec": model.name,
+        "file": info.spec_path,
+        "constants": object(&model.constants),
+        "strategy": info.strategy,
+        "threads": info.threads,
+        "result": result,
+        "distinct_states": st.distinct_states,
+        "states_generated": st.states_generated,
+        "depth": st.depth,
+        "elapsed_seconds": secs,
+        "distinct_states_per_second": st.distinct_states as f64 / secs.max(1e-9),
+        "bytes_per_state": st.bytes_used as f64 / st.distinct_states.max(1) as f64,
+        "fingerprint_collision_probability": st.fingerprint_collision_probability,
+        "properties": properties,
+    });
+    if let Verdict::Incomplete(l) = outcome.result {
+        out["incomplete_reason"] = json!(limit_name(l));
+    }
+    if let Verdict::Violation(v) = &outcome.result {
+        let trace: Vec<Json> = v
+            .trace
+            .iter()
+            .map(|step| {
+                let (action, params) = match step.transition {
+                    None => (Json::Null, Json::Object(Map::new())),
+                    Some(t) => {
+                        let (name, params) = model.transition_label(t);
+                        (json!(name), object(&params))
+                    }
+                };
+                json!({"action": action, "params": params, "state": object(&model.decode_state(&step.state))})
+            })
+            .collect();
+        let kind = match v.kind {
+            ViolationKind::Invariant(_) => "invariant",
+            ViolationKind::Deadlock => "deadlock",
+            ViolationKind::EvalError(_) => "error",
+        };
+        let mut vj = json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
+        if let (ViolationKind::Invariant(i), Some(last)) = (&v.kind, v.trace.last()) {
+            if let Some(ex) = model.explain(*i, &last.state) {
+                vj["explanation"] = json!({
+                    "failing_part": span_text(sources, ex.conjunct),
+                    "bindings": object(&ex.bindings),
+                });
+            }
+        }
+        if let ViolationKind::EvalError(e) = &v.kind {
+            vj["error"] = json!({
+                "message": e.error.message,
+                "transition": e.transition.map(|t| crate::text::transition_text(model, t)),
+                "at": e.error.span.map(|s| span_text(sources, s)),
+            });
+        }
+        out["violation"] = vj;
+    }
+    out
+}
