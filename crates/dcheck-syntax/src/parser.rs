@@ -139,7 +139,7 @@ pub fn parse_params_mapped(
     })
 }
 
-const MAX_DEPTH: u32 = 200;
+const MAX_DEPTH: u32 = 64;
 
 struct Parser {
     tokens: Vec<Token>,
@@ -277,8 +277,7 @@ impl Parser {
             }
             t => {
                 let mut d = self.unexpected(what);
-                if !matches!(t, Tok::Eof | Tok::Int(_)) && t.describe().chars().all(|c| c != ' ')
-                {
+                if !matches!(t, Tok::Eof | Tok::Int(_)) && t.describe().chars().all(|c| c != ' ') {
                     d = d.help("this is a keyword and cannot be used as a name");
                 }
                 Err(d)
@@ -499,11 +498,10 @@ impl Parser {
                 }
                 Tok::LParen => {
                     let ExprKind::Name(f) = &e.kind else {
-                        return Err(Diagnostic::new(
-                            self.peek_span(),
-                            "only a name can be called",
-                        )
-                        .label("call of something that is not a name"));
+                        return Err(
+                            Diagnostic::new(self.peek_span(), "only a name can be called")
+                                .label("call of something that is not a name"),
+                        );
                     };
                     let f = f.clone();
                     self.bump();
@@ -584,7 +582,10 @@ impl Parser {
                 let mut items = vec![first];
                 items.extend(self.expr_list(&Tok::RParen, "`,` or `)` in the tuple")?);
                 if items.len() < 2 {
-                    return Err(Diagnostic::new(start, "a tuple needs two or more components"));
+                    return Err(Diagnostic::new(
+                        start,
+                        "a tuple needs two or more components",
+                    ));
                 }
                 Ok(Expr {
                     kind: ExprKind::TupleLit(items),
@@ -705,7 +706,10 @@ impl Parser {
             Tok::Eof => Err(self.unexpected("an expression")),
             _ => {
                 let mut d = self.unexpected("an expression");
-                if matches!(self.peek(), Tok::Set | Tok::Seq | Tok::Multiset | Tok::Bool | Tok::Enum) {
+                if matches!(
+                    self.peek(),
+                    Tok::Set | Tok::Seq | Tok::Multiset | Tok::Bool | Tok::Enum
+                ) {
                     d = d.help("a type is not allowed here");
                 }
                 Err(d)
