@@ -317,10 +317,7 @@ impl Parser {
 
     fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.prefix()?;
-        loop {
-            let Some((op, bp)) = infix(self.peek()) else {
-                break;
-            };
+        while let Some((op, bp)) = infix(self.peek()) {
             if bp < min || (self.no_in && matches!(self.peek(), Tok::In)) {
                 break;
             }

@@ -284,3 +284,38 @@ fn rendering_shows_location_label_and_help() {
     let colored = render(&src, &ds, true);
     assert!(colored.contains("loc.ron"));
 }
+
+#[test]
+fn missing_item_field_and_bad_default() {
+    let text = "(name: \"M\", vars: [], init: (),\n  actions: [ (guard: \"true\") ])";
+    let (src, ds) = errors("noname.ron", text);
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    assert_eq!(ds[0].message, "missing field `name`");
+    insta::assert_snapshot!("missing_item_field", render(&src, &ds, false));
+    let (_, ds) = errors(
+        "baddefault.ron",
+        "(name: \"M\", constants: [(name: \"N\", default: \"3\")], vars: [], init: ())",
+    );
+    assert!(ds[0].message.contains("integer or a boolean"), "{ds:?}");
+}
+
+#[test]
+fn const_defaults_and_quotes_in_raw_strings() {
+    let text = r##"(
+    // default: 99 in a comment is not a constant
+    name: "C", doc: "default: 42",
+    constants: [ (name: "A", default: -1), (doc: "x", default : true, name: "B") ],
+    vars: [ (name: "x", type: "A..1") ],
+    init: (effect: r#"x = 0; // a "quoted" comment
+    x = 1;"#),
+    invariants: [ (name: "I", expr: r#"x == 1 // "#) ],
+)"##;
+    let (src, spec) = load_spec_str("c.ron", text).unwrap();
+    assert!(matches!(spec.constants[0].default, ConstValue::Int(-1)));
+    assert!(matches!(spec.constants[1].default, ConstValue::Bool(true)));
+    assert_eq!(at(&src, spec.constants[0].default_span), "-1");
+    assert_eq!(at(&src, spec.constants[1].default_span), "true");
+    assert_eq!(at(&src, spec.constants[1].name.span), "B");
+    assert_eq!(at(&src, spec.init.effect.stmts[1].span), "x = 1;");
+    assert_eq!(at(&src, spec.invariants[0].expr.span), "x == 1");
+}
