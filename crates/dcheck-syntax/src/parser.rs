@@ -277,7 +277,13 @@ impl Parser {
             }
             t => {
                 let mut d = self.unexpected(what);
-                if !matches!(t, Tok::Eof | Tok::Int(_)) && t.describe().chars().all(|c| c != ' ') {
+                let desc = t.describe();
+                let is_keyword = desc.len() > 2
+                    && desc
+                        .trim_matches('`')
+                        .bytes()
+                        .all(|c| c.is_ascii_alphabetic());
+                if is_keyword {
                     d = d.help("this is a keyword and cannot be used as a name");
                 }
                 Err(d)
@@ -954,10 +960,15 @@ impl Parser {
 
     fn block(&mut self) -> PResult<Block> {
         self.enter()?;
+        let r = self.block_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn block_inner(&mut self) -> PResult<Block> {
         let start = self.expect(&Tok::LBrace, "`{`")?;
         let stmts = self.stmts(false);
         let end = self.expect(&Tok::RBrace, "`}` at the end of the block")?;
-        self.depth -= 1;
         Ok(Block {
             stmts,
             span: start.to(end),

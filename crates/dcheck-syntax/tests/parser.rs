@@ -330,3 +330,11 @@ fn statement_errors_are_all_reported() {
     assert!(ds[0].message.contains("must be a place"));
     assert!(ds[2].message.contains("unmatched"));
 }
+
+#[test]
+fn keyword_as_name_gets_a_hint() {
+    let ds = parse_params(FileId(0), "set: RM").unwrap_err();
+    assert!(ds[0].help.as_deref().unwrap_or("").contains("keyword"));
+    let ds = parse_params(FileId(0), "(: RM").unwrap_err();
+    assert!(ds[0].help.is_none());
+}
