@@ -197,7 +197,13 @@ pub fn scan_ron(text: &str) -> RonScan {
                     if k >= b.len() {
                         break b.len();
                     }
-                    if b[k] == b'"' && b[k + 1..].iter().take(hashes).filter(|&&h| h == b'#').count() == hashes
+                    if b[k] == b'"'
+                        && b[k + 1..]
+                            .iter()
+                            .take(hashes)
+                            .filter(|&&h| h == b'#')
+                            .count()
+                            == hashes
                     {
                         break k;
                     }
@@ -573,13 +579,32 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
     let b = text.as_bytes();
     // One character at the error position (or the identifier ending there).
     let mut span = {
-        let end = text[off..].chars().next().map_or(off, |c| off + c.len_utf8());
+        let end = text[off..]
+            .chars()
+            .next()
+            .map_or(off, |c| off + c.len_utf8());
         Span::new(file, off as u32, end as u32)
     };
+    let mut message = format!("invalid spec file: {}", e.code);
     let (label, help) = match &e.code {
         E::NoSuchStructField {
-            expected, found, ..
+            expected,
+            found,
+            outer,
         } => {
+            let within = match outer.as_deref() {
+                Some("RawSpec") => "in the spec",
+                Some("RawConst") => "in a constant",
+                Some("RawType") => "in a type",
+                Some("RawVar") => "in a variable",
+                Some("RawDef") => "in a def",
+                Some("RawInit") => "in `init`",
+                Some("RawAction") => "in an action",
+                Some("RawInvariant") => "in an invariant",
+                Some("RawNamedExpr") => "in a property or fairness assumption",
+                _ => "here",
+            };
+            message = format!("unknown field `{found}` {within}");
             // ron reports the position after the field name: find the name.
             let mut s = off.min(b.len());
             while s > 0 && !is_ident_byte(b[s - 1]) {
@@ -598,7 +623,10 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
             )
         }
         E::MissingStructField { field, .. } => (
-            format!("`{field}` missing"),
+            {
+                message = format!("missing field `{field}`");
+                format!("`{field}` missing")
+            },
             format!("add the field `{field}: ...`"),
         ),
         E::DuplicateStructField { field, .. } => (
@@ -607,9 +635,7 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
         ),
         _ => ("here".to_string(), RON_HELP.to_string()),
     };
-    Diagnostic::new(span, format!("invalid spec file: {}", e.code))
-        .label(label)
-        .help(help)
+    Diagnostic::new(span, message).label(label).help(help)
 }
 
 impl Loader {
@@ -645,8 +671,13 @@ impl Loader {
             },
             _ => {
                 if self.diags.is_empty() {
-                    self.diags.push(Diagnostic::new(Span::default(), "the spec could not be loaded"));
+                    self.diags.push(Diagnostic::new(
+                        Span::default(),
+                        "the spec could not be loaded",
+                    ));
                 }
+                self.diags
+                    .sort_by_key(|d| (d.span.file.0, d.span.start, d.span.end));
                 Err((self.sources, self.diags))
             }
         }
@@ -701,7 +732,8 @@ impl Loader {
                     Diagnostic::new(id.span, format!("duplicate {kind} `{}`", id.name))
                         .label(format!("second {kind} named `{}`", id.name))
                         .help(format!(
-                            "a {kind} with this name is already defined at line {line}, column {col}; rename or remove one of them"
+                            "{} {kind} with this name is already defined at line {line}, column {col}; rename or remove one of them",
+                            if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
                         )),
                 );
             } else {
@@ -725,7 +757,11 @@ impl Loader {
         let file = self.sources.add(name.to_string(), text);
         let text = self.sources.file(file).text.clone();
         let first_len = u32::from(!text.is_empty());
-        let first = Span::new(file, scan.first_token, (scan.first_token + first_len).min(text.len() as u32));
+        let first = Span::new(
+            file,
+            scan.first_token,
+            (scan.first_token + first_len).min(text.len() as u32),
+        );
         TRACKER.with(|t| {
             *t.borrow_mut() = Some(Tracker {
                 contents: scan.literals.iter().map(|l| l.content.clone()).collect(),
@@ -857,14 +893,20 @@ impl Loader {
                 })
                 .collect()
         };
-        self.check_duplicates("constant", &ids(raw.constants.iter().map(|c| &c.name).collect()));
+        self.check_duplicates(
+            "constant",
+            &ids(raw.constants.iter().map(|c| &c.name).collect()),
+        );
         self.check_duplicates("type", &ids(raw.types.iter().map(|c| &c.name).collect()));
         self.check_duplicates(
             "variable",
             &ids(raw.vars.iter().flatten().map(|c| &c.name).collect()),
         );
         self.check_duplicates("def", &ids(raw.defs.iter().map(|c| &c.name).collect()));
-        self.check_duplicates("action", &ids(raw.actions.iter().map(|c| &c.name).collect()));
+        self.check_duplicates(
+            "action",
+            &ids(raw.actions.iter().map(|c| &c.name).collect()),
+        );
         self.check_duplicates(
             "invariant",
             &ids(raw.invariants.iter().map(|c| &c.name).collect()),
@@ -905,9 +947,12 @@ impl Loader {
                 let canon = canonical(&path);
                 if self.chain.contains(&canon) {
                     self.diags.push(
-                        Diagnostic::new(span, format!("`extends` cycle: `{}` extends itself", path.display()))
-                            .label("leads back to a spec being loaded")
-                            .help("a spec cannot extend itself, directly or through other specs"),
+                        Diagnostic::new(
+                            span,
+                            format!("`extends` cycle: `{}` extends itself", path.display()),
+                        )
+                        .label("leads back to a spec being loaded")
+                        .help("a spec cannot extend itself, directly or through other specs"),
                     );
                     return None;
                 }
@@ -915,9 +960,14 @@ impl Loader {
                     Ok(t) => t,
                     Err(e) => {
                         self.diags.push(
-                            Diagnostic::new(span, format!("cannot read base spec `{}`: {e}", path.display()))
-                                .label("base spec not readable")
-                                .help("the path of `extends` is relative to the directory of this file"),
+                            Diagnostic::new(
+                                span,
+                                format!("cannot read base spec `{}`: {e}", path.display()),
+                            )
+                            .label("base spec not readable")
+                            .help(
+                                "the path of `extends` is relative to the directory of this file",
+                            ),
                         );
                         return None;
                     }

@@ -139,7 +139,7 @@ pub fn parse_params_mapped(
     })
 }
 
-const MAX_DEPTH: u32 = 200;
+const MAX_DEPTH: u32 = 64;
 
 struct Parser {
     tokens: Vec<Token>,
@@ -277,8 +277,13 @@ impl Parser {
             }
             t => {
                 let mut d = self.unexpected(what);
-                if !matches!(t, Tok::Eof | Tok::Int(_)) && t.describe().chars().all(|c| c != ' ')
-                {
+                let desc = t.describe();
+                let is_keyword = desc.len() > 2
+                    && desc
+                        .trim_matches('`')
+                        .bytes()
+                        .all(|c| c.is_ascii_alphabetic());
+                if is_keyword {
                     d = d.help("this is a keyword and cannot be used as a name");
                 }
                 Err(d)
@@ -318,10 +323,7 @@ impl Parser {
 
     fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.prefix()?;
-        loop {
-            let Some((op, bp)) = infix(self.peek()) else {
-                break;
-            };
+        while let Some((op, bp)) = infix(self.peek()) {
             if bp < min || (self.no_in && matches!(self.peek(), Tok::In)) {
                 break;
             }
@@ -499,11 +501,10 @@ impl Parser {
                 }
                 Tok::LParen => {
                     let ExprKind::Name(f) = &e.kind else {
-                        return Err(Diagnostic::new(
-                            self.peek_span(),
-                            "only a name can be called",
-                        )
-                        .label("call of something that is not a name"));
+                        return Err(
+                            Diagnostic::new(self.peek_span(), "only a name can be called")
+                                .label("call of something that is not a name"),
+                        );
                     };
                     let f = f.clone();
                     self.bump();
@@ -584,7 +585,10 @@ impl Parser {
                 let mut items = vec![first];
                 items.extend(self.expr_list(&Tok::RParen, "`,` or `)` in the tuple")?);
                 if items.len() < 2 {
-                    return Err(Diagnostic::new(start, "a tuple needs two or more components"));
+                    return Err(Diagnostic::new(
+                        start,
+                        "a tuple needs two or more components",
+                    ));
                 }
                 Ok(Expr {
                     kind: ExprKind::TupleLit(items),
@@ -705,7 +709,10 @@ impl Parser {
             Tok::Eof => Err(self.unexpected("an expression")),
             _ => {
                 let mut d = self.unexpected("an expression");
-                if matches!(self.peek(), Tok::Set | Tok::Seq | Tok::Multiset | Tok::Bool | Tok::Enum) {
+                if matches!(
+                    self.peek(),
+                    Tok::Set | Tok::Seq | Tok::Multiset | Tok::Bool | Tok::Enum
+                ) {
                     d = d.help("a type is not allowed here");
                 }
                 Err(d)
@@ -953,10 +960,15 @@ impl Parser {
 
     fn block(&mut self) -> PResult<Block> {
         self.enter()?;
+        let r = self.block_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn block_inner(&mut self) -> PResult<Block> {
         let start = self.expect(&Tok::LBrace, "`{`")?;
         let stmts = self.stmts(false);
         let end = self.expect(&Tok::RBrace, "`}` at the end of the block")?;
-        self.depth -= 1;
         Ok(Block {
             stmts,
             span: start.to(end),

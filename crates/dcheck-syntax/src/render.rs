@@ -7,7 +7,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan, ThemeCharacters,
+    ThemeStyles,
+};
 
 use crate::diag::Diagnostic;
 use crate::span::SourceMap;
@@ -81,13 +84,19 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String 
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
-        GraphicalTheme::ascii()
+        GraphicalTheme {
+            characters: ThemeCharacters::ascii(),
+            styles: ThemeStyles::none(),
+        }
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    for d in diags {
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let err = SpecError::new(sources, d);
         let mut one = String::new();
         if handler.render_report(&mut one, &err).is_err() {

@@ -1,0 +1,126 @@
+//! Robustness: random and mutated inputs never make the parser, the loader
+//! or the renderer panic, and every diagnostic span lies inside its file.
+
+use dcheck_syntax::parser::{parse_block, parse_expr, parse_params, parse_type};
+use dcheck_syntax::span::FileId;
+use dcheck_syntax::{load_spec_str, render};
+use proptest::prelude::*;
+
+const SPEC: &str = include_str!("fixtures/twophase.ron");
+
+const PIECES: &[&str] = &[
+    "forall",
+    "exists",
+    " in ",
+    "notin",
+    "if",
+    "then",
+    "else",
+    "let",
+    "and",
+    "or",
+    "not",
+    "=>",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    ":",
+    ";",
+    ".",
+    "..",
+    "|->",
+    "->",
+    "==",
+    "=",
+    "+",
+    "-",
+    "x",
+    "S",
+    "0",
+    "1",
+    "for",
+    "require",
+    "insert",
+    "set<",
+    ">",
+    "é",
+    "\"",
+    "\\",
+    "r#\"",
+    "\"#",
+    "//",
+    "/*",
+    "*/",
+    "\n",
+    " ",
+    "'",
+    "0.1",
+    "t.0.1",
+    "99999999999999999999",
+];
+
+fn check_text(text: &str) {
+    let _ = parse_expr(FileId(0), text);
+    let _ = parse_type(FileId(0), text);
+    let _ = parse_params(FileId(0), text);
+    if let Err(ds) = parse_block(FileId(0), text) {
+        for d in ds {
+            assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len());
+        }
+    }
+}
+
+fn check_spec(text: &str) {
+    match load_spec_str("fuzz.ron", text) {
+        Ok(_) => {}
+        Err((src, ds)) => {
+            assert!(!ds.is_empty());
+            for d in &ds {
+                let f = src.file(d.span.file);
+                assert!(d.span.start <= d.span.end, "{d:?}");
+                assert!(d.span.end as usize <= f.text.len(), "{d:?}");
+            }
+            let _ = render(&src, &ds, false);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn random_strings_do_not_panic(s in "\\PC{0,60}") {
+        check_text(&s);
+        check_spec(&s);
+    }
+
+    #[test]
+    fn token_soup_does_not_panic(parts in prop::collection::vec(prop::sample::select(PIECES), 0..40)) {
+        let s = parts.concat();
+        check_text(&s);
+        check_spec(&format!("(name: \"F\", vars: [], init: (effect: r#\"{s}\"#), terminal: \"{s}\")"));
+    }
+
+    #[test]
+    fn mutated_spec_does_not_panic(
+        edits in prop::collection::vec((0usize..SPEC.len(), prop::sample::select(PIECES), 0usize..4), 1..4)
+    ) {
+        let mut text = SPEC.to_string();
+        for (pos, piece, del) in edits {
+            let mut p = pos.min(text.len());
+            while !text.is_char_boundary(p) {
+                p -= 1;
+            }
+            let mut e = (p + del).min(text.len());
+            while !text.is_char_boundary(e) {
+                e += 1;
+            }
+            text.replace_range(p..e, piece);
+        }
+        check_spec(&text);
+    }
+}
