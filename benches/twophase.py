@@ -167,14 +167,7 @@ def run_one(run: Run, cmd: list[str], timeout: float, use_time: bool) -> Run:
     if run.timed_out:
         run.error = f"TIMEOUT after {timeout:g} s"
         return run
-    for line in reversed(stdout.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                run.report = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            break
+    run.report = parse_report(stdout)
     if not run.report:
         tail = (stderr.strip().splitlines() or ["<no stderr>"])[-1]
         run.error = f"exit {run.exit_code}, no JSON on stdout ({tail})"
@@ -183,6 +176,27 @@ def run_one(run: Run, cmd: list[str], timeout: float, use_time: bool) -> Run:
     elif not isinstance(run.report.get("distinct_states"), int):
         run.error = "JSON lacks an integer distinct_states"
     return run
+
+
+def parse_report(stdout: str) -> dict:
+    """The JSON object on stdout: the whole of it (possibly pretty-printed),
+    else the last line that is a JSON object."""
+    try:
+        obj = json.loads(stdout)
+        if isinstance(obj, dict):
+            return obj
+    except json.JSONDecodeError:
+        pass
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                return obj
+    return {}
 
 
 def fmt_int(x: float | int | None) -> str:
