@@ -29,7 +29,9 @@ use dcheck_model::system::{StepError, TransitionSystem, Word};
 use rayon::prelude::*;
 
 use crate::fingerprint::fingerprint;
-use crate::fingerprint_table::{capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable};
+use crate::fingerprint_table::{
+    capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable,
+};
 use crate::trace::rebuild;
 use crate::{
     collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
@@ -142,7 +144,8 @@ pub(crate) fn run<M: TransitionSystem>(
         .expect("cannot start the worker threads");
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
-    let scratches: Vec<Mutex<M::Scratch>> = (0..threads).map(|_| Mutex::new(model.scratch())).collect();
+    let scratches: Vec<Mutex<M::Scratch>> =
+        (0..threads).map(|_| Mutex::new(model.scratch())).collect();
     let mut scratch = model.scratch();
     let mut s = Search {
         config,
@@ -322,14 +325,15 @@ pub(crate) fn run<M: TransitionSystem>(
         let seen_after = capacity_for(s.seen.len() + keep, s.seen.capacity()) as u64 * 8;
         if found.is_none()
             && stop.is_none()
-            && s.over_memory(s.base_bytes() - s.seen.bytes() + seen_after + transient + keep as u64 * 8)
+            && s.over_memory(
+                s.base_bytes() - s.seen.bytes() + seen_after + transient + keep as u64 * 8,
+            )
         {
             stop = Some(Limit::Memory);
         }
         if found.is_none() && stop == Some(Limit::Memory) {
             // Count what was found, but store nothing more.
-            s.level
-                .clear_slots(slots.iter().copied());
+            s.level.clear_slots(slots.iter().copied());
             return s.outcome(Verdict::Incomplete(Limit::Memory));
         }
         s.seen.reserve(keep);
@@ -338,7 +342,8 @@ pub(crate) fn run<M: TransitionSystem>(
         let mut fps: Vec<u64> = Vec::with_capacity(keep);
         for &(k, i) in &order[..keep] {
             let i = i as usize;
-            s.links.push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
+            s.links
+                .push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
             next.extend_from_slice(&new_words[i * words..(i + 1) * words]);
             fps.push(s.level.fingerprint(slots[i]));
         }

@@ -90,7 +90,10 @@ pub(crate) fn run<M: TransitionSystem>(
     if matches!(parallel_outcome.result, Verdict::Violation(_)) {
         let mut canonical = sequential(model, config, progress, start);
         canonical.stats.elapsed = start.elapsed();
-        canonical.stats.bytes_used = canonical.stats.bytes_used.max(parallel_outcome.stats.bytes_used);
+        canonical.stats.bytes_used = canonical
+            .stats
+            .bytes_used
+            .max(parallel_outcome.stats.bytes_used);
         return canonical;
     }
     parallel_outcome
@@ -161,7 +164,9 @@ fn sequential<M: TransitionSystem>(
     }
     drop(emitted);
     for id in 0..links.len() {
-        if let Some(kind) = invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words]) {
+        if let Some(kind) =
+            invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
+        {
             let trace = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
             finish!(Verdict::Violation(Violation { kind, trace }));
         }
@@ -220,13 +225,22 @@ fn sequential<M: TransitionSystem>(
             let st = &succ_w[i * words..(i + 1) * words];
             if let Some(kind) = invariant_issue(model, &mut scratch, st) {
                 depth = depth.max(d + 1);
-                let trace = rebuild(model, &mut scratch, &initial, &links, first_id + i as u32, None);
+                let trace = rebuild(
+                    model,
+                    &mut scratch,
+                    &initial,
+                    &links,
+                    first_id + i as u32,
+                    None,
+                );
                 finish!(Verdict::Violation(Violation { kind, trace }));
             }
         }
         let issue = match r {
             Err(e) => Some(ViolationKind::EvalError(e)),
-            Ok(()) if emitted == 0 && config.check_deadlock => deadlock_issue(model, &mut scratch, &cur),
+            Ok(()) if emitted == 0 && config.check_deadlock => {
+                deadlock_issue(model, &mut scratch, &cur)
+            }
             Ok(()) => None,
         };
         if let Some(kind) = issue {
@@ -241,7 +255,8 @@ fn sequential<M: TransitionSystem>(
             stack.push((first_id + i as u32, d + 1));
         }
         expanded += 1;
-        if expanded % SECTION == 0 {
+        if expanded == SECTION {
+            expanded = 0;
             let bytes = seen.bytes()
                 + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
                     + stack.capacity() * 8) as u64;
@@ -249,7 +264,12 @@ fn sequential<M: TransitionSystem>(
             if config.max_memory.is_some_and(|m| bytes > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
-            progress.set(links.len() as u64, generated, stack.len() as u64, depth as u64);
+            progress.set(
+                links.len() as u64,
+                generated,
+                stack.len() as u64,
+                depth as u64,
+            );
         }
     }
     if cut_depth {
@@ -390,7 +410,11 @@ fn parallel<M: TransitionSystem>(
 
     let distinct = shared.distinct.load(Ordering::Relaxed).min(limit);
     let generated = shared.generated.load(Ordering::Relaxed);
-    let table_bytes = shared.table.read().unwrap_or_else(|p| p.into_inner()).bytes();
+    let table_bytes = shared
+        .table
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .bytes();
     shared.note_bytes(table_bytes);
     let result = if shared.violation.load(Ordering::Relaxed) {
         // Placeholder; `run` replaces it with the canonical sequential result.
@@ -509,7 +533,9 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
             let fresh = if words == 0 { 0 } else { fresh };
             let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
             let issue = (0..fresh)
-                .find_map(|i| invariant_issue(model, &mut scratch, &succ_w[i * words..(i + 1) * words]))
+                .find_map(|i| {
+                    invariant_issue(model, &mut scratch, &succ_w[i * words..(i + 1) * words])
+                })
                 .or(match r {
                     Err(e) => Some(ViolationKind::EvalError(e)),
                     Ok(()) if emitted == 0 && config.check_deadlock => {
@@ -544,11 +570,16 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
             pool.batches.push(batch);
             shared.wake.notify_one();
         }
-        let mine = ((stack_words.capacity() + succ_w.capacity()) * 8 + depths.capacity() * 4) as u64;
+        let mine =
+            ((stack_words.capacity() + succ_w.capacity()) * 8 + depths.capacity() * 4) as u64;
         if mine >= published_bytes {
-            shared.stack_bytes.fetch_add(mine - published_bytes, Ordering::Relaxed);
+            shared
+                .stack_bytes
+                .fetch_add(mine - published_bytes, Ordering::Relaxed);
         } else {
-            shared.stack_bytes.fetch_sub(published_bytes - mine, Ordering::Relaxed);
+            shared
+                .stack_bytes
+                .fetch_sub(published_bytes - mine, Ordering::Relaxed);
         }
         published_bytes = mine;
         let bytes = shared.note_bytes(guard.bytes());

@@ -10,18 +10,22 @@ use proptest::prelude::*;
 
 /// A graph: adjacency lists over `0..n`, initial nodes, bad nodes.
 fn arb_graph() -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>)> {
-    (1usize..1500)
-        .prop_flat_map(|n| {
-            let n64 = n as u64;
-            (
-                prop::collection::vec(prop::collection::vec(0..n64, 0..4), n),
-                prop::collection::vec(0..n64, 1..4),
-                prop::collection::vec(0..n64, 0..3),
-            )
-        })
+    (1usize..1500).prop_flat_map(|n| {
+        let n64 = n as u64;
+        (
+            prop::collection::vec(prop::collection::vec(0..n64, 0..4), n),
+            prop::collection::vec(0..n64, 1..4),
+            prop::collection::vec(0..n64, 0..3),
+        )
+    })
 }
 
-fn run(m: &TestModel, strategy: dcheck_engine::Strategy, threads: usize, deadlock: bool) -> dcheck_engine::Outcome {
+fn run(
+    m: &TestModel,
+    strategy: dcheck_engine::Strategy,
+    threads: usize,
+    deadlock: bool,
+) -> dcheck_engine::Outcome {
     let config = Config {
         strategy,
         threads,
