@@ -55,14 +55,15 @@ fn key(pos: usize, t: u32) -> u64 {
 #[derive(Default)]
 struct ChunkOut {
     generated: u64,
-    /// Level-table slot of each new state it inserted first.
-    slots: Vec<usize>,
+    /// Fingerprint of each new state it inserted first into the level table
+    /// (not the slot: slots move when the table grows between batches).
+    fps: Vec<u64>,
     /// Their words, flat.
     words: Vec<Word>,
     /// Violations shown by expanded states: (key, kind).
     events: Vec<(u64, ViolationKind)>,
-    /// Violations shown by new states: (level-table slot, kind).
-    issues: Vec<(usize, ViolationKind)>,
+    /// Violations shown by new states: (fingerprint, kind).
+    issues: Vec<(u64, ViolationKind)>,
 }
 
 /// Where a violation shows.
@@ -218,15 +219,15 @@ pub(crate) fn run<M: TransitionSystem>(
         }
 
         // Expand the level in batches.
-        let mut slots: Vec<usize> = Vec::new();
+        let mut level_fps: Vec<u64> = Vec::new();
         let mut new_words: Vec<Word> = Vec::new();
         let mut events: Vec<(u64, ViolationKind)> = Vec::new();
-        let mut issues: Vec<(usize, ViolationKind)> = Vec::new();
+        let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
         let mut stop: Option<Limit> = None;
         let mut pos = 0;
         while pos < n {
             let transient =
-                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
             let want = (n - pos).min(MIN_BATCH) * fanout;
             if s.level.len() + want > max_entries(s.level.capacity()) {
                 let grown = capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
@@ -264,8 +265,8 @@ pub(crate) fn run<M: TransitionSystem>(
             let mut fresh = 0;
             for out in outs {
                 s.generated += out.generated;
-                fresh += out.slots.len();
-                slots.extend_from_slice(&out.slots);
+                fresh += out.fps.len();
+                level_fps.extend_from_slice(&out.fps);
                 new_words.extend_from_slice(&out.words);
                 events.extend(out.events);
                 issues.extend(out.issues);
@@ -273,7 +274,7 @@ pub(crate) fn run<M: TransitionSystem>(
             s.level.add_len(fresh);
             pos = end;
             let transient =
-                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
             let bytes = s.note_bytes(transient);
             progress.set(
                 s.distinct() + s.level.len() as u64,
@@ -301,14 +302,22 @@ pub(crate) fn run<M: TransitionSystem>(
                 found = Some((k, kind, At::Frontier((k >> 32) as usize)));
             }
         }
-        for (slot, kind) in issues {
-            let k = s.level.key(slot);
+        for (fp, kind) in issues {
+            let k = s
+                .level
+                .key(s.level.find(fp).expect("new state in the level table"));
             if smaller(&found, k) {
                 found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
             }
         }
 
         // Sort the new states by key; store as many as the limits allow.
+        // The table does not grow any more this level: slots are stable now.
+        let slots: Vec<usize> = level_fps
+            .iter()
+            .map(|&fp| s.level.find(fp).expect("new state in the level table"))
+            .collect();
+        drop(level_fps);
         let mut order: Vec<(u64, u32)> = slots
             .iter()
             .enumerate()
@@ -337,7 +346,7 @@ pub(crate) fn run<M: TransitionSystem>(
             return s.outcome(Verdict::Incomplete(Limit::Memory));
         }
         s.seen.reserve(keep);
-        s.links.reserve_exact(keep);
+        s.links.reserve(keep);
         let mut next: Vec<Word> = Vec::with_capacity(keep * words);
         let mut fps: Vec<u64> = Vec::with_capacity(keep);
         for &(k, i) in &order[..keep] {
@@ -417,9 +426,9 @@ fn expand_chunk<M: TransitionSystem>(
     let mut out = ChunkOut::default();
     for p in from..to {
         let state = &frontier[p * words..(p + 1) * words];
-        let first_new = out.slots.len();
+        let first_new = out.fps.len();
         let mut emitted = 0u64;
-        let slots = &mut out.slots;
+        let fps = &mut out.fps;
         let new_words = &mut out.words;
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
@@ -429,7 +438,7 @@ fn expand_chunk<M: TransitionSystem>(
             }
             let ins = level.insert_min(fp, key(p, t));
             if ins.new {
-                slots.push(ins.slot);
+                fps.push(fp);
                 new_words.extend_from_slice(next);
             }
         });
@@ -454,7 +463,7 @@ fn expand_chunk<M: TransitionSystem>(
             }
             Ok(()) => {}
         }
-        for i in first_new..out.slots.len() {
+        for i in first_new..out.fps.len() {
             let st = &out.words[i * words..(i + 1) * words];
             let kind = match model.check_invariants(scratch, st) {
                 Ok(None) => continue,
@@ -464,7 +473,7 @@ fn expand_chunk<M: TransitionSystem>(
                     error,
                 }),
             };
-            out.issues.push((out.slots[i], kind));
+            out.issues.push((out.fps[i], kind));
         }
     }
     out

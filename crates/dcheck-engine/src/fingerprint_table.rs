@@ -134,14 +134,20 @@ impl FingerprintTable {
     /// Whether `fp` is present.
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
+        self.find(fp).is_some()
+    }
+
+    /// The slot holding `fp`, if present.
+    #[inline]
+    pub fn find(&self, fp: u64) -> Option<usize> {
         let mut i = self.home(fp);
         loop {
             let cur = self.slots[i].load(Ordering::Acquire);
             if cur == fp {
-                return true;
+                return Some(i);
             }
             if cur == 0 {
-                return false;
+                return None;
             }
             i = (i + 1) & self.mask;
         }
@@ -241,6 +247,12 @@ impl KeyedFingerprintTable {
     /// The fingerprint in `slot`.
     pub fn fingerprint(&self, slot: usize) -> u64 {
         self.table.get(slot)
+    }
+
+    /// The slot holding `fp`, if present. Slots are stable until the next
+    /// [`KeyedFingerprintTable::reserve`].
+    pub fn find(&self, fp: u64) -> Option<usize> {
+        self.table.find(fp)
     }
 
     /// Makes sure `extra` more entries fit, re-hashing (with keys) if needed.

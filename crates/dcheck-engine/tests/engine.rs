@@ -316,3 +316,66 @@ fn multiple_and_duplicate_initial_states() {
         assert_eq!(out.stats.states_generated, reference.generated);
     }
 }
+
+/// A k-ary tree over 0..n (children k*x+1 ..= k*x+k, transitions 0..k) with
+/// a back edge to the parent (transition k): levels much wider than one
+/// batch, so the per-level table grows in the middle of a level.
+fn wide_tree(n: u64, k: u64) -> TestModel {
+    TestModel {
+        words: 1,
+        transitions: k as usize + 1,
+        init: vec![vec![0]],
+        next: Box::new(move |s, t| {
+            let x = s[0];
+            let t = t as u64;
+            Ok(if t < k {
+                Some(k * x + t + 1).filter(|&c| c < n).map(|c| vec![c])
+            } else {
+                (x > 0).then(|| vec![(x - 1) / k])
+            })
+        }),
+        invariant: None,
+        terminal: Box::new(|_| true),
+    }
+}
+
+#[test]
+fn wide_levels_closed_form_and_reference() {
+    let (n, k) = (300_000u64, 7u64);
+    let m = wide_tree(n, k);
+    let reference = reference_bfs(&m, true);
+    // Every node is reachable; each non-root node is generated once as a
+    // child and once more by its own back edge to its parent, plus the root.
+    assert_eq!(reference.distinct, n);
+    assert_eq!(reference.generated, 2 * n - 1);
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        assert_eq!(out.result, Verdict::Ok);
+        assert_eq!(out.stats.distinct_states, n, "{strategy:?}/{threads}");
+        assert_eq!(out.stats.states_generated, 2 * n - 1);
+        if strategy == Strategy::Bfs {
+            assert_eq!(out.stats.depth, reference.max_distance);
+        }
+    }
+}
+
+#[test]
+fn wide_levels_violation_identical_across_threads() {
+    let (n, k) = (300_000u64, 7u64);
+    let mut m = wide_tree(n, k);
+    // Several bad nodes in the same (wide) level, and a deeper one.
+    m.invariant = Some(Box::new(|s| {
+        [299_999, 150_001, 140_000, 139_999, 20_000]
+            .contains(&s[0])
+            .then_some(1)
+    }));
+    let reference = reference_bfs(&m, true);
+    let (_, ref_trace) = reference.violation.unwrap();
+    for _ in 0..3 {
+        for threads in [1, 2, 4] {
+            let out = run(&m, Strategy::Bfs, threads);
+            let (_, trace) = violation(&out.result);
+            assert_eq!(pairs(trace), ref_trace, "threads={threads}");
+        }
+    }
+}
