@@ -238,7 +238,20 @@ pub(crate) fn run<M: TransitionSystem>(
                 s.level.reserve(want);
             }
             let room = max_entries(s.level.capacity()) - s.level.len();
-            let batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
+            let mut batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
+            if let Some(max) = config.max_memory {
+                // Worst case of one frontier state: `fanout` new states, each
+                // its words and fingerprint; a vector that grows may double.
+                let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
+                let held = (new_words.len() + level_fps.len()) as u64;
+                let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
+                let worst = (fanout * (words + 1)) as u64;
+                batch = batch.min((budget / worst) as usize);
+                if batch == 0 {
+                    stop = Some(Limit::Memory);
+                    break;
+                }
+            }
             let end = pos + batch;
             let outs: Vec<ChunkOut> = pool.install(|| {
                 (pos..end)
@@ -328,20 +341,30 @@ pub(crate) fn run<M: TransitionSystem>(
         if keep < order.len() {
             stop.get_or_insert(Limit::States);
         }
+        // What storing them would hold at the peak: the grown tables and
+        // links, the new frontier and the fingerprints beside the level data.
         let transient = ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8
             + order.capacity() * 16
-            + keep * words * 8) as u64;
+            + keep * words * 8
+            + keep * 8) as u64;
         let seen_after = capacity_for(s.seen.len() + keep, s.seen.capacity()) as u64 * 8;
-        if found.is_none()
-            && stop.is_none()
-            && s.over_memory(
-                s.base_bytes() - s.seen.bytes() + seen_after + transient + keep as u64 * 8,
-            )
-        {
-            stop = Some(Limit::Memory);
+        let links_need = s.links.len() + keep;
+        let links_after = if links_need > s.links.capacity() {
+            links_need.max(s.links.capacity() * 2)
+        } else {
+            s.links.capacity()
+        } as u64
+            * 8;
+        let projected = s.base_bytes() - s.seen.bytes() - (s.links.capacity() * 8) as u64
+            + seen_after
+            + links_after
+            + transient;
+        if found.is_none() && s.over_memory(projected) {
+            s.level.clear_slots(slots.iter().copied());
+            return s.outcome(Verdict::Incomplete(stop.unwrap_or(Limit::Memory)));
         }
         if found.is_none() && stop == Some(Limit::Memory) {
-            // Count what was found, but store nothing more.
+            // Stopped before a batch: store nothing more.
             s.level.clear_slots(slots.iter().copied());
             return s.outcome(Verdict::Incomplete(Limit::Memory));
         }
@@ -368,7 +391,7 @@ pub(crate) fn run<M: TransitionSystem>(
         }
         s.seen.add_len(keep);
         s.level.clear_slots(slots.iter().copied());
-        s.note_bytes(transient + (fps.capacity() * 8) as u64);
+        s.note_bytes(transient);
         drop(new_words);
         drop(slots);
 

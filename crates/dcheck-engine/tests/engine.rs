@@ -20,6 +20,9 @@ fn run_with(m: &TestModel, config: &Config) -> Outcome {
     let progress = Progress::new();
     let out = check(m, config, &progress);
     assert!(progress.is_done());
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(load(&progress.distinct), out.stats.distinct_states);
+    assert_eq!(load(&progress.generated), out.stats.states_generated);
     out
 }
 
@@ -295,7 +298,29 @@ fn memory_limit() {
         let out = run_with(&grid(1000, 1000, true), &config);
         assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
         assert!(out.stats.distinct_states < 1_000_000);
+        assert!(out.stats.bytes_used <= 200_000, "{}", out.stats.bytes_used);
     }
+    // BFS stops at the same synchronisation point whatever the thread count.
+    let wide = wide_tree(300_000, 7);
+    let stats: Vec<(u64, u64)> = [1, 2, 4]
+        .into_iter()
+        .map(|threads| {
+            let config = Config {
+                threads,
+                max_memory: Some(1_000_000),
+                ..Config::default()
+            };
+            let out = run_with(&wide, &config);
+            assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
+            assert!(
+                out.stats.bytes_used <= 1_000_000,
+                "{}",
+                out.stats.bytes_used
+            );
+            (out.stats.distinct_states, out.stats.states_generated)
+        })
+        .collect();
+    assert!(stats.iter().all(|s| *s == stats[0]), "{stats:?}");
 }
 
 #[test]
