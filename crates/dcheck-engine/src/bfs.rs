@@ -29,7 +29,9 @@ use dcheck_model::system::{StepError, TransitionSystem, Word};
 use rayon::prelude::*;
 
 use crate::fingerprint::fingerprint;
-use crate::fingerprint_table::{capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable};
+use crate::fingerprint_table::{
+    capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable,
+};
 use crate::trace::rebuild;
 use crate::{
     collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
@@ -53,14 +55,15 @@ fn key(pos: usize, t: u32) -> u64 {
 #[derive(Default)]
 struct ChunkOut {
     generated: u64,
-    /// Level-table slot of each new state it inserted first.
-    slots: Vec<usize>,
+    /// Fingerprint of each new state it inserted first into the level table
+    /// (not the slot: slots move when the table grows between batches).
+    fps: Vec<u64>,
     /// Their words, flat.
     words: Vec<Word>,
     /// Violations shown by expanded states: (key, kind).
     events: Vec<(u64, ViolationKind)>,
-    /// Violations shown by new states: (level-table slot, kind).
-    issues: Vec<(usize, ViolationKind)>,
+    /// Violations shown by new states: (fingerprint, kind).
+    issues: Vec<(u64, ViolationKind)>,
 }
 
 /// Where a violation shows.
@@ -142,7 +145,8 @@ pub(crate) fn run<M: TransitionSystem>(
         .expect("cannot start the worker threads");
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
-    let scratches: Vec<Mutex<M::Scratch>> = (0..threads).map(|_| Mutex::new(model.scratch())).collect();
+    let scratches: Vec<Mutex<M::Scratch>> =
+        (0..threads).map(|_| Mutex::new(model.scratch())).collect();
     let mut scratch = model.scratch();
     let mut s = Search {
         config,
@@ -215,15 +219,15 @@ pub(crate) fn run<M: TransitionSystem>(
         }
 
         // Expand the level in batches.
-        let mut slots: Vec<usize> = Vec::new();
+        let mut level_fps: Vec<u64> = Vec::new();
         let mut new_words: Vec<Word> = Vec::new();
         let mut events: Vec<(u64, ViolationKind)> = Vec::new();
-        let mut issues: Vec<(usize, ViolationKind)> = Vec::new();
+        let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
         let mut stop: Option<Limit> = None;
         let mut pos = 0;
         while pos < n {
             let transient =
-                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
             let want = (n - pos).min(MIN_BATCH) * fanout;
             if s.level.len() + want > max_entries(s.level.capacity()) {
                 let grown = capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
@@ -234,7 +238,20 @@ pub(crate) fn run<M: TransitionSystem>(
                 s.level.reserve(want);
             }
             let room = max_entries(s.level.capacity()) - s.level.len();
-            let batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
+            let mut batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
+            if let Some(max) = config.max_memory {
+                // Worst case of one frontier state: `fanout` new states, each
+                // its words and fingerprint; a vector that grows may double.
+                let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
+                let held = (new_words.len() + level_fps.len()) as u64;
+                let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
+                let worst = (fanout * (words + 1)) as u64;
+                batch = batch.min((budget / worst) as usize);
+                if batch == 0 {
+                    stop = Some(Limit::Memory);
+                    break;
+                }
+            }
             let end = pos + batch;
             let outs: Vec<ChunkOut> = pool.install(|| {
                 (pos..end)
@@ -261,8 +278,8 @@ pub(crate) fn run<M: TransitionSystem>(
             let mut fresh = 0;
             for out in outs {
                 s.generated += out.generated;
-                fresh += out.slots.len();
-                slots.extend_from_slice(&out.slots);
+                fresh += out.fps.len();
+                level_fps.extend_from_slice(&out.fps);
                 new_words.extend_from_slice(&out.words);
                 events.extend(out.events);
                 issues.extend(out.issues);
@@ -270,7 +287,7 @@ pub(crate) fn run<M: TransitionSystem>(
             s.level.add_len(fresh);
             pos = end;
             let transient =
-                ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8) as u64;
+                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
             let bytes = s.note_bytes(transient);
             progress.set(
                 s.distinct() + s.level.len() as u64,
@@ -298,14 +315,22 @@ pub(crate) fn run<M: TransitionSystem>(
                 found = Some((k, kind, At::Frontier((k >> 32) as usize)));
             }
         }
-        for (slot, kind) in issues {
-            let k = s.level.key(slot);
+        for (fp, kind) in issues {
+            let k = s
+                .level
+                .key(s.level.find(fp).expect("new state in the level table"));
             if smaller(&found, k) {
                 found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
             }
         }
 
         // Sort the new states by key; store as many as the limits allow.
+        // The table does not grow any more this level: slots are stable now.
+        let slots: Vec<usize> = level_fps
+            .iter()
+            .map(|&fp| s.level.find(fp).expect("new state in the level table"))
+            .collect();
+        drop(level_fps);
         let mut order: Vec<(u64, u32)> = slots
             .iter()
             .enumerate()
@@ -316,29 +341,41 @@ pub(crate) fn run<M: TransitionSystem>(
         if keep < order.len() {
             stop.get_or_insert(Limit::States);
         }
+        // What storing them would hold at the peak: the grown tables and
+        // links, the new frontier and the fingerprints beside the level data.
         let transient = ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8
             + order.capacity() * 16
-            + keep * words * 8) as u64;
+            + keep * words * 8
+            + keep * 8) as u64;
         let seen_after = capacity_for(s.seen.len() + keep, s.seen.capacity()) as u64 * 8;
-        if found.is_none()
-            && stop.is_none()
-            && s.over_memory(s.base_bytes() - s.seen.bytes() + seen_after + transient + keep as u64 * 8)
-        {
-            stop = Some(Limit::Memory);
+        let links_need = s.links.len() + keep;
+        let links_after = if links_need > s.links.capacity() {
+            links_need.max(s.links.capacity() * 2)
+        } else {
+            s.links.capacity()
+        } as u64
+            * 8;
+        let projected = s.base_bytes() - s.seen.bytes() - (s.links.capacity() * 8) as u64
+            + seen_after
+            + links_after
+            + transient;
+        if found.is_none() && s.over_memory(projected) {
+            s.level.clear_slots(slots.iter().copied());
+            return s.outcome(Verdict::Incomplete(stop.unwrap_or(Limit::Memory)));
         }
         if found.is_none() && stop == Some(Limit::Memory) {
-            // Count what was found, but store nothing more.
-            s.level
-                .clear_slots(slots.iter().copied());
+            // Stopped before a batch: store nothing more.
+            s.level.clear_slots(slots.iter().copied());
             return s.outcome(Verdict::Incomplete(Limit::Memory));
         }
         s.seen.reserve(keep);
-        s.links.reserve_exact(keep);
+        s.links.reserve(keep);
         let mut next: Vec<Word> = Vec::with_capacity(keep * words);
         let mut fps: Vec<u64> = Vec::with_capacity(keep);
         for &(k, i) in &order[..keep] {
             let i = i as usize;
-            s.links.push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
+            s.links
+                .push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
             next.extend_from_slice(&new_words[i * words..(i + 1) * words]);
             fps.push(s.level.fingerprint(slots[i]));
         }
@@ -354,7 +391,7 @@ pub(crate) fn run<M: TransitionSystem>(
         }
         s.seen.add_len(keep);
         s.level.clear_slots(slots.iter().copied());
-        s.note_bytes(transient + (fps.capacity() * 8) as u64);
+        s.note_bytes(transient);
         drop(new_words);
         drop(slots);
 
@@ -412,9 +449,9 @@ fn expand_chunk<M: TransitionSystem>(
     let mut out = ChunkOut::default();
     for p in from..to {
         let state = &frontier[p * words..(p + 1) * words];
-        let first_new = out.slots.len();
+        let first_new = out.fps.len();
         let mut emitted = 0u64;
-        let slots = &mut out.slots;
+        let fps = &mut out.fps;
         let new_words = &mut out.words;
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
@@ -424,7 +461,7 @@ fn expand_chunk<M: TransitionSystem>(
             }
             let ins = level.insert_min(fp, key(p, t));
             if ins.new {
-                slots.push(ins.slot);
+                fps.push(fp);
                 new_words.extend_from_slice(next);
             }
         });
@@ -449,7 +486,7 @@ fn expand_chunk<M: TransitionSystem>(
             }
             Ok(()) => {}
         }
-        for i in first_new..out.slots.len() {
+        for i in first_new..out.fps.len() {
             let st = &out.words[i * words..(i + 1) * words];
             let kind = match model.check_invariants(scratch, st) {
                 Ok(None) => continue,
@@ -459,7 +496,7 @@ fn expand_chunk<M: TransitionSystem>(
                     error,
                 }),
             };
-            out.issues.push((out.slots[i], kind));
+            out.issues.push((out.fps[i], kind));
         }
     }
     out

@@ -18,8 +18,8 @@
 //! in sequential DFS order, with its trace and statistics) is returned, so
 //! the counterexample is the same for every thread count.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, RwLock};
 use std::time::Instant;
 
 use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
@@ -90,7 +90,10 @@ pub(crate) fn run<M: TransitionSystem>(
     if matches!(parallel_outcome.result, Verdict::Violation(_)) {
         let mut canonical = sequential(model, config, progress, start);
         canonical.stats.elapsed = start.elapsed();
-        canonical.stats.bytes_used = canonical.stats.bytes_used.max(parallel_outcome.stats.bytes_used);
+        canonical.stats.bytes_used = canonical
+            .stats
+            .bytes_used
+            .max(parallel_outcome.stats.bytes_used);
         return canonical;
     }
     parallel_outcome
@@ -161,7 +164,9 @@ fn sequential<M: TransitionSystem>(
     }
     drop(emitted);
     for id in 0..links.len() {
-        if let Some(kind) = invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words]) {
+        if let Some(kind) =
+            invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
+        {
             let trace = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
             finish!(Verdict::Violation(Violation { kind, trace }));
         }
@@ -220,13 +225,22 @@ fn sequential<M: TransitionSystem>(
             let st = &succ_w[i * words..(i + 1) * words];
             if let Some(kind) = invariant_issue(model, &mut scratch, st) {
                 depth = depth.max(d + 1);
-                let trace = rebuild(model, &mut scratch, &initial, &links, first_id + i as u32, None);
+                let trace = rebuild(
+                    model,
+                    &mut scratch,
+                    &initial,
+                    &links,
+                    first_id + i as u32,
+                    None,
+                );
                 finish!(Verdict::Violation(Violation { kind, trace }));
             }
         }
         let issue = match r {
             Err(e) => Some(ViolationKind::EvalError(e)),
-            Ok(()) if emitted == 0 && config.check_deadlock => deadlock_issue(model, &mut scratch, &cur),
+            Ok(()) if emitted == 0 && config.check_deadlock => {
+                deadlock_issue(model, &mut scratch, &cur)
+            }
             Ok(()) => None,
         };
         if let Some(kind) = issue {
@@ -241,7 +255,8 @@ fn sequential<M: TransitionSystem>(
             stack.push((first_id + i as u32, d + 1));
         }
         expanded += 1;
-        if expanded % SECTION == 0 {
+        if expanded == SECTION {
+            expanded = 0;
             let bytes = seen.bytes()
                 + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
                     + stack.capacity() * 8) as u64;
@@ -249,7 +264,12 @@ fn sequential<M: TransitionSystem>(
             if config.max_memory.is_some_and(|m| bytes > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
-            progress.set(links.len() as u64, generated, stack.len() as u64, depth as u64);
+            progress.set(
+                links.len() as u64,
+                generated,
+                stack.len() as u64,
+                depth as u64,
+            );
         }
     }
     if cut_depth {
@@ -258,12 +278,321 @@ fn sequential<M: TransitionSystem>(
     finish!(Verdict::Ok)
 }
 
+/// Work handed from a busy worker to an idle one: states (flat) and their depths.
+struct Batch {
+    words: Vec<Word>,
+    depths: Vec<u32>,
+}
+
+struct Pool {
+    batches: Vec<Batch>,
+    idle: usize,
+    finished: bool,
+}
+
+/// State shared by the parallel DFS workers.
+struct Shared<'a> {
+    config: &'a Config,
+    threads: usize,
+    table: RwLock<FingerprintTable>,
+    pool: Mutex<Pool>,
+    wake: Condvar,
+    /// Number of idle workers (mirrors `Pool::idle`, read without the lock).
+    hungry: AtomicUsize,
+    stop: AtomicBool,
+    violation: AtomicBool,
+    limit: Mutex<Option<Limit>>,
+    cut_depth: AtomicBool,
+    /// Successful new inserts into the table.
+    distinct: AtomicU64,
+    generated: AtomicU64,
+    depth: AtomicU32,
+    stack_bytes: AtomicU64,
+    peak_bytes: AtomicU64,
+}
+
+impl Shared<'_> {
+    fn halt(&self) {
+        self.stop.store(true, Ordering::Release);
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        pool.finished = true;
+        self.wake.notify_all();
+    }
+
+    fn hit(&self, limit: Limit) {
+        self.limit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(limit);
+        self.halt();
+    }
+
+    fn note_bytes(&self, table_bytes: u64) -> u64 {
+        let b = table_bytes + self.stack_bytes.load(Ordering::Relaxed);
+        self.peak_bytes.fetch_max(b, Ordering::Relaxed);
+        b
+    }
+}
+
 fn parallel<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
 ) -> Outcome {
-    // Filled in below.
-    sequential(model, config, progress, start)
+    let words = model.state_words();
+    let threads = config.threads.max(1);
+    let limit = config.max_states.unwrap_or(u64::MAX);
+    let mut scratch = model.scratch();
+    let mut table = FingerprintTable::with_capacity(1 << 12);
+    let mut emitted: Vec<Word> = Vec::new();
+    let mut count = 0usize;
+    let init = model.initial_states(&mut scratch, &mut |st| {
+        count += 1;
+        emitted.extend_from_slice(st)
+    });
+    if init.is_err() {
+        // Let the sequential search report it.
+        return sequential(model, config, progress, start);
+    }
+    let mut roots: Vec<Word> = Vec::new();
+    let mut distinct = 0u64;
+    for i in 0..count {
+        let st = &emitted[i * words..(i + 1) * words];
+        table.reserve(1);
+        if table.insert(fingerprint(st)).new {
+            table.add_len(1);
+            if distinct >= limit {
+                return sequential(model, config, progress, start);
+            }
+            distinct += 1;
+            if invariant_issue(model, &mut scratch, st).is_some() {
+                return sequential(model, config, progress, start);
+            }
+            roots.extend_from_slice(st);
+        }
+    }
+    let depths = vec![0; distinct as usize];
+    // Push in reverse so the first initial state is expanded first.
+    let mut first: Vec<Word> = Vec::with_capacity(roots.len());
+    for id in (0..distinct as usize).rev() {
+        first.extend_from_slice(&roots[id * words..(id + 1) * words]);
+    }
+    let shared = Shared {
+        config,
+        threads,
+        table: RwLock::new(table),
+        pool: Mutex::new(Pool {
+            batches: vec![Batch {
+                words: first,
+                depths,
+            }],
+            idle: 0,
+            finished: false,
+        }),
+        wake: Condvar::new(),
+        hungry: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        violation: AtomicBool::new(false),
+        limit: Mutex::new(None),
+        cut_depth: AtomicBool::new(false),
+        distinct: AtomicU64::new(distinct),
+        generated: AtomicU64::new(count as u64),
+        depth: AtomicU32::new(0),
+        stack_bytes: AtomicU64::new(0),
+        peak_bytes: AtomicU64::new(0),
+    };
+    std::thread::scope(|sc| {
+        for _ in 0..threads {
+            sc.spawn(|| worker(model, &shared, progress));
+        }
+    });
+
+    let distinct = shared.distinct.load(Ordering::Relaxed).min(limit);
+    let generated = shared.generated.load(Ordering::Relaxed);
+    let table_bytes = shared
+        .table
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .bytes();
+    shared.note_bytes(table_bytes);
+    let result = if shared.violation.load(Ordering::Relaxed) {
+        // Placeholder; `run` replaces it with the canonical sequential result.
+        Verdict::Violation(Violation {
+            kind: ViolationKind::Deadlock,
+            trace: Vec::new(),
+        })
+    } else if let Some(l) = *shared.limit.lock().unwrap_or_else(|p| p.into_inner()) {
+        Verdict::Incomplete(l)
+    } else if shared.cut_depth.load(Ordering::Relaxed) {
+        Verdict::Incomplete(Limit::Depth)
+    } else {
+        Verdict::Ok
+    };
+    Outcome {
+        result,
+        stats: stats(
+            distinct,
+            generated,
+            shared.depth.load(Ordering::Relaxed),
+            start,
+            shared.peak_bytes.load(Ordering::Relaxed),
+        ),
+    }
+}
+
+/// One parallel DFS worker: expands sections of its own stack, shares the
+/// bottom half when someone is idle, and takes shared work when empty.
+fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) {
+    let config = shared.config;
+    let words = model.state_words();
+    let fanout = model.transition_count().max(1);
+    let limit = config.max_states.unwrap_or(u64::MAX);
+    let mut scratch = model.scratch();
+    let mut stack_words: Vec<Word> = Vec::new();
+    let mut depths: Vec<u32> = Vec::new();
+    let mut succ_w: Vec<Word> = Vec::new();
+    let mut cur: Vec<Word> = vec![0; words];
+    let mut published_bytes = 0u64;
+    'work: loop {
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        if depths.is_empty() {
+            let mut pool = shared.pool.lock().unwrap_or_else(|p| p.into_inner());
+            let mut counted = false;
+            loop {
+                if let Some(b) = pool.batches.pop() {
+                    stack_words = b.words;
+                    depths = b.depths;
+                    break;
+                }
+                if pool.finished {
+                    break 'work;
+                }
+                if !counted {
+                    counted = true;
+                    pool.idle += 1;
+                    shared.hungry.fetch_add(1, Ordering::AcqRel);
+                }
+                if pool.idle == shared.threads {
+                    pool.finished = true;
+                    shared.wake.notify_all();
+                    break 'work;
+                }
+                pool = shared.wake.wait(pool).unwrap_or_else(|p| p.into_inner());
+            }
+            if counted {
+                pool.idle -= 1;
+                shared.hungry.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+
+        // Room for the worst case of one section of every worker.
+        let need = SECTION * fanout * shared.threads;
+        let guard = shared.table.read().unwrap_or_else(|p| p.into_inner());
+        let entries = shared.distinct.load(Ordering::Acquire) as usize;
+        if entries + need > max_entries(guard.capacity()) {
+            drop(guard);
+            let mut table = shared.table.write().unwrap_or_else(|p| p.into_inner());
+            let entries = shared.distinct.load(Ordering::Acquire) as usize;
+            if entries + need > max_entries(table.capacity()) {
+                let cap = capacity_for(entries + need, table.capacity() * 2);
+                let after = cap as u64 * 8 + shared.stack_bytes.load(Ordering::Relaxed);
+                if config.max_memory.is_some_and(|m| after > m) {
+                    drop(table);
+                    shared.hit(Limit::Memory);
+                    break;
+                }
+                table.grow(cap);
+            }
+            continue;
+        }
+        let mut generated = 0u64;
+        let mut deepest = 0u32;
+        for _ in 0..SECTION {
+            let Some(d) = depths.pop() else { break };
+            let at = stack_words.len() - words;
+            cur.copy_from_slice(&stack_words[at..]);
+            stack_words.truncate(at);
+            deepest = deepest.max(d);
+            if config.max_depth.is_some_and(|md| d >= md) {
+                shared.cut_depth.store(true, Ordering::Relaxed);
+                continue;
+            }
+            succ_w.clear();
+            let mut emitted = 0u64;
+            let r = model.successors(&mut scratch, &cur, |_, next| {
+                emitted += 1;
+                if guard.insert(fingerprint(next)).new {
+                    succ_w.extend_from_slice(next);
+                }
+            });
+            generated += emitted;
+            let fresh = succ_w.len() / words.max(1);
+            let fresh = if words == 0 { 0 } else { fresh };
+            let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
+            let issue = (0..fresh)
+                .find_map(|i| {
+                    invariant_issue(model, &mut scratch, &succ_w[i * words..(i + 1) * words])
+                })
+                .or(match r {
+                    Err(e) => Some(ViolationKind::EvalError(e)),
+                    Ok(()) if emitted == 0 && config.check_deadlock => {
+                        deadlock_issue(model, &mut scratch, &cur)
+                    }
+                    Ok(()) => None,
+                });
+            if issue.is_some() {
+                shared.violation.store(true, Ordering::Release);
+                shared.halt();
+                break;
+            }
+            if before + fresh as u64 > limit {
+                shared.hit(Limit::States);
+                break;
+            }
+            for i in (0..fresh).rev() {
+                stack_words.extend_from_slice(&succ_w[i * words..(i + 1) * words]);
+                depths.push(d + 1);
+            }
+        }
+        shared.generated.fetch_add(generated, Ordering::Relaxed);
+        shared.depth.fetch_max(deepest, Ordering::Relaxed);
+        // Share the bottom half of the stack with idle workers.
+        if shared.hungry.load(Ordering::Acquire) > 0 && depths.len() >= 2 {
+            let half = depths.len() / 2;
+            let batch = Batch {
+                words: stack_words.drain(..half * words).collect(),
+                depths: depths.drain(..half).collect(),
+            };
+            let mut pool = shared.pool.lock().unwrap_or_else(|p| p.into_inner());
+            pool.batches.push(batch);
+            shared.wake.notify_one();
+        }
+        let mine =
+            ((stack_words.capacity() + succ_w.capacity()) * 8 + depths.capacity() * 4) as u64;
+        if mine >= published_bytes {
+            shared
+                .stack_bytes
+                .fetch_add(mine - published_bytes, Ordering::Relaxed);
+        } else {
+            shared
+                .stack_bytes
+                .fetch_sub(published_bytes - mine, Ordering::Relaxed);
+        }
+        published_bytes = mine;
+        let bytes = shared.note_bytes(guard.bytes());
+        drop(guard);
+        progress.set(
+            shared.distinct.load(Ordering::Relaxed).min(limit),
+            shared.generated.load(Ordering::Relaxed),
+            depths.len() as u64,
+            shared.depth.load(Ordering::Relaxed) as u64,
+        );
+        if config.max_memory.is_some_and(|m| bytes > m) {
+            shared.hit(Limit::Memory);
+            break;
+        }
+    }
 }

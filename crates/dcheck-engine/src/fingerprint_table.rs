@@ -110,12 +110,20 @@ impl FingerprintTable {
         loop {
             let cur = self.slots[i].load(Ordering::Acquire);
             if cur == fp {
-                return Inserted { slot: i, new: false };
+                return Inserted {
+                    slot: i,
+                    new: false,
+                };
             }
             if cur == 0 {
                 match self.slots[i].compare_exchange(0, fp, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => return Inserted { slot: i, new: true },
-                    Err(actual) if actual == fp => return Inserted { slot: i, new: false },
+                    Err(actual) if actual == fp => {
+                        return Inserted {
+                            slot: i,
+                            new: false,
+                        }
+                    }
                     Err(_) => {}
                 }
             }
@@ -126,14 +134,20 @@ impl FingerprintTable {
     /// Whether `fp` is present.
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
+        self.find(fp).is_some()
+    }
+
+    /// The slot holding `fp`, if present.
+    #[inline]
+    pub fn find(&self, fp: u64) -> Option<usize> {
         let mut i = self.home(fp);
         loop {
             let cur = self.slots[i].load(Ordering::Acquire);
             if cur == fp {
-                return true;
+                return Some(i);
             }
             if cur == 0 {
-                return false;
+                return None;
             }
             i = (i + 1) & self.mask;
         }
@@ -190,7 +204,9 @@ pub struct KeyedFingerprintTable {
 impl KeyedFingerprintTable {
     pub fn with_capacity(capacity: usize) -> KeyedFingerprintTable {
         let table = FingerprintTable::with_capacity(capacity);
-        let keys = (0..table.capacity()).map(|_| AtomicU64::new(u64::MAX)).collect();
+        let keys = (0..table.capacity())
+            .map(|_| AtomicU64::new(u64::MAX))
+            .collect();
         KeyedFingerprintTable { table, keys }
     }
 
@@ -231,6 +247,12 @@ impl KeyedFingerprintTable {
     /// The fingerprint in `slot`.
     pub fn fingerprint(&self, slot: usize) -> u64 {
         self.table.get(slot)
+    }
+
+    /// The slot holding `fp`, if present. Slots are stable until the next
+    /// [`KeyedFingerprintTable::reserve`].
+    pub fn find(&self, fp: u64) -> Option<usize> {
+        self.table.find(fp)
     }
 
     /// Makes sure `extra` more entries fit, re-hashing (with keys) if needed.
@@ -324,7 +346,13 @@ mod tests {
         let t = FingerprintTable::with_capacity(1 << 14);
         let news: usize = std::thread::scope(|sc| {
             let hs: Vec<_> = (0..4)
-                .map(|_| sc.spawn(|| (1..=10_000u64).filter(|&fp| t.insert(fp * 7919).new).count()))
+                .map(|_| {
+                    sc.spawn(|| {
+                        (1..=10_000u64)
+                            .filter(|&fp| t.insert(fp * 7919).new)
+                            .count()
+                    })
+                })
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap()).sum()
         });

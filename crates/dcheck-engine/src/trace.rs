@@ -42,7 +42,10 @@ pub fn rebuild<M: TransitionSystem>(
         match model.step(scratch, &state, t, &mut next) {
             Ok(true) => {}
             Ok(false) => panic!("model is not deterministic: transition {t} not enabled on replay"),
-            Err(e) => panic!("model is not deterministic: transition {t} failed on replay: {}", e.message),
+            Err(e) => panic!(
+                "model is not deterministic: transition {t} failed on replay: {}",
+                e.message
+            ),
         }
         std::mem::swap(&mut state, &mut next);
         trace.push(TraceStep {

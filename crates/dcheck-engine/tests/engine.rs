@@ -20,6 +20,9 @@ fn run_with(m: &TestModel, config: &Config) -> Outcome {
     let progress = Progress::new();
     let out = check(m, config, &progress);
     assert!(progress.is_done());
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(load(&progress.distinct), out.stats.distinct_states);
+    assert_eq!(load(&progress.generated), out.stats.states_generated);
     out
 }
 
@@ -295,7 +298,29 @@ fn memory_limit() {
         let out = run_with(&grid(1000, 1000, true), &config);
         assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
         assert!(out.stats.distinct_states < 1_000_000);
+        assert!(out.stats.bytes_used <= 200_000, "{}", out.stats.bytes_used);
     }
+    // BFS stops at the same synchronisation point whatever the thread count.
+    let wide = wide_tree(300_000, 7);
+    let stats: Vec<(u64, u64)> = [1, 2, 4]
+        .into_iter()
+        .map(|threads| {
+            let config = Config {
+                threads,
+                max_memory: Some(1_000_000),
+                ..Config::default()
+            };
+            let out = run_with(&wide, &config);
+            assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
+            assert!(
+                out.stats.bytes_used <= 1_000_000,
+                "{}",
+                out.stats.bytes_used
+            );
+            (out.stats.distinct_states, out.stats.states_generated)
+        })
+        .collect();
+    assert!(stats.iter().all(|s| *s == stats[0]), "{stats:?}");
 }
 
 #[test]
@@ -314,5 +339,68 @@ fn multiple_and_duplicate_initial_states() {
         assert_eq!(out.result, Verdict::Ok);
         assert_eq!(out.stats.distinct_states, reference.distinct);
         assert_eq!(out.stats.states_generated, reference.generated);
+    }
+}
+
+/// A k-ary tree over 0..n (children k*x+1 ..= k*x+k, transitions 0..k) with
+/// a back edge to the parent (transition k): levels much wider than one
+/// batch, so the per-level table grows in the middle of a level.
+fn wide_tree(n: u64, k: u64) -> TestModel {
+    TestModel {
+        words: 1,
+        transitions: k as usize + 1,
+        init: vec![vec![0]],
+        next: Box::new(move |s, t| {
+            let x = s[0];
+            let t = t as u64;
+            Ok(if t < k {
+                Some(k * x + t + 1).filter(|&c| c < n).map(|c| vec![c])
+            } else {
+                (x > 0).then(|| vec![(x - 1) / k])
+            })
+        }),
+        invariant: None,
+        terminal: Box::new(|_| true),
+    }
+}
+
+#[test]
+fn wide_levels_closed_form_and_reference() {
+    let (n, k) = (300_000u64, 7u64);
+    let m = wide_tree(n, k);
+    let reference = reference_bfs(&m, true);
+    // Every node is reachable; each non-root node is generated once as a
+    // child and once more by its own back edge to its parent, plus the root.
+    assert_eq!(reference.distinct, n);
+    assert_eq!(reference.generated, 2 * n - 1);
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        assert_eq!(out.result, Verdict::Ok);
+        assert_eq!(out.stats.distinct_states, n, "{strategy:?}/{threads}");
+        assert_eq!(out.stats.states_generated, 2 * n - 1);
+        if strategy == Strategy::Bfs {
+            assert_eq!(out.stats.depth, reference.max_distance);
+        }
+    }
+}
+
+#[test]
+fn wide_levels_violation_identical_across_threads() {
+    let (n, k) = (300_000u64, 7u64);
+    let mut m = wide_tree(n, k);
+    // Several bad nodes in the same (wide) level, and a deeper one.
+    m.invariant = Some(Box::new(|s| {
+        [299_999, 150_001, 140_000, 139_999, 20_000]
+            .contains(&s[0])
+            .then_some(1)
+    }));
+    let reference = reference_bfs(&m, true);
+    let (_, ref_trace) = reference.violation.unwrap();
+    for _ in 0..3 {
+        for threads in [1, 2, 4] {
+            let out = run(&m, Strategy::Bfs, threads);
+            let (_, trace) = violation(&out.result);
+            assert_eq!(pairs(trace), ref_trace, "threads={threads}");
+        }
     }
 }

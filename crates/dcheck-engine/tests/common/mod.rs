@@ -5,7 +5,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use dcheck_engine::{TraceStep, Verdict, ViolationKind};
-use dcheck_model::system::{EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word};
+use dcheck_model::system::{
+    EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word,
+};
 
 type Next = Box<dyn Fn(&[Word], TransitionId) -> Result<Option<Vec<Word>>, EvalError> + Sync>;
 type Inv = Box<dyn Fn(&[Word]) -> Option<InvariantId> + Sync>;
@@ -35,11 +37,7 @@ impl TransitionSystem for TestModel {
         self.transitions
     }
 
-    fn initial_states(
-        &self,
-        _: &mut (),
-        emit: &mut dyn FnMut(&[Word]),
-    ) -> Result<(), StepError> {
+    fn initial_states(&self, _: &mut (), emit: &mut dyn FnMut(&[Word])) -> Result<(), StepError> {
         for s in &self.init {
             emit(s);
         }
@@ -83,7 +81,11 @@ impl TransitionSystem for TestModel {
         }
     }
 
-    fn check_invariants(&self, _: &mut (), state: &[Word]) -> Result<Option<InvariantId>, EvalError> {
+    fn check_invariants(
+        &self,
+        _: &mut (),
+        state: &[Word],
+    ) -> Result<Option<InvariantId>, EvalError> {
         Ok(self.invariant.as_ref().and_then(|f| f(state)))
     }
 
@@ -141,6 +143,9 @@ pub fn graph(adj: Vec<Vec<u64>>, init: Vec<u64>, bad: Vec<u64>) -> TestModel {
     }
 }
 
+/// A trace as (transition, state) pairs.
+pub type Pairs = Vec<(Option<TransitionId>, Vec<Word>)>;
+
 /// What the reference BFS found.
 #[derive(Debug)]
 pub struct Reference {
@@ -151,7 +156,7 @@ pub struct Reference {
     /// The first violation in sequential BFS order (FIFO queue, successors
     /// in transition order, a state checked when first discovered), with its
     /// trace (transition, state) from an initial state.
-    pub violation: Option<(ViolationKind, Vec<(Option<TransitionId>, Vec<Word>)>)>,
+    pub violation: Option<(ViolationKind, Pairs)>,
 }
 
 /// An independent sequential BFS over full states; explores everything
@@ -248,17 +253,25 @@ pub fn reference_bfs(m: &TestModel, check_deadlock: bool) -> Reference {
 pub fn assert_replays(m: &TestModel, trace: &[TraceStep]) {
     assert!(!trace.is_empty());
     assert_eq!(trace[0].transition, None);
-    assert!(m.init.contains(&trace[0].state), "trace does not start in an initial state");
+    assert!(
+        m.init.contains(&trace[0].state),
+        "trace does not start in an initial state"
+    );
     for w in trace.windows(2) {
         let t = w[1].transition.expect("later steps name a transition");
-        let next = (m.next)(&w[0].state, t).unwrap().expect("transition enabled");
+        let next = (m.next)(&w[0].state, t)
+            .unwrap()
+            .expect("transition enabled");
         assert_eq!(next, w[1].state, "step {t} does not replay");
     }
 }
 
 /// The trace as (transition, state) pairs.
-pub fn pairs(trace: &[TraceStep]) -> Vec<(Option<TransitionId>, Vec<Word>)> {
-    trace.iter().map(|s| (s.transition, s.state.clone())).collect()
+pub fn pairs(trace: &[TraceStep]) -> Pairs {
+    trace
+        .iter()
+        .map(|s| (s.transition, s.state.clone()))
+        .collect()
 }
 
 pub fn violation(v: &Verdict) -> (&ViolationKind, &[TraceStep]) {
