@@ -26,6 +26,10 @@ pub(crate) struct Local {
     pub name: String,
     pub slot: usize,
     pub ty: Ty,
+    /// Set when the binding is known at compile time (a parameter of a
+    /// specialised transition, an unrolled quantifier variable): uses fold
+    /// to a constant.
+    pub konst: Option<u64>,
 }
 
 enum TypeState<'a> {
@@ -320,8 +324,17 @@ impl<'a> Compiler<'a> {
         let slot = self.next_slot;
         self.next_slot += 1;
         self.max_slots = self.max_slots.max(self.next_slot);
-        self.scopes.push(Local { name: name.to_string(), slot, ty });
+        self.scopes.push(Local { name: name.to_string(), slot, ty, konst: None });
         slot
+    }
+
+    /// Bind a name to a value known at compile time. Pair with
+    /// [`Compiler::pop_local`].
+    pub fn push_const_local(&mut self, name: &str, ty: Ty, value: u64) {
+        self.push_local(name, ty);
+        if let Some(l) = self.scopes.last_mut() {
+            l.konst = Some(value);
+        }
     }
 
     pub fn pop_local(&mut self) {

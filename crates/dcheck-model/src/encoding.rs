@@ -133,3 +133,51 @@ mod tests {
         assert_eq!(get_digit(w, 12, 5), 4);
     }
 }
+
+/// A digit of a variable whose position in the state is fixed at compile
+/// time and lies within one word: read with one shift and one mask. This is
+/// the hot path of guards like `rmState[r] == working` once `r` is a
+/// constant.
+#[derive(Clone, Copy, Debug)]
+pub struct BitField {
+    pub word: usize,
+    pub shift: u32,
+    pub mask: u64,
+}
+
+impl BitField {
+    /// The digit at `stride` with `card` values of the variable in `slot`, if
+    /// both are powers of two and the digit does not straddle two words.
+    pub fn of(slot: Slot, stride: u64, card: u64) -> Option<BitField> {
+        if !stride.is_power_of_two() || !card.is_power_of_two() || slot.bits == 0 {
+            return None;
+        }
+        let start = slot.offset + stride.trailing_zeros();
+        let bits = card.trailing_zeros();
+        if bits == 0 || bits >= 64 || start % 64 + bits > 64 || stride.trailing_zeros() + bits > slot.bits {
+            return None;
+        }
+        Some(BitField {
+            word: (start / 64) as usize,
+            shift: start % 64,
+            mask: (1u64 << bits) - 1,
+        })
+    }
+
+    /// The whole variable in `slot` as a field, if it lies within one word.
+    pub fn whole(slot: Slot) -> Option<BitField> {
+        if slot.bits == 0 || slot.bits >= 64 || slot.offset % 64 + slot.bits > 64 {
+            return None;
+        }
+        Some(BitField {
+            word: (slot.offset / 64) as usize,
+            shift: slot.offset % 64,
+            mask: (1u64 << slot.bits) - 1,
+        })
+    }
+
+    #[inline(always)]
+    pub fn get(self, state: &[Word]) -> u64 {
+        (state[self.word] >> self.shift) & self.mask
+    }
+}

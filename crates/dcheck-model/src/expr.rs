@@ -8,7 +8,8 @@ use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Ident, Quantifier, UnOp}
 use dcheck_syntax::span::Span;
 
 use crate::check::{contains_error, Compiler};
-use crate::encoding::get_digit;
+use crate::rewrite;
+use crate::encoding::{get_digit, BitField};
 use crate::runtime::{fail, Domain, ExprFn, Load, Store};
 use crate::types::{EnumTy, Ty};
 
@@ -49,6 +50,9 @@ fn elem_index(store: Store, x: u64) -> Option<u64> {
         }
     }
 }
+
+/// Largest number of bindings of a quantifier nest that is unrolled.
+const UNROLL_MAX: u64 = 256;
 
 fn err_pair() -> (Ty, ExprFn) {
     (Ty::Error, Compiler::konst(0))
@@ -376,7 +380,81 @@ impl<'a> Compiler<'a> {
         (ty, combine(dom, slot, inner))
     }
 
+    /// Compile an expression. Expressions that read neither the state nor
+    /// a runtime local are evaluated once here and become constants.
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
+        let foldable = !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_)) && self.is_const(e);
+        let (ty, f) = self.expr_inner(e, expected);
+        if foldable && !ty.is_error() {
+            let mut locals = vec![0u64; self.max_slots.max(1)];
+            if let Ok(v) = f(&[], &mut locals) {
+                return (ty, Compiler::konst(v));
+            }
+        }
+        (ty, f)
+    }
+
+    /// Whether `e` reads neither the state nor a local unknown at compile
+    /// time (conservative: defs, quantifiers and comprehensions count as
+    /// not constant).
+    pub fn is_const(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Bool(_) | ExprKind::Int(_) => true,
+            ExprKind::Name(n) => match self.lookup_local(&n.name) {
+                Some(l) => l.konst.is_some(),
+                None => {
+                    !self.var_index.contains_key(&n.name)
+                        && !self.defs.contains_key(&n.name)
+                        && (self.consts.contains_key(&n.name) || self.is_type_name(&n.name) || self.variants.contains_key(&n.name))
+                }
+            },
+            ExprKind::Call(n, args) => {
+                !self.defs.contains_key(&n.name) && args.iter().all(|a| self.is_const(a))
+            }
+            ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => self.is_const(b),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => self.is_const(a) && self.is_const(b),
+            ExprKind::If(a, b, c) => self.is_const(a) && self.is_const(b) && self.is_const(c),
+            ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => items.iter().all(|i| self.is_const(i)),
+            ExprKind::RecordLit(fields) => fields.iter().all(|(_, v)| self.is_const(v)),
+            _ => false,
+        }
+    }
+
+    /// `e` as a field at a fixed position of the state, with its type: a
+    /// whole variable, or `var[k]` of a map variable with `k` constant.
+    pub fn fixed_field(&mut self, e: &Expr) -> Option<(BitField, Ty)> {
+        if let Some(slot) = self.var_slot(e) {
+            let ExprKind::Name(n) = &e.kind else { return None };
+            let ty = self.vars[self.var_index[&n.name]].ty.clone();
+            return BitField::whole(slot).map(|bf| (bf, ty));
+        }
+        let ExprKind::Index(base, key) = &e.kind else { return None };
+        let slot = self.var_slot(base)?;
+        if !self.is_const(key) {
+            return None;
+        }
+        let ExprKind::Name(n) = &base.kind else { return None };
+        let Ty::Map(kv) = self.vars[self.var_index[&n.name]].ty.clone() else { return None };
+        let before = self.diags.len();
+        let fk = self.expr_to_index(key, &kv.0);
+        self.diags.truncate(before);
+        let k = fk(&[], &mut vec![0u64; self.max_slots.max(1)]).ok()?;
+        let vc = kv.1.card_u64()?;
+        let stride = powers(vc, k + 1).get(k as usize).copied()?;
+        BitField::of(slot, stride, vc).map(|bf| (bf, kv.1.clone()))
+    }
+
+    /// The slot of `e` if it is a plain (unshadowed) state variable.
+    pub fn var_slot(&self, e: &Expr) -> Option<crate::encoding::Slot> {
+        match &e.kind {
+            ExprKind::Name(n) if self.lookup_local(&n.name).is_none() && self.allow_state => {
+                self.var_index.get(&n.name).map(|&i| self.vars[i].slot)
+            }
+            _ => None,
+        }
+    }
+
+    fn expr_inner(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
         let span = e.span;
         match &e.kind {
             ExprKind::Bool(b) => (Ty::Bool, Compiler::konst(*b as u64)),
@@ -445,6 +523,18 @@ impl<'a> Compiler<'a> {
                 )
             }
             ExprKind::Quant(q, binders, body) => {
+                // Nest the binders one by one, so each level can be hoisted.
+                if binders.len() > 1 {
+                    let inner = Expr { kind: ExprKind::Quant(*q, binders[1..].to_vec(), body.clone()), span };
+                    let outer = Expr { kind: ExprKind::Quant(*q, vec![binders[0].clone()], Box::new(inner)), span };
+                    return self.expr(&outer, expected);
+                }
+                if let Some(rewritten) = binders.first().and_then(|b| rewrite::hoist(*q, b, body, e)) {
+                    return self.expr(&rewritten, expected);
+                }
+                if let Some(f) = self.unrolled_quant(*q, binders, body, span) {
+                    return (Ty::Bool, f);
+                }
                 let q = *q;
                 let (_, f) = self.with_binders(
                     binders,
@@ -642,6 +732,64 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// `forall`/`exists` over small types, unrolled: the body is compiled
+    /// once per element with the bound variable as a constant, so indexing
+    /// by it folds to a fixed digit. Only when the whole nest has at most
+    /// [`UNROLL_MAX`] bindings.
+    fn unrolled_quant(&mut self, q: Quantifier, binders: &[Binder], body: &Expr, span: Span) -> Option<ExprFn> {
+        let mut total: u64 = 1;
+        for b in binders {
+            let ExprKind::Name(n) = &b.domain.kind else { return None };
+            if !self.is_type_name(&n.name) || self.lookup_local(&n.name).is_some() || self.var_index.contains_key(&n.name) {
+                return None;
+            }
+            let card = self.type_by_name(n).card_u64()?;
+            total = total.checked_mul(card).filter(|t| *t <= UNROLL_MAX)?;
+        }
+        let (first, rest) = binders.split_first()?;
+        let ExprKind::Name(n) = &first.domain.kind else { return None };
+        let ty = self.type_by_name(n);
+        let load = load_of(&ty);
+        let before = self.diags.len();
+        let mut kept = before;
+        let mut parts = Vec::new();
+        for i in 0..ty.card_u64()? {
+            self.push_const_local(&first.name.name, ty.clone(), load.apply(i));
+            let f = if rest.is_empty() {
+                self.bool_expr(body)
+            } else {
+                let inner = Expr { kind: ExprKind::Quant(q, rest.to_vec(), Box::new(body.clone())), span };
+                self.bool_expr(&inner)
+            };
+            self.pop_local();
+            // Report a problem in the body once, not once per element.
+            if i == 0 {
+                kept = self.diags.len();
+            } else {
+                self.diags.truncate(kept);
+            }
+            parts.push(f);
+        }
+        Some(match q {
+            Quantifier::Forall => Box::new(move |st, loc| {
+                for p in &parts {
+                    if p(st, loc)? == 0 {
+                        return Ok(0);
+                    }
+                }
+                Ok(1)
+            }),
+            Quantifier::Exists => Box::new(move |st, loc| {
+                for p in &parts {
+                    if p(st, loc)? != 0 {
+                        return Ok(1);
+                    }
+                }
+                Ok(0)
+            }),
+        })
+    }
+
     /// Check that a type can be stored (finite, fits 64 bits).
     fn check_storable(&mut self, ty: &Ty, span: Span) -> Option<u64> {
         match ty.card() {
@@ -704,6 +852,9 @@ impl<'a> Compiler<'a> {
     fn name(&mut self, n: &Ident, expected: Option<&Ty>) -> (Ty, ExprFn) {
         if let Some(l) = self.lookup_local(&n.name) {
             let (slot, ty) = (l.slot, l.ty.clone());
+            if let Some(v) = l.konst {
+                return (ty, Compiler::konst(v));
+            }
             return (ty, Box::new(move |_, loc| Ok(loc[slot])));
         }
         if let Some(&i) = self.var_index.get(&n.name) {
@@ -713,6 +864,9 @@ impl<'a> Compiler<'a> {
             }
             let v = &self.vars[i];
             let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
+            if let Some(bf) = BitField::whole(slot) {
+                return (ty, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+            }
             return (ty, Box::new(move |st, _| Ok(load.apply(slot.load(st)))));
         }
         if let Some((ty, v)) = self.consts.get(&n.name).cloned() {
@@ -793,15 +947,38 @@ impl<'a> Compiler<'a> {
     }
 
     fn index(&mut self, base: &Expr, key: &Expr) -> (Ty, ExprFn) {
+        let var = self.var_slot(base);
         let (ty, f) = self.expr(base, None);
         let span = key.span;
         match &ty {
             Ty::Map(kv) => {
                 let (kt, vt) = (kv.0.clone(), kv.1.clone());
+                let key_const = self.is_const(key);
                 let fk = self.expr_to_index(key, &kt);
                 let vc = vt.card_u64().unwrap_or(1);
                 let strides = powers(vc, kt.card_u64().unwrap_or(0));
                 let load = load_of(&vt);
+                // Hot path: `var[k]` with k known at compile time is one digit
+                // of one slot.
+                if let (Some(slot), true) = (var, key_const) {
+                    let mut locals = vec![0u64; self.max_slots.max(1)];
+                    if let Ok(k) = fk(&[], &mut locals) {
+                        let stride = strides[k as usize];
+                        if let Some(bf) = BitField::of(slot, stride, vc) {
+                            return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                        }
+                        return (vt, Box::new(move |st, _| Ok(load.apply(get_digit(slot.load(st), stride, vc)))));
+                    }
+                }
+                if let Some(slot) = var {
+                    return (
+                        vt,
+                        Box::new(move |st, loc| {
+                            let k = fk(st, loc)? as usize;
+                            Ok(load.apply(get_digit(slot.load(st), strides[k], vc)))
+                        }),
+                    );
+                }
                 (
                     vt,
                     Box::new(move |st, loc| {
@@ -1050,7 +1227,36 @@ impl<'a> Compiler<'a> {
                 (Ty::Bool, f)
             }
             Eq | Ne => {
+                let (ca, cb) = (self.is_const(a), self.is_const(b));
                 let (_, fa, fb) = self.pair(a, b);
+                if ca != cb {
+                    // Compare against a constant: one closure call fewer, and
+                    // none at all beyond this one when the other side is a
+                    // field at a fixed position (compared as indices).
+                    let field = self.fixed_field(if ca { b } else { a });
+                    let (fk, fx) = if ca { (fa, fb) } else { (fb, fa) };
+                    if let Some((bf, ty)) = field {
+                        let mut locals = vec![0u64; self.max_slots.max(1)];
+                        if let Ok(k) = fk(&[], &mut locals) {
+                            let eq = op == Eq;
+                            return match elem_index(store_of(&ty), k) {
+                                Some(ki) => (Ty::Bool, Box::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64))),
+                                None => (Ty::Bool, Compiler::konst((!eq) as u64)),
+                            };
+                        }
+                    }
+                    let mut locals = vec![0u64; self.max_slots.max(1)];
+                    if let Ok(k) = fk(&[], &mut locals) {
+                        let eq = op == Eq;
+                        return (Ty::Bool, Box::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)));
+                    }
+                    let f: ExprFn = if op == Eq {
+                        Box::new(move |st, loc| Ok((fk(st, loc)? == fx(st, loc)?) as u64))
+                    } else {
+                        Box::new(move |st, loc| Ok((fk(st, loc)? != fx(st, loc)?) as u64))
+                    };
+                    return (Ty::Bool, f);
+                }
                 let f: ExprFn = if op == Eq {
                     Box::new(move |st, loc| Ok((fa(st, loc)? == fb(st, loc)?) as u64))
                 } else {
@@ -1180,9 +1386,19 @@ impl<'a> Compiler<'a> {
                 return Compiler::konst(0);
             }
         };
+        let x_const = self.is_const(x);
         let (xt, fx) = self.expr(x, Some(&elem));
         self.expect_compatible(x.span, &xt, &elem);
         let store = store_of(&elem);
+        if let (Ty::Set(_), true) = (&ct, x_const) {
+            let mut locals = vec![0u64; self.max_slots.max(1)];
+            if let Ok(xv) = fx(&[], &mut locals) {
+                let Some(i) = elem_index(store, xv) else {
+                    return Compiler::konst(0);
+                };
+                return Box::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
+            }
+        }
         match ct {
             Ty::Set(_) => Box::new(move |st, loc| {
                 let s = fc(st, loc)?;

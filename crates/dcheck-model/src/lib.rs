@@ -9,6 +9,7 @@ mod check;
 pub mod encoding;
 mod expr;
 pub mod model;
+mod rewrite;
 mod runtime;
 mod stmt;
 pub mod system;

@@ -8,6 +8,7 @@ use dcheck_syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
 use dcheck_syntax::span::Span;
 
 use crate::check::{Compiler, VarInfo, MAX_BINDINGS};
+use crate::rewrite::{and_all, split_guard as split_conjuncts};
 use crate::runtime::{Domain, ExprFn, StmtFn};
 use crate::system::{EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word};
 use crate::types::Ty;
@@ -19,8 +20,15 @@ pub struct Action {
     pub params: Vec<(String, Ty)>,
     pub span: Span,
     slots: Vec<usize>,
+    /// The guard's conjuncts that mention no parameter: evaluated once per
+    /// state for all bindings.
+    shared_guard: Option<ExprFn>,
+    /// The rest of the guard.
     guard: Option<ExprFn>,
     effect: StmtFn,
+    /// The transitions of this action: `first..end`.
+    first: u32,
+    end: u32,
 }
 
 /// A transition: an action with one binding of its parameters.
@@ -28,7 +36,20 @@ struct Transition {
     action: u32,
     /// Start of this binding's argument registers in `Model::args`.
     args: u32,
+    /// Code specialised for this binding (parameters folded to constants),
+    /// or `None` to run the action's generic code with the arguments in
+    /// locals.
+    code: Option<Code>,
 }
+
+/// Guard and effect of one transition.
+struct Code {
+    guard: Option<ExprFn>,
+    effect: StmtFn,
+}
+
+/// Actions with at most this many bindings get code specialised per binding.
+const SPECIALISE_MAX: usize = 4096;
 
 /// An invariant, compiled twice: once fast, once as a tree that can say
 /// which conjunct failed for which binding.
@@ -76,8 +97,33 @@ pub struct Scratch {
     next: Vec<Word>,
 }
 
+/// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
+/// one- or two-word states.
+#[inline(always)]
+fn copy_words(dst: &mut [Word], src: &[Word]) {
+    if src.len() <= 4 {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
 fn step_err(t: Option<TransitionId>, e: Box<EvalError>) -> StepError {
     StepError { transition: t, error: *e }
+}
+
+/// A guard split into (shared, per-binding) parts; see [`Action`].
+fn split_guard(params: &[ast::Param], guard: Option<&Expr>) -> (Option<Expr>, Option<Expr>) {
+    let Some(g) = guard else { return (None, None) };
+    if params.is_empty() {
+        return (None, Some(g.clone()));
+    }
+    let names: Vec<&str> = params.iter().map(|p| p.name.name.as_str()).collect();
+    let (shared, rest) = split_conjuncts(g, &names);
+    let part = |v: &[&Expr]| (!v.is_empty()).then(|| and_all(v));
+    (part(&shared), part(&rest))
 }
 
 /// Every binding of parameters of the given types, first parameter slowest.
@@ -111,9 +157,11 @@ fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
 
 impl<'a> Compiler<'a> {
     fn action(&mut self, name: &str, span: Span, params: &[ast::Param], guard: Option<&Expr>, effect: &ast::Block) -> (Action, Vec<Vec<u64>>) {
+        let (shared, guard) = split_guard(params, guard);
+        let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
         let base = self.next_slot;
         let bound = self.bind_params(params);
-        let guard = guard.map(|g| self.bool_expr(g));
+        let guard = guard.as_ref().map(|g| self.bool_expr(g));
         let effect = self.block(effect);
         for _ in &bound {
             self.pop_local();
@@ -133,10 +181,32 @@ impl<'a> Compiler<'a> {
             params: bound.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect(),
             span,
             slots: bound.iter().map(|b| b.2).collect(),
+            shared_guard,
             guard,
             effect,
+            first: 0,
+            end: 0,
         };
         (action, binds)
+    }
+
+    /// Compile an action's guard and effect for one binding, with the
+    /// parameters as constants. Diagnostics were reported by the generic
+    /// compile and are dropped here.
+    fn specialise(&mut self, action: &Action, binding: &[u64], params: &[ast::Param], guard: Option<&Expr>, effect: &ast::Block) -> Code {
+        let guard = split_guard(params, guard).1;
+        let guard = guard.as_ref();
+        let before = self.diags.len();
+        for ((name, ty), v) in action.params.iter().zip(binding) {
+            self.push_const_local(name, ty.clone(), *v);
+        }
+        let guard = guard.map(|g| self.bool_expr(g));
+        let effect = self.block(effect);
+        for _ in binding {
+            self.pop_local();
+        }
+        self.diags.truncate(before);
+        Code { guard, effect }
     }
 
     fn explain(&mut self, e: &Expr) -> Explain {
@@ -191,9 +261,13 @@ pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model
     let mut transitions = Vec::new();
     let mut args = Vec::new();
     for a in &spec.actions {
-        let (action, binds) = c.action(&a.name.name, a.name.span, &a.params, a.guard.as_ref(), &a.effect);
+        let (mut action, binds) = c.action(&a.name.name, a.name.span, &a.params, a.guard.as_ref(), &a.effect);
+        let specialise = c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
+        action.first = transitions.len() as u32;
+        action.end = (transitions.len() + binds.len()) as u32;
         for b in binds {
-            transitions.push(Transition { action: actions.len() as u32, args: args.len() as u32 });
+            let code = specialise.then(|| c.specialise(&action, &b, &a.params, a.guard.as_ref(), &a.effect));
+            transitions.push(Transition { action: actions.len() as u32, args: args.len() as u32, code });
             args.extend(b);
         }
         actions.push(action);
@@ -250,6 +324,43 @@ impl Model {
             .map(|(k, (n, ty))| (n.clone(), decode(ty, self.args[tr.args as usize + k], true)))
             .collect();
         (&a.name, params)
+    }
+
+    /// The guard and effect to run for a transition; for generic code, the
+    /// arguments are written to their locals first.
+    #[inline]
+    fn code<'m>(&'m self, tr: &'m Transition, locals: &mut [u64]) -> (Option<&'m ExprFn>, &'m StmtFn) {
+        match &tr.code {
+            Some(c) => (c.guard.as_ref(), &c.effect),
+            None => {
+                let a = &self.actions[tr.action as usize];
+                for (k, slot) in a.slots.iter().enumerate() {
+                    locals[*slot] = self.args[tr.args as usize + k];
+                }
+                (a.guard.as_ref(), &a.effect)
+            }
+        }
+    }
+
+    /// Evaluate one transition (its shared guard already passed) and emit
+    /// the successor if it is enabled.
+    #[inline]
+    fn one<F: FnMut(TransitionId, &[Word])>(&self, sc: &mut Scratch, state: &[Word], t: TransitionId, emit: &mut F) -> Result<(), StepError> {
+        let (guard, effect) = self.code(&self.transitions[t as usize], &mut sc.locals);
+        if let Some(g) = guard {
+            match g(state, &mut sc.locals) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(step_err(Some(t), e)),
+            }
+        }
+        copy_words(&mut sc.next, state);
+        match effect(&mut sc.next, &mut sc.locals) {
+            Ok(true) => emit(t, &sc.next),
+            Ok(false) => {}
+            Err(e) => return Err(step_err(Some(t), e)),
+        }
+        Ok(())
     }
 
     /// The action a transition belongs to.
@@ -337,24 +448,19 @@ impl TransitionSystem for Model {
 
     #[inline]
     fn successors<F: FnMut(TransitionId, &[Word])>(&self, sc: &mut Scratch, state: &[Word], mut emit: F) -> Result<(), StepError> {
-        for (t, tr) in self.transitions.iter().enumerate() {
-            let a = &self.actions[tr.action as usize];
-            let args = &self.args[tr.args as usize..];
-            for (k, slot) in a.slots.iter().enumerate() {
-                sc.locals[*slot] = args[k];
+        for a in &self.actions {
+            if a.first == a.end {
+                continue;
             }
-            if let Some(g) = &a.guard {
+            if let Some(g) = &a.shared_guard {
                 match g(state, &mut sc.locals) {
                     Ok(0) => continue,
                     Ok(_) => {}
-                    Err(e) => return Err(step_err(Some(t as TransitionId), e)),
+                    Err(e) => return Err(step_err(Some(a.first), e)),
                 }
             }
-            sc.next.copy_from_slice(state);
-            match (a.effect)(&mut sc.next, &mut sc.locals) {
-                Ok(true) => emit(t as TransitionId, &sc.next),
-                Ok(false) => {}
-                Err(e) => return Err(step_err(Some(t as TransitionId), e)),
+            for t in a.first..a.end {
+                self.one(sc, state, t, &mut emit)?;
             }
         }
         Ok(())
@@ -362,17 +468,19 @@ impl TransitionSystem for Model {
 
     fn step(&self, sc: &mut Scratch, state: &[Word], t: TransitionId, out: &mut [Word]) -> Result<bool, EvalError> {
         let tr = &self.transitions[t as usize];
-        let a = &self.actions[tr.action as usize];
-        for (k, slot) in a.slots.iter().enumerate() {
-            sc.locals[*slot] = self.args[tr.args as usize + k];
+        if let Some(g) = &self.actions[tr.action as usize].shared_guard {
+            if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(false);
+            }
         }
-        if let Some(g) = &a.guard {
+        let (guard, effect) = self.code(tr, &mut sc.locals);
+        if let Some(g) = guard {
             if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(false);
             }
         }
         out.copy_from_slice(state);
-        (a.effect)(out, &mut sc.locals).map_err(|e| *e)
+        effect(out, &mut sc.locals).map_err(|e| *e)
     }
 
     fn check_invariants(&self, sc: &mut Scratch, state: &[Word]) -> Result<Option<InvariantId>, EvalError> {

@@ -122,10 +122,15 @@ impl<'a> Compiler<'a> {
                 match &ty {
                     Ty::Map(kv) => {
                         let (kt, vt) = (kv.0.clone(), kv.1.clone());
+                        let key_const = self.is_const(key);
                         let fk = self.expr_to_index(key, &kt);
                         let card = vt.card_u64().unwrap_or(1);
                         let strides = powers(card, kt.card_u64().unwrap_or(0));
-                        p.steps.push(Step::MapKey { key: fk, strides, card });
+                        let mut locals = vec![0u64; self.max_slots.max(1)];
+                        match key_const.then(|| fk(&[], &mut locals)) {
+                            Some(Ok(k)) => p.steps.push(Step::Static { stride: strides[k as usize], card }),
+                            _ => p.steps.push(Step::MapKey { key: fk, strides, card }),
+                        }
                         Some((p, vt))
                     }
                     Ty::Seq(t, l) => {
@@ -158,9 +163,18 @@ impl<'a> Compiler<'a> {
     pub fn block(&mut self, b: &Block) -> StmtFn {
         let depth = self.scopes.len();
         let slots = self.next_slot;
-        let stmts: Vec<StmtFn> = b.stmts.iter().map(|s| self.stmt(s)).collect();
+        let mut stmts: Vec<StmtFn> = b.stmts.iter().map(|s| self.stmt(s)).collect();
         self.scopes.truncate(depth);
         self.next_slot = slots;
+        match stmts.len() {
+            0 => return noop(),
+            1 => return stmts.pop().unwrap_or_else(noop),
+            2 => {
+                let (b2, a1) = (stmts.pop().unwrap_or_else(noop), stmts.pop().unwrap_or_else(noop));
+                return Box::new(move |st, loc| Ok(a1(st, loc)? && b2(st, loc)?));
+            }
+            _ => {}
+        }
         Box::new(move |st, loc| {
             for s in &stmts {
                 if !s(st, loc)? {
@@ -175,6 +189,25 @@ impl<'a> Compiler<'a> {
         let span = s.span;
         match &s.kind {
             StmtKind::Assign(place, value) => {
+                // Hot path: a field at a fixed position gets one masked store.
+                if let Some((bf, ty)) = self.fixed_field(place) {
+                    let value_const = self.is_const(value);
+                    let fv = self.expr_to_index(value, &ty);
+                    let clear = !(bf.mask << bf.shift);
+                    let mut locals = vec![0u64; self.max_slots.max(1)];
+                    if let (true, Ok(v)) = (value_const, fv(&[], &mut locals)) {
+                        let bits = (v & bf.mask) << bf.shift;
+                        return Box::new(move |st, _| {
+                            st[bf.word] = (st[bf.word] & clear) | bits;
+                            Ok(true)
+                        });
+                    }
+                    return Box::new(move |st, loc| {
+                        let v = fv(st, loc)?;
+                        st[bf.word] = (st[bf.word] & clear) | ((v & bf.mask) << bf.shift);
+                        Ok(true)
+                    });
+                }
                 let Some((p, ty)) = self.place(place) else {
                     let _ = self.expr(value, None);
                     return noop();
@@ -218,12 +251,48 @@ impl<'a> Compiler<'a> {
                     self.error(span, format!("`{}` takes a place and a value", name.name), None);
                     return noop();
                 }
+                if let Some(f) = self.fixed_set_update(&name.name, &args[0], &args[1]) {
+                    return f;
+                }
                 let Some((p, ty)) = self.place(&args[0]) else {
                     return noop();
                 };
                 self.collection_update(&name.name, p, ty, &args[1], span, name.span)
             }
         }
+    }
+
+    /// Hot path of `insert(s, x)` / `remove(s, x)` on a set at a fixed
+    /// position with a constant element: one bit operation.
+    fn fixed_set_update(&mut self, op: &str, place: &Expr, value: &Expr) -> Option<StmtFn> {
+        if !matches!(op, "insert" | "remove") || !self.is_const(value) {
+            return None;
+        }
+        let (bf, ty) = self.fixed_field(place)?;
+        let Ty::Set(elem) = ty else { return None };
+        let before = self.diags.len();
+        let fx = self.expr_to_index(value, &elem);
+        if self.diags.len() > before {
+            self.diags.truncate(before);
+            return None;
+        }
+        let i = fx(&[], &mut vec![0u64; self.max_slots.max(1)]).ok()?;
+        if i >= 64 || bf.shift as u64 + i >= 64 {
+            return None;
+        }
+        let bit = 1u64 << (bf.shift as u64 + i);
+        let w = bf.word;
+        Some(if op == "insert" {
+            Box::new(move |st, _| {
+                st[w] |= bit;
+                Ok(true)
+            })
+        } else {
+            Box::new(move |st, _| {
+                st[w] &= !bit;
+                Ok(true)
+            })
+        })
     }
 
     fn for_loop(&mut self, binders: &[dcheck_syntax::ast::Binder], body: &Block) -> StmtFn {

@@ -1,0 +1,116 @@
+//! Equivalence-preserving rewrites of expressions before compilation, so the
+//! compiled code evaluates less per state:
+//!
+//! - `forall x in D: not (A and B)` → `not A or forall x in D: not B`
+//! - `forall x in D: (A and B) implies C` → `A implies forall x in D: (B implies C)`
+//! - `exists x in D: A and B` → `A and exists x in D: B`
+//!
+//! where `A` (the conjuncts that do not mention `x`) is hoisted out of the
+//! quantifier. Each holds for an empty `D` too. The rewritten expression
+//! keeps the original spans, so diagnostics and errors still point at the
+//! text the user wrote.
+
+use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Quantifier, UnOp};
+
+/// Whether `name` occurs in `e` (conservatively: any occurrence, even one
+/// shadowed by an inner binder, counts).
+pub fn mentions(e: &Expr, name: &str) -> bool {
+    let m = |x: &Expr| mentions(x, name);
+    let binders = |bs: &[Binder]| bs.iter().any(|b| b.name.name == name || m(&b.domain));
+    match &e.kind {
+        ExprKind::Bool(_) | ExprKind::Int(_) => false,
+        ExprKind::Name(n) => n.name == name,
+        ExprKind::Call(n, args) => n.name == name || args.iter().any(m),
+        ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => m(b),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => m(a) || m(b),
+        ExprKind::If(a, b, c) => m(a) || m(b) || m(c),
+        ExprKind::Let(n, v, b) => n.name == name || m(v) || m(b),
+        ExprKind::Quant(_, bs, body) => binders(bs) || m(body),
+        ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => items.iter().any(m),
+        ExprKind::RecordLit(fields) => fields.iter().any(|(_, v)| m(v)),
+        ExprKind::MapLit(b, body) => binders(std::slice::from_ref(b)) || m(body),
+        ExprKind::SetComp(el, bs, cond) => m(el) || binders(bs) || cond.as_deref().is_some_and(m),
+    }
+}
+
+fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            conjuncts(a, out);
+            conjuncts(b, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// Conjunction of `parts` (non-empty).
+pub fn and_all(parts: &[&Expr]) -> Expr {
+    let mut it = parts.iter();
+    let first = (*it.next().expect("non-empty")).clone();
+    it.fold(first, |acc, p| {
+        let span = acc.span.to(p.span);
+        Expr { kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new((*p).clone())), span }
+    })
+}
+
+fn bin(op: BinOp, a: Expr, b: Expr, like: &Expr) -> Expr {
+    Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span: like.span }
+}
+
+fn not(a: Expr, like: &Expr) -> Expr {
+    Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(a)), span: like.span }
+}
+
+fn quant(q: Quantifier, b: &Binder, body: Expr, like: &Expr) -> Expr {
+    Expr { kind: ExprKind::Quant(q, vec![b.clone()], Box::new(body)), span: like.span }
+}
+
+/// Split conjuncts into those that do not mention `x` and those that do.
+fn split<'e>(e: &'e Expr, x: &str) -> (Vec<&'e Expr>, Vec<&'e Expr>) {
+    let mut all = Vec::new();
+    conjuncts(e, &mut all);
+    all.into_iter().partition(|c| !mentions(c, x))
+}
+
+/// Hoist what does not depend on the bound variable out of a quantifier
+/// with a single binder, if anything can be hoisted.
+pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Expr> {
+    let x = b.name.name.as_str();
+    if mentions(&b.domain, x) {
+        return None;
+    }
+    match (q, &body.kind) {
+        (Quantifier::Forall, ExprKind::Unary(UnOp::Not, inner)) => {
+            let (indep, dep) = split(inner, x);
+            if indep.is_empty() || dep.is_empty() {
+                return None;
+            }
+            let rest = quant(q, b, not(and_all(&dep), body), whole);
+            Some(bin(BinOp::Or, not(and_all(&indep), inner), rest, whole))
+        }
+        (Quantifier::Forall, ExprKind::Binary(BinOp::Implies, lhs, rhs)) => {
+            let (indep, dep) = split(lhs, x);
+            if indep.is_empty() {
+                return None;
+            }
+            let inner = if dep.is_empty() { (**rhs).clone() } else { bin(BinOp::Implies, and_all(&dep), (**rhs).clone(), body) };
+            Some(bin(BinOp::Implies, and_all(&indep), quant(q, b, inner, whole), whole))
+        }
+        (Quantifier::Exists, ExprKind::Binary(BinOp::And, _, _)) => {
+            let (indep, dep) = split(body, x);
+            if indep.is_empty() || dep.is_empty() {
+                return None;
+            }
+            Some(bin(BinOp::And, and_all(&indep), quant(q, b, and_all(&dep), whole), whole))
+        }
+        _ => None,
+    }
+}
+
+/// Split a guard into the conjuncts that mention none of `names` (the same
+/// for every binding of an action's parameters) and the rest.
+pub fn split_guard<'e>(guard: &'e Expr, names: &[&str]) -> (Vec<&'e Expr>, Vec<&'e Expr>) {
+    let mut all = Vec::new();
+    conjuncts(guard, &mut all);
+    all.into_iter().partition(|c| !names.iter().any(|n| mentions(c, n)))
+}
