@@ -11,7 +11,11 @@ use dcheck_engine::{Config, Progress, Strategy};
 use dcheck_report::{exit, RunInfo};
 
 #[derive(Parser)]
-#[command(name = "dcheck", version, about = "Model checker for distributed-protocol specifications")]
+#[command(
+    name = "dcheck",
+    version,
+    about = "Model checker for distributed-protocol specifications"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,11 +79,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
         Some('T') => (&s[..s.len() - 1], 1 << 40),
         _ => (s, 1),
     };
-    let n: f64 = digits.trim().parse().map_err(|_| format!("`{s}` is not a size (examples: 1000000, 512M, 4G)"))?;
-    if n < 0.0 {
-        return Err("a size cannot be negative".into());
-    }
-    Ok((n * mult as f64) as u64)
+    let n: u64 = digits.trim().parse().map_err(|_| format!("`{s}` is not a size: a whole number with an optional K, M, G or T (examples: 1000000, 512M, 4G)"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 fn main() -> ExitCode {
@@ -96,7 +98,11 @@ fn run(args: RunArgs) -> i32 {
         Ok(x) => x,
         Err((sources, diags)) => {
             eprint!("{}", dcheck_syntax::render(&sources, &diags, color));
-            eprintln!("error: {} problem(s) in {}", diags.len(), args.spec.display());
+            eprintln!(
+                "error: {} problem(s) in {}",
+                diags.len(),
+                args.spec.display()
+            );
             return exit::USAGE;
         }
     };
@@ -119,13 +125,21 @@ fn run(args: RunArgs) -> i32 {
             for u in &e.usage {
                 eprintln!("error: {u}");
             }
-            eprintln!("error: {} problem(s) in {}", e.diagnostics.len() + e.usage.len(), args.spec.display());
+            eprintln!(
+                "error: {} problem(s) in {}",
+                e.diagnostics.len() + e.usage.len(),
+                args.spec.display()
+            );
             return exit::USAGE;
         }
     };
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .max(1);
     let config = Config {
         strategy: match args.strategy {
@@ -148,19 +162,31 @@ fn run(args: RunArgs) -> i32 {
     };
     let progress = Progress::new();
     let show = std::io::stdout().is_terminal() && args.format == Format::Text;
-    let outcome = dcheck_report::progress::with_progress(&progress, show, || dcheck_engine::check(&model, &config, &progress));
-    match args.format {
+    let outcome = dcheck_report::progress::with_progress(&progress, show, || {
+        dcheck_engine::check(&model, &config, &progress)
+    });
+    let text = match args.format {
         Format::Json => {
-            let j = dcheck_report::json::report(&model, &sources, &outcome, &info, config.check_deadlock);
-            println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+            let j = dcheck_report::json::report(
+                &model,
+                &sources,
+                &outcome,
+                &info,
+                config.check_deadlock,
+            );
+            serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
         }
         Format::Text => {
+            let mut t = String::new();
             if let dcheck_engine::Verdict::Violation(v) = &outcome.result {
-                print!("{}", dcheck_report::text::counterexample(&model, &sources, v));
-                println!();
+                t += &dcheck_report::text::counterexample(&model, &sources, v, &info);
+                t += "\n";
             }
-            print!("{}", dcheck_report::text::summary(&model, &outcome, &info));
+            t + &dcheck_report::text::summary(&model, &outcome, &info)
         }
-    }
+    };
+    // A closed pipe (`dcheck run ... | head`) is not an error of the check:
+    // the exit code still reports the verdict.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     dcheck_report::exit_code(&outcome)
 }

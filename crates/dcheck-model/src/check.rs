@@ -102,7 +102,11 @@ impl<'a> Compiler<'a> {
                 let known: Vec<&str> = decls.iter().map(|c| c.name.name.as_str()).collect();
                 usage.push(format!(
                     "--const {name}: the spec has no constant {name} (constants: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ));
                 continue;
             };
@@ -116,7 +120,11 @@ impl<'a> Compiler<'a> {
                 }
                 None => usage.push(format!(
                     "--const {name}={text}: expected {}",
-                    if ty == Ty::Bool { "true or false" } else { "an integer" }
+                    if ty == Ty::Bool {
+                        "true or false"
+                    } else {
+                        "an integer"
+                    }
                 )),
             }
         }
@@ -194,14 +202,22 @@ impl<'a> Compiler<'a> {
             return None;
         }
         if !ty.is_int() {
-            self.error(e.span, format!("expected a constant integer, found {ty}"), None);
+            self.error(
+                e.span,
+                format!("expected a constant integer, found {ty}"),
+                None,
+            );
             return None;
         }
         let mut locals = vec![0u64; self.max_slots.max(1)];
         match f(&[], &mut locals) {
             Ok(v) => Some(v as i64),
             Err(err) => {
-                self.error(e.span, format!("cannot evaluate this constant: {}", err.message), None);
+                self.error(
+                    e.span,
+                    format!("cannot evaluate this constant: {}", err.message),
+                    None,
+                );
                 None
             }
         }
@@ -213,7 +229,11 @@ impl<'a> Compiler<'a> {
             TypeKind::Range(lo, hi) => match (self.const_int(lo), self.const_int(hi)) {
                 (Some(lo), Some(hi)) if lo <= hi => Ty::Int(Some((lo, hi))),
                 (Some(lo), Some(hi)) => {
-                    self.error(t.span, format!("empty range {lo}..{hi}"), Some("the lower bound must not exceed the upper bound".into()));
+                    self.error(
+                        t.span,
+                        format!("empty range {lo}..{hi}"),
+                        Some("the lower bound must not exceed the upper bound".into()),
+                    );
                     Ty::Error
                 }
                 _ => Ty::Error,
@@ -223,14 +243,27 @@ impl<'a> Compiler<'a> {
                 let mut variants = Vec::new();
                 for v in vs {
                     if variants.iter().any(|x: &Variant| x.name == v.name.name) {
-                        self.error(v.name.span, format!("variant `{}` declared twice", v.name.name), None);
+                        self.error(
+                            v.name.span,
+                            format!("variant `{}` declared twice", v.name.name),
+                            None,
+                        );
                     }
                     let payload = v.payload.iter().map(|p| self.resolve_type(p)).collect();
-                    variants.push(Variant { name: v.name.name.clone(), payload });
+                    variants.push(Variant {
+                        name: v.name.name.clone(),
+                        payload,
+                    });
                 }
-                let e = Arc::new(EnumTy { name: "enum".into(), variants });
+                let e = Arc::new(EnumTy {
+                    name: "enum".into(),
+                    variants,
+                });
                 for v in &e.variants {
-                    self.variants.entry(v.name.clone()).or_default().push(e.clone());
+                    self.variants
+                        .entry(v.name.clone())
+                        .or_default()
+                        .push(e.clone());
                 }
                 Ty::Enum(e)
             }
@@ -245,9 +278,9 @@ impl<'a> Compiler<'a> {
                 }
                 Ty::Record(Arc::new(out))
             }
-            TypeKind::Tuple(items) => {
-                Ty::Tuple(Arc::new(items.iter().map(|i| self.resolve_type(i)).collect()))
-            }
+            TypeKind::Tuple(items) => Ty::Tuple(Arc::new(
+                items.iter().map(|i| self.resolve_type(i)).collect(),
+            )),
             TypeKind::Map(k, v) => {
                 let k = self.resolve_type(k);
                 let v = self.resolve_type(v);
@@ -299,7 +332,11 @@ impl<'a> Compiler<'a> {
             let ty = self.resolve_type(&d.ty);
             let bits = ty.card().map(bits_for).unwrap_or(0);
             if self.var_index.contains_key(&d.name.name) {
-                self.error(d.name.span, format!("variable `{}` declared twice", d.name.name), None);
+                self.error(
+                    d.name.span,
+                    format!("variable `{}` declared twice", d.name.name),
+                    None,
+                );
                 continue;
             }
             self.var_index.insert(d.name.name.clone(), self.vars.len());
@@ -324,7 +361,12 @@ impl<'a> Compiler<'a> {
         let slot = self.next_slot;
         self.next_slot += 1;
         self.max_slots = self.max_slots.max(self.next_slot);
-        self.scopes.push(Local { name: name.to_string(), slot, ty, konst: None });
+        self.scopes.push(Local {
+            name: name.to_string(),
+            slot,
+            ty,
+            konst: None,
+        });
         slot
     }
 
@@ -366,7 +408,10 @@ impl<'a> Compiler<'a> {
 pub(crate) fn contains_error(t: &Ty) -> bool {
     match t {
         Ty::Error => true,
-        Ty::Enum(e) => e.variants.iter().any(|v| v.payload.iter().any(contains_error)),
+        Ty::Enum(e) => e
+            .variants
+            .iter()
+            .any(|v| v.payload.iter().any(contains_error)),
         Ty::Record(f) => f.iter().any(|x| contains_error(&x.1)),
         Ty::Tuple(i) => i.iter().any(contains_error),
         Ty::Map(kv) => contains_error(&kv.0) || contains_error(&kv.1),

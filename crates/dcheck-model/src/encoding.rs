@@ -106,9 +106,18 @@ mod tests {
     #[test]
     fn slots_straddling_words_round_trip() {
         let mut state = vec![0u64; 3];
-        let a = Slot { offset: 0, bits: 60 };
-        let b = Slot { offset: 60, bits: 10 };
-        let c = Slot { offset: 70, bits: 64 };
+        let a = Slot {
+            offset: 0,
+            bits: 60,
+        };
+        let b = Slot {
+            offset: 60,
+            bits: 10,
+        };
+        let c = Slot {
+            offset: 70,
+            bits: 64,
+        };
         a.store(&mut state, (1 << 60) - 1);
         b.store(&mut state, 0b10_1010_1010);
         c.store(&mut state, u64::MAX - 5);
@@ -154,7 +163,11 @@ impl BitField {
         }
         let start = slot.offset + stride.trailing_zeros();
         let bits = card.trailing_zeros();
-        if bits == 0 || bits >= 64 || start % 64 + bits > 64 || stride.trailing_zeros() + bits > slot.bits {
+        if bits == 0
+            || bits >= 64
+            || start % 64 + bits > 64
+            || stride.trailing_zeros() + bits > slot.bits
+        {
             return None;
         }
         Some(BitField {

@@ -8,8 +8,8 @@ use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Ident, Quantifier, UnOp}
 use dcheck_syntax::span::Span;
 
 use crate::check::{contains_error, Compiler};
-use crate::rewrite;
 use crate::encoding::{get_digit, BitField};
+use crate::rewrite;
 use crate::runtime::{fail, Domain, ExprFn, Load, Store};
 use crate::types::{EnumTy, Ty};
 
@@ -169,7 +169,10 @@ impl<'a> Compiler<'a> {
             ExprKind::Call(n, _) => {
                 !self.defs.contains_key(&n.name) && self.variants.contains_key(&n.name)
             }
-            ExprKind::SetLit(_) | ExprKind::SeqLit(_) | ExprKind::RecordLit(_) | ExprKind::TupleLit(_) => true,
+            ExprKind::SetLit(_)
+            | ExprKind::SeqLit(_)
+            | ExprKind::RecordLit(_)
+            | ExprKind::TupleLit(_) => true,
             _ => false,
         }
     }
@@ -193,14 +196,25 @@ impl<'a> Compiler<'a> {
 
     fn expect_compatible(&mut self, span: Span, found: &Ty, expected: &Ty) {
         if !found.compatible(expected) {
-            self.error(span, format!("type mismatch: expected {expected}, found {found}"), None);
+            self.error(
+                span,
+                format!("type mismatch: expected {expected}, found {found}"),
+                None,
+            );
         }
     }
 
-    fn find_variant(&mut self, name: &Ident, expected: Option<&Ty>) -> Option<(Arc<EnumTy>, usize)> {
+    fn find_variant(
+        &mut self,
+        name: &Ident,
+        expected: Option<&Ty>,
+    ) -> Option<(Arc<EnumTy>, usize)> {
         let candidates = self.variants.get(&name.name)?.clone();
         let pick = if let Some(Ty::Enum(exp)) = expected {
-            candidates.iter().find(|c| Arc::ptr_eq(c, exp) || **c == *exp).cloned()
+            candidates
+                .iter()
+                .find(|c| Arc::ptr_eq(c, exp) || **c == *exp)
+                .cloned()
         } else {
             None
         };
@@ -208,7 +222,10 @@ impl<'a> Compiler<'a> {
             Some(e) => e,
             None if candidates.len() == 1 => candidates[0].clone(),
             None => {
-                let names: Vec<String> = candidates.iter().map(|c| format!("{}.{}", c.name, name.name)).collect();
+                let names: Vec<String> = candidates
+                    .iter()
+                    .map(|c| format!("{}.{}", c.name, name.name))
+                    .collect();
                 self.error(
                     name.span,
                     format!("`{}` is a variant of several enums", name.name),
@@ -227,7 +244,12 @@ impl<'a> Compiler<'a> {
         if var.payload.len() != args.len() {
             self.error(
                 span,
-                format!("variant `{}` takes {} argument(s), found {}", var.name, var.payload.len(), args.len()),
+                format!(
+                    "variant `{}` takes {} argument(s), found {}",
+                    var.name,
+                    var.payload.len(),
+                    args.len()
+                ),
                 None,
             );
             return err_pair();
@@ -257,13 +279,22 @@ impl<'a> Compiler<'a> {
         if def.params.len() != args.len() {
             self.error(
                 name.span,
-                format!("`{}` takes {} argument(s), found {}", name.name, def.params.len(), args.len()),
+                format!(
+                    "`{}` takes {} argument(s), found {}",
+                    name.name,
+                    def.params.len(),
+                    args.len()
+                ),
                 None,
             );
             return err_pair();
         }
         if self.def_stack.contains(&name.name) {
-            self.error(name.span, format!("`{}` is defined in terms of itself", name.name), Some("defs are expanded where used and cannot be recursive".into()));
+            self.error(
+                name.span,
+                format!("`{}` is defined in terms of itself", name.name),
+                Some("defs are expanded where used and cannot be recursive".into()),
+            );
             return err_pair();
         }
         let mut binds = Vec::new();
@@ -288,7 +319,11 @@ impl<'a> Compiler<'a> {
         if binds.is_empty() {
             return (ty, body);
         }
-        let binds: Vec<(usize, ExprFn, Load)> = slots.into_iter().zip(binds).map(|(s, (f, l))| (s, f, l)).collect();
+        let binds: Vec<(usize, ExprFn, Load)> = slots
+            .into_iter()
+            .zip(binds)
+            .map(|(s, (f, l))| (s, f, l))
+            .collect();
         let f: ExprFn = Box::new(move |st, loc| {
             for (slot, f, load) in &binds {
                 let v = f(st, loc)?;
@@ -309,7 +344,13 @@ impl<'a> Compiler<'a> {
             {
                 let ty = self.type_by_name(n);
                 match ty.card_u64() {
-                    Some(card) => (ty.clone(), Domain::Indices { card, load: load_of(&ty) }),
+                    Some(card) => (
+                        ty.clone(),
+                        Domain::Indices {
+                            card,
+                            load: load_of(&ty),
+                        },
+                    ),
                     None => (Ty::Error, Domain::Lit(vec![])),
                 }
             }
@@ -322,7 +363,11 @@ impl<'a> Compiler<'a> {
                 let mut ty = elem_expected.cloned().unwrap_or(Ty::Error);
                 let mut fs = Vec::new();
                 for (i, it) in items.iter().enumerate() {
-                    let exp = if ty.is_error() { None } else { Some(ty.clone()) };
+                    let exp = if ty.is_error() {
+                        None
+                    } else {
+                        Some(ty.clone())
+                    };
                     let (t, f) = self.expr(it, exp.as_ref());
                     if i == 0 && ty.is_error() {
                         ty = t;
@@ -338,15 +383,38 @@ impl<'a> Compiler<'a> {
                 match ty {
                     Ty::Set(t) => {
                         let n = t.card_u64().unwrap_or(0);
-                        ((*t).clone(), Domain::Bits { set: f, n, load: load_of(&t) })
+                        (
+                            (*t).clone(),
+                            Domain::Bits {
+                                set: f,
+                                n,
+                                load: load_of(&t),
+                            },
+                        )
                     }
                     Ty::Multiset(t, max) => {
                         let n = t.card_u64().unwrap_or(0);
-                        ((*t).clone(), Domain::Multi { m: f, n, max, load: load_of(&t) })
+                        (
+                            (*t).clone(),
+                            Domain::Multi {
+                                m: f,
+                                n,
+                                max,
+                                load: load_of(&t),
+                            },
+                        )
                     }
                     Ty::Seq(t, l) => {
                         let tc = t.card_u64().unwrap_or(1);
-                        ((*t).clone(), Domain::Seq { s: f, l, tc, load: load_of(&t) })
+                        (
+                            (*t).clone(),
+                            Domain::Seq {
+                                s: f,
+                                l,
+                                tc,
+                                load: load_of(&t),
+                            },
+                        )
                     }
                     Ty::Error => (Ty::Error, Domain::Lit(vec![])),
                     other => {
@@ -405,16 +473,24 @@ impl<'a> Compiler<'a> {
                 None => {
                     !self.var_index.contains_key(&n.name)
                         && !self.defs.contains_key(&n.name)
-                        && (self.consts.contains_key(&n.name) || self.is_type_name(&n.name) || self.variants.contains_key(&n.name))
+                        && (self.consts.contains_key(&n.name)
+                            || self.is_type_name(&n.name)
+                            || self.variants.contains_key(&n.name))
                 }
             },
             ExprKind::Call(n, args) => {
                 !self.defs.contains_key(&n.name) && args.iter().all(|a| self.is_const(a))
             }
-            ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => self.is_const(b),
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => self.is_const(a) && self.is_const(b),
+            ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => {
+                self.is_const(b)
+            }
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                self.is_const(a) && self.is_const(b)
+            }
             ExprKind::If(a, b, c) => self.is_const(a) && self.is_const(b) && self.is_const(c),
-            ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => items.iter().all(|i| self.is_const(i)),
+            ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => {
+                items.iter().all(|i| self.is_const(i))
+            }
             ExprKind::RecordLit(fields) => fields.iter().all(|(_, v)| self.is_const(v)),
             _ => false,
         }
@@ -424,17 +500,25 @@ impl<'a> Compiler<'a> {
     /// whole variable, or `var[k]` of a map variable with `k` constant.
     pub fn fixed_field(&mut self, e: &Expr) -> Option<(BitField, Ty)> {
         if let Some(slot) = self.var_slot(e) {
-            let ExprKind::Name(n) = &e.kind else { return None };
+            let ExprKind::Name(n) = &e.kind else {
+                return None;
+            };
             let ty = self.vars[self.var_index[&n.name]].ty.clone();
             return BitField::whole(slot).map(|bf| (bf, ty));
         }
-        let ExprKind::Index(base, key) = &e.kind else { return None };
+        let ExprKind::Index(base, key) = &e.kind else {
+            return None;
+        };
         let slot = self.var_slot(base)?;
         if !self.is_const(key) {
             return None;
         }
-        let ExprKind::Name(n) = &base.kind else { return None };
-        let Ty::Map(kv) = self.vars[self.var_index[&n.name]].ty.clone() else { return None };
+        let ExprKind::Name(n) = &base.kind else {
+            return None;
+        };
+        let Ty::Map(kv) = self.vars[self.var_index[&n.name]].ty.clone() else {
+            return None;
+        };
         let before = self.diags.len();
         let fk = self.expr_to_index(key, &kv.0);
         self.diags.truncate(before);
@@ -470,11 +554,20 @@ impl<'a> Compiler<'a> {
                         let t = items[*i as usize].clone();
                         let (stride, card) = (strides[*i as usize], t.card_u64().unwrap_or(1));
                         let load = load_of(&t);
-                        (t, Box::new(move |st, loc| Ok(load.apply(get_digit(f(st, loc)?, stride, card)))))
+                        (
+                            t,
+                            Box::new(move |st, loc| {
+                                Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
+                            }),
+                        )
                     }
                     Ty::Error => err_pair(),
                     other => {
-                        self.error(span, format!("no component {i} in a value of type {other}"), None);
+                        self.error(
+                            span,
+                            format!("no component {i} in a value of type {other}"),
+                            None,
+                        );
                         err_pair()
                     }
                 }
@@ -482,7 +575,10 @@ impl<'a> Compiler<'a> {
             ExprKind::Index(base, key) => self.index(base, key),
             ExprKind::Unary(UnOp::Not, a) => {
                 let f = self.bool_expr(a);
-                (Ty::Bool, Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)))
+                (
+                    Ty::Bool,
+                    Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                )
             }
             ExprKind::Unary(UnOp::Neg, a) => {
                 let f = self.int_expr(a);
@@ -507,7 +603,16 @@ impl<'a> Compiler<'a> {
                     (Ty::Error, _) => tb,
                     _ => ta,
                 };
-                (ty, Box::new(move |st, loc| if fc(st, loc)? != 0 { fa(st, loc) } else { fb(st, loc) }))
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        if fc(st, loc)? != 0 {
+                            fa(st, loc)
+                        } else {
+                            fb(st, loc)
+                        }
+                    }),
+                )
             }
             ExprKind::Let(name, value, body) => {
                 let (vt, fv) = self.expr(value, None);
@@ -525,11 +630,19 @@ impl<'a> Compiler<'a> {
             ExprKind::Quant(q, binders, body) => {
                 // Nest the binders one by one, so each level can be hoisted.
                 if binders.len() > 1 {
-                    let inner = Expr { kind: ExprKind::Quant(*q, binders[1..].to_vec(), body.clone()), span };
-                    let outer = Expr { kind: ExprKind::Quant(*q, vec![binders[0].clone()], Box::new(inner)), span };
+                    let inner = Expr {
+                        kind: ExprKind::Quant(*q, binders[1..].to_vec(), body.clone()),
+                        span,
+                    };
+                    let outer = Expr {
+                        kind: ExprKind::Quant(*q, vec![binders[0].clone()], Box::new(inner)),
+                        span,
+                    };
                     return self.expr(&outer, expected);
                 }
-                if let Some(rewritten) = binders.first().and_then(|b| rewrite::hoist(*q, b, body, e)) {
+                if let Some(rewritten) =
+                    binders.first().and_then(|b| rewrite::hoist(*q, b, body, e))
+                {
                     return self.expr(&rewritten, expected);
                 }
                 if let Some(f) = self.unrolled_quant(*q, binders, body, span) {
@@ -576,7 +689,9 @@ impl<'a> Compiler<'a> {
                         }
                     },
                 };
-                self.set_from_elems(&elem, span, |c, elem| items.iter().map(|it| c.expr_to_index(it, elem)).collect())
+                self.set_from_elems(&elem, span, |c, elem| {
+                    items.iter().map(|it| c.expr_to_index(it, elem)).collect()
+                })
             }
             ExprKind::SeqLit(items) => {
                 let (elem, l) = match expected {
@@ -584,7 +699,11 @@ impl<'a> Compiler<'a> {
                     _ => match items.first() {
                         Some(first) => (self.expr(first, None).0, items.len() as u64),
                         None => {
-                            self.error(span, "cannot tell the element type of `[]` here", Some("use it where a sequence of known type is expected".into()));
+                            self.error(
+                                span,
+                                "cannot tell the element type of `[]` here",
+                                Some("use it where a sequence of known type is expected".into()),
+                            );
                             return err_pair();
                         }
                     },
@@ -594,16 +713,28 @@ impl<'a> Compiler<'a> {
                     return err_pair();
                 }
                 if items.len() as u64 > l {
-                    self.error(span, format!("{} elements do not fit in {ty}", items.len()), None);
+                    self.error(
+                        span,
+                        format!("{} elements do not fit in {ty}", items.len()),
+                        None,
+                    );
                 }
-                let shape = SeqShape { l, tc: elem.card_u64().unwrap_or(1) };
-                let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &elem)).collect();
+                let shape = SeqShape {
+                    l,
+                    tc: elem.card_u64().unwrap_or(1),
+                };
+                let fs: Vec<ExprFn> = items
+                    .iter()
+                    .map(|it| self.expr_to_index(it, &elem))
+                    .collect();
                 (
                     ty,
                     Box::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
-                            v = shape.push(v, f(st, loc)?).ok_or_else(|| fail(span, "sequence literal exceeds its bound".into()))?;
+                            v = shape.push(v, f(st, loc)?).ok_or_else(|| {
+                                fail(span, "sequence literal exceeds its bound".into())
+                            })?;
                         }
                         Ok(v)
                     }),
@@ -620,7 +751,10 @@ impl<'a> Compiler<'a> {
             ExprKind::RecordLit(fields) => {
                 let rec = match expected {
                     Some(Ty::Record(fs)) => (**fs).clone(),
-                    _ => fields.iter().map(|(n, v)| (n.name.clone(), self.expr(v, None).0)).collect(),
+                    _ => fields
+                        .iter()
+                        .map(|(n, v)| (n.name.clone(), self.expr(v, None).0))
+                        .collect(),
                 };
                 let mut ordered = Vec::new();
                 for (name, _) in &rec {
@@ -634,7 +768,11 @@ impl<'a> Compiler<'a> {
                 }
                 for (n, _) in fields {
                     if !rec.iter().any(|(r, _)| *r == n.name) {
-                        self.error(n.span, format!("no field `{}` in this record type", n.name), None);
+                        self.error(
+                            n.span,
+                            format!("no field `{}` in this record type", n.name),
+                            None,
+                        );
                         return err_pair();
                     }
                 }
@@ -736,18 +874,31 @@ impl<'a> Compiler<'a> {
     /// once per element with the bound variable as a constant, so indexing
     /// by it folds to a fixed digit. Only when the whole nest has at most
     /// [`UNROLL_MAX`] bindings.
-    fn unrolled_quant(&mut self, q: Quantifier, binders: &[Binder], body: &Expr, span: Span) -> Option<ExprFn> {
+    fn unrolled_quant(
+        &mut self,
+        q: Quantifier,
+        binders: &[Binder],
+        body: &Expr,
+        span: Span,
+    ) -> Option<ExprFn> {
         let mut total: u64 = 1;
         for b in binders {
-            let ExprKind::Name(n) = &b.domain.kind else { return None };
-            if !self.is_type_name(&n.name) || self.lookup_local(&n.name).is_some() || self.var_index.contains_key(&n.name) {
+            let ExprKind::Name(n) = &b.domain.kind else {
+                return None;
+            };
+            if !self.is_type_name(&n.name)
+                || self.lookup_local(&n.name).is_some()
+                || self.var_index.contains_key(&n.name)
+            {
                 return None;
             }
             let card = self.type_by_name(n).card_u64()?;
             total = total.checked_mul(card).filter(|t| *t <= UNROLL_MAX)?;
         }
         let (first, rest) = binders.split_first()?;
-        let ExprKind::Name(n) = &first.domain.kind else { return None };
+        let ExprKind::Name(n) = &first.domain.kind else {
+            return None;
+        };
         let ty = self.type_by_name(n);
         let load = load_of(&ty);
         let before = self.diags.len();
@@ -758,7 +909,10 @@ impl<'a> Compiler<'a> {
             let f = if rest.is_empty() {
                 self.bool_expr(body)
             } else {
-                let inner = Expr { kind: ExprKind::Quant(q, rest.to_vec(), Box::new(body.clone())), span };
+                let inner = Expr {
+                    kind: ExprKind::Quant(q, rest.to_vec(), Box::new(body.clone())),
+                    span,
+                };
                 self.bool_expr(&inner)
             };
             self.pop_local();
@@ -859,7 +1013,14 @@ impl<'a> Compiler<'a> {
         }
         if let Some(&i) = self.var_index.get(&n.name) {
             if !self.allow_state {
-                self.error(n.span, format!("`{}` is a state variable; a constant is needed here", n.name), None);
+                self.error(
+                    n.span,
+                    format!(
+                        "`{}` is a state variable; a constant is needed here",
+                        n.name
+                    ),
+                    None,
+                );
                 return err_pair();
             }
             let v = &self.vars[i];
@@ -884,7 +1045,17 @@ impl<'a> Compiler<'a> {
                 }
                 _ => {
                     if !t.is_error() {
-                        self.error(n.span, format!("the type `{}` has too many values to be used as a set value", n.name), Some("use it as the domain of a binder (`forall x in T: ...`) instead".into()));
+                        self.error(
+                            n.span,
+                            format!(
+                                "the type `{}` has too many values to be used as a set value",
+                                n.name
+                            ),
+                            Some(
+                                "use it as the domain of a binder (`forall x in T: ...`) instead"
+                                    .into(),
+                            ),
+                        );
                     }
                     err_pair()
                 }
@@ -907,13 +1078,20 @@ impl<'a> Compiler<'a> {
     fn field(&mut self, base: &Expr, field: &Ident, expected: Option<&Ty>) -> (Ty, ExprFn) {
         // `Type.variant`: a qualified enum variant.
         if let ExprKind::Name(n) = &base.kind {
-            if self.is_type_name(&n.name) && self.lookup_local(&n.name).is_none() && !self.var_index.contains_key(&n.name) {
+            if self.is_type_name(&n.name)
+                && self.lookup_local(&n.name).is_none()
+                && !self.var_index.contains_key(&n.name)
+            {
                 let t = self.type_by_name(n);
                 if let Ty::Enum(e) = &t {
                     return match e.variants.iter().position(|v| v.name == field.name) {
                         Some(idx) => self.construct(e.clone(), idx, &[], field.span),
                         None => {
-                            self.error(field.span, format!("enum `{}` has no variant `{}`", n.name, field.name), None);
+                            self.error(
+                                field.span,
+                                format!("enum `{}` has no variant `{}`", n.name, field.name),
+                                None,
+                            );
                             err_pair()
                         }
                     };
@@ -930,17 +1108,30 @@ impl<'a> Compiler<'a> {
                     let t = tys[i].clone();
                     let card = t.card_u64().unwrap_or(1);
                     let load = load_of(&t);
-                    (t, Box::new(move |st, loc| Ok(load.apply(get_digit(f(st, loc)?, stride, card)))))
+                    (
+                        t,
+                        Box::new(move |st, loc| {
+                            Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
+                        }),
+                    )
                 }
                 None => {
                     let names: Vec<&str> = fields.iter().map(|x| x.0.as_str()).collect();
-                    self.error(field.span, format!("no field `{}` in {ty}", field.name), Some(format!("fields: {}", names.join(", "))));
+                    self.error(
+                        field.span,
+                        format!("no field `{}` in {ty}", field.name),
+                        Some(format!("fields: {}", names.join(", "))),
+                    );
                     err_pair()
                 }
             },
             Ty::Error => err_pair(),
             other => {
-                self.error(field.span, format!("a value of type {other} has no fields"), None);
+                self.error(
+                    field.span,
+                    format!("a value of type {other} has no fields"),
+                    None,
+                );
                 err_pair()
             }
         }
@@ -967,7 +1158,12 @@ impl<'a> Compiler<'a> {
                         if let Some(bf) = BitField::of(slot, stride, vc) {
                             return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
                         }
-                        return (vt, Box::new(move |st, _| Ok(load.apply(get_digit(slot.load(st), stride, vc)))));
+                        return (
+                            vt,
+                            Box::new(move |st, _| {
+                                Ok(load.apply(get_digit(slot.load(st), stride, vc)))
+                            }),
+                        );
                     }
                 }
                 if let Some(slot) = var {
@@ -990,7 +1186,10 @@ impl<'a> Compiler<'a> {
             }
             Ty::Seq(t, l) => {
                 let fi = self.int_expr(key);
-                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                let shape = SeqShape {
+                    l: *l,
+                    tc: t.card_u64().unwrap_or(1),
+                };
                 let load = load_of(t);
                 (
                     (**t).clone(),
@@ -999,7 +1198,10 @@ impl<'a> Compiler<'a> {
                         let i = fi(st, loc)? as i64;
                         let len = shape.len(s);
                         if i < 1 || i as u64 > len {
-                            return Err(fail(span, format!("index {i} is out of range 1..{len} of the sequence")));
+                            return Err(fail(
+                                span,
+                                format!("index {i} is out of range 1..{len} of the sequence"),
+                            ));
                         }
                         Ok(load.apply(shape.elem(s, i as u64 - 1)))
                     }),
@@ -1007,19 +1209,33 @@ impl<'a> Compiler<'a> {
             }
             Ty::Error => err_pair(),
             other => {
-                self.error(base.span, format!("cannot index a value of type {other}"), Some("only maps and sequences can be indexed".into()));
+                self.error(
+                    base.span,
+                    format!("cannot index a value of type {other}"),
+                    Some("only maps and sequences can be indexed".into()),
+                );
                 err_pair()
             }
         }
     }
 
-    fn call(&mut self, n: &Ident, args: &[Expr], expected: Option<&Ty>, span: Span) -> (Ty, ExprFn) {
+    fn call(
+        &mut self,
+        n: &Ident,
+        args: &[Expr],
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> (Ty, ExprFn) {
         if self.defs.contains_key(&n.name) {
             return self.def_call(n, args, expected);
         }
         let arity = |c: &mut Compiler<'a>, k: usize| -> bool {
             if args.len() != k {
-                c.error(span, format!("`{}` takes {k} argument(s), found {}", n.name, args.len()), None);
+                c.error(
+                    span,
+                    format!("`{}` takes {k} argument(s), found {}", n.name, args.len()),
+                    None,
+                );
                 false
             } else {
                 true
@@ -1051,7 +1267,14 @@ impl<'a> Compiler<'a> {
                     }
                     Ty::Error => return err_pair(),
                     other => {
-                        self.error(args[0].span, format!("`{}` needs a set, multiset or sequence, found {other}", n.name), None);
+                        self.error(
+                            args[0].span,
+                            format!(
+                                "`{}` needs a set, multiset or sequence, found {other}",
+                                n.name
+                            ),
+                            None,
+                        );
                         return err_pair();
                     }
                 };
@@ -1086,14 +1309,25 @@ impl<'a> Compiler<'a> {
                                 if s == 0 {
                                     return Err(fail(aspan, format!("`{name}` of an empty set")));
                                 }
-                                let i = if is_min { s.trailing_zeros() } else { 63 - s.leading_zeros() };
+                                let i = if is_min {
+                                    s.trailing_zeros()
+                                } else {
+                                    63 - s.leading_zeros()
+                                };
                                 Ok(load.apply(i as u64))
                             }),
                         )
                     }
                     Ty::Error => err_pair(),
                     other => {
-                        self.error(args[0].span, format!("`{}` needs a set of integers or two integers, found {other}", n.name), None);
+                        self.error(
+                            args[0].span,
+                            format!(
+                                "`{}` needs a set of integers or two integers, found {other}",
+                                n.name
+                            ),
+                            None,
+                        );
                         err_pair()
                     }
                 }
@@ -1106,7 +1340,10 @@ impl<'a> Compiler<'a> {
                 (
                     Ty::Int(None),
                     Box::new(move |st, loc| {
-                        (a(st, loc)? as i64).checked_abs().map(|v| v as u64).ok_or_else(|| fail(span, "integer overflow in abs".into()))
+                        (a(st, loc)? as i64)
+                            .checked_abs()
+                            .map(|v| v as u64)
+                            .ok_or_else(|| fail(span, "integer overflow in abs".into()))
                     }),
                 )
             }
@@ -1117,7 +1354,11 @@ impl<'a> Compiler<'a> {
                 let (ty, f) = self.expr(&args[0], None);
                 let Ty::Multiset(t, m) = &ty else {
                     if !ty.is_error() {
-                        self.error(args[0].span, format!("`count` needs a multiset, found {ty}"), None);
+                        self.error(
+                            args[0].span,
+                            format!("`count` needs a multiset, found {ty}"),
+                            None,
+                        );
                     }
                     return err_pair();
                 };
@@ -1156,59 +1397,104 @@ impl<'a> Compiler<'a> {
     }
 
     fn seq_builtin(&mut self, n: &Ident, args: &[Expr], span: Span) -> (Ty, ExprFn) {
-        let want = if matches!(n.name.as_str(), "take" | "append") { 2 } else { 1 };
+        let want = if matches!(n.name.as_str(), "take" | "append") {
+            2
+        } else {
+            1
+        };
         if args.len() != want {
-            self.error(span, format!("`{}` takes {want} argument(s), found {}", n.name, args.len()), None);
+            self.error(
+                span,
+                format!(
+                    "`{}` takes {want} argument(s), found {}",
+                    n.name,
+                    args.len()
+                ),
+                None,
+            );
             return err_pair();
         }
         let (ty, f) = self.expr(&args[0], None);
         let Ty::Seq(t, l) = &ty else {
             if !ty.is_error() {
-                self.error(args[0].span, format!("`{}` needs a sequence, found {ty}", n.name), None);
+                self.error(
+                    args[0].span,
+                    format!("`{}` needs a sequence, found {ty}", n.name),
+                    None,
+                );
             }
             return err_pair();
         };
-        let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+        let shape = SeqShape {
+            l: *l,
+            tc: t.card_u64().unwrap_or(1),
+        };
         let load = load_of(t);
         let name = n.name.clone();
         let empty = move || fail(span, format!("`{name}` of an empty sequence"));
         match n.name.as_str() {
-            "head" => ((**t).clone(), Box::new(move |st, loc| {
-                let s = f(st, loc)?;
-                if shape.len(s) == 0 { return Err(empty()); }
-                Ok(load.apply(shape.elem(s, 0)))
-            })),
-            "last" => ((**t).clone(), Box::new(move |st, loc| {
-                let s = f(st, loc)?;
-                let len = shape.len(s);
-                if len == 0 { return Err(empty()); }
-                Ok(load.apply(shape.elem(s, len - 1)))
-            })),
-            "tail" => (ty.clone(), Box::new(move |st, loc| {
-                let s = f(st, loc)?;
-                if shape.len(s) == 0 { return Err(empty()); }
-                Ok(shape.tail(s))
-            })),
+            "head" => (
+                (**t).clone(),
+                Box::new(move |st, loc| {
+                    let s = f(st, loc)?;
+                    if shape.len(s) == 0 {
+                        return Err(empty());
+                    }
+                    Ok(load.apply(shape.elem(s, 0)))
+                }),
+            ),
+            "last" => (
+                (**t).clone(),
+                Box::new(move |st, loc| {
+                    let s = f(st, loc)?;
+                    let len = shape.len(s);
+                    if len == 0 {
+                        return Err(empty());
+                    }
+                    Ok(load.apply(shape.elem(s, len - 1)))
+                }),
+            ),
+            "tail" => (
+                ty.clone(),
+                Box::new(move |st, loc| {
+                    let s = f(st, loc)?;
+                    if shape.len(s) == 0 {
+                        return Err(empty());
+                    }
+                    Ok(shape.tail(s))
+                }),
+            ),
             "take" => {
                 let fk = self.int_expr(&args[1]);
-                (ty.clone(), Box::new(move |st, loc| {
-                    let s = f(st, loc)?;
-                    let k = fk(st, loc)? as i64;
-                    let len = shape.len(s);
-                    if k < 0 || k as u64 > len {
-                        return Err(fail(span, format!("take({k}) of a sequence of length {len}")));
-                    }
-                    Ok(shape.take(s, k as u64))
-                }))
+                (
+                    ty.clone(),
+                    Box::new(move |st, loc| {
+                        let s = f(st, loc)?;
+                        let k = fk(st, loc)? as i64;
+                        let len = shape.len(s);
+                        if k < 0 || k as u64 > len {
+                            return Err(fail(
+                                span,
+                                format!("take({k}) of a sequence of length {len}"),
+                            ));
+                        }
+                        Ok(shape.take(s, k as u64))
+                    }),
+                )
             }
             _ => {
                 let t = (**t).clone();
                 let fx = self.expr_to_index(&args[1], &t);
                 let l = shape.l;
-                (ty.clone(), Box::new(move |st, loc| {
-                    let s = f(st, loc)?;
-                    shape.push(s, fx(st, loc)?).ok_or_else(|| fail(span, format!("append to a full sequence (bound {l})")))
-                }))
+                (
+                    ty.clone(),
+                    Box::new(move |st, loc| {
+                        let s = f(st, loc)?;
+                        shape.push(s, fx(st, loc)?).ok_or_else(|| {
+                            fail(span, format!("append to a full sequence (bound {l})"))
+                        })
+                    }),
+                )
             }
         }
     }
@@ -1220,9 +1506,15 @@ impl<'a> Compiler<'a> {
                 let fa = self.bool_expr(a);
                 let fb = self.bool_expr(b);
                 let f: ExprFn = match op {
-                    And => Box::new(move |st, loc| Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)),
-                    Or => Box::new(move |st, loc| Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64)),
-                    _ => Box::new(move |st, loc| Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64)),
+                    And => {
+                        Box::new(move |st, loc| Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64))
+                    }
+                    Or => {
+                        Box::new(move |st, loc| Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64))
+                    }
+                    _ => {
+                        Box::new(move |st, loc| Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64))
+                    }
                 };
                 (Ty::Bool, f)
             }
@@ -1240,7 +1532,10 @@ impl<'a> Compiler<'a> {
                         if let Ok(k) = fk(&[], &mut locals) {
                             let eq = op == Eq;
                             return match elem_index(store_of(&ty), k) {
-                                Some(ki) => (Ty::Bool, Box::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64))),
+                                Some(ki) => (
+                                    Ty::Bool,
+                                    Box::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
+                                ),
                                 None => (Ty::Bool, Compiler::konst((!eq) as u64)),
                             };
                         }
@@ -1248,7 +1543,10 @@ impl<'a> Compiler<'a> {
                     let mut locals = vec![0u64; self.max_slots.max(1)];
                     if let Ok(k) = fk(&[], &mut locals) {
                         let eq = op == Eq;
-                        return (Ty::Bool, Box::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)));
+                        return (
+                            Ty::Bool,
+                            Box::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)),
+                        );
                     }
                     let f: ExprFn = if op == Eq {
                         Box::new(move |st, loc| Ok((fk(st, loc)? == fx(st, loc)?) as u64))
@@ -1291,14 +1589,19 @@ impl<'a> Compiler<'a> {
                         Div => x.checked_div(y),
                         _ => x.checked_rem(y),
                     };
-                    r.map(|v| v as u64).ok_or_else(|| fail(span, format!("integer overflow in {x} {} {y}", op_text(op))))
+                    r.map(|v| v as u64).ok_or_else(|| {
+                        fail(span, format!("integer overflow in {x} {} {y}", op_text(op)))
+                    })
                 });
                 (Ty::Int(None), f)
             }
             In | NotIn => {
                 let f = self.membership(a, b);
                 if op == NotIn {
-                    (Ty::Bool, Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)))
+                    (
+                        Ty::Bool,
+                        Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                    )
                 } else {
                     (Ty::Bool, f)
                 }
@@ -1306,14 +1609,23 @@ impl<'a> Compiler<'a> {
             Union | Intersect | Minus | Subseteq => {
                 let (ty, fa, fb) = self.pair(a, b);
                 if !matches!(ty, Ty::Set(_) | Ty::Error) {
-                    self.error(span, format!("`{}` needs sets, found {ty}", op_text(op)), None);
+                    self.error(
+                        span,
+                        format!("`{}` needs sets, found {ty}", op_text(op)),
+                        None,
+                    );
                     return err_pair();
                 }
                 let f: ExprFn = match op {
                     Union => Box::new(move |st, loc| Ok(fa(st, loc)? | fb(st, loc)?)),
                     Intersect => Box::new(move |st, loc| Ok(fa(st, loc)? & fb(st, loc)?)),
                     Minus => Box::new(move |st, loc| Ok(fa(st, loc)? & !fb(st, loc)?)),
-                    _ => return (Ty::Bool, Box::new(move |st, loc| Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64))),
+                    _ => {
+                        return (
+                            Ty::Bool,
+                            Box::new(move |st, loc| Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64)),
+                        )
+                    }
                 };
                 (ty, f)
             }
@@ -1325,13 +1637,18 @@ impl<'a> Compiler<'a> {
                     }
                     return err_pair();
                 };
-                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                let shape = SeqShape {
+                    l: *l,
+                    tc: t.card_u64().unwrap_or(1),
+                };
                 (
                     ty.clone(),
                     Box::new(move |st, loc| {
                         let (mut s, u) = (fa(st, loc)?, fb(st, loc)?);
                         for i in 0..shape.len(u) {
-                            s = shape.push(s, shape.elem(u, i)).ok_or_else(|| fail(span, "`++` exceeds the sequence bound".into()))?;
+                            s = shape.push(s, shape.elem(u, i)).ok_or_else(|| {
+                                fail(span, "`++` exceeds the sequence bound".into())
+                            })?;
                         }
                         Ok(s)
                     }),
@@ -1382,7 +1699,11 @@ impl<'a> Compiler<'a> {
             Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) => (**t).clone(),
             Ty::Error => return Compiler::konst(0),
             other => {
-                self.error(c.span, format!("`in` needs a collection on its right, found {other}"), None);
+                self.error(
+                    c.span,
+                    format!("`in` needs a collection on its right, found {other}"),
+                    None,
+                );
                 return Compiler::konst(0);
             }
         };
@@ -1418,10 +1739,15 @@ impl<'a> Compiler<'a> {
                 })
             }
             Ty::Seq(t, l) => {
-                let shape = SeqShape { l, tc: t.card_u64().unwrap_or(1) };
+                let shape = SeqShape {
+                    l,
+                    tc: t.card_u64().unwrap_or(1),
+                };
                 Box::new(move |st, loc| {
                     let s = fc(st, loc)?;
-                    let Some(i) = elem_index(store, fx(st, loc)?) else { return Ok(0) };
+                    let Some(i) = elem_index(store, fx(st, loc)?) else {
+                        return Ok(0);
+                    };
                     Ok((0..shape.len(s)).any(|k| shape.elem(s, k) == i) as u64)
                 })
             }

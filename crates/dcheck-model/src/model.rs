@@ -61,9 +61,18 @@ pub struct Invariant {
 }
 
 enum Explain {
-    Forall { name: String, ty: Ty, dom: Domain, slot: usize, body: Box<Explain> },
+    Forall {
+        name: String,
+        ty: Ty,
+        dom: Domain,
+        slot: usize,
+        body: Box<Explain>,
+    },
     And(Vec<Explain>),
-    Leaf { check: ExprFn, span: Span },
+    Leaf {
+        check: ExprFn,
+        span: Span,
+    },
 }
 
 /// Why an invariant failed: the innermost conjunct that is false, under the
@@ -82,6 +91,10 @@ pub struct Model {
     pub constants: Vec<(String, Value)>,
     pub actions: Vec<Action>,
     pub invariants: Vec<Invariant>,
+    /// Names of the spec's temporal properties. They are parsed and kept but
+    /// not checked yet (liveness checking is future work); reports list them
+    /// as "not checked".
+    pub temporal: Vec<String>,
     words: usize,
     locals: usize,
     init: Action,
@@ -111,7 +124,10 @@ fn copy_words(dst: &mut [Word], src: &[Word]) {
 }
 
 fn step_err(t: Option<TransitionId>, e: Box<EvalError>) -> StepError {
-    StepError { transition: t, error: *e }
+    StepError {
+        transition: t,
+        error: *e,
+    }
 }
 
 /// A guard split into (shared, per-binding) parts; see [`Action`].
@@ -156,7 +172,14 @@ fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
 }
 
 impl<'a> Compiler<'a> {
-    fn action(&mut self, name: &str, span: Span, params: &[ast::Param], guard: Option<&Expr>, effect: &ast::Block) -> (Action, Vec<Vec<u64>>) {
+    fn action(
+        &mut self,
+        name: &str,
+        span: Span,
+        params: &[ast::Param],
+        guard: Option<&Expr>,
+        effect: &ast::Block,
+    ) -> (Action, Vec<Vec<u64>>) {
         let (shared, guard) = split_guard(params, guard);
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
         let base = self.next_slot;
@@ -171,14 +194,21 @@ impl<'a> Compiler<'a> {
             Some(b) => b,
             None => {
                 if bound.iter().all(|b| !b.1.is_error()) {
-                    self.error(span, format!("`{name}` has more than {MAX_BINDINGS} parameter bindings"), Some("use smaller parameter types".into()));
+                    self.error(
+                        span,
+                        format!("`{name}` has more than {MAX_BINDINGS} parameter bindings"),
+                        Some("use smaller parameter types".into()),
+                    );
                 }
                 vec![]
             }
         };
         let action = Action {
             name: name.to_string(),
-            params: bound.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect(),
+            params: bound
+                .iter()
+                .map(|(n, t, _)| (n.clone(), t.clone()))
+                .collect(),
             span,
             slots: bound.iter().map(|b| b.2).collect(),
             shared_guard,
@@ -193,7 +223,14 @@ impl<'a> Compiler<'a> {
     /// Compile an action's guard and effect for one binding, with the
     /// parameters as constants. Diagnostics were reported by the generic
     /// compile and are dropped here.
-    fn specialise(&mut self, action: &Action, binding: &[u64], params: &[ast::Param], guard: Option<&Expr>, effect: &ast::Block) -> Code {
+    fn specialise(
+        &mut self,
+        action: &Action,
+        binding: &[u64],
+        params: &[ast::Param],
+        guard: Option<&Expr>,
+        effect: &ast::Block,
+    ) -> Code {
         let guard = split_guard(params, guard).1;
         let guard = guard.as_ref();
         let before = self.diags.len();
@@ -227,7 +264,13 @@ impl<'a> Compiler<'a> {
                     self.explain(&rest_e)
                 };
                 self.pop_local();
-                Explain::Forall { name: first.name.name.clone(), ty, dom, slot, body: Box::new(inner) }
+                Explain::Forall {
+                    name: first.name.name.clone(),
+                    ty,
+                    dom,
+                    slot,
+                    body: Box::new(inner),
+                }
             }
             ExprKind::Binary(BinOp::And, a, b) => {
                 let mut parts = Vec::new();
@@ -239,13 +282,19 @@ impl<'a> Compiler<'a> {
                 }
                 Explain::And(parts)
             }
-            _ => Explain::Leaf { check: self.bool_expr(e), span: e.span },
+            _ => Explain::Leaf {
+                check: self.bool_expr(e),
+                span: e.span,
+            },
         }
     }
 }
 
 /// Compile a parsed spec with constant overrides (`NAME`, `VALUE` text).
-pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model, crate::CompileError> {
+pub fn compile(
+    spec: &ast::Spec,
+    overrides: &[(String, String)],
+) -> Result<Model, crate::CompileError> {
     let mut c = Compiler::new();
     let mut usage = Vec::new();
     c.declare_consts(&spec.constants, overrides, &mut usage);
@@ -253,21 +302,42 @@ pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model
     let words = c.declare_vars(&spec.vars);
     for d in &spec.defs {
         if c.defs.insert(d.name.name.clone(), d).is_some() {
-            c.error(d.name.span, format!("def `{}` declared twice", d.name.name), None);
+            c.error(
+                d.name.span,
+                format!("def `{}` declared twice", d.name.name),
+                None,
+            );
         }
     }
-    let (init, init_args) = c.action("init", spec.init.span, &spec.init.params, spec.init.guard.as_ref(), &spec.init.effect);
+    let (init, init_args) = c.action(
+        "init",
+        spec.init.span,
+        &spec.init.params,
+        spec.init.guard.as_ref(),
+        &spec.init.effect,
+    );
     let mut actions = Vec::new();
     let mut transitions = Vec::new();
     let mut args = Vec::new();
     for a in &spec.actions {
-        let (mut action, binds) = c.action(&a.name.name, a.name.span, &a.params, a.guard.as_ref(), &a.effect);
+        let (mut action, binds) = c.action(
+            &a.name.name,
+            a.name.span,
+            &a.params,
+            a.guard.as_ref(),
+            &a.effect,
+        );
         let specialise = c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
         action.first = transitions.len() as u32;
         action.end = (transitions.len() + binds.len()) as u32;
         for b in binds {
-            let code = specialise.then(|| c.specialise(&action, &b, &a.params, a.guard.as_ref(), &a.effect));
-            transitions.push(Transition { action: actions.len() as u32, args: args.len() as u32, code });
+            let code = specialise
+                .then(|| c.specialise(&action, &b, &a.params, a.guard.as_ref(), &a.effect));
+            transitions.push(Transition {
+                action: actions.len() as u32,
+                args: args.len() as u32,
+                code,
+            });
             args.extend(b);
         }
         actions.push(action);
@@ -278,14 +348,22 @@ pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model
         let before = c.diags.len();
         let explain = c.explain(&inv.expr);
         c.diags.truncate(before);
-        invariants.push(Invariant { name: inv.name.name.clone(), span: inv.name.span, check, explain });
+        invariants.push(Invariant {
+            name: inv.name.name.clone(),
+            span: inv.name.span,
+            check,
+            explain,
+        });
     }
     let terminal = spec.terminal.as_ref().map(|t| c.bool_expr(t));
     if transitions.len() > u32::MAX as usize / 2 {
         usage.push("too many transitions".into());
     }
     if !c.diags.is_empty() || !usage.is_empty() {
-        return Err(crate::CompileError { diagnostics: c.diags, usage });
+        return Err(crate::CompileError {
+            diagnostics: c.diags,
+            usage,
+        });
     }
     let constants = spec
         .constants
@@ -302,6 +380,11 @@ pub fn compile(spec: &ast::Spec, overrides: &[(String, String)]) -> Result<Model
         constants,
         actions,
         invariants,
+        temporal: spec
+            .properties
+            .iter()
+            .map(|p| p.name.name.clone())
+            .collect(),
         words,
         locals: c.max_slots.max(1),
         init,
@@ -329,7 +412,11 @@ impl Model {
     /// The guard and effect to run for a transition; for generic code, the
     /// arguments are written to their locals first.
     #[inline]
-    fn code<'m>(&'m self, tr: &'m Transition, locals: &mut [u64]) -> (Option<&'m ExprFn>, &'m StmtFn) {
+    fn code<'m>(
+        &'m self,
+        tr: &'m Transition,
+        locals: &mut [u64],
+    ) -> (Option<&'m ExprFn>, &'m StmtFn) {
         match &tr.code {
             Some(c) => (c.guard.as_ref(), &c.effect),
             None => {
@@ -345,7 +432,13 @@ impl Model {
     /// Evaluate one transition (its shared guard already passed) and emit
     /// the successor if it is enabled.
     #[inline]
-    fn one<F: FnMut(TransitionId, &[Word])>(&self, sc: &mut Scratch, state: &[Word], t: TransitionId, emit: &mut F) -> Result<(), StepError> {
+    fn one<F: FnMut(TransitionId, &[Word])>(
+        &self,
+        sc: &mut Scratch,
+        state: &[Word],
+        t: TransitionId,
+        emit: &mut F,
+    ) -> Result<(), StepError> {
         let (guard, effect) = self.code(&self.transitions[t as usize], &mut sc.locals);
         if let Some(g) = guard {
             match g(state, &mut sc.locals) {
@@ -370,7 +463,10 @@ impl Model {
 
     /// The variables of a state, decoded, in declaration order.
     pub fn decode_state(&self, state: &[Word]) -> Vec<(String, Value)> {
-        self.vars.iter().map(|v| (v.name.clone(), decode(&v.ty, v.slot.load(state), false))).collect()
+        self.vars
+            .iter()
+            .map(|v| (v.name.clone(), decode(&v.ty, v.slot.load(state), false)))
+            .collect()
     }
 
     /// Which conjunct of invariant `inv` fails in `state`, and for which
@@ -378,9 +474,17 @@ impl Model {
     pub fn explain(&self, inv: InvariantId, state: &[Word]) -> Option<Explanation> {
         let mut locals = vec![0u64; self.locals];
         let mut bindings = Vec::new();
-        let span = explain_node(&self.invariants[inv as usize].explain, state, &mut locals, &mut bindings)?;
+        let span = explain_node(
+            &self.invariants[inv as usize].explain,
+            state,
+            &mut locals,
+            &mut bindings,
+        )?;
         bindings.reverse();
-        Some(Explanation { conjunct: span, bindings })
+        Some(Explanation {
+            conjunct: span,
+            bindings,
+        })
     }
 
     /// Bits used by one encoded state.
@@ -389,14 +493,25 @@ impl Model {
     }
 }
 
-fn explain_node(node: &Explain, st: &[Word], loc: &mut [u64], out: &mut Vec<(String, Value)>) -> Option<Span> {
+fn explain_node(
+    node: &Explain,
+    st: &[Word],
+    loc: &mut [u64],
+    out: &mut Vec<(String, Value)>,
+) -> Option<Span> {
     match node {
         Explain::Leaf { check, span } => match check(st, loc) {
             Ok(0) => Some(*span),
             _ => None,
         },
         Explain::And(parts) => parts.iter().find_map(|p| explain_node(p, st, loc, out)),
-        Explain::Forall { name, ty, dom, slot, body } => {
+        Explain::Forall {
+            name,
+            ty,
+            dom,
+            slot,
+            body,
+        } => {
             let mut found = None;
             let _ = dom.each(st, loc, |v, loc| {
                 loc[*slot] = v;
@@ -416,7 +531,10 @@ impl TransitionSystem for Model {
     type Scratch = Scratch;
 
     fn scratch(&self) -> Scratch {
-        Scratch { locals: vec![0; self.locals], next: vec![0; self.words] }
+        Scratch {
+            locals: vec![0; self.locals],
+            next: vec![0; self.words],
+        }
     }
 
     fn state_words(&self) -> usize {
@@ -427,7 +545,11 @@ impl TransitionSystem for Model {
         self.transitions.len()
     }
 
-    fn initial_states(&self, sc: &mut Scratch, emit: &mut dyn FnMut(&[Word])) -> Result<(), StepError> {
+    fn initial_states(
+        &self,
+        sc: &mut Scratch,
+        emit: &mut dyn FnMut(&[Word]),
+    ) -> Result<(), StepError> {
         let zero = vec![0; self.words];
         for b in &self.init_args {
             for (slot, v) in self.init.slots.iter().zip(b) {
@@ -447,7 +569,12 @@ impl TransitionSystem for Model {
     }
 
     #[inline]
-    fn successors<F: FnMut(TransitionId, &[Word])>(&self, sc: &mut Scratch, state: &[Word], mut emit: F) -> Result<(), StepError> {
+    fn successors<F: FnMut(TransitionId, &[Word])>(
+        &self,
+        sc: &mut Scratch,
+        state: &[Word],
+        mut emit: F,
+    ) -> Result<(), StepError> {
         for a in &self.actions {
             if a.first == a.end {
                 continue;
@@ -466,7 +593,13 @@ impl TransitionSystem for Model {
         Ok(())
     }
 
-    fn step(&self, sc: &mut Scratch, state: &[Word], t: TransitionId, out: &mut [Word]) -> Result<bool, EvalError> {
+    fn step(
+        &self,
+        sc: &mut Scratch,
+        state: &[Word],
+        t: TransitionId,
+        out: &mut [Word],
+    ) -> Result<bool, EvalError> {
         let tr = &self.transitions[t as usize];
         if let Some(g) = &self.actions[tr.action as usize].shared_guard {
             if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
@@ -483,7 +616,11 @@ impl TransitionSystem for Model {
         effect(out, &mut sc.locals).map_err(|e| *e)
     }
 
-    fn check_invariants(&self, sc: &mut Scratch, state: &[Word]) -> Result<Option<InvariantId>, EvalError> {
+    fn check_invariants(
+        &self,
+        sc: &mut Scratch,
+        state: &[Word],
+    ) -> Result<Option<InvariantId>, EvalError> {
         for (i, inv) in self.invariants.iter().enumerate() {
             if (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(Some(i as InvariantId));

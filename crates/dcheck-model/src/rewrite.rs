@@ -26,7 +26,9 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
         ExprKind::If(a, b, c) => m(a) || m(b) || m(c),
         ExprKind::Let(n, v, b) => n.name == name || m(v) || m(b),
         ExprKind::Quant(_, bs, body) => binders(bs) || m(body),
-        ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => items.iter().any(m),
+        ExprKind::SetLit(items) | ExprKind::SeqLit(items) | ExprKind::TupleLit(items) => {
+            items.iter().any(m)
+        }
         ExprKind::RecordLit(fields) => fields.iter().any(|(_, v)| m(v)),
         ExprKind::MapLit(b, body) => binders(std::slice::from_ref(b)) || m(body),
         ExprKind::SetComp(el, bs, cond) => m(el) || binders(bs) || cond.as_deref().is_some_and(m),
@@ -49,20 +51,32 @@ pub fn and_all(parts: &[&Expr]) -> Expr {
     let first = (*it.next().expect("non-empty")).clone();
     it.fold(first, |acc, p| {
         let span = acc.span.to(p.span);
-        Expr { kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new((*p).clone())), span }
+        Expr {
+            kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new((*p).clone())),
+            span,
+        }
     })
 }
 
 fn bin(op: BinOp, a: Expr, b: Expr, like: &Expr) -> Expr {
-    Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span: like.span }
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+        span: like.span,
+    }
 }
 
 fn not(a: Expr, like: &Expr) -> Expr {
-    Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(a)), span: like.span }
+    Expr {
+        kind: ExprKind::Unary(UnOp::Not, Box::new(a)),
+        span: like.span,
+    }
 }
 
 fn quant(q: Quantifier, b: &Binder, body: Expr, like: &Expr) -> Expr {
-    Expr { kind: ExprKind::Quant(q, vec![b.clone()], Box::new(body)), span: like.span }
+    Expr {
+        kind: ExprKind::Quant(q, vec![b.clone()], Box::new(body)),
+        span: like.span,
+    }
 }
 
 /// Split conjuncts into those that do not mention `x` and those that do.
@@ -93,15 +107,29 @@ pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Exp
             if indep.is_empty() {
                 return None;
             }
-            let inner = if dep.is_empty() { (**rhs).clone() } else { bin(BinOp::Implies, and_all(&dep), (**rhs).clone(), body) };
-            Some(bin(BinOp::Implies, and_all(&indep), quant(q, b, inner, whole), whole))
+            let inner = if dep.is_empty() {
+                (**rhs).clone()
+            } else {
+                bin(BinOp::Implies, and_all(&dep), (**rhs).clone(), body)
+            };
+            Some(bin(
+                BinOp::Implies,
+                and_all(&indep),
+                quant(q, b, inner, whole),
+                whole,
+            ))
         }
         (Quantifier::Exists, ExprKind::Binary(BinOp::And, _, _)) => {
             let (indep, dep) = split(body, x);
             if indep.is_empty() || dep.is_empty() {
                 return None;
             }
-            Some(bin(BinOp::And, and_all(&indep), quant(q, b, and_all(&dep), whole), whole))
+            Some(bin(
+                BinOp::And,
+                and_all(&indep),
+                quant(q, b, and_all(&dep), whole),
+                whole,
+            ))
         }
         _ => None,
     }
@@ -112,5 +140,6 @@ pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Exp
 pub fn split_guard<'e>(guard: &'e Expr, names: &[&str]) -> (Vec<&'e Expr>, Vec<&'e Expr>) {
     let mut all = Vec::new();
     conjuncts(guard, &mut all);
-    all.into_iter().partition(|c| !names.iter().any(|n| mentions(c, n)))
+    all.into_iter()
+        .partition(|c| !names.iter().any(|n| mentions(c, n)))
 }

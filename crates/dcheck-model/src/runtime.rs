@@ -42,7 +42,10 @@ impl Store {
             Store::Int { lo, hi } => {
                 let x = v as i64;
                 if x < lo || x > hi {
-                    Err(fail(span, format!("value {x} is outside the range {lo}..{hi}")))
+                    Err(fail(
+                        span,
+                        format!("value {x} is outside the range {lo}..{hi}"),
+                    ))
                 } else {
                     Ok((x - lo) as u64)
                 }
@@ -79,9 +82,19 @@ pub enum Domain {
     /// The members of a set (a bitset over `n` element indices).
     Bits { set: ExprFn, n: u64, load: Load },
     /// The distinct members of a multiset.
-    Multi { m: ExprFn, n: u64, max: u64, load: Load },
+    Multi {
+        m: ExprFn,
+        n: u64,
+        max: u64,
+        load: Load,
+    },
     /// The elements of a sequence, in order.
-    Seq { s: ExprFn, l: u64, tc: u64, load: Load },
+    Seq {
+        s: ExprFn,
+        l: u64,
+        tc: u64,
+        load: Load,
+    },
     /// The elements of a literal `{a, b}`.
     Lit(Vec<ExprFn>),
 }

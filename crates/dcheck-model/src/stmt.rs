@@ -19,9 +19,20 @@ const MAX_PATH: usize = 8;
 
 /// One step down a place path: where the child digit sits in its parent.
 enum Step {
-    Static { stride: u64, card: u64 },
-    MapKey { key: ExprFn, strides: Arc<Vec<u64>>, card: u64 },
-    SeqIndex { index: ExprFn, shape: SeqShape, span: Span },
+    Static {
+        stride: u64,
+        card: u64,
+    },
+    MapKey {
+        key: ExprFn,
+        strides: Arc<Vec<u64>>,
+        card: u64,
+    },
+    SeqIndex {
+        index: ExprFn,
+        shape: SeqShape,
+        span: Span,
+    },
 }
 
 impl Step {
@@ -34,7 +45,10 @@ impl Step {
                 let i = index(st, loc)? as i64;
                 let len = shape.len(parent);
                 if i < 1 || i as u64 > len {
-                    return Err(fail(*span, format!("index {i} is out of range 1..{len} of the sequence")));
+                    return Err(fail(
+                        *span,
+                        format!("index {i} is out of range 1..{len} of the sequence"),
+                    ));
                 }
                 Ok((shape.stride(i as u64 - 1), shape.tc))
             }
@@ -51,7 +65,12 @@ pub(crate) struct Place {
 impl Place {
     /// Replace the leaf index by `f(old leaf index)`.
     #[inline]
-    fn modify(&self, st: &mut [Word], loc: &mut [u64], f: impl FnOnce(u64, &[Word], &mut [u64]) -> R) -> Result<(), Err> {
+    fn modify(
+        &self,
+        st: &mut [Word],
+        loc: &mut [u64],
+        f: impl FnOnce(u64, &[Word], &mut [u64]) -> R,
+    ) -> Result<(), Err> {
         let n = self.steps.len();
         let mut vals = [0u64; MAX_PATH + 1];
         let mut strides = [0u64; MAX_PATH];
@@ -170,7 +189,10 @@ impl<'a> Compiler<'a> {
             0 => return noop(),
             1 => return stmts.pop().unwrap_or_else(noop),
             2 => {
-                let (b2, a1) = (stmts.pop().unwrap_or_else(noop), stmts.pop().unwrap_or_else(noop));
+                let (b2, a1) = (
+                    stmts.pop().unwrap_or_else(noop),
+                    stmts.pop().unwrap_or_else(noop),
+                );
                 return Box::new(move |st, loc| Ok(a1(st, loc)? && b2(st, loc)?));
             }
             _ => {}
@@ -248,7 +270,11 @@ impl<'a> Compiler<'a> {
             StmtKind::For(binders, body) => self.for_loop(binders, body),
             StmtKind::Call(name, args) => {
                 if args.len() != 2 {
-                    self.error(span, format!("`{}` takes a place and a value", name.name), None);
+                    self.error(
+                        span,
+                        format!("`{}` takes a place and a value", name.name),
+                        None,
+                    );
                     return noop();
                 }
                 if let Some(f) = self.fixed_set_update(&name.name, &args[0], &args[1]) {
@@ -329,7 +355,15 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn collection_update(&mut self, op: &str, p: Place, ty: Ty, value: &Expr, span: Span, op_span: Span) -> StmtFn {
+    fn collection_update(
+        &mut self,
+        op: &str,
+        p: Place,
+        ty: Ty,
+        value: &Expr,
+        span: Span,
+        op_span: Span,
+    ) -> StmtFn {
         match (op, &ty) {
             ("insert" | "remove", Ty::Set(t)) => {
                 let fx = self.expr_to_index(value, t);
@@ -367,21 +401,37 @@ impl<'a> Compiler<'a> {
             }
             ("append", Ty::Seq(t, l)) => {
                 let fx = self.expr_to_index(value, t);
-                let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                let shape = SeqShape {
+                    l: *l,
+                    tc: t.card_u64().unwrap_or(1),
+                };
                 let l = *l;
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {
-                        shape.push(old, fx(st, loc)?).ok_or_else(|| fail(span, format!("append to a full sequence (bound {l})")))
+                        shape.push(old, fx(st, loc)?).ok_or_else(|| {
+                            fail(span, format!("append to a full sequence (bound {l})"))
+                        })
                     })?;
                     Ok(true)
                 })
             }
             ("insert" | "remove" | "append", other) => {
-                self.error(op_span, format!("`{op}` does not apply to a value of type {other}"), Some("insert/remove apply to sets and multisets, append to sequences".into()));
+                self.error(
+                    op_span,
+                    format!("`{op}` does not apply to a value of type {other}"),
+                    Some("insert/remove apply to sets and multisets, append to sequences".into()),
+                );
                 noop()
             }
             _ => {
-                self.error(op_span, format!("unknown statement `{op}`"), Some("statements: assignment, let, if, require, for, insert, remove, append".into()));
+                self.error(
+                    op_span,
+                    format!("unknown statement `{op}`"),
+                    Some(
+                        "statements: assignment, let, if, require, for, insert, remove, append"
+                            .into(),
+                    ),
+                );
                 noop()
             }
         }
@@ -391,4 +441,3 @@ impl<'a> Compiler<'a> {
 fn noop() -> StmtFn {
     Box::new(|_, _| Ok(true))
 }
-

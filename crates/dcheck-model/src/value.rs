@@ -15,7 +15,10 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     /// An enum variant, with its payload.
-    Variant { variant: String, payload: Vec<Value> },
+    Variant {
+        variant: String,
+        payload: Vec<Value>,
+    },
     Record(Vec<(String, Value)>),
     Tuple(Vec<Value>),
     Map(Vec<(Value, Value)>),
@@ -61,7 +64,10 @@ pub fn decode(ty: &Ty, v: u64, in_register: bool) -> Value {
             let mut stride = 1u64;
             let mut out = Vec::new();
             for i in 0..kc {
-                out.push((decode(k, i, false), decode(val, get_digit(v, stride, vc), false)));
+                out.push((
+                    decode(k, i, false),
+                    decode(val, get_digit(v, stride, vc), false),
+                ));
                 stride = stride.wrapping_mul(vc);
             }
             Value::Map(out)
@@ -119,7 +125,11 @@ pub fn payload_card_u64(payload: &[Ty]) -> u64 {
     payload_card(payload).unwrap_or(1) as u64
 }
 
-fn list<T>(f: &mut fmt::Formatter<'_>, items: &[T], each: impl Fn(&mut fmt::Formatter<'_>, &T) -> fmt::Result) -> fmt::Result {
+fn list<T>(
+    f: &mut fmt::Formatter<'_>,
+    items: &[T],
+    each: impl Fn(&mut fmt::Formatter<'_>, &T) -> fmt::Result,
+) -> fmt::Result {
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
             write!(f, ", ")?;

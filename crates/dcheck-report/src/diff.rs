@@ -35,11 +35,20 @@ mod tests {
 
     #[test]
     fn map_changes_are_reported_per_key() {
-        let old = Value::Map(vec![(Value::Int(1), Value::Bool(false)), (Value::Int(2), Value::Bool(false))]);
-        let new = Value::Map(vec![(Value::Int(1), Value::Bool(false)), (Value::Int(2), Value::Bool(true))]);
+        let old = Value::Map(vec![
+            (Value::Int(1), Value::Bool(false)),
+            (Value::Int(2), Value::Bool(false)),
+        ]);
+        let new = Value::Map(vec![
+            (Value::Int(1), Value::Bool(false)),
+            (Value::Int(2), Value::Bool(true)),
+        ]);
         let mut out = Vec::new();
         changes("m", &old, &new, &mut out);
-        assert_eq!(out, vec![("m[2]".to_string(), Value::Bool(false), Value::Bool(true))]);
+        assert_eq!(
+            out,
+            vec![("m[2]".to_string(), Value::Bool(false), Value::Bool(true))]
+        );
     }
 
     #[test]

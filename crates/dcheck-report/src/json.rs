@@ -22,13 +22,27 @@ pub fn value(v: &Value) -> Json {
         Value::Variant { variant, payload } if payload.is_empty() => json!(variant),
         Value::Variant { variant, payload } => {
             let mut m = Map::new();
-            m.insert(variant.clone(), Json::Array(payload.iter().map(value).collect()));
+            m.insert(
+                variant.clone(),
+                Json::Array(payload.iter().map(value).collect()),
+            );
             Json::Object(m)
         }
-        Value::Record(fields) => Json::Object(fields.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
-        Value::Tuple(items) | Value::Set(items) | Value::Seq(items) => Json::Array(items.iter().map(value).collect()),
-        Value::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
-        Value::Multiset(items) => Json::Array(items.iter().map(|(v, c)| json!([value(v), c])).collect()),
+        Value::Record(fields) => {
+            Json::Object(fields.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
+        Value::Tuple(items) | Value::Set(items) | Value::Seq(items) => {
+            Json::Array(items.iter().map(value).collect())
+        }
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), value(v)))
+                .collect(),
+        ),
+        Value::Multiset(items) => {
+            Json::Array(items.iter().map(|(v, c)| json!([value(v), c])).collect())
+        }
     }
 }
 
@@ -36,7 +50,13 @@ fn object(pairs: &[(String, Value)]) -> Json {
     Json::Object(pairs.iter().map(|(k, v)| (k.clone(), value(v))).collect())
 }
 
-pub fn report(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo, check_deadlock: bool) -> Json {
+pub fn report(
+    model: &Model,
+    sources: &SourceMap,
+    outcome: &Outcome,
+    info: &RunInfo,
+    check_deadlock: bool,
+) -> Json {
     let st = &outcome.stats;
     let secs = st.elapsed.as_secs_f64();
     let result = match outcome.result {
@@ -70,6 +90,9 @@ pub fn report(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunI
         "kind": "deadlock",
         "status": if check_deadlock { status(dl_this) } else { "not checked" },
     }));
+    for name in &model.temporal {
+        properties.push(json!({"name": name, "kind": "liveness", "status": "not checked"}));
+    }
     let mut out = json!({
         "spec": model.name,
         "file": info.spec_path,
@@ -109,7 +132,8 @@ pub fn report(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunI
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::EvalError(_) => "error",
         };
-        let mut vj = json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
+        let mut vj =
+            json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
         if let (ViolationKind::Invariant(i), Some(last)) = (&v.kind, v.trace.last()) {
             if let Some(ex) = model.explain(*i, &last.state) {
                 vj["explanation"] = json!({

@@ -8,14 +8,21 @@ use dcheck_engine::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Runs `work` while drawing progress from `progress` on stderr.
-pub fn with_progress<T: Send>(progress: &Progress, show: bool, work: impl FnOnce() -> T + Send) -> T {
+pub fn with_progress<T: Send>(
+    progress: &Progress,
+    show: bool,
+    work: impl FnOnce() -> T + Send,
+) -> T {
     if !show {
         return work();
     }
     std::thread::scope(|s| {
         let handle = s.spawn(work);
         let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         let start = Instant::now();
         while !handle.is_finished() {
             let distinct = progress.distinct.load(Ordering::Relaxed);

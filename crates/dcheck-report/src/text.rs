@@ -28,7 +28,10 @@ pub fn transition_text(model: &Model, t: TransitionId) -> String {
 /// The source text under a span.
 pub fn span_text(sources: &SourceMap, span: Span) -> String {
     let text = &sources.file(span.file).text;
-    text.get(span.start as usize..span.end as usize).unwrap_or("").trim().to_string()
+    text.get(span.start as usize..span.end as usize)
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 /// The verdict line and statistics.
@@ -38,34 +41,82 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
     let verdict = match &outcome.result {
         Verdict::Ok => "All properties hold (complete search).".to_string(),
         Verdict::Violation(v) => match &v.kind {
-            ViolationKind::Invariant(i) => format!("Invariant {} is violated.", model.invariants[*i as usize].name),
+            ViolationKind::Invariant(i) => format!(
+                "Invariant {} is violated.",
+                model.invariants[*i as usize].name
+            ),
             ViolationKind::Deadlock => "Deadlock reached.".to_string(),
             ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
         },
-        Verdict::Incomplete(l) => format!("Search incomplete: the --{} limit was reached; no violation found so far.", limit_name(*l)),
+        Verdict::Incomplete(l) => format!(
+            "Search incomplete: the --{} limit was reached; no violation found so far.",
+            limit_name(*l)
+        ),
     };
     let secs = st.elapsed.as_secs_f64();
     let _ = writeln!(s, "{verdict}");
-    let _ = writeln!(s, "  spec                   {} ({})", model.name, info.spec_path);
+    if !model.temporal.is_empty() {
+        let _ = writeln!(
+            s,
+            "  note: {} temporal propert{} not checked (liveness checking is not implemented yet): {}",
+            model.temporal.len(),
+            if model.temporal.len() == 1 { "y" } else { "ies" },
+            model.temporal.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  spec                   {} ({})",
+        model.name, info.spec_path
+    );
     if !model.constants.is_empty() {
-        let cs: Vec<String> = model.constants.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let cs: Vec<String> = model
+            .constants
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
         let _ = writeln!(s, "  constants              {}", cs.join(" "));
     }
-    let _ = writeln!(s, "  search                 {} on {} thread(s)", info.strategy, info.threads);
+    let _ = writeln!(
+        s,
+        "  search                 {} on {} thread(s)",
+        info.strategy, info.threads
+    );
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
     let _ = writeln!(s, "  states generated       {}", st.states_generated);
     let _ = writeln!(s, "  depth                  {}", st.depth);
     let _ = writeln!(s, "  time                   {secs:.3} s");
-    let _ = writeln!(s, "  distinct states/s      {:.0}", st.distinct_states as f64 / secs.max(1e-9));
-    let _ = writeln!(s, "  bytes per state        {:.1}", st.bytes_used as f64 / st.distinct_states.max(1) as f64);
-    let _ = writeln!(s, "  fingerprint collision  {:.1e} (probability estimate)", st.fingerprint_collision_probability);
+    let _ = writeln!(
+        s,
+        "  distinct states/s      {:.0}",
+        st.distinct_states as f64 / secs.max(1e-9)
+    );
+    let _ = writeln!(
+        s,
+        "  bytes per state        {:.1}",
+        st.bytes_used as f64 / st.distinct_states.max(1) as f64
+    );
+    let _ = writeln!(
+        s,
+        "  fingerprint collision  {:.1e} (probability estimate)",
+        st.fingerprint_collision_probability
+    );
     s
 }
 
 /// The counterexample.
-pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation) -> String {
+pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation, info: &RunInfo) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Counterexample ({} step(s), shortest for BFS):", v.trace.len().saturating_sub(1));
+    let note = if info.strategy == "bfs" {
+        ", a shortest one"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "Counterexample ({} step(s){note}):",
+        v.trace.len().saturating_sub(1)
+    );
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {
         let vars = model.decode_state(&step.state);
@@ -103,7 +154,11 @@ pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation) -> Stri
                 if let Some(ex) = model.explain(*i, &last.state) {
                     let _ = writeln!(s, "  failing part: {}", span_text(sources, ex.conjunct));
                     if !ex.bindings.is_empty() {
-                        let bs: Vec<String> = ex.bindings.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                        let bs: Vec<String> = ex
+                            .bindings
+                            .iter()
+                            .map(|(n, v)| format!("{n} = {v}"))
+                            .collect();
                         let _ = writeln!(s, "  for:          {}", bs.join(", "));
                     }
                 }
@@ -111,12 +166,20 @@ pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation) -> Stri
         }
         ViolationKind::Deadlock => {
             let _ = writeln!(s, "Violated: deadlock: no action is enabled in the last state and `terminal` does not hold there.");
-            let _ = writeln!(s, "  (use --no-deadlock, or declare intended end states with `terminal`)");
+            let _ = writeln!(
+                s,
+                "  (use --no-deadlock, or declare intended end states with `terminal`)"
+            );
         }
         ViolationKind::EvalError(e) => {
             let what = match e.transition {
-                Some(t) => format!("while evaluating {} in the last state", transition_text(model, t)),
-                None => "while evaluating the invariants or `terminal` in the last state".to_string(),
+                Some(t) => format!(
+                    "while evaluating {} in the last state",
+                    transition_text(model, t)
+                ),
+                None => {
+                    "while evaluating the invariants or `terminal` in the last state".to_string()
+                }
             };
             let _ = writeln!(s, "Violated: evaluation error {what}: {}", e.error.message);
             if let Some(span) = e.error.span {
