@@ -123,6 +123,7 @@ fn copy_words(dst: &mut [Word], src: &[Word]) {
     }
 }
 
+#[allow(clippy::boxed_local)] // takes the error as the closures return it
 fn step_err(t: Option<TransitionId>, e: Box<EvalError>) -> StepError {
     StepError {
         transition: t,

@@ -37,8 +37,8 @@ pub struct Variant {
 /// Largest number of values a type may have: its indices must fit a `u64`.
 pub const MAX_CARD: u128 = 1u128 << 64;
 
-fn mul(a: Option<u128>, b: Option<u128>) -> Option<u128> {
-    a?.checked_mul(b?).filter(|c| *c <= MAX_CARD)
+fn mul(a: u128, b: Option<u128>) -> Option<u128> {
+    a.checked_mul(b?).filter(|c| *c <= MAX_CARD)
 }
 
 fn pow(base: Option<u128>, exp: Option<u128>) -> Option<u128> {
@@ -69,12 +69,12 @@ impl Ty {
             }
             Ty::Record(fields) => fields
                 .iter()
-                .fold(Some(1), |acc, (_, t)| mul(acc, t.card())),
-            Ty::Tuple(items) => items.iter().fold(Some(1), |acc, t| mul(acc, t.card())),
+                .try_fold(1, |acc, (_, t)| mul(acc, t.card())),
+            Ty::Tuple(items) => items.iter().try_fold(1, |acc, t| mul(acc, t.card())),
             Ty::Map(kv) => pow(kv.1.card(), kv.0.card()),
             Ty::Set(t) => pow(Some(2), t.card()),
             Ty::Multiset(t, m) => pow(Some(*m as u128 + 1), t.card()),
-            Ty::Seq(t, l) => mul(Some(*l as u128 + 1), pow(t.card(), Some(*l as u128))),
+            Ty::Seq(t, l) => mul(*l as u128 + 1, pow(t.card(), Some(*l as u128))),
         }
     }
 
@@ -126,7 +126,7 @@ impl Ty {
 
 /// Number of values of a variant payload (a tuple of the payload types).
 pub fn payload_card(payload: &[Ty]) -> Option<u128> {
-    payload.iter().fold(Some(1), |acc, t| mul(acc, t.card()))
+    payload.iter().try_fold(1, |acc, t| mul(acc, t.card()))
 }
 
 impl EnumTy {
