@@ -21,6 +21,22 @@
 //! expanded state; the reported one is the smallest key. Keys below
 //! `(batch end, 0)` are final after a batch, so the search stops at the end
 //! of the first batch that found a violation.
+//!
+//! Probing (the measured hot path): a successor costs a fingerprint and a
+//! probe of `seen` and, if absent there, of the level table; both are far
+//! larger than the caches, so each probe is nearly always a cache miss. A
+//! worker therefore does not probe inside the model's successor callback:
+//! it appends the successor (key, fingerprint, words) to a reusable
+//! per-worker buffer and issues software prefetches of the fingerprint's
+//! home slot in both tables, then probes the whole buffer, in emission
+//! order, once a group of frontier states has produced
+//! [`GROUP_SUCCESSORS`] successors or after [`GROUP_STATES`] states (or at
+//! the end of the chunk; mid-state past [`MAX_PENDING`], which bounds the
+//! buffer). The misses then overlap with the model's evaluation and with
+//! each other. Since every successor is still offered to the tables with its
+//! own key, the level table, and so the result, is the same as with probing
+//! in the callback. The end-of-level loops over the new states prefetch
+//! [`LOOKAHEAD`] entries ahead for the same reason.
 
 use std::sync::Mutex;
 use std::time::Instant;

@@ -17,6 +17,12 @@
 //! sequential DFS is re-run and its result (the canonical, first violation
 //! in sequential DFS order, with its trace and statistics) is returned, so
 //! the counterexample is the same for every thread count.
+//!
+//! Both buffer an expanded state's successors with a prefetch of each
+//! fingerprint's home slot, and probe them afterwards in emission order (see
+//! `compact_new`): the next state to expand depends on the probes, so the
+//! batching cannot span states as in the BFS. The sequential search owns its
+//! table and inserts without compare-and-swap.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
