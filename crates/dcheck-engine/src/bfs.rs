@@ -30,13 +30,13 @@
 //! per-worker buffer and issues software prefetches of the fingerprint's
 //! home slot in both tables, then probes the whole buffer, in emission
 //! order, once a group of frontier states has produced
-//! [`GROUP_SUCCESSORS`] successors or after [`GROUP_STATES`] states (or at
-//! the end of the chunk; mid-state past [`MAX_PENDING`], which bounds the
+//! `GROUP_SUCCESSORS` (256) successors or after `GROUP_STATES` (16) states (or at
+//! the end of the chunk; mid-state past `MAX_PENDING` (4096), which bounds the
 //! buffer). The misses then overlap with the model's evaluation and with
 //! each other. Since every successor is still offered to the tables with its
 //! own key, the level table, and so the result, is the same as with probing
 //! in the callback. The end-of-level loops over the new states prefetch
-//! [`LOOKAHEAD`] entries ahead for the same reason.
+//! `LOOKAHEAD` (16) entries ahead for the same reason.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -532,9 +532,9 @@ impl Pending {
 /// two probes of tables far larger than the caches per generated successor),
 /// hence the hand-built batching: successors are buffered in `pending` with
 /// a prefetch of their home slots as soon as their fingerprint is known, and
-/// probed only after a group of states (at least [`GROUP_SUCCESSORS`]
-/// successors or [`GROUP_STATES`] states, whichever comes first; at most
-/// [`MAX_PENDING`] successors), so that the cache misses overlap with the
+/// probed only after a group of states (at least `GROUP_SUCCESSORS` (256)
+/// successors or `GROUP_STATES` (16) states, whichever comes first; at most
+/// `MAX_PENDING` (4096) successors), so that the cache misses overlap with the
 /// model's evaluation of the next successors and with each other instead of
 /// stalling one by one. Probing in emission order with the same keys gives
 /// the same level table (and so the same results) as probing at once.
