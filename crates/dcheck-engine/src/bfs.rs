@@ -21,6 +21,22 @@
 //! expanded state; the reported one is the smallest key. Keys below
 //! `(batch end, 0)` are final after a batch, so the search stops at the end
 //! of the first batch that found a violation.
+//!
+//! Probing (the measured hot path): a successor costs a fingerprint and a
+//! probe of `seen` and, if absent there, of the level table; both are far
+//! larger than the caches, so each probe is nearly always a cache miss. A
+//! worker therefore does not probe inside the model's successor callback:
+//! it appends the successor (key, fingerprint, words) to a reusable
+//! per-worker buffer and issues software prefetches of the fingerprint's
+//! home slot in both tables, then probes the whole buffer, in emission
+//! order, once a group of frontier states has produced
+//! `GROUP_SUCCESSORS` (256) successors or after `GROUP_STATES` (16) states (or at
+//! the end of the chunk; mid-state past `MAX_PENDING` (4096), which bounds the
+//! buffer). The misses then overlap with the model's evaluation and with
+//! each other. Since every successor is still offered to the tables with its
+//! own key, the level table, and so the result, is the same as with probing
+//! in the callback. The end-of-level loops over the new states prefetch
+//! `LOOKAHEAD` (16) entries ahead for the same reason.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -40,6 +56,16 @@ use crate::{
 
 /// Frontier states per rayon task.
 const CHUNK: usize = 64;
+/// Probe the buffered successors once a group of expanded states has
+/// produced at least this many ...
+const GROUP_SUCCESSORS: usize = 256;
+/// ... or once the group has this many states ...
+const GROUP_STATES: usize = 16;
+/// ... and in the middle of a state's successors once this many are buffered
+/// (bounds the per-worker buffer whatever the model's fan-out).
+const MAX_PENDING: usize = 4096;
+/// How far ahead the end-of-level loops over new states prefetch.
+const LOOKAHEAD: usize = 16;
 /// A batch (between two synchronisation points) is at least this many
 /// frontier states (or the rest of the level) ...
 const MIN_BATCH: usize = 1024;
@@ -145,8 +171,9 @@ pub(crate) fn run<M: TransitionSystem>(
         .expect("cannot start the worker threads");
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
-    let scratches: Vec<Mutex<M::Scratch>> =
-        (0..threads).map(|_| Mutex::new(model.scratch())).collect();
+    let scratches: Vec<Mutex<(M::Scratch, Pending)>> = (0..threads)
+        .map(|_| Mutex::new((model.scratch(), Pending::default())))
+        .collect();
     let mut scratch = model.scratch();
     let mut s = Search {
         config,
@@ -261,10 +288,12 @@ pub(crate) fn run<M: TransitionSystem>(
                     .map(|c| {
                         let idx = rayon::current_thread_index().unwrap_or(0) % scratches.len();
                         let mut guard = scratches[idx].lock().unwrap_or_else(|p| p.into_inner());
+                        let (scratch, pending) = &mut *guard;
                         expand_chunk(
                             model,
                             config,
-                            &mut guard,
+                            scratch,
+                            pending,
                             &s.seen,
                             &s.level,
                             &frontier,
@@ -326,16 +355,17 @@ pub(crate) fn run<M: TransitionSystem>(
 
         // Sort the new states by key; store as many as the limits allow.
         // The table does not grow any more this level: slots are stable now.
-        let slots: Vec<usize> = level_fps
-            .iter()
-            .map(|&fp| s.level.find(fp).expect("new state in the level table"))
-            .collect();
+        let mut slots: Vec<usize> = Vec::with_capacity(level_fps.len());
+        let mut order: Vec<(u64, u32)> = Vec::with_capacity(level_fps.len());
+        for (i, &fp) in level_fps.iter().enumerate() {
+            if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
+                s.level.prefetch(ahead);
+            }
+            let slot = s.level.find(fp).expect("new state in the level table");
+            slots.push(slot);
+            order.push((s.level.key(slot), i as u32));
+        }
         drop(level_fps);
-        let mut order: Vec<(u64, u32)> = slots
-            .iter()
-            .enumerate()
-            .map(|(i, &slot)| (s.level.key(slot), i as u32))
-            .collect();
         order.sort_unstable();
         let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
         if keep < order.len() {
@@ -383,7 +413,10 @@ pub(crate) fn run<M: TransitionSystem>(
             let seen = &s.seen;
             pool.install(|| {
                 fps.par_chunks(4096).for_each(|c| {
-                    for &fp in c {
+                    for (i, &fp) in c.iter().enumerate() {
+                        if let Some(&ahead) = c.get(i + LOOKAHEAD) {
+                            seen.prefetch(ahead);
+                        }
                         seen.insert(fp);
                     }
                 })
@@ -433,12 +466,84 @@ fn smaller<T>(found: &Option<(u64, T, At)>, k: u64) -> bool {
     }
 }
 
+/// Successors of one worker waiting to be probed: their keys, fingerprints
+/// and words (flat), in emission order. Reused across chunks, so the hot
+/// loop does not allocate once the vectors have grown to their working size.
+#[derive(Default)]
+struct Pending {
+    keys: Vec<u64>,
+    fps: Vec<u64>,
+    words: Vec<Word>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.fps.len()
+    }
+
+    /// Buffers a successor and starts fetching the table slots its probe
+    /// will read.
+    #[inline]
+    fn push(
+        &mut self,
+        seen: &FingerprintTable,
+        level: &KeyedFingerprintTable,
+        key: u64,
+        next: &[Word],
+    ) {
+        let fp = fingerprint(next);
+        seen.prefetch(fp);
+        level.prefetch(fp);
+        self.keys.push(key);
+        self.fps.push(fp);
+        self.words.extend_from_slice(next);
+    }
+
+    /// Probes the buffered successors in emission order: those in neither
+    /// table are new, and the first thread to insert one into the level
+    /// table records it (fingerprint and words) in `fps` / `new_words`.
+    #[inline]
+    fn flush(
+        &mut self,
+        seen: &FingerprintTable,
+        level: &KeyedFingerprintTable,
+        words: usize,
+        fps: &mut Vec<u64>,
+        new_words: &mut Vec<Word>,
+    ) {
+        for (i, (&fp, &k)) in self.fps.iter().zip(&self.keys).enumerate() {
+            if seen.contains(fp) {
+                continue;
+            }
+            if level.insert_min(fp, k).new {
+                fps.push(fp);
+                new_words.extend_from_slice(&self.words[i * words..(i + 1) * words]);
+            }
+        }
+        self.keys.clear();
+        self.fps.clear();
+        self.words.clear();
+    }
+}
+
 /// Expands the frontier states at positions `from..to`.
+///
+/// This is the measured hot path of the explorer (one fingerprint and one or
+/// two probes of tables far larger than the caches per generated successor),
+/// hence the hand-built batching: successors are buffered in `pending` with
+/// a prefetch of their home slots as soon as their fingerprint is known, and
+/// probed only after a group of states (at least `GROUP_SUCCESSORS` (256)
+/// successors or `GROUP_STATES` (16) states, whichever comes first; at most
+/// `MAX_PENDING` (4096) successors), so that the cache misses overlap with the
+/// model's evaluation of the next successors and with each other instead of
+/// stalling one by one. Probing in emission order with the same keys gives
+/// the same level table (and so the same results) as probing at once.
 #[allow(clippy::too_many_arguments)]
 fn expand_chunk<M: TransitionSystem>(
     model: &M,
     config: &Config,
     scratch: &mut M::Scratch,
+    pending: &mut Pending,
     seen: &FingerprintTable,
     level: &KeyedFingerprintTable,
     frontier: &[Word],
@@ -447,22 +552,20 @@ fn expand_chunk<M: TransitionSystem>(
     to: usize,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
+    debug_assert_eq!(pending.len(), 0);
+    // New states before this index in `out.fps` have had their invariants checked.
+    let mut checked = 0;
+    let mut group_states = 0;
     for p in from..to {
         let state = &frontier[p * words..(p + 1) * words];
-        let first_new = out.fps.len();
         let mut emitted = 0u64;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
-            let fp = fingerprint(next);
-            if seen.contains(fp) {
-                return;
-            }
-            let ins = level.insert_min(fp, key(p, t));
-            if ins.new {
-                fps.push(fp);
-                new_words.extend_from_slice(next);
+            pending.push(seen, level, key(p, t), next);
+            if pending.len() >= MAX_PENDING {
+                pending.flush(seen, level, words, fps, new_words);
             }
         });
         out.generated += emitted;
@@ -486,7 +589,13 @@ fn expand_chunk<M: TransitionSystem>(
             }
             Ok(()) => {}
         }
-        for i in first_new..out.fps.len() {
+        group_states += 1;
+        if pending.len() < GROUP_SUCCESSORS && group_states < GROUP_STATES && p + 1 < to {
+            continue;
+        }
+        group_states = 0;
+        pending.flush(seen, level, words, &mut out.fps, &mut out.words);
+        for i in checked..out.fps.len() {
             let st = &out.words[i * words..(i + 1) * words];
             let kind = match model.check_invariants(scratch, st) {
                 Ok(None) => continue,
@@ -498,6 +607,7 @@ fn expand_chunk<M: TransitionSystem>(
             };
             out.issues.push((out.fps[i], kind));
         }
+        checked = out.fps.len();
     }
     out
 }

@@ -4,7 +4,7 @@
 //! The value 0 marks an empty slot in the fingerprint tables, so a state
 //! whose hash is 0 is given the fingerprint 1 instead.
 
-use std::sync::OnceLock;
+use std::hash::{BuildHasher, Hasher};
 
 use dcheck_model::system::Word;
 
@@ -17,15 +17,26 @@ const SEEDS: [u64; 4] = [
     0x082e_fa98_ec4e_6c89,
 ];
 
-fn hasher() -> &'static ahash::RandomState {
-    static STATE: OnceLock<ahash::RandomState> = OnceLock::new();
-    STATE.get_or_init(|| ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]))
-}
+/// Built at compile time: no lazy initialisation to check on every hash.
+static HASHER: ahash::RandomState =
+    ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]);
 
 /// The fingerprint of `state`: never 0.
+///
+/// Computed once per generated successor (the explorer's hot path). States
+/// of one model all have the same length, so unlike `Hash for [u64]` this
+/// does not hash a length prefix: it hashes the words' bytes only.
 #[inline]
 pub fn fingerprint(state: &[Word]) -> u64 {
-    nonzero(hasher().hash_one(state))
+    // SAFETY: any initialised `u64` is also valid as 8 `u8`s, `u8` has
+    // alignment 1, and the byte slice covers exactly the words' memory and
+    // lives no longer than `state` (what std's `u64::hash_slice` does).
+    let bytes = unsafe {
+        std::slice::from_raw_parts(state.as_ptr().cast::<u8>(), std::mem::size_of_val(state))
+    };
+    let mut h = HASHER.build_hasher();
+    h.write(bytes);
+    nonzero(h.finish())
 }
 
 /// Maps the reserved value 0 to 1.

@@ -15,9 +15,50 @@
 //! [`KeyedFingerprintTable`] adds one `AtomicU64` key per slot, lowered with
 //! `fetch_min` on every hit: the BFS uses it for the states discovered during
 //! one level, the key being (frontier position of the parent, transition), so
-//! that the parent a state records does not depend on thread timing.
+//! that the parent a state records does not depend on thread timing. The key
+//! sits beside its fingerprint in one 16-byte, 16-aligned slot, so a probe
+//! that hits touches one cache line, not two; and the `fetch_min` (a
+//! compare-and-swap loop on x86) is skipped when a plain load already shows a
+//! key no larger, which is the common case (keys only decrease).
+//!
+//! Because the tables are far larger than the caches, nearly every probe of a
+//! successor's fingerprint is a cache miss. Both tables offer
+//! [`FingerprintTable::prefetch`] / [`KeyedFingerprintTable::prefetch`], which
+//! issue a software prefetch of the home slot; the explorers call them as soon
+//! as a successor's fingerprint is known and probe later (see
+//! [`crate::bfs`]), so that the misses overlap with the model's work and with
+//! each other.
+//!
+//! Memory orders: the only data a slot publishes is its own fingerprint (and,
+//! in the keyed table, the key, which is read only after the batch that wrote
+//! it has been joined), so plain reads are `Relaxed`; the explorers'
+//! synchronisation points (rayon joins, the DFS table lock) order everything
+//! else.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Hints the CPU to fetch the cache line holding `p` (no effect on
+/// correctness; a no-op on targets without a stable prefetch intrinsic).
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and has no
+    // architectural effect, whatever the address; SSE is baseline on x86_64.
+    #[allow(unused_unsafe)]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Home slot of `fp` in a table with this mask. The fingerprint is already a
+/// good hash; take its high bits, which are independent of the low bits other
+/// tables might use.
+#[inline(always)]
+fn home(fp: u64, mask: usize) -> usize {
+    (fp.rotate_left(32) as usize) & mask
+}
 
 /// Maximum load factor the explorers allow (3/4).
 pub const MAX_LOAD_NUM: usize = 3;
@@ -96,9 +137,15 @@ impl FingerprintTable {
 
     #[inline]
     fn home(&self, fp: u64) -> usize {
-        // The fingerprint is already a good hash; take its high bits, which
-        // are independent of the low bits other tables might use.
-        (fp.rotate_left(32) as usize) & self.mask
+        home(fp, self.mask)
+    }
+
+    /// Starts fetching the home slot of `fp` into the cache, so that a later
+    /// [`FingerprintTable::contains`] or [`FingerprintTable::insert`] of it
+    /// is (likely) a hit.
+    #[inline(always)]
+    pub fn prefetch(&self, fp: u64) {
+        prefetch(self.slots.as_ptr().wrapping_add(self.home(fp)));
     }
 
     /// Inserts `fp` (non-zero). The caller must keep the load below 1: the
@@ -108,7 +155,7 @@ impl FingerprintTable {
         debug_assert_ne!(fp, 0);
         let mut i = self.home(fp);
         loop {
-            let cur = self.slots[i].load(Ordering::Acquire);
+            let cur = self.slots[i].load(Ordering::Relaxed);
             if cur == fp {
                 return Inserted {
                     slot: i,
@@ -116,7 +163,7 @@ impl FingerprintTable {
                 };
             }
             if cur == 0 {
-                match self.slots[i].compare_exchange(0, fp, Ordering::AcqRel, Ordering::Acquire) {
+                match self.slots[i].compare_exchange(0, fp, Ordering::Relaxed, Ordering::Relaxed) {
                     Ok(_) => return Inserted { slot: i, new: true },
                     Err(actual) if actual == fp => {
                         return Inserted {
@@ -137,12 +184,33 @@ impl FingerprintTable {
         self.find(fp).is_some()
     }
 
+    /// Inserts `fp` (non-zero) with exclusive access: plain loads and stores,
+    /// no compare-and-swap. Returns whether it was new. The caller must keep
+    /// the load below 1 and count the new entries ([`FingerprintTable::add_len`]).
+    #[inline]
+    pub fn insert_mut(&mut self, fp: u64) -> bool {
+        debug_assert_ne!(fp, 0);
+        let mask = self.mask;
+        let mut i = home(fp, mask);
+        loop {
+            let slot = self.slots[i].get_mut();
+            if *slot == fp {
+                return false;
+            }
+            if *slot == 0 {
+                *slot = fp;
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The slot holding `fp`, if present.
     #[inline]
     pub fn find(&self, fp: u64) -> Option<usize> {
         let mut i = self.home(fp);
         loop {
-            let cur = self.slots[i].load(Ordering::Acquire);
+            let cur = self.slots[i].load(Ordering::Relaxed);
             if cur == fp {
                 return Some(i);
             }
@@ -171,7 +239,7 @@ impl FingerprintTable {
         for s in old.iter() {
             let fp = s.load(Ordering::Relaxed);
             if fp != 0 {
-                self.insert(fp);
+                self.insert_mut(fp);
             }
         }
     }
@@ -186,73 +254,133 @@ impl FingerprintTable {
         self.grow(capacity_for(need, self.capacity() * 2));
         true
     }
+}
 
-    /// Empties `slot` (only used by [`KeyedFingerprintTable::clear_slots`],
-    /// which empties every entry, so no probe chain is broken).
-    fn clear_slot(&self, slot: usize) {
-        self.slots[slot].store(0, Ordering::Relaxed);
-    }
+/// One slot of a [`KeyedFingerprintTable`]: fingerprint and key on the same
+/// cache line.
+#[repr(C, align(16))]
+struct KeyedSlot {
+    fp: AtomicU64,
+    key: AtomicU64,
+}
+
+fn empty_keyed_slots(capacity: usize) -> Box<[KeyedSlot]> {
+    (0..capacity)
+        .map(|_| KeyedSlot {
+            fp: AtomicU64::new(0),
+            key: AtomicU64::new(u64::MAX),
+        })
+        .collect()
 }
 
 /// A fingerprint set with a `u64` key per entry that only ever decreases
 /// (`fetch_min`). Used by the BFS for one level's new states.
 pub struct KeyedFingerprintTable {
-    table: FingerprintTable,
-    keys: Box<[AtomicU64]>,
+    slots: Box<[KeyedSlot]>,
+    mask: usize,
+    len: usize,
 }
 
 impl KeyedFingerprintTable {
+    /// A table of `capacity` slots (rounded up to a power of two, at least 16).
     pub fn with_capacity(capacity: usize) -> KeyedFingerprintTable {
-        let table = FingerprintTable::with_capacity(capacity);
-        let keys = (0..table.capacity())
-            .map(|_| AtomicU64::new(u64::MAX))
-            .collect();
-        KeyedFingerprintTable { table, keys }
+        let cap = capacity.next_power_of_two().max(16);
+        KeyedFingerprintTable {
+            slots: empty_keyed_slots(cap),
+            mask: cap - 1,
+            len: 0,
+        }
     }
 
     pub fn capacity(&self) -> usize {
-        self.table.capacity()
+        self.slots.len()
     }
 
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.len == 0
     }
 
     pub fn add_len(&mut self, n: usize) {
-        self.table.add_len(n);
+        self.len += n;
     }
 
     pub fn bytes(&self) -> u64 {
-        self.table.bytes() * 2
+        (self.slots.len() * std::mem::size_of::<KeyedSlot>()) as u64
     }
 
-    /// Inserts `fp` and lowers its key to at most `key`.
+    /// Starts fetching the home slot of `fp` into the cache (see
+    /// [`FingerprintTable::prefetch`]).
+    #[inline(always)]
+    pub fn prefetch(&self, fp: u64) {
+        prefetch(self.slots.as_ptr().wrapping_add(home(fp, self.mask)));
+    }
+
+    /// Inserts `fp` (non-zero) and lowers its key to at most `key`. The
+    /// caller must keep the load below 1.
     #[inline]
     pub fn insert_min(&self, fp: u64, key: u64) -> Inserted {
-        let ins = self.table.insert(fp);
-        self.keys[ins.slot].fetch_min(key, Ordering::AcqRel);
-        ins
+        debug_assert_ne!(fp, 0);
+        let mut i = home(fp, self.mask);
+        loop {
+            let slot = &self.slots[i];
+            let cur = slot.fp.load(Ordering::Relaxed);
+            let new = if cur == fp {
+                false
+            } else if cur == 0 {
+                match slot
+                    .fp
+                    .compare_exchange(0, fp, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => true,
+                    Err(actual) if actual == fp => false,
+                    Err(_) => {
+                        i = (i + 1) & self.mask;
+                        continue;
+                    }
+                }
+            } else {
+                i = (i + 1) & self.mask;
+                continue;
+            };
+            // Keys only decrease, so if the current one is already no larger
+            // the `fetch_min` would change nothing: skip the atomic RMW.
+            if slot.key.load(Ordering::Relaxed) > key {
+                slot.key.fetch_min(key, Ordering::Relaxed);
+            }
+            return Inserted { slot: i, new };
+        }
     }
 
     /// The key of the entry in `slot`. Final once every thread that could
     /// lower it has finished (after a batch).
     pub fn key(&self, slot: usize) -> u64 {
-        self.keys[slot].load(Ordering::Acquire)
+        self.slots[slot].key.load(Ordering::Relaxed)
     }
 
     /// The fingerprint in `slot`.
     pub fn fingerprint(&self, slot: usize) -> u64 {
-        self.table.get(slot)
+        self.slots[slot].fp.load(Ordering::Relaxed)
     }
 
     /// The slot holding `fp`, if present. Slots are stable until the next
     /// [`KeyedFingerprintTable::reserve`].
+    #[inline]
     pub fn find(&self, fp: u64) -> Option<usize> {
-        self.table.find(fp)
+        let mut i = home(fp, self.mask);
+        loop {
+            let cur = self.slots[i].fp.load(Ordering::Relaxed);
+            if cur == fp {
+                return Some(i);
+            }
+            if cur == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 
     /// Makes sure `extra` more entries fit, re-hashing (with keys) if needed.
@@ -264,13 +392,13 @@ impl KeyedFingerprintTable {
         }
         let cap = capacity_for(need, self.capacity() * 2);
         let mut grown = KeyedFingerprintTable::with_capacity(cap);
-        for slot in 0..self.capacity() {
-            let fp = self.table.get(slot);
+        for slot in self.slots.iter_mut() {
+            let fp = *slot.fp.get_mut();
             if fp != 0 {
-                grown.insert_min(fp, self.key(slot));
+                grown.insert_min(fp, *slot.key.get_mut());
             }
         }
-        grown.table.len = self.len();
+        grown.len = self.len;
         *self = grown;
         true
     }
@@ -279,12 +407,13 @@ impl KeyedFingerprintTable {
     pub fn clear_slots(&mut self, slots: impl Iterator<Item = usize>) {
         let mut n = 0;
         for s in slots {
-            self.table.clear_slot(s);
-            self.keys[s].store(u64::MAX, Ordering::Relaxed);
+            let slot = &mut self.slots[s];
+            *slot.fp.get_mut() = 0;
+            *slot.key.get_mut() = u64::MAX;
             n += 1;
         }
         debug_assert_eq!(n, self.len());
-        self.table.len = 0;
+        self.len = 0;
     }
 }
 

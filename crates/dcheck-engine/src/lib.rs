@@ -18,7 +18,18 @@
 //! slot) sized by the widest level. Measured on a 4.1 M-state model
 //! (`examples/grid_scale.rs`): BFS 27 bytes/state, sequential DFS 25,
 //! parallel DFS 16. [`Stats::bytes_used`] is this accounting (capacities),
-//! which is also what [`Config::max_memory`] limits.
+//! which is also what [`Config::max_memory`] limits. Not counted: the small
+//! per-worker successor buffers of the probing path (BFS: at most
+//! `MAX_PENDING` plus one state's successors; DFS: one state's successors),
+//! like the model's scratch.
+//!
+//! # Hot path
+//!
+//! Most generated successors are duplicates, and each one's fingerprint probe
+//! goes to a table far larger than the caches. The explorers buffer a
+//! state's (BFS: a group of states') successors, prefetch their home slots
+//! and probe afterwards in emission order, so that the misses overlap; see
+//! [`bfs`], [`dfs`] and [`fingerprint_table`].
 
 pub mod bfs;
 pub mod dfs;
