@@ -1,12 +1,8 @@
 //! Reference check of dcheck against an independent TwoPhase implementation.
 //!
-//! This file holds a deliberately plain model of Gray & Lamport's TLA+
-//! `TwoPhase` spec: a small struct state, a sequential breadth-first search
-//! over a `std::collections::HashSet`, and TLC's counting conventions:
-//!
-//! * *distinct* states: the size of the visited set;
-//! * *generated* states: the initial states plus every successor computed,
-//!   duplicates and self-loops included (TLC's "states generated").
+//! The reference model of Gray & Lamport's TLA+ `TwoPhase` spec lives in
+//! `tests/common/mod.rs` (a plain struct state and a sequential BFS, with
+//! TLC's counting conventions; `cli.rs` uses it too).
 //!
 //! The reference is pinned to TLC's published figures for N = 3 (288
 //! distinct, 1146 generated) and to a hand count for N = 1 (below). The CLI
@@ -45,140 +41,9 @@
 //! generated, and TMAbort is enabled in s7 even though the TM has every
 //! Prepared message (the TM may always abort while in init).
 
-use std::collections::{HashSet, VecDeque};
+mod common;
 
-/// `rmState[rm]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Rm {
-    Working,
-    Prepared,
-    Committed,
-    Aborted,
-}
-
-/// `tmState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Tm {
-    Init,
-    Committed,
-    Aborted,
-}
-
-/// One TwoPhase state, spelled out variable by variable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct State {
-    rm_state: Vec<Rm>,
-    tm_state: Tm,
-    tm_prepared: Vec<bool>,
-    /// `Prepared(rm) ∈ msgs`, per RM.
-    msg_prepared: Vec<bool>,
-    /// `Commit ∈ msgs`.
-    msg_commit: bool,
-    /// `Abort ∈ msgs`.
-    msg_abort: bool,
-}
-
-impl State {
-    fn init(n: usize) -> State {
-        State {
-            rm_state: vec![Rm::Working; n],
-            tm_state: Tm::Init,
-            tm_prepared: vec![false; n],
-            msg_prepared: vec![false; n],
-            msg_commit: false,
-            msg_abort: false,
-        }
-    }
-
-    /// `TCConsistent`: no RM committed while another aborted.
-    fn tc_consistent(&self) -> bool {
-        !(self.rm_state.contains(&Rm::Committed) && self.rm_state.contains(&Rm::Aborted))
-    }
-
-    /// Every successor of `self`, one per enabled action instance, duplicates
-    /// and self-loops included (TLA+ `Next`).
-    fn successors(&self) -> Vec<State> {
-        let n = self.rm_state.len();
-        let mut out = Vec::new();
-        // TMCommit
-        if self.tm_state == Tm::Init && self.tm_prepared.iter().all(|&p| p) {
-            let mut s = self.clone();
-            s.tm_state = Tm::Committed;
-            s.msg_commit = true;
-            out.push(s);
-        }
-        // TMAbort
-        if self.tm_state == Tm::Init {
-            let mut s = self.clone();
-            s.tm_state = Tm::Aborted;
-            s.msg_abort = true;
-            out.push(s);
-        }
-        for rm in 0..n {
-            // TMRcvPrepared(rm): stays enabled once rm is in tmPrepared.
-            if self.tm_state == Tm::Init && self.msg_prepared[rm] {
-                let mut s = self.clone();
-                s.tm_prepared[rm] = true;
-                out.push(s);
-            }
-            // RMPrepare(rm)
-            if self.rm_state[rm] == Rm::Working {
-                let mut s = self.clone();
-                s.rm_state[rm] = Rm::Prepared;
-                s.msg_prepared[rm] = true;
-                out.push(s);
-            }
-            // RMChooseToAbort(rm)
-            if self.rm_state[rm] == Rm::Working {
-                let mut s = self.clone();
-                s.rm_state[rm] = Rm::Aborted;
-                out.push(s);
-            }
-            // RMRcvCommitMsg(rm): no guard on rmState[rm].
-            if self.msg_commit {
-                let mut s = self.clone();
-                s.rm_state[rm] = Rm::Committed;
-                out.push(s);
-            }
-            // RMRcvAbortMsg(rm): no guard on rmState[rm].
-            if self.msg_abort {
-                let mut s = self.clone();
-                s.rm_state[rm] = Rm::Aborted;
-                out.push(s);
-            }
-        }
-        out
-    }
-}
-
-/// Counts of a full exploration, TLC-style.
-#[derive(Debug, PartialEq, Eq)]
-struct Counts {
-    distinct: u64,
-    generated: u64,
-}
-
-/// Sequential BFS over TwoPhase with `n` RMs; asserts TCConsistent on
-/// every reachable state.
-fn reference(n: usize) -> Counts {
-    let init = State::init(n);
-    let mut seen = HashSet::from([init.clone()]);
-    let mut queue = VecDeque::from([init]);
-    let mut generated = 1u64;
-    while let Some(s) = queue.pop_front() {
-        assert!(s.tc_consistent(), "TCConsistent violated in {s:?}");
-        for t in s.successors() {
-            generated += 1;
-            if seen.insert(t.clone()) {
-                queue.push_back(t);
-            }
-        }
-    }
-    Counts {
-        distinct: seen.len() as u64,
-        generated,
-    }
-}
+use common::{reference, Counts};
 
 #[test]
 fn reference_matches_tlc_for_n3() {

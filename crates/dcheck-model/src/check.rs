@@ -53,6 +53,9 @@ pub(crate) struct Compiler<'a> {
     pub diags: Vec<Diagnostic>,
     /// False while compiling constant expressions (type bounds).
     pub allow_state: bool,
+    /// Words of a state, once the variables are laid out: compile-time
+    /// evaluation runs over a zeroed state of this size.
+    pub state_words: usize,
 }
 
 /// Largest number of enumerated bindings (transitions, initial states).
@@ -73,6 +76,7 @@ impl<'a> Compiler<'a> {
             max_slots: 0,
             diags: Vec::new(),
             allow_state: true,
+            state_words: 0,
         }
     }
 
@@ -209,8 +213,7 @@ impl<'a> Compiler<'a> {
             );
             return None;
         }
-        let mut locals = vec![0u64; self.max_slots.max(1)];
-        match f(&[], &mut locals) {
+        match self.eval_const(&f) {
             Ok(v) => Some(v as i64),
             Err(err) => {
                 self.error(
@@ -347,7 +350,17 @@ impl<'a> Compiler<'a> {
             });
             offset += bits;
         }
-        (offset as usize).div_ceil(64).max(1)
+        self.state_words = (offset as usize).div_ceil(64).max(1);
+        self.state_words
+    }
+
+    /// Evaluate a compiled expression at compile time (for expressions
+    /// [`Compiler::is_const`] accepts). It runs over a zeroed state of the
+    /// real size, so even a mistaken call reads defaults instead of failing.
+    pub fn eval_const(&self, f: &ExprFn) -> Result<u64, crate::runtime::Err> {
+        let state = vec![0u64; self.state_words.max(1)];
+        let mut locals = vec![0u64; self.max_slots.max(1)];
+        f(&state, &mut locals)
     }
 
     // ------------------------------------------------------------ locals

@@ -454,8 +454,7 @@ impl<'a> Compiler<'a> {
         let foldable = !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_)) && self.is_const(e);
         let (ty, f) = self.expr_inner(e, expected);
         if foldable && !ty.is_error() {
-            let mut locals = vec![0u64; self.max_slots.max(1)];
-            if let Ok(v) = f(&[], &mut locals) {
+            if let Ok(v) = self.eval_const(&f) {
                 return (ty, Compiler::konst(v));
             }
         }
@@ -522,7 +521,7 @@ impl<'a> Compiler<'a> {
         let before = self.diags.len();
         let fk = self.expr_to_index(key, &kv.0);
         self.diags.truncate(before);
-        let k = fk(&[], &mut vec![0u64; self.max_slots.max(1)]).ok()?;
+        let k = self.eval_const(&fk).ok()?;
         let vc = kv.1.card_u64()?;
         let stride = powers(vc, k + 1).get(k as usize).copied()?;
         BitField::of(slot, stride, vc).map(|bf| (bf, kv.1.clone()))
@@ -574,6 +573,20 @@ impl<'a> Compiler<'a> {
             }
             ExprKind::Index(base, key) => self.index(base, key),
             ExprKind::Unary(UnOp::Not, a) => {
+                // `not (x == y)` is `x != y` and `not not x` is `x`: keeps
+                // fused comparisons a single closure.
+                match &a.kind {
+                    ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), x, y) => {
+                        let flipped = if *op == BinOp::Eq {
+                            BinOp::Ne
+                        } else {
+                            BinOp::Eq
+                        };
+                        return self.binary(flipped, x, y, span);
+                    }
+                    ExprKind::Unary(UnOp::Not, inner) => return (Ty::Bool, self.bool_expr(inner)),
+                    _ => {}
+                }
                 let f = self.bool_expr(a);
                 (
                     Ty::Bool,
@@ -1152,8 +1165,7 @@ impl<'a> Compiler<'a> {
                 // Hot path: `var[k]` with k known at compile time is one digit
                 // of one slot.
                 if let (Some(slot), true) = (var, key_const) {
-                    let mut locals = vec![0u64; self.max_slots.max(1)];
-                    if let Ok(k) = fk(&[], &mut locals) {
+                    if let Ok(k) = self.eval_const(&fk) {
                         let stride = strides[k as usize];
                         if let Some(bf) = BitField::of(slot, stride, vc) {
                             return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
@@ -1528,8 +1540,7 @@ impl<'a> Compiler<'a> {
                     let field = self.fixed_field(if ca { b } else { a });
                     let (fk, fx) = if ca { (fa, fb) } else { (fb, fa) };
                     if let Some((bf, ty)) = field {
-                        let mut locals = vec![0u64; self.max_slots.max(1)];
-                        if let Ok(k) = fk(&[], &mut locals) {
+                        if let Ok(k) = self.eval_const(&fk) {
                             let eq = op == Eq;
                             return match elem_index(store_of(&ty), k) {
                                 Some(ki) => (
@@ -1540,8 +1551,7 @@ impl<'a> Compiler<'a> {
                             };
                         }
                     }
-                    let mut locals = vec![0u64; self.max_slots.max(1)];
-                    if let Ok(k) = fk(&[], &mut locals) {
+                    if let Ok(k) = self.eval_const(&fk) {
                         let eq = op == Eq;
                         return (
                             Ty::Bool,
@@ -1712,8 +1722,7 @@ impl<'a> Compiler<'a> {
         self.expect_compatible(x.span, &xt, &elem);
         let store = store_of(&elem);
         if let (Ty::Set(_), true) = (&ct, x_const) {
-            let mut locals = vec![0u64; self.max_slots.max(1)];
-            if let Ok(xv) = fx(&[], &mut locals) {
+            if let Ok(xv) = self.eval_const(&fx) {
                 let Some(i) = elem_index(store, xv) else {
                     return Compiler::konst(0);
                 };

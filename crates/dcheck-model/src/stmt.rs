@@ -145,8 +145,7 @@ impl<'a> Compiler<'a> {
                         let fk = self.expr_to_index(key, &kt);
                         let card = vt.card_u64().unwrap_or(1);
                         let strides = powers(card, kt.card_u64().unwrap_or(0));
-                        let mut locals = vec![0u64; self.max_slots.max(1)];
-                        match key_const.then(|| fk(&[], &mut locals)) {
+                        match key_const.then(|| self.eval_const(&fk)) {
                             Some(Ok(k)) => p.steps.push(Step::Static { stride: strides[k as usize], card }),
                             _ => p.steps.push(Step::MapKey { key: fk, strides, card }),
                         }
@@ -216,8 +215,7 @@ impl<'a> Compiler<'a> {
                     let value_const = self.is_const(value);
                     let fv = self.expr_to_index(value, &ty);
                     let clear = !(bf.mask << bf.shift);
-                    let mut locals = vec![0u64; self.max_slots.max(1)];
-                    if let (true, Ok(v)) = (value_const, fv(&[], &mut locals)) {
+                    if let Some(Ok(v)) = value_const.then(|| self.eval_const(&fv)) {
                         let bits = (v & bf.mask) << bf.shift;
                         return Box::new(move |st, _| {
                             st[bf.word] = (st[bf.word] & clear) | bits;
@@ -302,7 +300,7 @@ impl<'a> Compiler<'a> {
             self.diags.truncate(before);
             return None;
         }
-        let i = fx(&[], &mut vec![0u64; self.max_slots.max(1)]).ok()?;
+        let i = self.eval_const(&fx).ok()?;
         if i >= 64 || bf.shift as u64 + i >= 64 {
             return None;
         }

@@ -67,9 +67,7 @@ impl Ty {
                 }
                 (total <= MAX_CARD).then_some(total)
             }
-            Ty::Record(fields) => fields
-                .iter()
-                .try_fold(1, |acc, (_, t)| mul(acc, t.card())),
+            Ty::Record(fields) => fields.iter().try_fold(1, |acc, (_, t)| mul(acc, t.card())),
             Ty::Tuple(items) => items.iter().try_fold(1, |acc, t| mul(acc, t.card())),
             Ty::Map(kv) => pow(kv.1.card(), kv.0.card()),
             Ty::Set(t) => pow(Some(2), t.card()),

@@ -33,7 +33,8 @@ fn spec(invariant: &str) -> String {
 
 fn model(invariant: &str) -> Model {
     let text = spec(invariant);
-    let (_, ast) = dcheck_syntax::load_spec_str("eval.ron", &text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
+    let (_, ast) =
+        dcheck_syntax::load_spec_str("eval.ron", &text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
     compile(&ast, &[]).unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
 }
 
@@ -63,32 +64,44 @@ fn check(invariant: &str, reference: impl Fn(&[i64; 3], &[bool; 3]) -> bool) {
     let m = model(invariant);
     let mut sc = m.scratch();
     let mut states = Vec::new();
-    m.initial_states(&mut sc, &mut |st| states.push(st.to_vec())).unwrap();
+    m.initial_states(&mut sc, &mut |st| states.push(st.to_vec()))
+        .unwrap();
     assert_eq!(states.len(), 216, "init enumerates every valuation");
     let mut violating = 0;
     for st in &states {
         let (a, s) = decode(&m, st);
         let holds = m.check_invariants(&mut sc, st).unwrap().is_none();
-        assert_eq!(holds, reference(&a, &s), "{invariant} at a = {a:?}, s = {s:?}");
+        assert_eq!(
+            holds,
+            reference(&a, &s),
+            "{invariant} at a = {a:?}, s = {s:?}"
+        );
         violating += usize::from(!holds);
     }
     // Each formula below is chosen to be neither always true nor always false.
-    assert!(violating > 0 && violating < 216, "{invariant}: {violating} violating states");
+    assert!(
+        violating > 0 && violating < 216,
+        "{invariant}: {violating} violating states"
+    );
 }
 
 #[test]
 fn forall_not_and_is_hoisted_correctly() {
-    check("forall x in P, y in P: not (a[x] == 2 and y in s)", |a, s| {
-        !(a.iter().any(|v| *v == 2) && s.iter().any(|b| *b))
-    });
+    check(
+        "forall x in P, y in P: not (a[x] == 2 and y in s)",
+        |a, s| !(a.iter().any(|v| *v == 2) && s.iter().any(|b| *b)),
+    );
 }
 
 #[test]
 fn forall_implies_is_hoisted_correctly() {
-    check("forall x in P: (len(s) == 2 and a[x] > 0) implies a[x] == 1", |a, s| {
-        let n = s.iter().filter(|b| **b).count();
-        (0..3).all(|x| !(n == 2 && a[x] > 0) || a[x] == 1)
-    });
+    check(
+        "forall x in P: (len(s) == 2 and a[x] > 0) implies a[x] == 1",
+        |a, s| {
+            let n = s.iter().filter(|b| **b).count();
+            (0..3).all(|x| !(n == 2 && a[x] > 0) || a[x] == 1)
+        },
+    );
 }
 
 #[test]
@@ -100,20 +113,27 @@ fn exists_and_is_hoisted_correctly() {
 
 #[test]
 fn range_domains_use_the_generic_path() {
-    check("forall x in 1..3: a[x] != 1 or x in s", |a, s| (0..3).all(|x| a[x] != 1 || s[x]));
+    check("forall x in 1..3: a[x] != 1 or x in s", |a, s| {
+        (0..3).all(|x| a[x] != 1 || s[x])
+    });
 }
 
 #[test]
 fn set_domains_iterate_members() {
-    check("exists x in s: a[x] == 2", |a, s| (0..3).any(|x| s[x] && a[x] == 2));
+    check("exists x in s: a[x] == 2", |a, s| {
+        (0..3).any(|x| s[x] && a[x] == 2)
+    });
 }
 
 #[test]
 fn comprehension_and_arithmetic() {
-    check("card({ x for x in P if a[x] >= 1 }) + min(1, len(s)) <= 2", |a, s| {
-        let c = a.iter().filter(|v| **v >= 1).count() as i64;
-        c + i64::from(s.iter().any(|b| *b)) <= 2
-    });
+    check(
+        "card({ x for x in P if a[x] >= 1 }) + min(1, len(s)) <= 2",
+        |a, s| {
+            let c = a.iter().filter(|v| **v >= 1).count() as i64;
+            c + i64::from(s.iter().any(|b| *b)) <= 2
+        },
+    );
 }
 
 #[test]
@@ -136,11 +156,13 @@ fn shared_guard_conjuncts_keep_transitions_exact() {
         "actions: [],",
         r#"actions: [ (name: "Bump", params: "x: P", guard: "len(s) >= 2 and a[x] < 2 and x in s", effect: "a[x] = a[x] + 1;") ],"#,
     );
-    let (_, ast) = dcheck_syntax::load_spec_str("eval.ron", &text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
+    let (_, ast) =
+        dcheck_syntax::load_spec_str("eval.ron", &text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
     let m = compile(&ast, &[]).unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
     let mut sc = m.scratch();
     let mut states = Vec::new();
-    m.initial_states(&mut sc, &mut |st| states.push(st.to_vec())).unwrap();
+    m.initial_states(&mut sc, &mut |st| states.push(st.to_vec()))
+        .unwrap();
     let mut total = 0;
     for st in &states {
         let (a, s) = decode(&m, st);

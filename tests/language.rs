@@ -1,0 +1,288 @@
+//! Language features, end to end through the CLI, on small fixture specs in
+//! `tests/fixtures/lang/`.
+//!
+//! Each fixture checks the *values* its operations compute with invariants
+//! against literals (a wrong result is an invariant violation, exit 1), and
+//! its actions span a state space whose size is derived by hand in the
+//! comment of each test. Counting convention (TLC's): *distinct* = reachable
+//! states; *generated* = initial states + one per (reachable state, enabled
+//! action instance), duplicates and self-loops included.
+
+use assert_cmd::Command;
+use serde_json::Value as Json;
+
+/// Runs `dcheck run <fixture> <extra> --format json` from the repository
+/// root; returns the exit code and the report. Fails on a panic.
+fn run(fixture: &str, extra: &[&str]) -> (i32, Json) {
+    let path = format!("tests/fixtures/lang/{fixture}");
+    let out = Command::cargo_bin("dcheck")
+        .expect("dcheck binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", &path])
+        .args(extra)
+        .args(["--format", "json"])
+        .output()
+        .expect("run dcheck");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked"),
+        "{fixture}: dcheck panicked:\n{stderr}"
+    );
+    let code = out.status.code().expect("exit code");
+    let report = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!("{fixture}: exit {code}, stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
+    });
+    (code, report)
+}
+
+/// Asserts a complete, violation-free run with these counts.
+fn assert_ok(fixture: &str, extra: &[&str], distinct: u64, generated: u64) -> Json {
+    let (code, j) = run(fixture, extra);
+    assert_eq!(code, 0, "{fixture}: {j:#}");
+    assert_eq!(j["result"], "ok", "{fixture}: {j:#}");
+    assert_eq!(
+        j["distinct_states"].as_u64(),
+        Some(distinct),
+        "{fixture}: distinct: {j:#}"
+    );
+    assert_eq!(
+        j["states_generated"].as_u64(),
+        Some(generated),
+        "{fixture}: generated: {j:#}"
+    );
+    j
+}
+
+/// Both strategies and both thread counts must agree on the counts.
+fn assert_ok_everywhere(fixture: &str, distinct: u64, generated: u64) {
+    for strategy in ["bfs", "dfs"] {
+        for threads in ["1", "2"] {
+            assert_ok(
+                fixture,
+                &["--strategy", strategy, "--threads", threads],
+                distinct,
+                generated,
+            );
+        }
+    }
+}
+
+/// Records and tuples (`records_tuples.ron`).
+///
+/// State: p.a in 0..2 (IncA while < 2), p.b (SetB sets it once), and t,
+/// which SetT sets once to (1, p.b at that moment). The pair (p.b, t) has
+/// 5 reachable values: (F, (0,F)), (T, (0,F)), (F, (1,F)), (T, (1,F)),
+/// (T, (1,T)) — (F, (1,T)) is impossible since p.b never reverts. With
+/// p.a independent: 3 * 5 = **15 distinct**.
+/// Generated: 1 initial + IncA in the states with p.a < 2 (2 * 5 = 10) +
+/// SetB where p.b = F (2 pairs * 3 = 6) + SetT where t.0 = 0 (2 pairs * 3
+/// = 6) = **23**. `q` is never assigned: it stays at its default
+/// { x: 1, y: (false, 2) } (the `Defaults` invariant).
+#[test]
+fn records_and_tuples() {
+    assert_ok_everywhere("records_tuples.ron", 15, 23);
+}
+
+/// Maps with nested field updates (`maps.ron`).
+///
+/// Each key k runs the chain (n, on) = (0,F) -> (1,F) -> (2,F) -> (2,T)
+/// independently: 4 * 4 = **16 distinct**. In each state exactly one action
+/// instance per key is enabled unless the key is at the chain's end: per
+/// key 3 (non-final positions) * 4 (other key) = 12 enabled, 24 for both;
+/// generated = 1 + 24 = **25**. `d` stays at its default (every key 1).
+#[test]
+fn maps_with_nested_updates() {
+    assert_ok_everywhere("maps.ron", 16, 25);
+}
+
+/// Sets (`sets.ron`).
+///
+/// Add(x)/Remove(x) reach every subset of 1..3: **8 distinct** (the other
+/// variables are fixed by init). In a state s, Add is enabled for the
+/// 3 - |s| elements not in s and Remove for the |s| in it: 3 per state;
+/// generated = 1 + 8 * 3 = **25**. The init's computed values (insert,
+/// remove, union, minus, intersect, comprehension, subseteq, card) are
+/// compared to literals by the invariants.
+#[test]
+fn sets() {
+    assert_ok_everywhere("sets.ron", 8, 25);
+}
+
+/// Multisets (`multisets.ron`).
+///
+/// m holds 0..2 copies of each of 1 and 2: 3 * 3 = **9 distinct**. Per
+/// element x with c copies: Add enabled if c < 2, Del if c > 0, so 1, 2, 1
+/// instances for c = 0, 1, 2: 4 over c, times 3 values of the other
+/// element's count = 12 per element, 24 in all; generated = 1 + 24 =
+/// **25**. The init's insert/insert/insert/remove gives {1, 2}.
+#[test]
+fn multisets() {
+    assert_ok_everywhere("multisets.ron", 9, 25);
+}
+
+/// Inserting beyond a multiset's bound (`multiset_overflow.ron`): states
+/// with 0, 1, 2 copies (3 distinct; 1 initial + 2 successful inserts = 3
+/// generated), then Add fails in the state with 2 copies: the trace is
+/// 0 -> 1 -> 2 copies (3 entries).
+#[test]
+fn multiset_capacity_is_an_evaluation_error() {
+    let (code, j) = run("multiset_overflow.ron", &[]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "error", "{v:#}");
+    assert!(
+        v["error"]["transition"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Add"),
+        "{v:#}"
+    );
+    let trace = v["trace"].as_array().unwrap();
+    // A multiset is `[[value, count], ...]` in JSON; the empty one is `[]`.
+    let copies: Vec<u64> = trace
+        .iter()
+        .map(|s| {
+            s["state"]["m"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e[1].as_u64().unwrap())
+                .sum()
+        })
+        .collect();
+    assert_eq!(copies, [0, 1, 2], "{v:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(3), "{j:#}");
+}
+
+/// Sequences (`sequences.ron`).
+///
+/// Push(v) appends any of 3 values while len < 3, Pop drops the head: every
+/// sequence over 0..2 of length 0..3 is reachable, 1 + 3 + 9 + 27 = **40
+/// distinct**. Push is enabled in the 13 states of length < 3 (3 instances
+/// each: 39) and Pop in the 39 non-empty ones; generated = 1 + 39 + 39 =
+/// **79**. The init's head/last/tail/take/len/`++`/1-based indexing are
+/// compared to literals by the invariants.
+#[test]
+fn sequences() {
+    assert_ok_everywhere("sequences.ron", 40, 79);
+}
+
+/// Appending to a full sequence (`seq_overflow.ron`): [] -> [0] -> [0, 0],
+/// then Push fails: trace of 3 entries, 3 distinct states.
+#[test]
+fn full_sequence_append_is_an_evaluation_error() {
+    let (code, j) = run("seq_overflow.ron", &[]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "error", "{v:#}");
+    assert!(
+        v["error"]["transition"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Push"),
+        "{v:#}"
+    );
+    let lens: Vec<usize> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"]["q"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(lens, [0, 1, 2], "{v:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(3), "{j:#}");
+}
+
+/// Enums with payloads (`enums.ron`). Writing (last, seen) with P0, P1 for
+/// Ping(0), Ping(1), and last's default Ping(0) (first variant, zero
+/// payload):
+///
+/// ```text
+/// s1 (Ping(0), {})            Send0 -> s2, Send1 -> s3, Halt -> s4       3
+/// s2 (Pong(0,F), {P0})        Send1 -> s5, Halt -> s6                    2
+/// s3 (Pong(1,T), {P1})        Send0 -> s7, Halt -> s8                    2
+/// s4 (Stop, {})               Send0 -> s2, Send1 -> s3                   2
+/// s5 (Pong(1,T), {P0,P1})     Halt -> s9                                 1
+/// s6 (Stop, {P0})             Send1 -> s5                                1
+/// s7 (Pong(0,F), {P0,P1})     Halt -> s9                                 1
+/// s8 (Stop, {P1})             Send0 -> s7                                1
+/// s9 (Stop, {P0,P1})          (none; terminal holds)                     0
+/// ```
+///
+/// **9 distinct**, generated = 1 + 13 = **14**.
+#[test]
+fn enums_with_payloads() {
+    assert_ok_everywhere("enums.ron", 9, 14);
+}
+
+/// `enums_deadlock.ron` is `enums.ron` with `terminal: "false"`: s9
+/// (above), the only state without an enabled action, is a deadlock. BFS
+/// reaches it in 3 steps (s1 -> s2 -> s5 -> s9, or s1 -> s3 -> s7 -> s9:
+/// no path is shorter since each Send adds one Ping and Halt is needed
+/// after the last), so the trace has 4 entries, ending in
+/// (Stop, {Ping(0), Ping(1)}). With `--no-deadlock`: the counts above.
+#[test]
+fn enums_deadlock_when_not_terminal() {
+    let (code, j) = run("enums_deadlock.ron", &[]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "deadlock", "{v:#}");
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace.len(), 4, "{v:#}");
+    let last = &trace[3]["state"];
+    assert_eq!(last["last"], "Stop", "{v:#}");
+    let mut seen: Vec<String> = last["seen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, [r#"{"Ping":[0]}"#, r#"{"Ping":[1]}"#], "{v:#}");
+    assert_ok("enums_deadlock.ron", &["--no-deadlock"], 9, 14);
+}
+
+/// Quantifiers, let, if-then-else, defs with params, `for`, `require`
+/// (`logic.ron`).
+///
+/// a: [I -> 0..2] with I = 1..3 and total = sum(a) (recomputed after every
+/// write, so the `Total` invariant checks that a read sees the writes
+/// before it). Inc reaches every a: 3^3 = **27 distinct** (total is a
+/// function of a). Generated: 1 initial +
+/// Inc(i) where a[i] != 2: 18 states per i, 54;
+/// Reset where some a[i] == 2: 27 - 2^3 = 19;
+/// Half(i) (`require a[i] == 1`): 9 states per i, 27;
+/// = 1 + 54 + 19 + 27 = **101**.
+#[test]
+fn quantifiers_let_if_defs_for_require() {
+    assert_ok_everywhere("logic.ron", 27, 101);
+}
+
+/// `init: (params: "v: 0..2", effect: "x = v;")`: 3 initial states, no
+/// actions: **3 distinct, 3 generated**.
+#[test]
+fn init_with_parameters() {
+    let j = assert_ok("init_params.ron", &[], 3, 3);
+    assert_eq!(j["depth"].as_u64(), Some(0), "{j:#}");
+}
+
+/// `params: "v: 0..2, w: bool", guard: "v != 1"`: (v, w) in {0, 2} x
+/// {false, true}: **4 distinct, 4 generated**.
+#[test]
+fn init_with_parameters_and_guard() {
+    assert_ok("init_params_guard.ron", &[], 4, 4);
+}
+
+/// `base_counter.ron`: x from 0 to N (default 2): N + 1 states, generated
+/// 1 + N. `extends_counter.ron` overrides N's default with 4: 5 and 5.
+/// `--const` overrides the inherited constant again: N = 1 gives 2 and 2.
+#[test]
+fn extends_overrides_a_constant_default() {
+    let j = assert_ok("base_counter.ron", &[], 3, 3);
+    assert_eq!(j["constants"]["N"], 2);
+    let j = assert_ok("extends_counter.ron", &[], 5, 5);
+    assert_eq!(j["constants"]["N"], 4);
+    assert_eq!(j["spec"], "ExtendedCounter");
+    let j = assert_ok("extends_counter.ron", &["--const", "N=1"], 2, 2);
+    assert_eq!(j["constants"]["N"], 1);
+}
