@@ -124,7 +124,7 @@ impl<'a> Compiler<'a> {
     pub fn bool_expr(&mut self, e: &Expr) -> ExprFn {
         let (ty, f) = self.expr(e, Some(&Ty::Bool));
         if !ty.compatible(&Ty::Bool) {
-            self.error(e.span, format!("expected a boolean, found {ty}"), None);
+            self.error(e.span, format!("expected a boolean, found {ty}"), Some("guards, invariants, conditions and quantifier bodies are boolean: compare values with ==, !=, <, in, ...".into()));
         }
         f
     }
@@ -133,7 +133,11 @@ impl<'a> Compiler<'a> {
     pub fn int_expr(&mut self, e: &Expr) -> ExprFn {
         let (ty, f) = self.expr(e, Some(&Ty::Int(None)));
         if !ty.is_int() && !ty.is_error() {
-            self.error(e.span, format!("expected an integer, found {ty}"), None);
+            self.error(
+                e.span,
+                format!("expected an integer, found {ty}"),
+                Some("arithmetic, ordering and ranges need integers".into()),
+            );
         }
         f
     }
@@ -143,7 +147,11 @@ impl<'a> Compiler<'a> {
     pub fn expr_to_index(&mut self, e: &Expr, target: &Ty) -> ExprFn {
         let (ty, f) = self.expr(e, Some(target));
         if !ty.compatible(target) {
-            self.error(e.span, format!("expected {target}, found {ty}"), None);
+            self.error(
+                e.span,
+                format!("expected {target}, found {ty}"),
+                Some(type_hint(target)),
+            );
             return Compiler::konst(0);
         }
         match store_of(target) {
@@ -199,7 +207,7 @@ impl<'a> Compiler<'a> {
             self.error(
                 span,
                 format!("type mismatch: expected {expected}, found {found}"),
-                None,
+                Some(type_hint(expected)),
             );
         }
     }
@@ -1762,6 +1770,29 @@ impl<'a> Compiler<'a> {
             }
             _ => Compiler::konst(0),
         }
+    }
+}
+
+/// A help line saying what values a type has.
+fn type_hint(ty: &Ty) -> String {
+    match ty {
+        Ty::Enum(e) => {
+            let names: Vec<String> = e
+                .variants
+                .iter()
+                .map(|v| {
+                    if v.payload.is_empty() {
+                        v.name.clone()
+                    } else {
+                        format!("{}(..)", v.name)
+                    }
+                })
+                .collect();
+            format!("values of {} are: {}", e.name, names.join(", "))
+        }
+        Ty::Int(Some((lo, hi))) => format!("an integer from {lo} to {hi} is expected here"),
+        Ty::Bool => "true or false is expected here".to_string(),
+        other => format!("a value of type {other} is expected here"),
     }
 }
 
