@@ -13,11 +13,13 @@
 //! `dashmap::DashSet<u64>`.
 //!
 //! [`KeyedFingerprintTable`] adds one `AtomicU64` key per slot, lowered with
-//! `fetch_min` on every hit: the BFS uses it for the states discovered during
-//! one level, the key being (frontier position of the parent, transition), so
-//! that the parent a state records does not depend on thread timing. The key
+//! `fetch_min` on every hit (stored complemented, so it is a `fetch_max` of
+//! `!key`, and an all-zero slot is empty with no key): the BFS uses it for
+//! the states discovered during one level, the key being (frontier position
+//! of the parent, transition), so that the parent a state records does not
+//! depend on thread timing. The key
 //! sits beside its fingerprint in one 16-byte, 16-aligned slot, so a probe
-//! that hits touches one cache line, not two; and the `fetch_min` (a
+//! that hits touches one cache line, not two; and the RMW (a
 //! compare-and-swap loop on x86) is skipped when a plain load already shows a
 //! key no larger, which is the common case (keys only decrease).
 //!
@@ -34,8 +36,14 @@
 //! it has been joined), so plain reads are `Relaxed`; the explorers'
 //! synchronisation points (rayon joins, the DFS table lock) order everything
 //! else.
+//!
+//! The slot arrays are [`HugeSlice`]s: zeroed, and on Linux backed by
+//! transparent huge pages once they reach 2 MB, which cuts the TLB misses of
+//! the random probes (see [`crate::huge_alloc`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::huge_alloc::{HugeSlice, Zeroable};
 
 /// Hints the CPU to fetch the cache line holding `p` (no effect on
 /// correctness; a no-op on targets without a stable prefetch intrinsic).
@@ -89,15 +97,15 @@ pub struct Inserted {
 
 /// A concurrent set of non-zero `u64` fingerprints.
 pub struct FingerprintTable {
-    slots: Box<[AtomicU64]>,
+    slots: HugeSlice<AtomicU64>,
     mask: usize,
     /// Entries, maintained by the owner at synchronisation points (inserting
     /// threads report their new entries; see [`FingerprintTable::add_len`]).
     len: usize,
 }
 
-fn empty_slots(capacity: usize) -> Box<[AtomicU64]> {
-    (0..capacity).map(|_| AtomicU64::new(0)).collect()
+fn empty_slots(capacity: usize) -> HugeSlice<AtomicU64> {
+    HugeSlice::zeroed(capacity)
 }
 
 impl FingerprintTable {
@@ -257,26 +265,27 @@ impl FingerprintTable {
 }
 
 /// One slot of a [`KeyedFingerprintTable`]: fingerprint and key on the same
-/// cache line.
+/// cache line. The key is stored complemented (`!key`), so that an empty
+/// slot (no key: `u64::MAX`) is all zeros and a fresh table needs no
+/// initialising pass; lowering the key is raising the stored value.
 #[repr(C, align(16))]
 struct KeyedSlot {
     fp: AtomicU64,
-    key: AtomicU64,
+    not_key: AtomicU64,
 }
 
-fn empty_keyed_slots(capacity: usize) -> Box<[KeyedSlot]> {
-    (0..capacity)
-        .map(|_| KeyedSlot {
-            fp: AtomicU64::new(0),
-            key: AtomicU64::new(u64::MAX),
-        })
-        .collect()
+// SAFETY: two AtomicU64, for which all zeros is valid (fp 0: empty slot;
+// not_key 0: key u64::MAX).
+unsafe impl Zeroable for KeyedSlot {}
+
+fn empty_keyed_slots(capacity: usize) -> HugeSlice<KeyedSlot> {
+    HugeSlice::zeroed(capacity)
 }
 
 /// A fingerprint set with a `u64` key per entry that only ever decreases
 /// (`fetch_min`). Used by the BFS for one level's new states.
 pub struct KeyedFingerprintTable {
-    slots: Box<[KeyedSlot]>,
+    slots: HugeSlice<KeyedSlot>,
     mask: usize,
     len: usize,
 }
@@ -348,8 +357,9 @@ impl KeyedFingerprintTable {
             };
             // Keys only decrease, so if the current one is already no larger
             // the `fetch_min` would change nothing: skip the atomic RMW.
-            if slot.key.load(Ordering::Relaxed) > key {
-                slot.key.fetch_min(key, Ordering::Relaxed);
+            // (Stored complemented: min of keys is max of complements.)
+            if slot.not_key.load(Ordering::Relaxed) < !key {
+                slot.not_key.fetch_max(!key, Ordering::Relaxed);
             }
             return Inserted { slot: i, new };
         }
@@ -358,7 +368,7 @@ impl KeyedFingerprintTable {
     /// The key of the entry in `slot`. Final once every thread that could
     /// lower it has finished (after a batch).
     pub fn key(&self, slot: usize) -> u64 {
-        self.slots[slot].key.load(Ordering::Relaxed)
+        !self.slots[slot].not_key.load(Ordering::Relaxed)
     }
 
     /// The fingerprint in `slot`.
@@ -395,7 +405,7 @@ impl KeyedFingerprintTable {
         for slot in self.slots.iter_mut() {
             let fp = *slot.fp.get_mut();
             if fp != 0 {
-                grown.insert_min(fp, *slot.key.get_mut());
+                grown.insert_min(fp, !*slot.not_key.get_mut());
             }
         }
         grown.len = self.len;
@@ -409,7 +419,7 @@ impl KeyedFingerprintTable {
         for s in slots {
             let slot = &mut self.slots[s];
             *slot.fp.get_mut() = 0;
-            *slot.key.get_mut() = u64::MAX;
+            *slot.not_key.get_mut() = 0;
             n += 1;
         }
         debug_assert_eq!(n, self.len());
