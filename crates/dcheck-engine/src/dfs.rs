@@ -20,7 +20,7 @@
 //!
 //! Both buffer an expanded state's successors with a prefetch of each
 //! fingerprint's home slot, and probe them afterwards in emission order (see
-//! `compact_new`): the next state to expand depends on the probes, so the
+//! `SuccessorBuffer`): the next state to expand depends on the probes, so the
 //! batching cannot span states as in the BFS. The sequential search owns its
 //! table and inserts without compare-and-swap.
 
@@ -83,37 +83,80 @@ fn deadlock_issue<M: TransitionSystem>(
     }
 }
 
-/// Keeps, in order, the buffered successors (transitions `ts`, fingerprints
-/// `fps`, words `ws`, flat) for which `insert` says the fingerprint is new,
-/// and returns how many.
+/// One state's successors, buffered so their fingerprint-table slots can be
+/// prefetched while the model computes the next successors, then probed in
+/// emission order.
 ///
 /// This is the measured hot path (one probe of a table far larger than the
-/// caches per generated successor): the callers buffer a state's successors
-/// and prefetch their home slots as soon as their fingerprints are known, so
-/// that the misses overlap with the model's evaluation of the next
-/// successors; probing here in emission order gives the same result as
-/// probing in the callback.
-#[inline]
-fn compact_new(
-    ts: &mut Vec<TransitionId>,
-    fps: &[u64],
-    ws: &mut Vec<Word>,
-    words: usize,
-    mut insert: impl FnMut(u64) -> bool,
-) -> usize {
-    let mut kept = 0;
-    for (i, &fp) in fps.iter().enumerate() {
-        if insert(fp) {
-            if kept != i {
-                ts[kept] = ts[i];
-                ws.copy_within(i * words..(i + 1) * words, kept * words);
-            }
-            kept += 1;
-        }
+/// caches per generated successor): prefetching as soon as a fingerprint is
+/// known lets the misses overlap with the model's evaluation; probing in
+/// emission order afterwards gives the same result as probing in the
+/// callback.
+#[derive(Default)]
+struct SuccessorBuffer {
+    ts: Vec<TransitionId>,
+    fps: Vec<u64>,
+    /// The successors' words, flat.
+    ws: Vec<Word>,
+}
+
+impl SuccessorBuffer {
+    /// Replaces the buffer with the successors of `state`, calling
+    /// `prefetch` on each fingerprint. Returns the model's result and how
+    /// many successors it emitted.
+    fn fill<M: TransitionSystem>(
+        &mut self,
+        model: &M,
+        scratch: &mut M::Scratch,
+        state: &[Word],
+        prefetch: impl Fn(u64),
+    ) -> (Result<(), StepError>, u64) {
+        self.ts.clear();
+        self.fps.clear();
+        self.ws.clear();
+        let (ts, fps, ws) = (&mut self.ts, &mut self.fps, &mut self.ws);
+        let r = model.successors(scratch, state, |t, next| {
+            let fp = fingerprint(next);
+            prefetch(fp);
+            ts.push(t);
+            fps.push(fp);
+            ws.extend_from_slice(next);
+        });
+        (r, self.ts.len() as u64)
     }
-    ts.truncate(kept);
-    ws.truncate(kept * words);
-    kept
+
+    /// Keeps, in order, the successors for which `insert` says the
+    /// fingerprint is new, and returns how many.
+    #[inline]
+    fn keep_new(&mut self, words: usize, mut insert: impl FnMut(u64) -> bool) -> usize {
+        let mut kept = 0;
+        for (i, &fp) in self.fps.iter().enumerate() {
+            if insert(fp) {
+                if kept != i {
+                    self.ts[kept] = self.ts[i];
+                    self.ws
+                        .copy_within(i * words..(i + 1) * words, kept * words);
+                }
+                kept += 1;
+            }
+        }
+        self.ts.truncate(kept);
+        self.ws.truncate(kept * words);
+        kept
+    }
+
+    fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    fn state(&self, i: usize, words: usize) -> &[Word] {
+        &self.ws[i * words..(i + 1) * words]
+    }
+
+    /// Bytes held (capacities).
+    fn bytes(&self) -> u64 {
+        ((self.ws.capacity() + self.fps.capacity()) * 8 + self.ts.capacity() * 4) as u64
+    }
 }
 
 pub(crate) fn run<M: TransitionSystem>(
@@ -156,9 +199,7 @@ fn sequential<M: TransitionSystem>(
     let mut peak = 0u64;
     let mut stack_words: Vec<Word> = Vec::new();
     let mut stack: Vec<(u32, u32)> = Vec::new(); // (id, depth)
-    let mut succ_t: Vec<TransitionId> = Vec::new();
-    let mut succ_fp: Vec<u64> = Vec::new();
-    let mut succ_w: Vec<Word> = Vec::new();
+    let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
 
     macro_rules! finish {
@@ -239,35 +280,20 @@ fn sequential<M: TransitionSystem>(
             }
             seen.reserve(fanout);
         }
-        succ_t.clear();
-        succ_fp.clear();
-        succ_w.clear();
-        let r = {
-            let seen = &seen;
-            model.successors(&mut scratch, &cur, |t, next| {
-                let fp = fingerprint(next);
-                seen.prefetch(fp);
-                succ_t.push(t);
-                succ_fp.push(fp);
-                succ_w.extend_from_slice(next);
-            })
-        };
-        let emitted = succ_t.len() as u64;
+        let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| seen.prefetch(fp));
         generated += emitted;
         // Probe in emission order, keeping only the new successors.
-        let fresh = compact_new(&mut succ_t, &succ_fp, &mut succ_w, words, |fp| {
-            seen.insert_mut(fp)
-        });
+        let fresh = succ.keep_new(words, |fp| seen.insert_mut(fp));
         seen.add_len(fresh);
         // New states get ids in transition order, up to the state limit.
         let room = (limit - links.len() as u64) as usize;
-        let keep = succ_t.len().min(room);
+        let keep = succ.len().min(room);
         let first_id = links.len() as u32;
-        for &t in &succ_t[..keep] {
+        for &t in &succ.ts[..keep] {
             links.push(pack_link(id, t));
         }
         for i in 0..keep {
-            let st = &succ_w[i * words..(i + 1) * words];
+            let st = succ.state(i, words);
             if let Some(kind) = invariant_issue(model, &mut scratch, st) {
                 depth = depth.max(d + 1);
                 let trace = rebuild(
@@ -292,11 +318,11 @@ fn sequential<M: TransitionSystem>(
             let trace = rebuild(model, &mut scratch, &initial, &links, id, None);
             finish!(Verdict::Violation(Violation { kind, trace }));
         }
-        if keep < succ_t.len() {
+        if keep < succ.len() {
             finish!(Verdict::Incomplete(Limit::States));
         }
         for i in (0..keep).rev() {
-            stack_words.extend_from_slice(&succ_w[i * words..(i + 1) * words]);
+            stack_words.extend_from_slice(succ.state(i, words));
             stack.push((first_id + i as u32, d + 1));
         }
         expanded += 1;
@@ -496,9 +522,7 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
     let mut scratch = model.scratch();
     let mut stack_words: Vec<Word> = Vec::new();
     let mut depths: Vec<u32> = Vec::new();
-    let mut succ_t: Vec<TransitionId> = Vec::new();
-    let mut succ_fp: Vec<u64> = Vec::new();
-    let mut succ_w: Vec<Word> = Vec::new();
+    let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
     let mut published_bytes = 0u64;
     'work: loop {
@@ -567,26 +591,12 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
                 shared.cut_depth.store(true, Ordering::Relaxed);
                 continue;
             }
-            succ_t.clear();
-            succ_fp.clear();
-            succ_w.clear();
-            let r = model.successors(&mut scratch, &cur, |t, next| {
-                let fp = fingerprint(next);
-                guard.prefetch(fp);
-                succ_t.push(t);
-                succ_fp.push(fp);
-                succ_w.extend_from_slice(next);
-            });
-            let emitted = succ_t.len() as u64;
+            let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| guard.prefetch(fp));
             generated += emitted;
-            let fresh = compact_new(&mut succ_t, &succ_fp, &mut succ_w, words, |fp| {
-                guard.insert(fp).new
-            });
+            let fresh = succ.keep_new(words, |fp| guard.insert(fp).new);
             let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
             let issue = (0..fresh)
-                .find_map(|i| {
-                    invariant_issue(model, &mut scratch, &succ_w[i * words..(i + 1) * words])
-                })
+                .find_map(|i| invariant_issue(model, &mut scratch, succ.state(i, words)))
                 .or(match r {
                     Err(e) => Some(ViolationKind::EvalError(e)),
                     Ok(()) if emitted == 0 && config.check_deadlock => {
@@ -604,7 +614,7 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
                 break;
             }
             for i in (0..fresh).rev() {
-                stack_words.extend_from_slice(&succ_w[i * words..(i + 1) * words]);
+                stack_words.extend_from_slice(succ.state(i, words));
                 depths.push(d + 1);
             }
         }
@@ -621,8 +631,7 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
             pool.batches.push(batch);
             shared.wake.notify_one();
         }
-        let mine = ((stack_words.capacity() + succ_w.capacity() + succ_fp.capacity()) * 8
-            + (depths.capacity() + succ_t.capacity()) * 4) as u64;
+        let mine = (stack_words.capacity() * 8 + depths.capacity() * 4) as u64 + succ.bytes();
         if mine >= published_bytes {
             shared
                 .stack_bytes
