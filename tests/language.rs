@@ -121,6 +121,38 @@ fn multisets() {
     assert_ok_everywhere("multisets.ron", 9, 25);
 }
 
+/// Bounded collections (`bags.ron`): `b: bag<0..2, 3>`, `s: set<0..3, 2>`.
+///
+/// Values: bags of at most 3 members over 3 elements number
+/// sum_k C(k + 2, k) = 1 + 3 + 6 + 10 = 20; sets of at most 2 members over 4
+/// elements 1 + 4 + 6 = 11; all are reachable, so **220 distinct**.
+///
+/// Successors per b, over the 20 bags (Put: 3 when len < 3; Take: one per
+/// distinct member): size 0: 3; size 1: 3 bags * (3 + 1) = 12; size 2:
+/// {x,x} 3 * (3 + 1) + {x,y} 3 * (3 + 2) = 27; size 3: {x,x,x} 3 * 1 +
+/// {x,x,y} 6 * 2 + {x,y,z} 1 * 3 = 18; in all 60, for each of the 11 sets:
+/// 660. Per s, over the 11 sets (Add: 4 when len < 2, else 2 self-loops on
+/// members; Drop: one per member): 4 + 4 * (4 + 1) + 6 * (2 + 2) = 48, for
+/// each of the 20 bags: 960. Generated = 1 + 660 + 960 = **1621**.
+#[test]
+fn bounded_bags_and_sets() {
+    assert_ok_everywhere("bags.ron", 220, 1621);
+}
+
+/// Inserting into a full bag is an evaluation error, like a full multiset.
+#[test]
+fn bag_capacity_is_an_evaluation_error() {
+    let (code, j) = run("bag_overflow.ron", &[]);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["violation"]["kind"], "error", "{j:#}");
+    // 0, 1 and 2 members, then the third Put fails: 3 entries.
+    assert_eq!(
+        j["violation"]["trace"].as_array().map(Vec::len),
+        Some(3),
+        "{j:#}"
+    );
+}
+
 /// Inserting beyond a multiset's bound (`multiset_overflow.ron`): states
 /// with 0, 1, 2 copies (3 distinct; 1 initial + 2 successful inserts = 3
 /// generated), then Add fails in the state with 2 copies: the trace is

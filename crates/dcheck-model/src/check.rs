@@ -301,6 +301,20 @@ impl<'a> Compiler<'a> {
                     None => Ty::Error,
                 }
             }
+            TypeKind::Bag(e, c) | TypeKind::BoundedSet(e, c) => {
+                let distinct = matches!(t.kind, TypeKind::BoundedSet(..));
+                let e = self.resolve_type(e);
+                match self.const_int(c) {
+                    Some(c) if (0..=crate::bag::MAX_CAP as i64).contains(&c) => {
+                        Ty::Bag(Arc::new(e), c as u64, distinct)
+                    }
+                    Some(_) => {
+                        self.error(c.span, format!("a bound from 0 to {} is needed here", crate::bag::MAX_CAP), Some("bounded collections unpack their members on the stack; use a smaller bound".into()));
+                        Ty::Error
+                    }
+                    None => Ty::Error,
+                }
+            }
             TypeKind::Seq(e, l) => {
                 let e = self.resolve_type(e);
                 match self.const_int(l) {
@@ -428,7 +442,7 @@ pub(crate) fn contains_error(t: &Ty) -> bool {
         Ty::Record(f) => f.iter().any(|x| contains_error(&x.1)),
         Ty::Tuple(i) => i.iter().any(contains_error),
         Ty::Map(kv) => contains_error(&kv.0) || contains_error(&kv.1),
-        Ty::Set(e) | Ty::Multiset(e, _) | Ty::Seq(e, _) => contains_error(e),
+        Ty::Set(e) | Ty::Multiset(e, _) | Ty::Seq(e, _) | Ty::Bag(e, _, _) => contains_error(e),
         _ => false,
     }
 }

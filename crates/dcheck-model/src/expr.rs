@@ -400,6 +400,19 @@ impl<'a> Compiler<'a> {
                             },
                         )
                     }
+                    Ty::Bag(t, c, distinct) => {
+                        match crate::bag::BagShape::new(t.card_u64().unwrap_or(0), c, distinct) {
+                            Some(shape) => (
+                                (*t).clone(),
+                                Domain::Bag {
+                                    b: f,
+                                    shape,
+                                    load: load_of(&t),
+                                },
+                            ),
+                            None => (Ty::Error, Domain::Lit(vec![])),
+                        }
+                    }
                     Ty::Multiset(t, max) => {
                         let n = t.card_u64().unwrap_or(0);
                         (
@@ -694,6 +707,33 @@ impl<'a> Compiler<'a> {
                     },
                 );
                 (Ty::Bool, f)
+            }
+            ExprKind::SetLit(items) if matches!(expected, Some(Ty::Bag(..))) => {
+                let ty = expected.cloned().unwrap_or(Ty::Error);
+                let (Ty::Bag(t, cap, _), Some(shape)) = (&ty, ty.bag_shape()) else {
+                    return err_pair();
+                };
+                if items.len() as u64 > *cap && !shape.distinct {
+                    self.error(
+                        span,
+                        format!("{} members do not fit in {ty}", items.len()),
+                        None,
+                    );
+                }
+                let t = (**t).clone();
+                let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &t)).collect();
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        let mut v = 0u64;
+                        for f in &fs {
+                            v = shape.insert(v, f(st, loc)?).ok_or_else(|| {
+                                fail(span, "the literal exceeds the collection's bound".into())
+                            })?;
+                        }
+                        Ok(v)
+                    }),
+                )
             }
             ExprKind::SetLit(items) => {
                 let elem = match expected {
@@ -1273,6 +1313,12 @@ impl<'a> Compiler<'a> {
                         let l = *l;
                         Box::new(move |st, loc| Ok(f(st, loc)? % (l + 1)))
                     }
+                    Ty::Bag(..) => {
+                        let Some(shape) = ty.bag_shape() else {
+                            return err_pair();
+                        };
+                        Box::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
+                    }
                     Ty::Multiset(t, m) => {
                         let (n, m) = (t.card_u64().unwrap_or(0), *m);
                         Box::new(move |st, loc| {
@@ -1372,6 +1418,22 @@ impl<'a> Compiler<'a> {
                     return err_pair();
                 }
                 let (ty, f) = self.expr(&args[0], None);
+                if let (Ty::Bag(t, _, _), Some(shape)) = (&ty, ty.bag_shape()) {
+                    let t = (**t).clone();
+                    let (xt, fx) = self.expr(&args[1], Some(&t));
+                    self.expect_compatible(args[1].span, &xt, &t);
+                    let store = store_of(&t);
+                    return (
+                        Ty::Int(None),
+                        Box::new(move |st, loc| {
+                            let v = f(st, loc)?;
+                            Ok(match elem_index(store, fx(st, loc)?) {
+                                Some(i) => shape.count(v, i),
+                                None => 0,
+                            })
+                        }),
+                    );
+                }
                 let Ty::Multiset(t, m) = &ty else {
                     if !ty.is_error() {
                         self.error(
@@ -1714,7 +1776,7 @@ impl<'a> Compiler<'a> {
         }
         let (ct, fc) = self.expr(c, None);
         let elem = match &ct {
-            Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) => (**t).clone(),
+            Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) | Ty::Bag(t, _, _) => (**t).clone(),
             Ty::Error => return Compiler::konst(0),
             other => {
                 self.error(
@@ -1768,6 +1830,19 @@ impl<'a> Compiler<'a> {
                     Ok((0..shape.len(s)).any(|k| shape.elem(s, k) == i) as u64)
                 })
             }
+            Ty::Bag(..) => {
+                let Some(shape) = ct.bag_shape() else {
+                    return Compiler::konst(0);
+                };
+                Box::new(move |st, loc| {
+                    let v = fc(st, loc)?;
+                    Ok(match elem_index(store, fx(st, loc)?) {
+                        Some(i) => (shape.count(v, i) > 0) as u64,
+                        None => 0,
+                    })
+                })
+            }
+            // Every other type was rejected above with a diagnostic.
             _ => Compiler::konst(0),
         }
     }

@@ -5,6 +5,7 @@
 //! Pipeline: [`check`] (names, types, variables) → [`expr`] / [`stmt`]
 //! (type check and closure generation in one pass) → [`model::Model`].
 
+pub mod bag;
 mod check;
 pub mod encoding;
 mod expr;

@@ -95,6 +95,12 @@ pub enum Domain {
         tc: u64,
         load: Load,
     },
+    /// The distinct members of a `bag<T, C>` or `set<T, C>`.
+    Bag {
+        b: ExprFn,
+        shape: crate::bag::BagShape,
+        load: Load,
+    },
     /// The elements of a literal `{a, b}`.
     Lit(Vec<ExprFn>),
 }
@@ -160,6 +166,14 @@ impl Domain {
                         return Ok(false);
                     }
                     rest /= tc;
+                }
+            }
+            Domain::Bag { b, shape, load } => {
+                let (m, k) = shape.unrank(b(st, loc)?);
+                for (i, x) in m[..k].iter().enumerate() {
+                    if (i == 0 || m[i - 1] != *x) && !f(load.apply(*x), loc)? {
+                        return Ok(false);
+                    }
                 }
             }
             Domain::Lit(items) => {

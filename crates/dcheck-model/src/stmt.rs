@@ -397,6 +397,26 @@ impl<'a> Compiler<'a> {
                     Ok(true)
                 })
             }
+            ("insert" | "remove", Ty::Bag(t, cap, distinct)) => {
+                let Some(shape) = ty.bag_shape() else {
+                    return noop();
+                };
+                let fx = self.expr_to_index(value, t);
+                let (insert, cap, distinct) = (op == "insert", *cap, *distinct);
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |old, st, loc| {
+                        let x = fx(st, loc)?;
+                        if insert {
+                            shape.insert(old, x).ok_or_else(|| fail(span, format!("capacity exceeded: the collection already holds {cap} member(s)")))
+                        } else if distinct {
+                            Ok(shape.remove(old, x).unwrap_or(old))
+                        } else {
+                            shape.remove(old, x).ok_or_else(|| fail(span, "remove of an element that is not in the bag".into()))
+                        }
+                    })?;
+                    Ok(true)
+                })
+            }
             ("append", Ty::Seq(t, l)) => {
                 let fx = self.expr_to_index(value, t);
                 let shape = SeqShape {

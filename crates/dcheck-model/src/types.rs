@@ -18,6 +18,9 @@ pub enum Ty {
     Set(Arc<Ty>),
     Multiset(Arc<Ty>, u64),
     Seq(Arc<Ty>, u64),
+    /// `bag<T, C>` (`distinct == false`) or `set<T, C>` (`distinct`): at
+    /// most C members, ranked as in [`crate::bag`].
+    Bag(Arc<Ty>, u64, bool),
     /// Already reported as an error; suppresses follow-up diagnostics.
     Error,
 }
@@ -73,6 +76,7 @@ impl Ty {
             Ty::Set(t) => pow(Some(2), t.card()),
             Ty::Multiset(t, m) => pow(Some(*m as u128 + 1), t.card()),
             Ty::Seq(t, l) => mul(*l as u128 + 1, pow(t.card(), Some(*l as u128))),
+            Ty::Bag(t, c, distinct) => crate::bag::BagShape::card(t.card_u64()?, *c, *distinct),
         }
     }
 
@@ -105,6 +109,14 @@ impl Ty {
             (Ty::Error, _) | (_, Ty::Error) => true,
             (Ty::Int(_), Ty::Int(_)) => true,
             (a, b) => a == b,
+        }
+    }
+
+    /// The ranking of a `bag<T, C>` or `set<T, C>` type.
+    pub fn bag_shape(&self) -> Option<crate::bag::BagShape> {
+        match self {
+            Ty::Bag(t, c, distinct) => crate::bag::BagShape::new(t.card_u64()?, *c, *distinct),
+            _ => None,
         }
     }
 
@@ -173,6 +185,8 @@ impl fmt::Display for Ty {
             Ty::Set(t) => write!(f, "set<{t}>"),
             Ty::Multiset(t, m) => write!(f, "multiset<{t}, {m}>"),
             Ty::Seq(t, l) => write!(f, "seq<{t}, {l}>"),
+            Ty::Bag(t, c, false) => write!(f, "bag<{t}, {c}>"),
+            Ty::Bag(t, c, true) => write!(f, "set<{t}, {c}>"),
             Ty::Error => write!(f, "<error>"),
         }
     }

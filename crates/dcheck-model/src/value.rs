@@ -105,6 +105,24 @@ pub fn decode(ty: &Ty, v: u64, in_register: bool) -> Value {
             }
             Value::Seq(out)
         }
+        Ty::Bag(t, _, distinct) => {
+            let Some(shape) = ty.bag_shape() else {
+                return Value::Set(vec![]);
+            };
+            let (m, k) = shape.unrank(v);
+            if *distinct {
+                return Value::Set(m[..k].iter().map(|i| decode(t, *i, false)).collect());
+            }
+            let mut out: Vec<(Value, u64)> = Vec::new();
+            for i in &m[..k] {
+                let val = decode(t, *i, false);
+                match out.last_mut() {
+                    Some((last, c)) if *last == val => *c += 1,
+                    _ => out.push((val, 1)),
+                }
+            }
+            Value::Multiset(out)
+        }
         Ty::Error => Value::Int(v as i64),
     }
 }

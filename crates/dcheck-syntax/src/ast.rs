@@ -141,6 +141,10 @@ pub enum TypeKind {
     Map(Box<TypeExpr>, Box<TypeExpr>),
     /// `set<T>`
     Set(Box<TypeExpr>),
+    /// `set<T, C>`: a set with at most C members.
+    BoundedSet(Box<TypeExpr>, Box<Expr>),
+    /// `bag<T, C>`: a multiset with at most C members in total.
+    Bag(Box<TypeExpr>, Box<Expr>),
     /// `multiset<T, M>`: each element at most M times.
     Multiset(Box<TypeExpr>, Box<Expr>),
     /// `seq<T, L>`: at most L elements.

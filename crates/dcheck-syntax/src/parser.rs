@@ -837,9 +837,34 @@ impl Parser {
                 self.bump();
                 self.expect(&Tok::Lt, "`<` after `set`")?;
                 let t = self.ty()?;
+                let bound = if self.eat(&Tok::Comma) {
+                    Some(self.expr_bp(BP_RANGE)?)
+                } else {
+                    None
+                };
                 self.expect(&Tok::Gt, "`>` at the end of the set type")?;
+                let kind = match bound {
+                    Some(c) => TypeKind::BoundedSet(Box::new(t), Box::new(c)),
+                    None => TypeKind::Set(Box::new(t)),
+                };
                 Ok(TypeExpr {
-                    kind: TypeKind::Set(Box::new(t)),
+                    kind,
+                    span: start.to(self.prev_span()),
+                })
+            }
+            Tok::Ident(name) if name == "bag" && *self.peek_at(1) == Tok::Lt => {
+                self.bump();
+                self.expect(&Tok::Lt, "`<` after `bag`")?;
+                let t = self.ty()?;
+                if !self.eat(&Tok::Comma) {
+                    return Err(self
+                        .unexpected("`,` and a bound")
+                        .help("`bag<T, C>` needs a bound: the most members it can hold in total"));
+                }
+                let c = self.expr_bp(BP_RANGE)?;
+                self.expect(&Tok::Gt, "`>` at the end of the bag type")?;
+                Ok(TypeExpr {
+                    kind: TypeKind::Bag(Box::new(t), Box::new(c)),
                     span: start.to(self.prev_span()),
                 })
             }

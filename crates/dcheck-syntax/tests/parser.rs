@@ -88,6 +88,8 @@ fn ty(t: &TypeExpr) -> String {
         Map(k, v) => format!("(map {} {})", ty(k), ty(v)),
         Set(t) => format!("(set {})", ty(t)),
         Multiset(t, m) => format!("(multiset {} {})", ty(t), ex(m)),
+        BoundedSet(t, c) => format!("(set {} {})", ty(t), ex(c)),
+        Bag(t, c) => format!("(bag {} {})", ty(t), ex(c)),
         Seq(t, l) => format!("(seq {} {})", ty(t), ex(l)),
     }
 }
@@ -263,6 +265,8 @@ fn types() {
     assert_eq!(t("(RM, bool)"), "(tuple RM bool)");
     assert_eq!(t("[RM -> set<Msg>]"), "(map RM (set Msg))");
     assert_eq!(t("multiset<Msg, 2>"), "(multiset Msg 2)");
+    assert_eq!(t("set<Msg, N + 1>"), "(set Msg (Add N 1))");
+    assert_eq!(t("bag<(P, P, Msg), 8>"), "(bag (tuple P P Msg) 8)");
     assert_eq!(t("seq<0..3, N>"), "(seq (.. 0 3) N)");
     assert!(parse_type(FileId(0), "seq<bool>").is_err());
     assert!(parse_type(FileId(0), "1 + 2").is_err());
