@@ -153,6 +153,36 @@ fn bag_capacity_is_an_evaluation_error() {
     );
 }
 
+/// A map with more than 2^64 values (`wide_map.ron`: `[1..5 -> 0..16383]`,
+/// 2^70 values) is stored one slot per key and used element-wise.
+///
+/// Inc(p) raises c[p] while it is below 2, so every c[p] is in {0, 1, 2}
+/// and all 3^5 = **243** combinations are reachable. Inc instances: each
+/// coordinate is below 2 in 2/3 of the states, 5 * 162 = 810; Reset is
+/// enabled where some coordinate is 2: 243 - 2^5 = 211. Generated =
+/// 1 + 810 + 211 = **1022**.
+#[test]
+fn wide_maps_are_used_element_wise() {
+    assert_ok_everywhere("wide_map.ron", 243, 1022);
+}
+
+/// Using a wide map as a whole value is a spec error (exit 2), pointing at
+/// the use.
+#[test]
+fn wide_map_as_a_whole_value_is_rejected() {
+    let out = Command::cargo_bin("dcheck")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "tests/fixtures/lang/wide_map_whole.ron"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("can only be used element-wise"), "{err}");
+    assert!(err.contains("wide_map_whole.ron:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// Inserting beyond a multiset's bound (`multiset_overflow.ron`): states
 /// with 0, 1, 2 copies (3 distinct; 1 initial + 2 successful inserts = 3
 /// generated), then Add fails in the state with 2 copies: the trace is

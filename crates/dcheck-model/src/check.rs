@@ -19,7 +19,17 @@ use crate::types::{EnumTy, Ty, Variant};
 pub struct VarInfo {
     pub name: String,
     pub ty: Ty,
+    /// The whole variable (zero bits for a wide map).
     pub slot: Slot,
+    /// For a *wide map* (a `[K -> V]` with more than 2^64 values in all):
+    /// one slot per key index, so it is used element-wise (`m[k]`).
+    pub keys: Option<std::sync::Arc<Vec<Slot>>>,
+}
+
+/// A map whose keys and values are each narrow but whose whole value has
+/// more than 2^64 values: stored one slot per key.
+pub fn is_wide_map(ty: &Ty) -> bool {
+    matches!(ty, Ty::Map(kv) if ty.card().is_none() && kv.0.card_u64().is_some() && kv.1.card().is_some())
 }
 
 pub(crate) struct Local {
@@ -327,7 +337,7 @@ impl<'a> Compiler<'a> {
                 }
             }
         };
-        if !ty.is_error() && ty.card().is_none() && !contains_error(&ty) {
+        if !ty.is_error() && ty.card().is_none() && !contains_error(&ty) && !is_wide_map(&ty) {
             self.error(
                 t.span,
                 format!("type {ty} has more than 2^64 values"),
@@ -357,10 +367,29 @@ impl<'a> Compiler<'a> {
                 continue;
             }
             self.var_index.insert(d.name.name.clone(), self.vars.len());
+            if let (true, Ty::Map(kv)) = (is_wide_map(&ty), &ty) {
+                let vbits = kv.1.card().map(bits_for).unwrap_or(0);
+                let n = kv.0.card_u64().unwrap_or(0);
+                let slots: Vec<Slot> = (0..n)
+                    .map(|k| Slot {
+                        offset: offset + k as u32 * vbits,
+                        bits: vbits,
+                    })
+                    .collect();
+                self.vars.push(VarInfo {
+                    name: d.name.name.clone(),
+                    ty: ty.clone(),
+                    slot: Slot { offset, bits: 0 },
+                    keys: Some(std::sync::Arc::new(slots)),
+                });
+                offset += n as u32 * vbits;
+                continue;
+            }
             self.vars.push(VarInfo {
                 name: d.name.name.clone(),
                 ty,
                 slot: Slot { offset, bits },
+                keys: None,
             });
             offset += bits;
         }

@@ -529,6 +529,16 @@ impl<'a> Compiler<'a> {
         let ExprKind::Index(base, key) = &e.kind else {
             return None;
         };
+        if let Some((slots, kt, vt)) = self.wide_var(base) {
+            if !self.is_const(key) {
+                return None;
+            }
+            let before = self.diags.len();
+            let fk = self.expr_to_index(key, &kt);
+            self.diags.truncate(before);
+            let k = self.eval_const(&fk).ok()?;
+            return BitField::whole(*slots.get(k as usize)?).map(|bf| (bf, vt));
+        }
         let slot = self.var_slot(base)?;
         if !self.is_const(key) {
             return None;
@@ -551,11 +561,55 @@ impl<'a> Compiler<'a> {
     /// The slot of `e` if it is a plain (unshadowed) state variable.
     pub fn var_slot(&self, e: &Expr) -> Option<crate::encoding::Slot> {
         match &e.kind {
-            ExprKind::Name(n) if self.lookup_local(&n.name).is_none() && self.allow_state => {
-                self.var_index.get(&n.name).map(|&i| self.vars[i].slot)
-            }
+            ExprKind::Name(n) if self.lookup_local(&n.name).is_none() && self.allow_state => self
+                .var_index
+                .get(&n.name)
+                .filter(|&&i| self.vars[i].keys.is_none())
+                .map(|&i| self.vars[i].slot),
             _ => None,
         }
+    }
+
+    /// `e` as a wide map variable (see [`crate::check::is_wide_map`]): its
+    /// per-key slots, key type and value type.
+    pub fn wide_var(&self, e: &Expr) -> Option<(Arc<Vec<crate::encoding::Slot>>, Ty, Ty)> {
+        let ExprKind::Name(n) = &e.kind else {
+            return None;
+        };
+        if self.lookup_local(&n.name).is_some() || !self.allow_state {
+            return None;
+        }
+        let v = &self.vars[*self.var_index.get(&n.name)?];
+        let (Some(keys), Ty::Map(kv)) = (&v.keys, &v.ty) else {
+            return None;
+        };
+        Some((keys.clone(), kv.0.clone(), kv.1.clone()))
+    }
+
+    /// `m[k]` on a wide map: the slot of key k.
+    fn wide_index(
+        &mut self,
+        slots: Arc<Vec<crate::encoding::Slot>>,
+        kt: Ty,
+        vt: Ty,
+        key: &Expr,
+    ) -> (Ty, ExprFn) {
+        let key_const = self.is_const(key);
+        let fk = self.expr_to_index(key, &kt);
+        let load = load_of(&vt);
+        if key_const {
+            if let Ok(k) = self.eval_const(&fk) {
+                let slot = slots[k as usize];
+                if let Some(bf) = BitField::whole(slot) {
+                    return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                }
+                return (vt, Box::new(move |st, _| Ok(load.apply(slot.load(st)))));
+            }
+        }
+        (
+            vt,
+            Box::new(move |st, loc| Ok(load.apply(slots[fk(st, loc)? as usize].load(st)))),
+        )
     }
 
     fn expr_inner(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
@@ -1085,6 +1139,15 @@ impl<'a> Compiler<'a> {
                 return err_pair();
             }
             let v = &self.vars[i];
+            if v.keys.is_some() {
+                let ty = v.ty.clone();
+                self.error(
+                    n.span,
+                    format!("`{}` ({ty}) has more than 2^64 values and can only be used element-wise", n.name),
+                    Some(format!("read and assign its elements, `{}[k]`; quantify over the keys to compare or copy it", n.name)),
+                );
+                return err_pair();
+            }
             let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
             if let Some(bf) = BitField::whole(slot) {
                 return (ty, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
@@ -1199,6 +1262,9 @@ impl<'a> Compiler<'a> {
     }
 
     fn index(&mut self, base: &Expr, key: &Expr) -> (Ty, ExprFn) {
+        if let Some((slots, kt, vt)) = self.wide_var(base) {
+            return self.wide_index(slots, kt, vt, key);
+        }
         let var = self.var_slot(base);
         let (ty, f) = self.expr(base, None);
         let span = key.span;

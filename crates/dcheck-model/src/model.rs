@@ -466,7 +466,24 @@ impl Model {
     pub fn decode_state(&self, state: &[Word]) -> Vec<(String, Value)> {
         self.vars
             .iter()
-            .map(|v| (v.name.clone(), decode(&v.ty, v.slot.load(state), false)))
+            .map(|v| {
+                let value = match (&v.keys, &v.ty) {
+                    (Some(slots), Ty::Map(kv)) => Value::Map(
+                        slots
+                            .iter()
+                            .enumerate()
+                            .map(|(k, slot)| {
+                                (
+                                    decode(&kv.0, k as u64, false),
+                                    decode(&kv.1, slot.load(state), false),
+                                )
+                            })
+                            .collect(),
+                    ),
+                    _ => decode(&v.ty, v.slot.load(state), false),
+                };
+                (v.name.clone(), value)
+            })
             .collect()
     }
 
@@ -490,7 +507,13 @@ impl Model {
 
     /// Bits used by one encoded state.
     pub fn state_bits(&self) -> u32 {
-        self.vars.iter().map(|v| v.slot.bits).sum()
+        self.vars
+            .iter()
+            .map(|v| match &v.keys {
+                Some(slots) => slots.iter().map(|s| s.bits).sum(),
+                None => v.slot.bits,
+            })
+            .sum()
     }
 }
 

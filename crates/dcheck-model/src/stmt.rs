@@ -59,6 +59,9 @@ impl Step {
 /// A compiled assignable place: a variable and a path into it.
 pub(crate) struct Place {
     var: Slot,
+    /// For an element of a wide map: the key (as an index) selects the slot
+    /// used instead of `var`.
+    keyed: Option<(ExprFn, Arc<Vec<Slot>>)>,
     steps: Vec<Step>,
 }
 
@@ -74,7 +77,11 @@ impl Place {
         let n = self.steps.len();
         let mut vals = [0u64; MAX_PATH + 1];
         let mut strides = [0u64; MAX_PATH];
-        vals[0] = self.var.load(st);
+        let var = match &self.keyed {
+            Some((key, slots)) => slots[key(st, loc)? as usize],
+            None => self.var,
+        };
+        vals[0] = var.load(st);
         for (i, step) in self.steps.iter().enumerate() {
             let (s, c) = step.locate(vals[i], st, loc)?;
             strides[i] = s;
@@ -84,7 +91,7 @@ impl Place {
         for i in (0..n).rev() {
             cur = set_digit(vals[i], strides[i], vals[i + 1], cur);
         }
-        self.var.store(st, cur);
+        var.store(st, cur);
         Ok(())
     }
 }
@@ -99,7 +106,11 @@ impl<'a> Compiler<'a> {
                     return None;
                 }
                 match self.var_index.get(&n.name) {
-                    Some(&i) => Some((Place { var: self.vars[i].slot, steps: vec![] }, self.vars[i].ty.clone())),
+                    Some(&i) if self.vars[i].keys.is_some() => {
+                        self.error(n.span, format!("`{}` has more than 2^64 values and is assigned element-wise", n.name), Some(format!("assign `{}[k] = ...` for each key, e.g. in a `for k in K {{ ... }}` loop", n.name)));
+                        None
+                    }
+                    Some(&i) => Some((Place { var: self.vars[i].slot, keyed: None, steps: vec![] }, self.vars[i].ty.clone())),
                     None => {
                         self.error(n.span, format!("`{}` is not a state variable", n.name), Some("only state variables (and parts of them) can be assigned".into()));
                         None
@@ -135,6 +146,16 @@ impl<'a> Compiler<'a> {
                 let stride = Ty::component_strides(items)[*i as usize];
                 p.steps.push(Step::Static { stride, card: t.card_u64().unwrap_or(1) });
                 Some((p, t))
+            }
+            ExprKind::Index(base, key) if self.wide_var(base).is_some() => {
+                let (slots, kt, vt) = self.wide_var(base)?;
+                let key_const = self.is_const(key);
+                let fk = self.expr_to_index(key, &kt);
+                let place = match key_const.then(|| self.eval_const(&fk)) {
+                    Some(Ok(k)) => Place { var: slots[k as usize], keyed: None, steps: vec![] },
+                    _ => Place { var: slots[0], keyed: Some((fk, slots)), steps: vec![] },
+                };
+                Some((place, vt))
             }
             ExprKind::Index(base, key) => {
                 let (mut p, ty) = self.place(base)?;
