@@ -123,6 +123,10 @@ fn twophase_json_reports_tlc_counts_and_properties() {
     assert_eq!(tc.len(), 1, "{props:?}");
     assert_eq!(tc[0]["kind"], "invariant");
     assert_eq!(tc[0]["status"], "holds");
+    // The dense encoding, by hand for N = 3: rmState has 4^3 = 64 values (6
+    // bits), tmState 3 (2 bits), tmPrepared 2^3 (3 bits), msgs is a set over
+    // 3 + 2 = 5 messages, 2^5 values (5 bits): 16 bits.
+    assert_eq!(j["state_bits"].as_u64(), Some(16), "{j:#}");
 }
 
 /// The BFS depth of TwoPhase, computed by a BFS over the reference model:

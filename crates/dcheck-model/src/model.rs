@@ -457,11 +457,6 @@ impl Model {
         Ok(())
     }
 
-    /// The action a transition belongs to.
-    pub fn transition_action(&self, t: TransitionId) -> usize {
-        self.transitions[t as usize].action as usize
-    }
-
     /// The variables of a state, decoded, in declaration order.
     pub fn decode_state(&self, state: &[Word]) -> Vec<(String, Value)> {
         self.vars

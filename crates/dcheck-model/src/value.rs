@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::encoding::get_digit;
-use crate::types::{payload_card, Ty};
+use crate::types::Ty;
 
 /// A value as a person reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -136,11 +136,6 @@ fn decode_components(tys: &[Ty], mut v: u64) -> Vec<Value> {
             decode(t, d, false)
         })
         .collect()
-}
-
-/// Number of values of an enum payload as u64 (for decoding).
-pub fn payload_card_u64(payload: &[Ty]) -> u64 {
-    payload_card(payload).unwrap_or(1) as u64
 }
 
 fn list<T>(

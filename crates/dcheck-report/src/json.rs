@@ -106,6 +106,7 @@ pub fn report(
         "elapsed_seconds": secs,
         "distinct_states_per_second": st.distinct_states as f64 / secs.max(1e-9),
         "bytes_per_state": st.bytes_used as f64 / st.distinct_states.max(1) as f64,
+        "state_bits": model.state_bits(),
         "fingerprint_collision_probability": st.fingerprint_collision_probability,
         "properties": properties,
     });

@@ -82,6 +82,12 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
         "  search                 {} on {} thread(s)",
         info.strategy, info.threads
     );
+    let bits = model.state_bits();
+    let _ = writeln!(
+        s,
+        "  state encoding         {bits} bits ({} word(s))",
+        bits.div_ceil(64).max(1)
+    );
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
     let _ = writeln!(s, "  states generated       {}", st.states_generated);
     let _ = writeln!(s, "  depth                  {}", st.depth);
