@@ -35,6 +35,106 @@ pub struct Spec {
     pub properties: Vec<RawItem>,
     /// Fairness assumptions, kept unparsed for the liveness work.
     pub fairness: Vec<RawItem>,
+    /// Processes, messages, network and faults (`docs/design/processes.md`);
+    /// lowered to the items above by `dcheck-net` before compilation.
+    pub distributed: Distributed,
+}
+
+/// The message-passing sections of a spec. All empty / `None` in a spec
+/// without roles.
+#[derive(Clone, Debug, Default)]
+pub struct Distributed {
+    pub roles: Vec<RoleDecl>,
+    pub messages: Vec<MessageDecl>,
+    pub network: Option<NetworkDecl>,
+    pub faults: Option<FaultsDecl>,
+    pub steps: Vec<StepDecl>,
+    pub handlers: Vec<HandlerDecl>,
+}
+
+/// `(name: "RM", count: "N", vars: [...])`
+#[derive(Clone, Debug)]
+pub struct RoleDecl {
+    pub name: Ident,
+    /// Number of processes of the role (a constant expression).
+    pub count: Expr,
+    pub vars: Vec<RoleVarDecl>,
+    pub doc: String,
+}
+
+/// A per-process variable: `(name: "rmState", type: "RMState", persistent: true)`.
+#[derive(Clone, Debug)]
+pub struct RoleVarDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    /// Survives a crash of its process (crash-recovery faults).
+    pub persistent: bool,
+    pub doc: String,
+}
+
+/// `(name: "Promise", fields: "b: Ballot, v: Value")`
+#[derive(Clone, Debug)]
+pub struct MessageDecl {
+    pub name: Ident,
+    pub fields: Vec<Param>,
+    pub doc: String,
+}
+
+/// `network: (delivery: "unordered", duplicating: true, lossy: false, capacity: "8")`
+#[derive(Clone, Debug)]
+pub struct NetworkDecl {
+    /// `"unordered"` or `"fifo"` (checked by the lowering).
+    pub delivery: Ident,
+    pub duplicating: bool,
+    pub lossy: bool,
+    /// Bound on in-flight messages (a constant expression).
+    pub capacity: Expr,
+    pub span: Span,
+}
+
+/// `faults: (crash: 1, recover: 0, byzantine: 0, roles: ["TM"])`
+#[derive(Clone, Debug)]
+pub struct FaultsDecl {
+    pub crash: u32,
+    pub recover: u32,
+    pub byzantine: u32,
+    /// The roles whose processes may fail (empty: every role).
+    pub roles: Vec<Ident>,
+    pub span: Span,
+}
+
+/// An internal step of every process of a role: `(role: "RM", name: "Prepare", ...)`.
+#[derive(Clone, Debug)]
+pub struct StepDecl {
+    pub role: Ident,
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub guard: Option<Expr>,
+    pub effect: Block,
+    pub doc: String,
+}
+
+/// A message handler: `(role: "TM", on: "Prepared", from: "RM(r)", ...)`.
+#[derive(Clone, Debug)]
+pub struct HandlerDecl {
+    pub role: Ident,
+    /// The message name.
+    pub on: Ident,
+    /// Names bound to the message's fields, in order (`on: "Promise(b, v)"`).
+    pub bind: Vec<Ident>,
+    /// The sender: `from: "p"` binds the sender process (a `Proc`);
+    /// `from: "RM(r)"` accepts senders of role RM and binds their id.
+    pub from: Option<FromPattern>,
+    pub guard: Option<Expr>,
+    pub effect: Block,
+    pub doc: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FromPattern {
+    pub role: Option<Ident>,
+    pub name: Ident,
 }
 
 #[derive(Clone, Debug)]

@@ -659,6 +659,7 @@ impl Loader {
                         terminal: p.terminal,
                         properties: p.properties,
                         fairness: p.fairness,
+                        distributed: ast::Distributed::default(),
                     },
                 )),
                 _ => {
