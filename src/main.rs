@@ -64,6 +64,13 @@ struct RunArgs {
     /// Stop (exit 3) before the search's memory exceeds this (e.g. 512M, 4G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
+    /// Network semantics, overriding the spec's: a comma-separated list of
+    /// unordered | fifo, lossy, duplicating (e.g. `unordered,lossy`).
+    #[arg(long, value_name = "LIST")]
+    network: Option<String>,
+    /// Fault model, overriding the spec's: e.g. `crash=1`.
+    #[arg(long, value_name = "LIST")]
+    faults: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -103,6 +110,20 @@ fn run(args: RunArgs) -> i32 {
                 diags.len(),
                 args.spec.display()
             );
+            return exit::USAGE;
+        }
+    };
+    let flags = dcheck_net::Flags { network: args.network.clone(), faults: args.faults.clone() };
+    let spec = match dcheck_net::lower(spec, &flags) {
+        Ok(spec) => spec,
+        Err(e) => {
+            if !e.diagnostics.is_empty() {
+                eprint!("{}", dcheck_syntax::render(&sources, &e.diagnostics, color));
+            }
+            for u in &e.usage {
+                eprintln!("error: {u}");
+            }
+            eprintln!("error: {} problem(s) in {}", e.diagnostics.len() + e.usage.len(), args.spec.display());
             return exit::USAGE;
         }
     };
