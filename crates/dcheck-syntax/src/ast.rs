@@ -378,6 +378,8 @@ pub enum StmtKind {
     Require(Expr),
     /// `for x in S, y in T { .. }`
     For(Vec<Binder>, Block),
-    /// `insert(place, e);`, `remove(place, e);`, `append(place, e);`
+    /// `insert(place, e);`, `remove(place, e);`, `append(place, e);`; in
+    /// steps and handlers also `send(dst, m);` and `broadcast(Role, m);`
+    /// (their first argument is a value, not a place).
     Call(Ident, Vec<Expr>),
 }

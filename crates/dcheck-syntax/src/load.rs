@@ -76,6 +76,43 @@ pub struct RonScan {
     pub defaults: Vec<(u32, u32)>,
     /// Offset of the first token (normally the opening `(`).
     pub first_token: u32,
+    /// The file range of every integer value of a `count:` or `capacity:`
+    /// field (written as a RON integer instead of a code string), in order.
+    pub ints: Vec<(u32, u32)>,
+    /// Top-level fields whose value is bracketed (`network: (...)`): the
+    /// field name and the file range from the name to the closing bracket.
+    pub fields: Vec<(String, u32, u32)>,
+    /// The elements of top-level list fields (`handlers: [ (...), (...) ]`):
+    /// the list's field name and the file range of the element.
+    pub items: Vec<(String, u32, u32)>,
+}
+
+impl RonScan {
+    /// Range of the top-level field `name` (first occurrence).
+    pub fn field(&self, name: &str) -> Option<(u32, u32)> {
+        self.fields
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|&(_, s, e)| (s, e))
+    }
+    /// Range of the `k`-th element of the top-level list field `name`.
+    pub fn item(&self, name: &str, k: usize) -> Option<(u32, u32)> {
+        self.items
+            .iter()
+            .filter(|(n, _, _)| n == name)
+            .nth(k)
+            .map(|&(_, s, e)| (s, e))
+    }
+}
+
+/// An open bracket of the RON text, while scanning.
+struct Frame {
+    open: u8,
+    start: usize,
+    /// The top-level field this bracket is the value of.
+    key: Option<(String, usize)>,
+    /// The top-level list field this bracket is an element of.
+    list_of: Option<String>,
 }
 
 fn push_char(content: &mut Vec<u8>, map: &mut Vec<(u32, u32)>, c: char, from: usize, to: usize) {
@@ -127,8 +164,49 @@ pub fn scan_ron(text: &str) -> RonScan {
     let mut scan = RonScan::default();
     let mut i = skip_trivia(b, 0);
     scan.first_token = i as u32;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pending_key: Option<(String, usize)> = None;
     while i < b.len() {
         let c = b[i];
+        if matches!(c, b'(' | b'[' | b'{') {
+            let key = if stack.len() == 1 {
+                pending_key.take()
+            } else {
+                None
+            };
+            let list_of = match stack.get(1) {
+                Some(f) if stack.len() == 2 && f.open == b'[' => {
+                    f.key.as_ref().map(|k| k.0.clone())
+                }
+                _ => None,
+            };
+            stack.push(Frame {
+                open: c,
+                start: i,
+                key,
+                list_of,
+            });
+            i += 1;
+            continue;
+        }
+        if matches!(c, b')' | b']' | b'}') {
+            if let Some(f) = stack.pop() {
+                if let Some((name, s)) = f.key {
+                    scan.fields.push((name, s as u32, i as u32 + 1));
+                }
+                if let Some(name) = f.list_of {
+                    scan.items.push((name, f.start as u32, i as u32 + 1));
+                }
+            }
+            pending_key = None;
+            i += 1;
+            continue;
+        }
+        if c == b',' {
+            pending_key = None;
+            i += 1;
+            continue;
+        }
         if c.is_ascii_whitespace() || c == b'/' {
             let j = skip_trivia(b, i);
             i = if j == i { i + 1 } else { j };
@@ -238,18 +316,28 @@ pub fn scan_ron(text: &str) -> RonScan {
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
-            if &b[s..i] == b"default" {
-                let k = skip_trivia(b, i);
-                if b.get(k) == Some(&b':') {
-                    let v = skip_trivia(b, k + 1);
-                    let mut e = v;
-                    if b.get(e) == Some(&b'-') || b.get(e) == Some(&b'+') {
-                        e += 1;
-                    }
-                    while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
-                        e += 1;
-                    }
+            let k = skip_trivia(b, i);
+            if b.get(k) == Some(&b':') {
+                let word = &b[s..i];
+                if stack.len() == 1 {
+                    pending_key = Some((String::from_utf8_lossy(word).into_owned(), s));
+                }
+                let v = skip_trivia(b, k + 1);
+                let mut e = v;
+                if b.get(e) == Some(&b'-') || b.get(e) == Some(&b'+') {
+                    e += 1;
+                }
+                let signed = e > v;
+                while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+                    e += 1;
+                }
+                if word == b"default" {
                     scan.defaults.push((v as u32, e as u32));
+                } else if (word == b"count" || word == b"capacity")
+                    && b.get(if signed { v + 1 } else { v })
+                        .is_some_and(u8::is_ascii_digit)
+                {
+                    scan.ints.push((v as u32, e as u32));
                 }
             }
             continue;
@@ -264,6 +352,20 @@ pub fn scan_ron(text: &str) -> RonScan {
 struct Tracker {
     contents: Vec<String>,
     cursor: usize,
+    /// [`RonScan::ints`] and the next one to hand out.
+    ints: Vec<(u32, u32)>,
+    int_cursor: usize,
+}
+
+/// Index of the next literal with content `text` (advancing the cursor).
+fn locate(text: &str) -> Option<usize> {
+    TRACKER.with(|t| {
+        let mut t = t.borrow_mut();
+        let t = t.as_mut()?;
+        let j = (t.cursor..t.contents.len()).find(|&j| t.contents[j] == text)?;
+        t.cursor = j + 1;
+        Some(j)
+    })
 }
 
 thread_local! {
@@ -280,14 +382,54 @@ struct Located {
 impl<'de> Deserialize<'de> for Located {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let lit = TRACKER.with(|t| {
-            let mut t = t.borrow_mut();
-            let t = t.as_mut()?;
-            let j = (t.cursor..t.contents.len()).find(|&j| t.contents[j] == text)?;
-            t.cursor = j + 1;
-            Some(j)
-        });
+        let lit = locate(&text);
         Ok(Located { text, lit })
+    }
+}
+
+/// A constant expression written as a code string (`count: "N"`) or as a
+/// RON integer (`capacity: 8`).
+#[derive(Clone, Debug)]
+enum CodeOrInt {
+    Code(Located),
+    /// The value and its file range (if the scanner found it).
+    Int(i64, Option<(u32, u32)>),
+}
+
+impl<'de> Deserialize<'de> for CodeOrInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        fn int(v: i64) -> CodeOrInt {
+            let span = TRACKER.with(|t| {
+                let mut t = t.borrow_mut();
+                let t = t.as_mut()?;
+                let r = t.ints.get(t.int_cursor).copied()?;
+                t.int_cursor += 1;
+                Some(r)
+            });
+            CodeOrInt::Int(v, span)
+        }
+        impl Visitor<'_> for V {
+            type Value = CodeOrInt;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a code string or an integer")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CodeOrInt, E> {
+                Ok(CodeOrInt::Code(Located {
+                    text: v.to_string(),
+                    lit: locate(v),
+                }))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CodeOrInt, E> {
+                Ok(int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CodeOrInt, E> {
+                i64::try_from(v)
+                    .map(int)
+                    .map_err(|_| E::custom("integer too large for 64 bits"))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -350,6 +492,106 @@ struct RawSpec {
     properties: Vec<RawNamedExpr>,
     #[serde(default)]
     fairness: Vec<RawNamedExpr>,
+    #[serde(default)]
+    roles: Vec<RawRole>,
+    #[serde(default)]
+    messages: Vec<RawMessage>,
+    #[serde(default)]
+    network: Option<RawNetwork>,
+    #[serde(default)]
+    faults: Option<RawFaults>,
+    #[serde(default)]
+    steps: Vec<RawStep>,
+    #[serde(default)]
+    handlers: Vec<RawHandler>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: Located,
+    count: CodeOrInt,
+    #[serde(default)]
+    vars: Vec<RawRoleVar>,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoleVar {
+    name: Located,
+    #[serde(rename = "type")]
+    ty: Located,
+    #[serde(default)]
+    persistent: bool,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMessage {
+    name: Located,
+    #[serde(default)]
+    fields: Option<Located>,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    #[serde(default)]
+    delivery: Option<Located>,
+    #[serde(default)]
+    duplicating: bool,
+    #[serde(default)]
+    lossy: bool,
+    capacity: CodeOrInt,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFaults {
+    #[serde(default)]
+    crash: u32,
+    #[serde(default)]
+    recover: u32,
+    #[serde(default)]
+    byzantine: u32,
+    #[serde(default)]
+    roles: Vec<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    role: Located,
+    name: Located,
+    #[serde(default)]
+    params: Option<Located>,
+    #[serde(default)]
+    guard: Option<Located>,
+    #[serde(default)]
+    effect: Option<Located>,
+    #[serde(default)]
+    doc: Option<Located>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHandler {
+    role: Located,
+    on: Located,
+    #[serde(default)]
+    from: Option<Located>,
+    #[serde(default)]
+    guard: Option<Located>,
+    #[serde(default)]
+    effect: Option<Located>,
+    #[serde(default)]
+    doc: Option<Located>,
 }
 
 #[derive(Deserialize)]
@@ -453,6 +695,7 @@ struct Partial {
     terminal: Option<ast::Expr>,
     properties: Vec<ast::RawItem>,
     fairness: Vec<ast::RawItem>,
+    distributed: ast::Distributed,
 }
 
 trait Named {
@@ -468,8 +711,30 @@ named!(
     ast::DefDecl,
     ast::ActionDecl,
     ast::InvariantDecl,
-    ast::RawItem
+    ast::RawItem,
+    ast::RoleDecl,
+    ast::MessageDecl
 );
+
+/// [`merge`] with items identified by `key` (steps by role and name,
+/// handlers by role and message).
+fn merge_by<T>(mut base: Vec<T>, over: Vec<T>, key: impl Fn(&T) -> (&str, &str)) -> Vec<T> {
+    for item in over {
+        match base.iter().position(|b| key(b) == key(&item)) {
+            Some(i) => base[i] = item,
+            None => base.push(item),
+        }
+    }
+    base
+}
+
+fn step_key(s: &ast::StepDecl) -> (&str, &str) {
+    (&s.role.name, &s.name.name)
+}
+
+fn handler_key(h: &ast::HandlerDecl) -> (&str, &str) {
+    (&h.role.name, &h.on.name)
+}
 
 /// Base items first; an item of `over` replaces the base item of the same
 /// name in place, others are appended.
@@ -501,6 +766,17 @@ impl Partial {
             terminal: over.terminal.or(self.terminal),
             properties: merge(self.properties, over.properties),
             fairness: merge(self.fairness, over.fairness),
+            distributed: {
+                let (b, o) = (self.distributed, over.distributed);
+                ast::Distributed {
+                    roles: merge(b.roles, o.roles),
+                    messages: merge(b.messages, o.messages),
+                    network: o.network.or(b.network),
+                    faults: o.faults.or(b.faults),
+                    steps: merge_by(b.steps, o.steps, step_key),
+                    handlers: merge_by(b.handlers, o.handlers, handler_key),
+                }
+            },
         }
     }
 }
@@ -602,6 +878,13 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
                 Some("RawAction") => "in an action",
                 Some("RawInvariant") => "in an invariant",
                 Some("RawNamedExpr") => "in a property or fairness assumption",
+                Some("RawRole") => "in a role",
+                Some("RawRoleVar") => "in a role variable",
+                Some("RawMessage") => "in a message",
+                Some("RawNetwork") => "in `network`",
+                Some("RawFaults") => "in `faults`",
+                Some("RawStep") => "in a step",
+                Some("RawHandler") => "in a handler",
                 _ => "here",
             };
             message = format!("unknown field `{found}` {within}");
@@ -659,7 +942,7 @@ impl Loader {
                         terminal: p.terminal,
                         properties: p.properties,
                         fairness: p.fairness,
-                        distributed: ast::Distributed::default(),
+                        distributed: p.distributed,
                     },
                 )),
                 _ => {
@@ -743,6 +1026,146 @@ impl Loader {
         }
     }
 
+    /// Reports items with the same `(scope, ident name)` after the first;
+    /// `diag(scope, second, line, column of the first)`.
+    fn check_keyed_duplicates(
+        &mut self,
+        items: &[(String, Ident)],
+        diag: impl Fn(&str, &Ident, usize, usize) -> Diagnostic,
+    ) {
+        let mut seen: HashMap<(&str, &str), &Ident> = HashMap::new();
+        for (scope, id) in items {
+            if let Some(first) = seen.get(&(scope.as_str(), id.name.as_str())) {
+                let (line, col) = self.line_col(first.span);
+                self.diags.push(diag(scope, id, line, col));
+            } else {
+                seen.insert((scope, &id.name), id);
+            }
+        }
+    }
+
+    /// A constant expression: a code string, or a RON integer.
+    fn const_expr(&mut self, ctx: &FileCtx, c: &CodeOrInt) -> Option<ast::Expr> {
+        match c {
+            CodeOrInt::Code(l) => self.code(ctx, l, parser::parse_expr_mapped),
+            CodeOrInt::Int(v, range) => Some(ast::Expr {
+                kind: ast::ExprKind::Int(*v),
+                span: range.map_or(ctx.first, |(s, e)| Span::new(ctx.file, s, e)),
+            }),
+        }
+    }
+
+    /// The message-passing sections of one file.
+    fn distributed(&mut self, ctx: &FileCtx, raw: &RawSpec) -> ast::Distributed {
+        let doc = |l: &Option<Located>| l.as_ref().map(|d| d.text.clone()).unwrap_or_default();
+        let range =
+            |r: Option<(u32, u32)>, or: Span| r.map_or(or, |(s, e)| Span::new(ctx.file, s, e));
+        let mut d = ast::Distributed::default();
+        for r in &raw.roles {
+            let count = self.const_expr(ctx, &r.count);
+            let mut vars = Some(Vec::new());
+            for v in &r.vars {
+                let ty = self.code(ctx, &v.ty, parser::parse_type_mapped);
+                match (ty, vars.as_mut()) {
+                    (Some(ty), Some(vars)) => vars.push(ast::RoleVarDecl {
+                        name: ctx.ident(&v.name),
+                        ty,
+                        persistent: v.persistent,
+                        doc: doc(&v.doc),
+                    }),
+                    _ => vars = None,
+                }
+            }
+            if let (Some(count), Some(vars)) = (count, vars) {
+                d.roles.push(ast::RoleDecl {
+                    name: ctx.ident(&r.name),
+                    count,
+                    vars,
+                    doc: doc(&r.doc),
+                });
+            }
+        }
+        for m in &raw.messages {
+            if let Some(fields) = self.params(ctx, &m.fields) {
+                d.messages.push(ast::MessageDecl {
+                    name: ctx.ident(&m.name),
+                    fields,
+                    doc: doc(&m.doc),
+                });
+            }
+        }
+        if let Some(n) = &raw.network {
+            let span = range(ctx.scan.field("network"), ctx.first);
+            let delivery = match &n.delivery {
+                Some(l) => ctx.ident(l),
+                None => Ident {
+                    name: "unordered".to_string(),
+                    span,
+                },
+            };
+            if let Some(capacity) = self.const_expr(ctx, &n.capacity) {
+                d.network = Some(ast::NetworkDecl {
+                    delivery,
+                    duplicating: n.duplicating,
+                    lossy: n.lossy,
+                    capacity,
+                    span,
+                });
+            }
+        }
+        if let Some(f) = &raw.faults {
+            d.faults = Some(ast::FaultsDecl {
+                crash: f.crash,
+                recover: f.recover,
+                byzantine: f.byzantine,
+                roles: f.roles.iter().map(|r| ctx.ident(r)).collect(),
+                span: range(ctx.scan.field("faults"), ctx.first),
+            });
+        }
+        for s in &raw.steps {
+            let params = self.params(ctx, &s.params);
+            let guard = self.guard(ctx, &s.guard);
+            let effect = self.effect(ctx, &s.effect);
+            if let (Some(params), Some(guard), Some(effect)) = (params, guard, effect) {
+                d.steps.push(ast::StepDecl {
+                    role: ctx.ident(&s.role),
+                    name: ctx.ident(&s.name),
+                    params,
+                    guard,
+                    effect,
+                    doc: doc(&s.doc),
+                });
+            }
+        }
+        for (k, h) in raw.handlers.iter().enumerate() {
+            let on = self.code(ctx, &h.on, parser::parse_on_pattern_mapped);
+            let from = match &h.from {
+                Some(l) => self
+                    .code(ctx, l, parser::parse_from_pattern_mapped)
+                    .map(Some),
+                None => Some(None),
+            };
+            let guard = self.guard(ctx, &h.guard);
+            let effect = self.effect(ctx, &h.effect);
+            if let (Some((on, bind)), Some(from), Some(guard), Some(effect)) =
+                (on, from, guard, effect)
+            {
+                let span = range(ctx.scan.item("handlers", k), ctx.span(&h.on));
+                d.handlers.push(ast::HandlerDecl {
+                    role: ctx.ident(&h.role),
+                    on,
+                    bind,
+                    from,
+                    guard,
+                    effect,
+                    doc: doc(&h.doc),
+                    span,
+                });
+            }
+        }
+        d
+    }
+
     fn line_col(&self, span: Span) -> (usize, usize) {
         let Some(f) = self.sources.files.get(span.file.0 as usize) else {
             return (0, 0);
@@ -767,6 +1190,8 @@ impl Loader {
             *t.borrow_mut() = Some(Tracker {
                 contents: scan.literals.iter().map(|l| l.content.clone()).collect(),
                 cursor: 0,
+                ints: scan.ints.clone(),
+                int_cursor: 0,
             })
         });
         let options = ron::Options::default()
@@ -883,6 +1308,7 @@ impl Loader {
         };
         p.properties = raw_items(&raw.properties);
         p.fairness = raw_items(&raw.fairness);
+        p.distributed = self.distributed(&ctx, &raw);
 
         // Duplicate names (checked on the declarations, even unparsable ones).
         let ids = |v: Vec<&Located>| -> Vec<ast::RawItem> {
@@ -914,6 +1340,52 @@ impl Loader {
         );
         self.check_duplicates("property", &p.properties);
         self.check_duplicates("fairness assumption", &p.fairness);
+        self.check_duplicates("role", &ids(raw.roles.iter().map(|c| &c.name).collect()));
+        self.check_duplicates(
+            "role variable",
+            &ids(raw
+                .roles
+                .iter()
+                .flat_map(|r| r.vars.iter().map(|v| &v.name))
+                .collect()),
+        );
+        self.check_duplicates(
+            "message",
+            &ids(raw.messages.iter().map(|c| &c.name).collect()),
+        );
+        let steps: Vec<_> = raw
+            .steps
+            .iter()
+            .map(|s| (s.role.text.clone(), ctx.ident(&s.name)))
+            .collect();
+        self.check_keyed_duplicates(&steps, |role, id, line, col| {
+            Diagnostic::new(id.span, format!("duplicate step `{}` of role `{role}`", id.name))
+                .label(format!("second step `{}` of role `{role}`", id.name))
+                .help(format!(
+                    "role `{role}` already has a step named `{}` at line {line}, column {col}; rename or remove one of them",
+                    id.name
+                ))
+        });
+        // handlers: keyed by role and message name (read from `on`, ignoring
+        // the field binders; patterns that do not parse are reported above).
+        let handlers: Vec<_> = p
+            .distributed
+            .handlers
+            .iter()
+            .map(|h| (h.role.name.clone(), h.on.clone()))
+            .collect();
+        self.check_keyed_duplicates(&handlers, |role, id, line, col| {
+            Diagnostic::new(
+                id.span,
+                format!("duplicate handler for `{}` in role `{role}`", id.name),
+            )
+            .label(format!("second handler for `{}`", id.name))
+            .help(format!(
+                "role `{role}` already handles `{}` at line {line}, column {col}; \
+                 merge the two handlers (use `if` in the effect to tell cases apart)",
+                id.name
+            ))
+        });
 
         match &raw.extends {
             None => {

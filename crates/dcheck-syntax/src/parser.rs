@@ -139,6 +139,103 @@ pub fn parse_params_mapped(
     })
 }
 
+/// Help shown under a malformed `on` pattern.
+pub const ON_HELP: &str = "write the message name, then optionally one name per message field: \
+`on: \"Commit\"` or `on: \"Promise(b, v)\"`";
+
+/// Help shown under a malformed `from` pattern.
+pub const FROM_HELP: &str = "write `from: \"p\"` to bind the sender process, or `from: \"RM(r)\"` \
+to accept senders of role RM and bind their id";
+
+/// Prefixes every diagnostic with the pattern's kind and gives it `help`
+/// (unless it already has one, e.g. for a keyword used as a name).
+fn pattern_diags(ds: Vec<Diagnostic>, kind: &str, help: &str) -> Vec<Diagnostic> {
+    ds.into_iter()
+        .map(|mut d| {
+            d.message = format!("malformed `{kind}` pattern: {}", d.message);
+            if d.help.is_none() {
+                d.help = Some(help.to_string());
+            }
+            d
+        })
+        .collect()
+}
+
+/// Parses a handler's message pattern `Name` or `Name(a, b, ...)`: the
+/// message name and the names bound to its fields. Spans are byte offsets
+/// into `text`.
+pub fn parse_on_pattern(file: FileId, text: &str) -> Result<(Ident, Vec<Ident>), Vec<Diagnostic>> {
+    parse_on_pattern_mapped(file, text, &OffsetMap::shifted(0))
+}
+
+/// [`parse_on_pattern`] with spans mapped through `map`.
+pub fn parse_on_pattern_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<(Ident, Vec<Ident>), Vec<Diagnostic>> {
+    run(file, text, map, |p| {
+        let name = p.ident("a message name")?;
+        let mut bind: Vec<Ident> = Vec::new();
+        if p.eat(&Tok::LParen) {
+            while !p.at(&Tok::RParen) {
+                let b = p.ident("a name for a message field")?;
+                if let Some(first) = bind.iter().find(|x| x.name == b.name) {
+                    let d = Diagnostic::new(b.span, format!("`{}` is bound twice", b.name))
+                        .label("second binding")
+                        .help(format!(
+                            "give every field its own name (`{}` already names field {})",
+                            first.name,
+                            bind.iter().position(|x| x.name == b.name).unwrap_or(0) + 1
+                        ));
+                    p.diags.push(d);
+                }
+                bind.push(b);
+                if !p.eat(&Tok::Comma) {
+                    break;
+                }
+            }
+            p.expect(&Tok::RParen, "`,` or `)` after a field name")?;
+        }
+        p.expect_eof("message pattern")?;
+        Ok((name, bind))
+    })
+    .map_err(|ds| pattern_diags(ds, "on", ON_HELP))
+}
+
+/// Parses a handler's sender pattern `p` or `Role(p)`. Spans are byte
+/// offsets into `text`.
+pub fn parse_from_pattern(file: FileId, text: &str) -> Result<FromPattern, Vec<Diagnostic>> {
+    parse_from_pattern_mapped(file, text, &OffsetMap::shifted(0))
+}
+
+/// [`parse_from_pattern`] with spans mapped through `map`.
+pub fn parse_from_pattern_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<FromPattern, Vec<Diagnostic>> {
+    run(file, text, map, |p| {
+        let first = p.ident("a name for the sender, or a role name")?;
+        let pat = if p.eat(&Tok::LParen) {
+            let name = p.ident("a name for the sender's id")?;
+            p.expect(&Tok::RParen, "`)` after the sender's name")?;
+            FromPattern {
+                role: Some(first),
+                name,
+            }
+        } else {
+            FromPattern {
+                role: None,
+                name: first,
+            }
+        };
+        p.expect_eof("sender pattern")?;
+        Ok(pat)
+    })
+    .map_err(|ds| pattern_diags(ds, "from", FROM_HELP))
+}
+
 const MAX_DEPTH: u32 = 64;
 
 struct Parser {
@@ -1084,8 +1181,10 @@ impl Parser {
                 })
             }
             Tok::Ident(name)
-                if matches!(name.as_str(), "insert" | "remove" | "append")
-                    && matches!(self.peek_at(1), Tok::LParen) =>
+                if matches!(
+                    name.as_str(),
+                    "insert" | "remove" | "append" | "send" | "broadcast"
+                ) && matches!(self.peek_at(1), Tok::LParen) =>
             {
                 let f = self.ident("a statement")?;
                 self.bump();
@@ -1096,9 +1195,16 @@ impl Parser {
                         format!("`{}` takes two arguments, found {}", f.name, args.len()),
                     )
                     .label("wrong number of arguments")
-                    .help(format!("write `{}(place, value);`", f.name)));
+                    .help(match f.name.as_str() {
+                        "send" => "write `send(destination, message);`".to_string(),
+                        "broadcast" => "write `broadcast(Role, message);`".to_string(),
+                        _ => format!("write `{}(place, value);`", f.name),
+                    }));
                 }
-                if !is_place(&args[0]) {
+                // `send(dst, m)` and `broadcast(R, m)` (message passing,
+                // lowered by dcheck-net) take values, not places.
+                let takes_place = !matches!(f.name.as_str(), "send" | "broadcast");
+                if takes_place && !is_place(&args[0]) {
                     return Err(Diagnostic::new(
                         args[0].span,
                         format!("the first argument of `{}` must be a place", f.name),

@@ -1,12 +1,15 @@
 //! Robustness: random and mutated inputs never make the parser, the loader
 //! or the renderer panic, and every diagnostic span lies inside its file.
 
-use dcheck_syntax::parser::{parse_block, parse_expr, parse_params, parse_type};
+use dcheck_syntax::parser::{
+    parse_block, parse_expr, parse_from_pattern, parse_on_pattern, parse_params, parse_type,
+};
 use dcheck_syntax::span::FileId;
 use dcheck_syntax::{load_spec_str, render};
 use proptest::prelude::*;
 
 const SPEC: &str = include_str!("fixtures/twophase.ron");
+const MSG_SPEC: &str = include_str!("fixtures/twophase_msgs.ron");
 
 const PIECES: &[&str] = &[
     "forall",
@@ -67,6 +70,17 @@ fn check_text(text: &str) {
     let _ = parse_expr(FileId(0), text);
     let _ = parse_type(FileId(0), text);
     let _ = parse_params(FileId(0), text);
+    for ds in [
+        parse_on_pattern(FileId(0), text).err(),
+        parse_from_pattern(FileId(0), text).err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for d in ds {
+            assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len());
+        }
+    }
     if let Err(ds) = parse_block(FileId(0), text) {
         for d in ds {
             assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len());
@@ -76,7 +90,24 @@ fn check_text(text: &str) {
 
 fn check_spec(text: &str) {
     match load_spec_str("fuzz.ron", text) {
-        Ok(_) => {}
+        Ok((src, spec)) => {
+            // spans of the message-passing items lie inside their files
+            let d = &spec.distributed;
+            let spans = d
+                .handlers
+                .iter()
+                .flat_map(|h| [h.span, h.on.span])
+                .chain(d.network.iter().map(|n| n.span))
+                .chain(d.faults.iter().map(|f| f.span))
+                .chain(d.roles.iter().map(|r| r.count.span));
+            for span in spans {
+                assert!(span.start <= span.end, "{span:?}");
+                assert!(
+                    span.end as usize <= src.file(span.file).text.len(),
+                    "{span:?}"
+                );
+            }
+        }
         Err((src, ds)) => {
             assert!(!ds.is_empty());
             for d in &ds {
@@ -106,21 +137,40 @@ proptest! {
     }
 
     #[test]
+    fn token_soup_in_patterns_does_not_panic(parts in prop::collection::vec(prop::sample::select(PIECES), 0..12)) {
+        let s = parts.concat();
+        check_spec(&format!(
+            "(name: \"F\", vars: [], init: (), handlers: [ (role: \"R\", on: r#\"{s}\"#, from: r#\"{s}\"#) ])"
+        ));
+    }
+
+    #[test]
+    fn mutated_message_spec_does_not_panic(
+        edits in prop::collection::vec((0usize..MSG_SPEC.len(), prop::sample::select(PIECES), 0usize..4), 1..4)
+    ) {
+        check_spec(&mutate(MSG_SPEC, edits));
+    }
+
+    #[test]
     fn mutated_spec_does_not_panic(
         edits in prop::collection::vec((0usize..SPEC.len(), prop::sample::select(PIECES), 0usize..4), 1..4)
     ) {
-        let mut text = SPEC.to_string();
-        for (pos, piece, del) in edits {
-            let mut p = pos.min(text.len());
-            while !text.is_char_boundary(p) {
-                p -= 1;
-            }
-            let mut e = (p + del).min(text.len());
-            while !text.is_char_boundary(e) {
-                e += 1;
-            }
-            text.replace_range(p..e, piece);
-        }
-        check_spec(&text);
+        check_spec(&mutate(SPEC, edits));
     }
+}
+
+fn mutate(spec: &str, edits: Vec<(usize, &str, usize)>) -> String {
+    let mut text = spec.to_string();
+    for (pos, piece, del) in edits {
+        let mut p = pos.min(text.len());
+        while !text.is_char_boundary(p) {
+            p -= 1;
+        }
+        let mut e = (p + del).min(text.len());
+        while !text.is_char_boundary(e) {
+            e += 1;
+        }
+        text.replace_range(p..e, piece);
+    }
+    text
 }
