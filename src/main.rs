@@ -113,7 +113,10 @@ fn run(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let flags = dcheck_net::Flags { network: args.network.clone(), faults: args.faults.clone() };
+    let flags = dcheck_net::Flags {
+        network: args.network.clone(),
+        faults: args.faults.clone(),
+    };
     let spec = match dcheck_net::lower(spec, &flags) {
         Ok(spec) => spec,
         Err(e) => {
@@ -123,7 +126,11 @@ fn run(args: RunArgs) -> i32 {
             for u in &e.usage {
                 eprintln!("error: {u}");
             }
-            eprintln!("error: {} problem(s) in {}", e.diagnostics.len() + e.usage.len(), args.spec.display());
+            eprintln!(
+                "error: {} problem(s) in {}",
+                e.diagnostics.len() + e.usage.len(),
+                args.spec.display()
+            );
             return exit::USAGE;
         }
     };

@@ -2,39 +2,65 @@
 //! the span of the spec item it comes from, so a diagnostic or evaluation
 //! error in generated code points at the user's text.
 
-use dcheck_syntax::ast::{BinOp, Binder, Block, Expr, ExprKind, Ident, Param, Stmt, StmtKind, TypeExpr, TypeKind, UnOp};
+use dcheck_syntax::ast::{
+    BinOp, Binder, Block, Expr, ExprKind, Ident, Param, Stmt, StmtKind, TypeExpr, TypeKind, UnOp,
+};
 use dcheck_syntax::span::Span;
 
 pub fn ident(name: &str, span: Span) -> Ident {
-    Ident { name: name.to_string(), span }
+    Ident {
+        name: name.to_string(),
+        span,
+    }
 }
 
 pub fn name(n: &str, span: Span) -> Expr {
-    Expr { kind: ExprKind::Name(ident(n, span)), span }
+    Expr {
+        kind: ExprKind::Name(ident(n, span)),
+        span,
+    }
 }
 
 pub fn call(f: &str, args: Vec<Expr>, span: Span) -> Expr {
-    Expr { kind: ExprKind::Call(ident(f, span), args), span }
+    Expr {
+        kind: ExprKind::Call(ident(f, span), args),
+        span,
+    }
 }
 
 pub fn tuple(items: Vec<Expr>, span: Span) -> Expr {
-    Expr { kind: ExprKind::TupleLit(items), span }
+    Expr {
+        kind: ExprKind::TupleLit(items),
+        span,
+    }
 }
 
 pub fn index(base: Expr, key: Expr, span: Span) -> Expr {
-    Expr { kind: ExprKind::Index(Box::new(base), Box::new(key)), span }
+    Expr {
+        kind: ExprKind::Index(Box::new(base), Box::new(key)),
+        span,
+    }
 }
 
 pub fn bin(op: BinOp, a: Expr, b: Expr, span: Span) -> Expr {
-    Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span }
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+        span,
+    }
 }
 
 pub fn not(a: Expr, span: Span) -> Expr {
-    Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(a)), span }
+    Expr {
+        kind: ExprKind::Unary(UnOp::Not, Box::new(a)),
+        span,
+    }
 }
 
 pub fn int(i: i64, span: Span) -> Expr {
-    Expr { kind: ExprKind::Int(i), span }
+    Expr {
+        kind: ExprKind::Int(i),
+        span,
+    }
 }
 
 /// `a and b`, where either may be absent.
@@ -77,7 +103,11 @@ pub fn block(stmts: Vec<Stmt>, span: Span) -> Block {
 }
 
 pub fn for_each(var: &str, domain: Expr, body: Vec<Stmt>, span: Span) -> Stmt {
-    let binder = Binder { name: ident(var, span), domain, span };
+    let binder = Binder {
+        name: ident(var, span),
+        domain,
+        span,
+    };
     stmt(StmtKind::For(vec![binder], block(body, span)), span)
 }
 
@@ -90,5 +120,8 @@ pub fn named_ty(n: &str, span: Span) -> TypeExpr {
 }
 
 pub fn param(n: &str, t: TypeExpr, span: Span) -> Param {
-    Param { name: ident(n, span), ty: t }
+    Param {
+        name: ident(n, span),
+        ty: t,
+    }
 }

@@ -16,7 +16,9 @@ mod role_code;
 
 use std::collections::HashSet;
 
-use dcheck_syntax::ast::{ActionDecl, BinOp, Distributed, Spec, TypeDecl, TypeKind, VarDecl, VariantDecl};
+use dcheck_syntax::ast::{
+    ActionDecl, BinOp, Distributed, Spec, TypeDecl, TypeKind, VarDecl, VariantDecl,
+};
 use dcheck_syntax::diag::Diagnostic;
 use dcheck_syntax::span::Span;
 
@@ -51,14 +53,28 @@ struct Faults {
 fn parse_faults(list: &str, f: &mut Faults) -> Result<(), String> {
     for item in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         let Some((k, v)) = item.split_once('=') else {
-            return Err(format!("--faults: `{item}` is not KIND=COUNT (kinds: crash, recover, byzantine)"));
+            return Err(format!(
+                "--faults: `{item}` is not KIND=COUNT (kinds: crash, recover, byzantine)"
+            ));
         };
-        let n: u32 = v.trim().parse().map_err(|_| format!("--faults: `{v}` is not a count"))?;
+        let n: u32 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("--faults: `{v}` is not a count"))?;
         match k.trim() {
             "crash" => f.crash = n,
             "recover" | "byzantine" if n == 0 => {}
-            "recover" | "byzantine" => return Err(format!("--faults: `{}` faults are not implemented yet (crash is)", k.trim())),
-            other => return Err(format!("--faults: unknown kind `{other}` (kinds: crash, recover, byzantine)")),
+            "recover" | "byzantine" => {
+                return Err(format!(
+                    "--faults: `{}` faults are not implemented yet (crash is)",
+                    k.trim()
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "--faults: unknown kind `{other}` (kinds: crash, recover, byzantine)"
+                ))
+            }
         }
     }
     Ok(())
@@ -71,25 +87,52 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
     let mut err = LowerError::default();
     if d.roles.is_empty() {
         if flags.network.is_some() || flags.faults.is_some() {
-            err.usage.push("--network and --faults apply to specs with roles; this spec has none".into());
+            err.usage.push(
+                "--network and --faults apply to specs with roles; this spec has none".into(),
+            );
         }
         for s in &d.steps {
-            err.diagnostics.push(Diagnostic::new(s.name.span, "a step needs a role").help("declare the roles under `roles`"));
+            err.diagnostics.push(
+                Diagnostic::new(s.name.span, "a step needs a role")
+                    .help("declare the roles under `roles`"),
+            );
         }
         for h in &d.handlers {
-            err.diagnostics.push(Diagnostic::new(h.span, "a handler needs a role").help("declare the roles under `roles`"));
+            err.diagnostics.push(
+                Diagnostic::new(h.span, "a handler needs a role")
+                    .help("declare the roles under `roles`"),
+            );
         }
-        return if err.diagnostics.is_empty() && err.usage.is_empty() { Ok(spec) } else { Err(err) };
+        return if err.diagnostics.is_empty() && err.usage.is_empty() {
+            Ok(spec)
+        } else {
+            Err(err)
+        };
     }
     let anchor = d.roles[0].name.span;
     // The network: from the spec, or an unordered one with room for 8
     // messages, then the command line.
     let mut net = match &d.network {
         Some(decl) => Network::from_decl(decl).unwrap_or_else(|m| {
-            err.diagnostics.push(Diagnostic::new(decl.delivery.span, m).help(format!("network words: {}", network::WORDS)));
-            Network { delivery: network::Delivery::Unordered, duplicating: false, lossy: false, capacity: decl.capacity.clone(), span: decl.span }
+            err.diagnostics.push(
+                Diagnostic::new(decl.delivery.span, m)
+                    .help(format!("network words: {}", network::WORDS)),
+            );
+            Network {
+                delivery: network::Delivery::Unordered,
+                duplicating: false,
+                lossy: false,
+                capacity: decl.capacity.clone(),
+                span: decl.span,
+            }
         }),
-        None => Network { delivery: network::Delivery::Unordered, duplicating: false, lossy: false, capacity: build::int(8, anchor), span: anchor },
+        None => Network {
+            delivery: network::Delivery::Unordered,
+            duplicating: false,
+            lossy: false,
+            capacity: build::int(8, anchor),
+            span: anchor,
+        },
     };
     if let Some(list) = &flags.network {
         if let Err(m) = net.apply_flag(list) {
@@ -102,7 +145,10 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
         faults.roles = f.roles.iter().map(|r| r.name.clone()).collect();
         for (n, kind) in [(f.recover, "recover"), (f.byzantine, "byzantine")] {
             if n > 0 {
-                err.diagnostics.push(Diagnostic::new(f.span, format!("`{kind}` faults are not implemented yet")).help("crash-stop faults (`crash: F`) are; see docs/design/processes.md"));
+                err.diagnostics.push(
+                    Diagnostic::new(f.span, format!("`{kind}` faults are not implemented yet"))
+                        .help("crash-stop faults (`crash: F`) are; see docs/design/processes.md"),
+                );
             }
         }
     }
@@ -119,42 +165,93 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
     }
 }
 
-fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults, err: &mut LowerError) {
-    let taken: HashSet<String> = spec.types.iter().map(|t| t.name.name.clone()).chain(spec.vars.iter().map(|v| v.name.name.clone())).collect();
+fn lower_items(
+    spec: &mut Spec,
+    d: &Distributed,
+    net: &Network,
+    faults: &Faults,
+    err: &mut LowerError,
+) {
+    let taken: HashSet<String> = spec
+        .types
+        .iter()
+        .map(|t| t.name.name.clone())
+        .chain(spec.vars.iter().map(|v| v.name.name.clone()))
+        .collect();
     for reserved in ["Proc", "Msg", "net", "chan", "crashed"] {
         if taken.contains(reserved) {
-            err.diagnostics.push(Diagnostic::new(spec.name.span, format!("`{reserved}` is a name the roles section defines")).help("rename your type or variable"));
+            err.diagnostics.push(
+                Diagnostic::new(
+                    spec.name.span,
+                    format!("`{reserved}` is a name the roles section defines"),
+                )
+                .help("rename your type or variable"),
+            );
         }
     }
     let roles: Vec<&str> = d.roles.iter().map(|r| r.name.name.as_str()).collect();
-    let crashable = |role: &str| faults.crash > 0 && (faults.roles.is_empty() || faults.roles.iter().any(|r| r == role));
+    let crashable = |role: &str| {
+        faults.crash > 0 && (faults.roles.is_empty() || faults.roles.iter().any(|r| r == role))
+    };
     for r in &faults.roles {
         if !roles.contains(&r.as_str()) {
-            err.usage.push(format!("faults: no role `{r}` (roles: {})", roles.join(", ")));
+            err.usage.push(format!(
+                "faults: no role `{r}` (roles: {})",
+                roles.join(", ")
+            ));
         }
     }
     // Types: each role's ids, every process, every message.
     let mut proc_variants = Vec::new();
     for r in &d.roles {
         let s = r.name.span;
-        spec.types.push(TypeDecl { name: r.name.clone(), def: build::ty(TypeKind::Range(Box::new(build::int(1, s)), Box::new(r.count.clone())), s) });
-        proc_variants.push(VariantDecl { name: r.name.clone(), payload: vec![build::named_ty(&r.name.name, s)] });
+        spec.types.push(TypeDecl {
+            name: r.name.clone(),
+            def: build::ty(
+                TypeKind::Range(Box::new(build::int(1, s)), Box::new(r.count.clone())),
+                s,
+            ),
+        });
+        proc_variants.push(VariantDecl {
+            name: r.name.clone(),
+            payload: vec![build::named_ty(&r.name.name, s)],
+        });
     }
-    spec.types.push(TypeDecl { name: build::ident("Proc", d.roles[0].name.span), def: build::ty(TypeKind::Enum(proc_variants), d.roles[0].name.span) });
+    spec.types.push(TypeDecl {
+        name: build::ident("Proc", d.roles[0].name.span),
+        def: build::ty(TypeKind::Enum(proc_variants), d.roles[0].name.span),
+    });
     if d.messages.is_empty() {
         err.diagnostics.push(Diagnostic::new(d.roles[0].name.span, "a spec with roles needs messages").help("declare them: messages: [ (name: \"Ping\"), (name: \"Promise\", fields: \"b: Ballot\") ]"));
         return;
     }
-    let msg_variants = d.messages.iter().map(|m| VariantDecl { name: m.name.clone(), payload: m.fields.iter().map(|f| f.ty.clone()).collect() }).collect();
-    spec.types.push(TypeDecl { name: build::ident("Msg", d.messages[0].name.span), def: build::ty(TypeKind::Enum(msg_variants), d.messages[0].name.span) });
+    let msg_variants = d
+        .messages
+        .iter()
+        .map(|m| VariantDecl {
+            name: m.name.clone(),
+            payload: m.fields.iter().map(|f| f.ty.clone()).collect(),
+        })
+        .collect();
+    spec.types.push(TypeDecl {
+        name: build::ident("Msg", d.messages[0].name.span),
+        def: build::ty(TypeKind::Enum(msg_variants), d.messages[0].name.span),
+    });
     // Variables: role variables as maps over the role's ids, the network, crashes.
     let mut role_vars: Vec<(String, HashSet<String>)> = Vec::new();
     for r in &d.roles {
         let mut names = HashSet::new();
         for v in &r.vars {
             let s = v.name.span;
-            let map = TypeKind::Map(Box::new(build::named_ty(&r.name.name, s)), Box::new(v.ty.clone()));
-            spec.vars.push(VarDecl { name: v.name.clone(), ty: build::ty(map, v.ty.span), doc: v.doc.clone() });
+            let map = TypeKind::Map(
+                Box::new(build::named_ty(&r.name.name, s)),
+                Box::new(v.ty.clone()),
+            );
+            spec.vars.push(VarDecl {
+                name: v.name.clone(),
+                ty: build::ty(map, v.ty.span),
+                doc: v.doc.clone(),
+            });
             names.insert(v.name.name.clone());
         }
         role_vars.push((r.name.name.clone(), names));
@@ -162,16 +259,38 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
     spec.vars.push(net.var());
     if faults.crash > 0 {
         let s = d.roles[0].name.span;
-        spec.vars.push(VarDecl { name: build::ident("crashed", s), ty: build::ty(TypeKind::Set(Box::new(build::named_ty("Proc", s))), s), doc: "processes that have crashed".into() });
+        spec.vars.push(VarDecl {
+            name: build::ident("crashed", s),
+            ty: build::ty(TypeKind::Set(Box::new(build::named_ty("Proc", s))), s),
+            doc: "processes that have crashed".into(),
+        });
     }
-    let vars_of = |role: &str| role_vars.iter().find(|(r, _)| r == role).map(|(_, v)| v.clone());
+    let vars_of = |role: &str| {
+        role_vars
+            .iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, v)| v.clone())
+    };
     let alive = |role: &str, span: Span| {
-        crashable(role).then(|| build::not(build::bin(BinOp::In, build::process(role, build::name("self", span), span), build::name("crashed", span), span), span))
+        crashable(role).then(|| {
+            build::not(
+                build::bin(
+                    BinOp::In,
+                    build::process(role, build::name("self", span), span),
+                    build::name("crashed", span),
+                    span,
+                ),
+                span,
+            )
+        })
     };
     // Steps.
     for st in &d.steps {
         let Some(vars) = vars_of(&st.role.name) else {
-            err.diagnostics.push(Diagnostic::new(st.role.span, format!("no role `{}`", st.role.name)).help(format!("roles: {}", roles.join(", "))));
+            err.diagnostics.push(
+                Diagnostic::new(st.role.span, format!("no role `{}`", st.role.name))
+                    .help(format!("roles: {}", roles.join(", "))),
+            );
             continue;
         };
         let s = st.name.span;
@@ -184,23 +303,51 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
         code.block(&mut effect);
         let mut params = vec![build::param("self", build::named_ty(&st.role.name, s), s)];
         params.extend(st.params.iter().cloned());
-        spec.actions.push(ActionDecl { name: st.name.clone(), params, guard: build::and(alive(&st.role.name, s), guard, s), effect, doc: st.doc.clone() });
+        spec.actions.push(ActionDecl {
+            name: st.name.clone(),
+            params,
+            guard: build::and(alive(&st.role.name, s), guard, s),
+            effect,
+            doc: st.doc.clone(),
+        });
     }
     // Handlers: one transition per receiver, sender and message value.
     for h in &d.handlers {
         let Some(vars) = vars_of(&h.role.name) else {
-            err.diagnostics.push(Diagnostic::new(h.role.span, format!("no role `{}`", h.role.name)).help(format!("roles: {}", roles.join(", "))));
+            err.diagnostics.push(
+                Diagnostic::new(h.role.span, format!("no role `{}`", h.role.name))
+                    .help(format!("roles: {}", roles.join(", "))),
+            );
             continue;
         };
         let Some(msg) = d.messages.iter().find(|m| m.name.name == h.on.name) else {
             let names: Vec<&str> = d.messages.iter().map(|m| m.name.name.as_str()).collect();
-            err.diagnostics.push(Diagnostic::new(h.on.span, format!("no message `{}`", h.on.name)).help(format!("messages: {}", names.join(", "))));
+            err.diagnostics.push(
+                Diagnostic::new(h.on.span, format!("no message `{}`", h.on.name))
+                    .help(format!("messages: {}", names.join(", "))),
+            );
             continue;
         };
         if msg.fields.len() != h.bind.len() {
             err.diagnostics.push(
-                Diagnostic::new(h.on.span, format!("`{}` has {} field(s); the handler binds {}", msg.name.name, msg.fields.len(), h.bind.len()))
-                    .help(format!("bind every field by position: on: \"{}({})\"", msg.name.name, msg.fields.iter().map(|f| f.name.name.as_str()).collect::<Vec<_>>().join(", "))),
+                Diagnostic::new(
+                    h.on.span,
+                    format!(
+                        "`{}` has {} field(s); the handler binds {}",
+                        msg.name.name,
+                        msg.fields.len(),
+                        h.bind.len()
+                    ),
+                )
+                .help(format!(
+                    "bind every field by position: on: \"{}({})\"",
+                    msg.name.name,
+                    msg.fields
+                        .iter()
+                        .map(|f| f.name.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
             continue;
         }
@@ -209,15 +356,30 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
         let src = match &h.from {
             Some(p) => match &p.role {
                 Some(role) if roles.contains(&role.name.as_str()) => {
-                    params.push(build::param(&p.name.name, build::named_ty(&role.name, role.span), p.name.span));
-                    build::process(&role.name, build::name(&p.name.name, p.name.span), p.name.span)
+                    params.push(build::param(
+                        &p.name.name,
+                        build::named_ty(&role.name, role.span),
+                        p.name.span,
+                    ));
+                    build::process(
+                        &role.name,
+                        build::name(&p.name.name, p.name.span),
+                        p.name.span,
+                    )
                 }
                 Some(role) => {
-                    err.diagnostics.push(Diagnostic::new(role.span, format!("no role `{}`", role.name)).help(format!("roles: {}", roles.join(", "))));
+                    err.diagnostics.push(
+                        Diagnostic::new(role.span, format!("no role `{}`", role.name))
+                            .help(format!("roles: {}", roles.join(", "))),
+                    );
                     continue;
                 }
                 None => {
-                    params.push(build::param(&p.name.name, build::named_ty("Proc", p.name.span), p.name.span));
+                    params.push(build::param(
+                        &p.name.name,
+                        build::named_ty("Proc", p.name.span),
+                        p.name.span,
+                    ));
                     build::name(&p.name.name, p.name.span)
                 }
             },
@@ -229,7 +391,11 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
         for (b, f) in h.bind.iter().zip(&msg.fields) {
             params.push(build::param(&b.name, f.ty.clone(), b.span));
         }
-        let fields = h.bind.iter().map(|b| build::name(&b.name, b.span)).collect();
+        let fields = h
+            .bind
+            .iter()
+            .map(|b| build::name(&b.name, b.span))
+            .collect();
         let m = build::message(&msg.name.name, fields, h.on.span);
         let me = build::process(&h.role.name, build::name("self", s), s);
         let mut code = RoleCode::new(&h.role.name, &vars, net, &mut err.diagnostics);
@@ -245,7 +411,13 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
         let deliverable = Some(net.deliverable(src, me, m, s));
         let guard = build::and(build::and(alive(&h.role.name, s), deliverable, s), guard, s);
         let name = format!("deliver_{}_to_{}", msg.name.name, h.role.name);
-        spec.actions.push(ActionDecl { name: build::ident(&name, h.on.span), params, guard, effect, doc: h.doc.clone() });
+        spec.actions.push(ActionDecl {
+            name: build::ident(&name, h.on.span),
+            params,
+            guard,
+            effect,
+            doc: h.doc.clone(),
+        });
     }
     spec.actions.extend(net.lose_action());
     // Crash-stop faults: at most `crash` processes of the crashable roles crash.
@@ -256,13 +428,28 @@ fn lower_items(spec: &mut Spec, d: &Distributed, net: &Network, faults: &Faults,
             }
             let s = r.name.span;
             let p = build::process(&r.name.name, build::name("i", s), s);
-            let fresh = build::not(build::bin(BinOp::In, p.clone(), build::name("crashed", s), s), s);
-            let room = build::bin(BinOp::Lt, build::call("card", vec![build::name("crashed", s)], s), build::int(faults.crash as i64, s), s);
+            let fresh = build::not(
+                build::bin(BinOp::In, p.clone(), build::name("crashed", s), s),
+                s,
+            );
+            let room = build::bin(
+                BinOp::Lt,
+                build::call("card", vec![build::name("crashed", s)], s),
+                build::int(faults.crash as i64, s),
+                s,
+            );
             spec.actions.push(ActionDecl {
                 name: build::ident(&format!("crash_{}", r.name.name), s),
                 params: vec![build::param("i", build::named_ty(&r.name.name, s), s)],
                 guard: Some(build::bin(BinOp::And, fresh, room, s)),
-                effect: build::block(vec![build::call_stmt("insert", vec![build::name("crashed", s), p], s)], s),
+                effect: build::block(
+                    vec![build::call_stmt(
+                        "insert",
+                        vec![build::name("crashed", s), p],
+                        s,
+                    )],
+                    s,
+                ),
                 doc: format!("a process of role {} crashes (crash-stop)", r.name.name),
             });
         }

@@ -36,9 +36,19 @@ impl Network {
         let delivery = match d.delivery.name.as_str() {
             "unordered" => Delivery::Unordered,
             "fifo" => Delivery::Fifo,
-            other => return Err(format!("unknown delivery `{other}`: use \"unordered\" or \"fifo\"")),
+            other => {
+                return Err(format!(
+                    "unknown delivery `{other}`: use \"unordered\" or \"fifo\""
+                ))
+            }
         };
-        let net = Network { delivery, duplicating: d.duplicating, lossy: d.lossy, capacity: d.capacity.clone(), span: d.span };
+        let net = Network {
+            delivery,
+            duplicating: d.duplicating,
+            lossy: d.lossy,
+            capacity: d.capacity.clone(),
+            span: d.span,
+        };
         net.check()?;
         Ok(net)
     }
@@ -50,7 +60,11 @@ impl Network {
         for w in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match w {
                 "unordered" | "fifo" => {
-                    let d = if w == "fifo" { Delivery::Fifo } else { Delivery::Unordered };
+                    let d = if w == "fifo" {
+                        Delivery::Fifo
+                    } else {
+                        Delivery::Unordered
+                    };
                     if delivery.is_some_and(|x| x != d) {
                         return Err("--network: `unordered` and `fifo` exclude each other".into());
                     }
@@ -58,7 +72,11 @@ impl Network {
                 }
                 "lossy" => lossy = true,
                 "duplicating" => duplicating = true,
-                other => return Err(format!("--network: unknown word `{other}` (valid: {WORDS})")),
+                other => {
+                    return Err(format!(
+                        "--network: unknown word `{other}` (valid: {WORDS})"
+                    ))
+                }
             }
         }
         self.delivery = delivery.unwrap_or(self.delivery);
@@ -79,7 +97,11 @@ impl Network {
     }
 
     fn channel(src: Expr, dst: Expr, span: Span) -> Expr {
-        build::index(build::name("chan", span), build::tuple(vec![src, dst], span), span)
+        build::index(
+            build::name("chan", span),
+            build::tuple(vec![src, dst], span),
+            span,
+        )
     }
 
     /// The state variable holding the messages in flight.
@@ -91,33 +113,65 @@ impl Network {
         let (name, kind, doc) = match self.delivery {
             Delivery::Unordered => {
                 let triple = build::ty(TypeKind::Tuple(vec![proc(), proc(), msg]), s);
-                let kind = if self.duplicating { TypeKind::BoundedSet(Box::new(triple), cap) } else { TypeKind::Bag(Box::new(triple), cap) };
-                ("net", kind, "messages in flight: (sender, receiver, message)")
+                let kind = if self.duplicating {
+                    TypeKind::BoundedSet(Box::new(triple), cap)
+                } else {
+                    TypeKind::Bag(Box::new(triple), cap)
+                };
+                (
+                    "net",
+                    kind,
+                    "messages in flight: (sender, receiver, message)",
+                )
             }
             Delivery::Fifo => {
                 let pair = build::ty(TypeKind::Tuple(vec![proc(), proc()]), s);
                 let queue = build::ty(TypeKind::Seq(Box::new(msg), cap), s);
-                ("chan", TypeKind::Map(Box::new(pair), Box::new(queue)), "one FIFO queue per (sender, receiver)")
+                (
+                    "chan",
+                    TypeKind::Map(Box::new(pair), Box::new(queue)),
+                    "one FIFO queue per (sender, receiver)",
+                )
             }
         };
-        VarDecl { name: build::ident(name, s), ty: build::ty(kind, s), doc: doc.into() }
+        VarDecl {
+            name: build::ident(name, s),
+            ty: build::ty(kind, s),
+            doc: doc.into(),
+        }
     }
 
     /// `send(dst, msg)` from process `me`.
     pub fn send(&self, me: Expr, dst: Expr, msg: Expr, span: Span) -> Stmt {
         match self.delivery {
-            Delivery::Unordered => build::call_stmt("insert", vec![build::name("net", span), Self::triple(me, dst, msg, span)], span),
-            Delivery::Fifo => build::call_stmt("append", vec![Self::channel(me, dst, span), msg], span),
+            Delivery::Unordered => build::call_stmt(
+                "insert",
+                vec![build::name("net", span), Self::triple(me, dst, msg, span)],
+                span,
+            ),
+            Delivery::Fifo => {
+                build::call_stmt("append", vec![Self::channel(me, dst, span), msg], span)
+            }
         }
     }
 
     /// Whether `msg` from `src` to `dst` can be delivered now.
     pub fn deliverable(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> Expr {
         match self.delivery {
-            Delivery::Unordered => build::bin(BinOp::In, Self::triple(src, dst, msg, span), build::name("net", span), span),
+            Delivery::Unordered => build::bin(
+                BinOp::In,
+                Self::triple(src, dst, msg, span),
+                build::name("net", span),
+                span,
+            ),
             Delivery::Fifo => {
                 let chan = Self::channel(src, dst, span);
-                let nonempty = build::bin(BinOp::Gt, build::call("len", vec![chan.clone()], span), build::int(0, span), span);
+                let nonempty = build::bin(
+                    BinOp::Gt,
+                    build::call("len", vec![chan.clone()], span),
+                    build::int(0, span),
+                    span,
+                );
                 let head = build::bin(BinOp::Eq, build::call("head", vec![chan], span), msg, span);
                 build::bin(BinOp::And, nonempty, head, span)
             }
@@ -128,10 +182,18 @@ impl Network {
     pub fn consume(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> Option<Stmt> {
         match self.delivery {
             Delivery::Unordered if self.duplicating => None,
-            Delivery::Unordered => Some(build::call_stmt("remove", vec![build::name("net", span), Self::triple(src, dst, msg, span)], span)),
+            Delivery::Unordered => Some(build::call_stmt(
+                "remove",
+                vec![build::name("net", span), Self::triple(src, dst, msg, span)],
+                span,
+            )),
             Delivery::Fifo => {
                 let chan = Self::channel(src, dst, span);
-                Some(build::assign(chan.clone(), build::call("tail", vec![chan], span), span))
+                Some(build::assign(
+                    chan.clone(),
+                    build::call("tail", vec![chan], span),
+                    span,
+                ))
             }
         }
     }
@@ -143,22 +205,51 @@ impl Network {
             return None;
         }
         let s = self.span;
-        let (src, dst, msg) = (build::name("src", s), build::name("dst", s), build::name("m", s));
-        let mut params = vec![build::param("src", build::named_ty("Proc", s), s), build::param("dst", build::named_ty("Proc", s), s)];
+        let (src, dst, msg) = (
+            build::name("src", s),
+            build::name("dst", s),
+            build::name("m", s),
+        );
+        let mut params = vec![
+            build::param("src", build::named_ty("Proc", s), s),
+            build::param("dst", build::named_ty("Proc", s), s),
+        ];
         let (guard, effect) = match self.delivery {
             Delivery::Unordered => {
                 params.push(build::param("m", build::named_ty("Msg", s), s));
-                (self.deliverable(src.clone(), dst.clone(), msg.clone(), s), self.consume(src, dst, msg, s))
+                (
+                    self.deliverable(src.clone(), dst.clone(), msg.clone(), s),
+                    self.consume(src, dst, msg, s),
+                )
             }
             Delivery::Fifo => {
                 let chan = Self::channel(src, dst, s);
-                let nonempty = build::bin(BinOp::Gt, build::call("len", vec![chan.clone()], s), build::int(0, s), s);
+                let nonempty = build::bin(
+                    BinOp::Gt,
+                    build::call("len", vec![chan.clone()], s),
+                    build::int(0, s),
+                    s,
+                );
                 let pop = build::assign(chan.clone(), build::call("tail", vec![chan], s), s);
                 (nonempty, Some(pop))
             }
         };
         // Losing from a duplicating network removes the message for good.
-        let effect = effect.unwrap_or_else(|| build::call_stmt("remove", vec![build::name("net", s), Self::triple(build::name("src", s), build::name("dst", s), build::name("m", s), s)], s));
+        let effect = effect.unwrap_or_else(|| {
+            build::call_stmt(
+                "remove",
+                vec![
+                    build::name("net", s),
+                    Self::triple(
+                        build::name("src", s),
+                        build::name("dst", s),
+                        build::name("m", s),
+                        s,
+                    ),
+                ],
+                s,
+            )
+        });
         Some(ActionDecl {
             name: build::ident("lose", s),
             params,

@@ -22,8 +22,19 @@ pub struct RoleCode<'a> {
 }
 
 impl<'a> RoleCode<'a> {
-    pub fn new(role: &'a str, vars: &'a HashSet<String>, net: &'a Network, diags: &'a mut Vec<Diagnostic>) -> RoleCode<'a> {
-        RoleCode { role, vars, net, diags, bound: Vec::new() }
+    pub fn new(
+        role: &'a str,
+        vars: &'a HashSet<String>,
+        net: &'a Network,
+        diags: &'a mut Vec<Diagnostic>,
+    ) -> RoleCode<'a> {
+        RoleCode {
+            role,
+            vars,
+            net,
+            diags,
+            bound: Vec::new(),
+        }
     }
 
     fn is_role_var(&self, n: &str) -> bool {
@@ -50,10 +61,15 @@ impl<'a> RoleCode<'a> {
                 *e = build::index(var, build::name("self", span), span);
             }
             ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Name(_) => {}
-            ExprKind::Call(_, args) | ExprKind::SetLit(args) | ExprKind::SeqLit(args) | ExprKind::TupleLit(args) => {
+            ExprKind::Call(_, args)
+            | ExprKind::SetLit(args)
+            | ExprKind::SeqLit(args)
+            | ExprKind::TupleLit(args) => {
                 args.iter_mut().for_each(|a| self.expr(a));
             }
-            ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => self.expr(b),
+            ExprKind::Field(b, _) | ExprKind::TupleField(b, _) | ExprKind::Unary(_, b) => {
+                self.expr(b)
+            }
             ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
                 self.expr(a);
                 self.expr(b);
@@ -130,8 +146,13 @@ impl<'a> RoleCode<'a> {
                 let fspan = f.span;
                 if args.len() != 2 {
                     self.diags.push(
-                        Diagnostic::new(span, format!("`{}` takes two arguments", f.name))
-                            .help(if is_send { "send(destination process, message), e.g. send(TM(1), Prepared)" } else { "broadcast(Role, message), e.g. broadcast(RM, Commit)" }),
+                        Diagnostic::new(span, format!("`{}` takes two arguments", f.name)).help(
+                            if is_send {
+                                "send(destination process, message), e.g. send(TM(1), Prepared)"
+                            } else {
+                                "broadcast(Role, message), e.g. broadcast(RM, Commit)"
+                            },
+                        ),
                     );
                     return;
                 }
@@ -144,7 +165,13 @@ impl<'a> RoleCode<'a> {
                     out.push(self.net.send(me, target, msg, span));
                 } else {
                     let ExprKind::Name(role) = &target.kind else {
-                        self.diags.push(Diagnostic::new(target.span, "`broadcast` sends to every process of a role").help("name the role: broadcast(RM, Commit)"));
+                        self.diags.push(
+                            Diagnostic::new(
+                                target.span,
+                                "`broadcast` sends to every process of a role",
+                            )
+                            .help("name the role: broadcast(RM, Commit)"),
+                        );
                         return;
                     };
                     let i = "broadcast_to";

@@ -1392,7 +1392,8 @@ impl Loader {
                 let missing = [
                     (raw.name.is_none(), "name", "add `name: \"MySpec\",`"),
                     (
-                        raw.vars.is_none(),
+                        // Role variables count as state variables.
+                        raw.vars.is_none() && raw.roles.is_empty(),
                         "vars",
                         "add the state variables: `vars: [ (name: \"x\", type: \"0..3\") ],`",
                     ),

@@ -1,0 +1,174 @@
+//! Message-passing specs (roles, messages, network semantics, crash faults)
+//! through the CLI. Every expected figure comes with its derivation; none is
+//! copied from the checker's output.
+
+use assert_cmd::Command;
+use serde_json::Value as Json;
+
+fn run(args: &[&str]) -> (i32, Json, String) {
+    let out = Command::cargo_bin("dcheck")
+        .expect("dcheck binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("run")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run dcheck");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let code = out.status.code().expect("exit code");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Json::Null);
+    (code, json, stderr)
+}
+
+fn counts(j: &Json) -> (u64, u64) {
+    (
+        j["distinct_states"].as_u64().unwrap(),
+        j["states_generated"].as_u64().unwrap(),
+    )
+}
+
+const MSGS: &str = "specs/2pc_msgs.ron";
+
+/// With `unordered,duplicating` (the spec's network) two-phase commit by
+/// messages has the state space of specs/2pc.ron: `broadcast` puts all
+/// per-destination copies in flight in one step, so message sets correspond
+/// one to one, and each enabled deliver_* binding is one enabled
+/// TMRcvPrepared / RMRcv*Msg instance. TLC's figures for TwoPhase, N = 3:
+/// 288 distinct, 1146 generated.
+#[test]
+fn two_phase_by_messages_matches_two_phase() {
+    for threads in ["1", "2"] {
+        let (code, j, err) = run(&[MSGS, "--threads", threads]);
+        assert_eq!(code, 0, "{err}{j:#}");
+        assert_eq!(counts(&j), (288, 1146), "{j:#}");
+        let (_, base, _) = run(&["specs/2pc.ron", "--threads", threads]);
+        assert_eq!(
+            counts(&j),
+            counts(&base),
+            "same counts as the hand-written spec"
+        );
+    }
+}
+
+/// A crashable TM (`--faults crash=1`): each of the 288 fault-free states
+/// also occurs with the TM crashed (it can crash anywhere), and a crashed TM
+/// leaves only RM transitions, which the fault-free system has too, so no
+/// further state appears: 2 * 288 = 576 distinct.
+#[test]
+fn a_crashing_coordinator_doubles_the_states() {
+    let (code, j, err) = run(&[MSGS, "--faults", "crash=1"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(counts(&j).0, 576, "{j:#}");
+}
+
+/// In two-phase commit every channel carries at most one message at a time
+/// (one Prepared per RM to the TM, one decision per RM from it), so FIFO
+/// order constrains nothing: `fifo` and `unordered` (both consuming
+/// messages) give the same counts. Consuming messages changes the space
+/// from the duplicating one (a delivered Commit is gone, so the 288-state
+/// correspondence no longer holds).
+#[test]
+fn fifo_and_unordered_agree_when_channels_hold_one_message() {
+    let (c1, fifo, e1) = run(&[MSGS, "--network", "fifo"]);
+    let (c2, unordered, e2) = run(&[MSGS, "--network", "unordered"]);
+    assert_eq!((c1, c2), (0, 0), "{e1}{e2}");
+    assert_eq!(counts(&fifo), counts(&unordered));
+    assert_ne!(
+        counts(&unordered).0,
+        288,
+        "consumed messages change the space"
+    );
+}
+
+/// Losing messages adds behaviours and never removes one: every state of
+/// the lossless network stays reachable, and losing a Prepared before the
+/// TM records it gives states the lossless network lacks.
+#[test]
+fn a_lossy_network_has_strictly_more_states() {
+    let (_, plain, _) = run(&[MSGS, "--network", "unordered"]);
+    let (code, lossy, err) = run(&[MSGS, "--network", "unordered,lossy"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        counts(&lossy).0 > counts(&plain).0,
+        "{} vs {}",
+        counts(&lossy).0,
+        counts(&plain).0
+    );
+}
+
+const FIFO: &str = "specs/examples/fifo_required.ron";
+
+/// On FIFO channels the receiver gets Data(1) before Data(2): the states
+/// (next, channel, got) are (1,[],[]), (2,[1],[]), (3,[1,2],[]), (2,[],[1]),
+/// (3,[2],[1]), (3,[],[1,2]): 6 distinct, 1 + 1 + 2 + 1 + 1 + 1 = 7
+/// generated (see the spec's header).
+#[test]
+fn fifo_required_holds_on_fifo() {
+    let (code, j, err) = run(&[FIFO]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(counts(&j), (6, 7), "{j:#}");
+}
+
+/// Flipping the network to unordered (no edit to the spec) lets Data(2)
+/// overtake Data(1). Shortest violation: Send, Send, deliver Data(2): a
+/// delivery needs a send before it and Data(2) is the second message sent.
+/// Identical for 1 and 2 threads.
+#[test]
+fn fifo_required_fails_on_unordered_with_a_shortest_trace() {
+    let (code, j, err) = run(&[FIFO, "--network", "unordered", "--threads", "1"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["property"], "InOrder");
+    let actions: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(actions, ["", "Send", "Send", "deliver_Data_to_Receiver"]);
+    assert_eq!(v["trace"][3]["params"]["k"], 2, "Data(2) arrives first");
+    let (_, j2, _) = run(&[FIFO, "--network", "unordered", "--threads", "2"]);
+    assert_eq!(j2["violation"], j["violation"]);
+}
+
+/// Room for one message: TMAbort is enabled in the initial state and
+/// broadcasts N = 3 Aborts, overflowing the network while the initial state
+/// is expanded, so the trace is the initial state alone and names TMAbort.
+#[test]
+fn overflowing_the_network_is_an_error_with_a_trace() {
+    let (code, j, err) = run(&["tests/fixtures/net/2pc_capacity_1.ron", "--threads", "1"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "error");
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(1));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("capacity exceeded"),
+        "{v:#}"
+    );
+    assert!(
+        v["error"]["transition"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("TMAbort"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn bad_network_and_fault_flags_are_usage_errors() {
+    let (code, _, err) = run(&[MSGS, "--network", "bogus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unordered, fifo, lossy, duplicating"), "{err}");
+    let (code, _, err) = run(&[MSGS, "--network", "fifo,duplicating"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&[MSGS, "--faults", "explode=1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("crash, recover, byzantine"), "{err}");
+    let (code, _, err) = run(&["specs/2pc.ron", "--network", "fifo"]);
+    assert_eq!(code, 2, "a spec without roles has no network");
+    assert!(err.contains("roles"), "{err}");
+}
