@@ -172,3 +172,33 @@ fn bad_network_and_fault_flags_are_usage_errors() {
     assert_eq!(code, 2, "a spec without roles has no network");
     assert!(err.contains("roles"), "{err}");
 }
+
+/// Crash-recovery (`recovery.ron`: one process P, a volatile flag v and a
+/// persistent flag w, each set once by a step; crash=1, recover=1).
+///
+/// States (v, w, down?, recoveries): up with 0 recoveries, any (v, w): 4; a
+/// crash loses v: down, v = false, w either: 2; after the one recovery, up,
+/// any (v, w) again (v can be set anew, w as it was): 4; down again: 2.
+/// **12 distinct**. Generated: 1 initial; up-0: SetV in 2 states, SetW in
+/// 2, crash in 4 = 8; down-0: recover in 2 = 2; up-1: 8 as up-0; down-1:
+/// nothing (no recovery left) = 0. **1 + 8 + 2 + 8 = 19**.
+///
+/// With v persistent too, a crash keeps both flags: 4 states in each of the
+/// four phases, **16 distinct**; generated 1 + 8 + 4 (recover from every
+/// down-0 state) + 8 = **21**.
+#[test]
+fn crash_recovery_loses_only_volatile_state() {
+    let (code, j, err) = run(&["tests/fixtures/net/recovery.ron"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(counts(&j), (12, 19), "{j:#}");
+    let (code, j, err) = run(&["tests/fixtures/net/recovery_persistent.ron"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(counts(&j), (16, 21), "{j:#}");
+}
+
+#[test]
+fn recovery_needs_crashes() {
+    let (code, _, err) = run(&[MSGS, "--faults", "recover=1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`recover` needs `crash`"), "{err}");
+}

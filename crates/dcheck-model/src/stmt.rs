@@ -287,6 +287,16 @@ impl<'a> Compiler<'a> {
                 Box::new(move |st, loc| Ok(fc(st, loc)? != 0))
             }
             StmtKind::For(binders, body) => self.for_loop(binders, body),
+            StmtKind::Call(name, args) if name.name == "reset" && args.len() == 1 => {
+                // The default value of every type is index 0.
+                let Some((p, _)) = self.place(&args[0]) else {
+                    return noop();
+                };
+                Box::new(move |st, loc| {
+                    p.modify(st, loc, |_, _, _| Ok(0))?;
+                    Ok(true)
+                })
+            }
             StmtKind::Call(name, args) => {
                 if args.len() != 2 {
                     self.error(

@@ -46,6 +46,8 @@ pub struct LowerError {
 #[derive(Clone, Debug, Default)]
 struct Faults {
     crash: u32,
+    /// Recoveries allowed in all (crash-recovery); 0: crash-stop.
+    recover: u32,
     roles: Vec<String>,
 }
 
@@ -63,12 +65,13 @@ fn parse_faults(list: &str, f: &mut Faults) -> Result<(), String> {
             .map_err(|_| format!("--faults: `{v}` is not a count"))?;
         match k.trim() {
             "crash" => f.crash = n,
-            "recover" | "byzantine" if n == 0 => {}
-            "recover" | "byzantine" => {
-                return Err(format!(
-                    "--faults: `{}` faults are not implemented yet (crash is)",
-                    k.trim()
-                ))
+            "recover" => f.recover = n,
+            "byzantine" if n == 0 => {}
+            "byzantine" => {
+                return Err(
+                    "--faults: `byzantine` faults are not implemented yet (crash and recover are)"
+                        .into(),
+                )
             }
             other => {
                 return Err(format!(
@@ -142,20 +145,24 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
     let mut faults = Faults::default();
     if let Some(f) = &d.faults {
         faults.crash = f.crash;
+        faults.recover = f.recover;
         faults.roles = f.roles.iter().map(|r| r.name.clone()).collect();
-        for (n, kind) in [(f.recover, "recover"), (f.byzantine, "byzantine")] {
-            if n > 0 {
-                err.diagnostics.push(
-                    Diagnostic::new(f.span, format!("`{kind}` faults are not implemented yet"))
-                        .help("crash-stop faults (`crash: F`) are; see docs/design/processes.md"),
-                );
-            }
+        if f.byzantine > 0 {
+            err.diagnostics.push(
+                Diagnostic::new(f.span, "`byzantine` faults are not implemented yet")
+                    .help("crash-stop (`crash: F`) and crash-recovery (`recover: R`) faults are; see docs/design/processes.md"),
+            );
         }
     }
     if let Some(list) = &flags.faults {
         if let Err(m) = parse_faults(list, &mut faults) {
             err.usage.push(m);
         }
+    }
+    if faults.recover > 0 && faults.crash == 0 {
+        err.usage.push(
+            "faults: `recover` needs `crash` (a process must crash before it can recover)".into(),
+        );
     }
     lower_items(&mut spec, &d, &net, &faults, &mut err);
     if err.diagnostics.is_empty() && err.usage.is_empty() {
@@ -178,7 +185,7 @@ fn lower_items(
         .map(|t| t.name.name.clone())
         .chain(spec.vars.iter().map(|v| v.name.name.clone()))
         .collect();
-    for reserved in ["Proc", "Msg", "net", "chan", "crashed"] {
+    for reserved in ["Proc", "Msg", "net", "chan", "crashed", "recoveries"] {
         if taken.contains(reserved) {
             err.diagnostics.push(
                 Diagnostic::new(
@@ -264,6 +271,17 @@ fn lower_items(
             ty: build::ty(TypeKind::Set(Box::new(build::named_ty("Proc", s))), s),
             doc: "processes that have crashed".into(),
         });
+        if faults.recover > 0 {
+            let range = TypeKind::Range(
+                Box::new(build::int(0, s)),
+                Box::new(build::int(faults.recover as i64, s)),
+            );
+            spec.vars.push(VarDecl {
+                name: build::ident("recoveries", s),
+                ty: build::ty(range, s),
+                doc: "recoveries so far".into(),
+            });
+        }
     }
     let vars_of = |role: &str| {
         role_vars
@@ -420,7 +438,11 @@ fn lower_items(
         });
     }
     spec.actions.extend(net.lose_action());
-    // Crash-stop faults: at most `crash` processes of the crashable roles crash.
+    // Faults: at most `crash` processes of the crashable roles are down at
+    // once. Crash-stop: a crashed process keeps its state, frozen. With
+    // recovery, a crash loses the process's volatile (non-persistent)
+    // variables (they restart at their type's default) and `recover`
+    // recoveries in all bring processes back.
     if faults.crash > 0 {
         for r in &d.roles {
             if !crashable(&r.name.name) {
@@ -428,30 +450,69 @@ fn lower_items(
             }
             let s = r.name.span;
             let p = build::process(&r.name.name, build::name("i", s), s);
-            let fresh = build::not(
-                build::bin(BinOp::In, p.clone(), build::name("crashed", s), s),
-                s,
-            );
+            let is_down = build::bin(BinOp::In, p.clone(), build::name("crashed", s), s);
             let room = build::bin(
                 BinOp::Lt,
                 build::call("card", vec![build::name("crashed", s)], s),
                 build::int(faults.crash as i64, s),
                 s,
             );
+            let mut effect = vec![build::call_stmt(
+                "insert",
+                vec![build::name("crashed", s), p.clone()],
+                s,
+            )];
+            if faults.recover > 0 {
+                for v in r.vars.iter().filter(|v| !v.persistent) {
+                    let place = build::index(
+                        build::name(&v.name.name, v.name.span),
+                        build::name("i", s),
+                        s,
+                    );
+                    effect.push(build::call_stmt("reset", vec![place], s));
+                }
+            }
+            let ids = vec![build::param("i", build::named_ty(&r.name.name, s), s)];
             spec.actions.push(ActionDecl {
                 name: build::ident(&format!("crash_{}", r.name.name), s),
-                params: vec![build::param("i", build::named_ty(&r.name.name, s), s)],
-                guard: Some(build::bin(BinOp::And, fresh, room, s)),
-                effect: build::block(
-                    vec![build::call_stmt(
-                        "insert",
-                        vec![build::name("crashed", s), p],
-                        s,
-                    )],
+                params: ids.clone(),
+                guard: Some(build::bin(
+                    BinOp::And,
+                    build::not(is_down.clone(), s),
+                    room,
                     s,
-                ),
-                doc: format!("a process of role {} crashes (crash-stop)", r.name.name),
+                )),
+                effect: build::block(effect, s),
+                doc: format!("a process of role {} crashes", r.name.name),
             });
+            if faults.recover > 0 {
+                let budget = build::bin(
+                    BinOp::Lt,
+                    build::name("recoveries", s),
+                    build::int(faults.recover as i64, s),
+                    s,
+                );
+                let count = build::bin(
+                    BinOp::Add,
+                    build::name("recoveries", s),
+                    build::int(1, s),
+                    s,
+                );
+                let back = build::call_stmt("remove", vec![build::name("crashed", s), p], s);
+                spec.actions.push(ActionDecl {
+                    name: build::ident(&format!("recover_{}", r.name.name), s),
+                    params: ids,
+                    guard: Some(build::bin(BinOp::And, is_down, budget, s)),
+                    effect: build::block(
+                        vec![back, build::assign(build::name("recoveries", s), count, s)],
+                        s,
+                    ),
+                    doc: format!(
+                        "a crashed process of role {} recovers with its persistent variables",
+                        r.name.name
+                    ),
+                });
+            }
         }
     }
 }

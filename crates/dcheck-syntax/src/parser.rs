@@ -1183,21 +1183,29 @@ impl Parser {
             Tok::Ident(name)
                 if matches!(
                     name.as_str(),
-                    "insert" | "remove" | "append" | "send" | "broadcast"
+                    "insert" | "remove" | "append" | "send" | "broadcast" | "reset"
                 ) && matches!(self.peek_at(1), Tok::LParen) =>
             {
                 let f = self.ident("a statement")?;
                 self.bump();
                 let args = self.expr_list(&Tok::RParen, "`,` or `)` in the argument list")?;
-                if args.len() != 2 {
+                let arity = if f.name == "reset" { 1 } else { 2 };
+                if args.len() != arity {
                     return Err(Diagnostic::new(
                         start.to(self.prev_span()),
-                        format!("`{}` takes two arguments, found {}", f.name, args.len()),
+                        format!(
+                            "`{}` takes {} argument{}, found {}",
+                            f.name,
+                            if arity == 1 { "one" } else { "two" },
+                            if arity == 1 { "" } else { "s" },
+                            args.len()
+                        ),
                     )
                     .label("wrong number of arguments")
                     .help(match f.name.as_str() {
                         "send" => "write `send(destination, message);`".to_string(),
                         "broadcast" => "write `broadcast(Role, message);`".to_string(),
+                        "reset" => "write `reset(place);`".to_string(),
                         _ => format!("write `{}(place, value);`", f.name),
                     }));
                 }
