@@ -48,6 +48,8 @@ struct Faults {
     crash: u32,
     /// Recoveries allowed in all (crash-recovery); 0: crash-stop.
     recover: u32,
+    /// Byzantine processes: the last `byzantine` ids of each listed role.
+    byzantine: u32,
     roles: Vec<String>,
 }
 
@@ -66,13 +68,7 @@ fn parse_faults(list: &str, f: &mut Faults) -> Result<(), String> {
         match k.trim() {
             "crash" => f.crash = n,
             "recover" => f.recover = n,
-            "byzantine" if n == 0 => {}
-            "byzantine" => {
-                return Err(
-                    "--faults: `byzantine` faults are not implemented yet (crash and recover are)"
-                        .into(),
-                )
-            }
+            "byzantine" => f.byzantine = n,
             other => {
                 return Err(format!(
                     "--faults: unknown kind `{other}` (kinds: crash, recover, byzantine)"
@@ -147,17 +143,15 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
         faults.crash = f.crash;
         faults.recover = f.recover;
         faults.roles = f.roles.iter().map(|r| r.name.clone()).collect();
-        if f.byzantine > 0 {
-            err.diagnostics.push(
-                Diagnostic::new(f.span, "`byzantine` faults are not implemented yet")
-                    .help("crash-stop (`crash: F`) and crash-recovery (`recover: R`) faults are; see docs/design/processes.md"),
-            );
-        }
+        faults.byzantine = f.byzantine;
     }
     if let Some(list) = &flags.faults {
         if let Err(m) = parse_faults(list, &mut faults) {
             err.usage.push(m);
         }
+    }
+    if faults.byzantine > 0 && faults.roles.is_empty() {
+        err.usage.push("faults: `byzantine` needs `roles` (the last `byzantine` processes of each listed role are Byzantine)".into());
     }
     if faults.recover > 0 && faults.crash == 0 {
         err.usage.push(
@@ -185,7 +179,15 @@ fn lower_items(
         .map(|t| t.name.name.clone())
         .chain(spec.vars.iter().map(|v| v.name.name.clone()))
         .collect();
-    for reserved in ["Proc", "Msg", "net", "chan", "crashed", "recoveries"] {
+    for reserved in [
+        "Proc",
+        "Msg",
+        "net",
+        "chan",
+        "crashed",
+        "recoveries",
+        "byzantine",
+    ] {
         if taken.contains(reserved) {
             err.diagnostics.push(
                 Diagnostic::new(
@@ -289,18 +291,22 @@ fn lower_items(
             .find(|(r, _)| r == role)
             .map(|(_, v)| v.clone())
     };
+    let byzantine_role =
+        |role: &str| faults.byzantine > 0 && faults.roles.iter().any(|r| r == role);
+    // A step or handler runs only at a live, correct process.
     let alive = |role: &str, span: Span| {
-        crashable(role).then(|| {
+        let me = || build::process(role, build::name("self", span), span);
+        let not_in = |set: &str| {
             build::not(
-                build::bin(
-                    BinOp::In,
-                    build::process(role, build::name("self", span), span),
-                    build::name("crashed", span),
-                    span,
-                ),
+                build::bin(BinOp::In, me(), build::name(set, span), span),
                 span,
             )
-        })
+        };
+        build::and(
+            crashable(role).then(|| not_in("crashed")),
+            byzantine_role(role).then(|| not_in("byzantine")),
+            span,
+        )
     };
     // Steps.
     for st in &d.steps {
@@ -313,6 +319,7 @@ fn lower_items(
         };
         let s = st.name.span;
         let mut code = RoleCode::new(&st.role.name, &vars, net, &mut err.diagnostics);
+        code.byzantine = faults.byzantine > 0;
         let mut guard = st.guard.clone();
         if let Some(g) = &mut guard {
             code.expr(g);
@@ -417,6 +424,7 @@ fn lower_items(
         let m = build::message(&msg.name.name, fields, h.on.span);
         let me = build::process(&h.role.name, build::name("self", s), s);
         let mut code = RoleCode::new(&h.role.name, &vars, net, &mut err.diagnostics);
+        code.byzantine = faults.byzantine > 0;
         let mut guard = h.guard.clone();
         if let Some(g) = &mut guard {
             code.expr(g);
@@ -435,6 +443,104 @@ fn lower_items(
             guard,
             effect,
             doc: h.doc.clone(),
+        });
+    }
+    // Byzantine faults: the def `byzantine` (the set of Byzantine
+    // processes, empty without such faults, for invariants about correct
+    // processes) and an action by which they send any message to anyone.
+    let first = &d.roles[0];
+    let s0 = first.name.span;
+    let members = |role: &dcheck_syntax::ast::RoleDecl, n: u32| {
+        let s = role.name.span;
+        let i = build::name("i", s);
+        let last_n = build::bin(
+            BinOp::Gt,
+            i.clone(),
+            build::bin(BinOp::Sub, role.count.clone(), build::int(n as i64, s), s),
+            s,
+        );
+        let binder = dcheck_syntax::ast::Binder {
+            name: build::ident("i", s),
+            domain: build::name(&role.name.name, s),
+            span: s,
+        };
+        dcheck_syntax::ast::Expr {
+            kind: dcheck_syntax::ast::ExprKind::SetComp(
+                Box::new(build::process(&role.name.name, i, s)),
+                vec![binder],
+                Some(Box::new(last_n)),
+            ),
+            span: s,
+        }
+    };
+    let mut set = members(first, 0);
+    for r in d.roles.iter().filter(|r| byzantine_role(&r.name.name)) {
+        set = build::bin(BinOp::Union, set, members(r, faults.byzantine), r.name.span);
+    }
+    spec.defs.push(dcheck_syntax::ast::DefDecl {
+        name: build::ident("byzantine", s0),
+        params: vec![],
+        body: set,
+        doc: "the Byzantine processes".into(),
+    });
+    if faults.byzantine > 0 {
+        let s = s0;
+        let (b, dst, m) = (
+            build::name("b", s),
+            build::name("dst", s),
+            build::name("m", s),
+        );
+        let is_byz =
+            |e: dcheck_syntax::ast::Expr| build::bin(BinOp::In, e, build::name("byzantine", s), s);
+        // At most one copy of each Byzantine message in flight, and only
+        // while the network has room: the adversary does not overflow it.
+        let room = match net.delivery {
+            network::Delivery::Unordered => build::and(
+                Some(build::not(
+                    net.deliverable(b.clone(), dst.clone(), m.clone(), s),
+                    s,
+                )),
+                Some(build::bin(
+                    BinOp::Lt,
+                    build::call("len", vec![build::name("net", s)], s),
+                    net.capacity.clone(),
+                    s,
+                )),
+                s,
+            ),
+            network::Delivery::Fifo => {
+                let chan = build::index(
+                    build::name("chan", s),
+                    build::tuple(vec![b.clone(), dst.clone()], s),
+                    s,
+                );
+                Some(build::bin(
+                    BinOp::Lt,
+                    build::call("len", vec![chan], s),
+                    net.capacity.clone(),
+                    s,
+                ))
+            }
+        };
+        let guard = build::and(
+            build::and(
+                Some(is_byz(b.clone())),
+                Some(build::not(is_byz(dst.clone()), s)),
+                s,
+            ),
+            room,
+            s,
+        );
+        spec.actions.push(ActionDecl {
+            name: build::ident("byzantine_send", s),
+            params: vec![
+                build::param("b", build::named_ty("Proc", s), s),
+                build::param("dst", build::named_ty("Proc", s), s),
+                build::param("m", build::named_ty("Msg", s), s),
+            ],
+            guard,
+            effect: build::block(vec![net.send(b, dst, m, s)], s),
+            doc: "a Byzantine process sends any message to any correct process".into(),
         });
     }
     spec.actions.extend(net.lose_action());

@@ -17,6 +17,9 @@ pub struct RoleCode<'a> {
     pub vars: &'a HashSet<String>,
     pub net: &'a Network,
     pub diags: &'a mut Vec<Diagnostic>,
+    /// Under Byzantine faults, messages to Byzantine processes are dropped
+    /// at the send: their behaviour does not depend on what they receive.
+    pub byzantine: bool,
     /// Names bound inside the code being rewritten (they shadow role vars).
     bound: Vec<String>,
 }
@@ -33,6 +36,7 @@ impl<'a> RoleCode<'a> {
             vars,
             net,
             diags,
+            byzantine: false,
             bound: Vec::new(),
         }
     }
@@ -107,6 +111,28 @@ impl<'a> RoleCode<'a> {
         }
     }
 
+    /// A send, dropped when the receiver is Byzantine.
+    fn send(&self, me: Expr, dst: Expr, msg: Expr, span: dcheck_syntax::span::Span) -> Stmt {
+        let send = self.net.send(me, dst.clone(), msg, span);
+        if !self.byzantine {
+            return send;
+        }
+        let to_byzantine = build::bin(
+            dcheck_syntax::ast::BinOp::In,
+            dst,
+            build::name("byzantine", span),
+            span,
+        );
+        build::stmt(
+            StmtKind::If(
+                build::not(to_byzantine, span),
+                build::block(vec![send], span),
+                None,
+            ),
+            span,
+        )
+    }
+
     pub fn block(&mut self, b: &mut Block) {
         let depth = self.bound.len();
         let stmts = std::mem::take(&mut b.stmts);
@@ -162,7 +188,7 @@ impl<'a> RoleCode<'a> {
                 let target = args.pop().expect("two arguments");
                 let me = build::process(self.role, build::name("self", span), span);
                 if is_send {
-                    out.push(self.net.send(me, target, msg, span));
+                    out.push(self.send(me, target, msg, span));
                 } else {
                     let ExprKind::Name(role) = &target.kind else {
                         self.diags.push(
@@ -176,7 +202,7 @@ impl<'a> RoleCode<'a> {
                     };
                     let i = "broadcast_to";
                     let dst = build::process(&role.name, build::name(i, fspan), fspan);
-                    let body = vec![self.net.send(me, dst, msg, span)];
+                    let body = vec![self.send(me, dst, msg, span)];
                     out.push(build::for_each(i, target.clone(), body, span));
                 }
                 return;
