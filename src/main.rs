@@ -117,6 +117,7 @@ fn run(args: RunArgs) -> i32 {
         network: args.network.clone(),
         faults: args.faults.clone(),
     };
+    let procs = dcheck_net::processes(&spec);
     let spec = match dcheck_net::lower(spec, &flags) {
         Ok(spec) => spec,
         Err(e) => {
@@ -195,19 +196,26 @@ fn run(args: RunArgs) -> i32 {
     });
     let text = match args.format {
         Format::Json => {
-            let j = dcheck_report::json::report(
+            let mut j = dcheck_report::json::report(
                 &model,
                 &sources,
                 &outcome,
                 &info,
                 config.check_deadlock,
             );
+            dcheck_report::json::add_events(&mut j, &model, &outcome, procs.as_ref());
             serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
         }
         Format::Text => {
             let mut t = String::new();
             if let dcheck_engine::Verdict::Violation(v) = &outcome.result {
-                t += &dcheck_report::text::counterexample(&model, &sources, v, &info);
+                t += &dcheck_report::text::counterexample_with(
+                    &model,
+                    &sources,
+                    v,
+                    &info,
+                    procs.as_ref(),
+                );
                 t += "\n";
             }
             t + &dcheck_report::text::summary(&model, &outcome, &info)

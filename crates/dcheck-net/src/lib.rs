@@ -622,3 +622,61 @@ fn lower_items(
         }
     }
 }
+
+/// Which process role each lowered action belongs to, for reports that show
+/// a trace per process (`dcheck-report`'s message view). Role counts are only
+/// known after compilation, so this lists names: the roles in declaration
+/// order, each with its action names (its steps and its
+/// `deliver_<Msg>_to_<Role>` handlers), and the handlers' details.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Processes {
+    /// (role, names of the actions it performs), in declaration order.
+    pub roles: Vec<(String, Vec<String>)>,
+    pub handlers: Vec<HandlerInfo>,
+}
+
+/// A lowered handler: `deliver_<message>_to_<role>(self, sender, fields...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandlerInfo {
+    pub action: String,
+    /// The receiving role (`self` is an id of it).
+    pub role: String,
+    pub message: String,
+    /// `Some(role)` when the sender parameter is an id of that role
+    /// (`from: "RM(r)"`); `None` when it is a `Proc`.
+    pub from_role: Option<String>,
+}
+
+/// The role metadata of a spec, computed before [`lower`]; `None` for a spec
+/// without roles.
+pub fn processes(spec: &Spec) -> Option<Processes> {
+    let d = &spec.distributed;
+    if d.roles.is_empty() {
+        return None;
+    }
+    let mut p = Processes::default();
+    for r in &d.roles {
+        let role = &r.name.name;
+        let mut actions: Vec<String> = d
+            .steps
+            .iter()
+            .filter(|s| &s.role.name == role)
+            .map(|s| s.name.name.clone())
+            .collect();
+        for h in d.handlers.iter().filter(|h| &h.role.name == role) {
+            let action = format!("deliver_{}_to_{}", h.on.name, role);
+            actions.push(action.clone());
+            p.handlers.push(HandlerInfo {
+                action,
+                role: role.clone(),
+                message: h.on.name.clone(),
+                from_role: h
+                    .from
+                    .as_ref()
+                    .and_then(|f| f.role.as_ref().map(|r| r.name.clone())),
+            });
+        }
+        p.roles.push((role.clone(), actions));
+    }
+    Some(p)
+}

@@ -154,3 +154,18 @@ pub fn report(
     }
     out
 }
+
+/// For a spec with roles, adds the violation's per-process events
+/// (`violation.events`: `[{step, kind, process, peer?, message?}]`, see
+/// [`crate::events`]) to a [`report`].
+pub fn add_events(
+    j: &mut Json,
+    model: &Model,
+    outcome: &Outcome,
+    procs: Option<&dcheck_net::Processes>,
+) {
+    if let (Verdict::Violation(v), Some(p)) = (&outcome.result, procs) {
+        let evs = crate::events::events(model, &v.trace, p);
+        j["violation"]["events"] = crate::events::events_json(&evs);
+    }
+}

@@ -2,6 +2,7 @@
 //! JSON object CI reads, and the progress display on a terminal.
 
 pub mod diff;
+pub mod events;
 pub mod json;
 pub mod progress;
 pub mod text;

@@ -112,6 +112,18 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
 
 /// The counterexample.
 pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation, info: &RunInfo) -> String {
+    counterexample_with(model, sources, v, info, None)
+}
+
+/// The counterexample; for a spec with roles (`procs`), followed by the
+/// per-process message view ("Messages:", see [`crate::events`]).
+pub fn counterexample_with(
+    model: &Model,
+    sources: &SourceMap,
+    v: &Violation,
+    info: &RunInfo,
+    procs: Option<&dcheck_net::Processes>,
+) -> String {
     let mut s = String::new();
     let note = if info.strategy == "bfs" {
         ", a shortest one"
@@ -151,6 +163,11 @@ pub fn counterexample(model: &Model, sources: &SourceMap, v: &Violation, info: &
             }
         }
         prev = Some(vars);
+    }
+    if let Some(p) = procs {
+        let evs = crate::events::events(model, &v.trace, p);
+        let _ = writeln!(s, "Messages:");
+        s.push_str(&crate::events::lane_view(&evs, p));
     }
     match &v.kind {
         ViolationKind::Invariant(i) => {
