@@ -202,3 +202,35 @@ fn recovery_needs_crashes() {
     assert_eq!(code, 2);
     assert!(err.contains("`recover` needs `crash`"), "{err}");
 }
+
+const BYZ: &str = "specs/examples/byzantine_agreement.ron";
+
+/// OM(1) with one traitor among the lieutenants: correct for N = 4 >= 3F + 1.
+#[test]
+fn byzantine_agreement_holds_with_four_generals() {
+    let (code, j, err) = run(&[BYZ, "--const", "N=4", "--const", "F=1"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(j["result"], "ok");
+}
+
+/// With N = 3 < 3F + 1 the traitor breaks Validity. Shortest violation, 5
+/// steps: a loyal lieutenant's wrong decision needs the order sent and
+/// delivered (2), the traitor's contrary relay sent and delivered (2), and
+/// the decision (1); each is a step of its own.
+#[test]
+fn byzantine_agreement_fails_with_three_generals() {
+    let (code, j, err) = run(&[BYZ, "--const", "N=3", "--const", "F=1", "--threads", "1"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["property"], "Validity", "{v:#}");
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace.len(), 6, "{v:#}");
+    assert!(
+        trace.iter().any(|s| s["action"] == "byzantine_send"),
+        "the traitor acts: {v:#}"
+    );
+    assert_eq!(trace[5]["action"], "Decide");
+    // Without the traitor the same three generals agree.
+    let (code, _, err) = run(&[BYZ, "--const", "N=3", "--const", "F=0"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -17,7 +17,7 @@ mod role_code;
 use std::collections::HashSet;
 
 use dcheck_syntax::ast::{
-    ActionDecl, BinOp, Distributed, Spec, TypeDecl, TypeKind, VarDecl, VariantDecl,
+    ActionDecl, BinOp, Distributed, Expr, ExprKind, Spec, TypeDecl, TypeKind, VarDecl, VariantDecl,
 };
 use dcheck_syntax::diag::Diagnostic;
 use dcheck_syntax::span::Span;
@@ -45,16 +45,22 @@ pub struct LowerError {
 /// The fault model in force.
 #[derive(Clone, Debug, Default)]
 struct Faults {
-    crash: u32,
-    /// Recoveries allowed in all (crash-recovery); 0: crash-stop.
-    recover: u32,
+    /// At most this many processes down at once; `None`: no crashes.
+    crash: Option<Expr>,
+    /// Recoveries allowed in all (crash-recovery); `None`: crash-stop.
+    recover: Option<Expr>,
     /// Byzantine processes: the last `byzantine` ids of each listed role.
-    byzantine: u32,
+    byzantine: Option<Expr>,
     roles: Vec<String>,
 }
 
+/// A fault count: `None` when it is the literal 0 (that kind of fault off).
+fn count(e: &Expr) -> Option<Expr> {
+    (!matches!(e.kind, ExprKind::Int(0))).then(|| e.clone())
+}
+
 /// `--faults crash=1` (the words: crash, recover, byzantine).
-fn parse_faults(list: &str, f: &mut Faults) -> Result<(), String> {
+fn parse_faults(list: &str, f: &mut Faults, span: Span) -> Result<(), String> {
     for item in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         let Some((k, v)) = item.split_once('=') else {
             return Err(format!(
@@ -66,9 +72,9 @@ fn parse_faults(list: &str, f: &mut Faults) -> Result<(), String> {
             .parse()
             .map_err(|_| format!("--faults: `{v}` is not a count"))?;
         match k.trim() {
-            "crash" => f.crash = n,
-            "recover" => f.recover = n,
-            "byzantine" => f.byzantine = n,
+            "crash" => f.crash = count(&build::int(n as i64, span)),
+            "recover" => f.recover = count(&build::int(n as i64, span)),
+            "byzantine" => f.byzantine = count(&build::int(n as i64, span)),
             other => {
                 return Err(format!(
                     "--faults: unknown kind `{other}` (kinds: crash, recover, byzantine)"
@@ -140,20 +146,36 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
     }
     let mut faults = Faults::default();
     if let Some(f) = &d.faults {
-        faults.crash = f.crash;
-        faults.recover = f.recover;
+        for c in [&f.crash, &f.recover, &f.byzantine] {
+            if let ExprKind::Int(i) = c.kind {
+                if i < 0 {
+                    err.diagnostics.push(
+                        Diagnostic::new(c.span, "a fault count cannot be negative")
+                            .help("use 0 to turn this kind of fault off"),
+                    );
+                }
+            }
+            if let ExprKind::Unary(dcheck_syntax::ast::UnOp::Neg, _) = c.kind {
+                err.diagnostics.push(
+                    Diagnostic::new(c.span, "a fault count cannot be negative")
+                        .help("use 0 to turn this kind of fault off"),
+                );
+            }
+        }
+        faults.crash = count(&f.crash);
+        faults.recover = count(&f.recover);
         faults.roles = f.roles.iter().map(|r| r.name.clone()).collect();
-        faults.byzantine = f.byzantine;
+        faults.byzantine = count(&f.byzantine);
     }
     if let Some(list) = &flags.faults {
-        if let Err(m) = parse_faults(list, &mut faults) {
+        if let Err(m) = parse_faults(list, &mut faults, anchor) {
             err.usage.push(m);
         }
     }
-    if faults.byzantine > 0 && faults.roles.is_empty() {
+    if faults.byzantine.is_some() && faults.roles.is_empty() {
         err.usage.push("faults: `byzantine` needs `roles` (the last `byzantine` processes of each listed role are Byzantine)".into());
     }
-    if faults.recover > 0 && faults.crash == 0 {
+    if faults.recover.is_some() && faults.crash.is_none() {
         err.usage.push(
             "faults: `recover` needs `crash` (a process must crash before it can recover)".into(),
         );
@@ -200,7 +222,8 @@ fn lower_items(
     }
     let roles: Vec<&str> = d.roles.iter().map(|r| r.name.name.as_str()).collect();
     let crashable = |role: &str| {
-        faults.crash > 0 && (faults.roles.is_empty() || faults.roles.iter().any(|r| r == role))
+        faults.crash.is_some()
+            && (faults.roles.is_empty() || faults.roles.iter().any(|r| r == role))
     };
     for r in &faults.roles {
         if !roles.contains(&r.as_str()) {
@@ -266,18 +289,15 @@ fn lower_items(
         role_vars.push((r.name.name.clone(), names));
     }
     spec.vars.push(net.var());
-    if faults.crash > 0 {
+    if faults.crash.is_some() {
         let s = d.roles[0].name.span;
         spec.vars.push(VarDecl {
             name: build::ident("crashed", s),
             ty: build::ty(TypeKind::Set(Box::new(build::named_ty("Proc", s))), s),
             doc: "processes that have crashed".into(),
         });
-        if faults.recover > 0 {
-            let range = TypeKind::Range(
-                Box::new(build::int(0, s)),
-                Box::new(build::int(faults.recover as i64, s)),
-            );
+        if let Some(recover) = &faults.recover {
+            let range = TypeKind::Range(Box::new(build::int(0, s)), Box::new(recover.clone()));
             spec.vars.push(VarDecl {
                 name: build::ident("recoveries", s),
                 ty: build::ty(range, s),
@@ -292,7 +312,7 @@ fn lower_items(
             .map(|(_, v)| v.clone())
     };
     let byzantine_role =
-        |role: &str| faults.byzantine > 0 && faults.roles.iter().any(|r| r == role);
+        |role: &str| faults.byzantine.is_some() && faults.roles.iter().any(|r| r == role);
     // A step or handler runs only at a live, correct process.
     let alive = |role: &str, span: Span| {
         let me = || build::process(role, build::name("self", span), span);
@@ -319,7 +339,7 @@ fn lower_items(
         };
         let s = st.name.span;
         let mut code = RoleCode::new(&st.role.name, &vars, net, &mut err.diagnostics);
-        code.byzantine = faults.byzantine > 0;
+        code.byzantine = faults.byzantine.is_some();
         let mut guard = st.guard.clone();
         if let Some(g) = &mut guard {
             code.expr(g);
@@ -424,7 +444,7 @@ fn lower_items(
         let m = build::message(&msg.name.name, fields, h.on.span);
         let me = build::process(&h.role.name, build::name("self", s), s);
         let mut code = RoleCode::new(&h.role.name, &vars, net, &mut err.diagnostics);
-        code.byzantine = faults.byzantine > 0;
+        code.byzantine = faults.byzantine.is_some();
         let mut guard = h.guard.clone();
         if let Some(g) = &mut guard {
             code.expr(g);
@@ -450,13 +470,13 @@ fn lower_items(
     // processes) and an action by which they send any message to anyone.
     let first = &d.roles[0];
     let s0 = first.name.span;
-    let members = |role: &dcheck_syntax::ast::RoleDecl, n: u32| {
+    let members = |role: &dcheck_syntax::ast::RoleDecl, n: Expr| {
         let s = role.name.span;
         let i = build::name("i", s);
         let last_n = build::bin(
             BinOp::Gt,
             i.clone(),
-            build::bin(BinOp::Sub, role.count.clone(), build::int(n as i64, s), s),
+            build::bin(BinOp::Sub, role.count.clone(), n, s),
             s,
         );
         let binder = dcheck_syntax::ast::Binder {
@@ -473,9 +493,11 @@ fn lower_items(
             span: s,
         }
     };
-    let mut set = members(first, 0);
+    let mut set = members(first, build::int(0, s0));
     for r in d.roles.iter().filter(|r| byzantine_role(&r.name.name)) {
-        set = build::bin(BinOp::Union, set, members(r, faults.byzantine), r.name.span);
+        if let Some(b) = &faults.byzantine {
+            set = build::bin(BinOp::Union, set, members(r, b.clone()), r.name.span);
+        }
     }
     spec.defs.push(dcheck_syntax::ast::DefDecl {
         name: build::ident("byzantine", s0),
@@ -483,7 +505,7 @@ fn lower_items(
         body: set,
         doc: "the Byzantine processes".into(),
     });
-    if faults.byzantine > 0 {
+    if faults.byzantine.is_some() {
         let s = s0;
         let (b, dst, m) = (
             build::name("b", s),
@@ -549,7 +571,7 @@ fn lower_items(
     // recovery, a crash loses the process's volatile (non-persistent)
     // variables (they restart at their type's default) and `recover`
     // recoveries in all bring processes back.
-    if faults.crash > 0 {
+    if let Some(crash) = &faults.crash {
         for r in &d.roles {
             if !crashable(&r.name.name) {
                 continue;
@@ -560,7 +582,7 @@ fn lower_items(
             let room = build::bin(
                 BinOp::Lt,
                 build::call("card", vec![build::name("crashed", s)], s),
-                build::int(faults.crash as i64, s),
+                crash.clone(),
                 s,
             );
             let mut effect = vec![build::call_stmt(
@@ -568,7 +590,7 @@ fn lower_items(
                 vec![build::name("crashed", s), p.clone()],
                 s,
             )];
-            if faults.recover > 0 {
+            if faults.recover.is_some() {
                 for v in r.vars.iter().filter(|v| !v.persistent) {
                     let place = build::index(
                         build::name(&v.name.name, v.name.span),
@@ -591,13 +613,9 @@ fn lower_items(
                 effect: build::block(effect, s),
                 doc: format!("a process of role {} crashes", r.name.name),
             });
-            if faults.recover > 0 {
-                let budget = build::bin(
-                    BinOp::Lt,
-                    build::name("recoveries", s),
-                    build::int(faults.recover as i64, s),
-                    s,
-                );
+            if let Some(recover) = &faults.recover {
+                let budget =
+                    build::bin(BinOp::Lt, build::name("recoveries", s), recover.clone(), s);
                 let count = build::bin(
                     BinOp::Add,
                     build::name("recoveries", s),

@@ -95,9 +95,12 @@ pub struct NetworkDecl {
 /// `faults: (crash: 1, recover: 0, byzantine: 0, roles: ["TM"])`
 #[derive(Clone, Debug)]
 pub struct FaultsDecl {
-    pub crash: u32,
-    pub recover: u32,
-    pub byzantine: u32,
+    /// At most this many processes down at once (a constant expression).
+    pub crash: Expr,
+    /// Recoveries allowed in all (a constant expression).
+    pub recover: Expr,
+    /// Byzantine processes per listed role (a constant expression).
+    pub byzantine: Expr,
     /// The roles whose processes may fail (empty: every role).
     pub roles: Vec<Ident>,
     pub span: Span,

@@ -333,9 +333,12 @@ pub fn scan_ron(text: &str) -> RonScan {
                 }
                 if word == b"default" {
                     scan.defaults.push((v as u32, e as u32));
-                } else if (word == b"count" || word == b"capacity")
-                    && b.get(if signed { v + 1 } else { v })
-                        .is_some_and(u8::is_ascii_digit)
+                } else if matches!(
+                    word,
+                    b"count" | b"capacity" | b"crash" | b"recover" | b"byzantine"
+                ) && b
+                    .get(if signed { v + 1 } else { v })
+                    .is_some_and(u8::is_ascii_digit)
                 {
                     scan.ints.push((v as u32, e as u32));
                 }
@@ -394,6 +397,12 @@ enum CodeOrInt {
     Code(Located),
     /// The value and its file range (if the scanner found it).
     Int(i64, Option<(u32, u32)>),
+}
+
+impl CodeOrInt {
+    fn zero() -> CodeOrInt {
+        CodeOrInt::Int(0, None)
+    }
 }
 
 impl<'de> Deserialize<'de> for CodeOrInt {
@@ -554,12 +563,12 @@ struct RawNetwork {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFaults {
-    #[serde(default)]
-    crash: u32,
-    #[serde(default)]
-    recover: u32,
-    #[serde(default)]
-    byzantine: u32,
+    #[serde(default = "CodeOrInt::zero")]
+    crash: CodeOrInt,
+    #[serde(default = "CodeOrInt::zero")]
+    recover: CodeOrInt,
+    #[serde(default = "CodeOrInt::zero")]
+    byzantine: CodeOrInt,
     #[serde(default)]
     roles: Vec<Located>,
 }
@@ -1114,10 +1123,17 @@ impl Loader {
             }
         }
         if let Some(f) = &raw.faults {
+            let span = range(ctx.scan.field("faults"), ctx.first);
+            let count = |this: &mut Self, c: &CodeOrInt| {
+                this.const_expr(ctx, c).unwrap_or(ast::Expr {
+                    kind: ast::ExprKind::Int(0),
+                    span,
+                })
+            };
             d.faults = Some(ast::FaultsDecl {
-                crash: f.crash,
-                recover: f.recover,
-                byzantine: f.byzantine,
+                crash: count(self, &f.crash),
+                recover: count(self, &f.recover),
+                byzantine: count(self, &f.byzantine),
                 roles: f.roles.iter().map(|r| ctx.ident(r)).collect(),
                 span: range(ctx.scan.field("faults"), ctx.first),
             });

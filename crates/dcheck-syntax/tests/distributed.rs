@@ -76,7 +76,14 @@ fn message_passing_fixture_loads_with_exact_spans() {
     assert!(at(&src, net.span).starts_with("network: (delivery"));
     assert!(at(&src, net.span).ends_with("capacity: \"8\")"));
     let faults = d.faults.as_ref().unwrap();
-    assert_eq!((faults.crash, faults.recover, faults.byzantine), (1, 0, 0));
+    assert_eq!(
+        (
+            int(&faults.crash),
+            int(&faults.recover),
+            int(&faults.byzantine)
+        ),
+        (1, 0, 0)
+    );
     assert_eq!(faults.roles.len(), 1);
     assert_eq!(at(&src, faults.roles[0].span), "TM");
     assert_eq!(
@@ -175,7 +182,10 @@ fn integers_for_count_and_capacity_and_defaults() {
     assert_eq!(net.delivery.name, "unordered");
     assert!(!net.duplicating && !net.lossy);
     let f = d.faults.as_ref().unwrap();
-    assert_eq!((f.crash, f.recover, f.byzantine), (0, 0, 0));
+    assert_eq!(
+        (int(&f.crash), int(&f.recover), int(&f.byzantine)),
+        (0, 0, 0)
+    );
     assert!(f.roles.is_empty());
     assert_eq!(at(&src, f.span), "faults: ()");
     let h = &d.handlers[0];
@@ -362,7 +372,7 @@ fn unknown_fields_in_new_sections() {
         assert!(ds[0].help.is_some());
     }
     // wrong value types are RON errors
-    let (_, ds) = errors("neg.ron", &spec("faults: (crash: -1)"));
+    let (_, ds) = errors("bool.ron", &spec("faults: (crash: true)"));
     assert_eq!(ds.len(), 1, "{ds:?}");
     let (_, ds) = errors("missing.ron", &spec("network: (delivery: \"fifo\")"));
     assert_eq!(ds[0].message, "missing field `capacity`");
@@ -392,7 +402,7 @@ fn extends_replaces_handlers_steps_network_and_appends() {
         .file(faults.span.file)
         .name
         .ends_with("twophase_msgs.ron"));
-    assert_eq!(faults.crash, 1);
+    assert_eq!(int(&faults.crash), 1);
     // the step (TM, Commit) replaced in place
     assert_eq!(d.steps.len(), 4);
     assert_eq!(d.steps[2].name.name, "Commit");
@@ -464,4 +474,12 @@ fn send_and_broadcast_are_statements() {
     );
     // places are still required for the collection updates
     assert!(parse_block(FileId(0), "insert(TM(1), 2);").is_err());
+}
+
+/// The value of an integer literal (fault counts written as RON integers).
+fn int(e: &dcheck_syntax::ast::Expr) -> i64 {
+    match e.kind {
+        dcheck_syntax::ast::ExprKind::Int(i) => i,
+        ref other => panic!("not an integer literal: {other:?}"),
+    }
 }
