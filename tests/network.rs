@@ -234,3 +234,38 @@ fn byzantine_agreement_fails_with_three_generals() {
     let (code, _, err) = run(&[BYZ, "--const", "N=3", "--const", "F=0"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// A lossy FIFO channel loses any message, not only the oldest (see the
+/// fixture's header): the state where Data(2) is gone but Data(1) still
+/// queued is reached by Send, Send, lose(k = 2), 3 steps.
+#[test]
+fn lossy_fifo_channels_lose_any_message() {
+    let (code, j, err) = run(&[
+        "tests/fixtures/net/fifo_lose_newest.ron",
+        "--network",
+        "fifo,lossy",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["property"], "NewestNeverLostAlone", "{v:#}");
+    let actions: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(actions, ["", "Send", "Send", "lose"]);
+    assert_eq!(v["trace"][3]["params"]["k"], 2);
+    // The per-process view names the message lost: the second one queued.
+    let lost: Vec<&Json> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "lose")
+        .collect();
+    assert_eq!(lost.len(), 1, "{v:#}");
+    assert_eq!(lost[0]["message"], "Data(2)", "{v:#}");
+    assert_eq!(lost[0]["step"], 3, "{v:#}");
+}

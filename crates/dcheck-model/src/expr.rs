@@ -102,6 +102,17 @@ impl SeqShape {
         let kept = if n >= self.l { rest } else { rest % m };
         kept * (self.l + 1) + n
     }
+    /// All but the first `n` elements (`n <= len`).
+    #[inline]
+    pub fn drop(self, v: u64, n: u64) -> u64 {
+        let len = self.len(v);
+        let mut rest = v / (self.l + 1);
+        for _ in 0..n {
+            rest /= self.tc;
+        }
+        rest * (self.l + 1) + (len - n)
+    }
+
     #[inline]
     pub fn tail(self, v: u64) -> u64 {
         let len = self.len(v);
@@ -1526,7 +1537,9 @@ impl<'a> Compiler<'a> {
                     }),
                 )
             }
-            "head" | "last" | "tail" | "take" | "append" => self.seq_builtin(n, args, span),
+            "head" | "last" | "tail" | "take" | "drop" | "append" => {
+                self.seq_builtin(n, args, span)
+            }
             _ => {
                 if self.variants.contains_key(&n.name) {
                     return match self.find_variant(n, expected) {
@@ -1545,7 +1558,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn seq_builtin(&mut self, n: &Ident, args: &[Expr], span: Span) -> (Ty, ExprFn) {
-        let want = if matches!(n.name.as_str(), "take" | "append") {
+        let want = if matches!(n.name.as_str(), "take" | "drop" | "append") {
             2
         } else {
             1
@@ -1612,6 +1625,24 @@ impl<'a> Compiler<'a> {
                     Ok(shape.tail(s))
                 }),
             ),
+            "drop" => {
+                let fk = self.int_expr(&args[1]);
+                (
+                    ty.clone(),
+                    Box::new(move |st, loc| {
+                        let s = f(st, loc)?;
+                        let k = fk(st, loc)? as i64;
+                        let len = shape.len(s);
+                        if k < 0 || k as u64 > len {
+                            return Err(fail(
+                                span,
+                                format!("drop({k}) of a sequence of length {len}"),
+                            ));
+                        }
+                        Ok(shape.drop(s, k as u64))
+                    }),
+                )
+            }
             "take" => {
                 let fk = self.int_expr(&args[1]);
                 (

@@ -198,8 +198,7 @@ impl Network {
         }
     }
 
-    /// For a lossy network, the action that loses a message in flight
-    /// (unordered: any one; FIFO: the oldest of a channel).
+    /// For a lossy network, the action that loses any one message in flight.
     pub fn lose_action(&self) -> Option<ActionDecl> {
         if !self.lossy {
             return None;
@@ -223,15 +222,44 @@ impl Network {
                 )
             }
             Delivery::Fifo => {
+                // Any message of a channel may be lost: the k-th, kept out
+                // by `take(q, k - 1) ++ drop(q, k)`.
+                params.push(build::param(
+                    "k",
+                    build::ty(
+                        TypeKind::Range(
+                            Box::new(build::int(1, s)),
+                            Box::new(self.capacity.clone()),
+                        ),
+                        s,
+                    ),
+                    s,
+                ));
                 let chan = Self::channel(src, dst, s);
-                let nonempty = build::bin(
-                    BinOp::Gt,
+                let k = build::name("k", s);
+                let present = build::bin(
+                    BinOp::Le,
+                    k.clone(),
                     build::call("len", vec![chan.clone()], s),
-                    build::int(0, s),
                     s,
                 );
-                let pop = build::assign(chan.clone(), build::call("tail", vec![chan], s), s);
-                (nonempty, Some(pop))
+                let before = build::call(
+                    "take",
+                    vec![
+                        chan.clone(),
+                        build::bin(BinOp::Sub, k.clone(), build::int(1, s), s),
+                    ],
+                    s,
+                );
+                let after = build::call("drop", vec![chan.clone(), k], s);
+                (
+                    present,
+                    Some(build::assign(
+                        chan,
+                        build::bin(BinOp::Concat, before, after, s),
+                        s,
+                    )),
+                )
             }
         };
         // Losing from a duplicating network removes the message for good.

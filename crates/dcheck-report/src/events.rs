@@ -156,6 +156,21 @@ fn network_change(old: &[(String, Value)], new: &[(String, Value)]) -> (Triples,
     (removed, added)
 }
 
+/// The FIFO queue from `from` to `to` in a decoded state.
+fn queue(vars: &[(String, Value)], from: &Value, to: &Value) -> Option<Vec<Value>> {
+    let Some((_, Value::Map(entries))) = vars.iter().find(|(n, _)| n == "chan") else {
+        return None;
+    };
+    entries.iter().find_map(|(k, q)| match (k, q) {
+        (Value::Tuple(pair), Value::Seq(items))
+            if pair.len() == 2 && pair[0] == *from && pair[1] == *to =>
+        {
+            Some(items.clone())
+        }
+        _ => None,
+    })
+}
+
 fn crashed(vars: &[(String, Value)]) -> Vec<Value> {
     match vars.iter().find(|(n, _)| n == "crashed") {
         Some((_, Value::Set(s))) => s.clone(),
@@ -177,7 +192,7 @@ pub fn events(model: &Model, trace: &[TraceStep], procs: &Processes) -> Vec<Vec<
         let mut evs = Vec::new();
         if let (Some(t), Some(old)) = (step.transition, &prev) {
             let (name, params) = model.transition_label(t);
-            let (removed, added) = network_change(old, &vars);
+            let (removed, mut added) = network_change(old, &vars);
             let new_crashes = minus(&crashed(&vars), &crashed(old));
             let self_id = params.first().filter(|(n, _)| n == "self").map(|p| &p.1);
             let role = procs
@@ -209,7 +224,20 @@ pub fn events(model: &Model, trace: &[TraceStep], procs: &Processes) -> Vec<Vec<
                 };
                 evs.push(Event::Receive { at, from, msg });
             } else if name == "lose" {
-                match removed.first() {
+                // Losing from a FIFO queue removes its k-th message, which a
+                // head/tail comparison of the queues would misread.
+                added.clear();
+                let fifo_lost = match (
+                    param(&params, "src"),
+                    param(&params, "dst"),
+                    param(&params, "k"),
+                ) {
+                    (Some(f), Some(t), Some(Value::Int(k))) => queue(old, f, t)
+                        .and_then(|q| q.get(*k as usize - 1).cloned())
+                        .map(|m| (f.clone(), t.clone(), m)),
+                    _ => None,
+                };
+                match fifo_lost.as_ref().or(removed.first()) {
                     Some((f, t, m)) => evs.push(Event::Lose {
                         from: f.clone(),
                         to: t.clone(),
