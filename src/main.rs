@@ -99,6 +99,29 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
+/// Reports problems found in a spec (diagnostics in its text, and command
+/// line problems) on stderr; returns the usage exit code.
+fn spec_problems(
+    sources: &dcheck_syntax::span::SourceMap,
+    diagnostics: &[dcheck_syntax::diag::Diagnostic],
+    usage: &[String],
+    path: &std::path::Path,
+    color: bool,
+) -> i32 {
+    if !diagnostics.is_empty() {
+        eprint!("{}", dcheck_syntax::render(sources, diagnostics, color));
+    }
+    for u in usage {
+        eprintln!("error: {u}");
+    }
+    eprintln!(
+        "error: {} problem(s) in {}",
+        diagnostics.len() + usage.len(),
+        path.display()
+    );
+    exit::USAGE
+}
+
 fn run(args: RunArgs) -> i32 {
     let color = std::io::stderr().is_terminal();
     let (sources, spec) = match dcheck_syntax::load_spec(&args.spec) {
@@ -121,18 +144,7 @@ fn run(args: RunArgs) -> i32 {
     let spec = match dcheck_net::lower(spec, &flags) {
         Ok(spec) => spec,
         Err(e) => {
-            if !e.diagnostics.is_empty() {
-                eprint!("{}", dcheck_syntax::render(&sources, &e.diagnostics, color));
-            }
-            for u in &e.usage {
-                eprintln!("error: {u}");
-            }
-            eprintln!(
-                "error: {} problem(s) in {}",
-                e.diagnostics.len() + e.usage.len(),
-                args.spec.display()
-            );
-            return exit::USAGE;
+            return spec_problems(&sources, &e.diagnostics, &e.usage, &args.spec, color);
         }
     };
     let mut overrides = Vec::new();
@@ -148,18 +160,7 @@ fn run(args: RunArgs) -> i32 {
     let model = match dcheck_model::compile(&spec, &overrides) {
         Ok(m) => m,
         Err(e) => {
-            if !e.diagnostics.is_empty() {
-                eprint!("{}", dcheck_syntax::render(&sources, &e.diagnostics, color));
-            }
-            for u in &e.usage {
-                eprintln!("error: {u}");
-            }
-            eprintln!(
-                "error: {} problem(s) in {}",
-                e.diagnostics.len() + e.usage.len(),
-                args.spec.display()
-            );
-            return exit::USAGE;
+            return spec_problems(&sources, &e.diagnostics, &e.usage, &args.spec, color);
         }
     };
     let threads = args

@@ -1625,8 +1625,10 @@ impl<'a> Compiler<'a> {
                     Ok(shape.tail(s))
                 }),
             ),
-            "drop" => {
+            "take" | "drop" => {
                 let fk = self.int_expr(&args[1]);
+                let take = n.name == "take";
+                let name = n.name.clone();
                 (
                     ty.clone(),
                     Box::new(move |st, loc| {
@@ -1636,28 +1638,14 @@ impl<'a> Compiler<'a> {
                         if k < 0 || k as u64 > len {
                             return Err(fail(
                                 span,
-                                format!("drop({k}) of a sequence of length {len}"),
+                                format!("{name}({k}) of a sequence of length {len}"),
                             ));
                         }
-                        Ok(shape.drop(s, k as u64))
-                    }),
-                )
-            }
-            "take" => {
-                let fk = self.int_expr(&args[1]);
-                (
-                    ty.clone(),
-                    Box::new(move |st, loc| {
-                        let s = f(st, loc)?;
-                        let k = fk(st, loc)? as i64;
-                        let len = shape.len(s);
-                        if k < 0 || k as u64 > len {
-                            return Err(fail(
-                                span,
-                                format!("take({k}) of a sequence of length {len}"),
-                            ));
-                        }
-                        Ok(shape.take(s, k as u64))
+                        Ok(if take {
+                            shape.take(s, k as u64)
+                        } else {
+                            shape.drop(s, k as u64)
+                        })
                     }),
                 )
             }

@@ -340,12 +340,7 @@ fn lower_items(
         let s = st.name.span;
         let mut code = RoleCode::new(&st.role.name, &vars, net, &mut err.diagnostics);
         code.byzantine = faults.byzantine.is_some();
-        let mut guard = st.guard.clone();
-        if let Some(g) = &mut guard {
-            code.expr(g);
-        }
-        let mut effect = st.effect.clone();
-        code.block(&mut effect);
+        let (guard, effect) = code.rewrite(st.guard.as_ref(), &st.effect);
         let mut params = vec![build::param("self", build::named_ty(&st.role.name, s), s)];
         params.extend(st.params.iter().cloned());
         spec.actions.push(ActionDecl {
@@ -445,12 +440,7 @@ fn lower_items(
         let me = build::process(&h.role.name, build::name("self", s), s);
         let mut code = RoleCode::new(&h.role.name, &vars, net, &mut err.diagnostics);
         code.byzantine = faults.byzantine.is_some();
-        let mut guard = h.guard.clone();
-        if let Some(g) = &mut guard {
-            code.expr(g);
-        }
-        let mut effect = h.effect.clone();
-        code.block(&mut effect);
+        let (guard, mut effect) = code.rewrite(h.guard.as_ref(), &h.effect);
         if let Some(c) = net.consume(src.clone(), me.clone(), m.clone(), s) {
             effect.stmts.insert(0, c);
         }

@@ -111,6 +111,17 @@ impl<'a> RoleCode<'a> {
         }
     }
 
+    /// A step's or handler's guard and effect, rewritten.
+    pub fn rewrite(&mut self, guard: Option<&Expr>, effect: &Block) -> (Option<Expr>, Block) {
+        let mut guard = guard.cloned();
+        if let Some(g) = &mut guard {
+            self.expr(g);
+        }
+        let mut effect = effect.clone();
+        self.block(&mut effect);
+        (guard, effect)
+    }
+
     /// A send, dropped when the receiver is Byzantine.
     fn send(&self, me: Expr, dst: Expr, msg: Expr, span: dcheck_syntax::span::Span) -> Stmt {
         let send = self.net.send(me, dst.clone(), msg, span);
