@@ -3,22 +3,11 @@
 //! the JSON report and the text lane view. Expected events are derived by
 //! hand from the specs.
 
-use assert_cmd::Command;
 use serde_json::{json, Value as Json};
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("dcheck")
-        .expect("dcheck binary")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("run dcheck");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    (out.status.code().expect("exit code"), stdout, stderr)
-}
+mod common;
+
+use common::dcheck_run as run;
 
 fn run_json(args: &[&str]) -> Json {
     let mut a = args.to_vec();

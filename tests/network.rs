@@ -2,23 +2,20 @@
 //! through the CLI. Every expected figure comes with its derivation; none is
 //! copied from the checker's output.
 
-use assert_cmd::Command;
 use serde_json::Value as Json;
 
+mod common;
+
+/// `dcheck run ARGS --format json`: exit code, report (Null if none), stderr.
 fn run(args: &[&str]) -> (i32, Json, String) {
-    let out = Command::cargo_bin("dcheck")
-        .expect("dcheck binary")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("run")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("run dcheck");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let code = out.status.code().expect("exit code");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Json::Null);
-    (code, json, stderr)
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let (code, stdout, stderr) = common::dcheck_run(&args);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or(Json::Null),
+        stderr,
+    )
 }
 
 fn counts(j: &Json) -> (u64, u64) {

@@ -11,6 +11,8 @@
 //!
 //! It shares no code with dcheck. `twophase_reference.rs` pins it to TLC's
 //! published figures for N = 3 and to a hand count for N = 1.
+//!
+//! Also [`dcheck_run`]: the built CLI run from the repository root.
 
 // Each test crate that includes this module uses only part of it.
 #![allow(dead_code)]
@@ -148,4 +150,20 @@ pub fn reference(n: usize) -> Counts {
         distinct: seen.len() as u64,
         generated,
     }
+}
+
+/// Runs `dcheck run ARGS...` from the repository root and returns the exit
+/// code, stdout and stderr, after checking that it did not panic.
+pub fn dcheck_run(args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("dcheck")
+        .expect("dcheck binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("run dcheck");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (out.status.code().expect("exit code"), stdout, stderr)
 }

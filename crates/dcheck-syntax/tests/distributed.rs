@@ -2,30 +2,14 @@
 //! `steps`, `handlers`): exact spans, the `on` / `from` patterns, `extends`
 //! and duplicate names.
 
-use std::path::PathBuf;
-
 use dcheck_syntax::ast::ExprKind;
-use dcheck_syntax::diag::Diagnostic;
 use dcheck_syntax::parser::{parse_from_pattern, parse_on_pattern};
-use dcheck_syntax::span::{FileId, SourceMap, Span};
+use dcheck_syntax::span::FileId;
 use dcheck_syntax::{load_spec, load_spec_str, render};
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod support;
 
-fn at(sources: &SourceMap, span: Span) -> &str {
-    &sources.file(span.file).text[span.start as usize..span.end as usize]
-}
-
-fn errors(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
-    match load_spec_str(name, text) {
-        Ok(_) => panic!("{name} should not load"),
-        Err(e) => e,
-    }
-}
+use support::{at, errors, fixture};
 
 /// A minimal spec followed by `extra` fields.
 fn spec(extra: &str) -> String {

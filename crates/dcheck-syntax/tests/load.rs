@@ -2,29 +2,12 @@
 //! escapes, duplicate strings), RON errors, several errors at once, `extends`,
 //! and rendered diagnostics (insta snapshots).
 
-use std::path::PathBuf;
-
 use dcheck_syntax::ast::{ConstValue, ExprKind, StmtKind};
-use dcheck_syntax::diag::Diagnostic;
-use dcheck_syntax::span::{SourceMap, Span};
 use dcheck_syntax::{load_spec, load_spec_str, render};
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod support;
 
-fn at(sources: &SourceMap, span: Span) -> &str {
-    &sources.file(span.file).text[span.start as usize..span.end as usize]
-}
-
-fn errors(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
-    match load_spec_str(name, text) {
-        Ok(_) => panic!("{name} should not load"),
-        Err(e) => e,
-    }
-}
+use support::{at, errors, fixture};
 
 const MINIMAL: &str = r#"(name: "M", vars: [(name: "x", type: "0..3")], init: (effect: "x = 1;"))"#;
 
