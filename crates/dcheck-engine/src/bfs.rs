@@ -121,6 +121,7 @@ impl Search<'_> {
     fn outcome(&self, result: Verdict) -> Outcome {
         Outcome {
             result,
+            liveness: Vec::new(),
             stats: Stats {
                 distinct_states: self.distinct(),
                 states_generated: self.generated,
@@ -131,6 +132,7 @@ impl Search<'_> {
                     self.distinct(),
                     self.generated,
                 ),
+                ..Stats::default()
             },
         }
     }
@@ -199,6 +201,7 @@ pub(crate) fn run<M: TransitionSystem>(
         return s.outcome(Verdict::Violation(Violation {
             kind: ViolationKind::EvalError(e),
             trace: Vec::new(),
+            lasso: None,
         }));
     }
     let mut cut = false;
@@ -228,7 +231,11 @@ pub(crate) fn run<M: TransitionSystem>(
             }),
         };
         let trace = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
-        return s.outcome(Verdict::Violation(Violation { kind, trace }));
+        return s.outcome(Verdict::Violation(Violation {
+            kind,
+            trace,
+            lasso: None,
+        }));
     }
     if cut {
         return s.outcome(Verdict::Incomplete(Limit::States));
@@ -444,7 +451,11 @@ pub(crate) fn run<M: TransitionSystem>(
             if keep > 0 {
                 s.depth += 1;
             }
-            return s.outcome(Verdict::Violation(Violation { kind, trace }));
+            return s.outcome(Verdict::Violation(Violation {
+                kind,
+                trace,
+                lasso: None,
+            }));
         }
         frontier_base += n as u32;
         frontier = next;

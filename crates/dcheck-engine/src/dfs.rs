@@ -49,6 +49,7 @@ fn stats(distinct: u64, generated: u64, depth: u32, start: Instant, bytes: u64) 
         elapsed: start.elapsed(),
         bytes_used: bytes,
         fingerprint_collision_probability: collision_probability(distinct, generated),
+        ..Stats::default()
     }
 }
 
@@ -210,6 +211,7 @@ fn sequential<M: TransitionSystem>(
             peak = peak.max(bytes);
             return Outcome {
                 result: $verdict,
+                liveness: Vec::new(),
                 stats: stats(links.len() as u64, generated, depth, start, peak),
             };
         }};
@@ -226,6 +228,7 @@ fn sequential<M: TransitionSystem>(
         finish!(Verdict::Violation(Violation {
             kind: ViolationKind::EvalError(e),
             trace: Vec::new(),
+            lasso: None,
         }));
     }
     let mut cut_states = false;
@@ -249,7 +252,11 @@ fn sequential<M: TransitionSystem>(
             invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
         {
             let trace = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
-            finish!(Verdict::Violation(Violation { kind, trace }));
+            finish!(Verdict::Violation(Violation {
+                kind,
+                trace,
+                lasso: None,
+            }));
         }
     }
     if cut_states {
@@ -304,7 +311,11 @@ fn sequential<M: TransitionSystem>(
                     first_id + i as u32,
                     None,
                 );
-                finish!(Verdict::Violation(Violation { kind, trace }));
+                finish!(Verdict::Violation(Violation {
+                    kind,
+                    trace,
+                    lasso: None,
+                }));
             }
         }
         let issue = match r {
@@ -316,7 +327,11 @@ fn sequential<M: TransitionSystem>(
         };
         if let Some(kind) = issue {
             let trace = rebuild(model, &mut scratch, &initial, &links, id, None);
-            finish!(Verdict::Violation(Violation { kind, trace }));
+            finish!(Verdict::Violation(Violation {
+                kind,
+                trace,
+                lasso: None,
+            }));
         }
         if keep < succ.len() {
             finish!(Verdict::Incomplete(Limit::States));
@@ -492,6 +507,7 @@ fn parallel<M: TransitionSystem>(
         Verdict::Violation(Violation {
             kind: ViolationKind::Deadlock,
             trace: Vec::new(),
+            lasso: None,
         })
     } else if let Some(l) = *shared.limit.lock().unwrap_or_else(|p| p.into_inner()) {
         Verdict::Incomplete(l)
@@ -502,6 +518,7 @@ fn parallel<M: TransitionSystem>(
     };
     Outcome {
         result,
+        liveness: Vec::new(),
         stats: stats(
             distinct,
             generated,

@@ -36,6 +36,7 @@ pub mod dfs;
 pub mod fingerprint;
 pub mod fingerprint_table;
 pub mod huge_alloc;
+pub mod liveness;
 pub mod progress;
 pub mod trace;
 
@@ -100,6 +101,19 @@ impl Default for Config {
 pub struct Outcome {
     pub result: Verdict,
     pub stats: Stats,
+    /// One status per [`TransitionSystem::liveness_checks`] entry, in order
+    /// (empty when the model has none).
+    pub liveness: Vec<CheckStatus>,
+}
+
+/// The outcome of one liveness check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckStatus {
+    Holds,
+    Violated,
+    /// Not checked: the safety search found a violation or stopped at a
+    /// limit, or the graph could not be built within the limits.
+    NotChecked,
 }
 
 /// What the search found.
@@ -129,8 +143,44 @@ pub struct Violation {
     /// state violating the invariant, the deadlocked state, or the state in
     /// which the evaluation error was raised (the error names the transition
     /// being evaluated, if any). Empty only for an error raised while
-    /// computing the initial states.
+    /// computing the initial states. For a liveness violation: the lasso,
+    /// see [`Lasso`].
     pub trace: Vec<TraceStep>,
+    /// Liveness violations only.
+    pub lasso: Option<Lasso>,
+}
+
+/// How a liveness counterexample's trace is an infinite behaviour.
+///
+/// `trace[..=loop_start]` is the prefix (shortest possible from an initial
+/// state to the cycle) and `trace[loop_start..]` the cycle: the last step
+/// of the trace leads back to `trace[loop_start]` (its state equals
+/// `trace[loop_start].state`), so the behaviour repeats
+/// `trace[loop_start + 1..]` forever. If `loop_start == trace.len() - 1` the
+/// cycle is empty: the last state has no enabled transition and the
+/// behaviour stays in it forever (stuttering).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lasso {
+    pub loop_start: usize,
+    /// For every fairness constraint of the violated check (in the check's
+    /// order), why the cycle respects it.
+    pub fairness: Vec<FairnessWitness>,
+}
+
+/// Why a cycle respects a fairness constraint: the first trace index on the
+/// cycle (`loop_start + 1..`) whose step takes one of the constraint's
+/// transitions, and the first index on the cycle (`loop_start..`, the last
+/// state excluded as it repeats `loop_start`) whose state enables none of
+/// them. A weak constraint holds on the cycle when either is `Some`; a
+/// strong one when `taken_at` is `Some` or the constraint is enabled nowhere
+/// on the cycle (`enabled_somewhere == false`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FairnessWitness {
+    /// Index into [`TransitionSystem::fairness_constraints`].
+    pub constraint: u32,
+    pub taken_at: Option<usize>,
+    pub disabled_at: Option<usize>,
+    pub enabled_somewhere: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,6 +188,9 @@ pub enum ViolationKind {
     Invariant(InvariantId),
     Deadlock,
     EvalError(StepError),
+    /// The liveness check at this index of
+    /// [`TransitionSystem::liveness_checks`] is violated.
+    Liveness(u32),
 }
 
 /// One state of a trace and the transition that led to it.
@@ -149,7 +202,7 @@ pub struct TraceStep {
 }
 
 /// Search statistics.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Stats {
     /// Distinct states stored (by fingerprint).
     pub distinct_states: u64,
@@ -171,6 +224,13 @@ pub struct Stats {
     /// collision made the search miss a state: `n * (g - n) / 2^64` with `n`
     /// distinct states and `g` states generated.
     pub fingerprint_collision_probability: f64,
+    /// Liveness only (0 otherwise): peak bytes of the state graph and the
+    /// analysis (edges, offsets, predicate bits, the id table while
+    /// building, the SCC arrays), its number of edges, and the seconds the
+    /// graph build and the analysis took (included in `elapsed`).
+    pub graph_bytes: u64,
+    pub graph_edges: u64,
+    pub liveness_seconds: f64,
 }
 
 impl Stats {
@@ -193,10 +253,13 @@ pub fn collision_probability(distinct: u64, generated: u64) -> f64 {
 /// setting `progress.done` at the end).
 pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progress) -> Outcome {
     let start = Instant::now();
-    let outcome = match config.strategy {
+    let mut outcome = match config.strategy {
         Strategy::Bfs => bfs::run(model, config, progress, start),
         Strategy::Dfs => dfs::run(model, config, progress, start),
     };
+    if !model.liveness_checks().is_empty() {
+        outcome = liveness::run(model, config, progress, outcome, start);
+    }
     progress.finish(&outcome.stats);
     outcome
 }

@@ -15,6 +15,43 @@ pub type TransitionId = u32;
 /// An invariant, by its position in the spec.
 pub type InvariantId = u32;
 
+/// A state predicate used by a temporal property, by position in
+/// [`TransitionSystem::liveness_checks`]' numbering.
+pub type PredicateId = u32;
+
+/// One temporal property instance to check, in one of the forms the
+/// liveness algorithm handles directly. `P`, `Q` are state predicates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemporalForm {
+    /// `eventually P`: every fair behaviour reaches a `P` state.
+    Eventually(PredicateId),
+    /// `always eventually P`: every fair behaviour meets `P` infinitely often.
+    AlwaysEventually(PredicateId),
+    /// `eventually always P`: every fair behaviour is in `P` from some point on.
+    EventuallyAlways(PredicateId),
+    /// `P leads_to Q`: in every fair behaviour, every `P` state is followed
+    /// (at it or later) by a `Q` state.
+    LeadsTo(PredicateId, PredicateId),
+}
+
+/// A fairness constraint: weak (`strong == false`) or strong fairness of the
+/// set of transitions `transitions` taken as one action (enabled when one
+/// of them is, taken when one of them is).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FairnessConstraint {
+    pub strong: bool,
+    /// Sorted, without duplicates, never empty.
+    pub transitions: Vec<TransitionId>,
+}
+
+/// A temporal property instance and the fairness it is checked under
+/// (indices into [`TransitionSystem::fairness_constraints`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LivenessCheck {
+    pub form: TemporalForm,
+    pub fairness: Vec<u32>,
+}
+
 /// An error raised while evaluating the model in some state (integer
 /// overflow, a value leaving its declared range, an index out of range, a
 /// capacity exceeded, ...).
@@ -96,4 +133,29 @@ pub trait TransitionSystem: Sync {
     /// Whether a state without enabled transitions is an intended end state
     /// rather than a deadlock.
     fn is_terminal(&self, scratch: &mut Self::Scratch, state: &[Word]) -> Result<bool, EvalError>;
+
+    /// The temporal properties to check on the state graph (none by default).
+    fn liveness_checks(&self) -> &[LivenessCheck] {
+        &[]
+    }
+
+    /// The fairness constraints the [`LivenessCheck`]s refer to.
+    fn fairness_constraints(&self) -> &[FairnessConstraint] {
+        &[]
+    }
+
+    /// Number of state predicates (`0..predicate_count()`) the checks use.
+    fn predicate_count(&self) -> usize {
+        0
+    }
+
+    /// Evaluates predicate `p` in `state`.
+    fn eval_predicate(
+        &self,
+        _scratch: &mut Self::Scratch,
+        _state: &[Word],
+        _p: PredicateId,
+    ) -> Result<bool, EvalError> {
+        Err(EvalError::new("the model has no state predicates"))
+    }
 }

@@ -132,6 +132,7 @@ pub fn report(
             ViolationKind::Invariant(_) => "invariant",
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::EvalError(_) => "error",
+            ViolationKind::Liveness(_) => "liveness",
         };
         let mut vj =
             json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});

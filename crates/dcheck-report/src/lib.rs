@@ -52,5 +52,6 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
         ViolationKind::Invariant(i) => model.invariants[*i as usize].name.clone(),
         ViolationKind::Deadlock => "deadlock".to_string(),
         ViolationKind::EvalError(_) => "evaluation".to_string(),
+        ViolationKind::Liveness(c) => format!("liveness check {c}"),
     }
 }

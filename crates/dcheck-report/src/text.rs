@@ -47,6 +47,7 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
             ),
             ViolationKind::Deadlock => "Deadlock reached.".to_string(),
             ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
+            ViolationKind::Liveness(_) => "Liveness property violated.".to_string(),
         },
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
@@ -170,6 +171,7 @@ pub fn counterexample_with(
         s.push_str(&crate::events::lane_view(&evs, p));
     }
     match &v.kind {
+        ViolationKind::Liveness(_) => {}
         ViolationKind::Invariant(i) => {
             let inv = &model.invariants[*i as usize];
             let _ = writeln!(s, "Violated: invariant {} in the last state.", inv.name);

@@ -31,10 +31,11 @@ pub struct Spec {
     /// (not a deadlock) when this predicate holds. `None`: every such state
     /// is a deadlock.
     pub terminal: Option<Expr>,
-    /// Temporal properties, kept unparsed for the liveness work.
-    pub properties: Vec<RawItem>,
-    /// Fairness assumptions, kept unparsed for the liveness work.
-    pub fairness: Vec<RawItem>,
+    /// Temporal properties (`properties`), checked under fairness.
+    pub properties: Vec<PropertyDecl>,
+    /// The spec-level fairness assumptions (`fairness`): the default of every
+    /// property that does not give its own.
+    pub fairness: Vec<FairnessDecl>,
     /// Processes, messages, network and faults (`docs/design/processes.md`);
     /// lowered to the items above by `dcheck-net` before compilation.
     pub distributed: Distributed,
@@ -210,11 +211,93 @@ pub struct InvariantDecl {
     pub doc: String,
 }
 
-/// An item whose text later work will parse (temporal properties, fairness).
+/// A temporal property:
+/// `(name: "Live", expr: "forall p in Proc: always eventually served[p]",
+///   fairness: ["weak Serve"])`.
+#[derive(Clone, Debug)]
+pub struct PropertyDecl {
+    pub name: Ident,
+    pub formula: Temporal,
+    /// The property's own fairness assumptions, replacing the spec-level
+    /// `fairness` list for this property (`Some(vec![])`: no fairness).
+    /// `None`: the spec-level list applies.
+    pub fairness: Option<Vec<FairnessDecl>>,
+    pub doc: String,
+}
+
+/// A temporal formula over state predicates, as written. The model accepts
+/// the forms listed in `docs/language.md` (`always P`, `eventually P`,
+/// `always eventually P`, `eventually always P`, `P leads_to Q`,
+/// `always (P implies eventually Q)`, each optionally under `forall`).
+#[derive(Clone, Debug)]
+pub struct Temporal {
+    pub kind: TemporalKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TemporalKind {
+    /// A state predicate (an expression of the core language).
+    Pred(Expr),
+    /// `always T`
+    Always(Box<Temporal>),
+    /// `eventually T`
+    Eventually(Box<Temporal>),
+    /// `T leads_to U`
+    LeadsTo(Box<Temporal>, Box<Temporal>),
+    /// `T implies U` where a side is temporal (`P implies Q` over two state
+    /// predicates is one `Pred`).
+    Implies(Box<Temporal>, Box<Temporal>),
+    /// `forall x in S, y in T: body`
+    Forall(Vec<Binder>, Box<Temporal>),
+}
+
+/// A named item with its text, for duplicate-name checks in the loader.
 #[derive(Clone, Debug)]
 pub struct RawItem {
     pub name: Ident,
     pub text: String,
+    pub span: Span,
+}
+
+/// Weak or strong fairness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FairnessKind {
+    /// If continuously enabled from some point on, eventually taken.
+    Weak,
+    /// If enabled infinitely often, taken infinitely often.
+    Strong,
+}
+
+/// A fairness assumption: `[forall x in S:] weak|strong [each] target` or
+/// `... {target, target, ...}`.
+///
+/// Without `each`, every binding of the `forall` gives one constraint on
+/// the union of the transitions its targets match (a group of actions is
+/// fair as a whole); with `each`, every matching transition is a
+/// constraint of its own (TLA+'s `\A p: WF(A(p))`).
+#[derive(Clone, Debug)]
+pub struct FairnessDecl {
+    pub kind: FairnessKind,
+    /// The `forall` binders (empty if none).
+    pub binders: Vec<Binder>,
+    pub each: bool,
+    /// One target, or the targets of a `{...}` group.
+    pub targets: Vec<FairTarget>,
+    pub span: Span,
+}
+
+/// A set of transitions named in a fairness assumption: `A` (every instance
+/// of action `A`), `A(e1, _, e3)` (the instances whose parameters equal the
+/// given constant expressions; `_` matches any value). The words `delivery`
+/// and `processes` (with no arguments, when no action has that name) are
+/// expanded by `dcheck-net` for message-passing specs.
+#[derive(Clone, Debug)]
+pub struct FairTarget {
+    pub name: Ident,
+    /// `None`: no argument list. `Some(args)`: one entry per parameter,
+    /// `None` for `_`.
+    pub args: Option<Vec<Option<Expr>>>,
     pub span: Span,
 }
 
