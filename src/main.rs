@@ -71,6 +71,15 @@ struct RunArgs {
     /// Fault model, overriding the spec's: e.g. `crash=1`.
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
+    /// Check only this invariant or temporal property (repeatable); the
+    /// others are ignored. Deadlock checking is set by --no-deadlock.
+    #[arg(long = "property", value_name = "NAME")]
+    properties: Vec<String>,
+    /// Fairness assumption replacing the spec's and every property's own
+    /// (repeatable; e.g. `weak each Tick`, `strong delivery`); `none`: no
+    /// fairness.
+    #[arg(long, value_name = "FAIRNESS")]
+    fairness: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -122,9 +131,29 @@ fn spec_problems(
     exit::USAGE
 }
 
+/// Keeps only the named invariants and properties (`--property`).
+fn select_properties(spec: &mut dcheck_syntax::ast::Spec, names: &[String]) -> Result<(), String> {
+    let known: Vec<&str> = spec
+        .invariants
+        .iter()
+        .map(|i| i.name.name.as_str())
+        .chain(spec.properties.iter().map(|p| p.name.name.as_str()))
+        .collect();
+    if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(format!(
+            "--property {bad}: no invariant or property of that name (the spec has: {})",
+            known.join(", ")
+        ));
+    }
+    let wanted = |n: &str| names.iter().any(|w| w == n);
+    spec.invariants.retain(|i| wanted(&i.name.name));
+    spec.properties.retain(|p| wanted(&p.name.name));
+    Ok(())
+}
+
 fn run(args: RunArgs) -> i32 {
     let color = std::io::stderr().is_terminal();
-    let (sources, spec) = match dcheck_syntax::load_spec(&args.spec) {
+    let (mut sources, mut spec) = match dcheck_syntax::load_spec(&args.spec) {
         Ok(x) => x,
         Err((sources, diags)) => {
             eprint!("{}", dcheck_syntax::render(&sources, &diags, color));
@@ -136,17 +165,40 @@ fn run(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    if !args.fairness.is_empty() {
+        let mut decls = Vec::new();
+        let mut diags = Vec::new();
+        for text in args.fairness.iter().filter(|t| t.trim() != "none") {
+            let file = sources.add("--fairness".into(), text.clone());
+            match dcheck_syntax::parser::parse_fairness(file, text) {
+                Ok(d) => decls.push(d),
+                Err(ds) => diags.extend(ds),
+            }
+        }
+        if !diags.is_empty() {
+            return spec_problems(&sources, &diags, &[], &args.spec, color);
+        }
+        spec.fairness = decls;
+        for p in &mut spec.properties {
+            p.fairness = None;
+        }
+    }
     let flags = dcheck_net::Flags {
         network: args.network.clone(),
         faults: args.faults.clone(),
     };
     let procs = dcheck_net::processes(&spec);
-    let spec = match dcheck_net::lower(spec, &flags) {
+    let mut spec = match dcheck_net::lower(spec, &flags) {
         Ok(spec) => spec,
         Err(e) => {
             return spec_problems(&sources, &e.diagnostics, &e.usage, &args.spec, color);
         }
     };
+    if !args.properties.is_empty() {
+        if let Err(unknown) = select_properties(&mut spec, &args.properties) {
+            return spec_problems(&sources, &[], &[unknown], &args.spec, color);
+        }
+    }
     let mut overrides = Vec::new();
     for c in &args.consts {
         match c.split_once('=') {

@@ -14,6 +14,7 @@ mod rewrite;
 mod runtime;
 mod stmt;
 pub mod system;
+pub mod temporal;
 pub mod types;
 pub mod value;
 

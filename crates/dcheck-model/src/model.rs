@@ -10,7 +10,11 @@ use dcheck_syntax::span::Span;
 use crate::check::{Compiler, VarInfo, MAX_BINDINGS};
 use crate::rewrite::{and_all, split_guard as split_conjuncts};
 use crate::runtime::{Domain, ExprFn, StmtFn};
-use crate::system::{EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word};
+use crate::system::{
+    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
+    TransitionId, TransitionSystem, Word,
+};
+use crate::temporal::{ActionShape, CheckInfo, FairnessInfo, Property};
 use crate::types::Ty;
 use crate::value::{decode, Value};
 
@@ -27,8 +31,8 @@ pub struct Action {
     guard: Option<ExprFn>,
     effect: StmtFn,
     /// The transitions of this action: `first..end`.
-    first: u32,
-    end: u32,
+    pub(crate) first: u32,
+    pub(crate) end: u32,
 }
 
 /// A transition: an action with one binding of its parameters.
@@ -91,10 +95,15 @@ pub struct Model {
     pub constants: Vec<(String, Value)>,
     pub actions: Vec<Action>,
     pub invariants: Vec<Invariant>,
-    /// Names of the spec's temporal properties. They are parsed and kept but
-    /// not checked yet (liveness checking is future work); reports list them
-    /// as "not checked".
-    pub temporal: Vec<String>,
+    /// The spec's temporal properties, in declaration order.
+    pub properties: Vec<Property>,
+    /// What each liveness check (`liveness_checks()[i]`) is an instance of.
+    pub check_info: Vec<CheckInfo>,
+    /// Where each fairness constraint (`fairness_constraints()[i]`) comes from.
+    pub fairness_info: Vec<FairnessInfo>,
+    checks: Vec<LivenessCheck>,
+    fairness: Vec<FairnessConstraint>,
+    predicates: Vec<ExprFn>,
     words: usize,
     locals: usize,
     init: Action,
@@ -356,6 +365,34 @@ pub fn compile(
             explain,
         });
     }
+    let shapes: Vec<ActionShape> = actions
+        .iter()
+        .map(|a| ActionShape {
+            name: &a.name,
+            params: &a.params,
+            first: a.first,
+            end: a.end,
+        })
+        .collect();
+    let arg = |t: u32, k: usize| args[transitions[t as usize].args as usize + k];
+    let mut temporal = crate::temporal::compile(&mut c, spec, &shapes, &arg);
+    drop(shapes);
+    // `always P` properties are checked as invariants, after the spec's own.
+    for (name, span, expr) in &temporal.safety {
+        let check = c.bool_expr(expr);
+        let before = c.diags.len();
+        let explain = c.explain(expr);
+        c.diags.truncate(before);
+        if let Some(p) = temporal.properties.iter_mut().find(|p| &p.name == name) {
+            p.invariant = Some(invariants.len() as u32);
+        }
+        invariants.push(Invariant {
+            name: name.clone(),
+            span: *span,
+            check,
+            explain,
+        });
+    }
     let terminal = spec.terminal.as_ref().map(|t| c.bool_expr(t));
     if transitions.len() > u32::MAX as usize / 2 {
         usage.push("too many transitions".into());
@@ -381,11 +418,12 @@ pub fn compile(
         constants,
         actions,
         invariants,
-        temporal: spec
-            .properties
-            .iter()
-            .map(|p| p.name.name.clone())
-            .collect(),
+        properties: temporal.properties,
+        check_info: temporal.check_info,
+        fairness_info: temporal.fairness_info,
+        checks: temporal.checks,
+        fairness: temporal.fairness,
+        predicates: temporal.predicates,
         words,
         locals: c.max_slots.max(1),
         init,
@@ -653,5 +691,26 @@ impl TransitionSystem for Model {
             Some(t) => Ok(t(state, &mut sc.locals).map_err(|e| *e)? != 0),
             None => Ok(false),
         }
+    }
+
+    fn liveness_checks(&self) -> &[LivenessCheck] {
+        &self.checks
+    }
+
+    fn fairness_constraints(&self) -> &[FairnessConstraint] {
+        &self.fairness
+    }
+
+    fn predicate_count(&self) -> usize {
+        self.predicates.len()
+    }
+
+    fn eval_predicate(
+        &self,
+        sc: &mut Scratch,
+        state: &[Word],
+        p: PredicateId,
+    ) -> Result<bool, EvalError> {
+        Ok((self.predicates[p as usize])(state, &mut sc.locals).map_err(|e| *e)? != 0)
     }
 }

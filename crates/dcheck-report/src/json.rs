@@ -90,8 +90,12 @@ pub fn report(
         "kind": "deadlock",
         "status": if check_deadlock { status(dl_this) } else { "not checked" },
     }));
-    for name in &model.temporal {
-        properties.push(json!({"name": name, "kind": "liveness", "status": "not checked"}));
+    for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
+        properties.push(json!({
+            "name": p.name,
+            "kind": "liveness",
+            "status": crate::property_status(outcome, p),
+        }));
     }
     let mut out = json!({
         "spec": model.name,
@@ -108,6 +112,8 @@ pub fn report(
         "bytes_per_state": st.bytes_used as f64 / st.distinct_states.max(1) as f64,
         "state_bits": model.state_bits(),
         "fingerprint_collision_probability": st.fingerprint_collision_probability,
+        "graph_bytes": st.graph_bytes,
+        "graph_edges": st.graph_edges,
         "properties": properties,
     });
     if let Verdict::Incomplete(l) = outcome.result {
@@ -143,6 +149,26 @@ pub fn report(
                     "bindings": object(&ex.bindings),
                 });
             }
+        }
+        if let (ViolationKind::Liveness(c), Some(l)) = (&v.kind, &v.lasso) {
+            let info = &model.check_info[*c as usize];
+            vj["instance"] = object(&info.bindings);
+            vj["loop_start"] = json!(l.loop_start);
+            vj["stutters"] = json!(l.loop_start + 1 == v.trace.len());
+            vj["fairness"] = Json::Array(
+                l.fairness
+                    .iter()
+                    .map(|w| {
+                        json!({
+                            "constraint": crate::fairness_text(model, sources, w.constraint),
+                            "kind": if model.fairness_info[w.constraint as usize].strong { "strong" } else { "weak" },
+                            "taken_at": w.taken_at,
+                            "disabled_at": w.disabled_at,
+                            "enabled_on_cycle": w.enabled_somewhere,
+                        })
+                    })
+                    .collect(),
+            );
         }
         if let ViolationKind::EvalError(e) = &v.kind {
             vj["error"] = json!({

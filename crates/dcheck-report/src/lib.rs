@@ -7,8 +7,10 @@ pub mod json;
 pub mod progress;
 pub mod text;
 
-use dcheck_engine::{Limit, Outcome, Verdict, ViolationKind};
+use dcheck_engine::{CheckStatus, Limit, Outcome, Verdict, ViolationKind};
+use dcheck_model::temporal::Property;
 use dcheck_model::Model;
+use dcheck_syntax::span::SourceMap;
 
 /// What was run, for the headers of reports.
 #[derive(Clone, Debug)]
@@ -52,6 +54,44 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
         ViolationKind::Invariant(i) => model.invariants[*i as usize].name.clone(),
         ViolationKind::Deadlock => "deadlock".to_string(),
         ViolationKind::EvalError(_) => "evaluation".to_string(),
-        ViolationKind::Liveness(c) => format!("liveness check {c}"),
+        ViolationKind::Liveness(c) => {
+            let info = &model.check_info[*c as usize];
+            model.properties[info.property as usize].name.clone()
+        }
     }
+}
+
+/// A liveness property's status: violated if one of its instances is,
+/// holds if all were checked and hold (vacuously if it has none), not
+/// checked otherwise.
+pub fn property_status(outcome: &Outcome, p: &Property) -> &'static str {
+    let status = |c: &u32| outcome.liveness.get(*c as usize).copied();
+    if p.checks.iter().any(|c| status(c) == Some(CheckStatus::Violated)) {
+        "violated"
+    } else if matches!(outcome.result, Verdict::Ok)
+        && p.checks.iter().all(|c| status(c) == Some(CheckStatus::Holds))
+    {
+        "holds"
+    } else {
+        "not checked"
+    }
+}
+
+/// `x = 1, y = 2`
+pub fn bindings_text(bindings: &[(String, dcheck_model::value::Value)]) -> String {
+    let bs: Vec<String> = bindings.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+    bs.join(", ")
+}
+
+/// A fairness constraint as written, with the instance it stands for:
+/// `weak each Switch [Switch(l = 2)]`, `weak processes [self = 1]`.
+pub fn fairness_text(model: &Model, sources: &SourceMap, k: u32) -> String {
+    let f = &model.fairness_info[k as usize];
+    let mut s = text::span_text(sources, f.span);
+    if let Some(t) = f.transition {
+        s += &format!(" [{}]", text::transition_text(model, t));
+    } else if !f.bindings.is_empty() {
+        s += &format!(" [{}]", bindings_text(&f.bindings));
+    }
+    s
 }

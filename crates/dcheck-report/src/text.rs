@@ -56,13 +56,12 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
     };
     let secs = st.elapsed.as_secs_f64();
     let _ = writeln!(s, "{verdict}");
-    if !model.temporal.is_empty() {
+    for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
         let _ = writeln!(
             s,
-            "  note: {} temporal propert{} not checked (liveness checking is not implemented yet): {}",
-            model.temporal.len(),
-            if model.temporal.len() == 1 { "y" } else { "ies" },
-            model.temporal.join(", ")
+            "  property {:<14} {}",
+            p.name,
+            crate::property_status(outcome, p)
         );
     }
     let _ = writeln!(
@@ -108,6 +107,16 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
         "  fingerprint collision  {:.1e} (probability estimate)",
         st.fingerprint_collision_probability
     );
+    if st.graph_bytes > 0 {
+        let _ = writeln!(
+            s,
+            "  liveness graph         {} edges, {:.1} MiB ({:.1} bytes/state), {:.3} s",
+            st.graph_edges,
+            st.graph_bytes as f64 / (1u64 << 20) as f64,
+            st.graph_bytes as f64 / st.distinct_states.max(1) as f64,
+            st.liveness_seconds
+        );
+    }
     s
 }
 
@@ -131,11 +140,29 @@ pub fn counterexample_with(
     } else {
         ""
     };
-    let _ = writeln!(
-        s,
-        "Counterexample ({} step(s){note}):",
-        v.trace.len().saturating_sub(1)
-    );
+    match &v.lasso {
+        None => {
+            let _ = writeln!(
+                s,
+                "Counterexample ({} step(s){note}):",
+                v.trace.len().saturating_sub(1)
+            );
+        }
+        Some(l) => {
+            let cycle = v.trace.len() - 1 - l.loop_start;
+            let _ = writeln!(
+                s,
+                "Counterexample: a lasso, a shortest {}-step prefix then {}:",
+                l.loop_start,
+                if cycle == 0 {
+                    "stuttering forever in its last state".to_string()
+                } else {
+                    format!("a {cycle}-step cycle repeated forever")
+                }
+            );
+        }
+    }
+    let loop_start = v.lasso.as_ref().map(|l| l.loop_start);
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {
         let vars = model.decode_state(&step.state);
@@ -164,6 +191,22 @@ pub fn counterexample_with(
             }
         }
         prev = Some(vars);
+        if loop_start == Some(i) {
+            if i + 1 == v.trace.len() {
+                let _ = writeln!(
+                    s,
+                    "       -- no action is enabled here: the behaviour stays in state {i} forever"
+                );
+            } else {
+                let _ = writeln!(s, "       -- the cycle starts in state {i}");
+            }
+        } else if loop_start.is_some() && i + 1 == v.trace.len() {
+            let _ = writeln!(
+                s,
+                "       -- back to state {}: the cycle repeats forever",
+                loop_start.unwrap_or(0)
+            );
+        }
     }
     if let Some(p) = procs {
         let evs = crate::events::events(model, &v.trace, p);
@@ -171,7 +214,7 @@ pub fn counterexample_with(
         s.push_str(&crate::events::lane_view(&evs, p));
     }
     match &v.kind {
-        ViolationKind::Liveness(_) => {}
+        ViolationKind::Liveness(c) => liveness_text(&mut s, model, sources, *c, v),
         ViolationKind::Invariant(i) => {
             let inv = &model.invariants[*i as usize];
             let _ = writeln!(s, "Violated: invariant {} in the last state.", inv.name);
@@ -202,9 +245,9 @@ pub fn counterexample_with(
                     "while evaluating {} in the last state",
                     transition_text(model, t)
                 ),
-                None => {
-                    "while evaluating the invariants or `terminal` in the last state".to_string()
-                }
+                None => "while evaluating the invariants, `terminal` or a property's predicates \
+                         in the last state"
+                    .to_string(),
             };
             let _ = writeln!(s, "Violated: evaluation error {what}: {}", e.error.message);
             if let Some(span) = e.error.span {
@@ -214,4 +257,41 @@ pub fn counterexample_with(
         }
     }
     s
+}
+
+/// The end of a liveness counterexample: the property, the instance, and
+/// why the cycle is fair.
+fn liveness_text(s: &mut String, model: &Model, sources: &SourceMap, c: u32, v: &Violation) {
+    let info = &model.check_info[c as usize];
+    let p = &model.properties[info.property as usize];
+    let _ = writeln!(
+        s,
+        "Violated: property {}: {}",
+        p.name,
+        span_text(sources, p.formula)
+    );
+    if !info.bindings.is_empty() {
+        let _ = writeln!(s, "  for:          {}", crate::bindings_text(&info.bindings));
+    }
+    let Some(l) = &v.lasso else { return };
+    if l.fairness.is_empty() {
+        let _ = writeln!(s, "  fairness:     none assumed");
+        return;
+    }
+    let _ = writeln!(s, "  fairness respected by the cycle:");
+    for w in &l.fairness {
+        let why = match (w.taken_at, w.disabled_at) {
+            (Some(t), _) => format!("taken at step {t}"),
+            (None, Some(d)) if !w.enabled_somewhere => {
+                format!("never enabled on the cycle (e.g. state {d})")
+            }
+            (None, Some(d)) => format!("disabled in state {d}"),
+            (None, None) => "never enabled on the cycle".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "    {}: {why}",
+            crate::fairness_text(model, sources, w.constraint)
+        );
+    }
 }

@@ -1,0 +1,441 @@
+//! Temporal properties and fairness, compiled for the liveness checker.
+//!
+//! Each property of the spec is brought to one of the forms the engine
+//! checks directly ([`TemporalForm`]): `eventually P`, `always eventually P`,
+//! `eventually always P`, `P leads_to Q` (also written
+//! `always (P implies eventually Q)`), or `always P`, which is a safety
+//! property and becomes an invariant. A leading `forall x in S: ...` is
+//! unrolled at compile time: every binding is one check (one instance), with
+//! the bound names as constants in its predicates.
+//!
+//! Fairness assumptions are resolved to sets of transitions: `A` is every
+//! transition of action `A`, `A(e, _)` those whose parameters equal the
+//! constant arguments (`_` matches anything); without `each`, every
+//! binding of the assumption's `forall` is one constraint on the union of
+//! its targets' transitions, with `each` every matched transition is a
+//! constraint of its own. Identical constraints are shared between checks.
+
+use std::collections::HashMap;
+
+use dcheck_syntax::ast::{self, Binder, Expr, ExprKind, FairnessDecl, Quantifier, Temporal};
+use dcheck_syntax::span::Span;
+
+use crate::check::Compiler;
+use crate::runtime::ExprFn;
+use crate::system::{FairnessConstraint, LivenessCheck, TemporalForm, TransitionId};
+use crate::types::Ty;
+use crate::value::{decode, Value};
+
+/// Largest number of instances a property's `forall` or a fairness
+/// assumption's `forall` may unroll to.
+const MAX_INSTANCES: usize = 4096;
+
+/// A temporal property of the spec, as reports name it.
+#[derive(Clone, Debug)]
+pub struct Property {
+    pub name: String,
+    /// The property's name in the spec.
+    pub span: Span,
+    /// The formula's text span.
+    pub formula: Span,
+    /// `always P`: checked as this invariant (an index into
+    /// `Model::invariants`), not by the liveness checker.
+    pub invariant: Option<u32>,
+    /// The liveness checks (indices into `Model::checks`), one per binding of
+    /// the property's `forall`.
+    pub checks: Vec<u32>,
+}
+
+/// What a liveness check is an instance of.
+#[derive(Clone, Debug)]
+pub struct CheckInfo {
+    /// Index into `Model::properties`.
+    pub property: u32,
+    /// Values of the property's `forall` names for this instance.
+    pub bindings: Vec<(String, Value)>,
+}
+
+/// Where a fairness constraint comes from, for reports.
+#[derive(Clone, Debug)]
+pub struct FairnessInfo {
+    /// The fairness assumption's text.
+    pub span: Span,
+    pub strong: bool,
+    /// Values of the assumption's `forall` names.
+    pub bindings: Vec<(String, Value)>,
+    /// For `each`: the one transition of this constraint.
+    pub transition: Option<TransitionId>,
+}
+
+/// An action's transitions as the fairness resolution needs them.
+pub(crate) struct ActionShape<'m> {
+    pub name: &'m str,
+    pub params: &'m [(String, Ty)],
+    pub first: u32,
+    pub end: u32,
+}
+
+/// Everything compiled from `properties` and `fairness`.
+#[derive(Default)]
+pub(crate) struct Compiled {
+    pub properties: Vec<Property>,
+    pub checks: Vec<LivenessCheck>,
+    pub check_info: Vec<CheckInfo>,
+    pub predicates: Vec<ExprFn>,
+    pub fairness: Vec<FairnessConstraint>,
+    pub fairness_info: Vec<FairnessInfo>,
+    /// `always P` properties to add as invariants: (name, name span, expr
+    /// with the `forall` folded in).
+    pub safety: Vec<(String, Span, Expr)>,
+}
+
+/// The forms a property can take once its `forall`s are peeled off.
+enum Shape<'s> {
+    Always(&'s Expr),
+    Eventually(&'s Expr),
+    AlwaysEventually(&'s Expr),
+    EventuallyAlways(&'s Expr),
+    LeadsTo(&'s Expr, &'s Expr),
+}
+
+const FORMS_HELP: &str = "supported forms: `always P`, `eventually P`, `always eventually P`, \
+`eventually always P`, `P leads_to Q` (or `always (P implies eventually Q)`), each optionally \
+under `forall x in S:`, where P and Q are state predicates";
+
+fn pred(t: &Temporal) -> Option<&Expr> {
+    match &t.kind {
+        ast::TemporalKind::Pred(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// Peels the leading `forall`s and matches the body against the forms.
+fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
+    use ast::TemporalKind as K;
+    let mut binders = Vec::new();
+    let mut t = t;
+    while let K::Forall(bs, body) = &t.kind {
+        binders.extend(bs.iter());
+        t = body;
+    }
+    let s = match &t.kind {
+        K::Always(inner) => match &inner.kind {
+            K::Pred(p) => Shape::Always(p),
+            K::Eventually(e) => match pred(e) {
+                Some(p) => Shape::AlwaysEventually(p),
+                None => return Err((t.span, "nested temporal operators".into())),
+            },
+            K::Implies(a, b) => match (pred(a), &b.kind) {
+                (Some(p), K::Eventually(q)) if pred(q).is_some() => {
+                    Shape::LeadsTo(p, pred(q).expect("checked"))
+                }
+                _ => return Err((t.span, "unsupported `always (... implies ...)`".into())),
+            },
+            _ => return Err((t.span, "unsupported formula under `always`".into())),
+        },
+        K::Eventually(inner) => match &inner.kind {
+            K::Pred(p) => Shape::Eventually(p),
+            K::Always(a) => match pred(a) {
+                Some(p) => Shape::EventuallyAlways(p),
+                None => return Err((t.span, "nested temporal operators".into())),
+            },
+            _ => return Err((t.span, "unsupported formula under `eventually`".into())),
+        },
+        K::LeadsTo(a, b) => match (pred(a), pred(b)) {
+            (Some(p), Some(q)) => Shape::LeadsTo(p, q),
+            _ => {
+                return Err((
+                    t.span,
+                    "both sides of `leads_to` must be state predicates".into(),
+                ))
+            }
+        },
+        K::Pred(_) => {
+            return Err((
+                t.span,
+                "a property needs a temporal operator: a state predicate alone says nothing \
+                 about behaviours"
+                    .into(),
+            ))
+        }
+        K::Implies(..) | K::Forall(..) => {
+            return Err((t.span, "unsupported temporal formula".into()))
+        }
+    };
+    Ok((binders, s))
+}
+
+impl<'a> Compiler<'a> {
+    /// Every binding of `binders` (constant domains), first binder slowest,
+    /// as (type, value) per binder. Reports an error and returns `None` if a
+    /// domain is not constant or there are too many bindings.
+    fn const_bindings(&mut self, binders: &[&Binder], span: Span) -> Option<Vec<Vec<(Ty, u64)>>> {
+        let mut out: Vec<Vec<(Ty, u64)>> = vec![vec![]];
+        for b in binders {
+            let mut next = Vec::new();
+            for prefix in &out {
+                for ((ty, v), pb) in prefix.iter().zip(binders.iter()) {
+                    self.push_const_local(&pb.name.name, ty.clone(), *v);
+                }
+                let saved = self.allow_state;
+                self.allow_state = false;
+                let before = self.diags.len();
+                let (ty, dom) = self.domain(&b.domain, None);
+                self.allow_state = saved;
+                for _ in prefix {
+                    self.pop_local();
+                }
+                if self.diags.len() > before || ty.is_error() {
+                    return None;
+                }
+                let state = vec![0u64; self.state_words.max(1)];
+                let mut locals = vec![0u64; self.max_slots.max(1) + 1];
+                let mut values = Vec::new();
+                let r = dom.each(&state, &mut locals, |v, _| {
+                    values.push(v);
+                    Ok(values.len() <= MAX_INSTANCES)
+                });
+                if let Err(e) = r {
+                    self.error(b.domain.span, format!("cannot enumerate: {}", e.message), None);
+                    return None;
+                }
+                for v in values {
+                    let mut p = prefix.clone();
+                    p.push((ty.clone(), v));
+                    next.push(p);
+                }
+                if next.len() > MAX_INSTANCES {
+                    self.error(
+                        span,
+                        format!("more than {MAX_INSTANCES} instances"),
+                        Some("use smaller domains in the `forall`".into()),
+                    );
+                    return None;
+                }
+            }
+            out = next;
+        }
+        Some(out)
+    }
+
+    /// Compiles `e` as a predicate with the binding's names as constants.
+    fn predicate(&mut self, binders: &[&Binder], binding: &[(Ty, u64)], e: &Expr) -> ExprFn {
+        for ((ty, v), b) in binding.iter().zip(binders) {
+            self.push_const_local(&b.name.name, ty.clone(), *v);
+        }
+        let f = self.bool_expr(e);
+        for _ in binding {
+            self.pop_local();
+        }
+        f
+    }
+
+    /// The transitions a fairness assumption's targets match under one
+    /// binding of its `forall`.
+    fn fair_targets(
+        &mut self,
+        decl: &FairnessDecl,
+        binders: &[&Binder],
+        binding: &[(Ty, u64)],
+        actions: &[ActionShape],
+        arg: &dyn Fn(u32, usize) -> u64,
+    ) -> Vec<TransitionId> {
+        let mut out = Vec::new();
+        for target in &decl.targets {
+            let Some(action) = actions.iter().find(|a| a.name == target.name.name) else {
+                let names: Vec<&str> = actions.iter().map(|a| a.name).collect();
+                self.error(
+                    target.name.span,
+                    format!("unknown action `{}` in a fairness assumption", target.name.name),
+                    Some(format!("actions of this spec: {}", names.join(", "))),
+                );
+                continue;
+            };
+            let mut want: Vec<Option<u64>> = vec![None; action.params.len()];
+            if let Some(args) = &target.args {
+                if args.len() != action.params.len() {
+                    self.error(
+                        target.span,
+                        format!(
+                            "`{}` has {} parameter(s), {} given",
+                            action.name,
+                            action.params.len(),
+                            args.len()
+                        ),
+                        Some("give one value or `_` per parameter".into()),
+                    );
+                    continue;
+                }
+                for ((ty, v), b) in binding.iter().zip(binders) {
+                    self.push_const_local(&b.name.name, ty.clone(), *v);
+                }
+                for (k, a) in args.iter().enumerate() {
+                    let Some(e) = a else { continue };
+                    let saved = self.allow_state;
+                    self.allow_state = false;
+                    let before = self.diags.len();
+                    let (_, f) = self.expr(e, Some(&action.params[k].1));
+                    self.allow_state = saved;
+                    if self.diags.len() > before {
+                        continue;
+                    }
+                    match self.eval_const(&f) {
+                        Ok(v) => want[k] = Some(v),
+                        Err(err) => self.error(e.span, err.message.clone(), None),
+                    }
+                }
+                for _ in binding {
+                    self.pop_local();
+                }
+            }
+            for t in action.first..action.end {
+                if want
+                    .iter()
+                    .enumerate()
+                    .all(|(k, w)| w.is_none_or(|w| arg(t, k) == w))
+                {
+                    out.push(t);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Compiles the spec's properties and the fairness they assume.
+pub(crate) fn compile(
+    c: &mut Compiler,
+    spec: &ast::Spec,
+    actions: &[ActionShape],
+    arg: &dyn Fn(u32, usize) -> u64,
+) -> Compiled {
+    let mut out = Compiled::default();
+    let mut shared: HashMap<(bool, Vec<TransitionId>), u32> = HashMap::new();
+    // Fairness lists are resolved once each (the spec's, or a property's own).
+    let mut resolve = |c: &mut Compiler, out: &mut Compiled, decls: &[FairnessDecl]| -> Vec<u32> {
+        let mut ids = Vec::new();
+        for d in decls {
+            let binders: Vec<&Binder> = d.binders.iter().collect();
+            let Some(bindings) = c.const_bindings(&binders, d.span) else {
+                continue;
+            };
+            let strong = d.kind == ast::FairnessKind::Strong;
+            for b in &bindings {
+                let ts = c.fair_targets(d, &binders, b, actions, arg);
+                let groups: Vec<Vec<TransitionId>> = if d.each {
+                    ts.iter().map(|t| vec![*t]).collect()
+                } else if ts.is_empty() {
+                    vec![]
+                } else {
+                    vec![ts]
+                };
+                for g in groups {
+                    let single = d.each.then(|| g[0]);
+                    let id = *shared.entry((strong, g.clone())).or_insert_with(|| {
+                        out.fairness.push(FairnessConstraint {
+                            strong,
+                            transitions: g,
+                        });
+                        out.fairness_info.push(FairnessInfo {
+                            span: d.span,
+                            strong,
+                            bindings: binders
+                                .iter()
+                                .zip(b)
+                                .map(|(bd, (ty, v))| (bd.name.name.clone(), decode(ty, *v, true)))
+                                .collect(),
+                            transition: single,
+                        });
+                        (out.fairness.len() - 1) as u32
+                    });
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+        ids
+    };
+    let default_fairness = resolve(c, &mut out, &spec.fairness);
+
+    for p in &spec.properties {
+        let index = out.properties.len() as u32;
+        let mut prop = Property {
+            name: p.name.name.clone(),
+            span: p.name.span,
+            formula: p.formula.span,
+            invariant: None,
+            checks: Vec::new(),
+        };
+        let (binders, s) = match shape(&p.formula) {
+            Ok(x) => x,
+            Err((span, msg)) => {
+                c.error(span, msg, Some(FORMS_HELP.into()));
+                continue;
+            }
+        };
+        if let Shape::Always(e) = s {
+            // A safety property: an invariant with the `forall` folded in.
+            let expr = if binders.is_empty() {
+                e.clone()
+            } else {
+                Expr {
+                    kind: ExprKind::Quant(
+                        Quantifier::Forall,
+                        binders.iter().map(|b| (*b).clone()).collect(),
+                        Box::new(e.clone()),
+                    ),
+                    span: p.formula.span,
+                }
+            };
+            out.safety.push((p.name.name.clone(), p.name.span, expr));
+            out.properties.push(prop);
+            continue;
+        }
+        let fairness = match &p.fairness {
+            Some(own) => resolve(c, &mut out, own),
+            None => default_fairness.clone(),
+        };
+        let Some(bindings) = c.const_bindings(&binders, p.formula.span) else {
+            continue;
+        };
+        for b in &bindings {
+            let pred = |c: &mut Compiler, out: &mut Compiled, e: &Expr| {
+                let f = c.predicate(&binders, b, e);
+                out.predicates.push(f);
+                (out.predicates.len() - 1) as u32
+            };
+            let form = match s {
+                Shape::Eventually(e) => TemporalForm::Eventually(pred(c, &mut out, e)),
+                Shape::AlwaysEventually(e) => {
+                    TemporalForm::AlwaysEventually(pred(c, &mut out, e))
+                }
+                Shape::EventuallyAlways(e) => {
+                    TemporalForm::EventuallyAlways(pred(c, &mut out, e))
+                }
+                Shape::LeadsTo(a, q) => {
+                    let pa = pred(c, &mut out, a);
+                    TemporalForm::LeadsTo(pa, pred(c, &mut out, q))
+                }
+                Shape::Always(_) => unreachable!("handled above"),
+            };
+            prop.checks.push(out.checks.len() as u32);
+            out.checks.push(LivenessCheck {
+                form,
+                fairness: fairness.clone(),
+            });
+            out.check_info.push(CheckInfo {
+                property: index,
+                bindings: binders
+                    .iter()
+                    .zip(b)
+                    .map(|(bd, (ty, v))| (bd.name.name.clone(), decode(ty, *v, true)))
+                    .collect(),
+            });
+        }
+        out.properties.push(prop);
+    }
+    out
+}
