@@ -98,6 +98,10 @@ pub enum Tok {
     Multiset,
     Seq,
     Bool,
+    // temporal keywords (only meaningful in `properties`)
+    Always,
+    Eventually,
+    LeadsTo,
     // punctuation
     LParen,
     RParen,
@@ -133,6 +137,10 @@ pub enum Tok {
 }
 
 impl Tok {
+    /// `always`, `eventually` or `leads_to`.
+    pub fn is_temporal(&self) -> bool {
+        matches!(self, Tok::Always | Tok::Eventually | Tok::LeadsTo)
+    }
     /// How the token is shown in "expected ..., found ..." messages.
     pub fn describe(&self) -> String {
         match self {
@@ -170,6 +178,9 @@ impl Tok {
             Tok::Multiset => "multiset",
             Tok::Seq => "seq",
             Tok::Bool => "bool",
+            Tok::Always => "always",
+            Tok::Eventually => "eventually",
+            Tok::LeadsTo => "leads_to",
             Tok::LParen => "(",
             Tok::RParen => ")",
             Tok::LBracket => "[",
@@ -237,6 +248,9 @@ fn keyword(s: &str) -> Option<Tok> {
         "multiset" => Tok::Multiset,
         "seq" => Tok::Seq,
         "bool" => Tok::Bool,
+        "always" => Tok::Always,
+        "eventually" => Tok::Eventually,
+        "leads_to" => Tok::LeadsTo,
         _ => return None,
     })
 }
@@ -332,9 +346,15 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
                 // Skip one whole character (it may be multi-byte).
                 let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
                 let w = ch.len_utf8().max(1);
-                i += w;
+                let tilde_arrow = ch == '~' && next == Some(b'>');
+                i += if tilde_arrow { 2 } else { w };
                 let span = map.span(file, start, i);
-                let (msg, help) = if ch.is_ascii() {
+                let (msg, help) = if tilde_arrow {
+                    (
+                        "unexpected `~>`".to_string(),
+                        "write `P leads_to Q` (TLA+'s `P ~> Q`)",
+                    )
+                } else if ch.is_ascii() {
                     (
                         format!("unexpected character `{}`", ch.escape_default()),
                         "this character is not part of the spec language",

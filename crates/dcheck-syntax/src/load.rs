@@ -498,9 +498,10 @@ struct RawSpec {
     #[serde(default)]
     terminal: Option<Located>,
     #[serde(default)]
-    properties: Vec<RawNamedExpr>,
+    properties: Vec<RawProperty>,
+    /// `None`: no `fairness` field (an extending file keeps its base's).
     #[serde(default)]
-    fairness: Vec<RawNamedExpr>,
+    fairness: Option<Vec<Located>>,
     #[serde(default)]
     roles: Vec<RawRole>,
     #[serde(default)]
@@ -677,13 +678,17 @@ struct RawInvariant {
     doc: Option<Located>,
 }
 
+/// A temporal property. Every string field is a [`Located`], so the
+/// string cursor stays in step whatever the order of the fields.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawNamedExpr {
+struct RawProperty {
     name: Located,
     expr: Located,
+    /// `None`: the spec-level fairness applies; `Some([])`: none.
     #[serde(default)]
-    #[allow(dead_code)] // read only to keep the string cursor in step
+    fairness: Option<Vec<Located>>,
+    #[serde(default)]
     doc: Option<Located>,
 }
 
@@ -703,7 +708,8 @@ struct Partial {
     invariants: Vec<ast::InvariantDecl>,
     terminal: Option<ast::Expr>,
     properties: Vec<ast::PropertyDecl>,
-    fairness: Vec<ast::FairnessDecl>,
+    /// `None`: the file has no `fairness` field.
+    fairness: Option<Vec<ast::FairnessDecl>>,
     distributed: ast::Distributed,
 }
 
@@ -775,12 +781,8 @@ impl Partial {
             invariants: merge(self.invariants, over.invariants),
             terminal: over.terminal.or(self.terminal),
             properties: merge(self.properties, over.properties),
-            // TEMPORARY: the fairness list of an extending file replaces the base's.
-            fairness: if over.fairness.is_empty() {
-                self.fairness
-            } else {
-                over.fairness
-            },
+            // A `fairness` field of the extending file replaces the base's list.
+            fairness: over.fairness.or(self.fairness),
             distributed: {
                 let (b, o) = (self.distributed, over.distributed);
                 ast::Distributed {
@@ -892,7 +894,7 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
                 Some("RawInit") => "in `init`",
                 Some("RawAction") => "in an action",
                 Some("RawInvariant") => "in an invariant",
-                Some("RawNamedExpr") => "in a property or fairness assumption",
+                Some("RawProperty") => "in a property",
                 Some("RawRole") => "in a role",
                 Some("RawRoleVar") => "in a role variable",
                 Some("RawMessage") => "in a message",
@@ -956,7 +958,7 @@ impl Loader {
                         invariants: p.invariants,
                         terminal: p.terminal,
                         properties: p.properties,
-                        fairness: p.fairness,
+                        fairness: p.fairness.unwrap_or_default(),
                         distributed: p.distributed,
                     },
                 )),
@@ -995,6 +997,16 @@ impl Loader {
                 None
             }
         }
+    }
+
+    /// Parses every fairness assumption of a list (all errors reported);
+    /// `None` if any fails.
+    fn fairness_list(&mut self, ctx: &FileCtx, list: &[Located]) -> Option<Vec<ast::FairnessDecl>> {
+        let parsed: Vec<_> = list
+            .iter()
+            .map(|l| self.code(ctx, l, parser::parse_fairness_mapped))
+            .collect();
+        parsed.into_iter().collect()
     }
 
     fn params(&mut self, ctx: &FileCtx, l: &Option<Located>) -> Option<Vec<ast::Param>> {
@@ -1318,19 +1330,24 @@ impl Loader {
         if let Some(t) = &raw.terminal {
             p.terminal = self.code(&ctx, t, parser::parse_expr_mapped);
         }
-        let raw_items = |items: &[RawNamedExpr]| -> Vec<ast::RawItem> {
-            items
-                .iter()
-                .map(|i| ast::RawItem {
-                    name: ctx.ident(&i.name),
-                    text: i.expr.text.clone(),
-                    span: ctx.span(&i.expr),
-                })
-                .collect()
-        };
-        // TEMPORARY (issue 4 in progress): the temporal parser replaces this.
-        let _ = raw_items(&raw.properties);
-        let _ = raw_items(&raw.fairness);
+        for pr in &raw.properties {
+            let formula = self.code(&ctx, &pr.expr, parser::parse_temporal_mapped);
+            let fairness = match &pr.fairness {
+                Some(list) => self.fairness_list(&ctx, list).map(Some),
+                None => Some(None),
+            };
+            if let (Some(formula), Some(fairness)) = (formula, fairness) {
+                p.properties.push(ast::PropertyDecl {
+                    name: ctx.ident(&pr.name),
+                    formula,
+                    fairness,
+                    doc: pr.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        if let Some(list) = &raw.fairness {
+            p.fairness = Some(self.fairness_list(&ctx, list).unwrap_or_default());
+        }
         p.distributed = self.distributed(&ctx, &raw);
 
         // Duplicate names (checked on the declarations, even unparsable ones).
@@ -1361,7 +1378,10 @@ impl Loader {
             "invariant",
             &ids(raw.invariants.iter().map(|c| &c.name).collect()),
         );
-        self.check_duplicates("property", &p.properties);
+        self.check_duplicates(
+            "property",
+            &ids(raw.properties.iter().map(|c| &c.name).collect()),
+        );
         self.check_duplicates("role", &ids(raw.roles.iter().map(|c| &c.name).collect()));
         self.check_duplicates(
             "role variable",

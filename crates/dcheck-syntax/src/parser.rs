@@ -2,7 +2,8 @@
 //! strings: types, expressions, statement blocks and parameter lists.
 //!
 //! The public entry points ([`parse_expr`], [`parse_type`], [`parse_block`],
-//! [`parse_params`]) give spans relative to the start of the string; the
+//! [`parse_params`], [`parse_temporal`], [`parse_fairness`]) give spans
+//! relative to the start of the string; the
 //! `*_mapped` variants map every span through an [`OffsetMap`] (used by the
 //! loader to point into the `.ron` file).
 //!
@@ -10,6 +11,11 @@
 //! far right as possible), `implies` (right-assoc), `or`, `and`, `not`,
 //! comparisons (non-associative), `..`, additive, multiplicative, unary
 //! minus, postfix (`.f`, `.0`, `[i]`, calls).
+//!
+//! Temporal formulas (`properties`), lowest first: `forall` (body as far
+//! right as possible), `leads_to` and `implies` (right-assoc), the prefixes
+//! `always` / `eventually`, then state predicates: expressions parsed just
+//! above `implies`, so `always x == 1 or y` is `always (x == 1 or y)`.
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
@@ -55,6 +61,7 @@ fn run<T>(
         diags: Vec::new(),
         no_in: false,
         depth: 0,
+        temporal: false,
     };
     match f(&mut p) {
         Ok(v) => {
@@ -136,6 +143,45 @@ pub fn parse_params_mapped(
         }
         p.expect_eof("parameter list")?;
         Ok(params)
+    })
+}
+
+/// Parses a temporal formula (a property's `expr`). Spans are byte offsets
+/// into `text`.
+pub fn parse_temporal(file: FileId, text: &str) -> Result<Temporal, Vec<Diagnostic>> {
+    parse_temporal_mapped(file, text, &OffsetMap::shifted(0))
+}
+
+/// [`parse_temporal`] with spans mapped through `map`.
+pub fn parse_temporal_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<Temporal, Vec<Diagnostic>> {
+    run(file, text, map, |p| {
+        p.temporal = true;
+        let t = p.temporal_formula()?;
+        p.expect_eof("temporal formula")?;
+        Ok(t)
+    })
+}
+
+/// Parses a fairness assumption: `[forall x in S:] weak|strong [each]
+/// target` or `... {target, ...}`. Spans are byte offsets into `text`.
+pub fn parse_fairness(file: FileId, text: &str) -> Result<FairnessDecl, Vec<Diagnostic>> {
+    parse_fairness_mapped(file, text, &OffsetMap::shifted(0))
+}
+
+/// [`parse_fairness`] with spans mapped through `map`.
+pub fn parse_fairness_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<FairnessDecl, Vec<Diagnostic>> {
+    run(file, text, map, |p| {
+        let f = p.fairness()?;
+        p.expect_eof("fairness assumption")?;
+        Ok(f)
     })
 }
 
@@ -245,7 +291,27 @@ struct Parser {
     /// While parsing the value of `let x = e in ...`: `in` ends the value.
     no_in: bool,
     depth: u32,
+    /// Parsing a temporal formula: a temporal keyword met inside a state
+    /// predicate gets a help on how formulas combine.
+    temporal: bool,
 }
+
+/// Help for a temporal keyword in an ordinary expression.
+pub const TEMPORAL_ONLY_HELP: &str =
+    "temporal operators (`always`, `eventually`, `leads_to`) are allowed only in `properties`";
+
+/// Help for a temporal keyword inside a state predicate of a property.
+const TEMPORAL_IN_PREDICATE_HELP: &str = "temporal formulas combine only through `implies`, \
+`leads_to`, `always`, `eventually` and `forall`; `and`, `or`, `not`, `exists` and the other \
+operators apply to state predicates: write e.g. `always (P implies eventually Q)`";
+
+/// Help for a fairness assumption that does not start with its kind.
+pub const FAIRNESS_HELP: &str =
+    "start a fairness assumption with `weak` or `strong`, e.g. `weak Tick`";
+
+/// Help for a malformed fairness target.
+const FAIR_TARGET_HELP: &str = "name an action (`weak Tick`), instances of it (`weak Send(_, 2)`, \
+`_` for any value) or a group (`weak {Send, Receive}`)";
 
 // Binding powers.
 const BP_IMPLIES: u8 = 1;
@@ -338,8 +404,19 @@ impl Parser {
     }
     fn unexpected(&self, what: &str) -> Diagnostic {
         let found = self.peek().describe();
-        Diagnostic::new(self.peek_span(), format!("expected {what}, found {found}"))
-            .label(format!("expected {what}"))
+        let d = Diagnostic::new(self.peek_span(), format!("expected {what}, found {found}"))
+            .label(format!("expected {what}"));
+        self.temporal_help(d)
+    }
+    /// Adds the help for a temporal keyword at the current token.
+    fn temporal_help(&self, d: Diagnostic) -> Diagnostic {
+        if !self.peek().is_temporal() {
+            d
+        } else if self.temporal {
+            d.help(TEMPORAL_IN_PREDICATE_HELP)
+        } else {
+            d.help(TEMPORAL_ONLY_HELP)
+        }
     }
     fn expect(&mut self, t: &Tok, what: &str) -> PResult<Span> {
         if self.at(t) {
@@ -362,6 +439,14 @@ impl Parser {
                 d = d.help("use `==` to compare; `=` only assigns, in statements");
             } else if what == "expression" && matches!(self.peek(), Tok::Semi) {
                 d = d.help("an expression is not ended by `;`");
+            } else if self.peek().is_temporal() {
+                d = self.temporal_help(d);
+            } else if what == "temporal formula" {
+                d = d.help(TEMPORAL_IN_PREDICATE_HELP);
+            } else if what == "fairness assumption" {
+                d = d.help(
+                    "write one assumption per list entry, or a group: `weak {Send, Receive}`",
+                );
             }
             Err(d)
         }
@@ -815,6 +900,262 @@ impl Parser {
                 Err(d)
             }
         }
+    }
+
+    // ------------------------------------------------------------ temporal formulas
+
+    /// `T leads_to T`, `T implies T` (right-associative), or a unary formula.
+    fn temporal_formula(&mut self) -> PResult<Temporal> {
+        self.enter()?;
+        let r = self.temporal_binary();
+        self.depth -= 1;
+        r
+    }
+
+    fn temporal_binary(&mut self) -> PResult<Temporal> {
+        let lhs = self.temporal_unary()?;
+        let leads_to = match self.peek() {
+            Tok::LeadsTo => true,
+            Tok::Implies | Tok::FatArrow => false,
+            _ => return Ok(lhs),
+        };
+        self.bump();
+        let rhs = self.temporal_formula()?;
+        let span = lhs.span.to(rhs.span);
+        let kind = match (leads_to, lhs, rhs) {
+            (true, l, r) => TemporalKind::LeadsTo(Box::new(l), Box::new(r)),
+            // Two state predicates: one predicate, the ordinary `implies`.
+            (
+                false,
+                Temporal {
+                    kind: TemporalKind::Pred(a),
+                    ..
+                },
+                Temporal {
+                    kind: TemporalKind::Pred(b),
+                    ..
+                },
+            ) => TemporalKind::Pred(Expr {
+                kind: ExprKind::Binary(BinOp::Implies, Box::new(a), Box::new(b)),
+                span,
+            }),
+            (false, l, r) => TemporalKind::Implies(Box::new(l), Box::new(r)),
+        };
+        Ok(Temporal { kind, span })
+    }
+
+    /// `always T`, `eventually T`, `forall x in S: T`, `( T )`, or a state
+    /// predicate.
+    fn temporal_unary(&mut self) -> PResult<Temporal> {
+        self.enter()?;
+        let r = self.temporal_unary_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn temporal_unary_inner(&mut self) -> PResult<Temporal> {
+        let start = self.peek_span();
+        match self.peek() {
+            Tok::Always | Tok::Eventually => {
+                let always = self.at(&Tok::Always);
+                self.bump();
+                let body = Box::new(self.temporal_unary()?);
+                let span = start.to(body.span);
+                let kind = if always {
+                    TemporalKind::Always(body)
+                } else {
+                    TemporalKind::Eventually(body)
+                };
+                Ok(Temporal { kind, span })
+            }
+            Tok::Forall => {
+                self.bump();
+                let binders = self.binders()?;
+                self.expect(&Tok::Colon, "`:` before the quantifier body")?;
+                let body = self.temporal_formula()?;
+                let span = start.to(body.span);
+                let kind = match body.kind {
+                    // `forall` over a state predicate is a state predicate.
+                    TemporalKind::Pred(e) => TemporalKind::Pred(Expr {
+                        kind: ExprKind::Quant(Quantifier::Forall, binders, Box::new(e)),
+                        span,
+                    }),
+                    kind => TemporalKind::Forall(
+                        binders,
+                        Box::new(Temporal {
+                            kind,
+                            span: body.span,
+                        }),
+                    ),
+                };
+                Ok(Temporal { kind, span })
+            }
+            Tok::LParen if self.paren_has_temporal() => {
+                self.bump();
+                let inner = self.temporal_formula()?;
+                let end = self.expect(&Tok::RParen, "`)` after the formula")?;
+                Ok(Temporal {
+                    kind: inner.kind,
+                    span: start.to(end),
+                })
+            }
+            Tok::Lt if matches!(self.peek_at(1), Tok::Gt) => {
+                let end = self.tokens[(self.pos + 1).min(self.tokens.len() - 1)].span;
+                Err(Diagnostic::new(start.to(end), "`<>` is not an operator")
+                    .label("TLA+ syntax")
+                    .help("write `eventually P` for TLA+'s `<>P` (and `always P` for `[]P`)"))
+            }
+            Tok::LBracket
+                if matches!(self.peek_at(1), Tok::RBracket)
+                    && matches!(
+                        self.peek_at(2),
+                        Tok::Ident(_)
+                            | Tok::LParen
+                            | Tok::Lt
+                            | Tok::LBracket
+                            | Tok::Always
+                            | Tok::Eventually
+                            | Tok::Not
+                            | Tok::Bang
+                            | Tok::Forall
+                    ) =>
+            {
+                let end = self.tokens[(self.pos + 1).min(self.tokens.len() - 1)].span;
+                Err(Diagnostic::new(start.to(end), "`[]` is not an operator")
+                    .label("TLA+ syntax")
+                    .help("write `always P` for TLA+'s `[]P` (and `eventually P` for `<>P`)"))
+            }
+            Tok::Eof => Err(self.unexpected("a temporal formula")),
+            _ => {
+                let e = self.expr_bp(BP_OR)?;
+                Ok(Temporal {
+                    span: e.span,
+                    kind: TemporalKind::Pred(e),
+                })
+            }
+        }
+    }
+
+    /// At `(`: does a temporal keyword occur before the matching `)`?
+    fn paren_has_temporal(&self) -> bool {
+        let mut depth = 0usize;
+        for t in &self.tokens[self.pos.min(self.tokens.len() - 1)..] {
+            match &t.tok {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                Tok::Eof => return false,
+                t if t.is_temporal() => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    // ------------------------------------------------------------ fairness
+
+    fn fairness(&mut self) -> PResult<FairnessDecl> {
+        let start = self.peek_span();
+        let binders = if self.eat(&Tok::Forall) {
+            let b = self.binders()?;
+            self.expect(&Tok::Colon, "`:` after the binders")?;
+            b
+        } else {
+            Vec::new()
+        };
+        let kind = match self.peek() {
+            Tok::Ident(w) if w == "weak" => FairnessKind::Weak,
+            Tok::Ident(w) if w == "strong" => FairnessKind::Strong,
+            _ => return Err(self.unexpected("`weak` or `strong`").help(FAIRNESS_HELP)),
+        };
+        self.bump();
+        let each = matches!(self.peek(), Tok::Ident(w) if w == "each")
+            && matches!(self.peek_at(1), Tok::Ident(_) | Tok::LBrace);
+        if each {
+            self.bump();
+        }
+        let targets = if self.at(&Tok::LBrace) {
+            let open = self.bump().span;
+            let mut v = Vec::new();
+            loop {
+                if self.at(&Tok::RBrace) {
+                    let close = self.bump().span;
+                    if v.is_empty() {
+                        return Err(Diagnostic::new(open.to(close), "empty group")
+                            .label("names no action")
+                            .help(FAIR_TARGET_HELP));
+                    }
+                    break;
+                }
+                v.push(self.fair_target()?);
+                if self.eat(&Tok::RBrace) {
+                    break;
+                }
+                if !self.eat(&Tok::Comma) {
+                    return Err(self.unexpected("`,` or `}` in the group"));
+                }
+            }
+            v
+        } else {
+            vec![self.fair_target()?]
+        };
+        Ok(FairnessDecl {
+            kind,
+            binders,
+            each,
+            targets,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    /// `Name` or `Name(arg, ...)`, each argument `_` or an expression.
+    fn fair_target(&mut self) -> PResult<FairTarget> {
+        let name = self.ident("an action name").map_err(|d| {
+            if d.help.is_none() {
+                d.help(FAIR_TARGET_HELP)
+            } else {
+                d
+            }
+        })?;
+        if matches!(name.name.as_str(), "weak" | "strong") {
+            return Err(Diagnostic::new(
+                name.span,
+                format!("`{}` after the kind of fairness", name.name),
+            )
+            .label("second kind")
+            .help("give `weak` or `strong` once, then the actions"));
+        }
+        let args = if self.eat(&Tok::LParen) {
+            let mut v = Vec::new();
+            loop {
+                if self.eat(&Tok::RParen) {
+                    break;
+                }
+                let wildcard = matches!(self.peek(), Tok::Ident(w) if w == "_")
+                    && matches!(self.peek_at(1), Tok::Comma | Tok::RParen);
+                if wildcard {
+                    self.bump();
+                    v.push(None);
+                } else {
+                    v.push(Some(self.nested_expr()?));
+                }
+                if self.eat(&Tok::RParen) {
+                    break;
+                }
+                if !self.eat(&Tok::Comma) {
+                    return Err(self.unexpected("`,` or `)` in the argument list"));
+                }
+            }
+            Some(v)
+        } else {
+            None
+        };
+        let span = name.span.to(self.prev_span());
+        Ok(FairTarget { name, args, span })
     }
 
     // ------------------------------------------------------------ types

@@ -2,7 +2,8 @@
 //! or the renderer panic, and every diagnostic span lies inside its file.
 
 use dcheck_syntax::parser::{
-    parse_block, parse_expr, parse_from_pattern, parse_on_pattern, parse_params, parse_type,
+    parse_block, parse_expr, parse_fairness, parse_from_pattern, parse_on_pattern, parse_params,
+    parse_temporal, parse_type,
 };
 use dcheck_syntax::span::FileId;
 use dcheck_syntax::{load_spec_str, render};
@@ -64,6 +65,17 @@ const PIECES: &[&str] = &[
     "0.1",
     "t.0.1",
     "99999999999999999999",
+    "always",
+    "eventually",
+    "leads_to",
+    "implies",
+    "~>",
+    "<>",
+    "[]",
+    "weak",
+    "strong",
+    "each",
+    "_",
 ];
 
 fn check_text(text: &str) {
@@ -73,6 +85,8 @@ fn check_text(text: &str) {
     for ds in [
         parse_on_pattern(FileId(0), text).err(),
         parse_from_pattern(FileId(0), text).err(),
+        parse_temporal(FileId(0), text).err(),
+        parse_fairness(FileId(0), text).err(),
     ]
     .into_iter()
     .flatten()
@@ -99,7 +113,18 @@ fn check_spec(text: &str) {
                 .flat_map(|h| [h.span, h.on.span])
                 .chain(d.network.iter().map(|n| n.span))
                 .chain(d.faults.iter().map(|f| f.span))
-                .chain(d.roles.iter().map(|r| r.count.span));
+                .chain(d.roles.iter().map(|r| r.count.span))
+                .chain(spec.properties.iter().map(|p| p.formula.span))
+                .chain(
+                    spec.properties
+                        .iter()
+                        .filter_map(|p| p.fairness.as_ref())
+                        .chain(std::iter::once(&spec.fairness))
+                        .flatten()
+                        .flat_map(|f| {
+                            std::iter::once(f.span).chain(f.targets.iter().map(|t| t.span))
+                        }),
+                );
             for span in spans {
                 assert!(span.start <= span.end, "{span:?}");
                 assert!(
@@ -141,6 +166,14 @@ proptest! {
         let s = parts.concat();
         check_spec(&format!(
             "(name: \"F\", vars: [], init: (), handlers: [ (role: \"R\", on: r#\"{s}\"#, from: r#\"{s}\"#) ])"
+        ));
+    }
+
+    #[test]
+    fn token_soup_in_properties_does_not_panic(parts in prop::collection::vec(prop::sample::select(PIECES), 0..16)) {
+        let s = parts.concat();
+        check_spec(&format!(
+            "(name: \"F\", vars: [], init: (), properties: [ (name: \"P\", expr: r#\"{s}\"#, fairness: [r#\"{s}\"#]) ], fairness: [r#\"weak {s}\"#])"
         ));
     }
 

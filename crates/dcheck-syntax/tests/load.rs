@@ -2,7 +2,7 @@
 //! escapes, duplicate strings), RON errors, several errors at once, `extends`,
 //! and rendered diagnostics (insta snapshots).
 
-use dcheck_syntax::ast::{ConstValue, ExprKind, StmtKind};
+use dcheck_syntax::ast::{ConstValue, ExprKind, StmtKind, TemporalKind};
 use dcheck_syntax::{load_spec, load_spec_str, render};
 
 mod support;
@@ -58,7 +58,18 @@ fn valid_spec_loads_with_exact_spans() {
     assert!(spec.terminal.is_some());
     assert_eq!(spec.invariants.len(), 1);
     assert_eq!(spec.properties.len(), 1);
-    assert_eq!(at(&src, spec.properties[0].span), spec.properties[0].text);
+    let prop = &spec.properties[0];
+    assert_eq!(prop.name.name, "AllDecide");
+    assert_eq!(
+        at(&src, prop.formula.span),
+        "eventually (forall r in RM: decided(r))"
+    );
+    let TemporalKind::Eventually(body) = &prop.formula.kind else {
+        panic!("expected eventually")
+    };
+    assert!(matches!(body.kind, TemporalKind::Pred(_)));
+    assert_eq!(at(&src, body.span), "(forall r in RM: decided(r))");
+    assert!(prop.fairness.is_none());
     assert!(spec.fairness.is_empty());
     assert_eq!(spec.init.effect.stmts.len(), 2);
 }
