@@ -287,7 +287,11 @@ fn first_error(graph: &Graph, errors: &[(u32, StepError)]) -> (u32, u32, Vec<Tra
     let mut v = target;
     while par[v as usize] != root {
         let p = par[v as usize];
-        labels.push(graph.labels.get(graph.first_edge(p, v).expect("parent edge")));
+        labels.push(
+            graph
+                .labels
+                .get(graph.first_edge(p, v).expect("parent edge")),
+        );
         v = p;
     }
     labels.reverse();

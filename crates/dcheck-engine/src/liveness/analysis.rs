@@ -32,7 +32,7 @@ impl Set {
 
 fn not(bits: &[u64], n: usize) -> Vec<u64> {
     let mut v: Vec<u64> = bits.iter().map(|w| !w).collect();
-    if n % 64 != 0 {
+    if !n.is_multiple_of(64) {
         if let Some(last) = v.last_mut() {
             *last &= (1u64 << (n % 64)) - 1;
         }
@@ -337,10 +337,10 @@ impl Analysis<'_> {
                 for e in g.edges(s) {
                     let m = f.mask(g.labels.get(e));
                     let internal = self.tag[g.targets[e] as usize] == t;
-                    for i in 0..f.kw {
-                        self.en_s[i] |= m[i];
+                    for (i, &mi) in m.iter().enumerate() {
+                        self.en_s[i] |= mi;
                         if internal {
-                            self.taken[i] |= m[i];
+                            self.taken[i] |= mi;
                         }
                     }
                 }
@@ -587,8 +587,7 @@ impl Analysis<'_> {
         let mut pending = vec![false; k];
         for (c, p) in pending.iter_mut().enumerate() {
             *p = if fc.is_strong(c) {
-                (0..g.n as u32)
-                    .any(|s| self.tag[s as usize] == comp && fc.enabled(g, s, c))
+                (0..g.n as u32).any(|s| self.tag[s as usize] == comp && fc.enabled(g, s, c))
             } else {
                 true
             };
@@ -619,9 +618,8 @@ impl Analysis<'_> {
             {
                 let p = &pending;
                 let acc = accept;
-                let edge_goal = |t: TransitionId, _v: u32| {
-                    (0..k).any(|c| p[c] && fc.contains(t, c))
-                };
+                let edge_goal =
+                    |t: TransitionId, _v: u32| (0..k).any(|c| p[c] && fc.contains(t, c));
                 let state_goal = |s: u32| {
                     (acc && rg.a.has(s))
                         || (0..k).any(|c| p[c] && !fc.is_strong(c) && !fc.enabled(g, s, c))

@@ -303,7 +303,7 @@ impl Builder {
     fn add_row(&mut self, bits: &[u64], edges: impl Iterator<Item = (TransitionId, u32)>) {
         let s = self.rows;
         for (p, v) in self.preds.iter_mut().enumerate() {
-            if s % 64 == 0 {
+            if s.is_multiple_of(64) {
                 v.push(0);
             }
             if bits[p / 64] >> (p % 64) & 1 != 0 {
@@ -405,8 +405,12 @@ impl Expanded {
             }
         }
         let before = self.fps.len();
-        let (labels, fps, known, words) =
-            (&mut self.labels, &mut self.fps, &mut self.known, &mut self.words);
+        let (labels, fps, known, words) = (
+            &mut self.labels,
+            &mut self.fps,
+            &mut self.known,
+            &mut self.words,
+        );
         let r = model.successors(scratch, state, |t, next| {
             let fp = fingerprint(next);
             labels.push(t);
@@ -559,7 +563,9 @@ fn build_bfs<M: TransitionSystem>(
             pos = end;
             progress.set(
                 b.table.len as u64,
-                progress.generated.load(std::sync::atomic::Ordering::Relaxed),
+                progress
+                    .generated
+                    .load(std::sync::atomic::Ordering::Relaxed),
                 (n - pos + next_count) as u64,
                 depth,
             );
@@ -623,7 +629,7 @@ fn build_dfs<M: TransitionSystem>(
         }
         b.add_row(&out.bits, edges.iter().copied());
         count += 1;
-        if count % 256 == 0 {
+        if count.is_multiple_of(256) {
             b.note(
                 (stack_ids.capacity() * 4 + stack_words.capacity() * 8 + final_id.capacity() * 4)
                     as u64
@@ -631,7 +637,9 @@ fn build_dfs<M: TransitionSystem>(
             )?;
             progress.set(
                 b.table.len as u64,
-                progress.generated.load(std::sync::atomic::Ordering::Relaxed),
+                progress
+                    .generated
+                    .load(std::sync::atomic::Ordering::Relaxed),
                 stack_ids.len() as u64,
                 stack_ids.len() as u64,
             );
