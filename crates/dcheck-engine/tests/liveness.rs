@@ -858,3 +858,43 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn graph_over_the_memory_limit_is_incomplete() {
+    // Counter mod 5000 by +1 / +3 with a liveness check: the graph (ids,
+    // edges, offsets) needs more than the safety search; a limit between the
+    // two lets the safety search finish and stops the liveness check.
+    let mut m = Live {
+        words: 1,
+        transitions: 2,
+        init: vec![vec![0]],
+        next: Box::new(|s, t| Some(vec![(s[0] + 1 + 2 * t as u64) % 5000])),
+        preds: 1,
+        pred: Box::new(|s, _| Ok(s[0] == 0)),
+        constraints: vec![],
+        checks: vec![],
+        bad: None,
+    };
+    let safety = check(&m, &Config::default(), &Progress::new());
+    m.checks = vec![lc(AlwaysEventually(0), &[])];
+    for (strategy, threads) in MODES {
+        let config = Config {
+            strategy,
+            threads,
+            ..Config::default()
+        };
+        let full = check(&m, &config, &Progress::new());
+        assert_eq!(full.liveness, vec![Violated]);
+        assert!(full.stats.graph_bytes > safety.stats.bytes_used);
+        let limited = Config {
+            max_memory: Some(safety.stats.bytes_used),
+            ..config
+        };
+        let out = check(&m, &limited, &Progress::new());
+        assert_eq!(
+            out.result,
+            Verdict::Incomplete(dcheck_engine::Limit::Memory)
+        );
+        assert_eq!(out.liveness, vec![NotChecked]);
+    }
+}
