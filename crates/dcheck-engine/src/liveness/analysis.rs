@@ -1,0 +1,703 @@
+//! The analysis of one liveness check on the state graph: the regions R, E,
+//! A of its form, the fair components of R (Tarjan's SCCs and the
+//! Emerson–Lei refinement), the canonical lasso search and the fair cycle.
+//! See the documentation of [`crate::liveness`] for the semantics.
+
+use dcheck_model::system::{FairnessConstraint, TemporalForm, TransitionId};
+
+use super::graph::{Graph, NONE};
+
+/// A set of states: all of them, or a bitset.
+pub(crate) enum Set {
+    All,
+    Bits(Vec<u64>),
+}
+
+impl Set {
+    #[inline]
+    pub(crate) fn has(&self, s: u32) -> bool {
+        match self {
+            Set::All => true,
+            Set::Bits(b) => b[s as usize / 64] >> (s % 64) & 1 != 0,
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Set::All => 0,
+            Set::Bits(b) => b.capacity() as u64 * 8,
+        }
+    }
+}
+
+fn not(bits: &[u64], n: usize) -> Vec<u64> {
+    let mut v: Vec<u64> = bits.iter().map(|w| !w).collect();
+    if !n.is_multiple_of(64) {
+        if let Some(last) = v.last_mut() {
+            *last &= (1u64 << (n % 64)) - 1;
+        }
+    }
+    v
+}
+
+#[inline]
+fn set_bit(b: &mut [u64], s: u32) {
+    b[s as usize / 64] |= 1 << (s % 64);
+}
+
+#[inline]
+fn get_bit(b: &[u64], s: u32) -> bool {
+    b[s as usize / 64] >> (s % 64) & 1 != 0
+}
+
+/// The regions of a check (see the module documentation of
+/// [`crate::liveness`]).
+pub(crate) struct Regions {
+    pub r: Set,
+    pub e: Set,
+    pub a: Set,
+    /// `Eventually`: the search starts in phase 1 at the initial states in E.
+    pub direct: bool,
+}
+
+pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
+    let n = g.n;
+    let pred = |p: u32| &g.preds[p as usize];
+    match *form {
+        TemporalForm::Eventually(p) => {
+            let mut e = vec![0u64; n.div_ceil(64)];
+            for &i in &g.initial {
+                if !g.pred(p, i) {
+                    set_bit(&mut e, i);
+                }
+            }
+            Regions {
+                r: Set::Bits(not(pred(p), n)),
+                e: Set::Bits(e),
+                a: Set::All,
+                direct: true,
+            }
+        }
+        TemporalForm::AlwaysEventually(p) => Regions {
+            r: Set::Bits(not(pred(p), n)),
+            e: Set::Bits(not(pred(p), n)),
+            a: Set::All,
+            direct: false,
+        },
+        TemporalForm::EventuallyAlways(p) => Regions {
+            r: Set::All,
+            e: Set::All,
+            a: Set::Bits(not(pred(p), n)),
+            direct: false,
+        },
+        TemporalForm::LeadsTo(p, q) => {
+            let nq = not(pred(q), n);
+            let e = nq.iter().zip(pred(p)).map(|(a, b)| a & b).collect();
+            Regions {
+                r: Set::Bits(nq),
+                e: Set::Bits(e),
+                a: Set::All,
+                direct: false,
+            }
+        }
+    }
+}
+
+/// A check's fairness constraints as bit masks over the constraints.
+pub(crate) struct Fairness {
+    /// Number of constraints.
+    pub k: usize,
+    /// Words per mask.
+    kw: usize,
+    /// Per transition: the constraints containing it (`kw` words each).
+    by_label: Vec<u64>,
+    weak: Vec<u64>,
+    strong: Vec<u64>,
+}
+
+impl Fairness {
+    pub(crate) fn new(constraints: &[&FairnessConstraint], transitions: usize) -> Fairness {
+        let k = constraints.len();
+        let kw = k.div_ceil(64);
+        let mut by_label = vec![0u64; transitions * kw];
+        let mut weak = vec![0u64; kw];
+        let mut strong = vec![0u64; kw];
+        for (c, fc) in constraints.iter().enumerate() {
+            for &t in &fc.transitions {
+                if (t as usize) < transitions {
+                    by_label[t as usize * kw + c / 64] |= 1 << (c % 64);
+                }
+            }
+            if fc.strong {
+                strong[c / 64] |= 1 << (c % 64);
+            } else {
+                weak[c / 64] |= 1 << (c % 64);
+            }
+        }
+        Fairness {
+            k,
+            kw,
+            by_label,
+            weak,
+            strong,
+        }
+    }
+
+    #[inline]
+    fn mask(&self, t: TransitionId) -> &[u64] {
+        &self.by_label[t as usize * self.kw..(t as usize + 1) * self.kw]
+    }
+
+    /// Whether transition `t` belongs to constraint `c`.
+    #[inline]
+    pub(crate) fn contains(&self, t: TransitionId, c: usize) -> bool {
+        self.mask(t)[c / 64] >> (c % 64) & 1 != 0
+    }
+
+    /// Whether state `s` enables constraint `c`.
+    pub(crate) fn enabled(&self, g: &Graph, s: u32, c: usize) -> bool {
+        g.edges(s).any(|e| self.contains(g.labels.get(e), c))
+    }
+
+    fn is_strong(&self, c: usize) -> bool {
+        self.strong[c / 64] >> (c % 64) & 1 != 0
+    }
+}
+
+/// One frame of the iterative Tarjan: the node, its lowlink, its next edge.
+struct Frame {
+    node: u32,
+    low: u32,
+    pos: u64,
+}
+
+/// The state of the analysis of one check.
+struct Analysis<'a> {
+    g: &'a Graph,
+    rg: &'a Regions,
+    fair_c: &'a Fairness,
+    /// Per state: 0 = outside the current subgraph; otherwise the id of the
+    /// subgraph being decomposed, or of the component the state was put in.
+    tag: Vec<u32>,
+    next_tag: u32,
+    index: Vec<u32>,
+    stack: Vec<u32>,
+    frames: Vec<Frame>,
+    members: Vec<u32>,
+    /// Subsets still to decompose (Emerson–Lei: strongly fair constraints
+    /// violated on a component).
+    jobs: Vec<Vec<u32>>,
+    job_words: u64,
+    fair: Vec<u64>,
+    any_fair: bool,
+    // Scratch masks.
+    taken: Vec<u64>,
+    en_all: Vec<u64>,
+    en_some: Vec<u64>,
+    en_s: Vec<u64>,
+    peak: u64,
+}
+
+/// A violating lasso as state ids and transitions: `states[0]` is an
+/// initial state, `labels[i]` leads from `states[i]` to `states[i + 1]`,
+/// and `states[loop_start..]` is the cycle (the last state equals
+/// `states[loop_start]`; the cycle is empty when `loop_start` is the last
+/// index).
+pub(crate) struct Path {
+    pub states: Vec<u32>,
+    pub labels: Vec<TransitionId>,
+    pub loop_start: usize,
+}
+
+pub(crate) struct Result {
+    pub lasso: Option<Path>,
+    /// Peak bytes of the analysis (not counting the graph).
+    pub bytes: u64,
+}
+
+const ROOT: u32 = u32::MAX - 1;
+
+impl Analysis<'_> {
+    fn bytes(&self) -> u64 {
+        (self.tag.capacity() * 4
+            + self.index.capacity() * 4
+            + self.stack.capacity() * 4
+            + self.frames.capacity() * 16
+            + self.members.capacity() * 4
+            + self.fair.capacity() * 8) as u64
+            + self.job_words * 4
+            + self.rg.r.bytes()
+            + self.rg.e.bytes()
+            + self.rg.a.bytes()
+    }
+
+    fn note(&mut self, extra: u64) {
+        self.peak = self.peak.max(self.bytes() + extra);
+    }
+
+    fn fresh_tag(&mut self) -> u32 {
+        let t = self.next_tag;
+        self.next_tag = self.next_tag.checked_add(1).expect("too many components");
+        t
+    }
+
+    /// Tarjan's algorithm over the states tagged `cur` (edges leaving them
+    /// ignored), from `roots` in order; every component found is examined
+    /// by [`Analysis::component`].
+    fn tarjan(&mut self, cur: u32, roots: &mut dyn Iterator<Item = u32>) {
+        let g = self.g;
+        let mut counter: u32 = 1;
+        for root in roots {
+            if self.tag[root as usize] != cur || self.index[root as usize] != 0 {
+                continue;
+            }
+            self.index[root as usize] = counter;
+            counter += 1;
+            self.stack.push(root);
+            self.frames.push(Frame {
+                node: root,
+                low: self.index[root as usize],
+                pos: g.offsets[root as usize],
+            });
+            loop {
+                let top = self.frames.last_mut().expect("non-empty");
+                if top.pos < g.offsets[top.node as usize + 1] {
+                    let w = g.targets[top.pos as usize];
+                    top.pos += 1;
+                    if self.tag[w as usize] != cur {
+                        continue;
+                    }
+                    let iw = self.index[w as usize];
+                    if iw == 0 {
+                        self.index[w as usize] = counter;
+                        self.stack.push(w);
+                        self.frames.push(Frame {
+                            node: w,
+                            low: counter,
+                            pos: g.offsets[w as usize],
+                        });
+                        counter += 1;
+                    } else {
+                        // Tagged `cur` and visited: still on the stack.
+                        top.low = top.low.min(iw);
+                    }
+                    continue;
+                }
+                let frame = self.frames.pop().expect("non-empty");
+                if frame.low == self.index[frame.node as usize] {
+                    let at = self
+                        .stack
+                        .iter()
+                        .rposition(|&s| s == frame.node)
+                        .expect("on the stack");
+                    self.members.clear();
+                    self.members.extend(self.stack.drain(at..));
+                    self.component();
+                }
+                match self.frames.last_mut() {
+                    Some(parent) => parent.low = parent.low.min(frame.low),
+                    None => break,
+                }
+            }
+        }
+        self.note(0);
+    }
+
+    /// Examines the component in `self.members`: tags it, and marks it fair,
+    /// rejects it, or queues the part to decompose again.
+    fn component(&mut self) {
+        let g = self.g;
+        let t = self.fresh_tag();
+        for &s in &self.members {
+            self.tag[s as usize] = t;
+        }
+        let s0 = self.members[0];
+        if self.members.len() == 1 {
+            if g.edges(s0).is_empty() {
+                // Stuttering: every constraint is disabled.
+                if self.rg.a.has(s0) {
+                    self.mark_fair();
+                }
+                return;
+            }
+            if !g.edges(s0).any(|e| g.targets[e] == s0) {
+                return;
+            }
+        }
+        if !self.members.iter().any(|&s| self.rg.a.has(s)) {
+            return;
+        }
+        let f = self.fair_c;
+        if f.k > 0 {
+            self.taken.fill(0);
+            self.en_all.fill(!0);
+            self.en_some.fill(0);
+            for &s in &self.members {
+                self.en_s.fill(0);
+                for e in g.edges(s) {
+                    let m = f.mask(g.labels.get(e));
+                    let internal = self.tag[g.targets[e] as usize] == t;
+                    for (i, &mi) in m.iter().enumerate() {
+                        self.en_s[i] |= mi;
+                        if internal {
+                            self.taken[i] |= mi;
+                        }
+                    }
+                }
+                for i in 0..f.kw {
+                    self.en_all[i] &= self.en_s[i];
+                    self.en_some[i] |= self.en_s[i];
+                }
+            }
+            let mut weak_fail = false;
+            let mut strong_fail = false;
+            for i in 0..f.kw {
+                weak_fail |= self.en_all[i] & !self.taken[i] & f.weak[i] != 0;
+                // Reuse en_some as the failing strong constraints.
+                self.en_some[i] &= !self.taken[i] & f.strong[i];
+                strong_fail |= self.en_some[i] != 0;
+            }
+            if weak_fail {
+                return;
+            }
+            if strong_fail {
+                let mut rest = Vec::new();
+                for &s in &self.members {
+                    let bad = g.edges(s).any(|e| {
+                        let m = f.mask(g.labels.get(e));
+                        (0..f.kw).any(|i| m[i] & self.en_some[i] != 0)
+                    });
+                    if bad {
+                        self.tag[s as usize] = 0;
+                    } else {
+                        rest.push(s);
+                    }
+                }
+                if !rest.is_empty() {
+                    self.job_words += rest.len() as u64;
+                    self.jobs.push(rest);
+                    self.note(0);
+                }
+                return;
+            }
+        }
+        self.mark_fair();
+    }
+
+    fn mark_fair(&mut self) {
+        for &s in &self.members {
+            set_bit(&mut self.fair, s);
+        }
+        self.any_fair = true;
+    }
+
+    /// Computes the fair components of R.
+    fn fair_components(&mut self) {
+        let n = self.g.n as u32;
+        for s in 0..n {
+            if self.rg.r.has(s) {
+                self.tag[s as usize] = 1;
+            }
+        }
+        self.tarjan(1, &mut (0..n));
+        while let Some(job) = self.jobs.pop() {
+            self.job_words -= job.len() as u64;
+            let cur = self.fresh_tag();
+            for &s in &job {
+                self.tag[s as usize] = cur;
+                self.index[s as usize] = 0;
+            }
+            self.tarjan(cur, &mut job.iter().copied());
+        }
+    }
+
+    /// The canonical lasso search: BFS over (state, phase) from the initial
+    /// states; returns the prefix to the first phase-1 fair state found.
+    fn prefix(&mut self) -> Option<(Vec<u32>, Vec<TransitionId>)> {
+        let g = self.g;
+        let rg = self.rg;
+        let n = g.n;
+        let fair = &self.fair;
+        let mut par0 = vec![NONE; n];
+        let mut par1 = vec![NONE; n];
+        let mut queue: Vec<u64> = Vec::new();
+        let mut found = None;
+        // Discovers (v, 1) with parent `p` (v itself: switched from phase 0).
+        let reach1 = |v: u32, p: u32, par1: &mut Vec<u32>, queue: &mut Vec<u64>| {
+            if par1[v as usize] == NONE {
+                par1[v as usize] = p;
+                queue.push((v as u64) << 1 | 1);
+                if get_bit(fair, v) {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        'search: {
+            for &i in &g.initial {
+                if rg.direct {
+                    if rg.e.has(i) {
+                        if let Some(f) = reach1(i, ROOT, &mut par1, &mut queue) {
+                            found = Some(f);
+                            break 'search;
+                        }
+                    }
+                } else if par0[i as usize] == NONE {
+                    par0[i as usize] = ROOT;
+                    queue.push((i as u64) << 1);
+                    if rg.e.has(i) {
+                        if let Some(f) = reach1(i, i, &mut par1, &mut queue) {
+                            found = Some(f);
+                            break 'search;
+                        }
+                    }
+                }
+            }
+            let mut head = 0;
+            while head < queue.len() {
+                let (u, phase) = ((queue[head] >> 1) as u32, queue[head] & 1);
+                head += 1;
+                for e in g.edges(u) {
+                    let v = g.targets[e];
+                    if phase == 0 {
+                        if par0[v as usize] == NONE {
+                            par0[v as usize] = u;
+                            queue.push((v as u64) << 1);
+                            if rg.e.has(v) {
+                                if let Some(f) = reach1(v, v, &mut par1, &mut queue) {
+                                    found = Some(f);
+                                    break 'search;
+                                }
+                            }
+                        }
+                    } else if rg.r.has(v) {
+                        if let Some(f) = reach1(v, u, &mut par1, &mut queue) {
+                            found = Some(f);
+                            break 'search;
+                        }
+                    }
+                }
+            }
+        }
+        self.note(((par0.capacity() + par1.capacity()) * 4 + queue.capacity() * 8) as u64);
+        let f = found?;
+        // Walk back from (f, 1).
+        let mut states = vec![f];
+        let mut labels = Vec::new();
+        let (mut v, mut phase) = (f, 1);
+        loop {
+            let p = if phase == 1 {
+                par1[v as usize]
+            } else {
+                par0[v as usize]
+            };
+            if p == ROOT {
+                break;
+            }
+            if phase == 1 && p == v {
+                phase = 0;
+                continue;
+            }
+            let e = g.first_edge(p, v).expect("parent edge");
+            labels.push(g.labels.get(e));
+            states.push(p);
+            v = p;
+        }
+        states.reverse();
+        labels.reverse();
+        Some((states, labels))
+    }
+
+    /// BFS inside the component tagged `comp` from `from` (edge order): the
+    /// path to the first edge `edge_goal(label, target)` accepts or the first
+    /// newly reached state `state_goal` accepts.
+    fn bfs_in(
+        &mut self,
+        comp: u32,
+        from: u32,
+        edge_goal: &dyn Fn(TransitionId, u32) -> bool,
+        state_goal: &dyn Fn(u32) -> bool,
+        out_states: &mut Vec<u32>,
+        out_labels: &mut Vec<TransitionId>,
+    ) {
+        let g = self.g;
+        // `index` is free after the decomposition: parents, NONE = unseen.
+        let par = &mut self.index;
+        let mut seen = vec![from];
+        par[from as usize] = ROOT;
+        let mut head = 0;
+        let mut hit: Option<(u32, Option<usize>)> = None;
+        'bfs: while head < seen.len() {
+            let u = seen[head];
+            head += 1;
+            for e in g.edges(u) {
+                let v = g.targets[e];
+                if self.tag[v as usize] != comp {
+                    continue;
+                }
+                if edge_goal(g.labels.get(e), v) {
+                    hit = Some((u, Some(e)));
+                    break 'bfs;
+                }
+                if par[v as usize] == NONE {
+                    par[v as usize] = u;
+                    seen.push(v);
+                    if state_goal(v) {
+                        hit = Some((v, None));
+                        break 'bfs;
+                    }
+                }
+            }
+        }
+        let (end, last) = hit.expect("a fair component satisfies its obligations");
+        let mut rev_states = Vec::new();
+        let mut rev_labels = Vec::new();
+        if let Some(e) = last {
+            rev_states.push(g.targets[e]);
+            rev_labels.push(g.labels.get(e));
+        }
+        let mut v = end;
+        while v != from {
+            let p = par[v as usize];
+            rev_states.push(v);
+            rev_labels.push(g.labels.get(g.first_edge(p, v).expect("parent edge")));
+            v = p;
+        }
+        for &s in &seen {
+            par[s as usize] = NONE;
+        }
+        out_states.extend(rev_states.iter().rev());
+        out_labels.extend(rev_labels.iter().rev());
+    }
+
+    /// A cycle from `f` back to `f` inside its fair component meeting every
+    /// fairness and acceptance obligation (greedy nearest-first).
+    fn cycle(&mut self, f: u32) -> (Vec<u32>, Vec<TransitionId>) {
+        let g = self.g;
+        let fc = self.fair_c;
+        let comp = self.tag[f as usize];
+        let mut states = vec![f];
+        let mut labels = Vec::new();
+        if g.edges(f).is_empty() {
+            return (states, labels);
+        }
+        self.index.fill(NONE);
+        // Pending obligations: per constraint, and acceptance.
+        let k = fc.k;
+        let mut pending = vec![false; k];
+        for (c, p) in pending.iter_mut().enumerate() {
+            *p = if fc.is_strong(c) {
+                (0..g.n as u32).any(|s| self.tag[s as usize] == comp && fc.enabled(g, s, c))
+            } else {
+                true
+            };
+        }
+        let rg = self.rg;
+        let mut accept = !matches!(rg.a, Set::All);
+        let visit = |s: u32, pending: &mut [bool], accept: &mut bool| {
+            for (c, p) in pending.iter_mut().enumerate() {
+                if *p && !fc.is_strong(c) && !fc.enabled(g, s, c) {
+                    *p = false;
+                }
+            }
+            if *accept && rg.a.has(s) {
+                *accept = false;
+            }
+        };
+        let take = |t: TransitionId, pending: &mut [bool]| {
+            for (c, p) in pending.iter_mut().enumerate() {
+                if *p && fc.contains(t, c) {
+                    *p = false;
+                }
+            }
+        };
+        visit(f, &mut pending, &mut accept);
+        let mut cur = f;
+        while accept || pending.iter().any(|&p| p) {
+            let from = states.len();
+            {
+                let p = &pending;
+                let acc = accept;
+                let edge_goal =
+                    |t: TransitionId, _v: u32| (0..k).any(|c| p[c] && fc.contains(t, c));
+                let state_goal = |s: u32| {
+                    (acc && rg.a.has(s))
+                        || (0..k).any(|c| p[c] && !fc.is_strong(c) && !fc.enabled(g, s, c))
+                };
+                self.bfs_in(comp, cur, &edge_goal, &state_goal, &mut states, &mut labels);
+            }
+            for i in from..states.len() {
+                take(labels[i - 1], &mut pending);
+                visit(states[i], &mut pending, &mut accept);
+            }
+            cur = *states.last().expect("non-empty");
+        }
+        if cur != f || labels.is_empty() {
+            self.bfs_in(
+                comp,
+                cur,
+                &|_, v| v == f,
+                &|_| false,
+                &mut states,
+                &mut labels,
+            );
+        }
+        (states, labels)
+    }
+}
+
+/// Runs the analysis of one check.
+pub(crate) fn analyse(g: &Graph, rg: &Regions, fair_c: &Fairness) -> Result {
+    let n = g.n;
+    let kw = fair_c.kw;
+    let mut a = Analysis {
+        g,
+        rg,
+        fair_c,
+        tag: vec![0; n],
+        next_tag: 2,
+        index: vec![0; n],
+        stack: Vec::new(),
+        frames: Vec::new(),
+        members: Vec::new(),
+        jobs: Vec::new(),
+        job_words: 0,
+        fair: vec![0; n.div_ceil(64)],
+        any_fair: false,
+        taken: vec![0; kw],
+        en_all: vec![0; kw],
+        en_some: vec![0; kw],
+        en_s: vec![0; kw],
+        peak: 0,
+    };
+    a.fair_components();
+    a.stack = Vec::new();
+    a.frames = Vec::new();
+    a.members = Vec::new();
+    if !a.any_fair {
+        return Result {
+            lasso: None,
+            bytes: a.peak,
+        };
+    }
+    let Some((mut states, mut labels)) = a.prefix() else {
+        return Result {
+            lasso: None,
+            bytes: a.peak,
+        };
+    };
+    let f = *states.last().expect("non-empty");
+    let loop_start = states.len() - 1;
+    let (cs, cl) = a.cycle(f);
+    states.extend_from_slice(&cs[1..]);
+    labels.extend_from_slice(&cl);
+    a.note(((states.capacity() + labels.capacity()) * 4) as u64);
+    Result {
+        lasso: Some(Path {
+            states,
+            labels,
+            loop_start,
+        }),
+        bytes: a.peak,
+    }
+}
