@@ -102,11 +102,7 @@ fn traffic_light_both_green_fails_without_fairness() {
     assert_eq!(v["kind"], "liveness");
     assert_eq!(v["property"], "Fairness");
     assert_eq!(v["instance"]["l"], 1);
-    assert_eq!(
-        actions(v),
-        ["init", "TurnGreen(2)", "TurnRed(2)"],
-        "{v:#}"
-    );
+    assert_eq!(actions(v), ["init", "TurnGreen(2)", "TurnRed(2)"], "{v:#}");
     assert_eq!(v["loop_start"], 0);
     assert_eq!(v["stutters"], false);
     assert_lasso(v);
@@ -139,7 +135,10 @@ fn traffic_light_both_green_needs_strong_fairness() {
     // infinitely often satisfies it, so the same lasso is fair.
     let (code, j, err) = run(&[LIGHT, "--fairness", "strong TurnGreen"]);
     assert_eq!(code, 1, "{err}{j:#}");
-    assert_eq!(actions(&j["violation"]), ["init", "TurnGreen(2)", "TurnRed(2)"]);
+    assert_eq!(
+        actions(&j["violation"]),
+        ["init", "TurnGreen(2)", "TurnRed(2)"]
+    );
 }
 
 /// Holds only with fairness: without it, Idle forever in the initial state
@@ -148,7 +147,13 @@ fn traffic_light_both_green_needs_strong_fairness() {
 fn property_that_needs_weak_fairness() {
     let (code, j, err) = run(&[WEAK]);
     assert_eq!(code, 0, "{err}{j:#}");
-    assert_eq!((j["distinct_states"].as_u64(), j["states_generated"].as_u64()), (Some(4), Some(8)));
+    assert_eq!(
+        (
+            j["distinct_states"].as_u64(),
+            j["states_generated"].as_u64()
+        ),
+        (Some(4), Some(8))
+    );
     assert_eq!(status(&j, "Done").1, "holds");
 
     let (code, j, err) = run(&[WEAK, "--fairness", "none"]);
@@ -166,7 +171,13 @@ fn property_that_needs_weak_fairness() {
 fn violation_through_a_cycle_of_revisited_states() {
     let (code, j, err) = run(&[REVISIT]);
     assert_eq!(code, 1, "{err}{j:#}");
-    assert_eq!((j["distinct_states"].as_u64(), j["states_generated"].as_u64()), (Some(4), Some(5)));
+    assert_eq!(
+        (
+            j["distinct_states"].as_u64(),
+            j["states_generated"].as_u64()
+        ),
+        (Some(4), Some(5))
+    );
     let v = &j["violation"];
     assert_eq!(actions(v), ["init", "Step", "Step", "Wrap"]);
     assert_eq!(v["loop_start"], 0);
@@ -188,7 +199,10 @@ fn two_phase_termination_holds_without_failures() {
     assert_eq!(code, 0, "{err}{j:#}");
     // The safety counts are those of specs/2pc.ron (TLC: 288 / 1146).
     assert_eq!(j["distinct_states"], 288);
-    assert_eq!(status(&j, "Termination"), ("liveness".into(), "holds".into()));
+    assert_eq!(
+        status(&j, "Termination"),
+        ("liveness".into(), "holds".into())
+    );
 }
 
 /// With the coordinator able to crash, RM 1 (the first instance) can block:
@@ -207,7 +221,13 @@ fn two_phase_termination_fails_when_the_coordinator_crashes() {
     assert_eq!(v["instance"]["r"], 1);
     assert_eq!(
         actions(v),
-        ["init", "RMPrepare(1)", "RMPrepare(2)", "RMPrepare(3)", "crash_TM(1)"],
+        [
+            "init",
+            "RMPrepare(1)",
+            "RMPrepare(2)",
+            "RMPrepare(3)",
+            "crash_TM(1)"
+        ],
         "{v:#}"
     );
     assert_eq!(v["loop_start"], 4);
@@ -216,7 +236,11 @@ fn two_phase_termination_fails_when_the_coordinator_crashes() {
     for r in ["1", "2", "3"] {
         assert_eq!(last["rmState"][r], "prepared", "{last:#}");
     }
-    assert_eq!(last["crashed"].as_array().map(|a| a.len()), Some(1), "{last:#}");
+    assert_eq!(
+        last["crashed"].as_array().map(|a| a.len()),
+        Some(1),
+        "{last:#}"
+    );
 }
 
 /// Same statuses and the same counterexample for 1 and 2 threads, BFS and
@@ -265,13 +289,21 @@ fn property_selects_what_is_checked() {
 /// The text report marks the loop and says why the cycle is fair.
 #[test]
 fn text_report_shows_the_lasso() {
-    let (code, out, err) =
-        common::dcheck_run(&[LIGHT, "--fairness", "weak each TurnGreen"]);
+    let (code, out, err) = common::dcheck_run(&[LIGHT, "--fairness", "weak each TurnGreen"]);
     assert_eq!(code, 1, "{err}");
-    assert!(out.contains("a shortest 0-step prefix then a 2-step cycle"), "{out}");
+    assert!(
+        out.contains("a shortest 0-step prefix then a 2-step cycle"),
+        "{out}"
+    );
     assert!(out.contains("-- the cycle starts in state 0"), "{out}");
     assert!(out.contains("-- back to state 0"), "{out}");
     assert!(out.contains("Violated: property Fairness"), "{out}");
-    assert!(out.contains("weak each TurnGreen [TurnGreen(l = 1)]: disabled in state 1"), "{out}");
-    assert!(out.contains("weak each TurnGreen [TurnGreen(l = 2)]: taken at step 1"), "{out}");
+    assert!(
+        out.contains("weak each TurnGreen [TurnGreen(l = 1)]: disabled in state 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("weak each TurnGreen [TurnGreen(l = 2)]: taken at step 1"),
+        "{out}"
+    );
 }

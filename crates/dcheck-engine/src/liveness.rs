@@ -348,7 +348,9 @@ fn witnesses(
     ids.iter()
         .enumerate()
         .map(|(c, &id)| {
-            let taken_at = (ls + 1..len).find(|&i| fair.contains(path.labels[i - 1], c));
+            let taken_at = (ls + 1..len).find(|&i| {
+                path.states[i] != path.states[i - 1] && fair.contains(path.labels[i - 1], c)
+            });
             let disabled_at = cycle
                 .clone()
                 .find(|&i| !fair.enabled(graph, path.states[i], c));

@@ -639,8 +639,11 @@ impl Reference<'_> {
         }
     }
 
+    /// A self-loop is a stuttering step: it neither enables nor takes.
     fn enabled(&self, s: usize, c: &FairnessConstraint) -> bool {
-        self.r.adj[s].iter().any(|e| c.transitions.contains(&e.0))
+        self.r.adj[s]
+            .iter()
+            .any(|e| e.1 as usize != s && c.transitions.contains(&e.0))
     }
 
     /// Brute force: some nonempty S inside R, strongly connected by its
@@ -715,7 +718,9 @@ impl Reference<'_> {
                     continue;
                 }
                 let fair = cons.iter().all(|c| {
-                    let taken = internal.iter().any(|e| c.transitions.contains(&e.1));
+                    let taken = internal
+                        .iter()
+                        .any(|e| e.0 != e.2 && c.transitions.contains(&e.1));
                     if c.strong {
                         taken || !members.iter().any(|&s| self.enabled(s, c))
                     } else {
@@ -766,8 +771,9 @@ impl Reference<'_> {
         assert_eq!(lasso.fairness.len(), check.fairness.len());
         for (w, &ci) in lasso.fairness.iter().zip(&check.fairness) {
             let c = &self.r.constraints[ci as usize];
-            let taken_at =
-                (ls + 1..len).find(|&i| c.transitions.contains(&t[i].transition.unwrap()));
+            let taken_at = (ls + 1..len).find(|&i| {
+                node(i) != node(i - 1) && c.transitions.contains(&t[i].transition.unwrap())
+            });
             let disabled_at = cycle.clone().find(|&i| !self.enabled(node(i), c));
             let enabled_somewhere = cycle.clone().any(|i| self.enabled(node(i), c));
             assert_eq!(

@@ -196,7 +196,11 @@ impl<'a> Compiler<'a> {
                     Ok(values.len() <= MAX_INSTANCES)
                 });
                 if let Err(e) = r {
-                    self.error(b.domain.span, format!("cannot enumerate: {}", e.message), None);
+                    self.error(
+                        b.domain.span,
+                        format!("cannot enumerate: {}", e.message),
+                        None,
+                    );
                     return None;
                 }
                 for v in values {
@@ -246,7 +250,10 @@ impl<'a> Compiler<'a> {
                 let names: Vec<&str> = actions.iter().map(|a| a.name).collect();
                 self.error(
                     target.name.span,
-                    format!("unknown action `{}` in a fairness assumption", target.name.name),
+                    format!(
+                        "unknown action `{}` in a fairness assumption",
+                        target.name.name
+                    ),
                     Some(format!("actions of this spec: {}", names.join(", "))),
                 );
                 continue;
@@ -409,12 +416,8 @@ pub(crate) fn compile(
             };
             let form = match s {
                 Shape::Eventually(e) => TemporalForm::Eventually(pred(c, &mut out, e)),
-                Shape::AlwaysEventually(e) => {
-                    TemporalForm::AlwaysEventually(pred(c, &mut out, e))
-                }
-                Shape::EventuallyAlways(e) => {
-                    TemporalForm::EventuallyAlways(pred(c, &mut out, e))
-                }
+                Shape::AlwaysEventually(e) => TemporalForm::AlwaysEventually(pred(c, &mut out, e)),
+                Shape::EventuallyAlways(e) => TemporalForm::EventuallyAlways(pred(c, &mut out, e)),
                 Shape::LeadsTo(a, q) => {
                     let pa = pred(c, &mut out, a);
                     TemporalForm::LeadsTo(pa, pred(c, &mut out, q))

@@ -66,10 +66,16 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
 /// checked otherwise.
 pub fn property_status(outcome: &Outcome, p: &Property) -> &'static str {
     let status = |c: &u32| outcome.liveness.get(*c as usize).copied();
-    if p.checks.iter().any(|c| status(c) == Some(CheckStatus::Violated)) {
+    if p.checks
+        .iter()
+        .any(|c| status(c) == Some(CheckStatus::Violated))
+    {
         "violated"
-    } else if matches!(outcome.result, Verdict::Ok)
-        && p.checks.iter().all(|c| status(c) == Some(CheckStatus::Holds))
+    } else if p
+        .checks
+        .iter()
+        .all(|c| status(c) == Some(CheckStatus::Holds))
+        && (!p.checks.is_empty() || matches!(outcome.result, Verdict::Ok))
     {
         "holds"
     } else {

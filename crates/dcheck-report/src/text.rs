@@ -47,7 +47,10 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
             ),
             ViolationKind::Deadlock => "Deadlock reached.".to_string(),
             ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
-            ViolationKind::Liveness(_) => "Liveness property violated.".to_string(),
+            ViolationKind::Liveness(_) => format!(
+                "Property {} is violated.",
+                crate::violated_property(model, &v.kind)
+            ),
         },
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
@@ -271,7 +274,11 @@ fn liveness_text(s: &mut String, model: &Model, sources: &SourceMap, c: u32, v: 
         span_text(sources, p.formula)
     );
     if !info.bindings.is_empty() {
-        let _ = writeln!(s, "  for:          {}", crate::bindings_text(&info.bindings));
+        let _ = writeln!(
+            s,
+            "  for:          {}",
+            crate::bindings_text(&info.bindings)
+        );
     }
     let Some(l) = &v.lasso else { return };
     if l.fairness.is_empty() {

@@ -154,9 +154,13 @@ impl Fairness {
         self.mask(t)[c / 64] >> (c % 64) & 1 != 0
     }
 
-    /// Whether state `s` enables constraint `c`.
+    /// Whether state `s` enables constraint `c`: one of its transitions
+    /// leads to another state (a self-loop is a stuttering step, which
+    /// neither enables nor takes an action for fairness, as TLA+'s
+    /// `<<A>>_vars`).
     pub(crate) fn enabled(&self, g: &Graph, s: u32, c: usize) -> bool {
-        g.edges(s).any(|e| self.contains(g.labels.get(e), c))
+        g.edges(s)
+            .any(|e| g.targets[e] != s && self.contains(g.labels.get(e), c))
     }
 
     fn is_strong(&self, c: usize) -> bool {
@@ -335,6 +339,9 @@ impl Analysis<'_> {
             for &s in &self.members {
                 self.en_s.fill(0);
                 for e in g.edges(s) {
+                    if g.targets[e] == s {
+                        continue; // stuttering: see `Fairness::enabled`
+                    }
                     let m = f.mask(g.labels.get(e));
                     let internal = self.tag[g.targets[e] as usize] == t;
                     for (i, &mi) in m.iter().enumerate() {
@@ -364,6 +371,9 @@ impl Analysis<'_> {
                 let mut rest = Vec::new();
                 for &s in &self.members {
                     let bad = g.edges(s).any(|e| {
+                        if g.targets[e] == s {
+                            return false;
+                        }
                         let m = f.mask(g.labels.get(e));
                         (0..f.kw).any(|i| m[i] & self.en_some[i] != 0)
                     });
@@ -515,7 +525,7 @@ impl Analysis<'_> {
         &mut self,
         comp: u32,
         from: u32,
-        edge_goal: &dyn Fn(TransitionId, u32) -> bool,
+        edge_goal: &dyn Fn(TransitionId, u32, u32) -> bool,
         state_goal: &dyn Fn(u32) -> bool,
         out_states: &mut Vec<u32>,
         out_labels: &mut Vec<TransitionId>,
@@ -535,7 +545,7 @@ impl Analysis<'_> {
                 if self.tag[v as usize] != comp {
                     continue;
                 }
-                if edge_goal(g.labels.get(e), v) {
+                if edge_goal(g.labels.get(e), u, v) {
                     hit = Some((u, Some(e)));
                     break 'bfs;
                 }
@@ -618,8 +628,9 @@ impl Analysis<'_> {
             {
                 let p = &pending;
                 let acc = accept;
-                let edge_goal =
-                    |t: TransitionId, _v: u32| (0..k).any(|c| p[c] && fc.contains(t, c));
+                let edge_goal = |t: TransitionId, u: u32, v: u32| {
+                    u != v && (0..k).any(|c| p[c] && fc.contains(t, c))
+                };
                 let state_goal = |s: u32| {
                     (acc && rg.a.has(s))
                         || (0..k).any(|c| p[c] && !fc.is_strong(c) && !fc.enabled(g, s, c))
@@ -627,7 +638,9 @@ impl Analysis<'_> {
                 self.bfs_in(comp, cur, &edge_goal, &state_goal, &mut states, &mut labels);
             }
             for i in from..states.len() {
-                take(labels[i - 1], &mut pending);
+                if states[i] != states[i - 1] {
+                    take(labels[i - 1], &mut pending);
+                }
                 visit(states[i], &mut pending, &mut accept);
             }
             cur = *states.last().expect("non-empty");
@@ -636,7 +649,7 @@ impl Analysis<'_> {
             self.bfs_in(
                 comp,
                 cur,
-                &|_, v| v == f,
+                &|_, _, v| v == f,
                 &|_| false,
                 &mut states,
                 &mut labels,
