@@ -8,9 +8,11 @@
 //! A behaviour is an infinite path of the state graph from an initial state.
 //! A state with no enabled transition repeats forever (stuttering), and
 //! every fairness constraint is disabled there; there is no other
-//! stuttering. A fairness constraint `c` (a set of transitions, enabled in a
-//! state when one of them is, taken by a step that takes one of them), on an
-//! infinite behaviour:
+//! stuttering. A fairness constraint `c` is a set of transitions, enabled in
+//! a state when one of them leads to another state, taken by a step that is
+//! one of them and changes the state: a self-loop is a stuttering step,
+//! which neither enables nor takes (TLA+'s `<<A>>_vars`). On an infinite
+//! behaviour:
 //!
 //! - weak: if from some point on `c` is enabled in every state, some `c`
 //!   transition is taken infinitely often;
