@@ -8,9 +8,11 @@
 //! over the role's ids, the network variable, `crashed` under crash faults,
 //! and actions: each step and each handler (one transition per process,
 //! sender and message field values), `lose` for a lossy network and
-//! `crash_<Role>` for crash faults.
+//! `crash_<Role>` for crash faults. It also expands the fairness words
+//! `delivery` and `processes` (see `fairness.rs`).
 
 mod build;
+mod fairness;
 pub mod network;
 mod role_code;
 
@@ -108,6 +110,7 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
                     .help("declare the roles under `roles`"),
             );
         }
+        fairness::expand(&mut spec, &d, &mut err.diagnostics);
         return if err.diagnostics.is_empty() && err.usage.is_empty() {
             Ok(spec)
         } else {
@@ -181,6 +184,7 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
         );
     }
     lower_items(&mut spec, &d, &net, &faults, &mut err);
+    fairness::expand(&mut spec, &d, &mut err.diagnostics);
     if err.diagnostics.is_empty() && err.usage.is_empty() {
         Ok(spec)
     } else {
