@@ -63,6 +63,9 @@ pub struct FairnessInfo {
     pub strong: bool,
     /// Values of the assumption's `forall` names.
     pub bindings: Vec<(String, Value)>,
+    /// The bindings as text, with the domain when it is a type name:
+    /// `self = 1 (TM)`.
+    pub label: String,
     /// For `each`: the one transition of this constraint.
     pub transition: Option<TransitionId>,
 }
@@ -163,6 +166,22 @@ fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
         }
     };
     Ok((binders, s))
+}
+
+/// `x = 1 (T), y = 2`: the domain is named when it is a plain name.
+fn binding_label(binders: &[&Binder], binding: &[(Ty, u64)]) -> String {
+    let parts: Vec<String> = binders
+        .iter()
+        .zip(binding)
+        .map(|(b, (ty, v))| {
+            let value = decode(ty, *v, true);
+            match &b.domain.kind {
+                ExprKind::Name(n) => format!("{} = {value} ({})", b.name.name, n.name),
+                _ => format!("{} = {value}", b.name.name),
+            }
+        })
+        .collect();
+    parts.join(", ")
 }
 
 impl<'a> Compiler<'a> {
@@ -299,7 +318,7 @@ impl<'a> Compiler<'a> {
                 if want
                     .iter()
                     .enumerate()
-                    .all(|(k, w)| w.is_none_or(|w| arg(t, k) == w))
+                    .all(|(k, w)| !matches!(w, Some(w) if arg(t, k) != *w))
                 {
                     out.push(t);
                 }
@@ -353,6 +372,7 @@ pub(crate) fn compile(
                                 .zip(b)
                                 .map(|(bd, (ty, v))| (bd.name.name.clone(), decode(ty, *v, true)))
                                 .collect(),
+                            label: binding_label(&binders, b),
                             transition: single,
                         });
                         (out.fairness.len() - 1) as u32

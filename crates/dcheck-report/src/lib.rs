@@ -90,14 +90,14 @@ pub fn bindings_text(bindings: &[(String, dcheck_model::value::Value)]) -> Strin
 }
 
 /// A fairness constraint as written, with the instance it stands for:
-/// `weak each Switch [Switch(l = 2)]`, `weak processes [self = 1]`.
+/// `weak each Switch [Switch(l = 2)]`, `weak processes [self = 1 (TM)]`.
 pub fn fairness_text(model: &Model, sources: &SourceMap, k: u32) -> String {
     let f = &model.fairness_info[k as usize];
     let mut s = text::span_text(sources, f.span);
     if let Some(t) = f.transition {
         s += &format!(" [{}]", text::transition_text(model, t));
-    } else if !f.bindings.is_empty() {
-        s += &format!(" [{}]", bindings_text(&f.bindings));
+    } else if !f.label.is_empty() {
+        s += &format!(" [{}]", f.label);
     }
     s
 }
