@@ -139,7 +139,16 @@ pub fn run<M: TransitionSystem>(
         out
     };
     let mut scratch = model.scratch();
-    let (graph, errors, build_peak) = match graph::build(model, config, &pool, progress) {
+    let (graph, errors, build_peak) = match graph::build(
+        model,
+        config,
+        &pool,
+        progress,
+        Some((
+            safety.stats.distinct_states,
+            safety.stats.states_generated,
+        )),
+    ) {
         Built::Limit(limit) => {
             safety.result = Verdict::Incomplete(limit);
             return finish(safety, 0, 0);

@@ -114,6 +114,7 @@ pub fn report(
         "fingerprint_collision_probability": st.fingerprint_collision_probability,
         "graph_bytes": st.graph_bytes,
         "graph_edges": st.graph_edges,
+        "liveness_seconds": st.liveness_seconds,
         "properties": properties,
     });
     if let Verdict::Incomplete(l) = outcome.result {

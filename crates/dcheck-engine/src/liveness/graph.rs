@@ -72,6 +72,13 @@ impl Labels {
         }
     }
 
+    fn reserve_exact(&mut self, n: usize) {
+        match self {
+            Labels::U16(v) => v.reserve_exact(n),
+            Labels::U32(v) => v.reserve_exact(n),
+        }
+    }
+
     fn bytes(&self) -> u64 {
         match self {
             Labels::U16(v) => v.capacity() as u64 * 2,
@@ -245,13 +252,20 @@ struct Builder {
 }
 
 impl Builder {
-    fn new<M: TransitionSystem>(model: &M, config: &Config) -> Builder {
+    /// `expected`: the (states, edges) the safety search counted, if known:
+    /// the arrays are then allocated once at their final size instead of
+    /// doubling (which costs up to twice the memory, and copies).
+    fn new<M: TransitionSystem>(model: &M, config: &Config, expected: Option<(u64, u64)>) -> Builder {
+        let (states, edges) = expected.unwrap_or((0, 0));
+        let (states, edges) = (states.min(MAX_IDS) as usize, edges.min(1 << 40) as usize);
+        let mut labels = Labels::new(model.transition_count());
+        labels.reserve_exact(edges);
         Builder {
-            table: IdTable::with_capacity(1 << 12),
-            offsets: vec![0],
-            targets: Vec::new(),
-            labels: Labels::new(model.transition_count()),
-            preds: vec![Vec::new(); model.predicate_count()],
+            table: IdTable::with_capacity(capacity_for(states, 1 << 12)),
+            offsets: Vec::with_capacity(states + 1),
+            targets: Vec::with_capacity(edges),
+            labels,
+            preds: vec![Vec::with_capacity(states.div_ceil(64)); model.predicate_count()],
             rows: 0,
             errors: Vec::new(),
             initial: Vec::new(),
@@ -444,8 +458,10 @@ pub(crate) fn build<M: TransitionSystem>(
     config: &Config,
     pool: &rayon::ThreadPool,
     progress: &Progress,
+    expected: Option<(u64, u64)>,
 ) -> Built {
-    let mut b = Builder::new(model, config);
+    let mut b = Builder::new(model, config, expected);
+    b.offsets.push(0);
     let words = model.state_words();
     let mut scratch = model.scratch();
     let mut emitted: Vec<Word> = Vec::new();
