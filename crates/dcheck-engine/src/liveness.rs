@@ -144,10 +144,7 @@ pub fn run<M: TransitionSystem>(
         config,
         &pool,
         progress,
-        Some((
-            safety.stats.distinct_states,
-            safety.stats.states_generated,
-        )),
+        Some((safety.stats.distinct_states, safety.stats.states_generated)),
     ) {
         Built::Limit(limit) => {
             safety.result = Verdict::Incomplete(limit);
