@@ -307,3 +307,45 @@ fn text_report_shows_the_lasso() {
         "{out}"
     );
 }
+
+/// The two one-word fairness assumptions of message-passing specs, on
+/// two-phase commit (duplicating network, the spec's):
+/// - `weak processes` alone makes Termination hold: a working RM must
+///   prepare or abort, the TM (TMAbort enabled while undecided) must
+///   decide, a prepared RM must take the delivery of the decision (its own
+///   step);
+/// - `weak delivery` alone does not: nothing forces the TM to decide. The
+///   shortest fair lasso: RMPrepare(1), then the TM receives Prepared, after
+///   which re-delivering that Prepared changes nothing (a stuttering step,
+///   which neither enables nor takes `delivery`) and repeats forever. No
+///   shorter one: the initial state and the state after RMPrepare(1) have
+///   no self-loop and every step is irreversible; after TMAbort first, the
+///   Abort to a working RM stays deliverable, so weak delivery forbids
+///   stopping there;
+/// - no fairness: fails too.
+#[test]
+fn one_word_fairness_for_processes_and_delivery() {
+    let (code, j, err) = run(&[MSGS, "--fairness", "weak processes"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(status(&j, "Termination").1, "holds");
+
+    let (code, j, err) = run(&[MSGS, "--fairness", "weak delivery"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(
+        actions(v),
+        [
+            "init",
+            "RMPrepare(1)",
+            "deliver_Prepared_to_TM(1,1)",
+            "deliver_Prepared_to_TM(1,1)"
+        ],
+        "{v:#}"
+    );
+    assert_eq!(v["loop_start"], 2);
+    assert_lasso(v);
+
+    let (code, j, _) = run(&[MSGS, "--fairness", "none"]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&j, "Termination").1, "violated");
+}
