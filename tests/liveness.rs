@@ -13,17 +13,7 @@ const WEAK: &str = "tests/fixtures/live/weak_needed.ron";
 const REVISIT: &str = "tests/fixtures/live/revisit_cycle.ron";
 const MSGS: &str = "specs/2pc_msgs.ron";
 
-/// `dcheck run ARGS --format json`: exit code, report, stderr.
-fn run(args: &[&str]) -> (i32, Json, String) {
-    let mut args = args.to_vec();
-    args.extend(["--format", "json"]);
-    let (code, stdout, stderr) = common::dcheck_run(&args);
-    (
-        code,
-        serde_json::from_str(&stdout).unwrap_or(Json::Null),
-        stderr,
-    )
-}
+use common::dcheck_json as run;
 
 /// The status of the property `name` in a report.
 fn status(j: &Json, name: &str) -> (String, String) {

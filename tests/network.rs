@@ -6,17 +6,7 @@ use serde_json::Value as Json;
 
 mod common;
 
-/// `dcheck run ARGS --format json`: exit code, report (Null if none), stderr.
-fn run(args: &[&str]) -> (i32, Json, String) {
-    let mut args = args.to_vec();
-    args.extend(["--format", "json"]);
-    let (code, stdout, stderr) = common::dcheck_run(&args);
-    (
-        code,
-        serde_json::from_str(&stdout).unwrap_or(Json::Null),
-        stderr,
-    )
-}
+use common::dcheck_json as run;
 
 fn counts(j: &Json) -> (u64, u64) {
     (

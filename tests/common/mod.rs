@@ -167,3 +167,16 @@ pub fn dcheck_run(args: &[&str]) -> (i32, String, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     (out.status.code().expect("exit code"), stdout, stderr)
 }
+
+/// `dcheck run ARGS... --format json`: the exit code, the report (`Null` if
+/// stdout is not JSON) and stderr.
+pub fn dcheck_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let (code, stdout, stderr) = dcheck_run(&args);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null),
+        stderr,
+    )
+}

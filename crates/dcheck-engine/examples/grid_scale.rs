@@ -2,15 +2,20 @@
 //! (x, y, z in 0..n, moves +x, +y, +z, and a "reset z" move), printing the
 //! statistics and the accounted bytes per distinct state for BFS and DFS at
 //! 1 and 2 threads. Run: `cargo run --release -p dcheck-engine --example
-//! grid_scale -- 160`.
+//! grid_scale -- 160`. With `--liveness` (`-- 100 --liveness`: 1 M states)
+//! it measures the liveness checker instead (graph build and analysis)
+//! with three checks, printing the graph bytes per state and the time.
 
-use dcheck_engine::{check, Config, Progress, Strategy};
+use dcheck_engine::{check, Config, Progress, Strategy, Verdict};
 use dcheck_model::system::{
-    EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word,
+    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
+    TemporalForm, TransitionId, TransitionSystem, Word,
 };
 
 struct Grid3 {
     n: u64,
+    checks: Vec<LivenessCheck>,
+    fairness: Vec<FairnessConstraint>,
 }
 
 impl Grid3 {
@@ -84,6 +89,32 @@ impl TransitionSystem for Grid3 {
     fn is_terminal(&self, _: &mut [Word; 3], _: &[Word]) -> Result<bool, EvalError> {
         Ok(true)
     }
+
+    fn liveness_checks(&self) -> &[LivenessCheck] {
+        &self.checks
+    }
+
+    fn fairness_constraints(&self) -> &[FairnessConstraint] {
+        &self.fairness
+    }
+
+    fn predicate_count(&self) -> usize {
+        3
+    }
+
+    /// 0: z == 0; 1: x == n-1; 2: x == 0.
+    fn eval_predicate(
+        &self,
+        _: &mut [Word; 3],
+        s: &[Word],
+        p: PredicateId,
+    ) -> Result<bool, EvalError> {
+        Ok(match p {
+            0 => s[2] == 0,
+            1 => s[0] == self.n - 1,
+            _ => s[0] == 0,
+        })
+    }
 }
 
 fn main() {
@@ -91,7 +122,19 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
-    let model = Grid3 { n };
+    if std::env::args().any(|a| a == "--liveness") {
+        liveness(n);
+    } else {
+        safety(n);
+    }
+}
+
+fn safety(n: u64) {
+    let model = Grid3 {
+        n,
+        checks: vec![],
+        fairness: vec![],
+    };
     for (strategy, threads) in [
         (Strategy::Bfs, 1),
         (Strategy::Bfs, 2),
@@ -117,6 +160,66 @@ fn main() {
             s.bytes_used,
             s.bytes_used as f64 / s.distinct_states as f64,
             s.fingerprint_collision_probability,
+        );
+    }
+}
+
+fn liveness(n: u64) {
+    // Cycles exist only through "reset z" (moves +x, +y, +z only grow).
+    // 0: always eventually z == 0: no cycle avoids z == 0 -> holds.
+    // 1: eventually always x == n-1: the z cycle at x = 0 -> violated.
+    // 2: x == 0 leads to x == n-1 under weak fairness of +x: every cycle
+    //    has a fixed x < n-1 where +x is always enabled, never taken -> holds.
+    let model = Grid3 {
+        n,
+        checks: vec![
+            LivenessCheck {
+                form: TemporalForm::AlwaysEventually(0),
+                fairness: vec![],
+            },
+            LivenessCheck {
+                form: TemporalForm::EventuallyAlways(1),
+                fairness: vec![],
+            },
+            LivenessCheck {
+                form: TemporalForm::LeadsTo(2, 1),
+                fairness: vec![0],
+            },
+        ],
+        fairness: vec![FairnessConstraint {
+            strong: false,
+            transitions: vec![0],
+        }],
+    };
+    for (strategy, threads) in [(Strategy::Bfs, 1), (Strategy::Bfs, 2), (Strategy::Dfs, 1)] {
+        let config = Config {
+            strategy,
+            threads,
+            ..Config::default()
+        };
+        let out = check(&model, &config, &Progress::new());
+        let s = &out.stats;
+        let lasso = match &out.result {
+            Verdict::Violation(v) => format!(
+                "check {:?} trace len {} loop_start {:?}",
+                v.kind,
+                v.trace.len(),
+                v.lasso.as_ref().map(|l| l.loop_start)
+            ),
+            other => format!("{other:?}"),
+        };
+        println!(
+            "{strategy:?} threads={threads}: {:?} {lasso} distinct={} edges={} total={:.2}s \
+             liveness={:.2}s graph_bytes={} ({:.1} B/state, {:.1} B/edge) bytes_used={}",
+            out.liveness,
+            s.distinct_states,
+            s.graph_edges,
+            s.elapsed.as_secs_f64(),
+            s.liveness_seconds,
+            s.graph_bytes,
+            s.graph_bytes as f64 / s.distinct_states as f64,
+            s.graph_bytes as f64 / s.graph_edges as f64,
+            s.bytes_used,
         );
     }
 }

@@ -94,7 +94,7 @@ mod graph;
 
 use std::time::Instant;
 
-use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
+use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSystem};
 use rayon::prelude::*;
 
 use crate::{
@@ -189,15 +189,11 @@ pub fn run<M: TransitionSystem>(
         return finish(safety, build_peak.max(graph.bytes()), edges);
     }
 
-    let all = model.fairness_constraints();
-    let transitions = model.transition_count();
     let results: Vec<analysis::Result> = pool.install(|| {
         checks
             .par_iter()
             .map(|check| {
-                let constraints: Vec<_> =
-                    check.fairness.iter().map(|&c| &all[c as usize]).collect();
-                let fair = Fairness::new(&constraints, transitions);
+                let fair = check_fairness(model, check);
                 let rg = regions(&graph, &check.form);
                 analyse(&graph, &rg, &fair)
             })
@@ -222,8 +218,7 @@ pub fn run<M: TransitionSystem>(
         .find_map(|(i, r)| r.lasso.as_ref().map(|p| (i, p)))
     {
         let check = &checks[i];
-        let constraints: Vec<_> = check.fairness.iter().map(|&c| &all[c as usize]).collect();
-        let fair = Fairness::new(&constraints, transitions);
+        let fair = check_fairness(model, check);
         let root = root_index(&graph, path.states[0]);
         let trace = replay(model, &mut scratch, &graph, root, &path.labels);
         let fairness = witnesses(&graph, &fair, &check.fairness, path);
@@ -316,28 +311,19 @@ fn replay<M: TransitionSystem>(
     labels: &[TransitionId],
 ) -> Vec<TraceStep> {
     let words = model.state_words();
-    let mut state: Vec<Word> = graph.initial_words[root * words..(root + 1) * words].to_vec();
-    let mut trace = vec![TraceStep {
-        transition: None,
-        state: state.clone(),
-    }];
-    let mut next = vec![0; words];
-    for &t in labels {
-        match model.step(scratch, &state, t, &mut next) {
-            Ok(true) => {}
-            Ok(false) => panic!("model is not deterministic: transition {t} not enabled on replay"),
-            Err(e) => panic!(
-                "model is not deterministic: transition {t} failed on replay: {}",
-                e.message
-            ),
-        }
-        std::mem::swap(&mut state, &mut next);
-        trace.push(TraceStep {
-            transition: Some(t),
-            state: state.clone(),
-        });
-    }
-    trace
+    crate::trace::replay(
+        model,
+        scratch,
+        &graph.initial_words[root * words..(root + 1) * words],
+        labels,
+    )
+}
+
+/// The fairness constraints of `check`, ready for the analysis.
+fn check_fairness<M: TransitionSystem>(model: &M, check: &LivenessCheck) -> Fairness {
+    let all = model.fairness_constraints();
+    let constraints: Vec<_> = check.fairness.iter().map(|&c| &all[c as usize]).collect();
+    Fairness::new(&constraints, model.transition_count())
 }
 
 /// The [`FairnessWitness`]es of a lasso for the check's constraints

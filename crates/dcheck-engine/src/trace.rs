@@ -31,14 +31,32 @@ pub fn rebuild<M: TransitionSystem>(
         transitions.push(link as u32);
         cur = (link >> 32) as u32;
     }
+    transitions.reverse();
     let root = cur as usize;
-    let mut state = initial[root * words..(root + 1) * words].to_vec();
+    replay(
+        model,
+        scratch,
+        &initial[root * words..(root + 1) * words],
+        &transitions,
+    )
+}
+
+/// The trace from `start` along `transitions`, by replaying the model.
+///
+/// Panics if the model does not replay (see [`rebuild`]).
+pub fn replay<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    start: &[Word],
+    transitions: &[TransitionId],
+) -> Vec<TraceStep> {
+    let mut state = start.to_vec();
     let mut trace = vec![TraceStep {
         transition: None,
         state: state.clone(),
     }];
-    let mut next = vec![0; words];
-    for &t in transitions.iter().rev() {
+    let mut next = vec![0; start.len()];
+    for &t in transitions {
         match model.step(scratch, &state, t, &mut next) {
             Ok(true) => {}
             Ok(false) => panic!("model is not deterministic: transition {t} not enabled on replay"),

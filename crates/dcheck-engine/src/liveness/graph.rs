@@ -126,15 +126,30 @@ impl Graph {
 
     /// Bytes of the graph arrays (capacities).
     pub(crate) fn bytes(&self) -> u64 {
-        (self.offsets.capacity() * 8 + self.targets.capacity() * 4) as u64
-            + self.labels.bytes()
-            + self
-                .preds
-                .iter()
-                .map(|p| p.capacity() as u64 * 8)
-                .sum::<u64>()
-            + (self.initial.capacity() * 4 + self.initial_words.capacity() * 8) as u64
+        array_bytes(
+            &self.offsets,
+            &self.targets,
+            &self.labels,
+            &self.preds,
+            &self.initial,
+            &self.initial_words,
+        )
     }
+}
+
+/// Bytes (capacities) of the graph's arrays, built or being built.
+fn array_bytes(
+    offsets: &Vec<u64>,
+    targets: &Vec<u32>,
+    labels: &Labels,
+    preds: &[Vec<u64>],
+    initial: &Vec<u32>,
+    initial_words: &Vec<Word>,
+) -> u64 {
+    (offsets.capacity() * 8 + targets.capacity() * 4) as u64
+        + labels.bytes()
+        + preds.iter().map(|p| p.capacity() as u64 * 8).sum::<u64>()
+        + (initial.capacity() * 4 + initial_words.capacity() * 8) as u64
 }
 
 /// Fingerprint → id, open addressing with linear probing (fingerprint 0
@@ -290,14 +305,14 @@ impl Builder {
 
     fn bytes(&self) -> u64 {
         self.table.bytes()
-            + (self.offsets.capacity() * 8 + self.targets.capacity() * 4) as u64
-            + self.labels.bytes()
-            + self
-                .preds
-                .iter()
-                .map(|p| p.capacity() as u64 * 8)
-                .sum::<u64>()
-            + (self.initial.capacity() * 4 + self.initial_words.capacity() * 8) as u64
+            + array_bytes(
+                &self.offsets,
+                &self.targets,
+                &self.labels,
+                &self.preds,
+                &self.initial,
+                &self.initial_words,
+            )
     }
 
     /// Records the peak with `transient` more bytes; `Err` if over the limit.
