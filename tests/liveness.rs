@@ -339,3 +339,52 @@ fn one_word_fairness_for_processes_and_delivery() {
     assert_eq!(code, 1);
     assert_eq!(status(&j, "Termination").1, "violated");
 }
+
+/// A malformed property or fairness assumption is a spec error (exit 2)
+/// pointing at its text in the file (or in the `--fairness` value), never
+/// a panic. Lines and columns counted by hand in the fixture.
+#[test]
+fn bad_properties_are_spec_errors() {
+    let (code, out, err) = common::dcheck_run(&["tests/fixtures/live/bad_properties.ron"]);
+    assert_eq!(code, 2, "{out}{err}");
+    for want in [
+        "unknown name `y`",
+        "bad_properties.ron:10:40",
+        "a property needs a temporal operator",
+        "bad_properties.ron:11:29",
+        "unknown action `Tock` in a fairness assumption",
+        "bad_properties.ron:12:66",
+        "`Tick` has 0 parameter(s), 1 given",
+        "4 problem(s)",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in\n{err}");
+    }
+    let (code, _, err) = common::dcheck_run(&[WEAK, "--fairness", "wek Tick"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--fairness:1:1"), "{err}");
+    assert!(
+        err.contains("start a fairness assumption with `weak` or `strong`"),
+        "{err}"
+    );
+}
+
+/// Deadlocks count as stuttering ends when deadlock checking is off; with
+/// it on, the deadlock is the violation and the property is not checked.
+/// See the fixture.
+#[test]
+fn a_deadlock_is_a_stuttering_end_with_no_deadlock() {
+    const DEAD: &str = "tests/fixtures/live/dead_end.ron";
+    let (code, j, err) = run(&[DEAD]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(j["violation"]["kind"], "deadlock");
+    assert_eq!(status(&j, "Reaches2").1, "not checked");
+
+    let (code, j, err) = run(&[DEAD, "--no-deadlock"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "liveness");
+    assert_eq!(actions(v), ["init", "Up"]);
+    assert_eq!(v["loop_start"], 1);
+    assert_eq!(v["stutters"], true);
+    assert_eq!(status(&j, "deadlock").1, "not checked");
+}
