@@ -86,6 +86,9 @@ fn traffic_light_holds_under_strong_fairness() {
 fn traffic_light_both_green_fails_without_fairness() {
     let (code, j, err) = run(&[LIGHT, "--fairness", "none"]);
     assert_eq!(code, 1, "{err}{j:#}");
+    // The safety search was complete: the invariant and deadlock hold.
+    assert_eq!(status(&j, "Safety").1, "holds");
+    assert_eq!(status(&j, "deadlock").1, "holds");
     assert_eq!(status(&j, "Liveness").1, "holds");
     assert_eq!(status(&j, "Fairness").1, "violated");
     let v = &j["violation"];

@@ -68,8 +68,11 @@ pub fn report(
         Verdict::Violation(v) => Some(&v.kind),
         _ => None,
     };
+    // A liveness violation is found after a complete safety search.
+    let safety_complete = matches!(&outcome.result, Verdict::Ok)
+        || matches!(violated, Some(ViolationKind::Liveness(_)));
     let status = |is_this: bool| match (&outcome.result, is_this) {
-        (Verdict::Ok, _) => "holds",
+        _ if safety_complete && !is_this => "holds",
         (Verdict::Violation(_), true) => "violated",
         // A search stopped early (by a violation elsewhere or a limit) has not
         // shown the others hold.
