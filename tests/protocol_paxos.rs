@@ -245,3 +245,201 @@ fn ignoring_promises_needs_two_proposers() {
     assert_eq!(code, 0, "{err}\n{j:#}");
     assert_eq!(status(&j, "Consistency"), "holds");
 }
+
+/// An independent model of `specs/paxos.ron` (F = 0: no crashes), sharing
+/// no code with dcheck: a struct state and a sequential BFS over a
+/// `HashSet`, counting as TLC does (distinct = visited states; generated =
+/// initial states plus every successor of every enabled action instance,
+/// duplicates and self-loops included). Each action instance is the spec's:
+/// Phase1a(p), Phase1b(a, b), Phase2a(p, Q) for every subset Q of the
+/// acceptors, Phase2b(a, b, v), Learn(l, b, v).
+mod reference {
+    use std::collections::{BTreeSet, HashSet, VecDeque};
+
+    #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    enum Msg {
+        Prepare(u32),
+        Promise(u32, u32, u32, u32),
+        Accept(u32, u32),
+        Accepted(u32, u32, u32),
+    }
+
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct State {
+        msgs: BTreeSet<Msg>,
+        p_bal: Vec<u32>,
+        /// 0 idle, 1 preparing, 2 accepting
+        p_phase: Vec<u8>,
+        max_bal: Vec<u32>,
+        max_vbal: Vec<u32>,
+        max_val: Vec<u32>,
+        learned: Vec<BTreeSet<u32>>,
+    }
+
+    pub struct Config {
+        pub p: u32,
+        pub a: u32,
+        pub l: u32,
+        pub max_ballot: u32,
+    }
+
+    fn chosen_at(c: &Config, s: &State, b: u32, v: u32) -> bool {
+        let n = (1..=c.a)
+            .filter(|&a| s.msgs.contains(&Msg::Accepted(a, b, v)))
+            .count() as u32;
+        2 * n > c.a
+    }
+
+    fn successors(c: &Config, s: &State) -> Vec<State> {
+        let mut out = Vec::new();
+        // Phase1a(p)
+        for p in 1..=c.p {
+            let i = (p - 1) as usize;
+            let b = if s.p_bal[i] == 0 { p } else { s.p_bal[i] + c.p };
+            if b <= c.max_ballot {
+                let mut t = s.clone();
+                t.p_bal[i] = b;
+                t.p_phase[i] = 1;
+                t.msgs.insert(Msg::Prepare(b));
+                out.push(t);
+            }
+        }
+        // Phase1b(a, b)
+        for a in 1..=c.a {
+            let i = (a - 1) as usize;
+            for b in 1..=c.max_ballot {
+                if s.msgs.contains(&Msg::Prepare(b)) && b > s.max_bal[i] {
+                    let mut t = s.clone();
+                    t.max_bal[i] = b;
+                    t.msgs
+                        .insert(Msg::Promise(a, b, s.max_vbal[i], s.max_val[i]));
+                    out.push(t);
+                }
+            }
+        }
+        // Phase2a(p, Q): Q a majority whose members all promised pBal[p].
+        for p in 1..=c.p {
+            let i = (p - 1) as usize;
+            if s.p_phase[i] != 1 {
+                continue;
+            }
+            let b = s.p_bal[i];
+            // The promise of a for b, if any (an acceptor promises b once).
+            let promise = |a: u32| {
+                s.msgs.iter().find_map(|m| match *m {
+                    Msg::Promise(x, y, vb, vv) if x == a && y == b => Some((vb, vv)),
+                    _ => None,
+                })
+            };
+            for mask in 0u32..(1 << c.a) {
+                let q: Vec<u32> = (1..=c.a).filter(|a| mask & (1 << (a - 1)) != 0).collect();
+                if 2 * q.len() as u32 <= c.a {
+                    continue;
+                }
+                let ps: Option<Vec<(u32, u32)>> = q.iter().map(|&a| promise(a)).collect();
+                let Some(ps) = ps else { continue };
+                let &(hb, hv) = ps.iter().max().unwrap();
+                let v = if hb == 0 { p } else { hv };
+                let mut t = s.clone();
+                t.p_phase[i] = 2;
+                t.msgs.insert(Msg::Accept(b, v));
+                out.push(t);
+            }
+        }
+        // Phase2b(a, b, v)
+        for a in 1..=c.a {
+            let i = (a - 1) as usize;
+            for b in 1..=c.max_ballot {
+                for v in 1..=c.p {
+                    if s.msgs.contains(&Msg::Accept(b, v)) && b >= s.max_bal[i] {
+                        let mut t = s.clone();
+                        t.max_bal[i] = b;
+                        t.max_vbal[i] = b;
+                        t.max_val[i] = v;
+                        t.msgs.insert(Msg::Accepted(a, b, v));
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        // Learn(l, b, v)
+        for l in 0..c.l as usize {
+            for b in 1..=c.max_ballot {
+                for v in 1..=c.p {
+                    if chosen_at(c, s, b, v) {
+                        let mut t = s.clone();
+                        t.learned[l].insert(v);
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// (distinct, generated); asserts that at most one value is chosen.
+    pub fn counts(c: &Config) -> (u64, u64) {
+        let init = State {
+            msgs: BTreeSet::new(),
+            p_bal: vec![0; c.p as usize],
+            p_phase: vec![0; c.p as usize],
+            max_bal: vec![0; c.a as usize],
+            max_vbal: vec![0; c.a as usize],
+            max_val: vec![0; c.a as usize],
+            learned: vec![BTreeSet::new(); c.l as usize],
+        };
+        let mut seen = HashSet::from([init.clone()]);
+        let mut queue = VecDeque::from([init]);
+        let mut generated = 1u64;
+        while let Some(s) = queue.pop_front() {
+            let chosen = (1..=c.p)
+                .filter(|&v| (1..=c.max_ballot).any(|b| chosen_at(c, &s, b, v)))
+                .count();
+            assert!(chosen <= 1, "two values chosen");
+            for t in successors(c, &s) {
+                generated += 1;
+                if seen.insert(t.clone()) {
+                    queue.push_back(t);
+                }
+            }
+        }
+        (seen.len() as u64, generated)
+    }
+}
+
+/// dcheck's counts equal the reference model's, for the defaults and for
+/// smaller configurations (the smallest one is also counted by hand above:
+/// the reference must give 6 and 9 there).
+#[test]
+fn counts_match_reference_model() {
+    use reference::{counts, Config};
+    let small = Config {
+        p: 1,
+        a: 1,
+        l: 1,
+        max_ballot: 1,
+    };
+    assert_eq!(counts(&small), (6, 9));
+    for (p, a, l, mb) in [(2, 3, 1, 3), (1, 3, 1, 3), (2, 1, 2, 2), (2, 3, 2, 2)] {
+        let (distinct, generated) = counts(&Config {
+            p,
+            a,
+            l,
+            max_ballot: mb,
+        });
+        let consts = [
+            format!("P={p}"),
+            format!("A={a}"),
+            format!("L={l}"),
+            format!("MaxBallot={mb}"),
+        ];
+        let mut args = vec![SPEC, "--threads", "2", "--property", "Consistency"];
+        for c in &consts {
+            args.extend(["--const", c.as_str()]);
+        }
+        let (code, j, err) = run(&args);
+        assert_eq!(code, 0, "{consts:?}: {err}\n{j:#}");
+        assert_eq!(j["distinct_states"], distinct, "{consts:?}");
+        assert_eq!(j["states_generated"], generated, "{consts:?}");
+    }
+}
