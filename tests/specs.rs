@@ -65,6 +65,10 @@ fn flag_variants_are_refuted() {
     for (spec, flags) in [
         ("specs/2pc_msgs.ron", vec!["--faults", "crash=1"]),
         ("specs/chandy_lamport.ron", vec!["--network", "unordered"]),
+        (
+            "specs/bugs/raft_figure8.ron",
+            vec!["--property", "StateMachineSafety"],
+        ),
     ] {
         if !root.join(spec).exists() {
             continue; // a protocol not written yet
