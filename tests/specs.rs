@@ -69,6 +69,10 @@ fn flag_variants_are_refuted() {
             "specs/bugs/raft_figure8.ron",
             vec!["--property", "StateMachineSafety"],
         ),
+        (
+            "specs/bugs/pbft_small_quorum.ron",
+            vec!["--property", "Safety"],
+        ),
     ] {
         if !root.join(spec).exists() {
             continue; // a protocol not written yet
