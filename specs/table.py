@@ -68,7 +68,7 @@ def verdict(j: dict) -> str:
         return f"incomplete ({j.get('incomplete_reason')})"
     v = j["violation"]
     steps = len(v["trace"]) - 1
-    what = f"{v['kind']} `{v['property']}`"
+    what = v["kind"] if v["kind"] == v["property"] else f"{v['kind']} `{v['property']}`"
     if v["kind"] == "liveness":
         ls = v["loop_start"]
         cycle = steps - ls
