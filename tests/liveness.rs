@@ -14,20 +14,7 @@ const REVISIT: &str = "tests/fixtures/live/revisit_cycle.ron";
 const MSGS: &str = "specs/2pc_msgs.ron";
 
 use common::dcheck_json as run;
-
-/// The status of the property `name` in a report.
-fn status(j: &Json, name: &str) -> (String, String) {
-    let p = j["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no property {name} in {j:#}"));
-    (
-        p["kind"].as_str().unwrap().to_string(),
-        p["status"].as_str().unwrap().to_string(),
-    )
-}
+use common::kind_status as status;
 
 /// The actions of a trace, `null` for the initial state, as
 /// `Name(p=v,...)` strings.

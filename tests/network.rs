@@ -6,14 +6,8 @@ use serde_json::Value as Json;
 
 mod common;
 
+use common::counts;
 use common::dcheck_json as run;
-
-fn counts(j: &Json) -> (u64, u64) {
-    (
-        j["distinct_states"].as_u64().unwrap(),
-        j["states_generated"].as_u64().unwrap(),
-    )
-}
 
 const MSGS: &str = "specs/2pc_msgs.ron";
 

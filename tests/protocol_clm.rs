@@ -15,17 +15,11 @@ use serde_json::Value as Json;
 mod common;
 
 use common::dcheck_json as run;
+use common::{action_names as actions, counts};
 
 const CL: &str = "specs/chandy_lamport.ron";
 const MK: &str = "specs/maekawa.ron";
 const MK1: &str = "specs/bugs/maekawa_v1.ron";
-
-fn counts(j: &Json) -> (u64, u64) {
-    (
-        j["distinct_states"].as_u64().unwrap(),
-        j["states_generated"].as_u64().unwrap(),
-    )
-}
 
 /// `name -> status` of the JSON `properties` list.
 fn statuses(j: &Json) -> HashMap<String, String> {
@@ -39,17 +33,6 @@ fn statuses(j: &Json) -> HashMap<String, String> {
                 p["status"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
-}
-
-/// The actions of a trace (the initial state's `null` left out).
-fn actions(j: &Json) -> Vec<String> {
-    j["violation"]["trace"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .skip(1)
-        .map(|s| s["action"].as_str().unwrap().to_string())
         .collect()
 }
 

@@ -8,35 +8,10 @@ use serde_json::Value as Json;
 
 mod common;
 use common::dcheck_json as run;
+use common::{action_names, how_many as count, status};
 
 const SPEC: &str = "specs/paxos.ron";
 const BUG: &str = "specs/bugs/paxos_ignore_promises.ron";
-
-/// The status of property `name` in a report.
-fn status(j: &Json, name: &str) -> String {
-    j["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no property {name} in {j:#}"))["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The action names of a trace, without the initial state.
-fn action_names(j: &Json) -> Vec<String> {
-    j["violation"]["trace"].as_array().expect("trace")[1..]
-        .iter()
-        .map(|s| s["action"].as_str().expect("action").to_string())
-        .collect()
-}
-
-/// How many steps of `names` are `name`.
-fn count(names: &[String], name: &str) -> usize {
-    names.iter().filter(|n| *n == name).count()
-}
 
 #[test]
 fn defaults_hold() {

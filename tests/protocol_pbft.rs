@@ -7,39 +7,10 @@ use serde_json::Value as Json;
 mod common;
 
 use common::dcheck_json as run;
+use common::{action_names as actions, counts, how_many, status};
 
 const SPEC: &str = "specs/pbft.ron";
 const BUG: &str = "specs/bugs/pbft_small_quorum.ron";
-
-fn counts(j: &Json) -> (u64, u64) {
-    (
-        j["distinct_states"].as_u64().unwrap(),
-        j["states_generated"].as_u64().unwrap(),
-    )
-}
-
-fn status<'a>(j: &'a Json, name: &str) -> &'a str {
-    j["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no property {name}: {j:#}"))["status"]
-        .as_str()
-        .unwrap()
-}
-
-/// The trace's actions (without the initial state).
-fn actions(j: &Json) -> Vec<String> {
-    j["violation"]["trace"].as_array().unwrap()[1..]
-        .iter()
-        .map(|s| s["action"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn how_many(actions: &[String], name: &str) -> usize {
-    actions.iter().filter(|a| *a == name).count()
-}
 
 /// N = 4, F = 1, a Byzantine primary that may equivocate: both invariants
 /// hold on the complete state space (2F + 1 certificates of 4 replicas

@@ -9,39 +9,11 @@ use serde_json::Value as Json;
 mod common;
 
 use common::dcheck_json as run;
+use common::{action_names as actions, how_many as count, kind_status as status};
 
 const RAFT: &str = "specs/raft.ron";
 const NO_RESTRICTION: &str = "specs/bugs/raft_no_election_restriction.ron";
 const FIGURE8: &str = "specs/bugs/raft_figure8.ron";
-
-/// The (kind, status) of the property `name` in a report.
-fn status(j: &Json, name: &str) -> (String, String) {
-    let p = j["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no property {name} in {j:#}"));
-    (
-        p["kind"].as_str().unwrap().to_string(),
-        p["status"].as_str().unwrap().to_string(),
-    )
-}
-
-/// The action names of a counterexample, without the initial state.
-fn actions(j: &Json) -> Vec<String> {
-    j["violation"]["trace"]
-        .as_array()
-        .expect("trace")
-        .iter()
-        .skip(1)
-        .map(|s| s["action"].as_str().expect("action").to_string())
-        .collect()
-}
-
-fn count(actions: &[String], name: &str) -> usize {
-    actions.iter().filter(|a| *a == name).count()
-}
 
 /// The last state of a counterexample.
 fn last_state(j: &Json) -> &Json {

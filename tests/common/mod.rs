@@ -180,3 +180,46 @@ pub fn dcheck_json(args: &[&str]) -> (i32, serde_json::Value, String) {
         stderr,
     )
 }
+
+/// (distinct states, states generated) of a JSON report.
+pub fn counts(j: &serde_json::Value) -> (u64, u64) {
+    (
+        j["distinct_states"].as_u64().expect("distinct_states"),
+        j["states_generated"].as_u64().expect("states_generated"),
+    )
+}
+
+/// The (kind, status) of the property `name` in a JSON report.
+pub fn kind_status(j: &serde_json::Value, name: &str) -> (String, String) {
+    let p = j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no property {name} in {j:#}"));
+    (
+        p["kind"].as_str().expect("kind").to_string(),
+        p["status"].as_str().expect("status").to_string(),
+    )
+}
+
+/// The status of the property `name` in a JSON report.
+pub fn status(j: &serde_json::Value, name: &str) -> String {
+    kind_status(j, name).1
+}
+
+/// The action names of the violation's trace, without the initial state.
+pub fn action_names(j: &serde_json::Value) -> Vec<String> {
+    j["violation"]["trace"]
+        .as_array()
+        .expect("trace")
+        .iter()
+        .skip(1)
+        .map(|s| s["action"].as_str().expect("action").to_string())
+        .collect()
+}
+
+/// How many of `names` are `name`.
+pub fn how_many(names: &[String], name: &str) -> usize {
+    names.iter().filter(|n| *n == name).count()
+}
