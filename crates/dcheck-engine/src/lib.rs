@@ -253,11 +253,24 @@ pub fn collision_probability(distinct: u64, generated: u64) -> f64 {
 /// setting `progress.done` at the end).
 pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progress) -> Outcome {
     let start = Instant::now();
+    let live = !model.liveness_checks().is_empty();
+    // With liveness checks, BFS without limits explores once: the graph
+    // build checks the invariants and deadlocks too (see
+    // `liveness::run_fused`), and only a violation found there sends the run
+    // through the safety search to be reported as usual.
+    let unlimited =
+        config.max_states.is_none() && config.max_depth.is_none() && config.max_memory.is_none();
+    if live && config.strategy == Strategy::Bfs && unlimited {
+        if let Some(outcome) = liveness::run_fused(model, config, progress, start) {
+            progress.finish(&outcome.stats);
+            return outcome;
+        }
+    }
     let mut outcome = match config.strategy {
         Strategy::Bfs => bfs::run(model, config, progress, start),
         Strategy::Dfs => dfs::run(model, config, progress, start),
     };
-    if !model.liveness_checks().is_empty() {
+    if live {
         outcome = liveness::run(model, config, progress, outcome, start);
     }
     progress.finish(&outcome.stats);

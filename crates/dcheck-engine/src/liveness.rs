@@ -43,7 +43,12 @@
 //!
 //! # Algorithm
 //!
-//! 1. [`graph`]: the whole reachable graph again, with dense ids, edges in
+//! 0. With BFS and no limits, [`run_fused`] skips the separate safety
+//!    search: the graph build (step 1) checks every expanded state's
+//!    invariants and deadlock, and gives the counts the BFS safety search
+//!    would; a violation found there sends the run back through the safety
+//!    search. Otherwise [`run`] follows a completed safety search.
+//! 1. [`graph`]: the whole reachable graph, with dense ids, edges in
 //!    compressed sparse rows and one bit per predicate and state (BFS in
 //!    parallel, DFS sequential; see there). An evaluation error of a
 //!    predicate is reported like one of the safety search, with a shortest
@@ -98,8 +103,8 @@ use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSys
 use rayon::prelude::*;
 
 use crate::{
-    CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress, TraceStep, Verdict,
-    Violation, ViolationKind,
+    collision_probability, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress,
+    Stats, TraceStep, Verdict, Violation, ViolationKind,
 };
 use analysis::{analyse, regions, Fairness};
 use graph::{Built, Graph, NONE};
@@ -116,13 +121,51 @@ pub fn run<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
-    mut safety: Outcome,
+    safety: Outcome,
     start: Instant,
 ) -> Outcome {
+    run_inner(model, config, progress, Some(safety), start)
+        .expect("with a safety outcome given, the build checks no safety")
+}
+
+/// Liveness checking with the safety checks folded into the graph build, so
+/// that the state space is explored once: every expanded state's invariants
+/// and deadlock are checked there. For BFS without limits only (the caller
+/// checks): the graph build's order and counts are those of the BFS safety
+/// search (same distinct and generated states, same depth). `None` if the
+/// build met an invariant violation, a deadlock or an evaluation error: the
+/// caller then runs the safety search, which reports it with its canonical
+/// trace, and [`run`].
+pub fn run_fused<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Option<Outcome> {
+    run_inner(model, config, progress, None, start)
+}
+
+/// [`run`] (`safety` given) or [`run_fused`] (`None`).
+fn run_inner<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    safety: Option<Outcome>,
+    start: Instant,
+) -> Option<Outcome> {
     let checks = model.liveness_checks();
+    let fused = safety.is_none();
+    let expected = safety
+        .as_ref()
+        .map(|s| (s.stats.distinct_states, s.stats.states_generated));
+    let mut safety = safety.unwrap_or(Outcome {
+        result: Verdict::Ok,
+        stats: Stats::default(),
+        liveness: Vec::new(),
+    });
     safety.liveness = vec![CheckStatus::NotChecked; checks.len()];
     if checks.is_empty() || safety.result != Verdict::Ok {
-        return safety;
+        return Some(safety);
     }
     let t0 = Instant::now();
     let threads = config.threads.max(1);
@@ -136,7 +179,7 @@ pub fn run<M: TransitionSystem>(
         out.stats.liveness_seconds = t0.elapsed().as_secs_f64();
         out.stats.elapsed = start.elapsed();
         out.stats.bytes_used = out.stats.bytes_used.max(graph_bytes);
-        out
+        Some(out)
     };
     let mut scratch = model.scratch();
     let (graph, errors, build_peak) = match graph::build(
@@ -144,8 +187,10 @@ pub fn run<M: TransitionSystem>(
         config,
         &pool,
         progress,
-        Some((safety.stats.distinct_states, safety.stats.states_generated)),
+        expected,
+        fused.then_some(config.check_deadlock),
     ) {
+        Built::Unsafe => return None,
         Built::Limit(limit) => {
             safety.result = Verdict::Incomplete(limit);
             return finish(safety, 0, 0);
@@ -162,7 +207,19 @@ pub fn run<M: TransitionSystem>(
             graph,
             errors,
             peak,
-        } => (graph, errors, peak),
+            generated,
+            depth,
+        } => {
+            if fused {
+                let n = graph.n as u64;
+                safety.stats.distinct_states = n;
+                safety.stats.states_generated = generated;
+                safety.stats.depth = depth;
+                safety.stats.fingerprint_collision_probability =
+                    collision_probability(n, generated);
+            }
+            (graph, errors, peak)
+        }
     };
     let edges = graph.targets.len() as u64;
     if !errors.is_empty() {

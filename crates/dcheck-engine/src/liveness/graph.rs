@@ -252,8 +252,16 @@ pub(crate) enum Built {
         errors: Vec<(u32, StepError)>,
         /// Peak bytes of the build (table, graph, frontier / stack).
         peak: u64,
+        /// States generated (initial states as emitted, plus every edge)
+        /// and, for BFS, the largest distance from an initial state.
+        generated: u64,
+        depth: u32,
     },
     Limit(Limit),
+    /// With `safety` checks on: some state violates an invariant or is a
+    /// deadlock (or raised an evaluation error). The caller runs the safety
+    /// search to report it canonically.
+    Unsafe,
     /// Computing the initial states failed.
     InitError(StepError),
 }
@@ -267,6 +275,11 @@ struct Builder {
     preds: Vec<Vec<u64>>,
     rows: usize,
     errors: Vec<(u32, StepError)>,
+    /// `Some(check_deadlock)`: also check invariants and deadlocks.
+    safety: Option<bool>,
+    unsafe_found: bool,
+    emitted: u64,
+    depth: u32,
     initial: Vec<u32>,
     initial_words: Vec<Word>,
     limit: u64,
@@ -295,6 +308,10 @@ impl Builder {
             preds: vec![Vec::with_capacity(states.div_ceil(64)); model.predicate_count()],
             rows: 0,
             errors: Vec::new(),
+            safety: None,
+            unsafe_found: false,
+            emitted: 0,
+            depth: 0,
             initial: Vec::new(),
             initial_words: Vec::new(),
             limit: config.max_states.unwrap_or(u64::MAX).min(MAX_IDS),
@@ -360,6 +377,7 @@ impl Builder {
     }
 
     fn finish(mut self) -> Built {
+        let generated = self.emitted + self.targets.len() as u64;
         self.targets.shrink_to_fit();
         self.labels.shrink();
         self.offsets.shrink_to_fit();
@@ -374,6 +392,8 @@ impl Builder {
         };
         Built::Graph {
             graph,
+            generated,
+            depth: self.depth,
             errors: self.errors,
             peak: self.peak,
         }
@@ -395,6 +415,8 @@ struct Expanded {
     words: Vec<Word>,
     /// (index of the state in this buffer, its first error).
     errors: Vec<(usize, StepError)>,
+    /// With safety checks: a state violating an invariant or deadlocked.
+    unsafe_found: bool,
 }
 
 impl Expanded {
@@ -406,6 +428,7 @@ impl Expanded {
         self.known.clear();
         self.words.clear();
         self.errors.clear();
+        self.unsafe_found = false;
     }
 
     fn bytes(&self) -> u64 {
@@ -447,6 +470,9 @@ impl Expanded {
 
     /// Evaluates the predicates of `state` and computes its successors,
     /// probing `table` (read-only) for them.
+    ///
+    /// `safety`: `Some(check_deadlock)` to also check the state's
+    /// invariants and whether it is a deadlock (setting `unsafe_found`).
     fn expand<M: TransitionSystem>(
         &mut self,
         model: &M,
@@ -454,6 +480,7 @@ impl Expanded {
         table: Option<&IdTable>,
         state: &[Word],
         pc: usize,
+        safety: Option<bool>,
     ) {
         let index = self.degree.len();
         let pw = pc.div_ceil(64);
@@ -495,7 +522,16 @@ impl Expanded {
         if let Err(e) = r {
             error.get_or_insert(e);
         }
-        self.degree.push((self.fps.len() - before) as u32);
+        let degree = self.fps.len() - before;
+        self.degree.push(degree as u32);
+        if let Some(check_deadlock) = safety {
+            let bad_invariant = model.check_invariants(scratch, state) != Ok(None);
+            let deadlock =
+                check_deadlock && degree == 0 && model.is_terminal(scratch, state) != Ok(true);
+            if bad_invariant || deadlock {
+                self.unsafe_found = true;
+            }
+        }
         if let Some(e) = error {
             self.errors.push((index, e));
         }
@@ -516,8 +552,10 @@ pub(crate) fn build<M: TransitionSystem>(
     pool: &rayon::ThreadPool,
     progress: &Progress,
     expected: Option<(u64, u64)>,
+    safety: Option<bool>,
 ) -> Built {
     let mut b = Builder::new(model, config, expected);
+    b.safety = safety;
     b.offsets.push(0);
     let words = model.state_words();
     let mut scratch = model.scratch();
@@ -544,11 +582,13 @@ pub(crate) fn build<M: TransitionSystem>(
         }
     }
     drop(emitted);
+    b.emitted = count as u64;
     let r = match config.strategy {
         Strategy::Bfs => build_bfs(model, &mut b, pool, progress, fresh, words),
         Strategy::Dfs => build_dfs(model, &mut b, progress, fresh, words),
     };
     match r {
+        Ok(()) if b.unsafe_found || (safety.is_some() && !b.errors.is_empty()) => Built::Unsafe,
         Ok(()) => b.finish(),
         Err(limit) => Built::Limit(limit),
     }
@@ -569,6 +609,7 @@ fn build_bfs<M: TransitionSystem>(
         (0..threads).map(|_| Mutex::new(model.scratch())).collect();
     let mut n = b.initial.len();
     let mut depth = 0u64;
+    let safety = b.safety;
     while n > 0 {
         let mut next: Vec<Word> = Vec::new();
         let mut next_count = 0usize;
@@ -588,13 +629,17 @@ fn build_bfs<M: TransitionSystem>(
                         let mut out = Expanded::default();
                         for p in c..(c + CHUNK).min(end) {
                             let st = &front[p * words..(p + 1) * words];
-                            out.expand(model, &mut scratch, None, st, pc);
+                            out.expand(model, &mut scratch, None, st, pc, safety);
                         }
                         out.resolve(table, words);
                         out
                     })
                     .collect()
             });
+            if safety.is_some() && outs.iter().any(|o| o.unsafe_found || !o.errors.is_empty()) {
+                b.unsafe_found = true;
+                return Ok(());
+            }
             let transient = outs.iter().map(Expanded::bytes).sum::<u64>()
                 + ((frontier.capacity() + next.capacity()) * 8) as u64;
             let unknown: usize = outs
@@ -643,9 +688,7 @@ fn build_bfs<M: TransitionSystem>(
             pos = end;
             progress.set(
                 b.table.len as u64,
-                progress
-                    .generated
-                    .load(std::sync::atomic::Ordering::Relaxed),
+                b.emitted + b.targets.len() as u64,
                 (n - pos + next_count) as u64,
                 depth,
             );
@@ -654,6 +697,7 @@ fn build_bfs<M: TransitionSystem>(
         frontier = next;
         depth += 1;
     }
+    b.depth = depth.saturating_sub(1) as u32;
     Ok(())
 }
 
@@ -687,7 +731,7 @@ fn build_dfs<M: TransitionSystem>(
         state.copy_from_slice(&stack_words[at..]);
         stack_words.truncate(at);
         out.clear();
-        out.expand(model, &mut scratch, None, &state, pc);
+        out.expand(model, &mut scratch, None, &state, pc, None);
         final_id[id as usize] = b.rows as u32;
         if let Some((_, err)) = out.errors.pop() {
             b.errors.push((id, err));
