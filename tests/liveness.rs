@@ -378,3 +378,20 @@ fn a_deadlock_is_a_stuttering_end_with_no_deadlock() {
     assert_eq!(v["stutters"], true);
     assert_eq!(status(&j, "deadlock").1, "not checked");
 }
+
+/// With BFS the liveness run explores once (the graph build checks the
+/// invariants): its counts and depth must be those of the safety search
+/// alone, which TLC's figures pin for TwoPhase (288 / 1146, depth 10).
+#[test]
+fn liveness_runs_report_the_safety_search_counts() {
+    for threads in ["1", "2"] {
+        let (_, live, _) = run(&[MSGS, "--threads", threads]);
+        let (_, safety, _) = run(&[MSGS, "--threads", threads, "--property", "TCConsistent"]);
+        for field in ["distinct_states", "states_generated", "depth"] {
+            assert_eq!(live[field], safety[field], "{field}");
+        }
+        assert_eq!(live["distinct_states"], 288);
+        assert_eq!(live["states_generated"], 1146);
+        assert_eq!(live["depth"], 10);
+    }
+}
