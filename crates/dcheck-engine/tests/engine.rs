@@ -361,6 +361,7 @@ fn wide_tree(n: u64, k: u64) -> TestModel {
         }),
         invariant: None,
         terminal: Box::new(|_| true),
+        live: Live::default(),
     }
 }
 

@@ -7,111 +7,14 @@ use dcheck_engine::{
     Verdict, Violation, ViolationKind,
 };
 use dcheck_model::system::{
-    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
-    TemporalForm, TransitionId, TransitionSystem, Word,
+    EvalError, FairnessConstraint, LivenessCheck, StepError, TemporalForm, Word,
 };
 use proptest::prelude::*;
+
+mod common;
+
+use common::{infallible, Live, TestModel};
 use proptest::strategy::Strategy as _;
-
-type Next = Box<dyn Fn(&[Word], TransitionId) -> Option<Vec<Word>> + Sync>;
-type Pred = Box<dyn Fn(&[Word], PredicateId) -> Result<bool, EvalError> + Sync>;
-
-/// A transition system given by functions, with liveness checks.
-struct Live {
-    words: usize,
-    transitions: usize,
-    init: Vec<Vec<Word>>,
-    next: Next,
-    preds: usize,
-    pred: Pred,
-    constraints: Vec<FairnessConstraint>,
-    checks: Vec<LivenessCheck>,
-    bad: Option<Vec<Word>>,
-}
-
-impl TransitionSystem for Live {
-    type Scratch = ();
-
-    fn scratch(&self) {}
-
-    fn state_words(&self) -> usize {
-        self.words
-    }
-
-    fn transition_count(&self) -> usize {
-        self.transitions
-    }
-
-    fn initial_states(&self, _: &mut (), emit: &mut dyn FnMut(&[Word])) -> Result<(), StepError> {
-        for s in &self.init {
-            emit(s);
-        }
-        Ok(())
-    }
-
-    fn successors<F: FnMut(TransitionId, &[Word])>(
-        &self,
-        _: &mut (),
-        state: &[Word],
-        mut emit: F,
-    ) -> Result<(), StepError> {
-        for t in 0..self.transitions as TransitionId {
-            if let Some(n) = (self.next)(state, t) {
-                emit(t, &n);
-            }
-        }
-        Ok(())
-    }
-
-    fn step(
-        &self,
-        _: &mut (),
-        state: &[Word],
-        t: TransitionId,
-        out: &mut [Word],
-    ) -> Result<bool, EvalError> {
-        Ok(match (self.next)(state, t) {
-            Some(n) => {
-                out.copy_from_slice(&n);
-                true
-            }
-            None => false,
-        })
-    }
-
-    fn check_invariants(
-        &self,
-        _: &mut (),
-        state: &[Word],
-    ) -> Result<Option<InvariantId>, EvalError> {
-        Ok((self.bad.as_deref() == Some(state)).then_some(0))
-    }
-
-    fn is_terminal(&self, _: &mut (), _: &[Word]) -> Result<bool, EvalError> {
-        Ok(true)
-    }
-
-    fn liveness_checks(&self) -> &[LivenessCheck] {
-        &self.checks
-    }
-
-    fn fairness_constraints(&self) -> &[FairnessConstraint] {
-        &self.constraints
-    }
-
-    fn predicate_count(&self) -> usize {
-        self.preds
-    }
-
-    fn eval_predicate(
-        &self,
-        _: &mut (),
-        state: &[Word],
-        p: PredicateId,
-    ) -> Result<bool, EvalError> {
-        (self.pred)(state, p)
-    }
-}
 
 /// A graph as a model: state = [node]; `adj[n]` lists (transition, target)
 /// in increasing transition order, at most one edge per transition;
@@ -121,22 +24,25 @@ fn graph(
     adj: Vec<Vec<(u32, u64)>>,
     transitions: usize,
     preds: Vec<Vec<u64>>,
-) -> Live {
-    Live {
+) -> TestModel {
+    TestModel {
         words: 1,
         transitions,
         init: init.into_iter().map(|n| vec![n]).collect(),
-        next: Box::new(move |s, t| {
+        next: infallible(move |s, t| {
             adj[s[0] as usize]
                 .iter()
                 .find(|e| e.0 == t)
                 .map(|e| vec![e.1])
         }),
-        preds: preds.len(),
-        pred: Box::new(move |s, p| Ok(preds[p as usize].contains(&s[0]))),
-        constraints: vec![],
-        checks: vec![],
-        bad: None,
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live {
+            preds: preds.len(),
+            pred: Box::new(move |s, p| Ok(preds[p as usize].contains(&s[0]))),
+            constraints: vec![],
+            checks: vec![],
+        },
     }
 }
 
@@ -170,7 +76,7 @@ const MODES: [(Strategy, usize); 4] = [
 
 /// Runs every mode; asserts they agree (verdict, statuses, lasso) and
 /// returns the BFS single-thread outcome.
-fn run_all(m: &Live) -> Outcome {
+fn run_all(m: &TestModel) -> Outcome {
     let mut first: Option<Outcome> = None;
     for (strategy, threads) in MODES {
         let config = Config {
@@ -244,12 +150,12 @@ use TemporalForm::{AlwaysEventually, Eventually, EventuallyAlways, LeadsTo};
 /// (transition l) turns light l green if the other is red, or red; without
 /// `mutex` each switch always toggles its light. Predicate 0: some light is
 /// green; 1: light 2 (b) is green.
-fn lights(mutex: bool) -> Live {
-    Live {
+fn lights(mutex: bool) -> TestModel {
+    TestModel {
         words: 2,
         transitions: 2,
         init: vec![vec![0, 0]],
-        next: Box::new(move |s, t| {
+        next: infallible(move |s, t| {
             let (me, other) = (t as usize, 1 - t as usize);
             if mutex && s[me] == 0 && s[other] == 1 {
                 return None;
@@ -258,24 +164,27 @@ fn lights(mutex: bool) -> Live {
             n[me] ^= 1;
             Some(n)
         }),
-        preds: 2,
-        pred: Box::new(|s, p| {
-            Ok(if p == 0 {
-                s[0] == 1 || s[1] == 1
-            } else {
-                s[1] == 1
-            })
-        }),
-        constraints: vec![weak(&[1]), strong(&[1]), weak(&[0])],
-        checks: vec![],
-        bad: None,
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live {
+            preds: 2,
+            pred: Box::new(|s, p| {
+                Ok(if p == 0 {
+                    s[0] == 1 || s[1] == 1
+                } else {
+                    s[1] == 1
+                })
+            }),
+            constraints: vec![weak(&[1]), strong(&[1]), weak(&[0])],
+            checks: vec![],
+        },
     }
 }
 
 #[test]
 fn traffic_light_independent_switches() {
     let mut m = lights(false);
-    m.checks = vec![
+    m.live.checks = vec![
         lc(AlwaysEventually(0), &[]),
         lc(AlwaysEventually(1), &[]),
         lc(AlwaysEventually(1), &[0]),
@@ -298,7 +207,7 @@ fn traffic_light_independent_switches() {
     ];
     assert_lasso(v, 1, &steps, 0, vec![]);
     // Check 3 alone: the same lasso, switch(1) taken at step 1.
-    m.checks = vec![lc(AlwaysEventually(1), &[2])];
+    m.live.checks = vec![lc(AlwaysEventually(1), &[2])];
     let out = run_all(&m);
     assert_lasso(
         liveness_violation(&out),
@@ -312,7 +221,7 @@ fn traffic_light_independent_switches() {
 #[test]
 fn traffic_light_mutex_needs_strong_fairness() {
     let mut m = lights(true);
-    m.checks = vec![
+    m.live.checks = vec![
         lc(AlwaysEventually(0), &[]),
         lc(AlwaysEventually(1), &[0]),
         lc(AlwaysEventually(1), &[1]),
@@ -342,21 +251,21 @@ fn traffic_light_mutex_needs_strong_fairness() {
 
 /// x toggles 0 <-> 1 by `tick` (t0); `go` (t1) is enabled only at x = 1 and
 /// leads to the done state 2, which has no transitions. Predicate 0: done.
-fn toggle() -> Live {
+fn toggle() -> TestModel {
     let mut m = graph(
         vec![0],
         vec![vec![(0, 1)], vec![(0, 0), (1, 2)], vec![]],
         2,
         vec![vec![2]],
     );
-    m.constraints = vec![weak(&[1]), strong(&[1])];
+    m.live.constraints = vec![weak(&[1]), strong(&[1])];
     m
 }
 
 #[test]
 fn eventually_needs_strong_fairness() {
     let mut m = toggle();
-    m.checks = vec![
+    m.live.checks = vec![
         lc(Eventually(0), &[]),
         lc(Eventually(0), &[0]),
         lc(Eventually(0), &[1]),
@@ -370,7 +279,7 @@ fn eventually_needs_strong_fairness() {
     // The initial state 0 is the loop entry; the cycle is 0 -> 1 -> 0.
     let steps = vec![(None, vec![0]), (Some(0), vec![1]), (Some(0), vec![0])];
     assert_lasso(liveness_violation(&out), 0, &steps, 0, vec![]);
-    m.checks = vec![lc(Eventually(0), &[0, 1]), lc(Eventually(0), &[0])];
+    m.live.checks = vec![lc(Eventually(0), &[0, 1]), lc(Eventually(0), &[0])];
     let out = run_all(&m);
     assert_eq!(out.liveness, vec![Holds, Violated]);
     // Check 1: the weak obligation is met at the loop entry itself (go is
@@ -400,8 +309,8 @@ fn eventually_always_cycle_revisits_its_entry() {
         2,
         vec![vec![0, 1, 3]],
     );
-    m.constraints = vec![strong(&[1])];
-    m.checks = vec![lc(EventuallyAlways(0), &[]), lc(EventuallyAlways(0), &[0])];
+    m.live.constraints = vec![strong(&[1])];
+    m.live.checks = vec![lc(EventuallyAlways(0), &[]), lc(EventuallyAlways(0), &[0])];
     let out = run_all(&m);
     assert_eq!(out.liveness, vec![Violated, Violated]);
     // Check 0: E = R = all, A = ¬P = {2}; the fair component is {1, 2, 3}.
@@ -420,7 +329,7 @@ fn eventually_always_cycle_revisits_its_entry() {
         1,
         vec![],
     );
-    m.checks = vec![lc(EventuallyAlways(0), &[0])];
+    m.live.checks = vec![lc(EventuallyAlways(0), &[0])];
     let out = run_all(&m);
     // Obligations at 1: visit 2 (A), take t1. The nearest: state 2 (first
     // edge); then from 2: 2 -> 1, and the edge 1 -t1-> 3; back 3 -> 1. The
@@ -446,8 +355,8 @@ fn eventually_always_cycle_revisits_its_entry() {
 fn stuttering_end_state() {
     // 0 -t0-> 1, and 1 has no transition; P (predicate 0) holds nowhere.
     let mut m = graph(vec![0], vec![vec![(0, 1)], vec![]], 1, vec![vec![]]);
-    m.constraints = vec![weak(&[0]), strong(&[0])];
-    m.checks = vec![lc(Eventually(0), &[0, 1]), lc(AlwaysEventually(0), &[])];
+    m.live.constraints = vec![weak(&[0]), strong(&[0])];
+    m.live.checks = vec![lc(Eventually(0), &[0, 1]), lc(AlwaysEventually(0), &[])];
     let out = run_all(&m);
     assert_eq!(out.liveness, vec![Violated, Violated]);
     // The behaviour 0, 1, 1, ...: the entry 0 is not in a fair component
@@ -474,8 +383,8 @@ fn leads_to() {
         4,
         vec![vec![1], vec![2], vec![0, 1, 2]],
     );
-    m.constraints = vec![weak(&[1])];
-    m.checks = vec![
+    m.live.constraints = vec![weak(&[1])];
+    m.live.checks = vec![
         lc(LeadsTo(0, 1), &[]),
         lc(LeadsTo(0, 1), &[0]),
         // Every state leads to "anything": trivially holds.
@@ -497,8 +406,8 @@ fn leads_to() {
 #[test]
 fn not_checked_after_a_safety_violation() {
     let mut m = toggle();
-    m.checks = vec![lc(Eventually(0), &[])];
-    m.bad = Some(vec![2]);
+    m.live.checks = vec![lc(Eventually(0), &[])];
+    m.invariant = Some(Box::new(|s| (s == [2]).then_some(0)));
     for (strategy, threads) in MODES {
         let config = Config {
             strategy,
@@ -520,22 +429,25 @@ fn not_checked_after_a_safety_violation() {
 #[test]
 fn predicate_error_has_a_shortest_trace() {
     // Counter mod 10 by +1 (t0) and +3 (t1); predicate 0 fails at 6 and 7.
-    let mut m = Live {
+    let mut m = TestModel {
         words: 1,
         transitions: 2,
         init: vec![vec![0]],
-        next: Box::new(|s, t| Some(vec![(s[0] + 1 + 2 * t as u64) % 10])),
-        preds: 1,
-        pred: Box::new(|s, _| {
-            if s[0] == 6 || s[0] == 7 {
-                Err(EvalError::new("boom"))
-            } else {
-                Ok(false)
-            }
-        }),
-        constraints: vec![],
-        checks: vec![lc(AlwaysEventually(0), &[])],
-        bad: None,
+        next: infallible(|s, t| Some(vec![(s[0] + 1 + 2 * t as u64) % 10])),
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live {
+            preds: 1,
+            pred: Box::new(|s, _| {
+                if s[0] == 6 || s[0] == 7 {
+                    Err(EvalError::new("boom"))
+                } else {
+                    Ok(false)
+                }
+            }),
+            constraints: vec![],
+            checks: vec![lc(AlwaysEventually(0), &[])],
+        },
     };
     let out = run_all(&m);
     // 6 = 3 + 3 (two steps); 7 = 3 + 3 + 1 (three): 6 first, via t1, t1.
@@ -553,7 +465,7 @@ fn predicate_error_has_a_shortest_trace() {
     );
     assert_eq!(v.lasso, None);
     assert_eq!(out.liveness, vec![NotChecked]);
-    m.pred = Box::new(|_, _| Ok(false));
+    m.live.pred = Box::new(|_, _| Ok(false));
     let out = run_all(&m);
     assert_eq!(out.liveness, vec![Violated]);
     assert!(out.stats.graph_bytes > 0);
@@ -794,14 +706,14 @@ impl Reference<'_> {
     }
 }
 
-fn model_of(r: &Random) -> Live {
+fn model_of(r: &Random) -> TestModel {
     let mut m = graph(
         r.init.clone(),
         r.adj.clone(),
         LABELS as usize,
         r.preds.clone(),
     );
-    m.constraints = r.constraints.clone();
+    m.live.constraints = r.constraints.clone();
     let all: Vec<u32> = (0..r.constraints.len() as u32).collect();
     let mut checks = vec![];
     for fairness in [vec![], all] {
@@ -815,7 +727,7 @@ fn model_of(r: &Random) -> Live {
             checks.push(lc(form, &fairness));
         }
     }
-    m.checks = checks;
+    m.live.checks = checks;
     m
 }
 
@@ -841,6 +753,7 @@ proptest! {
         }
         let reference = Reference { r: &r, reach };
         let expected: Vec<CheckStatus> = m
+            .live
             .checks
             .iter()
             .map(|c| if reference.violated(c) { Violated } else { Holds })
@@ -848,10 +761,10 @@ proptest! {
         // Each check alone, so that every violated one's lasso is checked.
         let out = run_all(&m);
         prop_assert_eq!(&out.liveness, &expected);
-        for (i, c) in m.checks.iter().enumerate() {
+        for (i, c) in m.live.checks.iter().enumerate() {
             if expected[i] == Violated {
                 let mut single = model_of(&r);
-                single.checks = vec![c.clone()];
+                single.live.checks = vec![c.clone()];
                 let out = run_all(&single);
                 let v = liveness_violation(&out);
                 prop_assert_eq!(&v.kind, &ViolationKind::Liveness(0));
@@ -870,19 +783,22 @@ fn graph_over_the_memory_limit_is_incomplete() {
     // Counter mod 5000 by +1 / +3 with a liveness check: the graph (ids,
     // edges, offsets) needs more than the safety search; a limit between the
     // two lets the safety search finish and stops the liveness check.
-    let mut m = Live {
+    let mut m = TestModel {
         words: 1,
         transitions: 2,
         init: vec![vec![0]],
-        next: Box::new(|s, t| Some(vec![(s[0] + 1 + 2 * t as u64) % 5000])),
-        preds: 1,
-        pred: Box::new(|s, _| Ok(s[0] == 0)),
-        constraints: vec![],
-        checks: vec![],
-        bad: None,
+        next: infallible(|s, t| Some(vec![(s[0] + 1 + 2 * t as u64) % 5000])),
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live {
+            preds: 1,
+            pred: Box::new(|s, _| Ok(s[0] == 0)),
+            constraints: vec![],
+            checks: vec![],
+        },
     };
     let safety = check(&m, &Config::default(), &Progress::new());
-    m.checks = vec![lc(AlwaysEventually(0), &[])];
+    m.live.checks = vec![lc(AlwaysEventually(0), &[])];
     for (strategy, threads) in MODES {
         let config = Config {
             strategy,

@@ -34,8 +34,6 @@ const MAX_INSTANCES: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct Property {
     pub name: String,
-    /// The property's name in the spec.
-    pub span: Span,
     /// The formula's text span.
     pub formula: Span,
     /// `always P`: checked as this invariant (an index into
@@ -61,9 +59,7 @@ pub struct FairnessInfo {
     /// The fairness assumption's text.
     pub span: Span,
     pub strong: bool,
-    /// Values of the assumption's `forall` names.
-    pub bindings: Vec<(String, Value)>,
-    /// The bindings as text, with the domain when it is a type name:
+    /// The values of the assumption's `forall` names as text, with the domain when it is a type name:
     /// `self = 1 (TM)`.
     pub label: String,
     /// For `each`: the one transition of this constraint.
@@ -367,11 +363,6 @@ pub(crate) fn compile(
                         out.fairness_info.push(FairnessInfo {
                             span: d.span,
                             strong,
-                            bindings: binders
-                                .iter()
-                                .zip(b)
-                                .map(|(bd, (ty, v))| (bd.name.name.clone(), decode(ty, *v, true)))
-                                .collect(),
                             label: binding_label(&binders, b),
                             transition: single,
                         });
@@ -391,7 +382,6 @@ pub(crate) fn compile(
         let index = out.properties.len() as u32;
         let mut prop = Property {
             name: p.name.name.clone(),
-            span: p.name.span,
             formula: p.formula.span,
             invariant: None,
             checks: Vec::new(),

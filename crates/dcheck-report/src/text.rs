@@ -225,12 +225,8 @@ pub fn counterexample_with(
                 if let Some(ex) = model.explain(*i, &last.state) {
                     let _ = writeln!(s, "  failing part: {}", span_text(sources, ex.conjunct));
                     if !ex.bindings.is_empty() {
-                        let bs: Vec<String> = ex
-                            .bindings
-                            .iter()
-                            .map(|(n, v)| format!("{n} = {v}"))
-                            .collect();
-                        let _ = writeln!(s, "  for:          {}", bs.join(", "));
+                        let _ =
+                            writeln!(s, "  for:          {}", crate::bindings_text(&ex.bindings));
                     }
                 }
             }

@@ -252,14 +252,6 @@ pub enum TemporalKind {
     Forall(Vec<Binder>, Box<Temporal>),
 }
 
-/// A named item with its text, for duplicate-name checks in the loader.
-#[derive(Clone, Debug)]
-pub struct RawItem {
-    pub name: Ident,
-    pub text: String,
-    pub span: Span,
-}
-
 /// Weak or strong fairness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FairnessKind {

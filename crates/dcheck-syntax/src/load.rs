@@ -716,6 +716,12 @@ struct Partial {
 trait Named {
     fn ident(&self) -> &Ident;
 }
+
+impl Named for Ident {
+    fn ident(&self) -> &Ident {
+        self
+    }
+}
 macro_rules! named {
     ($($t:ty),*) => { $(impl Named for $t { fn ident(&self) -> &Ident { &self.name } })* };
 }
@@ -726,7 +732,6 @@ named!(
     ast::DefDecl,
     ast::ActionDecl,
     ast::InvariantDecl,
-    ast::RawItem,
     ast::PropertyDecl,
     ast::RoleDecl,
     ast::MessageDecl
@@ -1351,15 +1356,8 @@ impl Loader {
         p.distributed = self.distributed(&ctx, &raw);
 
         // Duplicate names (checked on the declarations, even unparsable ones).
-        let ids = |v: Vec<&Located>| -> Vec<ast::RawItem> {
-            v.into_iter()
-                .map(|n| ast::RawItem {
-                    name: ctx.ident(n),
-                    text: String::new(),
-                    span: Span::default(),
-                })
-                .collect()
-        };
+        let ids =
+            |v: Vec<&Located>| -> Vec<Ident> { v.into_iter().map(|n| ctx.ident(n)).collect() };
         self.check_duplicates(
             "constant",
             &ids(raw.constants.iter().map(|c| &c.name).collect()),

@@ -126,30 +126,15 @@ impl Graph {
 
     /// Bytes of the graph arrays (capacities).
     pub(crate) fn bytes(&self) -> u64 {
-        array_bytes(
-            &self.offsets,
-            &self.targets,
-            &self.labels,
-            &self.preds,
-            &self.initial,
-            &self.initial_words,
-        )
+        (self.offsets.capacity() * 8 + self.targets.capacity() * 4) as u64
+            + self.labels.bytes()
+            + self
+                .preds
+                .iter()
+                .map(|p| p.capacity() as u64 * 8)
+                .sum::<u64>()
+            + (self.initial.capacity() * 4 + self.initial_words.capacity() * 8) as u64
     }
-}
-
-/// Bytes (capacities) of the graph's arrays, built or being built.
-fn array_bytes(
-    offsets: &Vec<u64>,
-    targets: &Vec<u32>,
-    labels: &Labels,
-    preds: &[Vec<u64>],
-    initial: &Vec<u32>,
-    initial_words: &Vec<Word>,
-) -> u64 {
-    (offsets.capacity() * 8 + targets.capacity() * 4) as u64
-        + labels.bytes()
-        + preds.iter().map(|p| p.capacity() as u64 * 8).sum::<u64>()
-        + (initial.capacity() * 4 + initial_words.capacity() * 8) as u64
 }
 
 /// Fingerprint → id, open addressing with linear probing (fingerprint 0
@@ -266,22 +251,16 @@ pub(crate) enum Built {
     InitError(StepError),
 }
 
-/// The graph arrays while they are appended to, with the id table.
+/// The graph while its rows are appended, with the id table.
 struct Builder {
     table: IdTable,
-    offsets: Vec<u64>,
-    targets: Vec<u32>,
-    labels: Labels,
-    preds: Vec<Vec<u64>>,
-    rows: usize,
+    graph: Graph,
     errors: Vec<(u32, StepError)>,
     /// `Some(check_deadlock)`: also check invariants and deadlocks.
     safety: Option<bool>,
     unsafe_found: bool,
     emitted: u64,
     depth: u32,
-    initial: Vec<u32>,
-    initial_words: Vec<Word>,
     limit: u64,
     max_memory: Option<u64>,
     peak: u64,
@@ -302,18 +281,20 @@ impl Builder {
         labels.reserve_exact(edges);
         Builder {
             table: IdTable::with_capacity(capacity_for(states, 1 << 12)),
-            offsets: Vec::with_capacity(states + 1),
-            targets: Vec::with_capacity(edges),
-            labels,
-            preds: vec![Vec::with_capacity(states.div_ceil(64)); model.predicate_count()],
-            rows: 0,
+            graph: Graph {
+                n: 0,
+                offsets: Vec::with_capacity(states + 1),
+                targets: Vec::with_capacity(edges),
+                labels,
+                preds: vec![Vec::with_capacity(states.div_ceil(64)); model.predicate_count()],
+                initial: Vec::new(),
+                initial_words: Vec::new(),
+            },
             errors: Vec::new(),
             safety: None,
             unsafe_found: false,
             emitted: 0,
             depth: 0,
-            initial: Vec::new(),
-            initial_words: Vec::new(),
             limit: config.max_states.unwrap_or(u64::MAX).min(MAX_IDS),
             max_memory: config.max_memory,
             peak: 0,
@@ -321,15 +302,7 @@ impl Builder {
     }
 
     fn bytes(&self) -> u64 {
-        self.table.bytes()
-            + array_bytes(
-                &self.offsets,
-                &self.targets,
-                &self.labels,
-                &self.preds,
-                &self.initial,
-                &self.initial_words,
-            )
+        self.table.bytes() + self.graph.bytes()
     }
 
     /// Records the peak with `transient` more bytes; `Err` if over the limit.
@@ -359,8 +332,9 @@ impl Builder {
     /// Appends the row of the next state: its predicate bits (`pw` words
     /// per state) and its edges.
     fn add_row(&mut self, bits: &[u64], edges: impl Iterator<Item = (TransitionId, u32)>) {
-        let s = self.rows;
-        for (p, v) in self.preds.iter_mut().enumerate() {
+        let g = &mut self.graph;
+        let s = g.n;
+        for (p, v) in g.preds.iter_mut().enumerate() {
             if s.is_multiple_of(64) {
                 v.push(0);
             }
@@ -369,29 +343,21 @@ impl Builder {
             }
         }
         for (t, target) in edges {
-            self.targets.push(target);
-            self.labels.push(t);
+            g.targets.push(target);
+            g.labels.push(t);
         }
-        self.offsets.push(self.targets.len() as u64);
-        self.rows += 1;
+        g.offsets.push(g.targets.len() as u64);
+        g.n += 1;
     }
 
     fn finish(mut self) -> Built {
-        let generated = self.emitted + self.targets.len() as u64;
-        self.targets.shrink_to_fit();
-        self.labels.shrink();
-        self.offsets.shrink_to_fit();
-        let graph = Graph {
-            n: self.rows,
-            offsets: self.offsets,
-            targets: self.targets,
-            labels: self.labels,
-            preds: self.preds,
-            initial: self.initial,
-            initial_words: self.initial_words,
-        };
+        let g = &mut self.graph;
+        let generated = self.emitted + g.targets.len() as u64;
+        g.targets.shrink_to_fit();
+        g.labels.shrink();
+        g.offsets.shrink_to_fit();
         Built::Graph {
-            graph,
+            graph: self.graph,
             generated,
             depth: self.depth,
             errors: self.errors,
@@ -556,7 +522,7 @@ pub(crate) fn build<M: TransitionSystem>(
 ) -> Built {
     let mut b = Builder::new(model, config, expected);
     b.safety = safety;
-    b.offsets.push(0);
+    b.graph.offsets.push(0);
     let words = model.state_words();
     let mut scratch = model.scratch();
     let mut emitted: Vec<Word> = Vec::new();
@@ -568,14 +534,12 @@ pub(crate) fn build<M: TransitionSystem>(
     if let Err(e) = init {
         return Built::InitError(e);
     }
-    let mut fresh: Vec<Word> = Vec::new();
     for i in 0..count {
         let st = &emitted[i * words..(i + 1) * words];
         match b.intern(fingerprint(st)) {
             Ok((id, true)) => {
-                b.initial.push(id);
-                b.initial_words.extend_from_slice(st);
-                fresh.extend_from_slice(st);
+                b.graph.initial.push(id);
+                b.graph.initial_words.extend_from_slice(st);
             }
             Ok(_) => {}
             Err(limit) => return Built::Limit(limit),
@@ -583,6 +547,8 @@ pub(crate) fn build<M: TransitionSystem>(
     }
     drop(emitted);
     b.emitted = count as u64;
+    // The first frontier: the distinct initial states.
+    let fresh = b.graph.initial_words.clone();
     let r = match config.strategy {
         Strategy::Bfs => build_bfs(model, &mut b, pool, progress, fresh, words),
         Strategy::Dfs => build_dfs(model, &mut b, progress, fresh, words),
@@ -607,7 +573,7 @@ fn build_bfs<M: TransitionSystem>(
     let threads = pool.current_num_threads().max(1);
     let scratches: Vec<Mutex<M::Scratch>> =
         (0..threads).map(|_| Mutex::new(model.scratch())).collect();
-    let mut n = b.initial.len();
+    let mut n = b.graph.initial.len();
     let mut depth = 0u64;
     let safety = b.safety;
     while n > 0 {
@@ -653,7 +619,7 @@ fn build_bfs<M: TransitionSystem>(
                 let mut w = 0;
                 let mut errs = out.errors.iter().peekable();
                 for (i, &deg) in out.degree.iter().enumerate() {
-                    let id = b.rows as u32;
+                    let id = b.graph.n as u32;
                     if let Some((_, err)) = errs.next_if(|(j, _)| *j == i) {
                         b.errors.push((id, err.clone()));
                     }
@@ -688,7 +654,7 @@ fn build_bfs<M: TransitionSystem>(
             pos = end;
             progress.set(
                 b.table.len as u64,
-                b.emitted + b.targets.len() as u64,
+                b.emitted + b.graph.targets.len() as u64,
                 (n - pos + next_count) as u64,
                 depth,
             );
@@ -712,8 +678,8 @@ fn build_dfs<M: TransitionSystem>(
     let mut scratch = model.scratch();
     // The stack: provisional ids and words; the initial states pushed so
     // that the first one is expanded first.
-    let k = b.initial.len();
-    let mut stack_ids: Vec<u32> = b.initial.iter().rev().copied().collect();
+    let k = b.graph.initial.len();
+    let mut stack_ids: Vec<u32> = b.graph.initial.iter().rev().copied().collect();
     let mut stack_words: Vec<Word> = Vec::with_capacity(k * words);
     for i in (0..k).rev() {
         stack_words.extend_from_slice(&initial[i * words..(i + 1) * words]);
@@ -732,7 +698,7 @@ fn build_dfs<M: TransitionSystem>(
         stack_words.truncate(at);
         out.clear();
         out.expand(model, &mut scratch, None, &state, pc, None);
-        final_id[id as usize] = b.rows as u32;
+        final_id[id as usize] = b.graph.n as u32;
         if let Some((_, err)) = out.errors.pop() {
             b.errors.push((id, err));
         }
@@ -770,10 +736,10 @@ fn build_dfs<M: TransitionSystem>(
         }
     }
     b.note((final_id.capacity() * 4) as u64)?;
-    for t in b.targets.iter_mut() {
+    for t in b.graph.targets.iter_mut() {
         *t = final_id[*t as usize];
     }
-    for t in b.initial.iter_mut() {
+    for t in b.graph.initial.iter_mut() {
         *t = final_id[*t as usize];
     }
     for (t, _) in b.errors.iter_mut() {

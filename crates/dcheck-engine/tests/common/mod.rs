@@ -6,12 +6,39 @@ use std::collections::{HashMap, VecDeque};
 
 use dcheck_engine::{TraceStep, Verdict, ViolationKind};
 use dcheck_model::system::{
-    EvalError, InvariantId, StepError, TransitionId, TransitionSystem, Word,
+    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
+    TransitionId, TransitionSystem, Word,
 };
 
 type Next = Box<dyn Fn(&[Word], TransitionId) -> Result<Option<Vec<Word>>, EvalError> + Sync>;
 type Inv = Box<dyn Fn(&[Word]) -> Option<InvariantId> + Sync>;
 type Terminal = Box<dyn Fn(&[Word]) -> bool + Sync>;
+pub type Pred = Box<dyn Fn(&[Word], PredicateId) -> Result<bool, EvalError> + Sync>;
+
+/// `next` for a model whose transitions never fail.
+pub fn infallible(f: impl Fn(&[Word], TransitionId) -> Option<Vec<Word>> + Sync + 'static) -> Next {
+    Box::new(move |s, t| Ok(f(s, t)))
+}
+
+/// The liveness side of a [`TestModel`]: state predicates `0..preds`
+/// evaluated by `pred`, fairness constraints and checks (none by default).
+pub struct Live {
+    pub preds: usize,
+    pub pred: Pred,
+    pub constraints: Vec<FairnessConstraint>,
+    pub checks: Vec<LivenessCheck>,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        Live {
+            preds: 0,
+            pred: Box::new(|_, _| Err(EvalError::new("no predicates"))),
+            constraints: vec![],
+            checks: vec![],
+        }
+    }
+}
 
 /// A transition system given by plain functions: transition `t` of state `s`
 /// is `next(s, t)` (`Ok(None)`: disabled).
@@ -22,6 +49,7 @@ pub struct TestModel {
     pub next: Next,
     pub invariant: Option<Inv>,
     pub terminal: Terminal,
+    pub live: Live,
 }
 
 impl TransitionSystem for TestModel {
@@ -92,6 +120,27 @@ impl TransitionSystem for TestModel {
     fn is_terminal(&self, _: &mut (), state: &[Word]) -> Result<bool, EvalError> {
         Ok((self.terminal)(state))
     }
+
+    fn liveness_checks(&self) -> &[LivenessCheck] {
+        &self.live.checks
+    }
+
+    fn fairness_constraints(&self) -> &[FairnessConstraint] {
+        &self.live.constraints
+    }
+
+    fn predicate_count(&self) -> usize {
+        self.live.preds
+    }
+
+    fn eval_predicate(
+        &self,
+        _: &mut (),
+        state: &[Word],
+        p: PredicateId,
+    ) -> Result<bool, EvalError> {
+        (self.live.pred)(state, p)
+    }
 }
 
 /// Counter mod `k`, init 0, transitions +1 and +2 (mod k).
@@ -103,6 +152,7 @@ pub fn counter(k: u64) -> TestModel {
         next: Box::new(move |s, t| Ok(Some(vec![(s[0] + 1 + t as u64) % k]))),
         invariant: None,
         terminal: Box::new(|_| true),
+        live: Live::default(),
     }
 }
 
@@ -122,6 +172,7 @@ pub fn grid(w: u64, h: u64, corner_terminal: bool) -> TestModel {
         }),
         invariant: None,
         terminal: Box::new(move |_| corner_terminal),
+        live: Live::default(),
     }
 }
 
@@ -140,6 +191,7 @@ pub fn graph(adj: Vec<Vec<u64>>, init: Vec<u64>, bad: Vec<u64>) -> TestModel {
             Some(Box::new(move |s| bad.contains(&s[0]).then_some(0)))
         },
         terminal: Box::new(|_| true),
+        live: Live::default(),
     }
 }
 
