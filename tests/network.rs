@@ -125,6 +125,27 @@ fn fifo_required_fails_on_unordered_with_a_shortest_trace() {
 /// Room for one message: TMAbort is enabled in the initial state and
 /// broadcasts N = 3 Aborts, overflowing the network while the initial state
 /// is expanded, so the trace is the initial state alone and names TMAbort.
+/// Storing the messages per channel (`per_channel: true`) changes how the
+/// network is laid out, not which messages can be delivered: with a
+/// capacity that never binds (see the fixture: one message per channel at
+/// most) every network mode gives the counts of the single-collection spec,
+/// and the 2PC crash lasso is the same.
+#[test]
+fn per_channel_storage_has_the_same_state_space() {
+    let per_channel = "tests/fixtures/net/2pc_per_channel.ron";
+    for mode in ["unordered,duplicating", "unordered", "fifo", "unordered,lossy"] {
+        let (_, one, _) = run(&[MSGS, "--network", mode]);
+        let (_, chans, err) = run(&[per_channel, "--network", mode]);
+        assert_eq!(counts(&chans), counts(&one), "{mode}: {err}{chans:#}");
+        assert_eq!(chans["result"], one["result"], "{mode}");
+    }
+    let (code, j, err) = run(&[per_channel, "--faults", "crash=1"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let (_, base, _) = run(&[MSGS, "--faults", "crash=1"]);
+    assert_eq!(j["violation"]["trace"].as_array().map(Vec::len), Some(5));
+    assert_eq!(common::action_names(&j), common::action_names(&base));
+}
+
 #[test]
 fn overflowing_the_network_is_an_error_with_a_trace() {
     let (code, j, err) = run(&["tests/fixtures/net/2pc_capacity_1.ron", "--threads", "1"]);

@@ -131,6 +131,7 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
                 duplicating: false,
                 lossy: false,
                 capacity: decl.capacity.clone(),
+                per_channel: decl.per_channel,
                 span: decl.span,
             }
         }),
@@ -139,6 +140,7 @@ pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
             duplicating: false,
             lossy: false,
             capacity: build::int(8, anchor),
+            per_channel: false,
             span: anchor,
         },
     };
@@ -510,33 +512,17 @@ fn lower_items(
             |e: dcheck_syntax::ast::Expr| build::bin(BinOp::In, e, build::name("byzantine", s), s);
         // At most one copy of each Byzantine message in flight, and only
         // while the network has room: the adversary does not overflow it.
+        let room = net.room(b.clone(), dst.clone(), s);
         let room = match net.delivery {
             network::Delivery::Unordered => build::and(
                 Some(build::not(
                     net.deliverable(b.clone(), dst.clone(), m.clone(), s),
                     s,
                 )),
-                Some(build::bin(
-                    BinOp::Lt,
-                    build::call("len", vec![build::name("net", s)], s),
-                    net.capacity.clone(),
-                    s,
-                )),
+                Some(room),
                 s,
             ),
-            network::Delivery::Fifo => {
-                let chan = build::index(
-                    build::name("chan", s),
-                    build::tuple(vec![b.clone(), dst.clone()], s),
-                    s,
-                );
-                Some(build::bin(
-                    BinOp::Lt,
-                    build::call("len", vec![chan], s),
-                    net.capacity.clone(),
-                    s,
-                ))
-            }
+            network::Delivery::Fifo => Some(room),
         };
         let guard = build::and(
             build::and(

@@ -23,8 +23,13 @@ pub struct Network {
     pub duplicating: bool,
     /// Any message in flight may be lost.
     pub lossy: bool,
-    /// Bound on messages in flight (per channel for `fifo`).
+    /// Bound on messages in flight (per channel for `fifo` or `per_channel`).
     pub capacity: Expr,
+    /// Unordered delivery with the messages stored (and the capacity
+    /// counted) per (sender, receiver) channel: the variable `chan` maps each
+    /// pair to a bag (or set) of messages, so the network holds far more
+    /// messages in all than one collection ranked into 64 bits could.
+    pub per_channel: bool,
     pub span: Span,
 }
 
@@ -47,6 +52,7 @@ impl Network {
             duplicating: d.duplicating,
             lossy: d.lossy,
             capacity: d.capacity.clone(),
+            per_channel: d.per_channel,
             span: d.span,
         };
         net.check()?;
@@ -96,6 +102,36 @@ impl Network {
         build::tuple(vec![src, dst, msg], span)
     }
 
+    /// Whether messages are stored in `chan`, one collection per channel.
+    fn channelled(&self) -> bool {
+        self.delivery == Delivery::Fifo || self.per_channel
+    }
+
+    /// The collection `msg` from `src` to `dst` is stored in: `net` (as a
+    /// triple) or its channel `chan[(src, dst)]`; and the element itself.
+    fn slot(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> (Expr, Expr) {
+        if self.channelled() {
+            (Self::channel(src, dst, span), msg)
+        } else {
+            (
+                build::name("net", span),
+                Self::triple(src, dst, msg, span),
+            )
+        }
+    }
+
+    /// Whether the collection a message from `src` to `dst` goes into has
+    /// room for one more.
+    pub fn room(&self, src: Expr, dst: Expr, span: Span) -> Expr {
+        let (coll, _) = self.slot(src, dst, build::int(0, span), span);
+        build::bin(
+            BinOp::Lt,
+            build::call("len", vec![coll], span),
+            self.capacity.clone(),
+            span,
+        )
+    }
+
     fn channel(src: Expr, dst: Expr, span: Span) -> Expr {
         build::index(
             build::name("chan", span),
@@ -111,6 +147,19 @@ impl Network {
         let msg = build::named_ty("Msg", s);
         let cap = Box::new(self.capacity.clone());
         let (name, kind, doc) = match self.delivery {
+            Delivery::Unordered if self.per_channel => {
+                let pair = build::ty(TypeKind::Tuple(vec![proc(), proc()]), s);
+                let coll = if self.duplicating {
+                    TypeKind::BoundedSet(Box::new(msg), cap)
+                } else {
+                    TypeKind::Bag(Box::new(msg), cap)
+                };
+                (
+                    "chan",
+                    TypeKind::Map(Box::new(pair), Box::new(build::ty(coll, s))),
+                    "messages in flight, per (sender, receiver)",
+                )
+            }
             Delivery::Unordered => {
                 let triple = build::ty(TypeKind::Tuple(vec![proc(), proc(), msg]), s);
                 let kind = if self.duplicating {
@@ -143,27 +192,21 @@ impl Network {
 
     /// `send(dst, msg)` from process `me`.
     pub fn send(&self, me: Expr, dst: Expr, msg: Expr, span: Span) -> Stmt {
-        match self.delivery {
-            Delivery::Unordered => build::call_stmt(
-                "insert",
-                vec![build::name("net", span), Self::triple(me, dst, msg, span)],
-                span,
-            ),
-            Delivery::Fifo => {
-                build::call_stmt("append", vec![Self::channel(me, dst, span), msg], span)
-            }
-        }
+        let verb = match self.delivery {
+            Delivery::Unordered => "insert",
+            Delivery::Fifo => "append",
+        };
+        let (coll, elem) = self.slot(me, dst, msg, span);
+        build::call_stmt(verb, vec![coll, elem], span)
     }
 
     /// Whether `msg` from `src` to `dst` can be delivered now.
     pub fn deliverable(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> Expr {
         match self.delivery {
-            Delivery::Unordered => build::bin(
-                BinOp::In,
-                Self::triple(src, dst, msg, span),
-                build::name("net", span),
-                span,
-            ),
+            Delivery::Unordered => {
+                let (coll, elem) = self.slot(src, dst, msg, span);
+                build::bin(BinOp::In, elem, coll, span)
+            }
             Delivery::Fifo => {
                 let chan = Self::channel(src, dst, span);
                 let nonempty = build::bin(
@@ -182,11 +225,7 @@ impl Network {
     pub fn consume(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> Option<Stmt> {
         match self.delivery {
             Delivery::Unordered if self.duplicating => None,
-            Delivery::Unordered => Some(build::call_stmt(
-                "remove",
-                vec![build::name("net", span), Self::triple(src, dst, msg, span)],
-                span,
-            )),
+            Delivery::Unordered => Some(self.remove(src, dst, msg, span)),
             Delivery::Fifo => {
                 let chan = Self::channel(src, dst, span);
                 Some(build::assign(
@@ -196,6 +235,12 @@ impl Network {
                 ))
             }
         }
+    }
+
+    /// Take one copy of `msg` from `src` to `dst` out of an unordered network.
+    fn remove(&self, src: Expr, dst: Expr, msg: Expr, span: Span) -> Stmt {
+        let (coll, elem) = self.slot(src, dst, msg, span);
+        build::call_stmt("remove", vec![coll, elem], span)
     }
 
     /// For a lossy network, the action that loses any one message in flight.
@@ -264,17 +309,10 @@ impl Network {
         };
         // Losing from a duplicating network removes the message for good.
         let effect = effect.unwrap_or_else(|| {
-            build::call_stmt(
-                "remove",
-                vec![
-                    build::name("net", s),
-                    Self::triple(
-                        build::name("src", s),
-                        build::name("dst", s),
-                        build::name("m", s),
-                        s,
-                    ),
-                ],
+            self.remove(
+                build::name("src", s),
+                build::name("dst", s),
+                build::name("m", s),
                 s,
             )
         });

@@ -1,6 +1,7 @@
 //! What changed between two values, down to map entries, record fields and
 //! tuple components, so a trace step shows `rmState[2]: working -> prepared`
-//! rather than two whole maps.
+//! rather than two whole maps; and the short form of a big map for a
+//! trace's initial state.
 
 use dcheck_model::value::Value;
 
@@ -29,9 +30,70 @@ pub fn changes(path: &str, old: &Value, new: &Value, out: &mut Vec<(String, Valu
     }
 }
 
+/// Maps with more entries than this are shown with their most common value
+/// folded into one `any other key` entry.
+const FOLD_ABOVE: usize = 6;
+
+/// `v` as text; a big map whose entries mostly share one value (a network's
+/// empty channels, say) lists only the other entries:
+/// `[(RM(1), TM(1)) |-> {Prepared}, any other key |-> {}]`.
+pub fn compact(v: &Value) -> String {
+    let Value::Map(entries) = v else {
+        return v.to_string();
+    };
+    if entries.len() <= FOLD_ABOVE {
+        return v.to_string();
+    }
+    // The most common value (the first of the most common, for ties).
+    let common = entries
+        .iter()
+        .map(|(_, x)| x)
+        .max_by_key(|x| {
+            let n = entries.iter().filter(|(_, y)| y == *x).count();
+            (n, std::cmp::Reverse(entries.iter().position(|(_, y)| y == *x)))
+        })
+        .expect("more than FOLD_ABOVE entries");
+    let shared = entries.iter().filter(|(_, x)| x == common).count();
+    if shared * 2 < entries.len() {
+        return v.to_string();
+    }
+    let mut parts: Vec<String> = entries
+        .iter()
+        .filter(|(_, x)| x != common)
+        .map(|(k, x)| format!("{k} |-> {}", compact(x)))
+        .collect();
+    let rest = if parts.is_empty() {
+        "every key"
+    } else {
+        "any other key"
+    };
+    parts.push(format!("{rest} |-> {}", compact(common)));
+    format!("[{}]", parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn map(values: &[i64]) -> Value {
+        Value::Map(
+            values
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (Value::Int(k as i64 + 1), Value::Int(*v)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn big_maps_fold_their_most_common_value() {
+        assert_eq!(compact(&map(&[0, 0, 5, 0, 0, 0, 0])), "[3 |-> 5, any other key |-> 0]");
+        assert_eq!(compact(&map(&[0; 8])), "[every key |-> 0]");
+        // Small maps and maps without a majority value print whole.
+        assert_eq!(compact(&map(&[0, 0, 5])), "[1 |-> 0, 2 |-> 0, 3 |-> 5]");
+        let mixed = map(&[1, 2, 3, 4, 5, 6, 1]);
+        assert_eq!(compact(&mixed), mixed.to_string());
+    }
 
     #[test]
     fn map_changes_are_reported_per_key() {

@@ -76,27 +76,41 @@ fn proc(role: &str, id: Value) -> Value {
     }
 }
 
-/// (sender, receiver, message) triples in flight, with multiplicity.
+/// (sender, receiver, message) triples in flight in an unordered network,
+/// with multiplicity: `net` holds triples, a per-channel `chan` holds a bag
+/// or set of messages per (sender, receiver). FIFO queues are compared by
+/// [`network_change`].
 fn in_flight(vars: &[(String, Value)]) -> Vec<(Value, Value, Value)> {
+    // The members of a bag or set, each as often as it is in it.
+    fn members(v: &Value) -> Vec<&Value> {
+        match v {
+            Value::Multiset(items) => items
+                .iter()
+                .flat_map(|(x, c)| std::iter::repeat_n(x, *c as usize))
+                .collect(),
+            Value::Set(items) => items.iter().collect(),
+            _ => vec![],
+        }
+    }
     let mut out = Vec::new();
     for (n, v) in vars {
         match (n.as_str(), v) {
-            ("net", Value::Multiset(items)) => {
-                for (t, c) in items {
+            ("net", v) => {
+                for t in members(v) {
                     if let Value::Tuple(x) = t {
                         if x.len() == 3 {
-                            for _ in 0..*c {
-                                out.push((x[0].clone(), x[1].clone(), x[2].clone()));
-                            }
+                            out.push((x[0].clone(), x[1].clone(), x[2].clone()));
                         }
                     }
                 }
             }
-            ("net", Value::Set(items)) => {
-                for t in items {
-                    if let Value::Tuple(x) = t {
-                        if x.len() == 3 {
-                            out.push((x[0].clone(), x[1].clone(), x[2].clone()));
+            ("chan", Value::Map(entries)) => {
+                for (key, coll) in entries {
+                    if let Value::Tuple(k) = key {
+                        if k.len() == 2 {
+                            for m in members(coll) {
+                                out.push((k[0].clone(), k[1].clone(), m.clone()));
+                            }
                         }
                     }
                 }

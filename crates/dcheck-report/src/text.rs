@@ -12,7 +12,7 @@ use dcheck_model::Model;
 use dcheck_syntax::diag::Diagnostic;
 use dcheck_syntax::span::{SourceMap, Span};
 
-use crate::diff::changes;
+use crate::diff::{changes, compact};
 use crate::{limit_name, RunInfo};
 
 /// `Action(p = v, ...)`
@@ -174,7 +174,7 @@ pub fn counterexample_with(
                 let _ = writeln!(s, "  {i:>3}. initial state");
                 let w = vars.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
                 for (n, val) in &vars {
-                    let _ = writeln!(s, "         {n:<w$} = {val}");
+                    let _ = writeln!(s, "         {n:<w$} = {}", compact(val));
                 }
             }
             Some(t) => {

@@ -90,6 +90,9 @@ pub struct NetworkDecl {
     pub lossy: bool,
     /// Bound on in-flight messages (a constant expression).
     pub capacity: Expr,
+    /// `per_channel: true`: the capacity bounds each (sender, receiver)
+    /// channel and the messages are stored per channel (always so for FIFO).
+    pub per_channel: bool,
     pub span: Span,
 }
 

@@ -559,6 +559,8 @@ struct RawNetwork {
     #[serde(default)]
     lossy: bool,
     capacity: CodeOrInt,
+    #[serde(default)]
+    per_channel: bool,
 }
 
 #[derive(Deserialize)]
@@ -1141,6 +1143,7 @@ impl Loader {
                     duplicating: n.duplicating,
                     lossy: n.lossy,
                     capacity,
+                    per_channel: n.per_channel,
                     span,
                 });
             }
