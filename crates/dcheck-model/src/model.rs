@@ -8,6 +8,7 @@ use dcheck_syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
 use dcheck_syntax::span::Span;
 
 use crate::check::{Compiler, VarInfo, MAX_BINDINGS};
+use crate::drive::Driver;
 use crate::rewrite::{and_all, split_guard as split_conjuncts};
 use crate::runtime::{Domain, ExprFn, StmtFn};
 use crate::system::{
@@ -30,6 +31,9 @@ pub struct Action {
     /// The rest of the guard.
     guard: Option<ExprFn>,
     effect: StmtFn,
+    /// Set when a guard conjunct `x in c` picks the bindings that can be
+    /// enabled from the members of `c` (see [`crate::drive`]).
+    driver: Option<Driver>,
     /// The transitions of this action: `first..end`.
     pub(crate) first: u32,
     pub(crate) end: u32,
@@ -117,6 +121,8 @@ pub struct Model {
 pub struct Scratch {
     locals: Vec<u64>,
     next: Vec<Word>,
+    /// The candidate transitions of a driven action.
+    candidates: Vec<TransitionId>,
 }
 
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
@@ -194,13 +200,19 @@ impl<'a> Compiler<'a> {
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
         let base = self.next_slot;
         let bound = self.bind_params(params);
-        let guard = guard.as_ref().map(|g| self.bool_expr(g));
+        let guard_fn = guard.as_ref().map(|g| self.bool_expr(g));
         let effect = self.block(effect);
+        let binds = bindings(&bound);
+        let slots: Vec<usize> = bound.iter().map(|b| b.2).collect();
+        let driver = match &binds {
+            Some(b) if self.diags.is_empty() => self.driver(guard.as_ref(), &slots, b),
+            _ => None,
+        };
         for _ in &bound {
             self.pop_local();
         }
         self.next_slot = base;
-        let binds = match bindings(&bound) {
+        let binds = match binds {
             Some(b) => b,
             None => {
                 if bound.iter().all(|b| !b.1.is_error()) {
@@ -220,10 +232,11 @@ impl<'a> Compiler<'a> {
                 .map(|(n, t, _)| (n.clone(), t.clone()))
                 .collect(),
             span,
-            slots: bound.iter().map(|b| b.2).collect(),
+            slots,
             shared_guard,
-            guard,
+            guard: guard_fn,
             effect,
+            driver,
             first: 0,
             end: 0,
         };
@@ -340,6 +353,9 @@ pub fn compile(
         let specialise = c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
         action.first = transitions.len() as u32;
         action.end = (transitions.len() + binds.len()) as u32;
+        if let Some(d) = &mut action.driver {
+            d.shift(action.first);
+        }
         for b in binds {
             let code = specialise
                 .then(|| c.specialise(&action, &b, &a.params, a.guard.as_ref(), &a.effect));
@@ -432,6 +448,14 @@ pub fn compile(
         args,
         terminal,
     })
+}
+
+impl Action {
+    /// Whether the members of a collection pick this action's candidate
+    /// transitions (see [`crate::drive`]).
+    pub fn is_driven(&self) -> bool {
+        self.driver.is_some()
+    }
 }
 
 impl Model {
@@ -591,6 +615,7 @@ impl TransitionSystem for Model {
         Scratch {
             locals: vec![0; self.locals],
             next: vec![0; self.words],
+            candidates: Vec::new(),
         }
     }
 
@@ -643,8 +668,21 @@ impl TransitionSystem for Model {
                     Err(e) => return Err(step_err(Some(a.first), e)),
                 }
             }
-            for t in a.first..a.end {
-                self.one(sc, state, t, &mut emit)?;
+            match &a.driver {
+                Some(d) => {
+                    let mut candidates = std::mem::take(&mut sc.candidates);
+                    d.enabled_candidates(state, &mut candidates);
+                    let result = candidates
+                        .iter()
+                        .try_for_each(|&t| self.one(sc, state, t, &mut emit));
+                    sc.candidates = candidates;
+                    result?;
+                }
+                None => {
+                    for t in a.first..a.end {
+                        self.one(sc, state, t, &mut emit)?;
+                    }
+                }
             }
         }
         Ok(())
