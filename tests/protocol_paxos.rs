@@ -11,10 +11,11 @@
 //!
 //! Every expected count, trace length and action list is derived by hand
 //! next to its assertion (or in the spec's header); checker counts of
-//! larger configurations are not pinned, they are compared with an
-//! independent reference model of each formulation (modules `roles_reference`
-//! and `tla_reference`, sharing no code with dcheck). The two reference models
-//! also reach the same protocol states (`formulations_reach_the_same_protocol_states`).
+//! larger configurations are not pinned: they are compared with an
+//! independent reference model of each formulation (modules
+//! `roles_reference` and `tla_reference`, sharing no code with dcheck).
+//! The two reference models also reach the same protocol states
+//! (`formulations_reach_the_same_protocol_states`).
 
 use std::collections::BTreeSet;
 
@@ -119,7 +120,10 @@ fn one_proposer_liveness() {
 /// P = 2, MaxBallot = 2): with fairness for proposer 1 instead, proposer 2
 /// may start ballot 2, collect its promises (which make every promising
 /// acceptor reject ballot 1's Accept) and stop for good; nothing is ever
-/// chosen.
+/// chosen. Each proposer has one ballot, and the lasso takes both Phase1a
+/// steps in its prefix: without Phase1a(2) ballot 1 would succeed (fair
+/// proposer 1, fair delivery, no higher ballot), and Phase1a(1) is fair
+/// and changes the state, so it is not left enabled nor taken in the cycle.
 #[test]
 fn stable_proposer_must_own_the_last_ballot() {
     let (code, j, err) = run(&[
