@@ -348,3 +348,39 @@ fn extends_overrides_a_constant_default() {
     let j = assert_ok("extends_counter.ron", &["--const", "N=1"], 2, 2);
     assert_eq!(j["constants"]["N"], 1);
 }
+
+/// The names of the checks a report lists (invariants, `deadlock`,
+/// properties), in its order.
+fn checks(j: &Json) -> Vec<String> {
+    j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `checked_counter.ron`: x from 0 to N = 3 by Inc, invariants
+/// AtMost1 (`x <= 1`) and AtMost2 (`x <= 2`), property Done. BFS meets
+/// x = 2 after 2 steps: AtMost1 fails (trace of 3 states). `omit_one.ron`
+/// omits AtMost1: AtMost2 fails at x = 3, after 3 steps (4 states).
+/// `omit_all.ron` omits both and Done: only deadlocks are checked, and the
+/// one end state x = 3 is terminal: x in 0..3 gives **4 distinct**, and
+/// 1 initial + one Inc from each of x = 0, 1, 2 gives **4 generated**.
+#[test]
+fn omit_drops_inherited_invariants_and_properties() {
+    let trace_of = |fixture: &str| -> (String, usize) {
+        let (code, j) = run(fixture, &[]);
+        assert_eq!(code, 1, "{fixture}: {j:#}");
+        let v = &j["violation"];
+        assert_eq!(v["kind"], "invariant", "{fixture}: {v:#}");
+        let len = v["trace"].as_array().map_or(0, Vec::len);
+        (v["property"].as_str().unwrap().to_string(), len)
+    };
+    assert_eq!(trace_of("checked_counter.ron"), ("AtMost1".into(), 3));
+    assert_eq!(trace_of("omit_one.ron"), ("AtMost2".into(), 4));
+    let (_, j) = run("omit_one.ron", &[]);
+    assert_eq!(checks(&j), ["AtMost2", "deadlock", "Done"], "{j:#}");
+    let j = assert_ok("omit_all.ron", &[], 4, 4);
+    assert_eq!(checks(&j), ["deadlock"], "{j:#}");
+}
