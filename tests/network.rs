@@ -133,7 +133,12 @@ fn fifo_required_fails_on_unordered_with_a_shortest_trace() {
 #[test]
 fn per_channel_storage_has_the_same_state_space() {
     let per_channel = "tests/fixtures/net/2pc_per_channel.ron";
-    for mode in ["unordered,duplicating", "unordered", "fifo", "unordered,lossy"] {
+    for mode in [
+        "unordered,duplicating",
+        "unordered",
+        "fifo",
+        "unordered,lossy",
+    ] {
         let (_, one, _) = run(&[MSGS, "--network", mode]);
         let (_, chans, err) = run(&[per_channel, "--network", mode]);
         assert_eq!(counts(&chans), counts(&one), "{mode}: {err}{chans:#}");

@@ -113,10 +113,7 @@ impl Network {
         if self.channelled() {
             (Self::channel(src, dst, span), msg)
         } else {
-            (
-                build::name("net", span),
-                Self::triple(src, dst, msg, span),
-            )
+            (build::name("net", span), Self::triple(src, dst, msg, span))
         }
     }
 

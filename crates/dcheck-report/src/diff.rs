@@ -50,7 +50,10 @@ pub fn compact(v: &Value) -> String {
         .map(|(_, x)| x)
         .max_by_key(|x| {
             let n = entries.iter().filter(|(_, y)| y == *x).count();
-            (n, std::cmp::Reverse(entries.iter().position(|(_, y)| y == *x)))
+            (
+                n,
+                std::cmp::Reverse(entries.iter().position(|(_, y)| y == *x)),
+            )
         })
         .expect("more than FOLD_ABOVE entries");
     let shared = entries.iter().filter(|(_, x)| x == common).count();
@@ -87,7 +90,10 @@ mod tests {
 
     #[test]
     fn big_maps_fold_their_most_common_value() {
-        assert_eq!(compact(&map(&[0, 0, 5, 0, 0, 0, 0])), "[3 |-> 5, any other key |-> 0]");
+        assert_eq!(
+            compact(&map(&[0, 0, 5, 0, 0, 0, 0])),
+            "[3 |-> 5, any other key |-> 0]"
+        );
         assert_eq!(compact(&map(&[0; 8])), "[every key |-> 0]");
         // Small maps and maps without a majority value print whole.
         assert_eq!(compact(&map(&[0, 0, 5])), "[1 |-> 0, 2 |-> 0, 3 |-> 5]");
