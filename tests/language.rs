@@ -335,6 +335,17 @@ fn init_with_parameters_and_guard() {
     assert_ok("init_params_guard.ron", &[], 4, 4);
 }
 
+/// `init_params_shared_guard.ron`: `params: "v: 0..2"`, `guard: "K == 1
+/// and v != 1"`, `x = v`, no actions. The conjunct `K == 1` mentions no
+/// parameter and is evaluated once for all bindings. K = 1 (default): v in
+/// {0, 2}, **2 distinct, 2 generated**. `--const K=0`: the guard is false
+/// for every v: no initial state, **0 and 0**.
+#[test]
+fn init_guard_conjuncts_without_parameters_apply() {
+    assert_ok("init_params_shared_guard.ron", &[], 2, 2);
+    assert_ok("init_params_shared_guard.ron", &["--const", "K=0"], 0, 0);
+}
+
 /// `base_counter.ron`: x from 0 to N (default 2): N + 1 states, generated
 /// 1 + N. `extends_counter.ron` overrides N's default with 4: 5 and 5.
 /// `--const` overrides the inherited constant again: N = 1 gives 2 and 2.
