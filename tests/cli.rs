@@ -788,6 +788,23 @@ fn omit_errors_are_located() {
     assert!(err.contains("(the spec has: AtMost2, Done)"), "{err}");
 }
 
+/// A state variable needs a value: with F = 0, `[1..2 -> 1..F]` has none
+/// (two keys, no value for them); with F = 1 it has one.
+#[test]
+fn variable_without_values_is_located() {
+    let f = "tests/fixtures/empty_var.ron";
+    let err = assert_usage_error(&[f]);
+    let loc = location_of(f, "[1..2 -> 1..F]");
+    assert!(err.contains(&loc), "want {loc} in:\n{err}");
+    assert!(
+        err.contains("variable `leader` has no possible value"),
+        "{err}"
+    );
+    assert!(err.contains("the range 1..0 is empty"), "{err}");
+    let (code, j) = run_json(&[f, "--const", "F=1"]);
+    assert_eq!(code, 0, "{j:#}");
+}
+
 // ----------------------------------------------- deadlock and eval errors
 
 const DEADLOCK: &str = "tests/fixtures/counter_deadlock.ron";

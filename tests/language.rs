@@ -346,6 +346,22 @@ fn init_guard_conjuncts_without_parameters_apply() {
     assert_ok("init_params_shared_guard.ron", &["--const", "K=0"], 0, 0);
 }
 
+/// `empty_ranges.ron`: x from 0 to 2 by Tick, and Crash(f) sets down[f]
+/// for f in Faulty = 1..F. F = 0 (default): Faulty is empty (`1..0`), so
+/// Crash has no transitions and `down` has one value, the empty map:
+/// **3 distinct** (x = 0, 1, 2), **3 generated** (1 initial + Tick from
+/// x = 0 and 1). The invariants say the quantifiers, `card` and the map
+/// literal see the empty set. F = 2: x (3 values) times the subsets of
+/// {1, 2} crashed (4, each reachable): **12 distinct**; generated: 1 +
+/// Tick in the 2 * 4 states with x < 2 (8) + Crash(f) for each f not yet
+/// down, (2 + 1 + 1 + 0) per x, 3 * 4 = 12: **21**.
+#[test]
+fn empty_ranges_are_empty_sets() {
+    assert_ok_everywhere("empty_ranges.ron", 3, 3);
+    let j = assert_ok("empty_ranges.ron", &["--const", "F=2"], 12, 21);
+    assert_eq!(j["constants"]["F"], 2);
+}
+
 /// `base_counter.ron`: x from 0 to N (default 2): N + 1 states, generated
 /// 1 + N. `extends_counter.ron` overrides N's default with 4: 5 and 5.
 /// `--const` overrides the inherited constant again: N = 1 gives 2 and 2.
