@@ -710,9 +710,11 @@ fn check_property(
         "deadlock" => {
             let succ = match r.successors(s) {
                 Ok(x) => x,
-                Err(e) => return Verdict::NoLongerViolated(format!(
+                Err(e) => {
+                    return Verdict::NoLongerViolated(format!(
                     "the last state is no longer a deadlock: evaluating its successors fails ({e})"
-                )),
+                ))
+                }
             };
             if !succ.is_empty() {
                 let (name, _) = model.transition_label(succ[0].0);
@@ -884,8 +886,14 @@ pub fn text(r: &Replay, trace_path: &str, spec_path: &str) -> String {
             let _ = writeln!(s, "No longer violated: {m}.");
         }
         Verdict::Diverged(d) => {
-            if d.step > 0 {
-                let _ = writeln!(s, "  steps 0..{} still apply.", d.step - 1);
+            match d.step {
+                0 => {}
+                1 => {
+                    let _ = writeln!(s, "  the initial state still applies.");
+                }
+                n => {
+                    let _ = writeln!(s, "  the initial state and steps 1..{} still apply.", n - 1);
+                }
             }
             let _ = writeln!(s, "Diverged at step {}: {}", d.step, d.action);
             let _ = writeln!(s, "  why: {}", reason_text(d));
