@@ -512,6 +512,9 @@ impl Replayer<'_> {
     }
 }
 
+/// A transition with its parameter values, encoded as in the trace file.
+type Binding = (TransitionId, Map<String, Json>);
+
 fn label(action: &str, params: &Map<String, Json>) -> String {
     if params.is_empty() {
         return action.to_string();
@@ -561,7 +564,7 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         });
     };
     // The transitions of each action, with their parameters encoded.
-    let mut by_action: Vec<(String, Vec<(TransitionId, Map<String, Json>)>)> = Vec::new();
+    let mut by_action: Vec<(String, Vec<Binding>)> = Vec::new();
     for t in 0..model.transition_count() as TransitionId {
         let (name, params) = model.transition_label(t);
         let params = r.encode_all(&params);
