@@ -35,6 +35,7 @@ pub mod bfs;
 pub mod dfs;
 pub mod fingerprint;
 pub mod fingerprint_table;
+pub mod graph;
 pub mod huge_alloc;
 pub mod liveness;
 pub mod progress;

@@ -562,6 +562,18 @@ impl Model {
         })
     }
 
+    /// Whether invariant `inv` holds in `state` (for `dcheck replay`, which
+    /// asks about one named invariant rather than the first violated one).
+    pub fn invariant_holds(
+        &self,
+        sc: &mut Scratch,
+        inv: InvariantId,
+        state: &[Word],
+    ) -> Result<bool, EvalError> {
+        let check = &self.invariants[inv as usize].check;
+        Ok(check(state, &mut sc.locals).map_err(|e| *e)? != 0)
+    }
+
     /// Bits used by one encoded state.
     pub fn state_bits(&self) -> u32 {
         self.vars

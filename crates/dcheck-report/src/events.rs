@@ -332,7 +332,7 @@ pub fn events_json(events: &[Vec<Event>]) -> Json {
 }
 
 /// The processes of the events, ordered by role declaration, then id.
-fn lanes(events: &[Vec<Event>], procs: &Processes) -> Vec<Value> {
+pub(crate) fn lanes(events: &[Vec<Event>], procs: &Processes) -> Vec<Value> {
     let mut ps: Vec<Value> = Vec::new();
     for e in events.iter().flatten() {
         let mut add = |p: &Value| {

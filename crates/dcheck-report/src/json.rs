@@ -46,6 +46,11 @@ pub fn value(v: &Value) -> Json {
     }
 }
 
+/// The version of the JSON report and trace documents
+/// (`docs/schema/report-v1.json`, `docs/schema/trace-v1.json`): raised when
+/// a field changes meaning or goes away, not when one is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
 fn object(pairs: &[(String, Value)]) -> Json {
     Json::Object(pairs.iter().map(|(k, v)| (k.clone(), value(v))).collect())
 }
@@ -101,6 +106,7 @@ pub fn report(
         }));
     }
     let mut out = json!({
+        "schema_version": SCHEMA_VERSION,
         "spec": model.name,
         "file": info.spec_path,
         "constants": object(&model.constants),
@@ -199,4 +205,28 @@ pub fn add_events(
         let evs = crate::events::events(model, &v.trace, p);
         j["violation"]["events"] = crate::events::events_json(&evs);
     }
+}
+
+/// The counterexample alone (`--trace-format json`): `schema_version`,
+/// `spec`, `file`, `constants` and `violation` of the [`report`] (with its
+/// `events` for a spec with roles); `None` without a violation.
+pub fn trace_document(
+    model: &Model,
+    sources: &SourceMap,
+    outcome: &Outcome,
+    info: &RunInfo,
+    procs: Option<&dcheck_net::Processes>,
+) -> Option<Json> {
+    if !matches!(outcome.result, Verdict::Violation(_)) {
+        return None;
+    }
+    let mut full = report(model, sources, outcome, info, true);
+    add_events(&mut full, model, outcome, procs);
+    let mut out = Map::new();
+    for key in ["schema_version", "spec", "file", "constants", "violation"] {
+        if let Some(v) = full.get_mut(key) {
+            out.insert(key.to_string(), v.take());
+        }
+    }
+    Some(Json::Object(out))
 }

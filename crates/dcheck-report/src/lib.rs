@@ -1,10 +1,16 @@
 //! Outputs of a run: the text summary and counterexample a person reads, the
-//! JSON object CI reads, and the progress display on a terminal.
+//! JSON object CI reads, the counterexample in other formats (ITF, Mermaid,
+//! DOT), the state graph in DOT, the replay of a saved trace, and the
+//! progress display on a terminal.
 
 pub mod diff;
+pub mod dot;
 pub mod events;
+pub mod itf;
 pub mod json;
+pub mod mermaid;
 pub mod progress;
+pub mod replay;
 pub mod text;
 
 use dcheck_engine::{CheckStatus, Limit, Outcome, Verdict, ViolationKind};

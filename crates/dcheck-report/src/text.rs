@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Style};
 use dcheck_engine::{Outcome, Verdict, Violation, ViolationKind};
 use dcheck_model::system::TransitionId;
 use dcheck_model::value::Value;
@@ -137,6 +138,46 @@ pub fn counterexample_with(
     info: &RunInfo,
     procs: Option<&dcheck_net::Processes>,
 ) -> String {
+    counterexample_styled(model, sources, v, info, procs, TraceStyle::default())
+}
+
+/// How the text counterexample is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceStyle {
+    /// ANSI colours: actions in bold, changed values in green, the violated
+    /// property in red. The text is the same with and without.
+    pub color: bool,
+    /// Every variable in every state (changed ones marked `*`), instead of
+    /// the first state in full and then only the changes.
+    pub full_states: bool,
+}
+
+const BOLD: Style = Style::new().bold();
+const CHANGED: Style = AnsiColor::Green.on_default().bold();
+const OLD: Style = Style::new().dimmed();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const NOTE: Style = AnsiColor::Cyan.on_default();
+
+/// `text` in `style` when colours are on.
+pub fn paint(color: bool, style: Style, text: &str) -> String {
+    if color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The counterexample, drawn as `style` says; for a spec with roles
+/// (`procs`), followed by the per-process message view.
+pub fn counterexample_styled(
+    model: &Model,
+    sources: &SourceMap,
+    v: &Violation,
+    info: &RunInfo,
+    procs: Option<&dcheck_net::Processes>,
+    style: TraceStyle,
+) -> String {
+    let c = style.color;
     let mut s = String::new();
     let note = if info.strategy == "bfs" {
         ", a shortest one"
@@ -169,46 +210,66 @@ pub fn counterexample_with(
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {
         let vars = model.decode_state(&step.state);
-        match step.transition {
-            None => {
-                let _ = writeln!(s, "  {i:>3}. initial state");
+        let title = match step.transition {
+            None => "initial state".to_string(),
+            Some(t) => paint(c, BOLD, &transition_text(model, t)),
+        };
+        let _ = writeln!(s, "  {i:>3}. {title}");
+        match (&prev, style.full_states) {
+            (None, _) | (Some(_), true) => {
                 let w = vars.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-                for (n, val) in &vars {
-                    let _ = writeln!(s, "         {n:<w$} = {}", compact(val));
+                for (k, (n, val)) in vars.iter().enumerate() {
+                    let changed = prev.as_ref().is_some_and(|p| p[k].1 != *val);
+                    let text = if style.full_states {
+                        val.to_string()
+                    } else {
+                        compact(val)
+                    };
+                    let (mark, text) = match (style.full_states, changed) {
+                        (false, _) => ("", text),
+                        (true, false) => ("  ", text),
+                        (true, true) => ("* ", paint(c, CHANGED, &text)),
+                    };
+                    let _ = writeln!(s, "         {mark}{n:<w$} = {text}");
                 }
             }
-            Some(t) => {
-                let _ = writeln!(s, "  {i:>3}. {}", transition_text(model, t));
+            (Some(p), false) => {
                 let mut out = Vec::new();
-                if let Some(p) = &prev {
-                    for ((n, old), (_, new)) in p.iter().zip(&vars) {
-                        changes(n, old, new, &mut out);
-                    }
+                for ((n, old), (_, new)) in p.iter().zip(&vars) {
+                    changes(n, old, new, &mut out);
                 }
                 if out.is_empty() {
                     let _ = writeln!(s, "         (no change)");
                 }
                 for (path, old, new) in out {
-                    let _ = writeln!(s, "         {path}: {old} -> {new}");
+                    let _ = writeln!(
+                        s,
+                        "         {path}: {} -> {}",
+                        paint(c, OLD, &old.to_string()),
+                        paint(c, CHANGED, &new.to_string())
+                    );
                 }
             }
         }
         prev = Some(vars);
-        if loop_start == Some(i) {
+        let note = if loop_start == Some(i) {
             if i + 1 == v.trace.len() {
-                let _ = writeln!(
-                    s,
+                Some(format!(
                     "       -- no action is enabled here: the behaviour stays in state {i} forever"
-                );
+                ))
             } else {
-                let _ = writeln!(s, "       -- the cycle starts in state {i}");
+                Some(format!("       -- the cycle starts in state {i}"))
             }
         } else if loop_start.is_some() && i + 1 == v.trace.len() {
-            let _ = writeln!(
-                s,
+            Some(format!(
                 "       -- back to state {}: the cycle repeats forever",
                 loop_start.unwrap_or(0)
-            );
+            ))
+        } else {
+            None
+        };
+        if let Some(n) = note {
+            let _ = writeln!(s, "{}", paint(c, NOTE, &n));
         }
     }
     if let Some(p) = procs {
@@ -217,10 +278,15 @@ pub fn counterexample_with(
         s.push_str(&crate::events::lane_view(&evs, p));
     }
     match &v.kind {
-        ViolationKind::Liveness(c) => liveness_text(&mut s, model, sources, *c, v),
+        ViolationKind::Liveness(k) => liveness_text(&mut s, model, sources, *k, v, c),
         ViolationKind::Invariant(i) => {
             let inv = &model.invariants[*i as usize];
-            let _ = writeln!(s, "Violated: invariant {} in the last state.", inv.name);
+            let _ = writeln!(
+                s,
+                "{} invariant {} in the last state.",
+                paint(c, BAD, "Violated:"),
+                inv.name
+            );
             if let Some(last) = v.trace.last() {
                 if let Some(ex) = model.explain(*i, &last.state) {
                     let _ = writeln!(s, "  failing part: {}", span_text(sources, ex.conjunct));
@@ -232,7 +298,7 @@ pub fn counterexample_with(
             }
         }
         ViolationKind::Deadlock => {
-            let _ = writeln!(s, "Violated: deadlock: no action is enabled in the last state and `terminal` does not hold there.");
+            let _ = writeln!(s, "{} deadlock: no action is enabled in the last state and `terminal` does not hold there.", paint(c, BAD, "Violated:"));
             let _ = writeln!(
                 s,
                 "  (use --no-deadlock, or declare intended end states with `terminal`)"
@@ -248,7 +314,12 @@ pub fn counterexample_with(
                          in the last state"
                     .to_string(),
             };
-            let _ = writeln!(s, "Violated: evaluation error {what}: {}", e.error.message);
+            let _ = writeln!(
+                s,
+                "{} evaluation error {what}: {}",
+                paint(c, BAD, "Violated:"),
+                e.error.message
+            );
             if let Some(span) = e.error.span {
                 let d = Diagnostic::new(span, e.error.message.clone()).label("evaluated here");
                 s.push_str(&dcheck_syntax::render(sources, &[d], false));
@@ -260,12 +331,20 @@ pub fn counterexample_with(
 
 /// The end of a liveness counterexample: the property, the instance, and
 /// why the cycle is fair.
-fn liveness_text(s: &mut String, model: &Model, sources: &SourceMap, c: u32, v: &Violation) {
+fn liveness_text(
+    s: &mut String,
+    model: &Model,
+    sources: &SourceMap,
+    c: u32,
+    v: &Violation,
+    color: bool,
+) {
     let info = &model.check_info[c as usize];
     let p = &model.properties[info.property as usize];
     let _ = writeln!(
         s,
-        "Violated: property {}: {}",
+        "{} property {}: {}",
+        paint(color, BAD, "Violated:"),
         p.name,
         span_text(sources, p.formula)
     );
