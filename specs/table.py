@@ -37,7 +37,6 @@ EXTRA: list[tuple[str, list[str]]] = [
     ("specs/2pc_msgs.ron", ["--faults", "crash=1"]),
     ("specs/chandy_lamport.ron", ["--network", "unordered"]),
     ("specs/bugs/raft_figure8.ron", ["--property", "StateMachineSafety"]),
-    ("specs/bugs/pbft_small_quorum.ron", ["--property", "Safety"]),
 ]
 
 

@@ -760,6 +760,51 @@ fn type_errors_are_all_reported_and_located() {
     assert!(err.contains("2 problem(s)"), "both errors counted:\n{err}");
 }
 
+/// `omit` naming what the base does not have: every error located on its
+/// string, with the base's invariants and properties in the help.
+#[test]
+fn omit_errors_are_located() {
+    let f = "tests/fixtures/omit_errors.ron";
+    let err = assert_usage_error(&[f]);
+    let unknown = location_of(f, "AtMost3\"");
+    let action = location_of(f, "Inc\"");
+    let redefined = location_of(f, "AtMost1\"");
+    for loc in [&unknown, &action, &redefined] {
+        assert!(err.contains(loc.as_str()), "want {loc} in:\n{err}");
+    }
+    assert!(err.contains("cannot omit `AtMost3`"), "{err}");
+    assert!(err.contains("`Inc` is an action of the base spec"), "{err}");
+    assert!(
+        err.contains("`AtMost1` is both omitted and redefined"),
+        "{err}"
+    );
+    assert!(
+        err.contains("can remove: `AtMost1`, `AtMost2`, `Done`"),
+        "{err}"
+    );
+    assert!(err.contains("3 problem(s)"), "all three counted:\n{err}");
+    // An omitted invariant is no longer the spec's: `--property` rejects it.
+    let err = assert_usage_error(&["tests/fixtures/lang/omit_one.ron", "--property", "AtMost1"]);
+    assert!(err.contains("(the spec has: AtMost2, Done)"), "{err}");
+}
+
+/// A state variable needs a value: with F = 0, `[1..2 -> 1..F]` has none
+/// (two keys, no value for them); with F = 1 it has one.
+#[test]
+fn variable_without_values_is_located() {
+    let f = "tests/fixtures/empty_var.ron";
+    let err = assert_usage_error(&[f]);
+    let loc = location_of(f, "[1..2 -> 1..F]");
+    assert!(err.contains(&loc), "want {loc} in:\n{err}");
+    assert!(
+        err.contains("variable `leader` has no possible value"),
+        "{err}"
+    );
+    assert!(err.contains("the range 1..0 is empty"), "{err}");
+    let (code, j) = run_json(&[f, "--const", "F=1"]);
+    assert_eq!(code, 0, "{j:#}");
+}
+
 // ----------------------------------------------- deadlock and eval errors
 
 const DEADLOCK: &str = "tests/fixtures/counter_deadlock.ron";

@@ -335,6 +335,33 @@ fn init_with_parameters_and_guard() {
     assert_ok("init_params_guard.ron", &[], 4, 4);
 }
 
+/// `init_params_shared_guard.ron`: `params: "v: 0..2"`, `guard: "K == 1
+/// and v != 1"`, `x = v`, no actions. The conjunct `K == 1` mentions no
+/// parameter and is evaluated once for all bindings. K = 1 (default): v in
+/// {0, 2}, **2 distinct, 2 generated**. `--const K=0`: the guard is false
+/// for every v: no initial state, **0 and 0**.
+#[test]
+fn init_guard_conjuncts_without_parameters_apply() {
+    assert_ok("init_params_shared_guard.ron", &[], 2, 2);
+    assert_ok("init_params_shared_guard.ron", &["--const", "K=0"], 0, 0);
+}
+
+/// `empty_ranges.ron`: x from 0 to 2 by Tick, and Crash(f) sets down[f]
+/// for f in Faulty = 1..F. F = 0 (default): Faulty is empty (`1..0`), so
+/// Crash has no transitions and `down` has one value, the empty map:
+/// **3 distinct** (x = 0, 1, 2), **3 generated** (1 initial + Tick from
+/// x = 0 and 1). The invariants say the quantifiers, `card` and the map
+/// literal see the empty set. F = 2: x (3 values) times the subsets of
+/// {1, 2} crashed (4, each reachable): **12 distinct**; generated: 1 +
+/// Tick in the 2 * 4 states with x < 2 (8) + Crash(f) for each f not yet
+/// down, (2 + 1 + 1 + 0) per x, 3 * 4 = 12: **21**.
+#[test]
+fn empty_ranges_are_empty_sets() {
+    assert_ok_everywhere("empty_ranges.ron", 3, 3);
+    let j = assert_ok("empty_ranges.ron", &["--const", "F=2"], 12, 21);
+    assert_eq!(j["constants"]["F"], 2);
+}
+
 /// `base_counter.ron`: x from 0 to N (default 2): N + 1 states, generated
 /// 1 + N. `extends_counter.ron` overrides N's default with 4: 5 and 5.
 /// `--const` overrides the inherited constant again: N = 1 gives 2 and 2.
@@ -347,4 +374,40 @@ fn extends_overrides_a_constant_default() {
     assert_eq!(j["spec"], "ExtendedCounter");
     let j = assert_ok("extends_counter.ron", &["--const", "N=1"], 2, 2);
     assert_eq!(j["constants"]["N"], 1);
+}
+
+/// The names of the checks a report lists (invariants, `deadlock`,
+/// properties), in its order.
+fn checks(j: &Json) -> Vec<String> {
+    j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `checked_counter.ron`: x from 0 to N = 3 by Inc, invariants
+/// AtMost1 (`x <= 1`) and AtMost2 (`x <= 2`), property Done. BFS meets
+/// x = 2 after 2 steps: AtMost1 fails (trace of 3 states). `omit_one.ron`
+/// omits AtMost1: AtMost2 fails at x = 3, after 3 steps (4 states).
+/// `omit_all.ron` omits both and Done: only deadlocks are checked, and the
+/// one end state x = 3 is terminal: x in 0..3 gives **4 distinct**, and
+/// 1 initial + one Inc from each of x = 0, 1, 2 gives **4 generated**.
+#[test]
+fn omit_drops_inherited_invariants_and_properties() {
+    let trace_of = |fixture: &str| -> (String, usize) {
+        let (code, j) = run(fixture, &[]);
+        assert_eq!(code, 1, "{fixture}: {j:#}");
+        let v = &j["violation"];
+        assert_eq!(v["kind"], "invariant", "{fixture}: {v:#}");
+        let len = v["trace"].as_array().map_or(0, Vec::len);
+        (v["property"].as_str().unwrap().to_string(), len)
+    };
+    assert_eq!(trace_of("checked_counter.ron"), ("AtMost1".into(), 3));
+    assert_eq!(trace_of("omit_one.ron"), ("AtMost2".into(), 4));
+    let (_, j) = run("omit_one.ron", &[]);
+    assert_eq!(checks(&j), ["AtMost2", "deadlock", "Done"], "{j:#}");
+    let j = assert_ok("omit_all.ron", &[], 4, 4);
+    assert_eq!(checks(&j), ["deadlock"], "{j:#}");
 }

@@ -1,6 +1,8 @@
 //! PBFT normal case (specs/pbft.ron) and its small-quorum bug variant
-//! (specs/bugs/pbft_small_quorum.ron). Every expected figure comes with its
-//! derivation by hand; none is copied from the checker's output.
+//! (specs/bugs/pbft_small_quorum.ron, and the same without its `omit` in
+//! tests/fixtures/net/pbft_small_quorum_prepared.ron). Every expected
+//! figure comes with its derivation by hand; none is copied from the
+//! checker's output.
 
 use serde_json::Value as Json;
 
@@ -11,6 +13,8 @@ use common::{action_names as actions, counts, how_many, status};
 
 const SPEC: &str = "specs/pbft.ron";
 const BUG: &str = "specs/bugs/pbft_small_quorum.ron";
+/// The bug variant without its `omit`: PreparedInvariant is checked too.
+const BUG_PREPARED: &str = "tests/fixtures/net/pbft_small_quorum_prepared.ron";
 
 /// N = 4, F = 1, a Byzantine primary that may equivocate: both invariants
 /// hold on the complete state space (2F + 1 certificates of 4 replicas
@@ -61,7 +65,8 @@ fn two_replicas_hand_count() {
     assert_eq!(counts(&j), (21, 23), "{j:#}");
 }
 
-/// Certificates of 2F = 2: a backup is prepared as soon as it accepts a
+/// Certificates of 2F = 2, with PreparedInvariant checked (the bug variant
+/// omits it): a backup is prepared as soon as it accepts a
 /// pre-prepare (its own prepare is the 2F - 1 = 1 needed). Shortest
 /// violation of PreparedInvariant: the Byzantine primary sends
 /// PRE-PREPARE(1, 1) to one backup and PRE-PREPARE(1, 2) to another, each
@@ -71,7 +76,7 @@ fn two_replicas_hand_count() {
 /// 6 steps, the last one the second acceptance.
 #[test]
 fn small_quorum_prepares_two_requests() {
-    let (code, j, err) = run(&[BUG, "--threads", "2"]);
+    let (code, j, err) = run(&[BUG_PREPARED, "--threads", "2"]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "invariant", "{j:#}");
@@ -99,9 +104,11 @@ fn small_quorum_prepares_two_requests() {
     }
 }
 
-/// Safety alone: the shortest run in which two correct backups are
-/// committed-local for different requests has 16 steps, made of exactly
-/// these transitions:
+/// The bug variant omits PreparedInvariant, so its default run checks
+/// Safety and deadlocks (none: `terminal: "true"`), and BFS reports the
+/// shortest violation of Safety. The shortest run in which two correct
+/// backups are committed-local for different requests has 16 steps, made of
+/// exactly these transitions:
 /// - 2 Byzantine PRE-PREPAREs (requests 1 and 2) and 2 Byzantine COMMITs,
 ///   each sent and delivered: 4 byzantine_send, 2 deliver_PrePrepare,
 ///   2 of the deliver_Commit (a committer's second commit can only come
@@ -117,8 +124,15 @@ fn small_quorum_prepares_two_requests() {
 /// 4 + 2 + 4 + 2 + 4 = 16.
 #[test]
 fn small_quorum_commits_two_requests() {
-    let (code, j, err) = run(&[BUG, "--threads", "2", "--property", "Safety"]);
+    let (code, j, err) = run(&[BUG, "--threads", "2"]);
     assert_eq!(code, 1, "{err}{j:#}");
+    let checked: Vec<&Json> = j["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["name"])
+        .collect();
+    assert_eq!(checked, ["Safety", "deadlock"], "{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "invariant", "{j:#}");
     assert_eq!(v["property"], "Safety", "{j:#}");

@@ -68,10 +68,6 @@ fn flag_variants_are_refuted() {
             "specs/bugs/raft_figure8.ron",
             vec!["--property", "StateMachineSafety"],
         ),
-        (
-            "specs/bugs/pbft_small_quorum.ron",
-            vec!["--property", "Safety"],
-        ),
     ] {
         let mut args = vec![spec, "--threads", "2"];
         args.extend(flags.iter().copied());

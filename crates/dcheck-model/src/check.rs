@@ -239,16 +239,11 @@ impl<'a> Compiler<'a> {
     pub fn resolve_type(&mut self, t: &TypeExpr) -> Ty {
         let ty = match &t.kind {
             TypeKind::Bool => Ty::Bool,
+            // `hi < lo` is the empty range (TLA+'s `1..0`): a parameter or
+            // binder over it has no values, a map keyed by it is empty; a
+            // state variable needs a type with values (`declare_vars`).
             TypeKind::Range(lo, hi) => match (self.const_int(lo), self.const_int(hi)) {
-                (Some(lo), Some(hi)) if lo <= hi => Ty::Int(Some((lo, hi))),
-                (Some(lo), Some(hi)) => {
-                    self.error(
-                        t.span,
-                        format!("empty range {lo}..{hi}"),
-                        Some("the lower bound must not exceed the upper bound".into()),
-                    );
-                    Ty::Error
-                }
+                (Some(lo), Some(hi)) => Ty::Int(Some((lo, hi))),
                 _ => Ty::Error,
             },
             TypeKind::Named(n) => self.named_type(n),
@@ -357,6 +352,19 @@ impl<'a> Compiler<'a> {
         let mut offset: u32 = 0;
         for d in decls {
             let ty = self.resolve_type(&d.ty);
+            if ty.card() == Some(0) {
+                self.error(
+                    d.ty.span,
+                    format!(
+                        "variable `{}` has no possible value: its type {ty} is empty",
+                        d.name.name
+                    ),
+                    Some(format!(
+                        "a state variable needs a type with at least one value; {}",
+                        empty_part(&ty).unwrap_or_else(|| "widen its ranges".into())
+                    )),
+                );
+            }
             let bits = ty.card().map(bits_for).unwrap_or(0);
             if self.var_index.contains_key(&d.name.name) {
                 self.error(
@@ -458,6 +466,30 @@ impl<'a> Compiler<'a> {
     /// Constant expression closure.
     pub fn konst(v: u64) -> ExprFn {
         Box::new(move |_, _| Ok(v))
+    }
+}
+
+/// Why a type with no values is empty: its first empty range (or enum
+/// without variants), named in a hint.
+fn empty_part(t: &Ty) -> Option<String> {
+    match t {
+        Ty::Int(Some((lo, hi))) if hi < lo => Some(format!(
+            "the range {lo}..{hi} is empty (its upper bound is below its lower bound)"
+        )),
+        Ty::Enum(e) if e.variants.is_empty() => {
+            Some(format!("the enum {} has no variants", e.name))
+        }
+        Ty::Enum(e) => e
+            .variants
+            .iter()
+            .flat_map(|v| &v.payload)
+            .find_map(empty_part),
+        Ty::Record(f) => f.iter().find_map(|x| empty_part(&x.1)),
+        Ty::Tuple(i) => i.iter().find_map(empty_part),
+        // Only a map with keys needs a value of V; a set, multiset,
+        // sequence or bag of an empty type has one value, the empty one.
+        Ty::Map(kv) => empty_part(&kv.1),
+        _ => None,
     }
 }
 

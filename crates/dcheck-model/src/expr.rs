@@ -1021,6 +1021,11 @@ impl<'a> Compiler<'a> {
             let card = self.type_by_name(n).card_u64()?;
             total = total.checked_mul(card).filter(|t| *t <= UNROLL_MAX)?;
         }
+        if total == 0 {
+            // An empty domain: the body would never be compiled, and its
+            // errors never reported; the loop (over nothing) does both.
+            return None;
+        }
         let (first, rest) = binders.split_first()?;
         let ExprKind::Name(n) = &first.domain.kind else {
             return None;
@@ -1382,6 +1387,21 @@ impl<'a> Compiler<'a> {
             "len" | "card" => {
                 if !arity(self, 1) {
                     return err_pair();
+                }
+                if let ExprKind::Range(lo, hi) = &args[0].kind {
+                    // The number of integers from lo to hi: 0 if hi < lo.
+                    let (flo, fhi) = (self.int_expr(lo), self.int_expr(hi));
+                    let (aspan, name) = (args[0].span, n.name.clone());
+                    return (
+                        Ty::Int(None),
+                        Box::new(move |st, loc| {
+                            let (lo, hi) = (flo(st, loc)? as i64, fhi(st, loc)? as i64);
+                            let n = (hi as i128 - lo as i128 + 1).max(0);
+                            u64::try_from(n).map_err(|_| {
+                                fail(aspan, format!("`{name}` of {lo}..{hi} exceeds 64 bits"))
+                            })
+                        }),
+                    );
                 }
                 let (ty, f) = self.expr(&args[0], None);
                 let f: ExprFn = match &ty {

@@ -633,6 +633,14 @@ impl TransitionSystem for Model {
         emit: &mut dyn FnMut(&[Word]),
     ) -> Result<(), StepError> {
         let zero = vec![0; self.words];
+        // The guard's conjuncts that mention no parameter, then the rest.
+        if let Some(g) = &self.init.shared_guard {
+            if self.init_args.is_empty()
+                || g(&zero, &mut sc.locals).map_err(|e| step_err(None, e))? == 0
+            {
+                return Ok(());
+            }
+        }
         for b in &self.init_args {
             for (slot, v) in self.init.slots.iter().zip(b) {
                 sc.locals[*slot] = *v;

@@ -237,6 +237,32 @@ impl<'a> Compiler<'a> {
         Some(out)
     }
 
+    /// Runs `f` with the names `binders` bind in scope as runtime locals of
+    /// their domains' element types: a `forall` over an empty domain has no
+    /// binding to compile its body with, but the body is still checked.
+    /// Nothing if a domain does not compile (already reported).
+    fn with_binder_locals(&mut self, binders: &[&Binder], f: impl FnOnce(&mut Self)) {
+        let mut pushed = 0;
+        for b in binders {
+            let saved = self.allow_state;
+            self.allow_state = false;
+            let before = self.diags.len();
+            let (ty, _) = self.domain(&b.domain, None);
+            self.allow_state = saved;
+            if self.diags.len() > before || ty.is_error() {
+                break;
+            }
+            self.push_local(&b.name.name, ty);
+            pushed += 1;
+        }
+        if pushed == binders.len() {
+            f(self);
+        }
+        for _ in 0..pushed {
+            self.pop_local();
+        }
+    }
+
     /// Compiles `e` as a predicate with the binding's names as constants.
     fn predicate(&mut self, binders: &[&Binder], binding: &[(Ty, u64)], e: &Expr) -> ExprFn {
         for ((ty, v), b) in binding.iter().zip(binders) {
@@ -251,11 +277,15 @@ impl<'a> Compiler<'a> {
 
     /// The transitions a fairness assumption's targets match under one
     /// binding of its `forall`.
+    ///
+    /// With `binding` `None` (a `forall` over an empty domain) the targets
+    /// are only checked, with the bound names as runtime locals already in
+    /// scope (see [`Compiler::with_binder_locals`]), and match nothing.
     fn fair_targets(
         &mut self,
         decl: &FairnessDecl,
         binders: &[&Binder],
-        binding: &[(Ty, u64)],
+        binding: Option<&[(Ty, u64)]>,
         actions: &[ActionShape],
         arg: &dyn Fn(u32, usize) -> u64,
     ) -> Vec<TransitionId> {
@@ -288,7 +318,8 @@ impl<'a> Compiler<'a> {
                     );
                     continue;
                 }
-                for ((ty, v), b) in binding.iter().zip(binders) {
+                let values = binding.unwrap_or_default();
+                for ((ty, v), b) in values.iter().zip(binders) {
                     self.push_const_local(&b.name.name, ty.clone(), *v);
                 }
                 for (k, a) in args.iter().enumerate() {
@@ -298,7 +329,7 @@ impl<'a> Compiler<'a> {
                     let before = self.diags.len();
                     let (_, f) = self.expr(e, Some(&action.params[k].1));
                     self.allow_state = saved;
-                    if self.diags.len() > before {
+                    if self.diags.len() > before || binding.is_none() {
                         continue;
                     }
                     match self.eval_const(&f) {
@@ -306,9 +337,12 @@ impl<'a> Compiler<'a> {
                         Err(err) => self.error(e.span, err.message.clone(), None),
                     }
                 }
-                for _ in binding {
+                for _ in values {
                     self.pop_local();
                 }
+            }
+            if binding.is_none() {
+                continue;
             }
             for t in action.first..action.end {
                 if want
@@ -343,9 +377,16 @@ pub(crate) fn compile(
             let Some(bindings) = c.const_bindings(&binders, d.span) else {
                 continue;
             };
+            if bindings.is_empty() {
+                // A `forall` over an empty domain: no constraint, but the
+                // targets are checked.
+                c.with_binder_locals(&binders, |c| {
+                    c.fair_targets(d, &binders, None, actions, arg);
+                });
+            }
             let strong = d.kind == ast::FairnessKind::Strong;
             for b in &bindings {
-                let ts = c.fair_targets(d, &binders, b, actions, arg);
+                let ts = c.fair_targets(d, &binders, Some(b), actions, arg);
                 let groups: Vec<Vec<TransitionId>> = if d.each {
                     ts.iter().map(|t| vec![*t]).collect()
                 } else if ts.is_empty() {
@@ -418,6 +459,24 @@ pub(crate) fn compile(
         let Some(bindings) = c.const_bindings(&binders, p.formula.span) else {
             continue;
         };
+        if bindings.is_empty() {
+            // A `forall` over an empty domain: no check (the property
+            // holds), but its predicates are checked.
+            c.with_binder_locals(&binders, |c| {
+                let preds: Vec<&Expr> = match s {
+                    Shape::Eventually(e)
+                    | Shape::AlwaysEventually(e)
+                    | Shape::EventuallyAlways(e) => {
+                        vec![e]
+                    }
+                    Shape::LeadsTo(a, q) => vec![a, q],
+                    Shape::Always(_) => unreachable!("handled above"),
+                };
+                for e in preds {
+                    drop(c.bool_expr(e));
+                }
+            });
+        }
         for b in &bindings {
             let pred = |c: &mut Compiler, out: &mut Compiled, e: &Expr| {
                 let f = c.predicate(&binders, b, e);

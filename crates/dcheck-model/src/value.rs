@@ -60,7 +60,8 @@ pub fn decode(ty: &Ty, v: u64, in_register: bool) -> Value {
         Ty::Map(kv) => {
             let (k, val) = (&kv.0, &kv.1);
             let kc = k.card_u64().unwrap_or(0);
-            let vc = val.card_u64().unwrap_or(1);
+            // (A map with keys and an empty value type has no values.)
+            let vc = val.card_u64().unwrap_or(1).max(1);
             let mut stride = 1u64;
             let mut out = Vec::new();
             for i in 0..kc {

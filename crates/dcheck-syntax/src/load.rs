@@ -481,6 +481,9 @@ struct RawSpec {
     doc: Option<Located>,
     #[serde(default)]
     extends: Option<Located>,
+    /// Inherited invariants and properties to drop (only with `extends`).
+    #[serde(default)]
+    omit: Option<Vec<Located>>,
     #[serde(default)]
     constants: Vec<RawConst>,
     #[serde(default)]
@@ -713,6 +716,11 @@ struct Partial {
     /// `None`: the file has no `fairness` field.
     fairness: Option<Vec<ast::FairnessDecl>>,
     distributed: ast::Distributed,
+    /// The names of the invariants and properties declared in this file and
+    /// its bases, minus the omitted ones (also those whose expression did not
+    /// parse, so omitting one is no second error): what an extending file
+    /// may `omit`.
+    checks: Vec<String>,
 }
 
 trait Named {
@@ -801,7 +809,44 @@ impl Partial {
                     handlers: merge_by(b.handlers, o.handlers, handler_key),
                 }
             },
+            checks: {
+                let mut names = self.checks;
+                for n in over.checks {
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+                names
+            },
         }
+    }
+
+    /// Removes the invariants and properties named `name`.
+    fn remove_check(&mut self, name: &str) {
+        self.invariants.retain(|i| i.name.name != name);
+        self.properties.retain(|p| p.name.name != name);
+        self.checks.retain(|n| n != name);
+    }
+
+    /// What kind of item of this spec `name` is, other than an invariant or
+    /// a property (for the hint of an `omit` that names one).
+    fn kind_of(&self, name: &str) -> Option<&'static str> {
+        fn has<T: Named>(items: &[T], name: &str) -> bool {
+            items.iter().any(|i| i.ident().name == name)
+        }
+        let d = &self.distributed;
+        [
+            (has(&self.actions, name), "an action"),
+            (has(&self.defs, name), "a def"),
+            (has(&self.vars, name), "a variable"),
+            (has(&self.constants, name), "a constant"),
+            (has(&self.types, name), "a type"),
+            (has(&d.roles, name), "a role"),
+            (has(&d.messages, name), "a message"),
+            (d.steps.iter().any(|s| s.name.name == name), "a step"),
+        ]
+        .into_iter()
+        .find_map(|(found, kind)| found.then_some(kind))
     }
 }
 
@@ -846,6 +891,34 @@ impl FileCtx {
             span: self.span(l),
         }
     }
+}
+
+/// `omit` names `id`, which `base` (the spec at `extends: "path"`, merged
+/// with its own bases) has no invariant or property of.
+fn unknown_omit(base: &Partial, id: &Ident, path: &str) -> Diagnostic {
+    let name = &id.name;
+    let list = if base.checks.is_empty() {
+        format!("`{path}` (with its bases) declares no invariant or property, so there is nothing to omit")
+    } else {
+        let names: Vec<String> = base.checks.iter().map(|n| format!("`{n}`")).collect();
+        format!(
+            "the invariants and properties that `{path}` (with its bases) declares, which `omit` can remove: {}",
+            names.join(", ")
+        )
+    };
+    let help = match base.kind_of(name) {
+        Some(kind) => format!(
+            "`{name}` is {kind} of the base spec, and `omit` removes only invariants and \
+             properties; {list}"
+        ),
+        None => list,
+    };
+    Diagnostic::new(
+        id.span,
+        format!("cannot omit `{name}`: the base spec has no invariant or property of that name"),
+    )
+    .label("not an inherited invariant or property")
+    .help(help)
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -1208,6 +1281,60 @@ impl Loader {
         d
     }
 
+    /// The names of a file's `omit` list to look up in its base: every one
+    /// but those listed twice or redefined in the file itself (reported
+    /// here).
+    fn omit_list(&mut self, ctx: &FileCtx, raw: &RawSpec) -> Vec<Ident> {
+        let Some(list) = &raw.omit else {
+            return Vec::new();
+        };
+        let own: Vec<(&str, Ident)> = raw
+            .invariants
+            .iter()
+            .map(|i| ("invariant", ctx.ident(&i.name)))
+            .chain(
+                raw.properties
+                    .iter()
+                    .map(|p| ("property", ctx.ident(&p.name))),
+            )
+            .collect();
+        // Every name listed so far, and those to look up in the base.
+        let mut seen: Vec<Ident> = Vec::new();
+        let mut out: Vec<Ident> = Vec::new();
+        for l in list {
+            let id = ctx.ident(l);
+            if let Some(first) = seen.iter().find(|o| o.name == id.name) {
+                let (line, col) = self.line_col(first.span);
+                self.diags.push(
+                    Diagnostic::new(id.span, format!("`{}` is omitted twice", id.name))
+                        .label("second mention in `omit`")
+                        .help(format!(
+                            "`omit` already names `{}` at line {line}, column {col}; remove one of them",
+                            id.name
+                        )),
+                );
+                continue;
+            }
+            seen.push(id.clone());
+            if let Some((kind, def)) = own.iter().find(|(_, d)| d.name == id.name) {
+                let (line, col) = self.line_col(def.span);
+                let name = &id.name;
+                self.diags.push(
+                    Diagnostic::new(id.span, format!("`{name}` is both omitted and redefined"))
+                        .label("omitted here")
+                        .help(format!(
+                            "this file also declares the {kind} `{name}` at line {line}, column \
+                             {col}; keep one of the two: the declaration (to replace or add `{name}`) \
+                             or the `omit` entry (to drop an inherited `{name}`)"
+                        )),
+                );
+            } else {
+                out.push(id);
+            }
+        }
+        out
+    }
+
     fn line_col(&self, span: Span) -> (usize, usize) {
         let Some(f) = self.sources.files.get(span.file.0 as usize) else {
             return (0, 0);
@@ -1357,6 +1484,14 @@ impl Loader {
             p.fairness = Some(self.fairness_list(&ctx, list).unwrap_or_default());
         }
         p.distributed = self.distributed(&ctx, &raw);
+        for n in raw.invariants.iter().map(|i| &i.name) {
+            p.checks.push(n.text.clone());
+        }
+        for n in raw.properties.iter().map(|p| &p.name) {
+            if !p.checks.contains(&n.text) {
+                p.checks.push(n.text.clone());
+            }
+        }
 
         // Duplicate names (checked on the declarations, even unparsable ones).
         let ids =
@@ -1430,8 +1565,24 @@ impl Loader {
             ))
         });
 
+        let omitted = self.omit_list(&ctx, &raw);
         match &raw.extends {
             None => {
+                if raw.omit.is_some() {
+                    let span = match ctx.scan.field("omit") {
+                        Some((s, _)) => Span::new(file, s, s + "omit".len() as u32),
+                        None => first,
+                    };
+                    self.diags.push(
+                        Diagnostic::new(span, "`omit` without `extends`")
+                            .label("`omit` needs a base spec")
+                            .help(
+                                "`omit` drops invariants and properties inherited through \
+                                 `extends: \"base.ron\"`; in a spec without a base, delete \
+                                 the invariant or property itself",
+                            ),
+                    );
+                }
                 let missing = [
                     (raw.name.is_none(), "name", "add `name: \"MySpec\",`"),
                     (
@@ -1492,7 +1643,15 @@ impl Loader {
                 self.chain.push(canon);
                 let base = self.load_file(&path.display().to_string(), text);
                 self.chain.pop();
-                Some(base?.apply(p))
+                let mut base = base?;
+                for id in omitted {
+                    if base.checks.contains(&id.name) {
+                        base.remove_check(&id.name);
+                    } else {
+                        self.diags.push(unknown_omit(&base, &id, &ext.text));
+                    }
+                }
+                Some(base.apply(p))
             }
         }
     }

@@ -313,3 +313,118 @@ fn const_defaults_and_quotes_in_raw_strings() {
     assert_eq!(at(&src, spec.init.effect.stmts[1].span), "x = 1;");
     assert_eq!(at(&src, spec.invariants[0].expr.span), "x == 1");
 }
+
+#[test]
+fn omit_drops_inherited_invariants_and_properties() {
+    // from the grandbase, through twophase_ext.ron
+    let (_, spec) = load_spec(&fixture("twophase_omit.ron")).unwrap();
+    assert_eq!(spec.name.name, "TwoPhaseNoInvariant");
+    assert!(spec.invariants.is_empty());
+    let props: Vec<_> = spec.properties.iter().map(|p| &p.name.name).collect();
+    assert_eq!(props, ["AllDecide"]);
+    assert_eq!(spec.actions.len(), 7, "the actions are kept");
+    // an invariant and a property at once; `omit: []` drops nothing
+    let path = fixture("inline.ron");
+    let name = path.to_str().unwrap();
+    let (_, both) = load_spec_str(
+        name,
+        r#"(extends: "twophase.ron", omit: ["AllDecide", "TCConsistent"])"#,
+    )
+    .unwrap();
+    assert!(both.invariants.is_empty() && both.properties.is_empty());
+    let (_, none) = load_spec_str(name, r#"(extends: "twophase.ron", omit: [])"#).unwrap();
+    assert_eq!((none.invariants.len(), none.properties.len()), (1, 1));
+    // A file extending one that omits `TCConsistent` may declare a new one
+    // (appended, as for any new name), but not omit it again.
+    let (src, again) = load_spec_str(
+        name,
+        r#"(extends: "twophase_omit.ron", invariants: [ (name: "TCConsistent", expr: "true") ])"#,
+    )
+    .unwrap();
+    assert_eq!(again.invariants.len(), 1);
+    assert!(src
+        .file(again.invariants[0].name.span.file)
+        .name
+        .ends_with("inline.ron"));
+    let (src, ds) = errors(
+        name,
+        r#"(extends: "twophase_omit.ron", omit: ["TCConsistent"])"#,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(at(&src, ds[0].span), "TCConsistent");
+    assert!(
+        ds[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .ends_with("can remove: `AllDecide`"),
+        "{ds:#?}"
+    );
+}
+
+#[test]
+fn omit_errors_are_all_reported_with_exact_spans() {
+    let path = fixture("omit.ron");
+    let name = path.to_str().unwrap();
+    let text = r#"(
+    extends: "twophase.ron",
+    name: "BadOmit",
+    omit: ["TCConsistnt", "TMCommit", "AllDecide", "TCConsistnt", "Extra"],
+    invariants: [ (name: "Extra", expr: "true") ],
+    properties: [ (name: "AllDecide", expr: "eventually tmState == done") ],
+)"#;
+    let (src, ds) = errors(name, text);
+    let msgs: Vec<_> = ds.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "cannot omit `TCConsistnt`: the base spec has no invariant or property of that name",
+            "cannot omit `TMCommit`: the base spec has no invariant or property of that name",
+            "`AllDecide` is both omitted and redefined",
+            "`TCConsistnt` is omitted twice",
+            "`Extra` is both omitted and redefined",
+        ],
+        "{ds:#?}"
+    );
+    let spans: Vec<_> = ds.iter().map(|d| at(&src, d.span)).collect();
+    assert_eq!(
+        spans,
+        [
+            "TCConsistnt",
+            "TMCommit",
+            "AllDecide",
+            "TCConsistnt",
+            "Extra"
+        ]
+    );
+    // the second `TCConsistnt` is the one reported as a repetition
+    assert_eq!(
+        ds[3].span.start as usize,
+        text.rfind("\"TCConsistnt\"").unwrap() + 1
+    );
+    assert!(ds[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .ends_with("which `omit` can remove: `TCConsistent`, `AllDecide`"));
+    assert!(ds[1]
+        .help
+        .as_deref()
+        .unwrap()
+        .starts_with("`TMCommit` is an action of the base spec"));
+    // The file name differs between machines: render from the file's name.
+    let shown = render(&src, &ds, false).replace(name, "omit.ron");
+    insta::assert_snapshot!("omit_errors", shown);
+
+    // Without `extends`: the field's name is underlined, and the other
+    // errors of the file are reported too.
+    let text = r#"(
+    name: "NoBase", vars: [ (name: "x", type: "0..3") ], init: (effect: "x = 4 +;"),
+    omit: ["Inv"],
+)"#;
+    let (src, ds) = errors("nobase.ron", text);
+    assert_eq!(ds.len(), 2, "{ds:#?}");
+    assert_eq!(ds[1].message, "`omit` without `extends`");
+    assert_eq!(at(&src, ds[1].span), "omit");
+    insta::assert_snapshot!("omit_without_extends", render(&src, &ds, false));
+}
