@@ -151,6 +151,17 @@ fn per_channel_storage_has_the_same_state_space() {
     assert_eq!(common::action_names(&j), common::action_names(&base));
 }
 
+/// A network too big for one collection is one spec error (no follow-up
+/// errors where messages are sent) whose hint names `per_channel`.
+#[test]
+fn a_network_too_big_for_one_collection_points_to_per_channel() {
+    let (code, _, err) = run(&["tests/fixtures/net/paxos_one_collection.ron"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("has more than 2^64 values"), "{err}");
+    assert!(err.contains("per_channel: true"), "{err}");
+    assert!(err.contains("1 problem(s)"), "{err}");
+}
+
 #[test]
 fn overflowing_the_network_is_an_error_with_a_trace() {
     let (code, j, err) = run(&["tests/fixtures/net/2pc_capacity_1.ron", "--threads", "1"]);

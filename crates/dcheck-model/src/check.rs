@@ -333,10 +333,18 @@ impl<'a> Compiler<'a> {
             }
         };
         if !ty.is_error() && ty.card().is_none() && !contains_error(&ty) && !is_wide_map(&ty) {
+            // The network of a roles spec: one collection of triples.
+            let network = matches!(&ty, Ty::Bag(t, _, _) if matches!(&**t, Ty::Tuple(items)
+                if matches!(items.first(), Some(Ty::Enum(e)) if e.name == "Proc")));
+            let help = if network {
+                "the messages in flight do not fit one 64-bit collection: add `per_channel: true` to the `network` section to store one collection per (sender, receiver) channel, with `capacity` bounding each"
+            } else {
+                "every value must fit in 64 bits in this version: use smaller ranges or bounds, or split the variable into several"
+            };
             self.error(
                 t.span,
                 format!("type {ty} has more than 2^64 values"),
-                Some("every value must fit in 64 bits in this version: use smaller ranges or bounds, or split the variable into several".into()),
+                Some(help.into()),
             );
             return Ty::Error;
         }

@@ -464,6 +464,8 @@ impl<'a> Compiler<'a> {
                     Ok(true)
                 })
             }
+            // The type's own error was reported where it was declared.
+            ("insert" | "remove" | "append", Ty::Error) => noop(),
             ("insert" | "remove" | "append", other) => {
                 self.error(
                     op_span,
