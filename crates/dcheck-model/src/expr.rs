@@ -316,6 +316,12 @@ impl<'a> Compiler<'a> {
             );
             return err_pair();
         }
+        // The parameters take slots base.. base + n; the arguments are
+        // compiled above them, so an argument that calls a def itself does
+        // not overwrite a parameter already bound.
+        let base = self.next_slot;
+        self.next_slot += def.params.len();
+        self.max_slots = self.max_slots.max(self.next_slot);
         let mut binds = Vec::new();
         let mut param_tys = Vec::new();
         for (p, a) in def.params.iter().zip(args) {
@@ -324,8 +330,8 @@ impl<'a> Compiler<'a> {
             binds.push((f, load_of(&ty)));
             param_tys.push((p.name.name.clone(), ty));
         }
+        self.next_slot = base;
         let saved_scopes = std::mem::take(&mut self.scopes);
-        let base = self.next_slot;
         let mut slots = Vec::new();
         for (n, ty) in param_tys {
             slots.push(self.push_local(&n, ty));

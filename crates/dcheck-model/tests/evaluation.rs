@@ -182,3 +182,39 @@ fn shared_guard_conjuncts_keep_transitions_exact() {
     }
     assert!(total > 0);
 }
+
+/// A def whose argument calls a def: each argument is bound to its own
+/// parameter (before the fix, `first(1, id(2))` evaluated `id`'s parameter
+/// into the slot of `first`'s `a` and gave 2). Each invariant is true by
+/// substitution: first(1, id(2)) = 1, second(id(1), id(2)) = 2,
+/// pick(id(3), first(4, 5), id(6)) = 3 + 10 * 4 + 100 * 6 = 643.
+#[test]
+fn def_arguments_that_call_defs_keep_earlier_arguments() {
+    let text = r##"(
+    name: "Defs",
+    vars: [ (name: "x", type: "0..9") ],
+    defs: [
+        (name: "id", params: "i: 0..9", body: "i"),
+        (name: "first", params: "a: 0..9, b: 0..9", body: "a"),
+        (name: "second", params: "a: 0..9, b: 0..9", body: "b"),
+        (name: "pick", params: "a: 0..9, b: 0..9, c: 0..9", body: "a + 10 * b + 100 * c"),
+    ],
+    init: (effect: "x = first(1, id(2));"),
+    actions: [],
+    invariants: [
+        (name: "First", expr: "x == 1 and first(1, id(2)) == 1"),
+        (name: "Second", expr: "second(id(1), id(2)) == 2"),
+        (name: "Pick", expr: "pick(id(3), first(4, 5), id(6)) == 643"),
+    ],
+    terminal: "true",
+)"##;
+    let (_, ast) =
+        dcheck_syntax::load_spec_str("defs.ron", text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
+    let m = compile(&ast, &[]).unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let mut sc = m.scratch();
+    let mut states = Vec::new();
+    m.initial_states(&mut sc, &mut |s| states.push(s.to_vec()))
+        .expect("init");
+    assert_eq!(states.len(), 1);
+    assert_eq!(m.check_invariants(&mut sc, &states[0]).expect("eval"), None);
+}
