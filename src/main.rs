@@ -519,11 +519,13 @@ fn expand_specs(paths: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>, Stri
             std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let mut found = Vec::new();
         for entry in entries {
-            let p = entry
-                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-                .path();
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let p = entry.path();
             if p.is_dir() {
-                if recursive {
+                // Subfolders reached through a symbolic link are not
+                // entered (a link cycle would never end).
+                let real_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if recursive && real_dir {
                     walk(&p, recursive, &mut found)?;
                 }
             } else if p.extension().is_some_and(|e| e == "ron") {
