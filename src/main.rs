@@ -3,7 +3,7 @@
 //! lives in the `crates/` libraries; this file only wires them together.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,8 +23,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Explore every reachable state of a spec and check its properties.
+    /// Explore every reachable state of one or more specs and check their
+    /// properties. Several specs or a folder: each is reported in turn and
+    /// the exit code is the worst (2 > 1 > 3 > 0).
     Run(RunArgs),
+    /// Parse, lower and type-check specs without exploring them. Exit 0:
+    /// every spec is fine; 2: at least one has an error.
+    Check(CheckArgs),
     /// Write the state graph of a small spec in Graphviz DOT.
     Graph(GraphArgs),
     /// Re-execute a saved counterexample (JSON report, JSON trace or ITF)
@@ -64,8 +69,20 @@ enum Format {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The spec file (.ron).
-    spec: PathBuf,
+    /// The spec files (.ron), or folders: every `.ron` file directly in a
+    /// folder, sorted by name (`--recursive`: in its subfolders too).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// Folders: take the `.ron` files of their subfolders too.
+    #[arg(short, long)]
+    recursive: bool,
+    /// Print only one verdict line per spec (path, verdict, distinct
+    /// states, time) on stdout; spec errors still go to stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Also write a JUnit XML report to FILE: one testcase per spec.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// Override a constant: NAME=VALUE (repeatable).
     #[arg(long = "const", value_name = "NAME=VALUE")]
     consts: Vec<String>,
@@ -118,6 +135,21 @@ struct RunArgs {
     /// `*`), not only what changed.
     #[arg(long)]
     full_states: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The spec files (.ron), or folders (every `.ron` file directly in a
+    /// folder, sorted; `--recursive`: in its subfolders too).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// Folders: take the `.ron` files of their subfolders too.
+    #[arg(short, long)]
+    recursive: bool,
+    /// Output format: text (`ok SPEC` on stdout, diagnostics on stderr) or
+    /// json (one array on stdout: `[{spec, ok, diagnostics}]`).
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
 /// The spec and the options that change which model it compiles to.
@@ -176,33 +208,103 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run(args),
+        Command::Check(args) => check(args),
         Command::Graph(args) => graph(args),
         Command::Replay(args) => replay(args),
     };
     ExitCode::from(code as u8)
 }
 
-/// Reports problems found in a spec (diagnostics in its text, and command
-/// line problems) on stderr; returns the usage exit code.
-fn spec_problems(
-    sources: &dcheck_syntax::span::SourceMap,
-    diagnostics: &[dcheck_syntax::diag::Diagnostic],
-    usage: &[String],
-    path: &std::path::Path,
-    color: bool,
-) -> i32 {
-    if !diagnostics.is_empty() {
-        eprint!("{}", dcheck_syntax::render(sources, diagnostics, color));
+/// Why a spec could not be loaded: diagnostics in its text, and command
+/// line problems.
+struct SpecError {
+    sources: dcheck_syntax::span::SourceMap,
+    diagnostics: Vec<dcheck_syntax::diag::Diagnostic>,
+    usage: Vec<String>,
+    /// Only the usage lines, without the closing "N problem(s)" line.
+    bare: bool,
+}
+
+impl SpecError {
+    fn new(
+        sources: &dcheck_syntax::span::SourceMap,
+        diagnostics: &[dcheck_syntax::diag::Diagnostic],
+        usage: &[String],
+    ) -> SpecError {
+        SpecError {
+            sources: sources.clone(),
+            diagnostics: diagnostics.to_vec(),
+            usage: usage.to_vec(),
+            bare: false,
+        }
     }
-    for u in usage {
-        eprintln!("error: {u}");
+
+    fn count(&self) -> usize {
+        self.diagnostics.len() + self.usage.len()
     }
-    eprintln!(
-        "error: {} problem(s) in {}",
-        diagnostics.len() + usage.len(),
-        path.display()
-    );
-    exit::USAGE
+
+    /// The problems as shown on stderr.
+    fn render(&self, path: &Path, color: bool) -> String {
+        let mut s = String::new();
+        if !self.diagnostics.is_empty() {
+            s += &dcheck_syntax::render(&self.sources, &self.diagnostics, color);
+        }
+        for u in &self.usage {
+            s += &format!("error: {u}\n");
+        }
+        if !self.bare {
+            s += &format!("error: {} problem(s) in {}\n", self.count(), path.display());
+        }
+        s
+    }
+
+    /// `[{file, line, column, message, label, help}]`; command line problems
+    /// have the spec as file and no line or column. Lines and columns count
+    /// from 1; columns in characters.
+    fn json(&self, path: &Path) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for d in &self.diagnostics {
+            let file = self.sources.files.get(d.span.file.0 as usize);
+            let (line, column) = match file {
+                Some(f) => {
+                    let (l, c) = line_column(&f.text, d.span.start as usize);
+                    (serde_json::json!(l), serde_json::json!(c))
+                }
+                None => (serde_json::Value::Null, serde_json::Value::Null),
+            };
+            out.push(serde_json::json!({
+                "file": file.map(|f| f.name.clone()).unwrap_or_else(|| path.display().to_string()),
+                "line": line,
+                "column": column,
+                "message": d.message,
+                "label": d.label,
+                "help": d.help,
+            }));
+        }
+        for u in &self.usage {
+            out.push(serde_json::json!({
+                "file": path.display().to_string(),
+                "line": null,
+                "column": null,
+                "message": u,
+                "label": null,
+                "help": null,
+            }));
+        }
+        out
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[start..].chars().count() + 1)
 }
 
 /// Keeps only the named invariants and properties (`--property`).
@@ -247,14 +349,18 @@ struct LoadOptions<'a> {
 
 /// Load → lower → compile, with diagnostics on stderr; `Err(exit code)`.
 fn load(o: LoadOptions) -> Result<Loaded, i32> {
-    let color = std::io::stderr().is_terminal();
+    let spec = o.spec;
+    load_quiet(o).map_err(|e| {
+        eprint!("{}", e.render(spec, std::io::stderr().is_terminal()));
+        exit::USAGE
+    })
+}
+
+/// Load → lower → compile; `Err` holds the problems, not yet shown.
+fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
     let (mut sources, mut spec) = match dcheck_syntax::load_spec(o.spec) {
         Ok(x) => x,
-        Err((sources, diags)) => {
-            eprint!("{}", dcheck_syntax::render(&sources, &diags, color));
-            eprintln!("error: {} problem(s) in {}", diags.len(), o.spec.display());
-            return Err(exit::USAGE);
-        }
+        Err((sources, diags)) => return Err(SpecError::new(&sources, &diags, &[])),
     };
     if !o.fairness.is_empty() {
         let mut decls = Vec::new();
@@ -267,7 +373,7 @@ fn load(o: LoadOptions) -> Result<Loaded, i32> {
             }
         }
         if !diags.is_empty() {
-            return Err(spec_problems(&sources, &diags, &[], o.spec, color));
+            return Err(SpecError::new(&sources, &diags, &[]));
         }
         spec.fairness = decls;
         for p in &mut spec.properties {
@@ -281,19 +387,11 @@ fn load(o: LoadOptions) -> Result<Loaded, i32> {
     let procs = dcheck_net::processes(&spec);
     let mut spec = match dcheck_net::lower(spec, &flags) {
         Ok(spec) => spec,
-        Err(e) => {
-            return Err(spec_problems(
-                &sources,
-                &e.diagnostics,
-                &e.usage,
-                o.spec,
-                color,
-            ));
-        }
+        Err(e) => return Err(SpecError::new(&sources, &e.diagnostics, &e.usage)),
     };
     if !o.properties.is_empty() {
         if let Err(unknown) = select_properties(&mut spec, o.properties) {
-            return Err(spec_problems(&sources, &[], &[unknown], o.spec, color));
+            return Err(SpecError::new(&sources, &[], &[unknown]));
         }
     }
     let mut overrides = Vec::new();
@@ -301,8 +399,13 @@ fn load(o: LoadOptions) -> Result<Loaded, i32> {
         match c.split_once('=') {
             Some((n, v)) => overrides.push((n.trim().to_string(), v.trim().to_string())),
             None => {
-                eprintln!("error: --const {c}: expected NAME=VALUE");
-                return Err(exit::USAGE);
+                let mut e = SpecError::new(
+                    &sources,
+                    &[],
+                    &[format!("--const {c}: expected NAME=VALUE")],
+                );
+                e.bare = true;
+                return Err(e);
             }
         }
     }
@@ -316,15 +419,7 @@ fn load(o: LoadOptions) -> Result<Loaded, i32> {
     }
     let model = match dcheck_model::compile(&spec, &overrides) {
         Ok(m) => m,
-        Err(e) => {
-            return Err(spec_problems(
-                &sources,
-                &e.diagnostics,
-                &e.usage,
-                o.spec,
-                color,
-            ));
-        }
+        Err(e) => return Err(SpecError::new(&sources, &e.diagnostics, &e.usage)),
     };
     Ok(Loaded {
         sources,
@@ -367,6 +462,115 @@ fn render_trace(
     })
 }
 
+/// What `run_spec` prints on stdout.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// The report of a single-spec run, exactly.
+    Full,
+    /// Nothing: the caller prints the verdict line (`--quiet`).
+    Quiet,
+    /// Nothing: the JSON report is kept for the array of several specs.
+    Collect,
+}
+
+/// How the check of one spec ended: for the verdict line, the JUnit report,
+/// the JSON array and the exit code.
+struct SpecRun {
+    path: PathBuf,
+    code: i32,
+    seconds: f64,
+    /// `None` for a spec error.
+    distinct_states: Option<u64>,
+    /// `ok`, `violation`, `incomplete` or `error`.
+    verdict: &'static str,
+    /// What was violated, which limit stopped the search, or how many
+    /// problems the spec has.
+    detail: Option<String>,
+    case: dcheck_report::junit::Case,
+    json: Option<serde_json::Value>,
+}
+
+impl SpecRun {
+    /// `PATH: VERDICT (DETAIL), N distinct states, T s`.
+    fn line(&self) -> String {
+        let mut s = format!("{}: {}", self.path.display(), self.verdict);
+        if let Some(d) = &self.detail {
+            s += &format!(" ({d})");
+        }
+        if let Some(n) = self.distinct_states {
+            s += &format!(", {n} distinct states");
+        }
+        s + &format!(", {:.3} s", self.seconds)
+    }
+}
+
+/// Writes to stdout; a closed pipe (`dcheck run ... | head`) is not an error
+/// of the check: the exit code still reports the verdict.
+fn print_out(text: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+}
+
+/// The spec files the arguments name: a file as given; a folder as the
+/// `.ron` files directly in it (with `recursive`, in its subfolders too),
+/// sorted by path.
+fn expand_specs(paths: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let p = entry.path();
+            if p.is_dir() {
+                // Subfolders reached through a symbolic link are not
+                // entered (a link cycle would never end).
+                let real_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if recursive && real_dir {
+                    walk(&p, recursive, &mut found)?;
+                }
+            } else if p.extension().is_some_and(|e| e == "ron") {
+                found.push(p);
+            }
+        }
+        found.sort();
+        out.extend(found);
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let before = out.len();
+            walk(p, recursive, &mut out)?;
+            if out.len() == before {
+                return Err(format!(
+                    "no .ron file in {}{}",
+                    p.display(),
+                    if recursive { " or its subfolders" } else { "" }
+                ));
+            }
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The worst of two exit codes: 2 (a spec could not be checked) > 1 (a
+/// violation) > 3 (incomplete) > 0.
+fn worst(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        exit::OK => 0,
+        exit::INCOMPLETE => 1,
+        exit::VIOLATION => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
 fn run(args: RunArgs) -> i32 {
     if args.format == Format::Json && args.trace_format.is_some() && args.trace_out.is_none() {
         eprintln!(
@@ -374,8 +578,78 @@ fn run(args: RunArgs) -> i32 {
         );
         return exit::USAGE;
     }
-    let loaded = match load(LoadOptions {
-        spec: &args.spec,
+    if args.quiet && args.format == Format::Json {
+        eprintln!(
+            "error: --quiet prints text verdict lines; it cannot be combined with --format json"
+        );
+        return exit::USAGE;
+    }
+    // One spec file: the report as it has always been.
+    let single = args.specs.len() == 1 && !args.specs[0].is_dir();
+    let specs = match expand_specs(&args.specs, args.recursive) {
+        Ok(s) => s,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return exit::USAGE;
+        }
+    };
+    if specs.len() > 1 && args.trace_out.is_some() {
+        eprintln!(
+            "error: --trace-out writes one counterexample: give it a single spec ({} were given)",
+            specs.len()
+        );
+        return exit::USAGE;
+    }
+    let shown = if args.quiet {
+        Shown::Quiet
+    } else if single || args.format == Format::Text {
+        Shown::Full
+    } else {
+        Shown::Collect
+    };
+    let mut runs = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        if shown == Shown::Full && !single {
+            print_out(&format!(
+                "{}=== {}\n",
+                if i > 0 { "\n" } else { "" },
+                spec.display()
+            ));
+        }
+        let r = run_spec(&args, spec, shown);
+        if shown == Shown::Quiet {
+            print_out(&(r.line() + "\n"));
+        }
+        runs.push(r);
+    }
+    if shown == Shown::Collect {
+        let all: Vec<serde_json::Value> = runs.iter_mut().filter_map(|r| r.json.take()).collect();
+        print_out(&(serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"));
+    }
+    if shown == Shown::Full && !single {
+        let lines: String = runs.iter().map(|r| r.line() + "\n").collect();
+        print_out(&format!("\n=== {} spec(s)\n{lines}", runs.len()));
+    }
+    let mut code = runs.iter().fold(exit::OK, |c, r| worst(c, r.code));
+    if let Some(path) = &args.junit {
+        let cases: Vec<_> = runs.iter().map(|r| r.case.clone()).collect();
+        if let Err(c) = write_file(path, &dcheck_report::junit::report(&cases)) {
+            code = worst(code, c);
+        }
+    }
+    code
+}
+
+/// Loads and checks one spec; prints its report as `shown` says.
+fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
+    use dcheck_report::junit::{Case, CaseResult};
+    let started = std::time::Instant::now();
+    let stem = spec
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let loaded = match load_quiet(LoadOptions {
+        spec,
         consts: &args.consts,
         network: args.network.clone(),
         faults: args.faults.clone(),
@@ -384,7 +658,33 @@ fn run(args: RunArgs) -> i32 {
         recorded: None,
     }) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(e) => {
+            eprint!("{}", e.render(spec, std::io::stderr().is_terminal()));
+            let problems = format!("{} problem(s)", e.count().max(1));
+            return SpecRun {
+                path: spec.to_path_buf(),
+                code: exit::USAGE,
+                seconds: started.elapsed().as_secs_f64(),
+                distinct_states: None,
+                verdict: "error",
+                detail: Some(problems.clone()),
+                case: Case {
+                    classname: spec.display().to_string(),
+                    name: stem,
+                    seconds: started.elapsed().as_secs_f64(),
+                    result: CaseResult::Error {
+                        message: format!("{problems} in {}", spec.display()),
+                        text: e.render(spec, false),
+                    },
+                },
+                json: Some(serde_json::json!({
+                    "schema_version": 1,
+                    "file": spec.display().to_string(),
+                    "result": "error",
+                    "diagnostics": e.json(spec),
+                })),
+            };
+        }
     };
     let model = &loaded.model;
     let threads = args
@@ -407,7 +707,7 @@ fn run(args: RunArgs) -> i32 {
         max_memory: args.max_memory,
     };
     let info = RunInfo {
-        spec_path: args.spec.display().to_string(),
+        spec_path: spec.display().to_string(),
         strategy: match config.strategy {
             Strategy::Bfs => "bfs",
             Strategy::Dfs => "dfs",
@@ -415,7 +715,8 @@ fn run(args: RunArgs) -> i32 {
         threads,
     };
     let progress = Progress::new();
-    let show = std::io::stdout().is_terminal() && args.format == Format::Text;
+    let show =
+        std::io::stdout().is_terminal() && args.format == Format::Text && shown == Shown::Full;
     let outcome = dcheck_report::progress::with_progress(&progress, show, || {
         dcheck_engine::check(model, &config, &progress)
     });
@@ -427,62 +728,172 @@ fn run(args: RunArgs) -> i32 {
         color: false,
         full_states: args.full_states,
     };
+    let summary = dcheck_report::text::summary(model, &outcome, &info);
+    let mut code = dcheck_report::exit_code(&outcome);
+    // What the verdict line and the JUnit report say.
+    let (verdict, detail, result) = match &outcome.result {
+        dcheck_engine::Verdict::Ok => ("ok", None, CaseResult::Passed),
+        dcheck_engine::Verdict::Violation(v) => {
+            let property = dcheck_report::violated_property(model, &v.kind);
+            let (kind, what) = match &v.kind {
+                dcheck_engine::ViolationKind::Invariant(_) => {
+                    ("invariant", format!("invariant {property}"))
+                }
+                dcheck_engine::ViolationKind::Deadlock => ("deadlock", "deadlock".to_string()),
+                dcheck_engine::ViolationKind::EvalError(_) => {
+                    ("evaluation", "evaluation error".to_string())
+                }
+                dcheck_engine::ViolationKind::Liveness(_) => {
+                    ("liveness", format!("property {property}"))
+                }
+            };
+            let trace = render_trace(TraceFormat::Text, &loaded, &outcome, &info, style)
+                .unwrap_or_default();
+            (
+                "violation",
+                Some(what),
+                CaseResult::Failure {
+                    kind: kind.to_string(),
+                    message: summary.lines().next().unwrap_or_default().to_string(),
+                    text: trace + "\n" + &summary,
+                },
+            )
+        }
+        dcheck_engine::Verdict::Incomplete(l) => (
+            "incomplete",
+            Some(dcheck_report::limit_name(*l).to_string()),
+            CaseResult::Failure {
+                kind: "incomplete".to_string(),
+                message: summary.lines().next().unwrap_or_default().to_string(),
+                text: summary.clone(),
+            },
+        ),
+    };
     // The counterexample file, if asked for: written before the summary.
     if let Some(path) = &args.trace_out {
         if let Some(t) = render_trace(trace_format, &loaded, &outcome, &info, style) {
-            if let Err(code) = write_file(path, &t) {
-                return code;
+            if let Err(c) = write_file(path, &t) {
+                code = c;
             }
         }
     }
-    let summary = dcheck_report::text::summary(model, &outcome, &info);
-    let written = |t: &str| {
-        format!(
-            "Counterexample written to {} ({}).\n\n{t}",
-            args.trace_out
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            trace_format
-                .to_possible_value()
-                .map(|v| v.get_name().to_string())
-                .unwrap_or_default()
-        )
-    };
     let violated = matches!(outcome.result, dcheck_engine::Verdict::Violation(_));
-    let text = match args.format {
-        Format::Json => {
-            let mut j = dcheck_report::json::report(
-                model,
-                &loaded.sources,
-                &outcome,
-                &info,
-                config.check_deadlock,
-            );
-            dcheck_report::json::add_events(&mut j, model, &outcome, loaded.procs.as_ref());
-            serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
-        }
-        Format::Text if args.trace_out.is_some() && violated => written(&summary),
-        Format::Text if args.trace_out.is_some() => summary,
-        Format::Text if trace_format == TraceFormat::Text => {
-            style.color =
-                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            match render_trace(trace_format, &loaded, &outcome, &info, style) {
-                Some(t) => t + "\n" + &summary,
-                None => summary,
+    let json = || {
+        let mut j = dcheck_report::json::report(
+            model,
+            &loaded.sources,
+            &outcome,
+            &info,
+            config.check_deadlock,
+        );
+        dcheck_report::json::add_events(&mut j, model, &outcome, loaded.procs.as_ref());
+        j
+    };
+    let mut kept = None;
+    if code != exit::USAGE {
+        match shown {
+            Shown::Quiet => {}
+            Shown::Collect => kept = Some(json()),
+            Shown::Full => {
+                let written = |t: &str| {
+                    format!(
+                        "Counterexample written to {} ({}).\n\n{t}",
+                        args.trace_out
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        trace_format
+                            .to_possible_value()
+                            .map(|v| v.get_name().to_string())
+                            .unwrap_or_default()
+                    )
+                };
+                let text = match args.format {
+                    Format::Json => {
+                        serde_json::to_string_pretty(&json()).unwrap_or_default() + "\n"
+                    }
+                    Format::Text if args.trace_out.is_some() && violated => written(&summary),
+                    Format::Text if args.trace_out.is_some() => summary,
+                    Format::Text if trace_format == TraceFormat::Text => {
+                        style.color = anstream::AutoStream::choice(&std::io::stdout())
+                            != anstream::ColorChoice::Never;
+                        match render_trace(trace_format, &loaded, &outcome, &info, style) {
+                            Some(t) => t + "\n" + &summary,
+                            None => summary,
+                        }
+                    }
+                    Format::Text => {
+                        // A machine-readable trace on stdout: the summary goes
+                        // to stderr, so that stdout is the trace alone.
+                        eprint!("{summary}");
+                        render_trace(trace_format, &loaded, &outcome, &info, style)
+                            .unwrap_or_default()
+                    }
+                };
+                print_out(&text);
             }
         }
-        Format::Text => {
-            // A machine-readable trace on stdout: the summary goes to
-            // stderr, so that stdout is the trace alone.
-            eprint!("{summary}");
-            render_trace(trace_format, &loaded, &outcome, &info, style).unwrap_or_default()
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    SpecRun {
+        path: spec.to_path_buf(),
+        code,
+        seconds,
+        distinct_states: Some(outcome.stats.distinct_states),
+        verdict,
+        detail,
+        case: Case {
+            classname: spec.display().to_string(),
+            name: model.name.clone(),
+            seconds,
+            result,
+        },
+        json: kept,
+    }
+}
+
+/// `dcheck check`: load, lower and compile (type-check) each spec, no
+/// exploration.
+fn check(args: CheckArgs) -> i32 {
+    let specs = match expand_specs(&args.specs, args.recursive) {
+        Ok(s) => s,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return exit::USAGE;
         }
     };
-    // A closed pipe (`dcheck run ... | head`) is not an error of the check:
-    // the exit code still reports the verdict.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-    dcheck_report::exit_code(&outcome)
+    let color = std::io::stderr().is_terminal();
+    let mut code = exit::OK;
+    let mut all = Vec::new();
+    for spec in &specs {
+        let result = load_quiet(LoadOptions {
+            spec,
+            consts: &[],
+            network: None,
+            faults: None,
+            fairness: &[],
+            properties: &[],
+            recorded: None,
+        });
+        let path = spec.display().to_string();
+        match (&result, args.format) {
+            (Ok(l), Format::Json) => all.push(serde_json::json!({
+                "spec": path, "name": l.model.name, "ok": true, "diagnostics": [],
+            })),
+            (Err(e), Format::Json) => all.push(serde_json::json!({
+                "spec": path, "name": null, "ok": false, "diagnostics": e.json(spec),
+            })),
+            (Ok(_), Format::Text) => print_out(&format!("ok {path}\n")),
+            (Err(e), Format::Text) => eprint!("{}", e.render(spec, color)),
+        }
+        if result.is_err() {
+            code = exit::USAGE;
+        }
+    }
+    if args.format == Format::Json {
+        print_out(&(serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"));
+    }
+    code
 }
 
 fn graph(args: GraphArgs) -> i32 {

@@ -1,13 +1,14 @@
 //! Outputs of a run: the text summary and counterexample a person reads, the
 //! JSON object CI reads, the counterexample in other formats (ITF, Mermaid,
-//! DOT), the state graph in DOT, the replay of a saved trace, and the
-//! progress display on a terminal.
+//! DOT), the JUnit XML report of a CI run, the state graph in DOT, the
+//! replay of a saved trace, and the progress display on a terminal.
 
 pub mod diff;
 pub mod dot;
 pub mod events;
 pub mod itf;
 pub mod json;
+pub mod junit;
 pub mod mermaid;
 pub mod progress;
 pub mod replay;
