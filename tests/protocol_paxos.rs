@@ -47,6 +47,18 @@ struct Proto {
 // ---------------------------------------------------------------------
 // The roles/messages formulation, specs/paxos.ron.
 
+/// The trace's steps are exactly `expect`: (action, parameters) each.
+fn assert_steps(v: &Json, expect: &[(&str, Json)]) {
+    let steps: Vec<(&str, &Json)> = v["trace"].as_array().expect("trace")[1..]
+        .iter()
+        .map(|s| (s["action"].as_str().unwrap(), &s["params"]))
+        .collect();
+    assert_eq!(steps.len(), expect.len(), "{v:#}");
+    for ((a, p), (ea, ep)) in steps.iter().zip(expect) {
+        assert_eq!((*a, *p), (*ea, ep), "{v:#}");
+    }
+}
+
 #[test]
 fn defaults_hold() {
     let (code, j, err) = run(&[SPEC, "--threads", "2"]);
@@ -179,15 +191,6 @@ fn no_fairness_duplicate_accept_forever() {
     assert_eq!(v["loop_start"], 7);
     assert_eq!(v["stutters"], false);
     let trace = v["trace"].as_array().unwrap();
-    let steps: Vec<(String, Json)> = trace[1..]
-        .iter()
-        .map(|s| {
-            (
-                s["action"].as_str().unwrap().to_string(),
-                s["params"].clone(),
-            )
-        })
-        .collect();
     let prepare = |a: u32| serde_json::json!({"self": a, "p": 1, "b": 1});
     let promise = |a: u32| serde_json::json!({"self": 1, "a": a, "b": 1, "vbal": 0, "vval": 0});
     let accept = serde_json::json!({"self": 1, "p": 1, "b": 1, "v": 1});
@@ -201,10 +204,7 @@ fn no_fairness_duplicate_accept_forever() {
         ("deliver_Accept_to_Acceptor", accept.clone()),
         ("deliver_Accept_to_Acceptor", accept),
     ];
-    assert_eq!(steps.len(), expect.len(), "{v:#}");
-    for ((a, p), (ea, ep)) in steps.iter().zip(expect.iter()) {
-        assert_eq!((a.as_str(), p), (*ea, ep), "{v:#}");
-    }
+    assert_steps(v, &expect);
     // The cycle is the self-loop: back to the loop start's state.
     assert_eq!(trace[8]["state"], trace[7]["state"]);
 }
@@ -248,11 +248,6 @@ fn two_crashes_break_liveness() {
     assert_eq!(v["property"], "ValueChosen");
     assert_eq!(v["stutters"], true);
     assert_eq!(v["loop_start"], 6);
-    let trace = v["trace"].as_array().unwrap();
-    let steps: Vec<(&str, &Json)> = trace[1..]
-        .iter()
-        .map(|s| (s["action"].as_str().unwrap(), &s["params"]))
-        .collect();
     let expect = [
         ("Phase1a", serde_json::json!({"self": 1})),
         ("Phase1a", serde_json::json!({"self": 2})),
@@ -267,10 +262,7 @@ fn two_crashes_break_liveness() {
         ("crash_Acceptor", serde_json::json!({"i": 2})),
         ("crash_Acceptor", serde_json::json!({"i": 3})),
     ];
-    assert_eq!(steps.len(), expect.len(), "{v:#}");
-    for ((a, p), (ea, ep)) in steps.iter().zip(expect.iter()) {
-        assert_eq!((*a, *p), (*ea, ep), "{v:#}");
-    }
+    assert_steps(v, &expect);
 }
 
 /// The bug: Consistency fails. By hand (also in the bug spec's header):
@@ -775,15 +767,6 @@ fn tla_no_fairness_duplicate_accept_forever() {
     assert_eq!(v["loop_start"], 5);
     assert_eq!(v["stutters"], false);
     let trace = v["trace"].as_array().unwrap();
-    let steps: Vec<(String, Json)> = trace[1..]
-        .iter()
-        .map(|s| {
-            (
-                s["action"].as_str().unwrap().to_string(),
-                s["params"].clone(),
-            )
-        })
-        .collect();
     let expect = [
         ("Phase1a", serde_json::json!({"p": 1})),
         ("Phase1b", serde_json::json!({"a": 1, "b": 1})),
@@ -792,10 +775,7 @@ fn tla_no_fairness_duplicate_accept_forever() {
         ("Phase2b", serde_json::json!({"a": 1, "b": 1, "v": 1})),
         ("Phase2b", serde_json::json!({"a": 1, "b": 1, "v": 1})),
     ];
-    assert_eq!(steps.len(), expect.len(), "{v:#}");
-    for ((a, p), (ea, ep)) in steps.iter().zip(expect.iter()) {
-        assert_eq!((a.as_str(), p), (*ea, ep), "{v:#}");
-    }
+    assert_steps(v, &expect);
     // The cycle is the self-loop: back to the loop start's state.
     assert_eq!(trace[6]["state"], trace[5]["state"]);
 }
