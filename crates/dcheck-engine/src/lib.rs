@@ -39,6 +39,7 @@ pub mod graph;
 pub mod huge_alloc;
 pub mod liveness;
 pub mod progress;
+pub mod simulate;
 pub mod trace;
 
 use std::time::{Duration, Instant};
