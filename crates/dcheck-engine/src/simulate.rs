@@ -250,6 +250,7 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
                     ..Stats::default()
                 },
                 liveness: Vec::new(),
+                coverage: Vec::new(),
             },
             runs,
             steps,
