@@ -37,6 +37,11 @@ enum Command {
     /// violates; 1: still a behaviour, no longer violates; 2: a step no
     /// longer applies, or the file is malformed.
     Replay(ReplayArgs),
+    /// Seeded random walks, for specs too big to explore completely: each
+    /// run starts from a random initial state and takes up to --depth
+    /// random enabled transitions, checking the invariants (and deadlocks)
+    /// on the way. Exit 0: no violation found (not a proof); 1: violation.
+    Simulate(SimulateArgs),
 }
 
 /// How the counterexample is written (`--trace-format`).
@@ -189,6 +194,34 @@ struct ReplayArgs {
     format: Format,
 }
 
+#[derive(Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Number of random walks.
+    #[arg(long, value_name = "N", default_value = "1000")]
+    runs: u64,
+    /// Largest number of steps of a walk.
+    #[arg(long, value_name = "D", default_value = "100")]
+    depth: u32,
+    /// Seed of the random walks: the same seed gives the same walks.
+    #[arg(long, value_name = "S", default_value = "0")]
+    seed: u64,
+    /// Worker threads (default: all cores); the result does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Do not report states without enabled actions as deadlocks.
+    #[arg(long)]
+    no_deadlock: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Text trace: show every variable in every state (changed ones marked
+    /// `*`), not only what changed.
+    #[arg(long)]
+    full_states: bool,
+}
+
 /// `123`, `64K`, `512M`, `4G` (binary units) → bytes.
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -211,6 +244,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Graph(args) => graph(args),
         Command::Replay(args) => replay(args),
+        Command::Simulate(args) => simulate(args),
     };
     ExitCode::from(code as u8)
 }
@@ -569,6 +603,83 @@ fn worst(a: i32, b: i32) -> i32 {
     } else {
         a
     }
+}
+
+fn default_threads(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1)
+}
+
+fn simulate(args: SimulateArgs) -> i32 {
+    let loaded = match load(LoadOptions {
+        spec: &args.model.spec,
+        consts: &args.model.consts,
+        network: args.model.network.clone(),
+        faults: args.model.faults.clone(),
+        fairness: &[],
+        properties: &[],
+        recorded: None,
+    }) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let model = &loaded.model;
+    let threads = default_threads(args.threads);
+    let config = dcheck_engine::simulate::SimConfig {
+        runs: args.runs,
+        depth: args.depth,
+        seed: args.seed,
+        threads,
+        check_deadlock: !args.no_deadlock,
+    };
+    let info = RunInfo {
+        spec_path: args.model.spec.display().to_string(),
+        strategy: "simulate",
+        threads,
+    };
+    let sim = dcheck_engine::simulate::simulate(model, &config);
+    let text = match args.format {
+        Format::Json => {
+            let j = dcheck_report::simulate::json(
+                model,
+                &loaded.sources,
+                &sim,
+                &config,
+                &info,
+                loaded.procs.as_ref(),
+            );
+            serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let summary = dcheck_report::simulate::summary(model, &sim, &config, &info);
+            match &sim.outcome.result {
+                dcheck_engine::Verdict::Violation(v) => {
+                    let style = dcheck_report::text::TraceStyle {
+                        color: anstream::AutoStream::choice(&std::io::stdout())
+                            != anstream::ColorChoice::Never,
+                        full_states: args.full_states,
+                    };
+                    dcheck_report::text::counterexample_styled(
+                        model,
+                        &loaded.sources,
+                        v,
+                        &info,
+                        loaded.procs.as_ref(),
+                        style,
+                    ) + "\n"
+                        + &summary
+                }
+                _ => summary,
+            }
+        }
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+    dcheck_report::exit_code(&sim.outcome)
 }
 
 fn run(args: RunArgs) -> i32 {

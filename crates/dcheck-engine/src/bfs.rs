@@ -122,6 +122,7 @@ impl Search<'_> {
         Outcome {
             result,
             liveness: Vec::new(),
+            coverage: Vec::new(),
             stats: Stats {
                 distinct_states: self.distinct(),
                 states_generated: self.generated,
@@ -160,11 +161,67 @@ impl Search<'_> {
     }
 }
 
+/// Per-worker coverage counters (see [`crate::Coverage`]), indexed by
+/// action; `action_of` maps a transition id to its action.
+struct CoverageCounts {
+    enabled: Vec<u64>,
+    taken: Vec<u64>,
+}
+
+impl CoverageCounts {
+    fn new(actions: usize) -> CoverageCounts {
+        CoverageCounts {
+            enabled: vec![0; actions],
+            taken: vec![0; actions],
+        }
+    }
+}
+
+type Worker<S> = Mutex<(S, Pending, CoverageCounts)>;
+
 pub(crate) fn run<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
+) -> Outcome {
+    let threads = config.threads.max(1);
+    let actions = model.action_count();
+    let action_of: Vec<u32> = (0..model.transition_count() as u32)
+        .map(|t| model.action_of(t))
+        .collect();
+    let scratches: Vec<Worker<M::Scratch>> = (0..threads)
+        .map(|_| {
+            Mutex::new((
+                model.scratch(),
+                Pending::default(),
+                CoverageCounts::new(actions),
+            ))
+        })
+        .collect();
+    let mut outcome = search(model, config, progress, start, &scratches, &action_of);
+    let mut coverage = vec![crate::Coverage::default(); actions];
+    for w in scratches {
+        let (_, _, counts) = w.into_inner().unwrap_or_else(|p| p.into_inner());
+        for (c, (&e, &t)) in coverage
+            .iter_mut()
+            .zip(counts.enabled.iter().zip(&counts.taken))
+        {
+            c.enabled += e;
+            c.taken += t;
+        }
+    }
+    outcome.coverage = coverage;
+    outcome
+}
+
+fn search<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+    scratches: &[Worker<M::Scratch>],
+    action_of: &[u32],
 ) -> Outcome {
     let threads = config.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -173,9 +230,6 @@ pub(crate) fn run<M: TransitionSystem>(
         .expect("cannot start the worker threads");
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
-    let scratches: Vec<Mutex<(M::Scratch, Pending)>> = (0..threads)
-        .map(|_| Mutex::new((model.scratch(), Pending::default())))
-        .collect();
     let mut scratch = model.scratch();
     let mut s = Search {
         config,
@@ -295,12 +349,14 @@ pub(crate) fn run<M: TransitionSystem>(
                     .map(|c| {
                         let idx = rayon::current_thread_index().unwrap_or(0) % scratches.len();
                         let mut guard = scratches[idx].lock().unwrap_or_else(|p| p.into_inner());
-                        let (scratch, pending) = &mut *guard;
+                        let (scratch, pending, counts) = &mut *guard;
                         expand_chunk(
                             model,
                             config,
                             scratch,
                             pending,
+                            counts,
+                            action_of,
                             &s.seen,
                             &s.level,
                             &frontier,
@@ -555,6 +611,8 @@ fn expand_chunk<M: TransitionSystem>(
     config: &Config,
     scratch: &mut M::Scratch,
     pending: &mut Pending,
+    counts: &mut CoverageCounts,
+    action_of: &[u32],
     seen: &FingerprintTable,
     level: &KeyedFingerprintTable,
     frontier: &[Word],
@@ -572,8 +630,17 @@ fn expand_chunk<M: TransitionSystem>(
         let mut emitted = 0u64;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
+        // Transitions come in increasing id order and an action's ids are
+        // consecutive: a change of action starts its run in this state.
+        let mut last_action = u32::MAX;
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
+            let a = action_of[t as usize];
+            if a != last_action {
+                last_action = a;
+                counts.enabled[a as usize] += 1;
+            }
+            counts.taken[a as usize] += 1;
             pending.push(seen, level, key(p, t), next);
             if pending.len() >= MAX_PENDING {
                 pending.flush(seen, level, words, fps, new_words);

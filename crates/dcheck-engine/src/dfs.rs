@@ -212,6 +212,7 @@ fn sequential<M: TransitionSystem>(
             return Outcome {
                 result: $verdict,
                 liveness: Vec::new(),
+                coverage: Vec::new(),
                 stats: stats(links.len() as u64, generated, depth, start, peak),
             };
         }};
@@ -519,6 +520,7 @@ fn parallel<M: TransitionSystem>(
     Outcome {
         result,
         liveness: Vec::new(),
+        coverage: Vec::new(),
         stats: stats(
             distinct,
             generated,

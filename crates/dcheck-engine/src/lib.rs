@@ -39,6 +39,7 @@ pub mod graph;
 pub mod huge_alloc;
 pub mod liveness;
 pub mod progress;
+pub mod simulate;
 pub mod trace;
 
 use std::time::{Duration, Instant};
@@ -105,6 +106,28 @@ pub struct Outcome {
     /// One status per [`TransitionSystem::liveness_checks`] entry, in order
     /// (empty when the model has none).
     pub liveness: Vec<CheckStatus>,
+    /// Per action ([`TransitionSystem::action_of`]), how often it was
+    /// enabled and taken during a BFS safety search (see [`Coverage`]);
+    /// empty when not measured (DFS, and BFS fused with the liveness graph
+    /// build).
+    pub coverage: Vec<Coverage>,
+}
+
+/// How often one action was enabled and taken during a search.
+///
+/// `enabled`: the number of states expanded (each distinct state is
+/// expanded once) in which at least one transition of the action was
+/// enabled. `taken`: the number of successors its transitions generated,
+/// duplicates and self-loops included; the sum over all actions is
+/// [`Stats::states_generated`] minus the initial states. Each worker counts
+/// the states it expands and the counts are summed at the end, so they do
+/// not depend on the thread count. On a complete search (`Verdict::Ok`) an
+/// action with `enabled == 0` is enabled in no reachable state; after a
+/// violation or a limit the counts cover the states expanded so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Coverage {
+    pub enabled: u64,
+    pub taken: u64,
 }
 
 /// The outcome of one liveness check.

@@ -159,6 +159,7 @@ fn run_inner<M: TransitionSystem>(
         .as_ref()
         .map(|s| (s.stats.distinct_states, s.stats.states_generated));
     let mut safety = safety.unwrap_or(Outcome {
+        coverage: Vec::new(),
         result: Verdict::Ok,
         stats: Stats::default(),
         liveness: Vec::new(),

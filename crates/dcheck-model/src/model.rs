@@ -639,6 +639,14 @@ impl TransitionSystem for Model {
         self.transitions.len()
     }
 
+    fn action_count(&self) -> usize {
+        self.actions.len()
+    }
+
+    fn action_of(&self, t: TransitionId) -> u32 {
+        self.transitions[t as usize].action
+    }
+
     fn initial_states(
         &self,
         sc: &mut Scratch,

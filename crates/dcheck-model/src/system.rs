@@ -97,6 +97,18 @@ pub trait TransitionSystem: Sync {
     /// Total number of transition ids (`0..transition_count()`).
     fn transition_count(&self) -> usize;
 
+    /// Number of actions. Every transition belongs to one action
+    /// ([`TransitionSystem::action_of`]) and the transitions of an action
+    /// have consecutive ids. Default: each transition is its own action.
+    fn action_count(&self) -> usize {
+        self.transition_count()
+    }
+
+    /// The action (`0..action_count()`) transition `t` belongs to.
+    fn action_of(&self, t: TransitionId) -> u32 {
+        t
+    }
+
     /// Calls `emit` for every initial state, in a fixed order.
     fn initial_states(
         &self,

@@ -126,6 +126,16 @@ pub fn report(
         "liveness_seconds": st.liveness_seconds,
         "properties": properties,
     });
+    if !outcome.coverage.is_empty() {
+        out["coverage"] = Json::Array(
+            outcome
+                .coverage
+                .iter()
+                .zip(&model.actions)
+                .map(|(c, a)| json!({"action": a.name, "enabled": c.enabled, "taken": c.taken}))
+                .collect(),
+        );
+    }
     if let Verdict::Incomplete(l) = outcome.result {
         out["incomplete_reason"] = json!(limit_name(l));
     }

@@ -12,6 +12,7 @@ pub mod junit;
 pub mod mermaid;
 pub mod progress;
 pub mod replay;
+pub mod simulate;
 pub mod text;
 
 use dcheck_engine::{CheckStatus, Limit, Outcome, Verdict, ViolationKind};

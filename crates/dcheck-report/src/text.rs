@@ -111,6 +111,19 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
         "  fingerprint collision  {:.1e} (probability estimate)",
         st.fingerprint_collision_probability
     );
+    // Coverage: after a complete search an action never enabled is enabled
+    // in no reachable state, usually a bug in the spec.
+    if matches!(outcome.result, Verdict::Ok) {
+        for (c, a) in outcome.coverage.iter().zip(&model.actions) {
+            if c.enabled == 0 {
+                let _ = writeln!(
+                    s,
+                    "  warning: action {} is never enabled (its guard is false in every reachable state)",
+                    a.name
+                );
+            }
+        }
+    }
     if st.graph_bytes > 0 {
         let _ = writeln!(
             s,

@@ -1,0 +1,145 @@
+//! Action coverage of `dcheck run` (BFS): per action, the number of states
+//! in which it was enabled and the number of successors it generated.
+//!
+//! The TwoPhase figures (N = 3) are derived by hand below from the spec's
+//! structure; none is copied from a run of dcheck.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value as Json;
+
+fn dcheck(args: &[&str]) -> Output {
+    Command::cargo_bin("dcheck")
+        .expect("dcheck binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("run dcheck")
+}
+
+fn run_json(args: &[&str]) -> (i32, Json) {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let out = dcheck(&all);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let j = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (out.status.code().expect("exit code"), j)
+}
+
+/// `coverage` as (action, enabled, taken).
+fn coverage(j: &Json) -> Vec<(String, u64, u64)> {
+    j["coverage"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no coverage in {j:#}"))
+        .iter()
+        .map(|c| {
+            (
+                c["action"].as_str().expect("action").to_string(),
+                c["enabled"].as_u64().expect("enabled"),
+                c["taken"].as_u64().expect("taken"),
+            )
+        })
+        .collect()
+}
+
+/// TwoPhase, N = 3. The reachable states by tmState:
+///
+/// * `init` (no Commit, no Abort sent): each RM independently is working;
+///   aborted (by RMChooseToAbort, having sent nothing); or prepared with
+///   Prepared(r) sent, and r in tmPrepared or not: 4 options, 4^3 = 64.
+/// * `committed`: TMCommit needed every RM in tmPrepared, so every RM was
+///   prepared and is now prepared or committed: 2^3 = 8.
+/// * `aborted`: per RM working (1); prepared, r in tmPrepared or not (2);
+///   aborted having sent nothing (1) or after preparing, r in tmPrepared or
+///   not (2): 6 options, 6^3 = 216.
+///
+/// 64 + 8 + 216 = 288, TLC's figure. Then, per action (enabled states;
+/// successors generated):
+///
+/// * TMRcvPrepared(r): tmState init and r prepared. Enabled in the init
+///   states with a prepared RM: 64 - 2^3 = 56 (2^3: every RM working or
+///   aborted). Taken once per (init state, prepared r): r has 2 prepared
+///   options, the two others 4 each: 3 * 2 * 4^2 = 96.
+/// * TMCommit: tmState init and tmPrepared = all: every RM prepared and in
+///   tmPrepared, one state; taken 1.
+/// * TMAbort: tmState init: 64 and 64.
+/// * RMPrepare(r), RMChooseToAbort(r): rmState[r] working. Enabled where
+///   some RM works: init 64 - 3^3 = 37, aborted 216 - 5^3 = 91, committed
+///   0: 128. Taken: pairs (state, working r): init 3 * 4^2 = 48, aborted
+///   3 * 6^2 = 108: 156.
+/// * RMRcvCommitMsg(r): Commit sent: the 8 committed states, 3 each: 24.
+/// * RMRcvAbortMsg(r): Abort sent: the 216 aborted states, 3 each: 648.
+///
+/// The sum of `taken` is 96 + 1 + 64 + 156 + 156 + 24 + 648 = 1145 = 1146
+/// generated - 1 initial state.
+#[test]
+fn twophase_coverage_by_hand() {
+    let expected: Vec<(String, u64, u64)> = [
+        ("TMRcvPrepared", 56, 96),
+        ("TMCommit", 1, 1),
+        ("TMAbort", 64, 64),
+        ("RMPrepare", 128, 156),
+        ("RMChooseToAbort", 128, 156),
+        ("RMRcvCommitMsg", 8, 24),
+        ("RMRcvAbortMsg", 216, 648),
+    ]
+    .iter()
+    .map(|&(a, e, t)| (a.to_string(), e, t))
+    .collect();
+    for threads in ["1", "2", "3"] {
+        let (code, j) = run_json(&["specs/2pc.ron", "--threads", threads]);
+        assert_eq!(code, 0);
+        let cov = coverage(&j);
+        assert_eq!(cov, expected, "threads {threads}");
+        let taken: u64 = cov.iter().map(|c| c.2).sum();
+        assert_eq!(
+            taken,
+            j["states_generated"].as_u64().expect("generated") - 1
+        );
+    }
+}
+
+#[test]
+fn taken_sums_to_generated_minus_initial_and_threads_agree() {
+    // TwoPhase has one initial state; N = 5 is large enough for several
+    // batches and workers.
+    let (_, j1) = run_json(&["specs/2pc.ron", "--const", "N=5", "--threads", "1"]);
+    let (_, j2) = run_json(&["specs/2pc.ron", "--const", "N=5", "--threads", "2"]);
+    let cov = coverage(&j1);
+    assert_eq!(cov, coverage(&j2));
+    let taken: u64 = cov.iter().map(|c| c.2).sum();
+    assert_eq!(
+        taken,
+        j1["states_generated"].as_u64().expect("generated") - 1
+    );
+    // Every action is enabled somewhere, and an action enabled in a state
+    // generates at least one successor there.
+    for (a, enabled, taken) in &cov {
+        assert!(*enabled > 0 && taken >= enabled, "{a}: {enabled} {taken}");
+        assert!(*enabled <= j1["distinct_states"].as_u64().expect("distinct"));
+    }
+}
+
+#[test]
+fn an_action_never_enabled_is_warned_about() {
+    let spec = "tests/fixtures/never_enabled.ron";
+    let (code, j) = run_json(&[spec]);
+    assert_eq!(code, 0);
+    // See the fixture: Inc in x = 0, 1, 2; Reset nowhere.
+    assert_eq!(
+        coverage(&j),
+        vec![("Inc".to_string(), 3, 3), ("Reset".to_string(), 0, 0)]
+    );
+    let out = dcheck(&["run", spec]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: action Reset is never enabled"),
+        "{text}"
+    );
+    assert!(!text.contains("action Inc is never enabled"), "{text}");
+    // TwoPhase has no such action: no warning.
+    let out = dcheck(&["run", "specs/2pc.ron"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("never enabled"));
+}
