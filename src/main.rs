@@ -140,6 +140,10 @@ struct RunArgs {
     /// `*`), not only what changed.
     #[arg(long)]
     full_states: bool,
+    /// Text summary: add a table of every action's coverage (states in
+    /// which it is enabled, successors it generated); JSON always has it.
+    #[arg(long)]
+    coverage: bool,
 }
 
 #[derive(Args)]
@@ -839,7 +843,10 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         color: false,
         full_states: args.full_states,
     };
-    let summary = dcheck_report::text::summary(model, &outcome, &info);
+    let mut summary = dcheck_report::text::summary(model, &outcome, &info);
+    if args.coverage {
+        summary += &dcheck_report::text::coverage_table(model, &outcome);
+    }
     let mut code = dcheck_report::exit_code(&outcome);
     // What the verdict line and the JUnit report say.
     let (verdict, detail, result) = match &outcome.result {

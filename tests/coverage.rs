@@ -1,4 +1,5 @@
-//! Action coverage of `dcheck run` (BFS): per action, the number of states
+//! Action coverage of `dcheck run` (BFS, DFS, and BFS fused with the
+//! liveness graph build): per action, the number of states
 //! in which it was enabled and the number of successors it generated.
 //!
 //! The TwoPhase figures (N = 3) are derived by hand below from the spec's
@@ -74,9 +75,8 @@ fn coverage(j: &Json) -> Vec<(String, u64, u64)> {
 ///
 /// The sum of `taken` is 96 + 1 + 64 + 156 + 156 + 24 + 648 = 1145 = 1146
 /// generated - 1 initial state.
-#[test]
-fn twophase_coverage_by_hand() {
-    let expected: Vec<(String, u64, u64)> = [
+fn twophase_by_hand() -> Vec<(String, u64, u64)> {
+    [
         ("TMRcvPrepared", 56, 96),
         ("TMCommit", 1, 1),
         ("TMAbort", 64, 64),
@@ -87,18 +87,116 @@ fn twophase_coverage_by_hand() {
     ]
     .iter()
     .map(|&(a, e, t)| (a.to_string(), e, t))
-    .collect();
-    for threads in ["1", "2", "3"] {
-        let (code, j) = run_json(&["specs/2pc.ron", "--threads", threads]);
-        assert_eq!(code, 0);
-        let cov = coverage(&j);
-        assert_eq!(cov, expected, "threads {threads}");
-        let taken: u64 = cov.iter().map(|c| c.2).sum();
-        assert_eq!(
-            taken,
-            j["states_generated"].as_u64().expect("generated") - 1
-        );
+    .collect()
+}
+
+/// The figures above for every search: BFS and DFS, sequential and
+/// parallel. Each counts while it expands states (DFS per worker stack,
+/// BFS per batch worker); all expand each reachable state once.
+#[test]
+fn twophase_coverage_by_hand() {
+    let expected = twophase_by_hand();
+    for strategy in ["bfs", "dfs"] {
+        for threads in ["1", "2", "3"] {
+            let (code, j) = run_json(&[
+                "specs/2pc.ron",
+                "--strategy",
+                strategy,
+                "--threads",
+                threads,
+            ]);
+            assert_eq!(code, 0);
+            let cov = coverage(&j);
+            assert_eq!(cov, expected, "{strategy}, threads {threads}");
+            let taken: u64 = cov.iter().map(|c| c.2).sum();
+            assert_eq!(
+                taken,
+                j["states_generated"].as_u64().expect("generated") - 1
+            );
+        }
     }
+}
+
+/// `specs/2pc_msgs.ron` is TwoPhase with roles: its states correspond one
+/// to one to TwoPhase's (its header; `tests/network.rs` pins 288 / 1146),
+/// and so do its transitions, with the TM's and RMs' receive actions
+/// becoming the generated deliveries: TMRcvPrepared(r) is
+/// deliver_Prepared_to_TM with sender r, RMRcvCommitMsg(r) and
+/// RMRcvAbortMsg(r) are deliver_Commit_to_RM and deliver_Abort_to_RM to r
+/// (broadcast puts all copies in flight at once, and the duplicating
+/// network keeps them, as TwoPhase's message set does). So the hand-derived
+/// figures carry over, in the spec's declaration order (steps, then
+/// handlers). The spec has a temporal property (Termination): by default
+/// BFS explores once while building the liveness graph and counts from the
+/// graph's edges; `--property TCConsistent` drops it (the plain BFS) and
+/// `--strategy dfs` builds the graph after a DFS safety search.
+#[test]
+fn message_passing_twophase_coverage_matches_twophase() {
+    let by_name = |n: &str| {
+        twophase_by_hand()
+            .into_iter()
+            .find(|c| c.0 == n)
+            .map(|(_, e, t)| (e, t))
+            .expect("a TwoPhase action")
+    };
+    let expected: Vec<(String, u64, u64)> = [
+        ("TMCommit", "TMCommit"),
+        ("TMAbort", "TMAbort"),
+        ("RMPrepare", "RMPrepare"),
+        ("RMChooseToAbort", "RMChooseToAbort"),
+        ("deliver_Prepared_to_TM", "TMRcvPrepared"),
+        ("deliver_Commit_to_RM", "RMRcvCommitMsg"),
+        ("deliver_Abort_to_RM", "RMRcvAbortMsg"),
+    ]
+    .iter()
+    .map(|&(a, b)| {
+        let (e, t) = by_name(b);
+        (a.to_string(), e, t)
+    })
+    .collect();
+    let runs: [&[&str]; 5] = [
+        &[],
+        &["--threads", "1"],
+        &["--property", "TCConsistent"],
+        &["--strategy", "dfs"],
+        &["--strategy", "dfs", "--threads", "1"],
+    ];
+    for flags in runs {
+        let mut args = vec!["specs/2pc_msgs.ron"];
+        args.extend_from_slice(flags);
+        let (code, j) = run_json(&args);
+        assert_eq!(code, 0, "{flags:?}");
+        assert_eq!(coverage(&j), expected, "{flags:?}");
+    }
+}
+
+/// `--coverage` prints one row per action: the hand-derived counts and the
+/// share of the 288 distinct states (TMCommit 1 / 288 = 0.35%,
+/// RMRcvAbortMsg 216 / 288 = 75%, RMPrepare 128 / 288 = 44.4%).
+#[test]
+fn coverage_table_in_the_text_summary() {
+    let out = dcheck(&["run", "specs/2pc.ron", "--coverage"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Action coverage (every reachable state expanded):"),
+        "{text}"
+    );
+    let row = |action: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|w| w.first().map(String::as_str) == Some(action))
+            .unwrap_or_else(|| panic!("no row for {action} in {text}"))
+    };
+    assert_eq!(row("TMCommit"), ["TMCommit", "1", "0.3%", "1"]);
+    assert_eq!(
+        row("RMRcvAbortMsg"),
+        ["RMRcvAbortMsg", "216", "75.0%", "648"]
+    );
+    assert_eq!(row("RMPrepare"), ["RMPrepare", "128", "44.4%", "156"]);
+    // Without the flag: no table.
+    let out = dcheck(&["run", "specs/2pc.ron"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Action coverage"));
 }
 
 #[test]
@@ -139,6 +237,23 @@ fn an_action_never_enabled_is_warned_about() {
         "{text}"
     );
     assert!(!text.contains("action Inc is never enabled"), "{text}");
+    // A violated temporal property still means a complete search (the
+    // liveness graph holds every reachable state): warned too. See the
+    // fixture for the lasso and the counts.
+    let live = "tests/fixtures/never_enabled_live.ron";
+    let (code, j) = run_json(&[live]);
+    assert_eq!(code, 1);
+    assert_eq!(j["violation"]["kind"], "liveness");
+    assert_eq!(
+        coverage(&j),
+        vec![("Inc".to_string(), 3, 3), ("Reset".to_string(), 0, 0)]
+    );
+    let out = dcheck(&["run", live]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: action Reset is never enabled"),
+        "{text}"
+    );
     // TwoPhase has no such action: no warning.
     let out = dcheck(&["run", "specs/2pc.ron"]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("never enabled"));

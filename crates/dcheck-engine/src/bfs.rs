@@ -44,6 +44,7 @@ use std::time::Instant;
 use dcheck_model::system::{StepError, TransitionSystem, Word};
 use rayon::prelude::*;
 
+use crate::coverage;
 use crate::fingerprint::fingerprint;
 use crate::fingerprint_table::{
     capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable,
@@ -161,23 +162,7 @@ impl Search<'_> {
     }
 }
 
-/// Per-worker coverage counters (see [`crate::Coverage`]), indexed by
-/// action; `action_of` maps a transition id to its action.
-struct CoverageCounts {
-    enabled: Vec<u64>,
-    taken: Vec<u64>,
-}
-
-impl CoverageCounts {
-    fn new(actions: usize) -> CoverageCounts {
-        CoverageCounts {
-            enabled: vec![0; actions],
-            taken: vec![0; actions],
-        }
-    }
-}
-
-type Worker<S> = Mutex<(S, Pending, CoverageCounts)>;
+type Worker<S> = Mutex<(S, Pending, coverage::Counts)>;
 
 pub(crate) fn run<M: TransitionSystem>(
     model: &M,
@@ -187,31 +172,22 @@ pub(crate) fn run<M: TransitionSystem>(
 ) -> Outcome {
     let threads = config.threads.max(1);
     let actions = model.action_count();
-    let action_of: Vec<u32> = (0..model.transition_count() as u32)
-        .map(|t| model.action_of(t))
-        .collect();
+    let action_of = coverage::action_table(model);
     let scratches: Vec<Worker<M::Scratch>> = (0..threads)
         .map(|_| {
             Mutex::new((
                 model.scratch(),
                 Pending::default(),
-                CoverageCounts::new(actions),
+                coverage::Counts::new(actions),
             ))
         })
         .collect();
     let mut outcome = search(model, config, progress, start, &scratches, &action_of);
-    let mut coverage = vec![crate::Coverage::default(); actions];
-    for w in scratches {
-        let (_, _, counts) = w.into_inner().unwrap_or_else(|p| p.into_inner());
-        for (c, (&e, &t)) in coverage
-            .iter_mut()
-            .zip(counts.enabled.iter().zip(&counts.taken))
-        {
-            c.enabled += e;
-            c.taken += t;
-        }
-    }
-    outcome.coverage = coverage;
+    let counts: Vec<coverage::Counts> = scratches
+        .into_iter()
+        .map(|w| w.into_inner().unwrap_or_else(|p| p.into_inner()).2)
+        .collect();
+    outcome.coverage = coverage::sum(actions, &counts);
     outcome
 }
 
@@ -611,7 +587,7 @@ fn expand_chunk<M: TransitionSystem>(
     config: &Config,
     scratch: &mut M::Scratch,
     pending: &mut Pending,
-    counts: &mut CoverageCounts,
+    counts: &mut coverage::Counts,
     action_of: &[u32],
     seen: &FingerprintTable,
     level: &KeyedFingerprintTable,
@@ -630,17 +606,10 @@ fn expand_chunk<M: TransitionSystem>(
         let mut emitted = 0u64;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
-        // Transitions come in increasing id order and an action's ids are
-        // consecutive: a change of action starts its run in this state.
-        let mut last_action = u32::MAX;
+        let mut counter = counts.state(action_of);
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
-            let a = action_of[t as usize];
-            if a != last_action {
-                last_action = a;
-                counts.enabled[a as usize] += 1;
-            }
-            counts.taken[a as usize] += 1;
+            counter.successor(t);
             pending.push(seen, level, key(p, t), next);
             if pending.len() >= MAX_PENDING {
                 pending.flush(seen, level, words, fps, new_words);

@@ -30,6 +30,7 @@ use std::time::Instant;
 
 use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
 
+use crate::coverage;
 use crate::fingerprint::fingerprint;
 use crate::fingerprint_table::{capacity_for, max_entries, FingerprintTable};
 use crate::trace::rebuild;
@@ -202,6 +203,8 @@ fn sequential<M: TransitionSystem>(
     let mut stack: Vec<(u32, u32)> = Vec::new(); // (id, depth)
     let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
+    let action_of = coverage::action_table(model);
+    let mut counts = coverage::Counts::new(model.action_count());
 
     macro_rules! finish {
         ($verdict:expr) => {{
@@ -212,7 +215,7 @@ fn sequential<M: TransitionSystem>(
             return Outcome {
                 result: $verdict,
                 liveness: Vec::new(),
-                coverage: Vec::new(),
+                coverage: coverage::sum(model.action_count(), [&counts]),
                 stats: stats(links.len() as u64, generated, depth, start, peak),
             };
         }};
@@ -290,6 +293,7 @@ fn sequential<M: TransitionSystem>(
         }
         let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| seen.prefetch(fp));
         generated += emitted;
+        counts.add(&action_of, succ.ts.iter().copied());
         // Probe in emission order, keeping only the new successors.
         let fresh = succ.keep_new(words, |fp| seen.insert_mut(fp));
         seen.add_len(fresh);
@@ -489,10 +493,15 @@ fn parallel<M: TransitionSystem>(
         stack_bytes: AtomicU64::new(0),
         peak_bytes: AtomicU64::new(0),
     };
-    std::thread::scope(|sc| {
-        for _ in 0..threads {
-            sc.spawn(|| worker(model, &shared, progress));
-        }
+    let action_of = coverage::action_table(model);
+    let counts: Vec<coverage::Counts> = std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| sc.spawn(|| worker(model, &shared, progress, &action_of)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a DFS worker panicked"))
+            .collect()
     });
 
     let distinct = shared.distinct.load(Ordering::Relaxed).min(limit);
@@ -520,7 +529,7 @@ fn parallel<M: TransitionSystem>(
     Outcome {
         result,
         liveness: Vec::new(),
-        coverage: Vec::new(),
+        coverage: coverage::sum(model.action_count(), &counts),
         stats: stats(
             distinct,
             generated,
@@ -533,7 +542,14 @@ fn parallel<M: TransitionSystem>(
 
 /// One parallel DFS worker: expands sections of its own stack, shares the
 /// bottom half when someone is idle, and takes shared work when empty.
-fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) {
+/// Returns its action coverage counts.
+fn worker<M: TransitionSystem>(
+    model: &M,
+    shared: &Shared,
+    progress: &Progress,
+    action_of: &[u32],
+) -> coverage::Counts {
+    let mut counts = coverage::Counts::new(model.action_count());
     let config = shared.config;
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
@@ -612,6 +628,7 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
             }
             let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| guard.prefetch(fp));
             generated += emitted;
+            counts.add(action_of, succ.ts.iter().copied());
             let fresh = succ.keep_new(words, |fp| guard.insert(fp).new);
             let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
             let issue = (0..fresh)
@@ -674,4 +691,5 @@ fn worker<M: TransitionSystem>(model: &M, shared: &Shared, progress: &Progress) 
             break;
         }
     }
+    counts
 }

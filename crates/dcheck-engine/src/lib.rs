@@ -32,6 +32,7 @@
 //! [`bfs`], [`dfs`] and [`fingerprint_table`].
 
 pub mod bfs;
+mod coverage;
 pub mod dfs;
 pub mod fingerprint;
 pub mod fingerprint_table;
@@ -107,8 +108,10 @@ pub struct Outcome {
     /// (empty when the model has none).
     pub liveness: Vec<CheckStatus>,
     /// Per action ([`TransitionSystem::action_of`]), how often it was
-    /// enabled and taken during a BFS safety search (see [`Coverage`]);
-    /// empty when not measured (DFS, and BFS fused with the liveness graph
+    /// enabled and taken during the search (see [`Coverage`]): BFS, DFS or
+    /// the BFS fused with the liveness graph build (counted from the
+    /// graph). Empty for a simulation, and when no search ran (an
+    /// evaluation error in the initial states found by the liveness graph
     /// build).
     pub coverage: Vec<Coverage>,
 }

@@ -95,13 +95,14 @@
 //! the analyses of as many checks as there are threads at once.
 
 mod analysis;
-mod graph;
+pub(crate) mod graph;
 
 use std::time::Instant;
 
 use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSystem};
 use rayon::prelude::*;
 
+use crate::coverage;
 use crate::{
     collision_probability, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress,
     Stats, TraceStep, Verdict, Violation, ViolationKind,
@@ -212,6 +213,11 @@ fn run_inner<M: TransitionSystem>(
             depth,
         } => {
             if fused {
+                safety.coverage = coverage::of_graph(
+                    &graph,
+                    &coverage::action_table(model),
+                    model.action_count(),
+                );
                 let n = graph.n as u64;
                 safety.stats.distinct_states = n;
                 safety.stats.states_generated = generated;

@@ -1,6 +1,6 @@
 //! Property test: random directed graphs as models, the engine (BFS and
 //! DFS, 1 and several threads) against the independent reference BFS of
-//! `common`.
+//! `common`: counts, action coverage, violations and traces.
 
 mod common;
 
@@ -58,6 +58,11 @@ proptest! {
             if strategy == dcheck_engine::Strategy::Bfs {
                 prop_assert_eq!(out.stats.depth, r.max_distance);
             }
+            // Coverage: every transition is its own action and generates
+            // one successor where enabled.
+            let cov: Vec<(u64, u64)> = out.coverage.iter().map(|c| (c.enabled, c.taken)).collect();
+            let expected: Vec<(u64, u64)> = r.enabled.iter().map(|&e| (e, e)).collect();
+            prop_assert_eq!(cov, expected, "{:?}, {} thread(s)", strategy, threads);
         }
     }
 

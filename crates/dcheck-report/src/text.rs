@@ -35,6 +35,55 @@ pub fn span_text(sources: &SourceMap, span: Span) -> String {
         .to_string()
 }
 
+/// Whether every reachable state was expanded: the search found nothing,
+/// or only a liveness violation (found on the complete state graph).
+fn search_complete(outcome: &Outcome) -> bool {
+    match &outcome.result {
+        Verdict::Ok => true,
+        Verdict::Violation(v) => matches!(v.kind, ViolationKind::Liveness(_)),
+        Verdict::Incomplete(_) => false,
+    }
+}
+
+/// The per-action coverage table of `dcheck run --coverage`: for each
+/// action, in declaration order, the states in which it was enabled and the
+/// successors it generated, with the share of the expanded states. Empty
+/// when the search measured none.
+pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
+    let mut s = String::new();
+    if outcome.coverage.is_empty() {
+        return s;
+    }
+    let width = model
+        .actions
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("action".len());
+    let scope = if search_complete(outcome) {
+        "every reachable state expanded"
+    } else {
+        "the states expanded before the search stopped"
+    };
+    let _ = writeln!(s, "Action coverage ({scope}):");
+    let _ = writeln!(
+        s,
+        "  {:<width$}  {:>12}  {:>7}  {:>12}",
+        "action", "enabled in", "share", "successors"
+    );
+    let states = outcome.stats.distinct_states.max(1) as f64;
+    for (c, a) in outcome.coverage.iter().zip(&model.actions) {
+        let share = format!("{:.1}%", 100.0 * c.enabled as f64 / states);
+        let _ = writeln!(
+            s,
+            "  {:<width$}  {:>12}  {:>7}  {:>12}",
+            a.name, c.enabled, share, c.taken
+        );
+    }
+    s
+}
+
 /// The verdict line and statistics.
 pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
     let mut s = String::new();
@@ -113,7 +162,7 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
     );
     // Coverage: after a complete search an action never enabled is enabled
     // in no reachable state, usually a bug in the spec.
-    if matches!(outcome.result, Verdict::Ok) {
+    if search_complete(outcome) {
         for (c, a) in outcome.coverage.iter().zip(&model.actions) {
             if c.enabled == 0 {
                 let _ = writeln!(

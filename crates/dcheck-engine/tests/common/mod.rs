@@ -205,6 +205,10 @@ pub struct Reference {
     pub generated: u64,
     /// Largest shortest distance.
     pub max_distance: u32,
+    /// Per transition (each its own action, as [`TestModel`] has it): the
+    /// reachable states in which it is enabled. Each enabled transition
+    /// generates one successor, so this is also the number it generated.
+    pub enabled: Vec<u64>,
     /// The first violation in sequential BFS order (FIFO queue, successors
     /// in transition order, a state checked when first discovered), with its
     /// trace (transition, state) from an initial state.
@@ -235,6 +239,7 @@ pub fn reference_bfs(m: &TestModel, check_deadlock: bool) -> Reference {
             }
         }
     }
+    let mut enabled_in = vec![0u64; m.transitions];
     while let Some(s) = queue.pop_front() {
         let d = dist[&s];
         let mut enabled = 0;
@@ -243,6 +248,7 @@ pub fn reference_bfs(m: &TestModel, check_deadlock: bool) -> Reference {
                 Ok(Some(n)) => {
                     generated += 1;
                     enabled += 1;
+                    enabled_in[t as usize] += 1;
                     if !parent.contains_key(&n) {
                         parent.insert(n.clone(), Some((s.clone(), t)));
                         dist.insert(n.clone(), d + 1);
@@ -296,6 +302,7 @@ pub fn reference_bfs(m: &TestModel, check_deadlock: bool) -> Reference {
         distinct: parent.len() as u64,
         generated,
         max_distance: dist.values().copied().max().unwrap_or(0),
+        enabled: enabled_in,
         violation,
     }
 }
