@@ -128,6 +128,17 @@ struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    trace: TraceArgs,
+    /// Text summary: add a table of every action's coverage (states in
+    /// which it is enabled, successors it generated); JSON always has it.
+    #[arg(long)]
+    coverage: bool,
+}
+
+/// How a counterexample is shown: shared by `run` and `simulate`.
+#[derive(Args)]
+struct TraceArgs {
     /// Format of the counterexample (default: text, or json with
     /// `--format json --trace-out FILE`).
     #[arg(long, value_enum)]
@@ -140,10 +151,6 @@ struct RunArgs {
     /// `*`), not only what changed.
     #[arg(long)]
     full_states: bool,
-    /// Text summary: add a table of every action's coverage (states in
-    /// which it is enabled, successors it generated); JSON always has it.
-    #[arg(long)]
-    coverage: bool,
 }
 
 #[derive(Args)]
@@ -220,10 +227,8 @@ struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Text trace: show every variable in every state (changed ones marked
-    /// `*`), not only what changed.
-    #[arg(long)]
-    full_states: bool,
+    #[command(flatten)]
+    trace: TraceArgs,
 }
 
 /// `123`, `64K`, `512M`, `4G` (binary units) → bytes.
@@ -500,6 +505,96 @@ fn render_trace(
     })
 }
 
+impl TraceArgs {
+    /// The counterexample's format: asked for, or the report's own.
+    fn format(&self, report: Format) -> TraceFormat {
+        self.trace_format.unwrap_or(match report {
+            Format::Json => TraceFormat::Json,
+            Format::Text => TraceFormat::Text,
+        })
+    }
+
+    /// Refuses a machine-readable trace on stdout beside the JSON report.
+    fn check_usage(&self, report: Format) -> Result<(), i32> {
+        if report == Format::Json && self.trace_format.is_some() && self.trace_out.is_none() {
+            eprintln!(
+                "error: --trace-format with --format json needs --trace-out FILE (stdout holds the JSON report)"
+            );
+            return Err(exit::USAGE);
+        }
+        Ok(())
+    }
+
+    /// The plain-text style (no colour: files, JUnit) of the trace.
+    fn plain(&self) -> dcheck_report::text::TraceStyle {
+        dcheck_report::text::TraceStyle {
+            color: false,
+            full_states: self.full_states,
+        }
+    }
+
+    /// Writes the counterexample to `--trace-out`, if asked and if there is
+    /// one.
+    fn write(
+        &self,
+        report: Format,
+        loaded: &Loaded,
+        outcome: &dcheck_engine::Outcome,
+        info: &RunInfo,
+    ) -> Result<(), i32> {
+        let Some(path) = &self.trace_out else {
+            return Ok(());
+        };
+        match render_trace(self.format(report), loaded, outcome, info, self.plain()) {
+            Some(t) => write_file(path, &t),
+            None => Ok(()),
+        }
+    }
+
+    /// What a text report prints on stdout: the counterexample (coloured on
+    /// a terminal) and then `summary`; with `--trace-out`, a line naming the
+    /// file instead of the trace; with a machine-readable `--trace-format`,
+    /// the trace alone (the summary goes to stderr).
+    fn text_report(
+        &self,
+        loaded: &Loaded,
+        outcome: &dcheck_engine::Outcome,
+        info: &RunInfo,
+        summary: &str,
+    ) -> String {
+        let format = self.format(Format::Text);
+        let violated = matches!(outcome.result, dcheck_engine::Verdict::Violation(_));
+        if let Some(path) = &self.trace_out {
+            if !violated {
+                return summary.to_string();
+            }
+            let name = format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            return format!(
+                "Counterexample written to {} ({name}).\n\n{summary}",
+                path.display()
+            );
+        }
+        if format == TraceFormat::Text {
+            let style = dcheck_report::text::TraceStyle {
+                color: anstream::AutoStream::choice(&std::io::stdout())
+                    != anstream::ColorChoice::Never,
+                full_states: self.full_states,
+            };
+            return match render_trace(format, loaded, outcome, info, style) {
+                Some(t) => t + "\n" + summary,
+                None => summary.to_string(),
+            };
+        }
+        // A machine-readable trace on stdout: the summary goes to stderr, so
+        // that stdout is the trace alone.
+        eprint!("{summary}");
+        render_trace(format, loaded, outcome, info, self.plain()).unwrap_or_default()
+    }
+}
+
 /// What `run_spec` prints on stdout.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shown {
@@ -620,6 +715,9 @@ fn default_threads(threads: Option<usize>) -> usize {
 }
 
 fn simulate(args: SimulateArgs) -> i32 {
+    if let Err(code) = args.trace.check_usage(args.format) {
+        return code;
+    }
     let loaded = match load(LoadOptions {
         spec: &args.model.spec,
         consts: &args.model.consts,
@@ -647,6 +745,9 @@ fn simulate(args: SimulateArgs) -> i32 {
         threads,
     };
     let sim = dcheck_engine::simulate::simulate(model, &config);
+    if let Err(code) = args.trace.write(args.format, &loaded, &sim.outcome, &info) {
+        return code;
+    }
     let text = match args.format {
         Format::Json => {
             let j = dcheck_report::simulate::json(
@@ -661,25 +762,8 @@ fn simulate(args: SimulateArgs) -> i32 {
         }
         Format::Text => {
             let summary = dcheck_report::simulate::summary(model, &sim, &config, &info);
-            match &sim.outcome.result {
-                dcheck_engine::Verdict::Violation(v) => {
-                    let style = dcheck_report::text::TraceStyle {
-                        color: anstream::AutoStream::choice(&std::io::stdout())
-                            != anstream::ColorChoice::Never,
-                        full_states: args.full_states,
-                    };
-                    dcheck_report::text::counterexample_styled(
-                        model,
-                        &loaded.sources,
-                        v,
-                        &info,
-                        loaded.procs.as_ref(),
-                        style,
-                    ) + "\n"
-                        + &summary
-                }
-                _ => summary,
-            }
+            args.trace
+                .text_report(&loaded, &sim.outcome, &info, &summary)
         }
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
@@ -687,11 +771,8 @@ fn simulate(args: SimulateArgs) -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
-    if args.format == Format::Json && args.trace_format.is_some() && args.trace_out.is_none() {
-        eprintln!(
-            "error: --trace-format with --format json needs --trace-out FILE (stdout holds the JSON report)"
-        );
-        return exit::USAGE;
+    if let Err(code) = args.trace.check_usage(args.format) {
+        return code;
     }
     if args.quiet && args.format == Format::Json {
         eprintln!(
@@ -708,7 +789,7 @@ fn run(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    if specs.len() > 1 && args.trace_out.is_some() {
+    if specs.len() > 1 && args.trace.trace_out.is_some() {
         eprintln!(
             "error: --trace-out writes one counterexample: give it a single spec ({} were given)",
             specs.len()
@@ -835,14 +916,6 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
     let outcome = dcheck_report::progress::with_progress(&progress, show, || {
         dcheck_engine::check(model, &config, &progress)
     });
-    let trace_format = args.trace_format.unwrap_or(match args.format {
-        Format::Json => TraceFormat::Json,
-        Format::Text => TraceFormat::Text,
-    });
-    let mut style = dcheck_report::text::TraceStyle {
-        color: false,
-        full_states: args.full_states,
-    };
     let mut summary = dcheck_report::text::summary(model, &outcome, &info);
     if args.coverage {
         summary += &dcheck_report::text::coverage_table(model, &outcome);
@@ -865,8 +938,14 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
                     ("liveness", format!("property {property}"))
                 }
             };
-            let trace = render_trace(TraceFormat::Text, &loaded, &outcome, &info, style)
-                .unwrap_or_default();
+            let trace = render_trace(
+                TraceFormat::Text,
+                &loaded,
+                &outcome,
+                &info,
+                args.trace.plain(),
+            )
+            .unwrap_or_default();
             (
                 "violation",
                 Some(what),
@@ -888,14 +967,9 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         ),
     };
     // The counterexample file, if asked for: written before the summary.
-    if let Some(path) = &args.trace_out {
-        if let Some(t) = render_trace(trace_format, &loaded, &outcome, &info, style) {
-            if let Err(c) = write_file(path, &t) {
-                code = c;
-            }
-        }
+    if let Err(c) = args.trace.write(args.format, &loaded, &outcome, &info) {
+        code = c;
     }
-    let violated = matches!(outcome.result, dcheck_engine::Verdict::Violation(_));
     let json = || {
         let mut j = dcheck_report::json::report(
             model,
@@ -913,40 +987,11 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             Shown::Quiet => {}
             Shown::Collect => kept = Some(json()),
             Shown::Full => {
-                let written = |t: &str| {
-                    format!(
-                        "Counterexample written to {} ({}).\n\n{t}",
-                        args.trace_out
-                            .as_ref()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
-                        trace_format
-                            .to_possible_value()
-                            .map(|v| v.get_name().to_string())
-                            .unwrap_or_default()
-                    )
-                };
                 let text = match args.format {
                     Format::Json => {
                         serde_json::to_string_pretty(&json()).unwrap_or_default() + "\n"
                     }
-                    Format::Text if args.trace_out.is_some() && violated => written(&summary),
-                    Format::Text if args.trace_out.is_some() => summary,
-                    Format::Text if trace_format == TraceFormat::Text => {
-                        style.color = anstream::AutoStream::choice(&std::io::stdout())
-                            != anstream::ColorChoice::Never;
-                        match render_trace(trace_format, &loaded, &outcome, &info, style) {
-                            Some(t) => t + "\n" + &summary,
-                            None => summary,
-                        }
-                    }
-                    Format::Text => {
-                        // A machine-readable trace on stdout: the summary goes
-                        // to stderr, so that stdout is the trace alone.
-                        eprint!("{summary}");
-                        render_trace(trace_format, &loaded, &outcome, &info, style)
-                            .unwrap_or_default()
-                    }
+                    Format::Text => args.trace.text_report(&loaded, &outcome, &info, &summary),
                 };
                 print_out(&text);
             }

@@ -295,3 +295,56 @@ fn usage_errors_exit_2() {
     let out = dcheck(&["simulate", SPEC, "--const", "N"]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn a_simulated_counterexample_is_saved_and_replays() {
+    // `--trace-format json|itf --trace-out FILE` as for `dcheck run`: the
+    // walk's shortened trace goes to the file, the summary to stdout, and
+    // `dcheck replay` accepts the file (exit 0: still a violating
+    // behaviour). The same seed writes the same bytes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = [BUG, "--seed", "42", "--runs", "1000", "--depth", "50"];
+    let (_, report, _) = simulate_json(&args);
+    let reported = &report["violation"]["trace"];
+    for (format, name) in [("json", "t.json"), ("itf", "t.itf.json")] {
+        let path = dir.path().join(name);
+        let path = path.to_str().expect("utf-8 path");
+        let mut written = Vec::new();
+        for _ in 0..2 {
+            let mut all = vec!["simulate"];
+            all.extend_from_slice(&args);
+            all.extend_from_slice(&["--trace-format", format, "--trace-out", path]);
+            let out = dcheck(&all);
+            assert_eq!(code(&out), 1, "{}", text(&out));
+            let t = text(&out);
+            assert!(
+                t.contains(&format!("Counterexample written to {path} ({format})")),
+                "{t}"
+            );
+            assert!(t.contains("Invariant TCConsistent is violated"), "{t}");
+            written.push(std::fs::read_to_string(path).expect("trace file"));
+        }
+        assert_eq!(written[0], written[1], "{format}: same seed, same file");
+        let saved: Json = serde_json::from_str(&written[0]).expect("JSON");
+        if format == "json" {
+            // The file's trace is the report's, and a behaviour of the bug.
+            assert_eq!(&saved["violation"]["trace"], reported);
+            validate_early(saved["violation"]["trace"].as_array().expect("trace"), 3);
+        } else {
+            // One ITF state per trace state, the same actions.
+            let states = saved["states"].as_array().expect("ITF states");
+            let trace = reported.as_array().expect("trace");
+            assert_eq!(states.len(), trace.len());
+            for (s, t) in states.iter().zip(trace) {
+                assert_eq!(s["#meta"]["action"], t["action"]);
+            }
+        }
+        let out = dcheck(&["replay", BUG, path]);
+        assert_eq!(code(&out), 0, "{format}: {}", text(&out));
+        assert!(text(&out).contains("Still violated"), "{}", text(&out));
+    }
+    // With --format json, a trace format needs a file (stdout holds the
+    // report).
+    let out = dcheck(&["simulate", BUG, "--format", "json", "--trace-format", "itf"]);
+    assert_eq!(code(&out), 2);
+}
