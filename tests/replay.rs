@@ -112,6 +112,13 @@ fn a_strengthened_guard_is_the_first_divergent_step() {
         assert_eq!(d["step"], json!(expected), "{j:#}");
         assert_eq!(d["reason"], json!("disabled"));
         assert_eq!(d["action"], json!(format!("RMChooseToAbort(r = {r})")));
+        // The false conjunct is named: `rmState[r] == working` still holds
+        // (the trace's RM is working there), the added one does not.
+        let message = d["message"].as_str().expect("a message");
+        assert!(
+            message.contains(&format!("`tmState == init` ({GUARDED} line 10) is false")),
+            "{message}"
+        );
     }
     let (code, out, _) = dcheck(&["replay", GUARDED, &saved.path]);
     assert_eq!(code, 2);
@@ -120,6 +127,18 @@ fn a_strengthened_guard_is_the_first_divergent_step() {
         "{out}"
     );
     assert!(out.contains("not enabled"), "{out}");
+    assert!(out.contains("its guard's part `tmState == init`"), "{out}");
+    // The same condition as a `require` of the effect: the same step
+    // diverges, and the report says the guard holds.
+    let (code, j) = replay("tests/fixtures/trace/2pc_abort_required.ron", &saved.path);
+    assert_eq!(code, 2, "{j:#}");
+    assert_eq!(j["divergence"]["step"], json!(expected));
+    assert_eq!(j["divergence"]["reason"], json!("disabled"));
+    let message = j["divergence"]["message"].as_str().expect("a message");
+    assert!(
+        message.contains("its guard holds, but a statement of its effect refuses the step"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use dcheck_syntax::span::Span;
 
 use crate::check::{Compiler, VarInfo, MAX_BINDINGS};
 use crate::drive::Driver;
-use crate::rewrite::{and_all, split_guard as split_conjuncts};
+use crate::rewrite::{and_all, conjuncts, split_guard as split_conjuncts};
 use crate::runtime::{Domain, ExprFn, StmtFn};
 use crate::system::{
     EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
@@ -31,6 +31,9 @@ pub struct Action {
     /// The rest of the guard.
     guard: Option<ExprFn>,
     effect: StmtFn,
+    /// Each conjunct of the guard as written, compiled on its own (the
+    /// parameters in `slots`): only for naming the false one in reports.
+    guard_parts: Vec<(Span, ExprFn)>,
     /// Set when a guard conjunct `x in c` picks the bindings that can be
     /// enabled from the members of `c` (see [`crate::drive`]).
     driver: Option<Driver>,
@@ -196,12 +199,14 @@ impl<'a> Compiler<'a> {
         guard: Option<&Expr>,
         effect: &ast::Block,
     ) -> (Action, Vec<Vec<u64>>) {
+        let full_guard = guard;
         let (shared, guard) = split_guard(params, guard);
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
         let base = self.next_slot;
         let bound = self.bind_params(params);
         let guard_fn = guard.as_ref().map(|g| self.bool_expr(g));
         let effect = self.block(effect);
+        let guard_parts = self.guard_parts(full_guard);
         let binds = bindings(&bound);
         let slots: Vec<usize> = bound.iter().map(|b| b.2).collect();
         let driver = match &binds {
@@ -236,11 +241,28 @@ impl<'a> Compiler<'a> {
             shared_guard,
             guard: guard_fn,
             effect,
+            guard_parts,
             driver,
             first: 0,
             end: 0,
         };
         (action, binds)
+    }
+
+    /// The conjuncts of a guard, each compiled alone (diagnostics were
+    /// reported for the whole guard and are dropped here).
+    fn guard_parts(&mut self, guard: Option<&Expr>) -> Vec<(Span, ExprFn)> {
+        let mut parts = Vec::new();
+        if let Some(g) = guard {
+            conjuncts(g, &mut parts);
+        }
+        let before = self.diags.len();
+        let compiled = parts
+            .into_iter()
+            .map(|p| (p.span, self.bool_expr(p)))
+            .collect();
+        self.diags.truncate(before);
+        compiled
     }
 
     /// Compile an action's guard and effect for one binding, with the
@@ -560,6 +582,31 @@ impl Model {
             conjunct: span,
             bindings,
         })
+    }
+
+    /// The first conjunct of transition `t`'s guard, in source order, that
+    /// is false in `state`: why `dcheck replay` finds a step disabled.
+    /// `None` when every conjunct holds (a statement of the effect refused
+    /// the step) or one fails to evaluate.
+    pub fn false_guard_part(
+        &self,
+        sc: &mut Scratch,
+        t: TransitionId,
+        state: &[Word],
+    ) -> Option<Span> {
+        let tr = &self.transitions[t as usize];
+        let a = &self.actions[tr.action as usize];
+        for (k, slot) in a.slots.iter().enumerate() {
+            sc.locals[*slot] = self.args[tr.args as usize + k];
+        }
+        for (span, part) in &a.guard_parts {
+            match part(state, &mut sc.locals) {
+                Ok(0) => return Some(*span),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
     }
 
     /// Whether invariant `inv` holds in `state` (for `dcheck replay`, which

@@ -35,7 +35,8 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
     }
 }
 
-fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+/// The conjuncts of `e` (`A and B and C` → `[A, B, C]`), in source order.
+pub fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::Binary(BinOp::And, a, b) => {
             conjuncts(a, out);

@@ -28,7 +28,7 @@ use std::fmt::Write;
 use dcheck_model::system::{TemporalForm, TransitionId, TransitionSystem, Word};
 use dcheck_model::value::Value;
 use dcheck_model::Model;
-use dcheck_syntax::span::SourceMap;
+use dcheck_syntax::span::{SourceMap, Span};
 use serde_json::{json, Map, Value as Json};
 
 /// How the trace file writes values.
@@ -337,8 +337,10 @@ pub enum Reason {
     /// The action has no transition with these parameter values (its
     /// parameter names).
     UnknownBinding(Vec<String>),
-    /// The action is not enabled in the state before the step.
-    Disabled,
+    /// The action is not enabled in the state before the step: the first
+    /// guard conjunct that is false there, as `TEXT (FILE line N)`, if one
+    /// is.
+    Disabled(Option<String>),
     /// Evaluating the action (or the initial states) failed.
     EvalError(String),
     /// The action leads to a different state.
@@ -627,7 +629,12 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         };
         let mut next = vec![0; model.state_words()];
         match model.step(&mut r.sc, &cur, *t, &mut next) {
-            Ok(false) => return diverged(fail(Reason::Disabled, vec![])),
+            Ok(false) => {
+                let part = model
+                    .false_guard_part(&mut r.sc, *t, &cur)
+                    .map(|span| located(r.sources, span));
+                return diverged(fail(Reason::Disabled(part), vec![]));
+            }
             Err(e) => return diverged(fail(Reason::EvalError(e.message), vec![])),
             Ok(true) => {}
         }
@@ -917,6 +924,20 @@ pub fn text(r: &Replay, trace_path: &str, spec_path: &str) -> String {
     s
 }
 
+/// `` `TEXT` (FILE line N) `` for a span of the spec.
+fn located(sources: &SourceMap, span: Span) -> String {
+    let file = sources.file(span.file);
+    let line = file.text[..(span.start as usize).min(file.text.len())]
+        .matches('\n')
+        .count()
+        + 1;
+    format!(
+        "`{}` ({} line {line})",
+        crate::text::span_text(sources, span),
+        file.name
+    )
+}
+
 fn reason_text(d: &Divergence) -> String {
     let before = d.step.saturating_sub(1);
     match &d.reason {
@@ -931,7 +952,12 @@ fn reason_text(d: &Divergence) -> String {
             "the action has no transition with these parameter values (its parameters: {})",
             if params.is_empty() { "none".to_string() } else { params.join(", ") }
         ),
-        Reason::Disabled => format!("the action is not enabled in state {before} (its guard is false there)"),
+        Reason::Disabled(Some(part)) => format!(
+            "the action is not enabled in state {before}: its guard's part {part} is false there"
+        ),
+        Reason::Disabled(None) => format!(
+            "the action is not enabled in state {before} (its guard holds, but a statement of its effect refuses the step)"
+        ),
         Reason::EvalError(m) => format!("evaluating it fails: {m}"),
         Reason::DifferentState => format!(
             "from state {before} the action leads to a different state than the recorded state {}",
@@ -964,7 +990,7 @@ pub fn json(r: &Replay) -> Json {
             Reason::NotInitial => "not initial",
             Reason::UnknownAction(_) => "unknown action",
             Reason::UnknownBinding(_) => "unknown parameters",
-            Reason::Disabled => "disabled",
+            Reason::Disabled(_) => "disabled",
             Reason::EvalError(_) => "evaluation error",
             Reason::DifferentState => "different state",
             Reason::Unreachable => "unreachable",
