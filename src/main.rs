@@ -310,7 +310,7 @@ impl SpecError {
             let file = self.sources.files.get(d.span.file.0 as usize);
             let (line, column) = match file {
                 Some(f) => {
-                    let (l, c) = line_column(&f.text, d.span.start as usize);
+                    let (l, c) = f.line_column(d.span.start as usize);
                     (serde_json::json!(l), serde_json::json!(c))
                 }
                 None => (serde_json::Value::Null, serde_json::Value::Null),
@@ -336,18 +336,6 @@ impl SpecError {
         }
         out
     }
-}
-
-/// 1-based line and column (in characters) of byte `offset` of `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut at = offset.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (line, before[start..].chars().count() + 1)
 }
 
 /// Keeps only the named invariants and properties (`--property`).
@@ -581,7 +569,7 @@ impl TraceArgs {
             let style = dcheck_report::text::TraceStyle {
                 color: anstream::AutoStream::choice(&std::io::stdout())
                     != anstream::ColorChoice::Never,
-                full_states: self.full_states,
+                ..self.plain()
             };
             return match render_trace(format, loaded, outcome, info, style) {
                 Some(t) => t + "\n" + summary,
@@ -883,14 +871,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         }
     };
     let model = &loaded.model;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let threads = default_threads(args.threads);
     let config = Config {
         strategy: match args.strategy {
             StrategyArg::Bfs => Strategy::Bfs,

@@ -505,13 +505,21 @@ impl Model {
         match &tr.code {
             Some(c) => (c.guard.as_ref(), &c.effect),
             None => {
-                let a = &self.actions[tr.action as usize];
-                for (k, slot) in a.slots.iter().enumerate() {
-                    locals[*slot] = self.args[tr.args as usize + k];
-                }
+                let a = self.set_args(tr, locals);
                 (a.guard.as_ref(), &a.effect)
             }
         }
+    }
+
+    /// Writes a transition's arguments to its action's parameter locals,
+    /// for the action's generic code; returns the action.
+    #[inline]
+    fn set_args(&self, tr: &Transition, locals: &mut [u64]) -> &Action {
+        let a = &self.actions[tr.action as usize];
+        for (k, slot) in a.slots.iter().enumerate() {
+            locals[*slot] = self.args[tr.args as usize + k];
+        }
+        a
     }
 
     /// Evaluate one transition (its shared guard already passed) and emit
@@ -594,11 +602,7 @@ impl Model {
         t: TransitionId,
         state: &[Word],
     ) -> Option<Span> {
-        let tr = &self.transitions[t as usize];
-        let a = &self.actions[tr.action as usize];
-        for (k, slot) in a.slots.iter().enumerate() {
-            sc.locals[*slot] = self.args[tr.args as usize + k];
-        }
+        let a = self.set_args(&self.transitions[t as usize], &mut sc.locals);
         for (span, part) in &a.guard_parts {
             match part(state, &mut sc.locals) {
                 Ok(0) => return Some(*span),

@@ -927,10 +927,7 @@ pub fn text(r: &Replay, trace_path: &str, spec_path: &str) -> String {
 /// `` `TEXT` (FILE line N) `` for a span of the spec.
 fn located(sources: &SourceMap, span: Span) -> String {
     let file = sources.file(span.file);
-    let line = file.text[..(span.start as usize).min(file.text.len())]
-        .matches('\n')
-        .count()
-        + 1;
+    let (line, _) = file.line_column(span.start as usize);
     format!(
         "`{}` ({} line {line})",
         crate::text::span_text(sources, span),

@@ -39,6 +39,22 @@ pub struct SourceFile {
     pub text: String,
 }
 
+impl SourceFile {
+    /// The line and column (both from 1; the column in characters) of a
+    /// byte offset, clamped to the text and to a character boundary.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let text = &self.text;
+        let mut at = offset.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        (line, before[start..].chars().count() + 1)
+    }
+}
+
 impl SourceMap {
     pub fn add(&mut self, name: String, text: String) -> FileId {
         self.files.push(SourceFile { name, text });
