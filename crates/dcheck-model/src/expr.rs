@@ -11,6 +11,7 @@ use crate::check::{contains_error, Compiler};
 use crate::encoding::{get_digit, BitField};
 use crate::rewrite;
 use crate::runtime::{fail, Domain, ExprFn, Load, Store};
+use crate::seq::SeqShape;
 use crate::types::{EnumTy, Ty};
 
 pub(crate) fn load_of(ty: &Ty) -> Load {
@@ -56,78 +57,6 @@ const UNROLL_MAX: u64 = 256;
 
 fn err_pair() -> (Ty, ExprFn) {
     (Ty::Error, Compiler::konst(0))
-}
-
-/// Shape of a sequence type for its operations.
-#[derive(Clone, Copy)]
-pub(crate) struct SeqShape {
-    pub l: u64,
-    pub tc: u64,
-}
-
-impl SeqShape {
-    #[inline]
-    pub fn len(self, v: u64) -> u64 {
-        v % (self.l + 1)
-    }
-    #[inline]
-    pub fn elem(self, v: u64, i: u64) -> u64 {
-        let mut rest = v / (self.l + 1);
-        for _ in 0..i {
-            rest /= self.tc;
-        }
-        rest % self.tc
-    }
-    /// Append element index `x`; `None` if full.
-    #[inline]
-    pub fn push(self, v: u64, x: u64) -> Option<u64> {
-        let len = self.len(v);
-        if len >= self.l {
-            return None;
-        }
-        let mut stride = self.l + 1;
-        for _ in 0..len {
-            stride = stride.wrapping_mul(self.tc);
-        }
-        Some(v + 1 + x.wrapping_mul(stride))
-    }
-    /// The first `n` elements (`n <= len`).
-    #[inline]
-    pub fn take(self, v: u64, n: u64) -> u64 {
-        let rest = v / (self.l + 1);
-        let mut m = 1u64;
-        for _ in 0..n {
-            m = m.wrapping_mul(self.tc);
-        }
-        let kept = if n >= self.l { rest } else { rest % m };
-        kept * (self.l + 1) + n
-    }
-    /// All but the first `n` elements (`n <= len`).
-    #[inline]
-    pub fn drop(self, v: u64, n: u64) -> u64 {
-        let len = self.len(v);
-        let mut rest = v / (self.l + 1);
-        for _ in 0..n {
-            rest /= self.tc;
-        }
-        rest * (self.l + 1) + (len - n)
-    }
-
-    #[inline]
-    pub fn tail(self, v: u64) -> u64 {
-        let len = self.len(v);
-        let rest = v / (self.l + 1) / self.tc;
-        rest * (self.l + 1) + (len - 1)
-    }
-    /// Stride of element `i` (0-based).
-    #[inline]
-    pub fn stride(self, i: u64) -> u64 {
-        let mut s = self.l + 1;
-        for _ in 0..i {
-            s = s.wrapping_mul(self.tc);
-        }
-        s
-    }
 }
 
 impl<'a> Compiler<'a> {
@@ -368,6 +297,7 @@ impl<'a> Compiler<'a> {
                     && !self.var_index.contains_key(&n.name) =>
             {
                 let ty = self.type_by_name(n);
+                debug_assert!(crate::value::indices_are_canonical(&ty));
                 match ty.card_u64() {
                     Some(card) => (
                         ty.clone(),
@@ -442,18 +372,14 @@ impl<'a> Compiler<'a> {
                             },
                         )
                     }
-                    Ty::Seq(t, l) => {
-                        let tc = t.card_u64().unwrap_or(1);
-                        (
-                            (*t).clone(),
-                            Domain::Seq {
-                                s: f,
-                                l,
-                                tc,
-                                load: load_of(&t),
-                            },
-                        )
-                    }
+                    Ty::Seq(t, l) => (
+                        (*t).clone(),
+                        Domain::Seq {
+                            s: f,
+                            shape: SeqShape::new(l, t.card_u64().unwrap_or(1)),
+                            load: load_of(&t),
+                        },
+                    ),
                     Ty::Error => (Ty::Error, Domain::Lit(vec![])),
                     other => {
                         self.error(
@@ -1037,6 +963,7 @@ impl<'a> Compiler<'a> {
             return None;
         };
         let ty = self.type_by_name(n);
+        debug_assert!(crate::value::indices_are_canonical(&ty));
         let load = load_of(&ty);
         let before = self.diags.len();
         let mut kept = before;
@@ -1412,9 +1339,9 @@ impl<'a> Compiler<'a> {
                 let (ty, f) = self.expr(&args[0], None);
                 let f: ExprFn = match &ty {
                     Ty::Set(_) => Box::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
-                    Ty::Seq(_, l) => {
-                        let l = *l;
-                        Box::new(move |st, loc| Ok(f(st, loc)? % (l + 1)))
+                    Ty::Seq(t, l) => {
+                        let shape = SeqShape::new(*l, t.card_u64().unwrap_or(1));
+                        Box::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
                     }
                     Ty::Bag(..) => {
                         let Some(shape) = ty.bag_shape() else {

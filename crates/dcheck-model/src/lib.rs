@@ -13,6 +13,7 @@ mod expr;
 pub mod model;
 mod rewrite;
 mod runtime;
+pub mod seq;
 mod stmt;
 pub mod system;
 pub mod temporal;

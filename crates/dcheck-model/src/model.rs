@@ -172,6 +172,7 @@ fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
     }
     let mut out = vec![vec![]];
     for (_, ty, _) in params {
+        debug_assert!(crate::value::indices_are_canonical(ty));
         let card = ty.card_u64()?;
         let lo = ty.int_lo();
         let mut next = Vec::with_capacity(out.len() * card as usize);

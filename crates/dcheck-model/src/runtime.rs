@@ -91,8 +91,7 @@ pub enum Domain {
     /// The elements of a sequence, in order.
     Seq {
         s: ExprFn,
-        l: u64,
-        tc: u64,
+        shape: crate::seq::SeqShape,
         load: Load,
     },
     /// The distinct members of a `bag<T, C>` or `set<T, C>`.
@@ -157,15 +156,11 @@ impl Domain {
                     stride = stride.wrapping_mul(max + 1);
                 }
             }
-            Domain::Seq { s, l, tc, load } => {
-                let v = s(st, loc)?;
-                let len = v % (l + 1);
-                let mut rest = v / (l + 1);
-                for _ in 0..len {
-                    if !f(load.apply(rest % tc), loc)? {
+            Domain::Seq { s, shape, load } => {
+                for x in shape.items(s(st, loc)?) {
+                    if !f(load.apply(x), loc)? {
                         return Ok(false);
                     }
-                    rest /= tc;
                 }
             }
             Domain::Bag { b, shape, load } => {

@@ -9,8 +9,9 @@ use dcheck_syntax::span::Span;
 
 use crate::check::Compiler;
 use crate::encoding::{get_digit, set_digit, Slot};
-use crate::expr::{powers, SeqShape};
+use crate::expr::powers;
 use crate::runtime::{fail, Err, ExprFn, StmtFn, R};
+use crate::seq::SeqShape;
 use crate::system::Word;
 use crate::types::Ty;
 
@@ -36,11 +37,16 @@ enum Step {
 }
 
 impl Step {
+    /// The stride of the selected component within `parent`, and the
+    /// component's index (its digit there).
     #[inline]
     fn locate(&self, parent: u64, st: &[Word], loc: &mut [u64]) -> Result<(u64, u64), Err> {
         match self {
-            Step::Static { stride, card } => Ok((*stride, *card)),
-            Step::MapKey { key, strides, card } => Ok((strides[key(st, loc)? as usize], *card)),
+            Step::Static { stride, card } => Ok((*stride, get_digit(parent, *stride, *card))),
+            Step::MapKey { key, strides, card } => {
+                let stride = strides[key(st, loc)? as usize];
+                Ok((stride, get_digit(parent, stride, *card)))
+            }
             Step::SeqIndex { index, shape, span } => {
                 let i = index(st, loc)? as i64;
                 let len = shape.len(parent);
@@ -50,7 +56,9 @@ impl Step {
                         format!("index {i} is out of range 1..{len} of the sequence"),
                     ));
                 }
-                Ok((shape.stride(i as u64 - 1), shape.tc))
+                // Not a plain digit of `parent`: the sequence's index also
+                // holds the offset of its length's block (see `crate::seq`).
+                Ok((shape.stride(i as u64 - 1), shape.elem(parent, i as u64 - 1)))
             }
         }
     }
@@ -83,9 +91,7 @@ impl Place {
         };
         vals[0] = var.load(st);
         for (i, step) in self.steps.iter().enumerate() {
-            let (s, c) = step.locate(vals[i], st, loc)?;
-            strides[i] = s;
-            vals[i + 1] = get_digit(vals[i], s, c);
+            (strides[i], vals[i + 1]) = step.locate(vals[i], st, loc)?;
         }
         let mut cur = f(vals[n], st, loc)?;
         for i in (0..n).rev() {

@@ -75,9 +75,8 @@ impl Ty {
             Ty::Map(kv) => pow(kv.1.card(), kv.0.card()),
             Ty::Set(t) => pow(Some(2), t.card()),
             Ty::Multiset(t, m) => pow(Some(*m as u128 + 1), t.card()),
-            // Of an empty element type, only the empty sequence (index 0).
-            Ty::Seq(t, _) if t.card() == Some(0) => Some(1),
-            Ty::Seq(t, l) => mul(*l as u128 + 1, pow(t.card(), Some(*l as u128))),
+            // One index per sequence value (see `crate::seq`).
+            Ty::Seq(t, l) => crate::seq::SeqShape::card(*l, t.card()?, MAX_CARD),
             Ty::Bag(t, c, distinct) => crate::bag::BagShape::card(t.card_u64()?, *c, *distinct),
         }
     }
