@@ -452,6 +452,14 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
         Ok(m) => m,
         Err(e) => return Err(SpecError::new(&sources, &e.diagnostics, &e.usage)),
     };
+    // Warnings do not stop the run: shown on stderr whatever the output.
+    if !model.warnings.is_empty() {
+        let color = std::io::stderr().is_terminal();
+        eprint!(
+            "{}",
+            dcheck_syntax::render(&sources, &model.warnings, color)
+        );
+    }
     Ok(Loaded {
         sources,
         model,

@@ -61,6 +61,8 @@ pub(crate) struct Compiler<'a> {
     pub next_slot: usize,
     pub max_slots: usize,
     pub diags: Vec<Diagnostic>,
+    /// Warnings: shown, but the spec compiles.
+    pub warnings: Vec<Diagnostic>,
     /// False while compiling constant expressions (type bounds).
     pub allow_state: bool,
     /// Words of a state, once the variables are laid out: compile-time
@@ -85,8 +87,22 @@ impl<'a> Compiler<'a> {
             next_slot: 0,
             max_slots: 0,
             diags: Vec::new(),
+            warnings: Vec::new(),
             allow_state: true,
             state_words: 0,
+        }
+    }
+
+    /// Records a warning once (a part compiled several times, once per
+    /// binding, warns once).
+    pub fn warn(&mut self, d: Diagnostic) {
+        let d = d.warning();
+        let seen = self
+            .warnings
+            .iter()
+            .any(|w| w.span == d.span && w.message == d.message);
+        if !seen {
+            self.warnings.push(d);
         }
     }
 

@@ -4,15 +4,27 @@
 
 use std::sync::Arc;
 
-use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Ident, Quantifier, UnOp};
+use dcheck_syntax::ast::{
+    BinOp, Binder, Expr, ExprKind, Ident, MatchArm, PayloadPattern, Quantifier, UnOp,
+};
 use dcheck_syntax::span::Span;
 
 use crate::check::{contains_error, Compiler};
 use crate::encoding::{get_digit, BitField};
 use crate::rewrite;
-use crate::runtime::{fail, Domain, ExprFn, Load, Store};
+use crate::runtime::{fail, Destructure, Domain, ExprFn, Load, Store};
 use crate::seq::SeqShape;
 use crate::types::{EnumTy, Ty};
+
+/// `v(T, U)` or `v`, as a person writes the variant in a pattern.
+fn variant_shape(v: &crate::types::Variant) -> String {
+    if v.payload.is_empty() {
+        v.name.clone()
+    } else {
+        let parts: Vec<String> = v.payload.iter().map(|t| t.to_string()).collect();
+        format!("{}({})", v.name, parts.join(", "))
+    }
+}
 
 pub(crate) fn load_of(ty: &Ty) -> Load {
     match ty.int_lo() {
@@ -405,11 +417,252 @@ impl<'a> Compiler<'a> {
         let Some((first, rest)) = binders.split_first() else {
             return body(self);
         };
-        let (ety, dom) = self.domain(&first.domain, None);
-        let slot = self.push_local(&first.name.name, ety);
+        let (dom, slot, pushed) = self.bind(first);
         let (ty, inner) = self.with_binders(rest, body, combine);
-        self.pop_local();
+        self.pop_locals(pushed);
         (ty, combine(dom, slot, inner))
+    }
+
+    /// Compiles binder `b`'s domain and binds its names: the variable, or
+    /// for a pattern binder `v(a, _, c) in S` a hidden local for the
+    /// element and the named payload components (the domain then yields
+    /// only the members that are `v`, writing their payload to those
+    /// locals). Returns the domain, the element's slot and the number of
+    /// locals to pop after the body.
+    pub fn bind(&mut self, b: &Binder) -> (Domain, usize, usize) {
+        let (ety, dom) = self.domain(&b.domain, None);
+        let Some(parts) = &b.pattern else {
+            let slot = self.push_local(&b.name.name, ety);
+            return (dom, slot, 1);
+        };
+        // No source name is empty, so code cannot refer to this local.
+        let slot = self.push_local("", ety.clone());
+        let (d, pushed) = self.destructure(&ety, &b.name, Some(parts));
+        let dom = match d {
+            Some(d) => Domain::Pattern(Box::new(dom), d),
+            None => Domain::Lit(vec![]),
+        };
+        (dom, slot, 1 + pushed)
+    }
+
+    /// Pops `n` locals.
+    pub fn pop_locals(&mut self, n: usize) {
+        for _ in 0..n {
+            self.pop_local();
+        }
+    }
+
+    /// The variant `variant` of the enum type `ty` with the payload pattern
+    /// `parts`: binds a local per named component (of type `<error>` when
+    /// the pattern does not fit, so the body still compiles without
+    /// follow-up errors) and returns how to match and destructure, with the
+    /// number of locals pushed. Reports what does not fit.
+    fn destructure(
+        &mut self,
+        ty: &Ty,
+        variant: &Ident,
+        parts: Option<&PayloadPattern>,
+    ) -> (Option<Destructure>, usize) {
+        let found = match ty {
+            Ty::Enum(e) => match e.variants.iter().position(|v| v.name == variant.name) {
+                Some(i) => Some((e.clone(), i)),
+                None => {
+                    let names: Vec<String> = e.variants.iter().map(variant_shape).collect();
+                    self.error(
+                        variant.span,
+                        format!("`{}` is not a variant of {}", variant.name, e.name),
+                        Some(format!("the variants of {}: {}", e.name, names.join(", "))),
+                    );
+                    None
+                }
+            },
+            Ty::Error => None,
+            other => {
+                self.error(
+                    variant.span,
+                    format!("a pattern matches the variants of an enum, but this is a value of type {other}"),
+                    Some("bind the whole value instead: `x in S`".into()),
+                );
+                None
+            }
+        };
+        let payload: Option<Vec<Ty>> = found.as_ref().map(|(e, i)| e.variants[*i].payload.clone());
+        let arity_ok = match (&payload, parts) {
+            (Some(p), Some(parts)) if p.len() != parts.len() => {
+                let v = &found
+                    .as_ref()
+                    .map(|(e, i)| variant_shape(&e.variants[*i]))
+                    .unwrap_or_default();
+                self.error(
+                    variant.span,
+                    format!(
+                        "`{}` carries {} component(s), the pattern has {}",
+                        variant.name,
+                        p.len(),
+                        parts.len()
+                    ),
+                    Some(format!("write one name or `_` per component: {v}")),
+                );
+                false
+            }
+            (Some(p), None) if !p.is_empty() => {
+                let v = &found
+                    .as_ref()
+                    .map(|(e, i)| variant_shape(&e.variants[*i]))
+                    .unwrap_or_default();
+                self.error(
+                    variant.span,
+                    format!(
+                        "`{}` carries a payload: match it with a pattern",
+                        variant.name
+                    ),
+                    Some(format!(
+                        "write {v}, with `_` for the components you do not need"
+                    )),
+                );
+                false
+            }
+            _ => true,
+        };
+        let payload = payload.filter(|_| arity_ok);
+        let strides = payload.as_deref().map(Ty::component_strides);
+        let mut bound = Vec::new();
+        let mut pushed = 0;
+        for (k, part) in parts.into_iter().flatten().enumerate() {
+            let Some(id) = part else { continue };
+            let t = payload.as_ref().map_or(Ty::Error, |p| p[k].clone());
+            let slot = self.push_local(&id.name, t.clone());
+            pushed += 1;
+            if let Some(strides) = &strides {
+                bound.push((slot, strides[k], t.card_u64().unwrap_or(1), load_of(&t)));
+            }
+        }
+        let d = match (found, payload) {
+            (Some((e, i)), Some(p)) => Some(Destructure {
+                offset: e.offsets()[i],
+                count: crate::types::payload_card(&p).unwrap_or(1) as u64,
+                parts: bound,
+            }),
+            _ => None,
+        };
+        (d, pushed)
+    }
+
+    /// `match e { v(a, _) => x, w => y, _ => z }`: the arms in order, the
+    /// first that matches chosen; every variant must be covered (or `_`).
+    fn match_expr(
+        &mut self,
+        scrutinee: &Expr,
+        arms: &[MatchArm],
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> (Ty, ExprFn) {
+        let (sty, fs) = self.expr(scrutinee, None);
+        let mut covered = match &sty {
+            Ty::Enum(e) => Some((e.clone(), vec![false; e.variants.len()])),
+            _ => None,
+        };
+        let mut ty: Option<Ty> = None;
+        let mut compiled: Vec<(Option<Destructure>, ExprFn)> = Vec::new();
+        let mut catch_all = false;
+        for arm in arms {
+            if catch_all {
+                self.warn(
+                    dcheck_syntax::diag::Diagnostic::new(
+                        arm.span,
+                        "unreachable arm: `_` above matches everything",
+                    )
+                    .label("never chosen")
+                    .help("remove the arm or move it above `_`"),
+                );
+            }
+            let (d, pushed) = match &arm.variant {
+                None => {
+                    catch_all = true;
+                    (None, 0)
+                }
+                Some(v) => {
+                    let (d, pushed) = self.destructure(&sty, v, arm.parts.as_ref());
+                    if let Some((e, cov)) = covered.as_mut() {
+                        if let Some(i) = e.variants.iter().position(|x| x.name == v.name) {
+                            if cov[i] {
+                                self.warn(
+                                    dcheck_syntax::diag::Diagnostic::new(
+                                        arm.span,
+                                        format!("unreachable arm: `{}` is matched above", v.name),
+                                    )
+                                    .label("never chosen")
+                                    .help(format!("each variant of {} needs one arm", e.name)),
+                                );
+                            }
+                            cov[i] = true;
+                        }
+                    }
+                    (d, pushed)
+                }
+            };
+            let want = ty.as_ref().filter(|t| !t.is_error()).or(expected).cloned();
+            let (t, f) = self.expr(&arm.body, want.as_ref());
+            self.pop_locals(pushed);
+            ty = Some(match ty {
+                None => t,
+                Some(prev) => {
+                    self.expect_compatible(arm.body.span, &t, &prev);
+                    match (&prev, &t) {
+                        (Ty::Int(x), Ty::Int(y)) if x != y => Ty::Int(None),
+                        (Ty::Error, _) => t,
+                        _ => prev,
+                    }
+                }
+            });
+            if arm.variant.is_none() || d.is_some() {
+                compiled.push((d, f));
+            }
+        }
+        if let (Some((e, cov)), false) = (&covered, catch_all) {
+            let missing: Vec<String> = e
+                .variants
+                .iter()
+                .zip(cov)
+                .filter(|(_, c)| !**c)
+                .map(|(v, _)| variant_shape(v))
+                .collect();
+            if !missing.is_empty() {
+                self.error(
+                    span,
+                    format!(
+                        "this match does not cover every variant of {}: {} missing",
+                        e.name,
+                        missing.join(", ")
+                    ),
+                    Some("add an arm for each missing variant, or `_ => ...` for the rest".into()),
+                );
+            }
+        } else if covered.is_none() && !sty.is_error() {
+            self.error(
+                scrutinee.span,
+                format!("`match` takes an enum value, found {sty}"),
+                Some("use `if ... then ... else` on other values".into()),
+            );
+        }
+        let ty = ty.unwrap_or(Ty::Error);
+        (
+            ty,
+            Box::new(move |st, loc| {
+                let v = fs(st, loc)?;
+                for (d, f) in &compiled {
+                    match d {
+                        Some(d) if d.matches(v) => {
+                            d.bind(v, loc);
+                            return f(st, loc);
+                        }
+                        None => return f(st, loc),
+                        _ => {}
+                    }
+                }
+                Err(fail(span, "no arm of the match applies".into()))
+            }),
+        )
     }
 
     /// Compile an expression. Expressions that read neither the state nor
@@ -921,11 +1174,62 @@ impl<'a> Compiler<'a> {
                 }
                 (ty, f)
             }
+            ExprKind::Match(scrutinee, arms) => self.match_expr(scrutinee, arms, span, expected),
             ExprKind::Range(_, _) => {
                 self.error(span, "a range a..b is not a value here", Some("use ranges after `in` (membership or a binder), or declare a type `lo..hi`".into()));
                 err_pair()
             }
         }
+    }
+
+    /// Warns when the left operand of `%` can be negative (as far as its
+    /// bounds show): `%` keeps the left operand's sign, so a TLA+ `%`
+    /// (always in `0..b-1`) translated as `%` silently differs there.
+    fn warn_negative_remainder(&mut self, a: &Expr) {
+        if let Some((lo, _)) = self.int_bounds(a) {
+            if lo < 0 {
+                self.warn(
+                    dcheck_syntax::diag::Diagnostic::new(a.span, format!("the left operand of `%` can be negative (down to {lo})"))
+                        .label("can be negative")
+                        .help("`%` keeps the sign of its left operand, as in Rust and C (-1 % 3 == -1); TLA+'s `%` is `mod` here (always in 0..b-1), and `\\div` is `div`"),
+                );
+            }
+        }
+    }
+
+    /// Bounds of an integer expression as far as the declared ranges show
+    /// them (constants, range-typed names and places, and `+`, `-`, `*` and
+    /// negation of those); `None` when unknown. For warnings only: compiles
+    /// `e` again and drops what that reports.
+    fn int_bounds(&mut self, e: &Expr) -> Option<(i128, i128)> {
+        let before = self.diags.len();
+        let bounds = if self.is_const(e) {
+            let f = self.int_expr(e);
+            self.eval_const(&f)
+                .ok()
+                .map(|v| (v as i64 as i128, v as i64 as i128))
+        } else {
+            match &e.kind {
+                ExprKind::Unary(UnOp::Neg, x) => self.int_bounds(x).map(|(lo, hi)| (-hi, -lo)),
+                ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y) => {
+                    let ((a, b), (c, d)) = (self.int_bounds(x)?, self.int_bounds(y)?);
+                    Some(match op {
+                        BinOp::Add => (a + c, b + d),
+                        BinOp::Sub => (a - d, b - c),
+                        _ => {
+                            let p = [a * c, a * d, b * c, b * d];
+                            (*p.iter().min()?, *p.iter().max()?)
+                        }
+                    })
+                }
+                _ => match self.expr(e, None).0 {
+                    Ty::Int(Some((lo, hi))) => Some((lo as i128, hi as i128)),
+                    _ => None,
+                },
+            }
+        };
+        self.diags.truncate(before);
+        bounds
     }
 
     /// `forall`/`exists` over small types, unrolled: the body is compiled
@@ -944,6 +1248,9 @@ impl<'a> Compiler<'a> {
             let ExprKind::Name(n) = &b.domain.kind else {
                 return None;
             };
+            if b.pattern.is_some() {
+                return None;
+            }
             if !self.is_type_name(&n.name)
                 || self.lookup_local(&n.name).is_some()
                 || self.var_index.contains_key(&n.name)
@@ -1694,7 +2001,10 @@ impl<'a> Compiler<'a> {
                 });
                 (Ty::Bool, f)
             }
-            Add | Sub | Mul | Div | Mod => {
+            Add | Sub | Mul | Div | Mod | FloorDiv | FloorMod => {
+                if op == Mod {
+                    self.warn_negative_remainder(a);
+                }
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
                 let f: ExprFn = Box::new(move |st, loc| {
@@ -1705,7 +2015,19 @@ impl<'a> Compiler<'a> {
                         Mul => x.checked_mul(y),
                         Div | Mod if y == 0 => return Err(fail(span, "division by zero".into())),
                         Div => x.checked_div(y),
-                        _ => x.checked_rem(y),
+                        Mod => x.checked_rem(y),
+                        FloorDiv | FloorMod if y <= 0 => {
+                            return Err(fail(
+                                span,
+                                format!(
+                                    "{x} {} {y}: the divisor of `{0}` must be positive",
+                                    op_text(op)
+                                ),
+                            ))
+                        }
+                        // With y > 0, Euclidean division is floor division.
+                        FloorDiv => x.checked_div_euclid(y),
+                        _ => x.checked_rem_euclid(y),
                     };
                     r.map(|v| v as u64).ok_or_else(|| {
                         fail(span, format!("integer overflow in {x} {} {y}", op_text(op)))
@@ -1917,6 +2239,8 @@ fn op_text(op: BinOp) -> &'static str {
         Mul => "*",
         Div => "/",
         Mod => "%",
+        FloorDiv => "div",
+        FloorMod => "mod",
         Union => "union",
         Intersect => "intersect",
         Minus => "minus",

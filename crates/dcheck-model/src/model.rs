@@ -108,6 +108,8 @@ pub struct Model {
     pub check_info: Vec<CheckInfo>,
     /// Where each fairness constraint (`fairness_constraints()[i]`) comes from.
     pub fairness_info: Vec<FairnessInfo>,
+    /// What the compiler warns about (the spec is still checked).
+    pub warnings: Vec<dcheck_syntax::diag::Diagnostic>,
     checks: Vec<LivenessCheck>,
     fairness: Vec<FairnessConstraint>,
     predicates: Vec<ExprFn>,
@@ -460,6 +462,7 @@ pub fn compile(
         properties: temporal.properties,
         check_info: temporal.check_info,
         fairness_info: temporal.fairness_info,
+        warnings: c.warnings,
         checks: temporal.checks,
         fairness: temporal.fairness,
         predicates: temporal.predicates,

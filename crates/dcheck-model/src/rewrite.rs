@@ -16,7 +16,7 @@ use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Quantifier, UnOp};
 /// shadowed by an inner binder, counts).
 pub fn mentions(e: &Expr, name: &str) -> bool {
     let m = |x: &Expr| mentions(x, name);
-    let binders = |bs: &[Binder]| bs.iter().any(|b| b.name.name == name || m(&b.domain));
+    let binders = |bs: &[Binder]| bs.iter().any(|b| b.binds(name) || m(&b.domain));
     match &e.kind {
         ExprKind::Bool(_) | ExprKind::Int(_) => false,
         ExprKind::Name(n) => n.name == name,
@@ -32,6 +32,11 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
         ExprKind::RecordLit(fields) => fields.iter().any(|(_, v)| m(v)),
         ExprKind::MapLit(b, body) => binders(std::slice::from_ref(b)) || m(body),
         ExprKind::SetComp(el, bs, cond) => m(el) || binders(bs) || cond.as_deref().is_some_and(m),
+        ExprKind::Match(e, arms) => {
+            m(e) || arms
+                .iter()
+                .any(|a| a.bound().any(|i| i.name == name) || m(&a.body))
+        }
     }
 }
 
@@ -90,6 +95,9 @@ fn split<'e>(e: &'e Expr, x: &str) -> (Vec<&'e Expr>, Vec<&'e Expr>) {
 /// Hoist what does not depend on the bound variable out of a quantifier
 /// with a single binder, if anything can be hoisted.
 pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Expr> {
+    if b.pattern.is_some() {
+        return None;
+    }
     let x = b.name.name.as_str();
     if mentions(&b.domain, x) {
         return None;

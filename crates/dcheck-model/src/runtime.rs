@@ -71,6 +71,9 @@ impl Load {
     }
 }
 
+/// A binder's callback on one element, behind `dyn` (see `Domain::Pattern`).
+type ElementFn<'f> = dyn FnMut(u64, &mut [u64]) -> Result<bool, Err> + 'f;
+
 /// A finite collection a binder ranges over. Elements are produced as
 /// registers, in a fixed order (ascending index; sequence order for
 /// sequences; written order for literals).
@@ -102,9 +105,48 @@ pub enum Domain {
     },
     /// The elements of a literal `{a, b}`.
     Lit(Vec<ExprFn>),
+    /// The members of `inner` that are one enum variant, with its payload
+    /// bound (a pattern binder `v(a, _, c) in S`).
+    Pattern(Box<Domain>, Destructure),
+}
+
+/// Matching one enum variant and binding its payload components to locals:
+/// a pattern binder's or a `match` arm's.
+pub struct Destructure {
+    /// The variant's first index and number of values.
+    pub offset: u64,
+    pub count: u64,
+    /// `(local slot, stride, card, load)` of each named component.
+    pub parts: Vec<(usize, u64, u64, Load)>,
+}
+
+impl Destructure {
+    #[inline]
+    pub fn matches(&self, v: u64) -> bool {
+        v.wrapping_sub(self.offset) < self.count
+    }
+
+    /// Writes the payload components of `v` (a value of the variant) to
+    /// their locals.
+    #[inline]
+    pub fn bind(&self, v: u64, loc: &mut [u64]) {
+        let payload = v - self.offset;
+        for &(slot, stride, card, load) in &self.parts {
+            loc[slot] = load.apply(get_digit(payload, stride, card));
+        }
+    }
 }
 
 impl Domain {
+    /// For a pattern domain, writes the payload of element `v` to the
+    /// pattern's locals again (a `for` loop that buffered the elements).
+    #[inline]
+    pub fn rebind(&self, v: u64, loc: &mut [u64]) {
+        if let Domain::Pattern(_, d) = self {
+            d.bind(v, loc);
+        }
+    }
+
     /// Calls `f` on every element until it returns `Ok(false)`. Returns
     /// `Ok(false)` if stopped early.
     #[inline]
@@ -170,6 +212,19 @@ impl Domain {
                         return Ok(false);
                     }
                 }
+            }
+            Domain::Pattern(inner, d) => {
+                // Through `dyn`: a generic closure here would instantiate
+                // `each` with ever deeper closure types.
+                let mut g = |v: u64, loc: &mut [u64]| {
+                    if !d.matches(v) {
+                        return Ok(true);
+                    }
+                    d.bind(v, loc);
+                    f(v, loc)
+                };
+                let g: &mut ElementFn = &mut g;
+                return inner.each(st, loc, g);
             }
             Domain::Lit(items) => {
                 for e in items {

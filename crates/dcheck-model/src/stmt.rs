@@ -360,10 +360,9 @@ impl<'a> Compiler<'a> {
         let Some((first, rest)) = binders.split_first() else {
             return self.block(body);
         };
-        let (ety, dom) = self.domain(&first.domain, None);
-        let slot = self.push_local(&first.name.name, ety);
+        let (dom, slot, pushed) = self.bind(first);
         let inner = self.for_loop(rest, body);
-        self.pop_local();
+        self.pop_locals(pushed);
         Box::new(move |st, loc| {
             // The domain is read on the state as it is when the loop starts;
             // elements go to a stack buffer (spilling only past 64 elements)
@@ -382,6 +381,7 @@ impl<'a> Compiler<'a> {
             })?;
             for &v in buf[..n].iter().chain(spill.iter()) {
                 loc[slot] = v;
+                dom.rebind(v, loc);
                 if !inner(st, loc)? {
                     return Ok(false);
                 }

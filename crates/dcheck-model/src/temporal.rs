@@ -186,6 +186,14 @@ impl<'a> Compiler<'a> {
     /// domain is not constant or there are too many bindings.
     fn const_bindings(&mut self, binders: &[&Binder], span: Span) -> Option<Vec<Vec<(Ty, u64)>>> {
         let mut out: Vec<Vec<(Ty, u64)>> = vec![vec![]];
+        if let Some(b) = binders.iter().find(|b| b.pattern.is_some()) {
+            self.error(
+                b.span,
+                "a pattern binder cannot name the instances of a property or fairness assumption",
+                Some("bind the whole value (`x in S`) and use `match` or `==` on it; patterns work in quantifiers, set comprehensions and `for` loops".into()),
+            );
+            return None;
+        }
         for b in binders {
             let mut next = Vec::new();
             for prefix in &out {

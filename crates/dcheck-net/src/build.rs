@@ -102,13 +102,21 @@ pub fn block(stmts: Vec<Stmt>, span: Span) -> Block {
     Block { stmts, span }
 }
 
-pub fn for_each(var: &str, domain: Expr, body: Vec<Stmt>, span: Span) -> Stmt {
-    let binder = Binder {
+/// `var in domain`.
+pub fn binder(var: &str, domain: Expr, span: Span) -> Binder {
+    Binder {
         name: ident(var, span),
         domain,
+        pattern: None,
         span,
-    };
-    stmt(StmtKind::For(vec![binder], block(body, span)), span)
+    }
+}
+
+pub fn for_each(var: &str, domain: Expr, body: Vec<Stmt>, span: Span) -> Stmt {
+    stmt(
+        StmtKind::For(vec![binder(var, domain, span)], block(body, span)),
+        span,
+    )
 }
 
 pub fn ty(kind: TypeKind, span: Span) -> TypeExpr {

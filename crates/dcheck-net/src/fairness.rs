@@ -14,7 +14,7 @@
 //!
 //! Generated nodes carry the span of the fairness assumption.
 
-use dcheck_syntax::ast::{Binder, Distributed, FairTarget, FairnessDecl, Spec};
+use dcheck_syntax::ast::{Distributed, FairTarget, FairnessDecl, Spec};
 use dcheck_syntax::diag::Diagnostic;
 
 use crate::build;
@@ -243,11 +243,7 @@ fn processes(f: &FairnessDecl, ctx: &Ctx) -> Vec<FairnessDecl> {
             .collect();
         out.push(FairnessDecl {
             kind: f.kind,
-            binders: vec![Binder {
-                name: build::ident("self", s),
-                domain: build::name(role, s),
-                span: s,
-            }],
+            binders: vec![build::binder("self", build::name(role, s), s)],
             each: false,
             targets,
             span: s,

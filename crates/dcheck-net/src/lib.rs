@@ -475,11 +475,7 @@ fn lower_items(
             build::bin(BinOp::Sub, role.count.clone(), n, s),
             s,
         );
-        let binder = dcheck_syntax::ast::Binder {
-            name: build::ident("i", s),
-            domain: build::name(&role.name.name, s),
-            span: s,
-        };
+        let binder = build::binder("i", build::name(&role.name.name, s), s);
         dcheck_syntax::ast::Expr {
             kind: dcheck_syntax::ast::ExprKind::SetComp(
                 Box::new(build::process(&role.name.name, i, s)),

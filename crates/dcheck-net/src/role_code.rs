@@ -46,11 +46,15 @@ impl<'a> RoleCode<'a> {
     }
 
     fn binders(&mut self, bs: &mut [Binder]) -> usize {
+        let mut k = 0;
         for b in bs.iter_mut() {
             self.expr(&mut b.domain);
-            self.bound.push(b.name.name.clone());
+            for id in b.bound() {
+                self.bound.push(id.name.clone());
+                k += 1;
+            }
         }
-        bs.len()
+        k
     }
 
     fn unbind(&mut self, n: usize) {
@@ -107,6 +111,16 @@ impl<'a> RoleCode<'a> {
                     self.expr(c);
                 }
                 self.unbind(k);
+            }
+            ExprKind::Match(e, arms) => {
+                self.expr(e);
+                for arm in arms {
+                    let names: Vec<String> = arm.bound().map(|i| i.name.clone()).collect();
+                    let k = names.len();
+                    self.bound.extend(names);
+                    self.expr(&mut arm.body);
+                    self.unbind(k);
+                }
             }
         }
     }

@@ -385,6 +385,31 @@ pub enum ExprKind {
     SetComp(Box<Expr>, Vec<Binder>, Option<Box<Expr>>),
     /// `a..b` as a set of integers.
     Range(Box<Expr>, Box<Expr>),
+    /// `match e { v(a, _) => x, w => y, _ => z }`
+    Match(Box<Expr>, Vec<MatchArm>),
+}
+
+/// The payload part of a pattern, `(a, _, c)`: a name binds a component,
+/// `None` (written `_`) skips it.
+pub type PayloadPattern = Vec<Option<Ident>>;
+
+/// One arm of a `match`.
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    /// The variant matched; `None` for the catch-all `_`.
+    pub variant: Option<Ident>,
+    /// `v(a, _)`: the payload's components; `None` for a bare `v` (a
+    /// variant without payload) or `_`.
+    pub parts: Option<PayloadPattern>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+impl MatchArm {
+    /// The names this arm binds in its body.
+    pub fn bound(&self) -> impl Iterator<Item = &Ident> {
+        self.parts.iter().flatten().flatten()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -393,12 +418,31 @@ pub enum Quantifier {
     Exists,
 }
 
-/// `x in S`, where S is a type name or a collection-valued expression.
+/// `x in S`, where S is a type name or a collection-valued expression; or
+/// a pattern binder `v(a, _, c) in S`, which ranges over the members of S
+/// that are the variant `v` (then `name`) and binds their payload.
 #[derive(Clone, Debug)]
 pub struct Binder {
     pub name: Ident,
     pub domain: Expr,
+    /// The payload pattern of a pattern binder.
+    pub pattern: Option<PayloadPattern>,
     pub span: Span,
+}
+
+impl Binder {
+    /// The names this binder binds: its variable, or a pattern's names.
+    pub fn bound(&self) -> Vec<&Ident> {
+        match &self.pattern {
+            None => vec![&self.name],
+            Some(parts) => parts.iter().flatten().collect(),
+        }
+    }
+
+    /// Whether this binder binds `name`.
+    pub fn binds(&self, name: &str) -> bool {
+        self.bound().iter().any(|i| i.name == name)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -421,8 +465,14 @@ pub enum BinOp {
     Add,
     Sub,
     Mul,
+    /// `/`: truncating division, as in Rust.
     Div,
+    /// `%`: the remainder of `/` (its sign is the left operand's).
     Mod,
+    /// `div`: floor division, TLA+'s `\div` (divisor > 0).
+    FloorDiv,
+    /// `mod`: the modulus in `0..b-1`, TLA+'s `%` (divisor > 0).
+    FloorMod,
     In,
     NotIn,
     Union,

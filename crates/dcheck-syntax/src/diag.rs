@@ -11,6 +11,8 @@ pub struct Diagnostic {
     pub label: String,
     /// A hint on how to fix it.
     pub help: Option<String>,
+    /// A warning: reported, but the spec is still checked.
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -20,7 +22,13 @@ impl Diagnostic {
             span,
             label: String::from("here"),
             help: None,
+            warning: false,
         }
+    }
+    /// Makes this a warning.
+    pub fn warning(mut self) -> Diagnostic {
+        self.warning = true;
+        self
     }
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();

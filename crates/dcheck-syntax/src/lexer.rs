@@ -98,6 +98,10 @@ pub enum Tok {
     Multiset,
     Seq,
     Bool,
+    /// `mod` and `div`: TLA+'s modulus (in `0..b-1`) and floor division.
+    ModKw,
+    DivKw,
+    Match,
     // temporal keywords (only meaningful in `properties`)
     Always,
     Eventually,
@@ -178,6 +182,9 @@ impl Tok {
             Tok::Multiset => "multiset",
             Tok::Seq => "seq",
             Tok::Bool => "bool",
+            Tok::ModKw => "mod",
+            Tok::DivKw => "div",
+            Tok::Match => "match",
             Tok::Always => "always",
             Tok::Eventually => "eventually",
             Tok::LeadsTo => "leads_to",
@@ -221,6 +228,11 @@ pub struct Token {
     pub span: Span,
 }
 
+/// Whether `s` is a keyword of the code language (and so cannot be a name).
+pub fn is_keyword(s: &str) -> bool {
+    keyword(s).is_some()
+}
+
 fn keyword(s: &str) -> Option<Tok> {
     Some(match s {
         "forall" => Tok::Forall,
@@ -248,6 +260,9 @@ fn keyword(s: &str) -> Option<Tok> {
         "multiset" => Tok::Multiset,
         "seq" => Tok::Seq,
         "bool" => Tok::Bool,
+        "mod" => Tok::ModKw,
+        "div" => Tok::DivKw,
+        "match" => Tok::Match,
         "always" => Tok::Always,
         "eventually" => Tok::Eventually,
         "leads_to" => Tok::LeadsTo,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::ast::{self, Ident};
 use crate::diag::Diagnostic;
-use crate::lexer::OffsetMap;
+use crate::lexer::{self, OffsetMap};
 use crate::parser;
 use crate::span::{FileId, SourceMap, Span};
 
@@ -1113,6 +1113,40 @@ impl Loader {
         }
     }
 
+    /// The name a declaration gives, refused here (at the declaration,
+    /// rather than at every use) when code could not refer to it: a keyword
+    /// of the code language (`in`, `seq`) or not an identifier at all.
+    fn decl_name(&mut self, ctx: &FileCtx, l: &Located, kind: &str) -> Ident {
+        let id = ctx.ident(l);
+        let name = &id.name;
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        if lexer::is_keyword(name) {
+            self.diags.push(
+                Diagnostic::new(id.span, format!("`{name}` is a keyword and cannot name {a} {kind}"))
+                    .label("a keyword of the code language")
+                    .help(format!(
+                        "code could never refer to this {kind}: rename it, e.g. `{name}_` or `my_{name}`"
+                    )),
+            );
+        } else if !identifier {
+            self.diags.push(
+                Diagnostic::new(id.span, format!("`{name}` is not a valid {kind} name"))
+                    .label("not an identifier")
+                    .help("a name starts with a letter or `_` and has only ASCII letters, digits and `_`, so that code can refer to it"),
+            );
+        }
+        id
+    }
+
     fn check_duplicates<T: Named>(&mut self, kind: &str, items: &[T]) {
         let mut seen: HashMap<&str, &Ident> = HashMap::new();
         for item in items {
@@ -1175,7 +1209,7 @@ impl Loader {
                 let ty = self.code(ctx, &v.ty, parser::parse_type_mapped);
                 match (ty, vars.as_mut()) {
                     (Some(ty), Some(vars)) => vars.push(ast::RoleVarDecl {
-                        name: ctx.ident(&v.name),
+                        name: self.decl_name(ctx, &v.name, "role variable"),
                         ty,
                         persistent: v.persistent,
                         doc: doc(&v.doc),
@@ -1185,7 +1219,7 @@ impl Loader {
             }
             if let (Some(count), Some(vars)) = (count, vars) {
                 d.roles.push(ast::RoleDecl {
-                    name: ctx.ident(&r.name),
+                    name: self.decl_name(ctx, &r.name, "role"),
                     count,
                     vars,
                     doc: doc(&r.doc),
@@ -1195,7 +1229,7 @@ impl Loader {
         for m in &raw.messages {
             if let Some(fields) = self.params(ctx, &m.fields) {
                 d.messages.push(ast::MessageDecl {
-                    name: ctx.ident(&m.name),
+                    name: self.decl_name(ctx, &m.name, "message"),
                     fields,
                     doc: doc(&m.doc),
                 });
@@ -1244,7 +1278,7 @@ impl Loader {
             if let (Some(params), Some(guard), Some(effect)) = (params, guard, effect) {
                 d.steps.push(ast::StepDecl {
                     role: ctx.ident(&s.role),
-                    name: ctx.ident(&s.name),
+                    name: self.decl_name(ctx, &s.name, "step"),
                     params,
                     guard,
                     effect,
@@ -1387,7 +1421,7 @@ impl Loader {
                 None => ctx.span(&c.name),
             };
             p.constants.push(ast::ConstDecl {
-                name: ctx.ident(&c.name),
+                name: self.decl_name(&ctx, &c.name, "constant"),
                 default: match c.default {
                     RawValue::Int(i) => ast::ConstValue::Int(i),
                     RawValue::Bool(b) => ast::ConstValue::Bool(b),
@@ -1399,7 +1433,7 @@ impl Loader {
         for t in &raw.types {
             if let Some(def) = self.code(&ctx, &t.def, parser::parse_type_mapped) {
                 p.types.push(ast::TypeDecl {
-                    name: ctx.ident(&t.name),
+                    name: self.decl_name(&ctx, &t.name, "type"),
                     def,
                 });
             }
@@ -1407,7 +1441,7 @@ impl Loader {
         for v in raw.vars.iter().flatten() {
             if let Some(ty) = self.code(&ctx, &v.ty, parser::parse_type_mapped) {
                 p.vars.push(ast::VarDecl {
-                    name: ctx.ident(&v.name),
+                    name: self.decl_name(&ctx, &v.name, "variable"),
                     ty,
                     doc: v.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
                 });
@@ -1418,7 +1452,7 @@ impl Loader {
             let body = self.code(&ctx, &d.body, parser::parse_expr_mapped);
             if let (Some(params), Some(body)) = (params, body) {
                 p.defs.push(ast::DefDecl {
-                    name: ctx.ident(&d.name),
+                    name: self.decl_name(&ctx, &d.name, "definition"),
                     params,
                     body,
                     doc: d.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
@@ -1445,7 +1479,7 @@ impl Loader {
             let effect = self.effect(&ctx, &a.effect);
             if let (Some(params), Some(guard), Some(effect)) = (params, guard, effect) {
                 p.actions.push(ast::ActionDecl {
-                    name: ctx.ident(&a.name),
+                    name: self.decl_name(&ctx, &a.name, "action"),
                     params,
                     guard,
                     effect,

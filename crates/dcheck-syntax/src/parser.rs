@@ -353,6 +353,8 @@ fn infix(t: &Tok) -> Option<(Infix, u8)> {
         Tok::Star => (Infix::Bin(Mul), BP_MUL),
         Tok::Slash => (Infix::Bin(Div), BP_MUL),
         Tok::Percent => (Infix::Bin(Mod), BP_MUL),
+        Tok::DivKw => (Infix::Bin(FloorDiv), BP_MUL),
+        Tok::ModKw => (Infix::Bin(FloorMod), BP_MUL),
         Tok::Intersect => (Infix::Bin(Intersect), BP_MUL),
         _ => return None,
     })
@@ -460,13 +462,11 @@ impl Parser {
             t => {
                 let mut d = self.unexpected(what);
                 let desc = t.describe();
-                let is_keyword = desc.len() > 2
-                    && desc
-                        .trim_matches('`')
-                        .bytes()
-                        .all(|c| c.is_ascii_alphabetic());
-                if is_keyword {
-                    d = d.help("this is a keyword and cannot be used as a name");
+                let word = desc.trim_matches('`');
+                if crate::lexer::is_keyword(word) {
+                    d = d.help(format!(
+                        "`{word}` is a keyword and cannot be used as a name: rename it, e.g. `{word}_`"
+                    ));
                 }
                 Err(d)
             }
@@ -560,6 +560,10 @@ impl Parser {
                     kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
                 })
             }
+            Tok::Match => {
+                self.bump();
+                self.match_expr(start)
+            }
             Tok::Forall | Tok::Exists => {
                 let q = if self.at(&Tok::Forall) {
                     Quantifier::Forall
@@ -625,6 +629,11 @@ impl Parser {
 
     fn binder(&mut self) -> PResult<Binder> {
         let name = self.ident("a bound variable name")?;
+        let pattern = if self.at(&Tok::LParen) {
+            Some(self.payload_pattern()?)
+        } else {
+            None
+        };
         self.expect(&Tok::In, "`in` after the bound variable")?;
         let saved = std::mem::replace(&mut self.no_in, false);
         let domain = self.expr_bp(BP_RANGE);
@@ -634,6 +643,65 @@ impl Parser {
             span: name.span.to(domain.span),
             name,
             domain,
+            pattern,
+        })
+    }
+
+    /// `(a, _, c)` after a variant name: names bind payload components,
+    /// `_` skips one.
+    fn payload_pattern(&mut self) -> PResult<PayloadPattern> {
+        self.expect(&Tok::LParen, "`(`")?;
+        let mut parts = Vec::new();
+        loop {
+            let id = self.ident("a name or `_` for a payload component")?;
+            parts.push((id.name != "_").then_some(id));
+            if self.eat(&Tok::RParen) {
+                return Ok(parts);
+            }
+            if !self.eat(&Tok::Comma) {
+                return Err(self
+                    .unexpected("`,` or `)`")
+                    .help("a pattern is written `variant(a, _, c)`: a name per payload component, `_` to skip one"));
+            }
+        }
+    }
+
+    /// `match e { v(a, _) => x, w => y, _ => z }` (after `match`).
+    fn match_expr(&mut self, start: Span) -> PResult<Expr> {
+        let scrutinee = self.nested_expr()?;
+        self.expect(&Tok::LBrace, "`{` after the matched expression")?;
+        let mut arms = Vec::new();
+        while !self.at(&Tok::RBrace) {
+            let arm_start = self.peek_span();
+            let id = self.ident("a variant name or `_`")?;
+            let parts = if self.at(&Tok::LParen) {
+                Some(self.payload_pattern()?)
+            } else {
+                None
+            };
+            self.expect(&Tok::FatArrow, "`=>` after the pattern")?;
+            let body = self.nested_expr()?;
+            arms.push(MatchArm {
+                span: arm_start.to(body.span),
+                variant: (id.name != "_").then_some(id),
+                parts,
+                body,
+            });
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        self.expect(&Tok::RBrace, "`}` at the end of the match")?;
+        if arms.is_empty() {
+            return Err(Diagnostic::new(
+                start.to(self.prev_span()),
+                "a match needs at least one arm",
+            )
+            .help("write `match e { variant(a, b) => ..., _ => ... }`"));
+        }
+        Ok(Expr {
+            span: start.to(self.prev_span()),
+            kind: ExprKind::Match(Box::new(scrutinee), arms),
         })
     }
 
@@ -794,6 +862,7 @@ impl Parser {
                                 span: first.span,
                                 name,
                                 domain: *domain,
+                                pattern: None,
                             },
                             _ => {
                                 return Err(Diagnostic::new(

@@ -23,6 +23,7 @@ pub struct SpecError {
     pub help: Option<String>,
     pub span: SourceSpan,
     pub src: NamedSource<String>,
+    pub warning: bool,
 }
 
 impl SpecError {
@@ -41,6 +42,7 @@ impl SpecError {
             help: diag.help.clone(),
             span: SourceSpan::new(start.into(), end - start),
             src: NamedSource::new(name, text),
+            warning: diag.warning,
         }
     }
 }
@@ -62,6 +64,13 @@ impl fmt::Display for SpecError {
 impl std::error::Error for SpecError {}
 
 impl miette::Diagnostic for SpecError {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(if self.warning {
+            miette::Severity::Warning
+        } else {
+            miette::Severity::Error
+        })
+    }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()

@@ -1,0 +1,407 @@
+//! End-to-end tests of the explorer on hand-built models, against
+//! closed-form counts and an independent reference BFS.
+
+use crate::common;
+
+use common::*;
+use dcheck_engine::{check, Config, Limit, Outcome, Progress, Strategy, Verdict, ViolationKind};
+use dcheck_model::system::{EvalError, StepError};
+
+fn run(m: &TestModel, strategy: Strategy, threads: usize) -> Outcome {
+    let config = Config {
+        strategy,
+        threads,
+        ..Config::default()
+    };
+    run_with(m, &config)
+}
+
+fn run_with(m: &TestModel, config: &Config) -> Outcome {
+    let progress = Progress::new();
+    let out = check(m, config, &progress);
+    assert!(progress.is_done());
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(load(&progress.distinct), out.stats.distinct_states);
+    assert_eq!(load(&progress.generated), out.stats.states_generated);
+    out
+}
+
+const ALL: [(Strategy, usize); 5] = [
+    (Strategy::Bfs, 1),
+    (Strategy::Bfs, 2),
+    (Strategy::Bfs, 4),
+    (Strategy::Dfs, 1),
+    (Strategy::Dfs, 2),
+];
+
+#[test]
+fn counter_closed_form() {
+    for k in [1u64, 2, 3, 10, 1000, 5001] {
+        for (strategy, threads) in ALL {
+            let out = run(&counter(k), strategy, threads);
+            assert_eq!(out.result, Verdict::Ok, "k={k} {strategy:?}/{threads}");
+            // Every residue is reachable; 1 initial state + 2 successors each.
+            assert_eq!(out.stats.distinct_states, k);
+            assert_eq!(out.stats.states_generated, 1 + 2 * k);
+            if strategy == Strategy::Bfs {
+                // Distance to x < k is ceil(x / 2); the largest is at x = k-1.
+                assert_eq!(out.stats.depth as u64, k / 2);
+                assert_eq!(out.stats.tlc_depth() as u64, k / 2 + 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn grid_closed_form() {
+    for (w, h) in [(1u64, 1u64), (1, 7), (5, 3), (64, 64), (300, 200)] {
+        for (strategy, threads) in ALL {
+            let out = run(&grid(w, h, true), strategy, threads);
+            assert_eq!(out.result, Verdict::Ok);
+            // Distinct: every cell. Generated: the initial state plus one +x
+            // move from each of the (w-1)*h cells not on the right edge and one
+            // +y move from each of the w*(h-1) cells not on the top edge.
+            assert_eq!(out.stats.distinct_states, w * h);
+            assert_eq!(out.stats.states_generated, 1 + (w - 1) * h + w * (h - 1));
+            match strategy {
+                // The far corner is w-1 + h-1 moves away.
+                Strategy::Bfs => assert_eq!(out.stats.depth as u64, w + h - 2),
+                // The DFS first goes right to the edge, then ... every path to
+                // the corner has w+h-2 moves, and the stack depth of a state is
+                // the length of its discovery path.
+                Strategy::Dfs => assert_eq!(out.stats.depth as u64, w + h - 2),
+            }
+            assert!(out.stats.bytes_used > 0);
+        }
+    }
+}
+
+#[test]
+fn shortest_violation_among_paths_of_different_lengths() {
+    // 0 -> 1 -> 2 -> 3 -> 4 (bad), 0 -> 6 -> 7 -> 8 -> 9 -> 4, and the short
+    // way 0 -> 5 -> 4, listed last so a "first found" search would not take it.
+    let adj = vec![
+        vec![1, 6, 5],
+        vec![2],
+        vec![3],
+        vec![4],
+        vec![4],
+        vec![4],
+        vec![7],
+        vec![8],
+        vec![9],
+        vec![4],
+    ];
+    let m = graph(adj, vec![0], vec![4]);
+    for threads in [1, 2, 4] {
+        let out = run(&m, Strategy::Bfs, threads);
+        let (kind, trace) = violation(&out.result);
+        assert_eq!(*kind, ViolationKind::Invariant(0));
+        assert_eq!(
+            pairs(trace),
+            vec![(None, vec![0]), (Some(2), vec![5]), (Some(0), vec![4])]
+        );
+        assert_replays(&m, trace);
+    }
+    for threads in [1, 2] {
+        let out = run(&m, Strategy::Dfs, threads);
+        let (kind, trace) = violation(&out.result);
+        assert_eq!(*kind, ViolationKind::Invariant(0));
+        assert_replays(&m, trace);
+        assert_eq!(trace.last().unwrap().state, vec![4]);
+        assert!(trace.len() >= 3);
+    }
+}
+
+/// A grid with a bad cell: many shortest paths of the same length, so the
+/// one chosen is decided by the tie-breaking rule alone.
+fn grid_with_bad(w: u64, h: u64, bx: u64, by: u64) -> TestModel {
+    let mut m = grid(w, h, true);
+    m.invariant = Some(Box::new(move |s| (s[0] == bx && s[1] == by).then_some(3)));
+    m
+}
+
+#[test]
+fn bfs_trace_is_shortest_and_equals_sequential_reference() {
+    for (w, h, bx, by) in [(10, 10, 3, 4), (300, 300, 170, 150), (1000, 40, 900, 39)] {
+        let m = grid_with_bad(w, h, bx, by);
+        let reference = reference_bfs(&m, true);
+        let (ref_kind, ref_trace) = reference.violation.clone().unwrap();
+        assert_eq!(ref_trace.len() as u64, bx + by + 1);
+        for _repeat in 0..3 {
+            for threads in [1, 2, 4] {
+                let out = run(&m, Strategy::Bfs, threads);
+                let (kind, trace) = violation(&out.result);
+                assert_eq!(*kind, ref_kind);
+                assert_eq!(pairs(trace), ref_trace, "threads={threads}");
+                assert_replays(&m, trace);
+            }
+        }
+    }
+}
+
+#[test]
+fn bfs_stats_identical_for_any_thread_count() {
+    let m = grid_with_bad(400, 400, 390, 5);
+    let base = run(&m, Strategy::Bfs, 1);
+    for threads in [2, 3, 4] {
+        let out = run(&m, Strategy::Bfs, threads);
+        assert_eq!(out.result, base.result);
+        assert_eq!(out.stats.distinct_states, base.stats.distinct_states);
+        assert_eq!(out.stats.states_generated, base.stats.states_generated);
+        assert_eq!(out.stats.depth, base.stats.depth);
+    }
+}
+
+#[test]
+fn dfs_trace_same_for_one_and_two_threads() {
+    let m = grid_with_bad(200, 200, 100, 150);
+    let one = run(&m, Strategy::Dfs, 1);
+    let (_, trace) = violation(&one.result);
+    assert_replays(&m, trace);
+    assert_eq!(trace.last().unwrap().state, vec![100, 150]);
+    for _ in 0..3 {
+        let two = run(&m, Strategy::Dfs, 2);
+        assert_eq!(two.result, one.result);
+    }
+}
+
+#[test]
+fn deadlock_trace_ends_in_the_stuck_state() {
+    let (w, h) = (6u64, 4u64);
+    let m = grid(w, h, false);
+    let reference = reference_bfs(&m, true);
+    let (_, ref_trace) = reference.violation.unwrap();
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        let (kind, trace) = violation(&out.result);
+        assert_eq!(*kind, ViolationKind::Deadlock);
+        assert_eq!(trace.last().unwrap().state, vec![w - 1, h - 1]);
+        assert_eq!(trace.len() as u64, w + h - 1);
+        assert_replays(&m, trace);
+        if strategy == Strategy::Bfs {
+            assert_eq!(pairs(trace), ref_trace);
+        }
+    }
+    // With deadlock checking off the search completes.
+    let config = Config {
+        check_deadlock: false,
+        ..Config::default()
+    };
+    assert_eq!(run_with(&m, &config).result, Verdict::Ok);
+}
+
+#[test]
+fn eval_error_trace_ends_where_raised() {
+    // Counter mod 20 whose +2 transition fails in state 5.
+    let mut m = counter(20);
+    m.next = Box::new(|s, t| {
+        if s[0] == 5 && t == 1 {
+            Err(EvalError::new("boom"))
+        } else {
+            Ok(Some(vec![(s[0] + 1 + t as u64) % 20]))
+        }
+    });
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        let (kind, trace) = violation(&out.result);
+        assert_eq!(
+            *kind,
+            ViolationKind::EvalError(StepError {
+                transition: Some(1),
+                error: EvalError::new("boom"),
+            })
+        );
+        assert_eq!(trace.last().unwrap().state, vec![5]);
+        assert_replays(&m, trace);
+        if strategy == Strategy::Bfs {
+            // 0 -> 2 -> 4 -> 5 is shortest (ceil(5/2) = 3 steps).
+            assert_eq!(trace.len(), 4);
+        }
+    }
+}
+
+#[test]
+fn invariant_violated_by_initial_state() {
+    let m = graph(vec![vec![1], vec![0]], vec![1, 0], vec![0]);
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        let (_, trace) = violation(&out.result);
+        assert_eq!(pairs(trace), vec![(None, vec![0])]);
+    }
+}
+
+#[test]
+fn state_limit() {
+    for (strategy, threads) in ALL {
+        let config = Config {
+            strategy,
+            threads,
+            max_states: Some(10),
+            ..Config::default()
+        };
+        let out = run_with(&counter(1000), &config);
+        assert_eq!(out.result, Verdict::Incomplete(Limit::States));
+        assert_eq!(out.stats.distinct_states, 10);
+        // Exactly the limit is fine.
+        let config = Config {
+            max_states: Some(1000),
+            ..config
+        };
+        assert_eq!(run_with(&counter(1000), &config).result, Verdict::Ok);
+    }
+}
+
+#[test]
+fn depth_limit() {
+    for (strategy, threads) in ALL {
+        let config = Config {
+            strategy,
+            threads,
+            max_depth: Some(3),
+            ..Config::default()
+        };
+        let out = run_with(&grid(10, 10, true), &config);
+        assert_eq!(out.result, Verdict::Incomplete(Limit::Depth));
+        if strategy == Strategy::Bfs {
+            // Cells with x + y <= 3: 1 + 2 + 3 + 4.
+            assert_eq!(out.stats.distinct_states, 10);
+            assert_eq!(out.stats.depth, 3);
+        }
+        // The farthest cell is 18 moves away: a bound above it cuts nothing
+        // off; a bound at it leaves the corner unexpanded, which counts as
+        // cut off (states at the bound are never expanded).
+        let above = Config {
+            max_depth: Some(19),
+            ..config.clone()
+        };
+        assert_eq!(run_with(&grid(10, 10, true), &above).result, Verdict::Ok);
+        let at = Config {
+            max_depth: Some(18),
+            ..config
+        };
+        let out = run_with(&grid(10, 10, true), &at);
+        assert_eq!(out.result, Verdict::Incomplete(Limit::Depth));
+        assert_eq!(out.stats.distinct_states, 100);
+    }
+}
+
+#[test]
+fn memory_limit() {
+    for (strategy, threads) in ALL {
+        let config = Config {
+            strategy,
+            threads,
+            max_memory: Some(200_000),
+            ..Config::default()
+        };
+        let out = run_with(&grid(1000, 1000, true), &config);
+        assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
+        assert!(out.stats.distinct_states < 1_000_000);
+        assert!(out.stats.bytes_used <= 200_000, "{}", out.stats.bytes_used);
+    }
+    // BFS stops at the same synchronisation point whatever the thread count.
+    let wide = wide_tree(300_000, 7);
+    let stats: Vec<(u64, u64)> = [1, 2, 4]
+        .into_iter()
+        .map(|threads| {
+            let config = Config {
+                threads,
+                max_memory: Some(1_000_000),
+                ..Config::default()
+            };
+            let out = run_with(&wide, &config);
+            assert_eq!(out.result, Verdict::Incomplete(Limit::Memory));
+            assert!(
+                out.stats.bytes_used <= 1_000_000,
+                "{}",
+                out.stats.bytes_used
+            );
+            (out.stats.distinct_states, out.stats.states_generated)
+        })
+        .collect();
+    assert!(stats.iter().all(|s| *s == stats[0]), "{stats:?}");
+}
+
+#[test]
+fn multiple_and_duplicate_initial_states() {
+    let adj = vec![vec![1], vec![2], vec![], vec![2], vec![0]];
+    let m = graph(adj, vec![3, 4, 3, 0], vec![]);
+    let reference = reference_bfs(&m, false);
+    for (strategy, threads) in ALL {
+        let config = Config {
+            strategy,
+            threads,
+            check_deadlock: false,
+            ..Config::default()
+        };
+        let out = run_with(&m, &config);
+        assert_eq!(out.result, Verdict::Ok);
+        assert_eq!(out.stats.distinct_states, reference.distinct);
+        assert_eq!(out.stats.states_generated, reference.generated);
+    }
+}
+
+/// A k-ary tree over 0..n (children k*x+1 ..= k*x+k, transitions 0..k) with
+/// a back edge to the parent (transition k): levels much wider than one
+/// batch, so the per-level table grows in the middle of a level.
+fn wide_tree(n: u64, k: u64) -> TestModel {
+    TestModel {
+        words: 1,
+        transitions: k as usize + 1,
+        init: vec![vec![0]],
+        next: Box::new(move |s, t| {
+            let x = s[0];
+            let t = t as u64;
+            Ok(if t < k {
+                Some(k * x + t + 1).filter(|&c| c < n).map(|c| vec![c])
+            } else {
+                (x > 0).then(|| vec![(x - 1) / k])
+            })
+        }),
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live::default(),
+    }
+}
+
+#[test]
+fn wide_levels_closed_form_and_reference() {
+    let (n, k) = (300_000u64, 7u64);
+    let m = wide_tree(n, k);
+    let reference = reference_bfs(&m, true);
+    // Every node is reachable; each non-root node is generated once as a
+    // child and once more by its own back edge to its parent, plus the root.
+    assert_eq!(reference.distinct, n);
+    assert_eq!(reference.generated, 2 * n - 1);
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        assert_eq!(out.result, Verdict::Ok);
+        assert_eq!(out.stats.distinct_states, n, "{strategy:?}/{threads}");
+        assert_eq!(out.stats.states_generated, 2 * n - 1);
+        if strategy == Strategy::Bfs {
+            assert_eq!(out.stats.depth, reference.max_distance);
+        }
+    }
+}
+
+#[test]
+fn wide_levels_violation_identical_across_threads() {
+    let (n, k) = (300_000u64, 7u64);
+    let mut m = wide_tree(n, k);
+    // Several bad nodes in the same (wide) level, and a deeper one.
+    m.invariant = Some(Box::new(|s| {
+        [299_999, 150_001, 140_000, 139_999, 20_000]
+            .contains(&s[0])
+            .then_some(1)
+    }));
+    let reference = reference_bfs(&m, true);
+    let (_, ref_trace) = reference.violation.unwrap();
+    for _ in 0..3 {
+        for threads in [1, 2, 4] {
+            let out = run(&m, Strategy::Bfs, threads);
+            let (_, trace) = violation(&out.result);
+            assert_eq!(pairs(trace), ref_trace, "threads={threads}");
+        }
+    }
+}

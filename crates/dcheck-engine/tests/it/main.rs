@@ -1,0 +1,8 @@
+//! The integration tests of `dcheck-engine`, as one test binary (one link
+//! of the crate and its dependencies, not one per file).
+
+mod common;
+mod engine;
+mod liveness;
+mod random_graphs;
+mod simulate;

@@ -1,0 +1,6 @@
+//! The integration tests of `dcheck-model`, as one test binary (one link
+//! of the crate and its dependencies, not one per file).
+
+mod drive;
+mod empty_ranges;
+mod evaluation;

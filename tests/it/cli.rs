@@ -1,0 +1,887 @@
+//! End-to-end tests of the `dcheck` command line: exit codes, the text and
+//! JSON reports, counterexample traces, search limits and spec errors.
+//!
+//! Every expected number comes from an independent source, never from a run
+//! of dcheck: TLC's published TwoPhase figures (N = 3: 288 distinct states,
+//! 1146 generated), the reference BFS in `tests/common/mod.rs`, hand
+//! derivations in comments next to the tests, or a second implementation in
+//! this file (the TwoPhase transition relation used to validate traces).
+
+use crate::common;
+
+use std::collections::{HashSet, VecDeque};
+use std::process::Output;
+
+use common::{reference, Rm, State, Tm};
+use serde_json::Value as Json;
+
+const SPEC: &str = "specs/2pc.ron";
+const BUG: &str = "specs/bugs/2pc_commit_early.ron";
+
+/// Runs `dcheck` from the repository root.
+fn dcheck(args: &[&str]) -> Output {
+    crate::common::dcheck()
+        .args(args)
+        .output()
+        .expect("run dcheck")
+}
+
+fn exit_code(out: &Output) -> i32 {
+    out.status.code().expect("dcheck exited by a signal")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// No run may end in a Rust panic, whatever its exit code.
+fn assert_no_panic(out: &Output) {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "dcheck panicked:\n{err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "dcheck panicked:\n{err}");
+}
+
+/// Runs with `--format json` appended; returns the exit code and the report.
+fn run_json(args: &[&str]) -> (i32, Json) {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let out = dcheck(&all);
+    assert_no_panic(&out);
+    let text = stdout(&out);
+    let report: Json = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: stdout is not one JSON object ({e}):\n{text}\nstderr:\n{}",
+            stderr(&out)
+        )
+    });
+    (exit_code(&out), report)
+}
+
+fn run_text(args: &[&str]) -> Output {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    let out = dcheck(&all);
+    assert_no_panic(&out);
+    out
+}
+
+/// The digits of `n` appear in `text` as a whole number (not inside a longer one).
+fn contains_number(text: &str, n: u64) -> bool {
+    text.split(|c: char| !c.is_ascii_digit())
+        .any(|w| w == n.to_string())
+}
+
+// ------------------------------------------------------------ TwoPhase, ok
+
+#[test]
+fn twophase_text_reports_tlc_counts() {
+    let out = run_text(&[SPEC]);
+    let text = stdout(&out);
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(&out)
+    );
+    // TLC: 288 distinct states, 1146 states generated for N = 3.
+    assert!(contains_number(&text, 288), "no 288 in:\n{text}");
+    assert!(contains_number(&text, 1146), "no 1146 in:\n{text}");
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("no `{key}` line in:\n{text}"))
+            .to_string()
+    };
+    assert!(contains_number(&line("distinct states "), 288), "{text}");
+    assert!(contains_number(&line("states generated"), 1146), "{text}");
+}
+
+#[test]
+fn twophase_json_reports_tlc_counts_and_properties() {
+    let (code, j) = run_json(&[SPEC]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["result"], "ok", "{j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(288), "{j:#}");
+    assert_eq!(j["states_generated"].as_u64(), Some(1146), "{j:#}");
+    assert_eq!(j["spec"], "TwoPhase");
+    assert_eq!(j["constants"]["N"], 3, "the default of N");
+    assert!(j.get("violation").is_none(), "{j:#}");
+    assert!(j.get("incomplete_reason").is_none(), "{j:#}");
+    let props = j["properties"].as_array().expect("properties array");
+    let tc: Vec<&Json> = props
+        .iter()
+        .filter(|p| p["name"] == "TCConsistent")
+        .collect();
+    assert_eq!(tc.len(), 1, "{props:?}");
+    assert_eq!(tc[0]["kind"], "invariant");
+    assert_eq!(tc[0]["status"], "holds");
+    // The dense encoding, by hand for N = 3: rmState has 4^3 = 64 values (6
+    // bits), tmState 3 (2 bits), tmPrepared 2^3 (3 bits), msgs is a set over
+    // 3 + 2 = 5 messages, 2^5 values (5 bits): 16 bits.
+    assert_eq!(j["state_bits"].as_u64(), Some(16), "{j:#}");
+}
+
+/// The BFS depth of TwoPhase, computed by a BFS over the reference model:
+/// the greatest distance from the initial state.
+fn reference_depth(n: usize) -> u64 {
+    let levels = reference_levels(n, u32::MAX);
+    levels.len() as u64 - 1
+}
+
+/// The states of the reference TwoPhase model by BFS level, levels
+/// `0..=max_depth` only.
+fn reference_levels(n: usize, max_depth: u32) -> Vec<Vec<State>> {
+    let init = State::init(n);
+    let mut seen = HashSet::from([init.clone()]);
+    let mut levels = vec![vec![init]];
+    while (levels.len() as u32) <= max_depth {
+        let mut next = Vec::new();
+        for s in levels.last().unwrap() {
+            for t in s.successors() {
+                if seen.insert(t.clone()) {
+                    next.push(t);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        levels.push(next);
+    }
+    levels
+}
+
+#[test]
+fn twophase_json_depth_matches_reference() {
+    let (code, j) = run_json(&[SPEC]);
+    assert_eq!(code, 0);
+    assert_eq!(j["depth"].as_u64(), Some(reference_depth(3)), "{j:#}");
+}
+
+#[test]
+fn twophase_const_n2_matches_reference() {
+    let want = reference(2);
+    // A plausibility check of the reference itself for N = 2: at most
+    // 4^2 * 3 * 2^2 * 2^(2+2) = 3072 combinations, more than N = 1's 12.
+    assert!(want.distinct > 12 && want.distinct < 3072, "{want:?}");
+    let (code, j) = run_json(&[SPEC, "--const", "N=2"]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["constants"]["N"], 2);
+    assert_eq!(j["distinct_states"].as_u64(), Some(want.distinct), "{j:#}");
+    assert_eq!(
+        j["states_generated"].as_u64(),
+        Some(want.generated),
+        "{j:#}"
+    );
+}
+
+#[test]
+fn twophase_dfs_counts_equal_bfs_counts() {
+    // The set of reachable states and the number of (state, enabled
+    // transition) pairs do not depend on the search order.
+    for threads in ["1", "2"] {
+        let (code, j) = run_json(&[SPEC, "--strategy", "dfs", "--threads", threads]);
+        assert_eq!(code, 0, "threads {threads}: {j:#}");
+        assert_eq!(j["result"], "ok");
+        assert_eq!(j["strategy"], "dfs");
+        assert_eq!(
+            j["distinct_states"].as_u64(),
+            Some(288),
+            "threads {threads}: {j:#}"
+        );
+        assert_eq!(
+            j["states_generated"].as_u64(),
+            Some(1146),
+            "threads {threads}: {j:#}"
+        );
+    }
+}
+
+#[test]
+fn twophase_bfs_counts_do_not_depend_on_threads() {
+    for threads in ["1", "2", "3"] {
+        let (code, j) = run_json(&[SPEC, "--threads", threads]);
+        assert_eq!(code, 0, "threads {threads}: {j:#}");
+        assert_eq!(j["threads"].as_u64(), Some(threads.parse().unwrap()));
+        assert_eq!(
+            j["distinct_states"].as_u64(),
+            Some(288),
+            "threads {threads}: {j:#}"
+        );
+        assert_eq!(
+            j["states_generated"].as_u64(),
+            Some(1146),
+            "threads {threads}: {j:#}"
+        );
+    }
+}
+
+// ------------------------------------------- TwoPhase bug variant: traces
+
+/// A JSON state of TwoPhase (N RMs) as the reference model's state.
+fn parse_state(j: &Json, n: usize) -> State {
+    let rm = |v: &Json| match v.as_str() {
+        Some("working") => Rm::Working,
+        Some("prepared") => Rm::Prepared,
+        Some("committed") => Rm::Committed,
+        Some("aborted") => Rm::Aborted,
+        _ => panic!("not an RMState: {v}"),
+    };
+    let rm_map = j["rmState"]
+        .as_object()
+        .unwrap_or_else(|| panic!("rmState: {j}"));
+    assert_eq!(rm_map.len(), n, "rmState has one entry per RM: {j}");
+    let rm_state = (1..=n)
+        .map(|r| rm(&rm_map[&r.to_string()]))
+        .collect::<Vec<_>>();
+    let tm_state = match j["tmState"].as_str() {
+        Some("init") => Tm::Init,
+        Some("committed") => Tm::Committed,
+        Some("aborted") => Tm::Aborted,
+        _ => panic!("not a TMState: {j}"),
+    };
+    let mut tm_prepared = vec![false; n];
+    for r in j["tmPrepared"].as_array().expect("tmPrepared is a set") {
+        let r = r.as_u64().expect("an RM") as usize;
+        assert!((1..=n).contains(&r), "{j}");
+        assert!(!tm_prepared[r - 1], "duplicate in a set: {j}");
+        tm_prepared[r - 1] = true;
+    }
+    let mut msg_prepared = vec![false; n];
+    let (mut msg_commit, mut msg_abort) = (false, false);
+    let msgs = j["msgs"].as_array().expect("msgs is a set");
+    for m in msgs {
+        match (m.as_str(), m.get("Prepared")) {
+            (Some("Commit"), _) => msg_commit = true,
+            (Some("Abort"), _) => msg_abort = true,
+            (None, Some(p)) => {
+                let r = p[0].as_u64().expect("Prepared(RM)") as usize;
+                assert!((1..=n).contains(&r), "{j}");
+                msg_prepared[r - 1] = true;
+            }
+            _ => panic!("not a Msg: {m}"),
+        }
+    }
+    let distinct_msgs =
+        msg_prepared.iter().filter(|&&b| b).count() + msg_commit as usize + msg_abort as usize;
+    assert_eq!(distinct_msgs, msgs.len(), "duplicate in a set: {j}");
+    State {
+        rm_state,
+        tm_state,
+        tm_prepared,
+        msg_prepared,
+        msg_commit,
+        msg_abort,
+    }
+}
+
+/// The TwoPhase transition relation, one action instance at a time, written
+/// from the TLA+ spec. `commit_early` selects the bug variant's TMCommit
+/// (enabled once `tmPrepared != {}` instead of `tmPrepared == RM`). Returns
+/// `None` when the action is disabled.
+fn apply(s: &State, action: &str, r: Option<usize>, commit_early: bool) -> Option<State> {
+    let mut t = s.clone();
+    let r = || r.expect("this action has a parameter r") - 1;
+    match action {
+        "TMRcvPrepared" => {
+            let r = r();
+            if s.tm_state != Tm::Init || !s.msg_prepared[r] {
+                return None;
+            }
+            t.tm_prepared[r] = true;
+        }
+        "TMCommit" => {
+            let ready = if commit_early {
+                s.tm_prepared.iter().any(|&p| p)
+            } else {
+                s.tm_prepared.iter().all(|&p| p)
+            };
+            if s.tm_state != Tm::Init || !ready {
+                return None;
+            }
+            t.tm_state = Tm::Committed;
+            t.msg_commit = true;
+        }
+        "TMAbort" => {
+            if s.tm_state != Tm::Init {
+                return None;
+            }
+            t.tm_state = Tm::Aborted;
+            t.msg_abort = true;
+        }
+        "RMPrepare" => {
+            let r = r();
+            if s.rm_state[r] != Rm::Working {
+                return None;
+            }
+            t.rm_state[r] = Rm::Prepared;
+            t.msg_prepared[r] = true;
+        }
+        "RMChooseToAbort" => {
+            let r = r();
+            if s.rm_state[r] != Rm::Working {
+                return None;
+            }
+            t.rm_state[r] = Rm::Aborted;
+        }
+        "RMRcvCommitMsg" => {
+            if !s.msg_commit {
+                return None;
+            }
+            t.rm_state[r()] = Rm::Committed;
+        }
+        "RMRcvAbortMsg" => {
+            if !s.msg_abort {
+                return None;
+            }
+            t.rm_state[r()] = Rm::Aborted;
+        }
+        other => panic!("unknown TwoPhase action {other}"),
+    }
+    Some(t)
+}
+
+/// Checks that `trace` (the JSON `violation.trace`) is a behaviour of
+/// TwoPhase (N RMs): starts in the initial state, and every step is the
+/// named action instance, enabled, producing exactly the next state.
+/// Returns the decoded states.
+fn validate_trace(trace: &[Json], n: usize, commit_early: bool) -> Vec<State> {
+    assert!(!trace.is_empty());
+    assert_eq!(trace[0]["action"], Json::Null, "{:#}", trace[0]);
+    assert_eq!(trace[0]["params"], serde_json::json!({}), "{:#}", trace[0]);
+    let states: Vec<State> = trace.iter().map(|s| parse_state(&s["state"], n)).collect();
+    assert_eq!(
+        states[0],
+        State::init(n),
+        "the trace starts in the initial state"
+    );
+    for i in 1..trace.len() {
+        let action = trace[i]["action"]
+            .as_str()
+            .unwrap_or_else(|| panic!("step {i}: {:#}", trace[i]));
+        let params = trace[i]["params"].as_object().expect("params object");
+        let r = params
+            .get("r")
+            .map(|v| v.as_u64().expect("r is an integer") as usize);
+        let takes_r = !matches!(action, "TMCommit" | "TMAbort");
+        assert_eq!(
+            r.is_some(),
+            takes_r,
+            "step {i}: params {params:?} for {action}"
+        );
+        assert_eq!(params.len(), r.is_some() as usize, "step {i}: {params:?}");
+        if let Some(r) = r {
+            assert!((1..=n).contains(&r), "step {i}: r = {r}");
+        }
+        let next = apply(&states[i - 1], action, r, commit_early).unwrap_or_else(|| {
+            panic!(
+                "step {i}: {action}({r:?}) is not enabled in {:?}",
+                states[i - 1]
+            )
+        });
+        assert_eq!(
+            next,
+            states[i],
+            "step {i}: {action}({r:?}) from {:?}",
+            states[i - 1]
+        );
+    }
+    states
+}
+
+#[test]
+fn bug_variant_json_trace_is_a_shortest_valid_behaviour() {
+    let (code, j) = run_json(&[BUG]);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["result"], "violation");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "invariant", "{v:#}");
+    assert_eq!(v["property"], "TCConsistent", "{v:#}");
+    let trace = v["trace"].as_array().expect("trace array");
+    // 5 steps (the hand derivation in the spec's header) + the initial state.
+    assert_eq!(trace.len(), 6, "{v:#}");
+    let states = validate_trace(trace, 3, true);
+    // Only the last state violates TCConsistent (BFS stops at the first).
+    assert!(
+        !states.last().unwrap().tc_consistent(),
+        "{:?}",
+        states.last()
+    );
+    for s in &states[..states.len() - 1] {
+        assert!(
+            s.tc_consistent(),
+            "an earlier state already violates: {s:?}"
+        );
+    }
+    let props = j["properties"].as_array().unwrap();
+    let tc = props.iter().find(|p| p["name"] == "TCConsistent").unwrap();
+    assert_eq!(tc["status"], "violated");
+}
+
+/// The shortest violating behaviour of the bug variant, by a BFS of the
+/// test's own transition relation (second check of the header's "5").
+#[test]
+fn bug_variant_shortest_counterexample_is_five_steps_by_reference_bfs() {
+    const ACTIONS: [(&str, bool); 7] = [
+        ("TMRcvPrepared", true),
+        ("TMCommit", false),
+        ("TMAbort", false),
+        ("RMPrepare", true),
+        ("RMChooseToAbort", true),
+        ("RMRcvCommitMsg", true),
+        ("RMRcvAbortMsg", true),
+    ];
+    let n = 3;
+    let init = State::init(n);
+    let mut seen = HashSet::from([init.clone()]);
+    let mut queue = VecDeque::from([(init, 0u32)]);
+    let mut shortest = None;
+    while let Some((s, d)) = queue.pop_front() {
+        if !s.tc_consistent() {
+            shortest = Some(d);
+            break;
+        }
+        for (a, has_r) in ACTIONS {
+            let rs: Vec<Option<usize>> = if has_r {
+                (1..=n).map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for r in rs {
+                if let Some(t) = apply(&s, a, r, true) {
+                    if seen.insert(t.clone()) {
+                        queue.push_back((t, d + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(shortest, Some(5));
+    // And the correct spec has no violation at all under the same relation
+    // (the reference asserts TCConsistent on every state it visits).
+    assert_eq!(reference(n).distinct, 288);
+}
+
+#[test]
+fn bug_variant_violation_is_identical_across_threads_and_runs() {
+    let (_, first) = run_json(&[BUG, "--threads", "1"]);
+    let want = &first["violation"];
+    assert!(want.is_object(), "{first:#}");
+    for threads in ["1", "2", "2", "3"] {
+        let (code, j) = run_json(&[BUG, "--threads", threads]);
+        assert_eq!(code, 1);
+        assert_eq!(
+            &j["violation"], want,
+            "threads {threads} gave another violation"
+        );
+    }
+}
+
+#[test]
+fn bug_variant_text_output_lists_numbered_steps() {
+    let out = run_text(&[BUG]);
+    let text = stdout(&out);
+    assert_eq!(exit_code(&out), 1, "{text}\n{}", stderr(&out));
+    assert!(text.contains("TCConsistent"), "{text}");
+    // The JSON trace gives the action names; the text must show the same
+    // steps, numbered 1..=5, in order.
+    let (_, j) = run_json(&[BUG]);
+    let trace = j["violation"]["trace"].as_array().unwrap();
+    let mut pos = 0;
+    for (i, step) in trace.iter().enumerate().skip(1) {
+        let action = step["action"].as_str().unwrap();
+        let needle = format!("{i}. {action}");
+        let at = text[pos..]
+            .find(&needle)
+            .unwrap_or_else(|| panic!("no `{needle}` after byte {pos} in:\n{text}"));
+        pos += at + needle.len();
+    }
+    assert!(!text.contains("6. "), "more than 5 steps:\n{text}");
+}
+
+#[test]
+fn bug_variant_dfs_finds_a_valid_deterministic_trace() {
+    let mut violations = Vec::new();
+    for threads in ["1", "2"] {
+        let (code, j) = run_json(&[BUG, "--strategy", "dfs", "--threads", threads]);
+        assert_eq!(code, 1, "threads {threads}: {j:#}");
+        let v = &j["violation"];
+        assert_eq!(v["kind"], "invariant");
+        assert_eq!(v["property"], "TCConsistent");
+        let trace = v["trace"].as_array().expect("trace");
+        // DFS need not be shortest, but cannot be shorter than 5 steps.
+        assert!(trace.len() >= 6, "{v:#}");
+        let states = validate_trace(trace, 3, true);
+        assert!(!states.last().unwrap().tc_consistent());
+        violations.push(v.clone());
+    }
+    assert_eq!(
+        violations[0], violations[1],
+        "DFS trace differs between 1 and 2 threads"
+    );
+}
+
+// ------------------------------------------------------------------ limits
+
+#[test]
+fn max_states_limit_is_incomplete() {
+    // 100 < 288, so the limit must stop the search.
+    for threads in ["1", "2"] {
+        let (code, j) = run_json(&[SPEC, "--max-states", "100", "--threads", threads]);
+        assert_eq!(code, 3, "{j:#}");
+        assert_eq!(j["result"], "incomplete");
+        assert_eq!(j["incomplete_reason"], "max-states");
+        let d = j["distinct_states"].as_u64().unwrap();
+        assert_eq!(
+            d, 100,
+            "stores exactly the first 100 distinct states: {j:#}"
+        );
+        assert!(j.get("violation").is_none());
+        let props = j["properties"].as_array().unwrap();
+        let tc = props.iter().find(|p| p["name"] == "TCConsistent").unwrap();
+        assert_ne!(
+            tc["status"], "holds",
+            "an incomplete search has not shown it holds"
+        );
+    }
+    // A limit at or above the state count does not stop the search.
+    let (code, j) = run_json(&[SPEC, "--max-states", "288"]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(288));
+}
+
+#[test]
+fn max_depth_limit_is_incomplete() {
+    // States at depth <= 2, by the reference model: 1 initial, 7 at depth 1
+    // (TMAbort, RMPrepare(r), RMChooseToAbort(r) for 3 RMs), then level 2.
+    let levels = reference_levels(3, 2);
+    assert_eq!(levels[0].len(), 1);
+    assert_eq!(levels[1].len(), 7);
+    let want: usize = levels.iter().map(Vec::len).sum();
+    let (code, j) = run_json(&[SPEC, "--max-depth", "2"]);
+    assert_eq!(code, 3, "{j:#}");
+    assert_eq!(j["result"], "incomplete");
+    assert_eq!(j["incomplete_reason"], "max-depth");
+    assert_eq!(j["distinct_states"].as_u64(), Some(want as u64), "{j:#}");
+    assert_eq!(j["depth"].as_u64(), Some(2), "{j:#}");
+    // States at the limit depth are not expanded and make the result
+    // incomplete (engine Config docs), so the limit must exceed the full
+    // depth to change nothing; at exactly the full depth it is incomplete.
+    let full = reference_depth(3).to_string();
+    let (code, j) = run_json(&[SPEC, "--max-depth", &full]);
+    assert_eq!(code, 3, "--max-depth {full}: {j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(288));
+    let full = (reference_depth(3) + 1).to_string();
+    let (code, j) = run_json(&[SPEC, "--max-depth", &full]);
+    assert_eq!(code, 0, "--max-depth {full}: {j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(288));
+}
+
+#[test]
+fn max_depth_limit_and_the_bug_variant() {
+    // The violation needs 5 steps: depth 4 cannot see it, depth 5 can.
+    let (code, j) = run_json(&[BUG, "--max-depth", "4"]);
+    assert_eq!(code, 3, "{j:#}");
+    assert_eq!(j["incomplete_reason"], "max-depth");
+    let (code, j) = run_json(&[BUG, "--max-depth", "5"]);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["violation"]["trace"].as_array().map(Vec::len), Some(6));
+}
+
+#[test]
+fn max_memory_limit_is_a_clean_incomplete() {
+    for strategy in ["bfs", "dfs"] {
+        let (code, j) = run_json(&[SPEC, "--max-memory", "1K", "--strategy", strategy]);
+        assert_eq!(code, 3, "{strategy}: {j:#}");
+        assert_eq!(j["result"], "incomplete");
+        assert_eq!(j["incomplete_reason"], "max-memory");
+        assert!(j["distinct_states"].as_u64().unwrap() < 288, "{j:#}");
+        // The text run prints its summary too.
+        let out = run_text(&[SPEC, "--max-memory", "1K", "--strategy", strategy]);
+        assert_eq!(exit_code(&out), 3);
+        let text = stdout(&out);
+        assert!(text.contains("incomplete"), "{text}");
+        assert!(text.contains("max-memory"), "{text}");
+        assert!(text.contains("distinct states"), "{text}");
+    }
+}
+
+#[test]
+fn bfs_memory_limit_is_not_exceeded() {
+    // Engine docs: BFS checks before every batch and before storing a level,
+    // so its accounted memory (bytes_per_state * distinct_states) never
+    // exceeds --max-memory. (Limits under the initial allocation, e.g. 1K,
+    // cannot be honoured at all: see max_memory_limit_is_a_clean_incomplete.)
+    //
+    // The same docs put the fingerprint table alone at >= 10.7 bytes per
+    // state plus an 8-byte parent link, so a complete N = 5 search needs at
+    // least 18.7 * (N = 5 distinct states) bytes: limits below that must stop.
+    let total = reference(5).distinct;
+    let floor = 18.7 * total as f64;
+    for limit_k in [64u64, 100, 200, 300, 1024] {
+        let limit = limit_k * 1024;
+        for threads in ["1", "2"] {
+            let arg = format!("{limit_k}K");
+            let (code, j) = run_json(&[
+                SPEC,
+                "--const",
+                "N=5",
+                "--max-memory",
+                &arg,
+                "--threads",
+                threads,
+            ]);
+            let used =
+                j["bytes_per_state"].as_f64().unwrap() * j["distinct_states"].as_f64().unwrap();
+            assert!(
+                used <= limit as f64 + 0.5,
+                "{arg}, {threads} thread(s): {used} bytes accounted: {j:#}"
+            );
+            if (limit as f64) < floor {
+                assert_eq!(code, 3, "{arg}: {j:#}");
+            }
+            match code {
+                0 => assert_eq!(j["distinct_states"].as_u64(), Some(total)),
+                3 => {
+                    assert_eq!(j["incomplete_reason"], "max-memory");
+                    assert!(j["distinct_states"].as_u64().unwrap() < total);
+                }
+                c => panic!("{arg}: exit {c}: {j:#}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn max_memory_bad_size_is_a_usage_error() {
+    let out = run_text(&[SPEC, "--max-memory", "lots"]);
+    assert_eq!(exit_code(&out), 2, "{}", stderr(&out));
+}
+
+// ------------------------------------------------------------ usage errors
+
+fn assert_usage_error(args: &[&str]) -> String {
+    let out = run_text(args);
+    let err = stderr(&out);
+    assert_eq!(
+        exit_code(&out),
+        2,
+        "{args:?}: stdout:\n{}\nstderr:\n{err}",
+        stdout(&out)
+    );
+    assert!(!err.trim().is_empty(), "{args:?}: no message on stderr");
+    err
+}
+
+#[test]
+fn unknown_constant_is_a_usage_error() {
+    let err = assert_usage_error(&[SPEC, "--const", "NOPE=1"]);
+    assert!(err.contains("NOPE"), "{err}");
+}
+
+#[test]
+fn non_integer_constant_is_a_usage_error() {
+    let err = assert_usage_error(&[SPEC, "--const", "N=abc"]);
+    assert!(err.contains("abc"), "{err}");
+    let err = assert_usage_error(&[SPEC, "--const", "N"]);
+    assert!(err.contains("NAME=VALUE"), "{err}");
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let err = assert_usage_error(&["tests/fixtures/no_such_spec.ron"]);
+    assert!(err.contains("no_such_spec.ron"), "{err}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    assert_usage_error(&[SPEC, "--strategy", "sideways"]);
+    assert_usage_error(&[SPEC, "--threads", "many"]);
+    assert_usage_error(&[SPEC, "--no-such-flag"]);
+}
+
+/// The 1-based line and column of the first occurrence of `needle` in the
+/// fixture, and the `file:line:col` location miette prints for it.
+fn location_of(fixture: &str, needle: &str) -> String {
+    let path = format!("{}/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in {fixture}"));
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    let name = fixture.rsplit('/').next().unwrap();
+    format!("{name}:{line}:{col}")
+}
+
+#[test]
+fn ron_syntax_error_is_located() {
+    let f = "tests/fixtures/ron_syntax_error.ron";
+    let err = assert_usage_error(&[f]);
+    // The missing comma: RON notices at the `(` opening the second item.
+    let loc = location_of(f, r#"(name: "y""#);
+    assert!(err.contains(&loc), "want {loc} in:\n{err}");
+    assert!(err.contains("help"), "no help line:\n{err}");
+}
+
+#[test]
+fn expression_syntax_error_is_located() {
+    let f = "tests/fixtures/expr_syntax_error.ron";
+    let err = assert_usage_error(&[f]);
+    // guard "x = 2": the `=` is 2 bytes into the guard string.
+    let loc = location_of(f, "= 2\"");
+    assert!(err.contains(&loc), "want {loc} in:\n{err}");
+    assert!(err.contains("`==`"), "the help suggests `==`:\n{err}");
+    assert!(err.contains("help"), "no help line:\n{err}");
+}
+
+#[test]
+fn type_errors_are_all_reported_and_located() {
+    let f = "tests/fixtures/type_errors.ron";
+    let err = assert_usage_error(&[f]);
+    // 1: comparing an RMState with an integer, in the guard.
+    let cmp = location_of(f, "rmState[r] == 3");
+    // 2: an unknown variable, in the invariant.
+    let unknown = location_of(f, "noSuchVar");
+    assert!(
+        err.contains(&cmp) || err.contains(&location_of(f, "3\", effect")),
+        "want the comparison located ({cmp}) in:\n{err}"
+    );
+    assert!(err.contains(&unknown), "want {unknown} in:\n{err}");
+    assert!(err.contains("noSuchVar"), "{err}");
+    assert!(err.contains("2 problem(s)"), "both errors counted:\n{err}");
+}
+
+/// `omit` naming what the base does not have: every error located on its
+/// string, with the base's invariants and properties in the help.
+#[test]
+fn omit_errors_are_located() {
+    let f = "tests/fixtures/omit_errors.ron";
+    let err = assert_usage_error(&[f]);
+    let unknown = location_of(f, "AtMost3\"");
+    let action = location_of(f, "Inc\"");
+    let redefined = location_of(f, "AtMost1\"");
+    for loc in [&unknown, &action, &redefined] {
+        assert!(err.contains(loc.as_str()), "want {loc} in:\n{err}");
+    }
+    assert!(err.contains("cannot omit `AtMost3`"), "{err}");
+    assert!(err.contains("`Inc` is an action of the base spec"), "{err}");
+    assert!(
+        err.contains("`AtMost1` is both omitted and redefined"),
+        "{err}"
+    );
+    assert!(
+        err.contains("can remove: `AtMost1`, `AtMost2`, `Done`"),
+        "{err}"
+    );
+    assert!(err.contains("3 problem(s)"), "all three counted:\n{err}");
+    // An omitted invariant is no longer the spec's: `--property` rejects it.
+    let err = assert_usage_error(&["tests/fixtures/lang/omit_one.ron", "--property", "AtMost1"]);
+    assert!(err.contains("(the spec has: AtMost2, Done)"), "{err}");
+}
+
+/// A state variable needs a value: with F = 0, `[1..2 -> 1..F]` has none
+/// (two keys, no value for them); with F = 1 it has one.
+#[test]
+fn variable_without_values_is_located() {
+    let f = "tests/fixtures/empty_var.ron";
+    let err = assert_usage_error(&[f]);
+    let loc = location_of(f, "[1..2 -> 1..F]");
+    assert!(err.contains(&loc), "want {loc} in:\n{err}");
+    assert!(
+        err.contains("variable `leader` has no possible value"),
+        "{err}"
+    );
+    assert!(err.contains("the range 1..0 is empty"), "{err}");
+    let (code, j) = run_json(&[f, "--const", "F=1"]);
+    assert_eq!(code, 0, "{j:#}");
+}
+
+// ----------------------------------------------- deadlock and eval errors
+
+const DEADLOCK: &str = "tests/fixtures/counter_deadlock.ron";
+
+#[test]
+fn deadlock_is_reported_with_its_trace() {
+    let (code, j) = run_json(&[DEADLOCK]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "deadlock", "{v:#}");
+    let trace = v["trace"].as_array().unwrap();
+    // Hand-derived: 0 -> 1 -> 2 -> 3, the last without an enabled action.
+    let xs: Vec<Option<i64>> = trace.iter().map(|s| s["state"]["x"].as_i64()).collect();
+    assert_eq!(xs, [Some(0), Some(1), Some(2), Some(3)], "{v:#}");
+    assert_eq!(trace[0]["action"], Json::Null);
+    for step in &trace[1..] {
+        assert_eq!(step["action"], "Inc");
+    }
+    let props = j["properties"].as_array().unwrap();
+    let dl = props.iter().find(|p| p["kind"] == "deadlock").unwrap();
+    assert_eq!(dl["status"], "violated");
+}
+
+#[test]
+fn deadlock_text_output() {
+    let out = run_text(&[DEADLOCK]);
+    assert_eq!(exit_code(&out), 1);
+    assert!(stdout(&out).contains("eadlock"), "{}", stdout(&out));
+}
+
+#[test]
+fn no_deadlock_flag_accepts_the_end_state() {
+    let (code, j) = run_json(&[DEADLOCK, "--no-deadlock"]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["result"], "ok");
+    // x in 0..3: 4 distinct states; generated: 1 initial + 3 increments.
+    assert_eq!(j["distinct_states"].as_u64(), Some(4), "{j:#}");
+    assert_eq!(j["states_generated"].as_u64(), Some(4), "{j:#}");
+    let props = j["properties"].as_array().unwrap();
+    let dl = props.iter().find(|p| p["kind"] == "deadlock").unwrap();
+    assert_eq!(dl["status"], "not checked");
+}
+
+#[test]
+fn terminal_accepts_the_end_state() {
+    let (code, j) = run_json(&["tests/fixtures/counter_terminal.ron"]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(4), "{j:#}");
+    let props = j["properties"].as_array().unwrap();
+    let dl = props.iter().find(|p| p["kind"] == "deadlock").unwrap();
+    assert_eq!(dl["status"], "holds");
+}
+
+#[test]
+fn out_of_range_assignment_is_an_evaluation_error() {
+    let f = "tests/fixtures/counter_overflow.ron";
+    let (code, j) = run_json(&[f]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "error", "{v:#}");
+    let msg = v["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert!(msg.contains("0..3"), "the message names the range: {msg}");
+    assert!(
+        v["error"]["transition"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Inc"),
+        "{v:#}"
+    );
+    let trace = v["trace"].as_array().unwrap();
+    // Hand-derived: the error is raised evaluating Inc in x == 3, reached by
+    // 0 -> 1 -> 2 -> 3.
+    let xs: Vec<Option<i64>> = trace.iter().map(|s| s["state"]["x"].as_i64()).collect();
+    assert_eq!(xs, [Some(0), Some(1), Some(2), Some(3)], "{v:#}");
+    // Text: the same, cleanly.
+    let out = run_text(&[f]);
+    assert_eq!(exit_code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("0..3"), "{text}");
+    assert!(text.contains("rror"), "{text}");
+}

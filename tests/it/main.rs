@@ -1,0 +1,28 @@
+//! The integration tests of the `dcheck` binary and the libraries behind
+//! it, as one test binary (the dcheck crates are linked once, not once per
+//! file). Each module is one area; `common` holds the shared helpers and
+//! the independent TwoPhase reference model.
+//!
+//! Run one area with `cargo test --test it MODULE::`, e.g.
+//! `cargo test --test it protocol_raft::`.
+
+mod common;
+
+mod cli;
+mod coverage;
+mod gate;
+mod language;
+mod liveness;
+mod msc;
+mod network;
+mod protocol_clm;
+mod protocol_paxos;
+mod protocol_pbft;
+mod protocol_raft;
+mod replay;
+mod schema;
+mod simulate;
+mod specs;
+mod trace_formats;
+mod twophase_reference;
+mod values;
