@@ -516,3 +516,19 @@ fn keywords_cannot_be_declared_names() {
     }
     assert!(stderr.contains("5 problem(s)"), "{stderr}");
 }
+
+/// A multiset literal counts repeated members, like a bag literal
+/// (`multiset_literal.ron`): the invariants hold in the initial state
+/// `{1, 1, 2}`; `{1, 1, 1}` exceeds the bound 2, an evaluation error of
+/// Over in that one state.
+#[test]
+fn multiset_literals_count_repetitions_like_bags() {
+    let (code, j) = run("multiset_literal.ron", &[]);
+    assert_eq!(code, 1, "{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "error", "{v:#}");
+    assert_eq!(v["error"]["transition"], "Over", "{v:#}");
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than 2 time(s)"), "{v:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(1), "{j:#}");
+}

@@ -985,6 +985,34 @@ impl<'a> Compiler<'a> {
                     }),
                 )
             }
+            // One rule with bags: `{a, a}` holds `a` twice; beyond the
+            // bound M is an evaluation error, as for `insert`.
+            ExprKind::SetLit(items) if matches!(expected, Some(Ty::Multiset(..))) => {
+                let ty = expected.cloned().unwrap_or(Ty::Error);
+                let Ty::Multiset(t, m) = &ty else {
+                    return err_pair();
+                };
+                let (t, m) = ((**t).clone(), *m);
+                let strides = powers(m + 1, t.card_u64().unwrap_or(0));
+                let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &t)).collect();
+                (
+                    ty,
+                    Box::new(move |st, loc| {
+                        let mut v = 0u64;
+                        for f in &fs {
+                            let stride = strides[f(st, loc)? as usize];
+                            if get_digit(v, stride, m + 1) >= m {
+                                return Err(fail(
+                                    span,
+                                    format!("the literal holds an element more than {m} time(s), the multiset's bound"),
+                                ));
+                            }
+                            v += stride;
+                        }
+                        Ok(v)
+                    }),
+                )
+            }
             ExprKind::SetLit(items) => {
                 let elem = match expected {
                     Some(Ty::Set(t)) => Some((**t).clone()),
