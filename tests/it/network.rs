@@ -233,7 +233,10 @@ fn recovery_needs_crashes() {
 const BYZ: &str = "specs/examples/byzantine_agreement.ron";
 
 /// OM(1) with one traitor among the lieutenants: correct for N = 4 >= 3F + 1.
+/// 1.58 M states; the normal suite runs the spec with N = 4 and no traitor
+/// (tests/it/specs.rs) and N = 3 below.
 #[test]
+#[ignore = "millions of states: run with `cargo test --workspace --release -- --ignored`"]
 fn byzantine_agreement_holds_with_four_generals() {
     let (code, j, err) = run(&[BYZ, "--const", "N=4", "--const", "F=1"]);
     assert_eq!(code, 0, "{err}{j:#}");

@@ -82,7 +82,10 @@ fn messages(a: &[String]) -> (usize, usize) {
 // specs/raft.ron: roles and messages
 // ---------------------------------------------------------------------------
 
+/// 2.18 M states: the normal suite runs Raft at smaller sizes (here in the
+/// Figure 8 configuration, and in tests/it/specs.rs).
 #[test]
+#[ignore = "millions of states: run with `cargo test --workspace --release -- --ignored`"]
 fn raft_default_holds() {
     let (code, j, err) = run(&[RAFT, "--threads", "2"]);
     assert_eq!(code, 0, "{err}{j:#}");
