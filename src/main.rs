@@ -162,6 +162,10 @@ struct CheckArgs {
     /// Folders: take the `.ron` files of their subfolders too.
     #[arg(short, long)]
     recursive: bool,
+    /// Override a constant: NAME=VALUE (repeatable), as for `run`: the
+    /// spec is compiled with that value.
+    #[arg(long = "const", value_name = "NAME=VALUE")]
+    consts: Vec<String>,
     /// Output format: text (`ok SPEC` on stdout, diagnostics on stderr) or
     /// json (one array on stdout: `[{spec, ok, diagnostics}]`).
     #[arg(long, value_enum, default_value = "text")]
@@ -1020,7 +1024,7 @@ fn check(args: CheckArgs) -> i32 {
     for spec in &specs {
         let result = load_quiet(LoadOptions {
             spec,
-            consts: &[],
+            consts: &args.consts,
             network: None,
             faults: None,
             fairness: &[],

@@ -386,3 +386,20 @@ fn run_usage_errors_of_the_gate() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no .ron file"));
 }
+
+/// `dcheck check --const` compiles with the value, as `run` does: the
+/// TLA+ Examples' Paxos compiles at MaxBallot = 1 but not at 2, where its
+/// message set would need more than 64 bits (see the spec's header); an
+/// unknown constant is a usage error.
+#[test]
+fn check_takes_constants_like_run() {
+    let spec = "specs/examples/paxos_tla_examples.ron";
+    let out = dcheck(&["check", spec, "--const", "MaxBallot=1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = dcheck(&["check", spec, "--const", "MaxBallot=2"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("set<Msg, 16>"), "{}", stderr(&out));
+    let out = dcheck(&["check", spec, "--const", "Nope=1"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Nope"), "{}", stderr(&out));
+}

@@ -495,8 +495,9 @@ fn pattern_errors_are_spec_errors() {
 }
 
 /// Keywords (and a name that is not an identifier) as the names of a
-/// constant, a type, variables and an action (`keyword_names.ron`): each
-/// refused at its declaration with a rename hint, exit 2.
+/// constant, a type, variables, an action and a parameter
+/// (`keyword_names.ron`): each refused at its declaration with a rename
+/// hint, exit 2.
 #[test]
 fn keywords_cannot_be_declared_names() {
     let (code, stderr) = code_and_stderr(&["check", "tests/fixtures/lang/keyword_names.ron"]);
@@ -508,13 +509,15 @@ fn keywords_cannot_be_declared_names() {
         "`match` is a keyword and cannot name an action",
         "`two words` is not a valid variable name",
         "rename it, e.g. `in_`",
+        // a parameter, parsed from its code string
+        "`seq` is a keyword and cannot be used as a name: rename it, e.g. `seq_`",
     ] {
         assert!(
             stderr.contains(expected),
             "missing {expected:?} in:\n{stderr}"
         );
     }
-    assert!(stderr.contains("5 problem(s)"), "{stderr}");
+    assert!(stderr.contains("6 problem(s)"), "{stderr}");
 }
 
 /// A multiset literal counts repeated members, like a bag literal
@@ -531,4 +534,12 @@ fn multiset_literals_count_repetitions_like_bags() {
     let message = v["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("more than 2 time(s)"), "{v:#}");
     assert_eq!(j["distinct_states"].as_u64(), Some(1), "{j:#}");
+}
+
+/// The sequence-enumeration bug's reproduction (`seq_binding.ron`): the 13
+/// values of `seq<1..3, 2>` (1 + 3 + 9) as 13 initial states, no two of
+/// them empty, exit 0.
+#[test]
+fn an_enumerated_sequence_type_has_one_form_per_value() {
+    assert_ok_everywhere("seq_binding.ron", 13, 13);
 }

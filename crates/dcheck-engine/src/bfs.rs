@@ -610,6 +610,12 @@ fn expand_chunk<M: TransitionSystem>(
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
             counter.successor(t);
+            // A successor equal to its parent is never new (the parent was
+            // seen): counted, but neither hashed nor probed. In TwoPhase a
+            // third of all successors are such stuttering steps.
+            if next == state {
+                return;
+            }
             pending.push(seen, level, key(p, t), next);
             if pending.len() >= MAX_PENDING {
                 pending.flush(seen, level, words, fps, new_words);

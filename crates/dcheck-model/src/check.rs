@@ -60,6 +60,12 @@ pub(crate) struct Compiler<'a> {
     pub scopes: Vec<Local>,
     pub next_slot: usize,
     pub max_slots: usize,
+    /// How many more copies of a quantifier body the quantifier being
+    /// compiled may still unroll into (shared by a whole nest, so nested
+    /// unrolling never multiplies past `expr::UNROLL_MAX`).
+    pub unroll_left: u64,
+    /// Quantifier bodies compiled by unrolling, over the whole spec.
+    pub unrolled_bodies: u64,
     pub diags: Vec<Diagnostic>,
     /// Warnings: shown, but the spec compiles.
     pub warnings: Vec<Diagnostic>,
@@ -86,6 +92,8 @@ impl<'a> Compiler<'a> {
             scopes: Vec::new(),
             next_slot: 0,
             max_slots: 0,
+            unroll_left: crate::expr::UNROLL_MAX,
+            unrolled_bodies: 0,
             diags: Vec::new(),
             warnings: Vec::new(),
             allow_state: true,

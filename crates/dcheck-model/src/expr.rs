@@ -64,8 +64,11 @@ fn elem_index(store: Store, x: u64) -> Option<u64> {
     }
 }
 
-/// Largest number of bindings of a quantifier nest that is unrolled.
-const UNROLL_MAX: u64 = 256;
+/// Largest number of copies a quantifier nest is unrolled into: a
+/// quantifier inside an unrolled body gets what its enclosing ones left
+/// (`Compiler::unroll_left`), so `exists a in A, b in A, c in A: ...` over a
+/// 32-value type unrolls `a` and loops over `b` and `c`, never 32^3 copies.
+pub(crate) const UNROLL_MAX: u64 = 256;
 
 fn err_pair() -> (Ty, ExprFn) {
     (Ty::Error, Compiler::konst(0))
@@ -1263,7 +1266,7 @@ impl<'a> Compiler<'a> {
     /// `forall`/`exists` over small types, unrolled: the body is compiled
     /// once per element with the bound variable as a constant, so indexing
     /// by it folds to a fixed digit. Only when the whole nest has at most
-    /// [`UNROLL_MAX`] bindings.
+    /// [`UNROLL_MAX`] bindings, shared with the quantifiers of its body.
     fn unrolled_quant(
         &mut self,
         q: Quantifier,
@@ -1286,7 +1289,7 @@ impl<'a> Compiler<'a> {
                 return None;
             }
             let card = self.type_by_name(n).card_u64()?;
-            total = total.checked_mul(card).filter(|t| *t <= UNROLL_MAX)?;
+            total = total.checked_mul(card).filter(|t| *t <= self.unroll_left)?;
         }
         if total == 0 {
             // An empty domain: the body would never be compiled, and its
@@ -1303,7 +1306,12 @@ impl<'a> Compiler<'a> {
         let before = self.diags.len();
         let mut kept = before;
         let mut parts = Vec::new();
-        for i in 0..ty.card_u64()? {
+        let card = ty.card_u64()?;
+        // Each copy's own quantifiers share what this one leaves.
+        let saved = self.unroll_left;
+        self.unroll_left = saved / card;
+        self.unrolled_bodies += card;
+        for i in 0..card {
             self.push_const_local(&first.name.name, ty.clone(), load.apply(i));
             let f = if rest.is_empty() {
                 self.bool_expr(body)
@@ -1323,6 +1331,7 @@ impl<'a> Compiler<'a> {
             }
             parts.push(f);
         }
+        self.unroll_left = saved;
         Some(match q {
             Quantifier::Forall => Box::new(move |st, loc| {
                 for p in &parts {

@@ -110,6 +110,9 @@ pub struct Model {
     pub fairness_info: Vec<FairnessInfo>,
     /// What the compiler warns about (the spec is still checked).
     pub warnings: Vec<dcheck_syntax::diag::Diagnostic>,
+    /// Quantifier bodies compiled by unrolling (a measure of compile cost,
+    /// bounded per quantifier nest by `UNROLL_MAX`).
+    pub unrolled_bodies: u64,
     checks: Vec<LivenessCheck>,
     fairness: Vec<FairnessConstraint>,
     predicates: Vec<ExprFn>,
@@ -463,6 +466,7 @@ pub fn compile(
         check_info: temporal.check_info,
         fairness_info: temporal.fairness_info,
         warnings: c.warnings,
+        unrolled_bodies: c.unrolled_bodies,
         checks: temporal.checks,
         fairness: temporal.fairness,
         predicates: temporal.predicates,

@@ -1,6 +1,7 @@
 //! The integration tests of `dcheck-model`, as one test binary (one link
 //! of the crate and its dependencies, not one per file).
 
+mod compile_cost;
 mod drive;
 mod empty_ranges;
 mod evaluation;
