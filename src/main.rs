@@ -91,8 +91,8 @@ struct RunArgs {
     /// Override a constant: NAME=VALUE (repeatable).
     #[arg(long = "const", value_name = "NAME=VALUE")]
     consts: Vec<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 256).
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Search order: bfs gives shortest counterexamples.
     #[arg(long, value_enum, default_value = "bfs")]
@@ -222,8 +222,9 @@ struct SimulateArgs {
     /// Seed of the random walks: the same seed gives the same walks.
     #[arg(long, value_name = "S", default_value = "0")]
     seed: u64,
-    /// Worker threads (default: all cores); the result does not depend on it.
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 256); the result does
+    /// not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Do not report states without enabled actions as deadlocks.
     #[arg(long)]
@@ -701,6 +702,27 @@ fn worst(a: i32, b: i32) -> i32 {
         b
     } else {
         a
+    }
+}
+
+/// Most worker threads `--threads` accepts: far beyond the cores of any
+/// machine this runs on, and still a thread pool that starts in an instant.
+const MAX_THREADS: usize = 256;
+
+/// `--threads N`: up to [`MAX_THREADS`] (0 counts as 1, as documented),
+/// refused beyond (a usage error, rather than thousands of threads started
+/// for a few states).
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of threads"))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n <= MAX_THREADS {
+        Ok(n)
+    } else {
+        Err(format!(
+            "at most {MAX_THREADS} threads (this machine has {cores} cores)"
+        ))
     }
 }
 

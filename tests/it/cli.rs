@@ -885,3 +885,19 @@ fn out_of_range_assignment_is_an_evaluation_error() {
     assert!(text.contains("0..3"), "{text}");
     assert!(text.contains("rror"), "{text}");
 }
+
+/// `--threads` beyond 256 is a usage error, not thousands of threads
+/// started for a few states; `simulate` takes the same bound.
+#[test]
+fn an_absurd_thread_count_is_a_usage_error() {
+    for n in ["4096", "257"] {
+        for cmd in ["run", "simulate"] {
+            let out = dcheck(&[cmd, SPEC, "--threads", n]);
+            assert_eq!(exit_code(&out), 2, "{cmd} --threads {n}");
+            let err = stderr(&out);
+            assert!(err.contains("at most 256 threads"), "{err}");
+        }
+    }
+    let out = dcheck(&["run", SPEC, "--threads", "256"]);
+    assert_eq!(exit_code(&out), 0);
+}
