@@ -490,12 +490,13 @@ impl<'a> Compiler<'a> {
             }
         };
         let payload: Option<Vec<Ty>> = found.as_ref().map(|(e, i)| e.variants[*i].payload.clone());
+        // How the variant is written with its payload, for the hints.
+        let v = found
+            .as_ref()
+            .map(|(e, i)| variant_shape(&e.variants[*i]))
+            .unwrap_or_default();
         let arity_ok = match (&payload, parts) {
             (Some(p), Some(parts)) if p.len() != parts.len() => {
-                let v = &found
-                    .as_ref()
-                    .map(|(e, i)| variant_shape(&e.variants[*i]))
-                    .unwrap_or_default();
                 self.error(
                     variant.span,
                     format!(
@@ -509,10 +510,6 @@ impl<'a> Compiler<'a> {
                 false
             }
             (Some(p), None) if !p.is_empty() => {
-                let v = &found
-                    .as_ref()
-                    .map(|(e, i)| variant_shape(&e.variants[*i]))
-                    .unwrap_or_default();
                 self.error(
                     variant.span,
                     format!(
