@@ -232,6 +232,7 @@ fn search<M: TransitionSystem>(
             kind: ViolationKind::EvalError(e),
             trace: Vec::new(),
             lasso: None,
+            replay_error: None,
         }));
     }
     let mut cut = false;
@@ -260,11 +261,12 @@ fn search<M: TransitionSystem>(
                 error,
             }),
         };
-        let trace = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
+        let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
         return s.outcome(Verdict::Violation(Violation {
             kind,
-            trace,
+            trace: r.trace,
             lasso: None,
+            replay_error: r.error,
         }));
     }
     if cut {
@@ -472,7 +474,7 @@ fn search<M: TransitionSystem>(
                 At::Frontier(p) => (p, None),
                 At::Successor(p, t) => (p, Some(t)),
             };
-            let trace = rebuild(
+            let r = rebuild(
                 model,
                 &mut scratch,
                 &s.initial,
@@ -485,8 +487,9 @@ fn search<M: TransitionSystem>(
             }
             return s.outcome(Verdict::Violation(Violation {
                 kind,
-                trace,
+                trace: r.trace,
                 lasso: None,
+                replay_error: r.error,
             }));
         }
         frontier_base += n as u32;

@@ -233,6 +233,7 @@ fn sequential<M: TransitionSystem>(
             kind: ViolationKind::EvalError(e),
             trace: Vec::new(),
             lasso: None,
+            replay_error: None,
         }));
     }
     let mut cut_states = false;
@@ -255,11 +256,12 @@ fn sequential<M: TransitionSystem>(
         if let Some(kind) =
             invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
         {
-            let trace = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
+            let r = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
             finish!(Verdict::Violation(Violation {
                 kind,
-                trace,
+                trace: r.trace,
                 lasso: None,
+                replay_error: r.error,
             }));
         }
     }
@@ -308,7 +310,7 @@ fn sequential<M: TransitionSystem>(
             let st = succ.state(i, words);
             if let Some(kind) = invariant_issue(model, &mut scratch, st) {
                 depth = depth.max(d + 1);
-                let trace = rebuild(
+                let r = rebuild(
                     model,
                     &mut scratch,
                     &initial,
@@ -318,8 +320,9 @@ fn sequential<M: TransitionSystem>(
                 );
                 finish!(Verdict::Violation(Violation {
                     kind,
-                    trace,
+                    trace: r.trace,
                     lasso: None,
+                    replay_error: r.error,
                 }));
             }
         }
@@ -331,11 +334,12 @@ fn sequential<M: TransitionSystem>(
             Ok(()) => None,
         };
         if let Some(kind) = issue {
-            let trace = rebuild(model, &mut scratch, &initial, &links, id, None);
+            let r = rebuild(model, &mut scratch, &initial, &links, id, None);
             finish!(Verdict::Violation(Violation {
                 kind,
-                trace,
+                trace: r.trace,
                 lasso: None,
+                replay_error: r.error,
             }));
         }
         if keep < succ.len() {
@@ -518,6 +522,7 @@ fn parallel<M: TransitionSystem>(
             kind: ViolationKind::Deadlock,
             trace: Vec::new(),
             lasso: None,
+            replay_error: None,
         })
     } else if let Some(l) = *shared.limit.lock().unwrap_or_else(|p| p.into_inner()) {
         Verdict::Incomplete(l)

@@ -175,6 +175,10 @@ pub struct Violation {
     pub trace: Vec<TraceStep>,
     /// Liveness violations only.
     pub lasso: Option<Lasso>,
+    /// Set when the trace did not replay to the end (then `trace` stops
+    /// before the step that failed): a fingerprint collision or a
+    /// nondeterministic model, see [`trace::ReplayError`].
+    pub replay_error: Option<trace::ReplayError>,
 }
 
 /// How a liveness counterexample's trace is an infinite behaviour.

@@ -105,7 +105,7 @@ use rayon::prelude::*;
 use crate::coverage;
 use crate::{
     collision_probability, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress,
-    Stats, TraceStep, Verdict, Violation, ViolationKind,
+    Stats, Verdict, Violation, ViolationKind,
 };
 use analysis::{analyse, regions, Fairness};
 use graph::{Built, Graph, NONE};
@@ -202,6 +202,7 @@ fn run_inner<M: TransitionSystem>(
                 kind: ViolationKind::EvalError(e),
                 trace: Vec::new(),
                 lasso: None,
+                replay_error: None,
             });
             return finish(safety, 0, 0);
         }
@@ -237,11 +238,12 @@ fn run_inner<M: TransitionSystem>(
             .map(|(_, e)| e.clone())
             .expect("an error state");
         let root = root_index(&graph, root);
-        let trace = replay(model, &mut scratch, &graph, root, &labels);
+        let r = replay(model, &mut scratch, &graph, root, &labels);
         safety.result = Verdict::Violation(Violation {
             kind: ViolationKind::EvalError(error),
-            trace,
+            trace: r.trace,
             lasso: None,
+            replay_error: r.error,
         });
         return finish(safety, build_peak, edges);
     }
@@ -284,15 +286,18 @@ fn run_inner<M: TransitionSystem>(
         let check = &checks[i];
         let fair = check_fairness(model, check);
         let root = root_index(&graph, path.states[0]);
-        let trace = replay(model, &mut scratch, &graph, root, &path.labels);
+        let r =
+            replay(model, &mut scratch, &graph, root, &path.labels).check_cycle(path.loop_start);
         let fairness = witnesses(&graph, &fair, &check.fairness, path);
         verdict = Verdict::Violation(Violation {
             kind: ViolationKind::Liveness(i as u32),
-            trace,
-            lasso: Some(Lasso {
+            trace: r.trace,
+            // A lasso that did not replay is shown as the path that did.
+            lasso: r.error.is_none().then_some(Lasso {
                 loop_start: path.loop_start,
                 fairness,
             }),
+            replay_error: r.error,
         });
     }
     safety.result = verdict;
@@ -373,7 +378,7 @@ fn replay<M: TransitionSystem>(
     graph: &Graph,
     root: usize,
     labels: &[TransitionId],
-) -> Vec<TraceStep> {
+) -> crate::trace::Replayed {
     let words = model.state_words();
     crate::trace::replay(
         model,

@@ -261,6 +261,7 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
             kind: ViolationKind::EvalError(e),
             trace: Vec::new(),
             lasso: None,
+            replay_error: None,
         };
         return finish(Verdict::Violation(v), 0, 0, 0, None);
     }
@@ -289,8 +290,13 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
             if let Some((kind, s0, path)) = wk.violation {
                 let s0 = &initial[s0 * words..(s0 + 1) * words];
                 let short = shorten(model, s0, &path, &kind, config.check_deadlock);
-                let trace = validated(model, &mut main.scratch, s0, &short)
-                    .unwrap_or_else(|| crate::trace::replay(model, &mut main.scratch, s0, &path));
+                let (trace, replay_error) = match validated(model, &mut main.scratch, s0, &short) {
+                    Some(trace) => (trace, None),
+                    None => {
+                        let r = crate::trace::replay(model, &mut main.scratch, s0, &path);
+                        (r.trace, r.error)
+                    }
+                };
                 let found = Found {
                     run: r,
                     walk_steps: path.len(),
@@ -300,6 +306,7 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
                     kind,
                     trace,
                     lasso: None,
+                    replay_error,
                 };
                 return finish(Verdict::Violation(v), runs, steps, depth, Some(found));
             }

@@ -12,9 +12,9 @@ use crate::{TraceStep, ROOT_LINK};
 /// flat, in id order (ids `0..initial.len() / words`); `links[id]` is
 /// [`crate::pack_link`]`(parent, transition)` or [`ROOT_LINK`].
 ///
-/// Panics if the model does not replay (a transition recorded as enabled
-/// is not, or raises an error): that breaks the determinism the
-/// [`TransitionSystem`] contract requires.
+/// If the model does not replay (a transition recorded as enabled is not,
+/// or raises an error), the trace stops at the last step that replays and
+/// says why (see [`ReplayError`]); never a panic.
 pub fn rebuild<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,
@@ -22,7 +22,7 @@ pub fn rebuild<M: TransitionSystem>(
     links: &[u64],
     id: u32,
     then: Option<TransitionId>,
-) -> Vec<TraceStep> {
+) -> Replayed {
     let words = model.state_words();
     let mut transitions: Vec<TransitionId> = then.into_iter().collect();
     let mut cur = id;
@@ -41,29 +41,73 @@ pub fn rebuild<M: TransitionSystem>(
     )
 }
 
-/// The trace from `start` along `transitions`, by replaying the model.
-///
-/// Panics if the model does not replay (see [`rebuild`]).
+/// A trace rebuilt by replay: all of it, or the steps that replayed and why
+/// the next one did not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    pub trace: Vec<TraceStep>,
+    pub error: Option<ReplayError>,
+}
+
+/// Why a counterexample does not replay: the model, run again along the
+/// recorded transitions, disagrees with what the search recorded at step
+/// `step` (the step to `trace[step]`). A search that stores fingerprints
+/// rather than states meets this when two different states share a
+/// fingerprint (a collision) and a recorded path goes through the state it
+/// merged; otherwise the model is not deterministic, which breaks the
+/// [`TransitionSystem`] contract (a bug in the model's implementation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayError {
+    pub step: usize,
+    pub transition: TransitionId,
+    /// What went wrong there, in words.
+    pub cause: String,
+}
+
+impl ReplayError {
+    /// What happened and what to do, for reports.
+    pub fn message(&self) -> String {
+        format!(
+            "the counterexample does not replay at step {}: {}. The search recorded that step, so two different \
+             states probably share a 64-bit fingerprint (a collision; see the collision estimate of the summary), \
+             and the part of the state space behind the merged state was not explored; or the model is not \
+             deterministic, a bug in dcheck. The trace shown stops before that step. Rerun with other \
+             --max-states or --strategy to confirm, and report it if it persists",
+            self.step, self.cause
+        )
+    }
+}
+
+/// The trace from `start` along `transitions`, by replaying the model; a
+/// step that does not replay ends it (see [`ReplayError`]).
 pub fn replay<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,
     start: &[Word],
     transitions: &[TransitionId],
-) -> Vec<TraceStep> {
+) -> Replayed {
     let mut state = start.to_vec();
     let mut trace = vec![TraceStep {
         transition: None,
         state: state.clone(),
     }];
     let mut next = vec![0; start.len()];
-    for &t in transitions {
-        match model.step(scratch, &state, t, &mut next) {
-            Ok(true) => {}
-            Ok(false) => panic!("model is not deterministic: transition {t} not enabled on replay"),
-            Err(e) => panic!(
-                "model is not deterministic: transition {t} failed on replay: {}",
-                e.message
-            ),
+    for (i, &t) in transitions.iter().enumerate() {
+        let cause = match model.step(scratch, &state, t, &mut next) {
+            Ok(true) => None,
+            Ok(false) => Some(format!("transition {t} is not enabled")),
+            Err(e) => Some(format!("transition {t} fails: {}", e.message)),
+        };
+        if let Some(cause) = cause {
+            let error = ReplayError {
+                step: i + 1,
+                transition: t,
+                cause,
+            };
+            return Replayed {
+                trace,
+                error: Some(error),
+            };
         }
         std::mem::swap(&mut state, &mut next);
         trace.push(TraceStep {
@@ -71,5 +115,25 @@ pub fn replay<M: TransitionSystem>(
             state: state.clone(),
         });
     }
-    trace
+    Replayed { trace, error: None }
+}
+
+impl Replayed {
+    /// A lasso's trace must end where its cycle starts (`loop_start`): if
+    /// not, the cycle was closed through a merged state; reported as a
+    /// replay error at the last step.
+    pub fn check_cycle(mut self, loop_start: usize) -> Replayed {
+        let n = self.trace.len();
+        if self.error.is_none() && n > 0 && self.trace[n - 1].state != self.trace[loop_start].state
+        {
+            self.error = Some(ReplayError {
+                step: n - 1,
+                transition: self.trace[n - 1].transition.unwrap_or(u32::MAX),
+                cause: format!(
+                    "its state is not the state of step {loop_start}, where the cycle starts"
+                ),
+            });
+        }
+        self
+    }
 }

@@ -162,6 +162,9 @@ pub fn report(
         };
         let mut vj =
             json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
+        if let Some(e) = &v.replay_error {
+            vj["replay_error"] = json!(e.message());
+        }
         if let (ViolationKind::Invariant(i), Some(last)) = (&v.kind, v.trace.last()) {
             if let Some(ex) = model.explain(*i, &last.state) {
                 vj["explanation"] = json!({

@@ -268,6 +268,9 @@ pub fn counterexample_styled(
             );
         }
     }
+    if let Some(e) = &v.replay_error {
+        let _ = writeln!(s, "  Warning: {}.", e.message());
+    }
     let loop_start = v.lasso.as_ref().map(|l| l.loop_start);
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {

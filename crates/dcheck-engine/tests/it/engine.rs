@@ -405,3 +405,39 @@ fn wide_levels_violation_identical_across_threads() {
         }
     }
 }
+
+/// A model whose transition 0 from state 0 works only the first time it is
+/// asked for: the search sees 0 -> 1 (state 1 violates the invariant), the
+/// trace's replay of that step finds it disabled. That is what a
+/// fingerprint collision looks like to the replay (a recorded step the
+/// model does not take); the report must say so, never panic, and keep the
+/// steps that did replay (here only the initial state).
+#[test]
+fn a_counterexample_that_does_not_replay_is_reported_not_a_panic() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for (strategy, threads) in [(Strategy::Bfs, 1), (Strategy::Bfs, 2), (Strategy::Dfs, 1)] {
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let m = TestModel {
+            words: 1,
+            transitions: 1,
+            init: vec![vec![0]],
+            next: infallible(move |s, _| {
+                (s[0] == 0 && seen.fetch_add(1, Ordering::SeqCst) == 0).then(|| vec![1])
+            }),
+            invariant: Some(Box::new(|s| (s[0] == 1).then_some(0))),
+            terminal: Box::new(|_| true),
+            live: Live::default(),
+        };
+        let out = run(&m, strategy, threads);
+        let Verdict::Violation(v) = &out.result else {
+            panic!("{strategy:?}/{threads}: {:?}", out.result)
+        };
+        assert_eq!(v.kind, ViolationKind::Invariant(0));
+        let e = v.replay_error.as_ref().expect("a replay error");
+        assert_eq!((e.step, e.transition), (1, 0), "{e:?}");
+        assert!(e.message().contains("fingerprint"), "{}", e.message());
+        assert_eq!(v.trace.len(), 1, "{strategy:?}/{threads}");
+        assert_eq!(v.trace[0].state, vec![0]);
+    }
+}
