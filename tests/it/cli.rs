@@ -901,3 +901,74 @@ fn an_absurd_thread_count_is_a_usage_error() {
     let out = dcheck(&["run", SPEC, "--threads", "256"]);
     assert_eq!(exit_code(&out), 0);
 }
+
+/// Huge constants are refused cleanly: N = 2^63 - 1 makes `[RM -> RMState]`
+/// a map of 2^63 - 1 keys, over the state bound (1 Mi bits), reported at
+/// the type before anything is allocated (it used to panic with a capacity
+/// overflow); a number beyond 64 bits is out of range, not "not an
+/// integer".
+#[test]
+fn huge_constants_are_diagnosed_not_a_panic() {
+    let out = dcheck(&["run", SPEC, "--const", "N=9223372036854775807"]);
+    assert_eq!(exit_code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("variable `rmState` would take 9223372036854775807 keys"),
+        "{err}"
+    );
+    assert!(err.contains("at most 1048576 bits"), "{err}");
+    let out = dcheck(&["run", SPEC, "--const", "N=99999999999999999999"]);
+    assert_eq!(exit_code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("out of range: constants are 64-bit integers"),
+        "{err}"
+    );
+}
+
+/// A diagnostic on a line of 70,000 columns (miette cannot lay out columns
+/// past 65,535, and used to panic): the message, file, line and column and
+/// help as plain lines, exit 2.
+#[test]
+fn a_diagnostic_on_a_very_long_line_is_shown_without_the_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long.ron");
+    let text = std::fs::read_to_string(SPEC).expect("spec").replacen(
+        "name: \"TwoPhase\"",
+        &format!("name: \"TwoPhase\"{}, bogus: 1", " ".repeat(70_000)),
+        1,
+    );
+    std::fs::write(&path, text).expect("write");
+    let out = dcheck(&["check", path.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("unknown field `bogus`"), "{err}");
+    assert!(err.contains("too long to show"), "{err}");
+    assert!(err.contains("help: the fields allowed here are"), "{err}");
+}
+
+/// A file with 120 errors (an unfinished `1 +` in each of 120 invariants):
+/// the first 50 are shown, then one line for the other 70; the count
+/// names all 120.
+#[test]
+fn at_most_fifty_diagnostics_are_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("many.ron");
+    let invs: Vec<String> = (0..120)
+        .map(|i| format!("(name: \"I{i}\", expr: \"1 +\")"))
+        .collect();
+    let text = format!(
+        "(name: \"Many\", vars: [(name: \"x\", type: \"bool\")], init: (effect: \"x = true;\"), invariants: [{}])",
+        invs.join(",\n")
+    );
+    std::fs::write(&path, text).expect("write");
+    let out = dcheck(&["check", path.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 2);
+    let err = stderr(&out);
+    assert_eq!(err.matches("x expected an expression").count(), 50, "{err}");
+    assert!(
+        err.contains("... and 70 more problem(s), not shown"),
+        "{err}"
+    );
+    assert!(err.contains("120 problem(s)"), "{err}");
+}

@@ -26,6 +26,11 @@ pub struct VarInfo {
     pub keys: Option<std::sync::Arc<Vec<Slot>>>,
 }
 
+/// Most bits one state may take (1 Mi bits, 128 KiB): far beyond any spec
+/// a search can explore, and a bound that keeps offsets in `u32` and every
+/// per-key table small.
+pub const MAX_STATE_BITS: u128 = 1 << 20;
+
 /// A map whose keys and values are each narrow but whose whole value has
 /// more than 2^64 values: stored one slot per key.
 pub fn is_wide_map(ty: &Ty) -> bool {
@@ -156,14 +161,22 @@ impl<'a> Compiler<'a> {
                 Some(v) => {
                     self.consts.insert(name.clone(), (ty, v));
                 }
-                None => usage.push(format!(
-                    "--const {name}={text}: expected {}",
-                    if ty == Ty::Bool {
-                        "true or false"
+                None => {
+                    let t = text.trim();
+                    let digits = t.strip_prefix('-').unwrap_or(t);
+                    let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                    usage.push(if ty == Ty::Bool {
+                        format!("--const {name}={text}: expected true or false")
+                    } else if integer {
+                        format!(
+                            "--const {name}={text}: out of range: constants are 64-bit integers, from {} to {}",
+                            i64::MIN,
+                            i64::MAX
+                        )
                     } else {
-                        "an integer"
-                    }
-                )),
+                        format!("--const {name}={text}: expected an integer")
+                    })
+                }
             }
         }
     }
@@ -410,6 +423,27 @@ impl<'a> Compiler<'a> {
             if let (true, Ty::Map(kv)) = (is_wide_map(&ty), &ty) {
                 let vbits = kv.1.card().map(bits_for).unwrap_or(0);
                 let n = kv.0.card_u64().unwrap_or(0);
+                // Checked before anything is allocated: one slot per key.
+                let need = u128::from(n) * u128::from(vbits);
+                if u128::from(offset) + need > MAX_STATE_BITS {
+                    self.error(
+                        d.ty.span,
+                        format!(
+                            "variable `{}` would take {n} keys x {vbits} bits = {need} bits of every state",
+                            d.name.name
+                        ),
+                        Some(format!(
+                            "a state holds at most {MAX_STATE_BITS} bits (all variables together): use a smaller key type or constant"
+                        )),
+                    );
+                    self.vars.push(VarInfo {
+                        name: d.name.name.clone(),
+                        ty: Ty::Error,
+                        slot: Slot { offset, bits: 0 },
+                        keys: None,
+                    });
+                    continue;
+                }
                 let slots: Vec<Slot> = (0..n)
                     .map(|k| Slot {
                         offset: offset + k as u32 * vbits,
@@ -423,6 +457,23 @@ impl<'a> Compiler<'a> {
                     keys: Some(std::sync::Arc::new(slots)),
                 });
                 offset += n as u32 * vbits;
+                continue;
+            }
+            if u128::from(offset) + u128::from(bits) > MAX_STATE_BITS {
+                self.error(
+                    d.ty.span,
+                    format!(
+                        "variable `{}` does not fit: the state would exceed {MAX_STATE_BITS} bits",
+                        d.name.name
+                    ),
+                    Some("use fewer or narrower variables".into()),
+                );
+                self.vars.push(VarInfo {
+                    name: d.name.name.clone(),
+                    ty: Ty::Error,
+                    slot: Slot { offset, bits: 0 },
+                    keys: None,
+                });
                 continue;
             }
             self.vars.push(VarInfo {

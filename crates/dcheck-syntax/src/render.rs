@@ -87,6 +87,41 @@ impl miette::Diagnostic for SpecError {
     }
 }
 
+/// Most diagnostics rendered for one call (one file): a garbage file must
+/// not flood the terminal; the count of all of them is still reported.
+const MAX_SHOWN: usize = 50;
+
+/// Longest source line shown with the span underlined: miette cannot lay
+/// out columns past 65,535, and such a snippet helps nobody anyway.
+const MAX_SHOWN_LINE: usize = 4096;
+
+/// The diagnostic as plain lines (message, file:line:column, label, help)
+/// when the line it points into is too long to show.
+fn long_line(sources: &SourceMap, d: &Diagnostic) -> Option<String> {
+    let file = sources.files.get(d.span.file.0 as usize)?;
+    let at = floor_boundary(&file.text, d.span.start as usize);
+    let start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = file.text[at..]
+        .find('\n')
+        .map_or(file.text.len(), |i| at + i);
+    if end - start <= MAX_SHOWN_LINE {
+        return None;
+    }
+    let (line, col) = file.line_column(at);
+    let kind = if d.warning { "warning" } else { "error" };
+    let mut s = format!(
+        "{kind}: {}\n  at {}:{line}:{col}: {} (the line is {} bytes long, too long to show)\n",
+        d.message,
+        file.name,
+        d.label,
+        end - start
+    );
+    if let Some(h) = &d.help {
+        s += &format!("  help: {h}\n");
+    }
+    Some(s)
+}
+
 /// Renders every diagnostic, separated by blank lines. With `color == false`
 /// the output is plain ASCII without escape codes.
 pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
@@ -103,8 +138,19 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String 
         .with_links(false);
     let mut out = String::new();
     for (i, d) in diags.iter().enumerate() {
+        if i == MAX_SHOWN {
+            out += &format!(
+                "\n... and {} more problem(s), not shown (the first {MAX_SHOWN} are)\n",
+                diags.len() - MAX_SHOWN
+            );
+            break;
+        }
         if i > 0 {
             out.push('\n');
+        }
+        if let Some(plain) = long_line(sources, d) {
+            out.push_str(&plain);
+            continue;
         }
         let err = SpecError::new(sources, d);
         let mut one = String::new();
