@@ -253,6 +253,14 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C or SIGTERM: the first asks the searches to stop (each prints
+    // what it explored and the exit code is 130); a second exits at once.
+    let _ = ctrlc::set_handler(|| {
+        if dcheck_engine::progress::stop_requested() {
+            std::process::exit(exit::INTERRUPTED);
+        }
+        dcheck_engine::progress::request_stop();
+    });
     let code = match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
@@ -689,13 +697,14 @@ fn expand_specs(paths: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>, Stri
     Ok(out)
 }
 
-/// The worst of two exit codes: 2 (a spec could not be checked) > 1 (a
-/// violation) > 3 (incomplete) > 0.
+/// The worst of two exit codes: 130 (interrupted) > 2 (a spec could not
+/// be checked) > 1 (a violation) > 3 (incomplete) > 0.
 fn worst(a: i32, b: i32) -> i32 {
     let rank = |c: i32| match c {
         exit::OK => 0,
         exit::INCOMPLETE => 1,
         exit::VIOLATION => 2,
+        exit::INTERRUPTED => 4,
         _ => 3,
     };
     if rank(b) > rank(a) {
@@ -838,7 +847,12 @@ fn run(args: RunArgs) -> i32 {
         if shown == Shown::Quiet {
             print_out(&(r.line() + "\n"));
         }
+        let interrupted = r.code == exit::INTERRUPTED;
         runs.push(r);
+        // The specs after an interrupted one are not started.
+        if interrupted {
+            break;
+        }
     }
     if shown == Shown::Collect {
         let all: Vec<serde_json::Value> = runs.iter_mut().filter_map(|r| r.json.take()).collect();

@@ -972,3 +972,44 @@ fn at_most_fifty_diagnostics_are_shown() {
     );
     assert!(err.contains("120 problem(s)"), "{err}");
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM stop a long search cleanly: exit 130, the
+/// JSON report with `"result": "interrupted"` and the figures explored so
+/// far (fewer than the 10,340,352 states of the complete TwoPhase N = 9
+/// run, which takes many seconds here); no `incomplete_reason`. A second
+/// signal would end the process at once (not exercised: it races with the
+/// first stop).
+#[cfg(unix)]
+#[test]
+fn an_interrupted_search_reports_what_it_explored() {
+    for signal in ["-INT", "-TERM"] {
+        let child = crate::common::dcheck()
+            .args([
+                "run",
+                SPEC,
+                "--const",
+                "N=9",
+                "--threads",
+                "2",
+                "--format",
+                "json",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start dcheck");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let status = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("dcheck output");
+        assert_eq!(out.status.code(), Some(130), "{signal}: {}", stderr(&out));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        assert_eq!(j["result"], "interrupted", "{j:#}");
+        assert!(j["distinct_states"].as_u64().unwrap() < 10_340_352, "{j:#}");
+        assert!(j.get("incomplete_reason").is_none(), "{j:#}");
+        assert!(crate::schema::errors("report-v1.json", &j).is_empty());
+    }
+}

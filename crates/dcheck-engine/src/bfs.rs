@@ -376,6 +376,10 @@ fn search<M: TransitionSystem>(
                 stop = Some(Limit::Memory);
                 break;
             }
+            if crate::progress::stop_requested() {
+                stop = Some(Limit::Interrupted);
+                break;
+            }
         }
 
         // The smallest-key violation, if any (keys are final here).

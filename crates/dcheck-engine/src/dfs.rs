@@ -359,6 +359,9 @@ fn sequential<M: TransitionSystem>(
             if config.max_memory.is_some_and(|m| bytes > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
+            if crate::progress::stop_requested() {
+                finish!(Verdict::Incomplete(Limit::Interrupted));
+            }
             progress.set(
                 links.len() as u64,
                 generated,
@@ -693,6 +696,10 @@ fn worker<M: TransitionSystem>(
         );
         if config.max_memory.is_some_and(|m| bytes > m) {
             shared.hit(Limit::Memory);
+            break;
+        }
+        if crate::progress::stop_requested() {
+            shared.hit(Limit::Interrupted);
             break;
         }
     }

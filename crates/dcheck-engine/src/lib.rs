@@ -160,6 +160,8 @@ pub enum Limit {
     States,
     Depth,
     Memory,
+    /// A stop was requested ([`progress::request_stop`]: Ctrl-C, SIGTERM).
+    Interrupted,
 }
 
 /// A property violation and a trace leading to it.

@@ -195,6 +195,15 @@ fn run_inner<M: TransitionSystem>(
         Built::Unsafe => return None,
         Built::Limit(limit) => {
             safety.result = Verdict::Incomplete(limit);
+            if fused {
+                // The build was the search: its figures so far are the
+                // ones it last published.
+                let load =
+                    |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+                safety.stats.distinct_states = load(&progress.distinct);
+                safety.stats.states_generated = load(&progress.generated);
+                safety.stats.depth = load(&progress.depth) as u32;
+            }
             return finish(safety, 0, 0);
         }
         Built::InitError(e) => {

@@ -6,6 +6,25 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::Stats;
 
+/// A request to stop every search of this process (Ctrl-C, SIGTERM): set
+/// by the caller's signal handler through [`request_stop`], read by the
+/// explorers at each point where they update their [`Progress`] (once per
+/// batch or every 256 states), which then stop with
+/// [`crate::Limit::Interrupted`].
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running search to stop soon (safe in a signal handler: one
+/// atomic store).
+pub fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Whether a stop was requested.
+#[inline]
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
 /// Counters the engine updates while it searches; all relaxed atomics.
 #[derive(Debug, Default)]
 pub struct Progress {

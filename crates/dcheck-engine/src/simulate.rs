@@ -273,6 +273,15 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
     let (mut runs, mut steps, mut depth) = (0u64, 0u64, 0u32);
     let mut lo = 0u64;
     while lo < config.runs {
+        if crate::progress::stop_requested() {
+            return finish(
+                Verdict::Incomplete(crate::Limit::Interrupted),
+                runs,
+                steps,
+                depth,
+                None,
+            );
+        }
         let hi = (lo + BLOCK).min(config.runs);
         let walks: Vec<Walk> = pool.install(|| {
             (lo..hi)

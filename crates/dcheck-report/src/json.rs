@@ -67,6 +67,7 @@ pub fn report(
     let result = match outcome.result {
         Verdict::Ok => "ok",
         Verdict::Violation(_) => "violation",
+        Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => "interrupted",
         Verdict::Incomplete(_) => "incomplete",
     };
     let violated = match &outcome.result {
@@ -137,7 +138,9 @@ pub fn report(
         );
     }
     if let Verdict::Incomplete(l) = outcome.result {
-        out["incomplete_reason"] = json!(limit_name(l));
+        if l != dcheck_engine::Limit::Interrupted {
+            out["incomplete_reason"] = json!(limit_name(l));
+        }
     }
     if let Verdict::Violation(v) = &outcome.result {
         let trace: Vec<Json> = v

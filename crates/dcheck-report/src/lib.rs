@@ -38,12 +38,16 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// A limit stopped the search; no violation was found.
     pub const INCOMPLETE: i32 = 3;
+    /// Ctrl-C or SIGTERM stopped the search (128 + SIGINT, as shells
+    /// report an interrupted command); the figures so far were printed.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 pub fn exit_code(outcome: &Outcome) -> i32 {
     match outcome.result {
         Verdict::Ok => exit::OK,
         Verdict::Violation(_) => exit::VIOLATION,
+        Verdict::Incomplete(Limit::Interrupted) => exit::INTERRUPTED,
         Verdict::Incomplete(_) => exit::INCOMPLETE,
     }
 }
@@ -53,6 +57,7 @@ pub fn limit_name(limit: Limit) -> &'static str {
         Limit::States => "max-states",
         Limit::Depth => "max-depth",
         Limit::Memory => "max-memory",
+        Limit::Interrupted => "interrupted",
     }
 }
 

@@ -25,6 +25,10 @@ pub fn summary(model: &Model, sim: &SimOutcome, config: &SimConfig, info: &RunIn
             ViolationKind::EvalError(_) => "Evaluation error (found by random simulation).".into(),
             ViolationKind::Liveness(_) => "Property violated.".into(),
         },
+        Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => format!(
+            "Simulation interrupted (Ctrl-C or SIGTERM) after {} random run(s); no violation found.",
+            sim.runs
+        ),
         _ => format!(
             "No violation found in {} random run(s) (not a complete search).",
             sim.runs
@@ -141,7 +145,11 @@ pub fn json(
         "runs": config.runs,
         "depth": config.depth,
         "threads": info.threads,
-        "result": if violated.is_some() { "violation" } else { "ok" },
+        "result": match &sim.outcome.result {
+            Verdict::Violation(_) => "violation",
+            Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => "interrupted",
+            _ => "ok",
+        },
         "runs_done": sim.runs,
         "steps": sim.steps,
         "longest_run": sim.outcome.stats.depth,

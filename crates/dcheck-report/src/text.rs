@@ -102,6 +102,9 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
                 crate::violated_property(model, &v.kind)
             ),
         },
+        Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => {
+            "Search interrupted (Ctrl-C or SIGTERM); no violation found so far. The figures below are what was explored.".to_string()
+        }
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
             limit_name(*l)

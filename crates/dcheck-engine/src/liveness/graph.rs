@@ -311,6 +311,7 @@ impl Builder {
         self.peak = self.peak.max(b);
         match self.max_memory {
             Some(m) if b > m => Err(Limit::Memory),
+            _ if crate::progress::stop_requested() => Err(Limit::Interrupted),
             _ => Ok(()),
         }
     }
