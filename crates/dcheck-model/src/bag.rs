@@ -42,7 +42,22 @@ impl BagShape {
     /// `None` when the capacity exceeds [`MAX_CAP`] or there are more than
     /// 2^64 - 1 values.
     pub fn new(n: u64, cap: u64, distinct: bool) -> Option<BagShape> {
-        if cap as usize > MAX_CAP {
+        // Built once per shape and thread: a spec's compilation asks for
+        // the same few shapes at every operation on them.
+        thread_local! {
+            static SHAPES: std::cell::RefCell<std::collections::HashMap<(u64, u64, bool), Option<BagShape>>> =
+                Default::default();
+        }
+        if let Some(hit) = SHAPES.with(|c| c.borrow().get(&(n, cap, distinct)).cloned()) {
+            return hit;
+        }
+        let shape = BagShape::build(n, cap, distinct);
+        SHAPES.with(|c| c.borrow_mut().insert((n, cap, distinct), shape.clone()));
+        shape
+    }
+
+    fn build(n: u64, cap: u64, distinct: bool) -> Option<BagShape> {
+        if cap as usize > MAX_CAP || BagShape::card(n, cap, distinct).is_none() {
             return None;
         }
         let cap = cap as usize;
@@ -79,9 +94,37 @@ impl BagShape {
         Some(shape)
     }
 
-    /// Number of values, as in [`BagShape::new`].
+    /// Number of values, as in [`BagShape::new`] (`None` where it is), in
+    /// closed form: `sum_{k <= cap} C(n + k - 1, k)` for a bag, `C(n, k)`
+    /// for a set. Without the binomial table: types are sized often while
+    /// a spec compiles, and the table of a huge element type is itself huge.
     pub fn card(n: u64, cap: u64, distinct: bool) -> Option<u128> {
-        BagShape::new(n, cap, distinct).map(|s| s.offsets[s.cap + 1] as u128)
+        if cap as usize > MAX_CAP {
+            return None;
+        }
+        let mut total: u128 = 0;
+        for k in 0..=cap {
+            // C(m, k) with m = n (set) or n + k - 1 (bag), by the
+            // multiplicative formula: after step j it is C(m - k + j, j).
+            let m = if distinct {
+                u128::from(n)
+            } else {
+                (u128::from(n) + u128::from(k)).saturating_sub(1)
+            };
+            let class = if u128::from(k) > m {
+                u128::from(k == 0)
+            } else {
+                let mut c: u128 = 1;
+                for j in 1..=u128::from(k) {
+                    c = c.checked_mul(m - u128::from(k) + j)? / j;
+                }
+                c
+            };
+            total = total
+                .checked_add(class)
+                .filter(|t| *t <= u128::from(u64::MAX))?;
+        }
+        Some(total)
     }
 
     #[inline]
@@ -232,6 +275,29 @@ mod tests {
         let mut out = Vec::new();
         go(n, cap, distinct, 0, &mut Vec::new(), &mut out);
         out
+    }
+
+    /// The closed form of `card` agrees with the binomial table's class
+    /// offsets (two computations that share no code), and sizes a huge
+    /// element type without building its table: `bag<0..3999999999, 1>`
+    /// has the empty bag and 4e9 singletons.
+    #[test]
+    fn card_in_closed_form_matches_the_table() {
+        for distinct in [false, true] {
+            for n in 0..40u64 {
+                for cap in 0..9u64 {
+                    let table =
+                        BagShape::build(n, cap, distinct).map(|s| s.offsets[s.cap + 1] as u128);
+                    assert_eq!(
+                        BagShape::card(n, cap, distinct),
+                        table,
+                        "n={n} cap={cap} {distinct}"
+                    );
+                }
+            }
+        }
+        assert_eq!(BagShape::card(4_000_000_000, 1, false), Some(4_000_000_001));
+        assert_eq!(BagShape::card(1 << 40, 32, false), None);
     }
 
     #[test]
