@@ -1013,3 +1013,25 @@ fn an_interrupted_search_reports_what_it_explored() {
         assert!(crate::schema::errors("report-v1.json", &j).is_empty());
     }
 }
+
+/// A bounded collection over 4e9 element values (`bag<0..3999999999, 1>`,
+/// 1 + 4e9 values, which fit 64 bits) would need a ranking table of
+/// (4e9 + 2) x 2 entries, 64 GB: refused at the type, before anything is
+/// allocated (it used to abort on the allocation).
+#[test]
+fn a_bounded_collection_too_large_to_rank_is_a_spec_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("huge_bag.ron");
+    std::fs::write(
+        &path,
+        r#"(name: "HugeBag", vars: [(name: "b", type: "bag<0..3999999999, 1>")], init: (effect: "insert(b, 7);"), terminal: "true")"#,
+    )
+    .expect("write");
+    let out = dcheck(&["run", path.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("is too large to rank: 4000000000 element values"),
+        "{err}"
+    );
+}

@@ -35,6 +35,17 @@ pub struct BagShape {
     offsets: Arc<Vec<u64>>,
 }
 
+/// Most entries of a shape's binomial table (128 MiB): a bounded
+/// collection over more element values than this allows is refused at its
+/// type rather than allocated.
+pub const MAX_TABLE_ENTRIES: u128 = 1 << 24;
+
+/// Entries of the binomial table of a collection of at most `cap` members
+/// over `n` element values.
+pub fn table_entries(n: u64, cap: u64) -> u128 {
+    (u128::from(n) + u128::from(cap) + 1) * (u128::from(cap) + 1)
+}
+
 /// Members of one collection, sorted.
 pub type Members = ([u64; MAX_CAP], usize);
 
@@ -57,7 +68,10 @@ impl BagShape {
     }
 
     fn build(n: u64, cap: u64, distinct: bool) -> Option<BagShape> {
-        if cap as usize > MAX_CAP || BagShape::card(n, cap, distinct).is_none() {
+        if cap as usize > MAX_CAP
+            || BagShape::card(n, cap, distinct).is_none()
+            || table_entries(n, cap) > MAX_TABLE_ENTRIES
+        {
             return None;
         }
         let cap = cap as usize;

@@ -348,7 +348,17 @@ impl<'a> Compiler<'a> {
                 let e = self.resolve_type(e);
                 match self.const_int(c) {
                     Some(c) if (0..=crate::bag::MAX_CAP as i64).contains(&c) => {
-                        Ty::Bag(Arc::new(e), c as u64, distinct)
+                        let entries = e.card_u64().map(|n| crate::bag::table_entries(n, c as u64));
+                        if entries.is_some_and(|x| x > crate::bag::MAX_TABLE_ENTRIES) {
+                            self.error(
+                                t.span,
+                                format!("type {} is too large to rank: {} element values", Ty::Bag(Arc::new(e.clone()), c as u64, distinct), e.card_u64().unwrap_or(0)),
+                                Some(format!("a bounded collection's ranking table has (values + bound + 1) x (bound + 1) entries, at most {}: use a smaller element type", crate::bag::MAX_TABLE_ENTRIES)),
+                            );
+                            Ty::Error
+                        } else {
+                            Ty::Bag(Arc::new(e), c as u64, distinct)
+                        }
                     }
                     Some(_) => {
                         self.error(c.span, format!("a bound from 0 to {} is needed here", crate::bag::MAX_CAP), Some("bounded collections unpack their members on the stack; use a smaller bound".into()));
