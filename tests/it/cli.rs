@@ -1035,3 +1035,14 @@ fn a_bounded_collection_too_large_to_rank_is_a_spec_error() {
         "{err}"
     );
 }
+
+/// An evaluation error in `init` (`tests/fixtures/init_error.ron`) is
+/// reported as coming from `init`, with no trace, not from the invariants.
+#[test]
+fn an_init_error_is_reported_as_init() {
+    let out = dcheck(&["run", "tests/fixtures/init_error.ron"]);
+    assert_eq!(exit_code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("evaluation error while computing the initial states (`init`): value 5 is outside the range 0..3"), "{text}");
+    assert!(!text.contains("the invariants"), "{text}");
+}

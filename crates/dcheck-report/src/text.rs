@@ -378,6 +378,10 @@ pub fn counterexample_styled(
                     "while evaluating {} in the last state",
                     transition_text(model, t)
                 ),
+                // No trace: no initial state was computed.
+                None if v.trace.is_empty() => {
+                    "while computing the initial states (`init`)".to_string()
+                }
                 None => "while evaluating the invariants, `terminal` or a property's predicates \
                          in the last state"
                     .to_string(),
