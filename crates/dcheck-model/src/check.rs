@@ -403,6 +403,17 @@ impl<'a> Compiler<'a> {
 
     // ------------------------------------------------------------ variables
 
+    /// Registers variable `name` with the error type and no bits, after an
+    /// error about it was reported, so that its uses raise no follow-ups.
+    fn error_var(&mut self, name: &str, offset: u32) {
+        self.vars.push(VarInfo {
+            name: name.to_string(),
+            ty: Ty::Error,
+            slot: Slot { offset, bits: 0 },
+            keys: None,
+        });
+    }
+
     pub fn declare_vars(&mut self, decls: &[ast::VarDecl]) -> usize {
         let mut offset: u32 = 0;
         for d in decls {
@@ -446,12 +457,7 @@ impl<'a> Compiler<'a> {
                             "a state holds at most {MAX_STATE_BITS} bits (all variables together): use a smaller key type or constant"
                         )),
                     );
-                    self.vars.push(VarInfo {
-                        name: d.name.name.clone(),
-                        ty: Ty::Error,
-                        slot: Slot { offset, bits: 0 },
-                        keys: None,
-                    });
+                    self.error_var(&d.name.name, offset);
                     continue;
                 }
                 let slots: Vec<Slot> = (0..n)
@@ -478,12 +484,7 @@ impl<'a> Compiler<'a> {
                     ),
                     Some("use fewer or narrower variables".into()),
                 );
-                self.vars.push(VarInfo {
-                    name: d.name.name.clone(),
-                    ty: Ty::Error,
-                    slot: Slot { offset, bits: 0 },
-                    keys: None,
-                });
+                self.error_var(&d.name.name, offset);
                 continue;
             }
             self.vars.push(VarInfo {
