@@ -228,12 +228,7 @@ fn search<M: TransitionSystem>(
     });
     s.generated = count as u64;
     if let Err(e) = init {
-        return s.outcome(Verdict::Violation(Violation {
-            kind: ViolationKind::EvalError(e),
-            trace: Vec::new(),
-            lasso: None,
-            replay_error: None,
-        }));
+        return s.outcome(Verdict::Violation(Violation::at_init(e)));
     }
     let mut cut = false;
     for i in 0..count {
@@ -262,12 +257,7 @@ fn search<M: TransitionSystem>(
             }),
         };
         let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
-        return s.outcome(Verdict::Violation(Violation {
-            kind,
-            trace: r.trace,
-            lasso: None,
-            replay_error: r.error,
-        }));
+        return s.outcome(Verdict::Violation(Violation::path(kind, r)));
     }
     if cut {
         return s.outcome(Verdict::Incomplete(Limit::States));
@@ -489,12 +479,7 @@ fn search<M: TransitionSystem>(
             if keep > 0 {
                 s.depth += 1;
             }
-            return s.outcome(Verdict::Violation(Violation {
-                kind,
-                trace: r.trace,
-                lasso: None,
-                replay_error: r.error,
-            }));
+            return s.outcome(Verdict::Violation(Violation::path(kind, r)));
         }
         frontier_base += n as u32;
         frontier = next;

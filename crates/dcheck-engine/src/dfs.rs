@@ -229,12 +229,7 @@ fn sequential<M: TransitionSystem>(
     });
     generated += count as u64;
     if let Err(e) = init {
-        finish!(Verdict::Violation(Violation {
-            kind: ViolationKind::EvalError(e),
-            trace: Vec::new(),
-            lasso: None,
-            replay_error: None,
-        }));
+        finish!(Verdict::Violation(Violation::at_init(e)));
     }
     let mut cut_states = false;
     for i in 0..count {
@@ -257,12 +252,7 @@ fn sequential<M: TransitionSystem>(
             invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
         {
             let r = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
-            finish!(Verdict::Violation(Violation {
-                kind,
-                trace: r.trace,
-                lasso: None,
-                replay_error: r.error,
-            }));
+            finish!(Verdict::Violation(Violation::path(kind, r)));
         }
     }
     if cut_states {
@@ -318,12 +308,7 @@ fn sequential<M: TransitionSystem>(
                     first_id + i as u32,
                     None,
                 );
-                finish!(Verdict::Violation(Violation {
-                    kind,
-                    trace: r.trace,
-                    lasso: None,
-                    replay_error: r.error,
-                }));
+                finish!(Verdict::Violation(Violation::path(kind, r)));
             }
         }
         let issue = match r {
@@ -335,12 +320,7 @@ fn sequential<M: TransitionSystem>(
         };
         if let Some(kind) = issue {
             let r = rebuild(model, &mut scratch, &initial, &links, id, None);
-            finish!(Verdict::Violation(Violation {
-                kind,
-                trace: r.trace,
-                lasso: None,
-                replay_error: r.error,
-            }));
+            finish!(Verdict::Violation(Violation::path(kind, r)));
         }
         if keep < succ.len() {
             finish!(Verdict::Incomplete(Limit::States));

@@ -38,8 +38,12 @@ pub fn fingerprint(state: &[Word]) -> u64 {
     }
     #[cfg(target_endian = "big")]
     {
-        let bytes: Vec<u8> = state.iter().flat_map(|w| w.to_le_bytes()).collect();
-        nonzero(xxhash_rust::xxh3::xxh3_64_with_seed(&bytes, SEED))
+        // The same bytes streamed word by word: no allocation.
+        let mut h = xxhash_rust::xxh3::Xxh3::with_seed(SEED);
+        for w in state {
+            h.update(&w.to_le_bytes());
+        }
+        nonzero(h.digest())
     }
 }
 

@@ -183,6 +183,29 @@ pub struct Violation {
     pub replay_error: Option<trace::ReplayError>,
 }
 
+impl Violation {
+    /// A violation that is not a lasso, with the trace a replay gave.
+    pub fn path(kind: ViolationKind, replayed: trace::Replayed) -> Violation {
+        Violation {
+            kind,
+            trace: replayed.trace,
+            lasso: None,
+            replay_error: replayed.error,
+        }
+    }
+
+    /// An evaluation error raised while computing the initial states: no
+    /// trace.
+    pub fn at_init(error: dcheck_model::system::StepError) -> Violation {
+        Violation {
+            kind: ViolationKind::EvalError(error),
+            trace: Vec::new(),
+            lasso: None,
+            replay_error: None,
+        }
+    }
+}
+
 /// How a liveness counterexample's trace is an infinite behaviour.
 ///
 /// `trace[..=loop_start]` is the prefix (shortest possible from an initial

@@ -207,12 +207,7 @@ fn run_inner<M: TransitionSystem>(
             return finish(safety, 0, 0);
         }
         Built::InitError(e) => {
-            safety.result = Verdict::Violation(Violation {
-                kind: ViolationKind::EvalError(e),
-                trace: Vec::new(),
-                lasso: None,
-                replay_error: None,
-            });
+            safety.result = Verdict::Violation(Violation::at_init(e));
             return finish(safety, 0, 0);
         }
         Built::Graph {
@@ -248,12 +243,7 @@ fn run_inner<M: TransitionSystem>(
             .expect("an error state");
         let root = root_index(&graph, root);
         let r = replay(model, &mut scratch, &graph, root, &labels);
-        safety.result = Verdict::Violation(Violation {
-            kind: ViolationKind::EvalError(error),
-            trace: r.trace,
-            lasso: None,
-            replay_error: r.error,
-        });
+        safety.result = Verdict::Violation(Violation::path(ViolationKind::EvalError(error), r));
         return finish(safety, build_peak, edges);
     }
 

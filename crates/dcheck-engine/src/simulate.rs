@@ -257,12 +257,7 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
             found,
         };
     if let Err(e) = init {
-        let v = Violation {
-            kind: ViolationKind::EvalError(e),
-            trace: Vec::new(),
-            lasso: None,
-            replay_error: None,
-        };
+        let v = Violation::at_init(e);
         return finish(Verdict::Violation(v), 0, 0, 0, None);
     }
     let threads = config.threads.max(1);

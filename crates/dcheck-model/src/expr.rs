@@ -391,7 +391,7 @@ impl<'a> Compiler<'a> {
                         (*t).clone(),
                         Domain::Seq {
                             s: f,
-                            shape: SeqShape::new(l, t.card_u64().unwrap_or(1)),
+                            shape: SeqShape::of(&t, l),
                             load: load_of(&t),
                         },
                     ),
@@ -1058,10 +1058,7 @@ impl<'a> Compiler<'a> {
                         None,
                     );
                 }
-                let shape = SeqShape {
-                    l,
-                    tc: elem.card_u64().unwrap_or(1),
-                };
+                let shape = SeqShape::of(&elem, l);
                 let fs: Vec<ExprFn> = items
                     .iter()
                     .map(|it| self.expr_to_index(it, &elem))
@@ -1602,10 +1599,7 @@ impl<'a> Compiler<'a> {
             }
             Ty::Seq(t, l) => {
                 let fi = self.int_expr(key);
-                let shape = SeqShape {
-                    l: *l,
-                    tc: t.card_u64().unwrap_or(1),
-                };
+                let shape = SeqShape::of(t, *l);
                 let load = load_of(t);
                 (
                     (**t).clone(),
@@ -1681,7 +1675,7 @@ impl<'a> Compiler<'a> {
                 let f: ExprFn = match &ty {
                     Ty::Set(_) => Box::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
                     Ty::Seq(t, l) => {
-                        let shape = SeqShape::new(*l, t.card_u64().unwrap_or(1));
+                        let shape = SeqShape::of(t, *l);
                         Box::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
                     }
                     Ty::Bag(..) => {
@@ -1880,10 +1874,7 @@ impl<'a> Compiler<'a> {
             }
             return err_pair();
         };
-        let shape = SeqShape {
-            l: *l,
-            tc: t.card_u64().unwrap_or(1),
-        };
+        let shape = SeqShape::of(t, *l);
         let load = load_of(t);
         let name = n.name.clone();
         let empty = move || fail(span, format!("`{name}` of an empty sequence"));
@@ -2111,10 +2102,7 @@ impl<'a> Compiler<'a> {
                     }
                     return err_pair();
                 };
-                let shape = SeqShape {
-                    l: *l,
-                    tc: t.card_u64().unwrap_or(1),
-                };
+                let shape = SeqShape::of(t, *l);
                 (
                     ty.clone(),
                     Box::new(move |st, loc| {
@@ -2212,10 +2200,7 @@ impl<'a> Compiler<'a> {
                 })
             }
             Ty::Seq(t, l) => {
-                let shape = SeqShape {
-                    l,
-                    tc: t.card_u64().unwrap_or(1),
-                };
+                let shape = SeqShape::of(&t, l);
                 Box::new(move |st, loc| {
                     let s = fc(st, loc)?;
                     let Some(i) = elem_index(store, fx(st, loc)?) else {

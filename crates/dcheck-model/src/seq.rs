@@ -27,6 +27,12 @@ impl SeqShape {
         SeqShape { l, tc }
     }
 
+    /// The shape of `seq<elem, l>` (an element type without a count, an
+    /// error already reported, counts as one value).
+    pub fn of(elem: &crate::types::Ty, l: u64) -> SeqShape {
+        SeqShape::new(l, elem.card_u64().unwrap_or(1))
+    }
+
     /// Number of values: `sum_{k <= l} tc^k`, or `None` past `max`.
     pub fn card(l: u64, tc: u128, max: u128) -> Option<u128> {
         let (mut total, mut p) = (0u128, 1u128);
@@ -103,10 +109,13 @@ impl SeqShape {
     /// The first `n` elements (`n <= len`).
     #[inline]
     pub fn take(self, v: u64, n: u64) -> u64 {
-        let body = self.split(v).1;
-        let m = self.stride(n);
+        let (len, body) = self.split(v);
         // `n == len` keeps everything (and tc^len may not fit below 2^64).
-        let kept = if n >= self.len(v) { body } else { body % m };
+        let kept = if n >= len {
+            body
+        } else {
+            body % self.stride(n)
+        };
         self.offset(n) + kept
     }
 

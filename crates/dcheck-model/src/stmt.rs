@@ -180,7 +180,7 @@ impl<'a> Compiler<'a> {
                     }
                     Ty::Seq(t, l) => {
                         let fi = self.int_expr(key);
-                        let shape = SeqShape { l: *l, tc: t.card_u64().unwrap_or(1) };
+                        let shape = SeqShape::of(t, *l);
                         p.steps.push(Step::SeqIndex { index: fi, shape, span: key.span });
                         Some((p, (**t).clone()))
                     }
@@ -456,10 +456,7 @@ impl<'a> Compiler<'a> {
             }
             ("append", Ty::Seq(t, l)) => {
                 let fx = self.expr_to_index(value, t);
-                let shape = SeqShape {
-                    l: *l,
-                    tc: t.card_u64().unwrap_or(1),
-                };
+                let shape = SeqShape::of(t, *l);
                 let l = *l;
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {

@@ -106,7 +106,7 @@ fn decode_index(ty: &Ty, v: u64, in_register: bool) -> Value {
             Value::Multiset(out)
         }
         Ty::Seq(t, l) => {
-            let shape = SeqShape::new(*l, t.card_u64().unwrap_or(1));
+            let shape = SeqShape::of(t, *l);
             Value::Seq(shape.items(v).map(|x| decode(t, x, false)).collect())
         }
         Ty::Bag(t, _, distinct) => {
