@@ -79,6 +79,12 @@ pub(crate) struct Compiler<'a> {
     /// Words of a state, once the variables are laid out: compile-time
     /// evaluation runs over a zeroed state of this size.
     pub state_words: usize,
+    /// Whether the expression being compiled reads the state, and the
+    /// lowest local slot it reads at run time: an expression that reads
+    /// neither the state nor a local bound outside it is closed, and
+    /// `expr` folds it to its value (see [`Compiler::note_state_read`]).
+    pub reads_state: bool,
+    pub lowest_local_read: usize,
 }
 
 /// Largest number of enumerated bindings (transitions, initial states).
@@ -103,7 +109,20 @@ impl<'a> Compiler<'a> {
             warnings: Vec::new(),
             allow_state: true,
             state_words: 0,
+            reads_state: false,
+            lowest_local_read: usize::MAX,
         }
+    }
+
+    /// Called by every piece of compiled code that reads the state itself
+    /// (not through a sub-expression): the expression is not closed.
+    pub fn note_state_read(&mut self) {
+        self.reads_state = true;
+    }
+
+    /// Called by compiled code that reads local `slot` at run time.
+    pub fn note_local_read(&mut self, slot: usize) {
+        self.lowest_local_read = self.lowest_local_read.min(slot);
     }
 
     /// Records a warning once (a part compiled several times, once per
@@ -503,6 +522,9 @@ impl<'a> Compiler<'a> {
     /// [`Compiler::is_const`] accepts). It runs over a zeroed state of the
     /// real size, so even a mistaken call reads defaults instead of failing.
     pub fn eval_const(&self, f: &ExprFn) -> Result<u64, crate::runtime::Err> {
+        if let Some(v) = f.value() {
+            return Ok(v);
+        }
         let state = vec![0u64; self.state_words.max(1)];
         let mut locals = vec![0u64; self.max_slots.max(1)];
         f(&state, &mut locals)
@@ -559,7 +581,7 @@ impl<'a> Compiler<'a> {
 
     /// Constant expression closure.
     pub fn konst(v: u64) -> ExprFn {
-        Box::new(move |_, _| Ok(v))
+        ExprFn::konst(v)
     }
 }
 

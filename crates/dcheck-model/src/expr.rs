@@ -111,9 +111,17 @@ impl<'a> Compiler<'a> {
         }
         match store_of(target) {
             Store::Id => f,
+            store if f.value().is_some() => match f.value().map(|v| store.apply(v, e.span)) {
+                Some(Ok(i)) => Compiler::konst(i),
+                // Out of range: an error when (and if) it is evaluated.
+                _ => {
+                    let span = e.span;
+                    ExprFn::new(move |st, loc| store.apply(f(st, loc)?, span))
+                }
+            },
             store => {
                 let span = e.span;
-                Box::new(move |st, loc| store.apply(f(st, loc)?, span))
+                ExprFn::new(move |st, loc| store.apply(f(st, loc)?, span))
             }
         }
     }
@@ -225,7 +233,7 @@ impl<'a> Compiler<'a> {
             .zip(strides)
             .map(|((a, t), s)| (s, self.expr_to_index(a, t)))
             .collect();
-        let f: ExprFn = Box::new(move |st, loc| {
+        let f: ExprFn = ExprFn::new(move |st, loc| {
             let mut v = offset;
             for (s, p) in &parts {
                 v = v.wrapping_add(p(st, loc)?.wrapping_mul(*s));
@@ -276,9 +284,20 @@ impl<'a> Compiler<'a> {
         }
         self.next_slot = base;
         let saved_scopes = std::mem::take(&mut self.scopes);
+        // Arguments known at compile time (a def called inside an unrolled
+        // quantifier, or with literals) become constants of the body, which
+        // is compiled for them: its own folding and fixed-position field
+        // reads (`pp[i][n]` once `i` and `n` are known) then apply.
+        let all_const = binds.iter().all(|(f, _)| f.value().is_some());
         let mut slots = Vec::new();
-        for (n, ty) in param_tys {
-            slots.push(self.push_local(&n, ty));
+        for ((n, ty), (f, load)) in param_tys.into_iter().zip(&binds) {
+            match f.value() {
+                Some(v) if all_const => self.push_const_local(&n, ty, load.apply(v)),
+                _ => slots.push(self.push_local(&n, ty)),
+            }
+        }
+        if all_const {
+            binds.clear();
         }
         self.def_stack.push(name.name.clone());
         let (ty, body) = self.expr(&def.body, expected);
@@ -293,7 +312,7 @@ impl<'a> Compiler<'a> {
             .zip(binds)
             .map(|(s, (f, l))| (s, f, l))
             .collect();
-        let f: ExprFn = Box::new(move |st, loc| {
+        let f: ExprFn = ExprFn::new(move |st, loc| {
             for (slot, f, load) in &binds {
                 let v = f(st, loc)?;
                 loc[*slot] = load.apply(v);
@@ -648,7 +667,7 @@ impl<'a> Compiler<'a> {
         let ty = ty.unwrap_or(Ty::Error);
         (
             ty,
-            Box::new(move |st, loc| {
+            ExprFn::new(move |st, loc| {
                 let v = fs(st, loc)?;
                 for (d, f) in &compiled {
                     match d {
@@ -669,8 +688,19 @@ impl<'a> Compiler<'a> {
     /// a runtime local are evaluated once here and become constants.
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
         let foldable = !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_)) && self.is_const(e);
+        let saved = (self.reads_state, self.lowest_local_read);
+        (self.reads_state, self.lowest_local_read) = (false, usize::MAX);
+        let start = self.next_slot;
         let (ty, f) = self.expr_inner(e, expected);
-        if foldable && !ty.is_error() {
+        // Closed: reads neither the state nor a local bound outside `e`
+        // (its own binders' locals are written before they are read).
+        let closed = !self.reads_state && self.lowest_local_read >= start;
+        self.reads_state |= saved.0;
+        self.lowest_local_read = self.lowest_local_read.min(saved.1);
+        if f.value().is_some() {
+            return (ty, f);
+        }
+        if (foldable || closed) && !ty.is_error() {
             if let Ok(v) = self.eval_const(&f) {
                 return (ty, Compiler::konst(v));
             }
@@ -790,21 +820,21 @@ impl<'a> Compiler<'a> {
         vt: Ty,
         key: &Expr,
     ) -> (Ty, ExprFn) {
-        let key_const = self.is_const(key);
+        self.note_state_read();
         let fk = self.expr_to_index(key, &kt);
         let load = load_of(&vt);
-        if key_const {
+        if fk.value().is_some() {
             if let Ok(k) = self.eval_const(&fk) {
                 let slot = slots[k as usize];
                 if let Some(bf) = BitField::whole(slot) {
-                    return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                    return (vt, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
                 }
-                return (vt, Box::new(move |st, _| Ok(load.apply(slot.load(st)))));
+                return (vt, ExprFn::new(move |st, _| Ok(load.apply(slot.load(st)))));
             }
         }
         (
             vt,
-            Box::new(move |st, loc| Ok(load.apply(slots[fk(st, loc)? as usize].load(st)))),
+            ExprFn::new(move |st, loc| Ok(load.apply(slots[fk(st, loc)? as usize].load(st)))),
         )
     }
 
@@ -826,7 +856,7 @@ impl<'a> Compiler<'a> {
                         let load = load_of(&t);
                         (
                             t,
-                            Box::new(move |st, loc| {
+                            ExprFn::new(move |st, loc| {
                                 Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
                             }),
                         )
@@ -859,16 +889,19 @@ impl<'a> Compiler<'a> {
                     _ => {}
                 }
                 let f = self.bool_expr(a);
+                if let Some(v) = f.value() {
+                    return (Ty::Bool, Compiler::konst((v == 0) as u64));
+                }
                 (
                     Ty::Bool,
-                    Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                    ExprFn::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
                 )
             }
             ExprKind::Unary(UnOp::Neg, a) => {
                 let f = self.int_expr(a);
                 (
                     Ty::Int(None),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         (f(st, loc)? as i64)
                             .checked_neg()
                             .map(|v| v as u64)
@@ -887,9 +920,12 @@ impl<'a> Compiler<'a> {
                     (Ty::Error, _) => tb,
                     _ => ta,
                 };
+                if let Some(c) = fc.value() {
+                    return (ty, if c != 0 { fa } else { fb });
+                }
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         if fc(st, loc)? != 0 {
                             fa(st, loc)
                         } else {
@@ -905,7 +941,7 @@ impl<'a> Compiler<'a> {
                 self.pop_local();
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         loc[slot] = fv(st, loc)?;
                         fb(st, loc)
                     }),
@@ -937,7 +973,7 @@ impl<'a> Compiler<'a> {
                     binders,
                     &mut |c: &mut Compiler<'a>| (Ty::Bool, c.bool_expr(body)),
                     &move |dom, slot, inner| -> ExprFn {
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let mut found = false;
                             dom.each(st, loc, |v, loc| {
                                 loc[slot] = v;
@@ -974,7 +1010,7 @@ impl<'a> Compiler<'a> {
                 let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &t)).collect();
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
                             v = shape.insert(v, f(st, loc)?).ok_or_else(|| {
@@ -997,7 +1033,7 @@ impl<'a> Compiler<'a> {
                 let fs: Vec<ExprFn> = items.iter().map(|it| self.expr_to_index(it, &t)).collect();
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
                             let stride = strides[f(st, loc)? as usize];
@@ -1065,7 +1101,7 @@ impl<'a> Compiler<'a> {
                     .collect();
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
                             v = shape.push(v, f(st, loc)?).ok_or_else(|| {
@@ -1142,7 +1178,7 @@ impl<'a> Compiler<'a> {
                 let vc = val_ty.card_u64().unwrap_or(1);
                 (
                     ty,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         let mut stride = 1u64;
                         for k in 0..kc {
@@ -1171,7 +1207,7 @@ impl<'a> Compiler<'a> {
                         let fc = cond.as_ref().map(|p| c.bool_expr(p));
                         elem_ty = et;
                         // The innermost closure adds one element to the set accumulated in `acc_slot`.
-                        let f: ExprFn = Box::new(move |st, loc| {
+                        let f: ExprFn = ExprFn::new(move |st, loc| {
                             if let Some(fc) = &fc {
                                 if fc(st, loc)? == 0 {
                                     return Ok(0);
@@ -1182,7 +1218,7 @@ impl<'a> Compiler<'a> {
                         (Ty::Bool, f)
                     },
                     &|dom, slot, inner| -> ExprFn {
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let mut acc = 0u64;
                             dom.each(st, loc, |v, loc| {
                                 loc[slot] = v;
@@ -1326,8 +1362,56 @@ impl<'a> Compiler<'a> {
             parts.push(f);
         }
         self.unroll_left = saved;
+        // Copies whose value is known fold: a `forall` drops its true
+        // copies and ends at its first false one (the copies before it are
+        // still evaluated, in order, for their errors); `exists` the same
+        // with true and false swapped.
+        let decisive = (q == Quantifier::Exists) as u64;
+        let mut kept_parts = Vec::with_capacity(parts.len());
+        let mut decided = false;
+        for p in parts {
+            match p.value() {
+                Some(v) if (v != 0) as u64 == decisive => {
+                    decided = true;
+                    break;
+                }
+                Some(_) => {}
+                None => kept_parts.push(p),
+            }
+        }
+        let parts = kept_parts;
+        if parts.is_empty() {
+            return Some(Compiler::konst(if decided {
+                decisive
+            } else {
+                1 - decisive
+            }));
+        }
+        if decided {
+            return Some(match q {
+                Quantifier::Forall => ExprFn::new(move |st, loc| {
+                    for p in &parts {
+                        if p(st, loc)? == 0 {
+                            return Ok(0);
+                        }
+                    }
+                    Ok(0)
+                }),
+                Quantifier::Exists => ExprFn::new(move |st, loc| {
+                    for p in &parts {
+                        if p(st, loc)? != 0 {
+                            return Ok(1);
+                        }
+                    }
+                    Ok(1)
+                }),
+            });
+        }
+        if parts.len() == 1 {
+            return parts.into_iter().next();
+        }
         Some(match q {
-            Quantifier::Forall => Box::new(move |st, loc| {
+            Quantifier::Forall => ExprFn::new(move |st, loc| {
                 for p in &parts {
                     if p(st, loc)? == 0 {
                         return Ok(0);
@@ -1335,7 +1419,7 @@ impl<'a> Compiler<'a> {
                 }
                 Ok(1)
             }),
-            Quantifier::Exists => Box::new(move |st, loc| {
+            Quantifier::Exists => ExprFn::new(move |st, loc| {
                 for p in &parts {
                     if p(st, loc)? != 0 {
                         return Ok(1);
@@ -1372,7 +1456,7 @@ impl<'a> Compiler<'a> {
         let fs = build(self, elem);
         (
             ty,
-            Box::new(move |st, loc| {
+            ExprFn::new(move |st, loc| {
                 let mut v = 0u64;
                 for f in &fs {
                     v |= 1u64 << f(st, loc)?;
@@ -1395,7 +1479,7 @@ impl<'a> Compiler<'a> {
             .collect();
         (
             ty,
-            Box::new(move |st, loc| {
+            ExprFn::new(move |st, loc| {
                 let mut v = 0u64;
                 for (s, f) in &parts {
                     v = v.wrapping_add(f(st, loc)?.wrapping_mul(*s));
@@ -1411,7 +1495,8 @@ impl<'a> Compiler<'a> {
             if let Some(v) = l.konst {
                 return (ty, Compiler::konst(v));
             }
-            return (ty, Box::new(move |_, loc| Ok(loc[slot])));
+            self.note_local_read(slot);
+            return (ty, ExprFn::new(move |_, loc| Ok(loc[slot])));
         }
         if let Some(&i) = self.var_index.get(&n.name) {
             if !self.allow_state {
@@ -1436,10 +1521,11 @@ impl<'a> Compiler<'a> {
                 return err_pair();
             }
             let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
+            self.note_state_read();
             if let Some(bf) = BitField::whole(slot) {
-                return (ty, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                return (ty, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
             }
-            return (ty, Box::new(move |st, _| Ok(load.apply(slot.load(st)))));
+            return (ty, ExprFn::new(move |st, _| Ok(load.apply(slot.load(st)))));
         }
         if let Some((ty, v)) = self.consts.get(&n.name).cloned() {
             return (ty, Compiler::konst(v));
@@ -1521,7 +1607,7 @@ impl<'a> Compiler<'a> {
                     let load = load_of(&t);
                     (
                         t,
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
                         }),
                     )
@@ -1558,8 +1644,8 @@ impl<'a> Compiler<'a> {
         match &ty {
             Ty::Map(kv) => {
                 let (kt, vt) = (kv.0.clone(), kv.1.clone());
-                let key_const = self.is_const(key);
                 let fk = self.expr_to_index(key, &kt);
+                let key_const = fk.value().is_some();
                 let vc = vt.card_u64().unwrap_or(1);
                 let strides = powers(vc, kt.card_u64().unwrap_or(0));
                 let load = load_of(&vt);
@@ -1569,11 +1655,11 @@ impl<'a> Compiler<'a> {
                     if let Ok(k) = self.eval_const(&fk) {
                         let stride = strides[k as usize];
                         if let Some(bf) = BitField::of(slot, stride, vc) {
-                            return (vt, Box::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                            return (vt, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
                         }
                         return (
                             vt,
-                            Box::new(move |st, _| {
+                            ExprFn::new(move |st, _| {
                                 Ok(load.apply(get_digit(slot.load(st), stride, vc)))
                             }),
                         );
@@ -1582,7 +1668,7 @@ impl<'a> Compiler<'a> {
                 if let Some(slot) = var {
                     return (
                         vt,
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let k = fk(st, loc)? as usize;
                             Ok(load.apply(get_digit(slot.load(st), strides[k], vc)))
                         }),
@@ -1590,7 +1676,7 @@ impl<'a> Compiler<'a> {
                 }
                 (
                     vt,
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let m = f(st, loc)?;
                         let k = fk(st, loc)? as usize;
                         Ok(load.apply(get_digit(m, strides[k], vc)))
@@ -1603,7 +1689,7 @@ impl<'a> Compiler<'a> {
                 let load = load_of(t);
                 (
                     (**t).clone(),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let s = f(st, loc)?;
                         let i = fi(st, loc)? as i64;
                         let len = shape.len(s);
@@ -1662,7 +1748,7 @@ impl<'a> Compiler<'a> {
                     let (aspan, name) = (args[0].span, n.name.clone());
                     return (
                         Ty::Int(None),
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let (lo, hi) = (flo(st, loc)? as i64, fhi(st, loc)? as i64);
                             let n = (hi as i128 - lo as i128 + 1).max(0);
                             u64::try_from(n).map_err(|_| {
@@ -1673,20 +1759,20 @@ impl<'a> Compiler<'a> {
                 }
                 let (ty, f) = self.expr(&args[0], None);
                 let f: ExprFn = match &ty {
-                    Ty::Set(_) => Box::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
+                    Ty::Set(_) => ExprFn::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
                     Ty::Seq(t, l) => {
                         let shape = SeqShape::of(t, *l);
-                        Box::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
+                        ExprFn::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
                     }
                     Ty::Bag(..) => {
                         let Some(shape) = ty.bag_shape() else {
                             return err_pair();
                         };
-                        Box::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
+                        ExprFn::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
                     }
                     Ty::Multiset(t, m) => {
                         let (n, m) = (t.card_u64().unwrap_or(0), *m);
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let mut v = f(st, loc)?;
                             let mut total = 0;
                             for _ in 0..n {
@@ -1718,7 +1804,7 @@ impl<'a> Compiler<'a> {
                     let b = self.int_expr(&args[1]);
                     return (
                         Ty::Int(None),
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let (x, y) = (a(st, loc)? as i64, b(st, loc)? as i64);
                             Ok(if is_min { x.min(y) } else { x.max(y) } as u64)
                         }),
@@ -1735,7 +1821,7 @@ impl<'a> Compiler<'a> {
                         let name = n.name.clone();
                         (
                             (**t).clone(),
-                            Box::new(move |st, loc| {
+                            ExprFn::new(move |st, loc| {
                                 let s = f(st, loc)?;
                                 if s == 0 {
                                     return Err(fail(aspan, format!("`{name}` of an empty set")));
@@ -1770,7 +1856,7 @@ impl<'a> Compiler<'a> {
                 let a = self.int_expr(&args[0]);
                 (
                     Ty::Int(None),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         (a(st, loc)? as i64)
                             .checked_abs()
                             .map(|v| v as u64)
@@ -1790,7 +1876,7 @@ impl<'a> Compiler<'a> {
                     let store = store_of(&t);
                     return (
                         Ty::Int(None),
-                        Box::new(move |st, loc| {
+                        ExprFn::new(move |st, loc| {
                             let v = f(st, loc)?;
                             Ok(match elem_index(store, fx(st, loc)?) {
                                 Some(i) => shape.count(v, i),
@@ -1816,7 +1902,7 @@ impl<'a> Compiler<'a> {
                 let strides = powers(m + 1, t.card_u64().unwrap_or(0));
                 (
                     Ty::Int(None),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let v = f(st, loc)?;
                         Ok(match elem_index(store, fx(st, loc)?) {
                             Some(i) => get_digit(v, strides[i as usize], m + 1),
@@ -1881,7 +1967,7 @@ impl<'a> Compiler<'a> {
         match n.name.as_str() {
             "head" => (
                 (**t).clone(),
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let s = f(st, loc)?;
                     if shape.len(s) == 0 {
                         return Err(empty());
@@ -1891,7 +1977,7 @@ impl<'a> Compiler<'a> {
             ),
             "last" => (
                 (**t).clone(),
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let s = f(st, loc)?;
                     let len = shape.len(s);
                     if len == 0 {
@@ -1902,7 +1988,7 @@ impl<'a> Compiler<'a> {
             ),
             "tail" => (
                 ty.clone(),
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let s = f(st, loc)?;
                     if shape.len(s) == 0 {
                         return Err(empty());
@@ -1916,7 +2002,7 @@ impl<'a> Compiler<'a> {
                 let name = n.name.clone();
                 (
                     ty.clone(),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let s = f(st, loc)?;
                         let k = fk(st, loc)? as i64;
                         let len = shape.len(s);
@@ -1940,7 +2026,7 @@ impl<'a> Compiler<'a> {
                 let l = shape.l;
                 (
                     ty.clone(),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let s = f(st, loc)?;
                         shape.push(s, fx(st, loc)?).ok_or_else(|| {
                             fail(span, format!("append to a full sequence (bound {l})"))
@@ -1957,22 +2043,44 @@ impl<'a> Compiler<'a> {
             And | Or | Implies => {
                 let fa = self.bool_expr(a);
                 let fb = self.bool_expr(b);
+                // A constant left operand decides or vanishes: `false and
+                // x` is false, `true and x` is x (x is not evaluated in the
+                // first case, evaluated alone in the second, as before). A
+                // constant right operand that does not decide vanishes:
+                // `x and true` is x.
+                if let Some(v) = fa.value() {
+                    let v = v != 0;
+                    return match op {
+                        And if !v => (Ty::Bool, Compiler::konst(0)),
+                        Or if v => (Ty::Bool, Compiler::konst(1)),
+                        Implies if !v => (Ty::Bool, Compiler::konst(1)),
+                        _ => (Ty::Bool, fb),
+                    };
+                }
+                if let Some(v) = fb.value() {
+                    let v = v != 0;
+                    match op {
+                        And if v => return (Ty::Bool, fa),
+                        Or if !v => return (Ty::Bool, fa),
+                        _ => {}
+                    }
+                }
                 let f: ExprFn = match op {
-                    And => {
-                        Box::new(move |st, loc| Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64))
-                    }
-                    Or => {
-                        Box::new(move |st, loc| Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64))
-                    }
-                    _ => {
-                        Box::new(move |st, loc| Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64))
-                    }
+                    And => ExprFn::new(move |st, loc| {
+                        Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)
+                    }),
+                    Or => ExprFn::new(move |st, loc| {
+                        Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64)
+                    }),
+                    _ => ExprFn::new(move |st, loc| {
+                        Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64)
+                    }),
                 };
                 (Ty::Bool, f)
             }
             Eq | Ne => {
-                let (ca, cb) = (self.is_const(a), self.is_const(b));
                 let (_, fa, fb) = self.pair(a, b);
+                let (ca, cb) = (fa.value().is_some(), fb.value().is_some());
                 if ca != cb {
                     // Compare against a constant: one closure call fewer, and
                     // none at all beyond this one when the other side is a
@@ -1985,7 +2093,7 @@ impl<'a> Compiler<'a> {
                             return match elem_index(store_of(&ty), k) {
                                 Some(ki) => (
                                     Ty::Bool,
-                                    Box::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
+                                    ExprFn::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
                                 ),
                                 None => (Ty::Bool, Compiler::konst((!eq) as u64)),
                             };
@@ -1995,27 +2103,27 @@ impl<'a> Compiler<'a> {
                         let eq = op == Eq;
                         return (
                             Ty::Bool,
-                            Box::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)),
+                            ExprFn::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)),
                         );
                     }
                     let f: ExprFn = if op == Eq {
-                        Box::new(move |st, loc| Ok((fk(st, loc)? == fx(st, loc)?) as u64))
+                        ExprFn::new(move |st, loc| Ok((fk(st, loc)? == fx(st, loc)?) as u64))
                     } else {
-                        Box::new(move |st, loc| Ok((fk(st, loc)? != fx(st, loc)?) as u64))
+                        ExprFn::new(move |st, loc| Ok((fk(st, loc)? != fx(st, loc)?) as u64))
                     };
                     return (Ty::Bool, f);
                 }
                 let f: ExprFn = if op == Eq {
-                    Box::new(move |st, loc| Ok((fa(st, loc)? == fb(st, loc)?) as u64))
+                    ExprFn::new(move |st, loc| Ok((fa(st, loc)? == fb(st, loc)?) as u64))
                 } else {
-                    Box::new(move |st, loc| Ok((fa(st, loc)? != fb(st, loc)?) as u64))
+                    ExprFn::new(move |st, loc| Ok((fa(st, loc)? != fb(st, loc)?) as u64))
                 };
                 (Ty::Bool, f)
             }
             Lt | Le | Gt | Ge => {
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
-                let f: ExprFn = Box::new(move |st, loc| {
+                let f: ExprFn = ExprFn::new(move |st, loc| {
                     let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
                     Ok(match op {
                         Lt => x < y,
@@ -2032,7 +2140,7 @@ impl<'a> Compiler<'a> {
                 }
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
-                let f: ExprFn = Box::new(move |st, loc| {
+                let f: ExprFn = ExprFn::new(move |st, loc| {
                     let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
                     let r = match op {
                         Add => x.checked_add(y),
@@ -2065,7 +2173,7 @@ impl<'a> Compiler<'a> {
                 if op == NotIn {
                     (
                         Ty::Bool,
-                        Box::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                        ExprFn::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
                     )
                 } else {
                     (Ty::Bool, f)
@@ -2082,13 +2190,15 @@ impl<'a> Compiler<'a> {
                     return err_pair();
                 }
                 let f: ExprFn = match op {
-                    Union => Box::new(move |st, loc| Ok(fa(st, loc)? | fb(st, loc)?)),
-                    Intersect => Box::new(move |st, loc| Ok(fa(st, loc)? & fb(st, loc)?)),
-                    Minus => Box::new(move |st, loc| Ok(fa(st, loc)? & !fb(st, loc)?)),
+                    Union => ExprFn::new(move |st, loc| Ok(fa(st, loc)? | fb(st, loc)?)),
+                    Intersect => ExprFn::new(move |st, loc| Ok(fa(st, loc)? & fb(st, loc)?)),
+                    Minus => ExprFn::new(move |st, loc| Ok(fa(st, loc)? & !fb(st, loc)?)),
                     _ => {
                         return (
                             Ty::Bool,
-                            Box::new(move |st, loc| Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64)),
+                            ExprFn::new(move |st, loc| {
+                                Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64)
+                            }),
                         )
                     }
                 };
@@ -2105,7 +2215,7 @@ impl<'a> Compiler<'a> {
                 let shape = SeqShape::of(t, *l);
                 (
                     ty.clone(),
-                    Box::new(move |st, loc| {
+                    ExprFn::new(move |st, loc| {
                         let (mut s, u) = (fa(st, loc)?, fb(st, loc)?);
                         for i in 0..shape.len(u) {
                             s = shape.push(s, shape.elem(u, i)).ok_or_else(|| {
@@ -2126,7 +2236,7 @@ impl<'a> Compiler<'a> {
             ExprKind::Range(lo, hi) => {
                 let fx = self.int_expr(x);
                 let (flo, fhi) = (self.int_expr(lo), self.int_expr(hi));
-                return Box::new(move |st, loc| {
+                return ExprFn::new(move |st, loc| {
                     let v = fx(st, loc)? as i64;
                     Ok((v >= flo(st, loc)? as i64 && v <= fhi(st, loc)? as i64) as u64)
                 });
@@ -2144,7 +2254,7 @@ impl<'a> Compiler<'a> {
                     self.expect_compatible(it.span, &t, &xt);
                     fs.push(f);
                 }
-                return Box::new(move |st, loc| {
+                return ExprFn::new(move |st, loc| {
                     let v = fx(st, loc)?;
                     for f in &fs {
                         if f(st, loc)? == v {
@@ -2178,11 +2288,11 @@ impl<'a> Compiler<'a> {
                 let Some(i) = elem_index(store, xv) else {
                     return Compiler::konst(0);
                 };
-                return Box::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
+                return ExprFn::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
             }
         }
         match ct {
-            Ty::Set(_) => Box::new(move |st, loc| {
+            Ty::Set(_) => ExprFn::new(move |st, loc| {
                 let s = fc(st, loc)?;
                 Ok(match elem_index(store, fx(st, loc)?) {
                     Some(i) => (s >> i) & 1,
@@ -2191,7 +2301,7 @@ impl<'a> Compiler<'a> {
             }),
             Ty::Multiset(t, m) => {
                 let strides = powers(m + 1, t.card_u64().unwrap_or(0));
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let s = fc(st, loc)?;
                     Ok(match elem_index(store, fx(st, loc)?) {
                         Some(i) => (get_digit(s, strides[i as usize], m + 1) > 0) as u64,
@@ -2201,7 +2311,7 @@ impl<'a> Compiler<'a> {
             }
             Ty::Seq(t, l) => {
                 let shape = SeqShape::of(&t, l);
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let s = fc(st, loc)?;
                     let Some(i) = elem_index(store, fx(st, loc)?) else {
                         return Ok(0);
@@ -2213,7 +2323,7 @@ impl<'a> Compiler<'a> {
                 let Some(shape) = ct.bag_shape() else {
                     return Compiler::konst(0);
                 };
-                Box::new(move |st, loc| {
+                ExprFn::new(move |st, loc| {
                     let v = fc(st, loc)?;
                     Ok(match elem_index(store, fx(st, loc)?) {
                         Some(i) => (shape.count(v, i) > 0) as u64,

@@ -12,8 +12,49 @@ use crate::system::{EvalError, Word};
 pub type Err = Box<EvalError>;
 pub type R = Result<u64, Err>;
 
+/// The code of a compiled expression.
+pub type ExprCode = dyn Fn(&[Word], &mut [u64]) -> R + Send + Sync;
+
 /// A compiled expression: reads a state and the locals, yields a register.
-pub type ExprFn = Box<dyn Fn(&[Word], &mut [u64]) -> R + Send + Sync>;
+/// Called like a closure (`f(st, loc)`, through `Deref`). One whose value
+/// is known at compile time says so ([`ExprFn::value`]), so the code that
+/// uses it folds it away (`true and x` is `x`, a `forall` drops its true
+/// copies, a def called with constant arguments is specialised).
+pub struct ExprFn {
+    code: Box<ExprCode>,
+    value: Option<u64>,
+}
+
+impl ExprFn {
+    pub fn new(f: impl Fn(&[Word], &mut [u64]) -> R + Send + Sync + 'static) -> ExprFn {
+        ExprFn {
+            code: Box::new(f),
+            value: None,
+        }
+    }
+
+    /// The constant `v`.
+    pub fn konst(v: u64) -> ExprFn {
+        ExprFn {
+            code: Box::new(move |_, _| Ok(v)),
+            value: Some(v),
+        }
+    }
+
+    /// The value, if it is known at compile time.
+    #[inline]
+    pub fn value(&self) -> Option<u64> {
+        self.value
+    }
+}
+
+impl std::ops::Deref for ExprFn {
+    type Target = ExprCode;
+    #[inline(always)]
+    fn deref(&self) -> &ExprCode {
+        &*self.code
+    }
+}
 
 /// A compiled statement: updates the next state in place. `Ok(false)`: a
 /// `require` failed, the transition is not enabled.

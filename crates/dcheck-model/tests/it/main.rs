@@ -5,3 +5,4 @@ mod compile_cost;
 mod drive;
 mod empty_ranges;
 mod evaluation;
+mod folding;
