@@ -87,6 +87,9 @@ struct ChunkOut {
     fps: Vec<u64>,
     /// Their words, flat.
     words: Vec<Word>,
+    /// The frontier position of the parent each was found from (for the
+    /// invariant check, which skips what the step left unchanged).
+    parents: Vec<u32>,
     /// Violations shown by expanded states: (key, kind).
     events: Vec<(u64, ViolationKind)>,
     /// Violations shown by new states: (fingerprint, kind).
@@ -545,6 +548,7 @@ impl Pending {
         words: usize,
         fps: &mut Vec<u64>,
         new_words: &mut Vec<Word>,
+        parents: &mut Vec<u32>,
     ) {
         for (i, (&fp, &k)) in self.fps.iter().zip(&self.keys).enumerate() {
             if seen.contains(fp) {
@@ -552,6 +556,7 @@ impl Pending {
             }
             if level.insert_min(fp, k).new {
                 fps.push(fp);
+                parents.push((k >> 32) as u32);
                 new_words.extend_from_slice(&self.words[i * words..(i + 1) * words]);
             }
         }
@@ -598,6 +603,7 @@ fn expand_chunk<M: TransitionSystem>(
         let mut emitted = 0u64;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
+        let parents = &mut out.parents;
         let mut counter = counts.state(action_of);
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
@@ -610,7 +616,7 @@ fn expand_chunk<M: TransitionSystem>(
             }
             pending.push(seen, level, key(p, t), next);
             if pending.len() >= MAX_PENDING {
-                pending.flush(seen, level, words, fps, new_words);
+                pending.flush(seen, level, words, fps, new_words, parents);
             }
         });
         out.generated += emitted;
@@ -639,10 +645,21 @@ fn expand_chunk<M: TransitionSystem>(
             continue;
         }
         group_states = 0;
-        pending.flush(seen, level, words, &mut out.fps, &mut out.words);
+        pending.flush(
+            seen,
+            level,
+            words,
+            &mut out.fps,
+            &mut out.words,
+            &mut out.parents,
+        );
         for i in checked..out.fps.len() {
             let st = &out.words[i * words..(i + 1) * words];
-            let kind = match model.check_invariants(scratch, st) {
+            let p = out.parents[i] as usize;
+            let parent = &frontier[p * words..(p + 1) * words];
+            // The parent violates no invariant: the search stops at the
+            // end of a level with a violation, before expanding it.
+            let kind = match model.check_invariants_from(scratch, parent, st) {
                 Ok(None) => continue,
                 Ok(Some(inv)) => ViolationKind::Invariant(inv),
                 Err(error) => ViolationKind::EvalError(StepError {

@@ -85,6 +85,9 @@ pub(crate) struct Compiler<'a> {
     /// `expr` folds it to its value (see [`Compiler::note_state_read`]).
     pub reads_state: bool,
     pub lowest_local_read: usize,
+    /// The variables (indices into `vars`) read by the code compiled since
+    /// it was last cleared: what an invariant depends on.
+    pub vars_read: std::collections::BTreeSet<usize>,
 }
 
 /// Largest number of enumerated bindings (transitions, initial states).
@@ -111,13 +114,34 @@ impl<'a> Compiler<'a> {
             state_words: 0,
             reads_state: false,
             lowest_local_read: usize::MAX,
+            vars_read: std::collections::BTreeSet::new(),
         }
     }
 
-    /// Called by every piece of compiled code that reads the state itself
-    /// (not through a sub-expression): the expression is not closed.
-    pub fn note_state_read(&mut self) {
+    /// Called by every piece of compiled code that reads variable `var`
+    /// of the state itself (not through a sub-expression): the expression
+    /// is not closed, and it depends on `var`. Every state read goes
+    /// through here; skipping unchanged invariants relies on it
+    /// (`Model::check_invariants_from`).
+    pub fn note_state_read(&mut self, var: usize) {
         self.reads_state = true;
+        self.vars_read.insert(var);
+    }
+
+    /// The bits of the state that the variables in `vars_read` take, as
+    /// `(word, mask)` pairs in word order.
+    pub fn read_masks(&self) -> Vec<(usize, u64)> {
+        let mut masks = std::collections::BTreeMap::new();
+        for &v in &self.vars_read {
+            let var = &self.vars[v];
+            let slots = var.keys.as_deref().map_or(&[][..], |k| &k[..]);
+            for slot in std::iter::once(&var.slot).chain(slots) {
+                for (w, m) in slot.word_masks() {
+                    *masks.entry(w).or_insert(0u64) |= m;
+                }
+            }
+        }
+        masks.into_iter().collect()
     }
 
     /// Called by compiled code that reads local `slot` at run time.

@@ -204,7 +204,7 @@ impl Compiler<'_> {
             return None;
         };
         let (places, kt, vt) = match self.wide_var(base) {
-            Some((slots, kt, vt)) => (slots.iter().map(|s| whole(*s)).collect(), kt, vt),
+            Some((_, slots, kt, vt)) => (slots.iter().map(|s| whole(*s)).collect(), kt, vt),
             None => {
                 // A map stored in one slot: key k is digit k (base card(V)).
                 let slot = self.var_slot(base)?;

@@ -38,6 +38,22 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// The bits of a state this slot takes, as `(word, mask)` pairs (one,
+    /// or two when it straddles a word boundary; none for zero bits).
+    pub fn word_masks(self) -> Vec<(usize, u64)> {
+        let mut out = Vec::new();
+        if self.bits == 0 {
+            return out;
+        }
+        let w = (self.offset / 64) as usize;
+        let s = self.offset % 64;
+        out.push((w, mask(self.bits.min(64 - s)) << s));
+        if s + self.bits > 64 {
+            out.push((w + 1, mask(s + self.bits - 64)));
+        }
+        out
+    }
+
     #[inline]
     pub fn load(self, state: &[Word]) -> u64 {
         if self.bits == 0 {

@@ -749,16 +749,19 @@ impl<'a> Compiler<'a> {
             let ExprKind::Name(n) = &e.kind else {
                 return None;
             };
-            let ty = self.vars[self.var_index[&n.name]].ty.clone();
+            let var = self.var_index[&n.name];
+            self.note_state_read(var);
+            let ty = self.vars[var].ty.clone();
             return BitField::whole(slot).map(|bf| (bf, ty));
         }
         let ExprKind::Index(base, key) = &e.kind else {
             return None;
         };
-        if let Some((slots, kt, vt)) = self.wide_var(base) {
+        if let Some((var, slots, kt, vt)) = self.wide_var(base) {
             if !self.is_const(key) {
                 return None;
             }
+            self.note_state_read(var);
             let before = self.diags.len();
             let fk = self.expr_to_index(key, &kt);
             self.diags.truncate(before);
@@ -772,6 +775,7 @@ impl<'a> Compiler<'a> {
         let ExprKind::Name(n) = &base.kind else {
             return None;
         };
+        self.note_state_read(self.var_index[&n.name]);
         let Ty::Map(kv) = self.vars[self.var_index[&n.name]].ty.clone() else {
             return None;
         };
@@ -798,29 +802,33 @@ impl<'a> Compiler<'a> {
 
     /// `e` as a wide map variable (see [`crate::check::is_wide_map`]): its
     /// per-key slots, key type and value type.
-    pub fn wide_var(&self, e: &Expr) -> Option<(Arc<Vec<crate::encoding::Slot>>, Ty, Ty)> {
+    /// `e` as a wide map variable: (its index, its key slots, key type,
+    /// value type).
+    pub fn wide_var(&self, e: &Expr) -> Option<(usize, Arc<Vec<crate::encoding::Slot>>, Ty, Ty)> {
         let ExprKind::Name(n) = &e.kind else {
             return None;
         };
         if self.lookup_local(&n.name).is_some() || !self.allow_state {
             return None;
         }
-        let v = &self.vars[*self.var_index.get(&n.name)?];
+        let i = *self.var_index.get(&n.name)?;
+        let v = &self.vars[i];
         let (Some(keys), Ty::Map(kv)) = (&v.keys, &v.ty) else {
             return None;
         };
-        Some((keys.clone(), kv.0.clone(), kv.1.clone()))
+        Some((i, keys.clone(), kv.0.clone(), kv.1.clone()))
     }
 
     /// `m[k]` on a wide map: the slot of key k.
     fn wide_index(
         &mut self,
+        var: usize,
         slots: Arc<Vec<crate::encoding::Slot>>,
         kt: Ty,
         vt: Ty,
         key: &Expr,
     ) -> (Ty, ExprFn) {
-        self.note_state_read();
+        self.note_state_read(var);
         let fk = self.expr_to_index(key, &kt);
         let load = load_of(&vt);
         if fk.value().is_some() {
@@ -965,7 +973,7 @@ impl<'a> Compiler<'a> {
                 {
                     return self.expr(&rewritten, expected);
                 }
-                if let Some(f) = self.unrolled_quant(*q, binders, body, span) {
+                if let Some(f) = self.unrolled_quant(*q, binders, body) {
                     return (Ty::Bool, f);
                 }
                 let q = *q;
@@ -1297,61 +1305,70 @@ impl<'a> Compiler<'a> {
     /// once per element with the bound variable as a constant, so indexing
     /// by it folds to a fixed digit. Only when the whole nest has at most
     /// [`UNROLL_MAX`] bindings, shared with the quantifiers of its body.
-    fn unrolled_quant(
-        &mut self,
-        q: Quantifier,
-        binders: &[Binder],
-        body: &Expr,
-        span: Span,
-    ) -> Option<ExprFn> {
-        let mut total: u64 = 1;
-        for b in binders {
-            let ExprKind::Name(n) = &b.domain.kind else {
-                return None;
-            };
-            if b.pattern.is_some() {
-                return None;
-            }
-            if !self.is_type_name(&n.name)
-                || self.lookup_local(&n.name).is_some()
-                || self.var_index.contains_key(&n.name)
-            {
-                return None;
-            }
-            let card = self.type_by_name(n).card_u64()?;
-            total = total.checked_mul(card).filter(|t| *t <= self.unroll_left)?;
+    /// A binder's domain as a list known at compile time, for unrolling:
+    /// a type (its indices, `load`ed) or a range with constant bounds (then
+    /// `lo + i`). `(element type, load, number of values)`.
+    fn unrollable_domain(&mut self, b: &Binder) -> Option<(Ty, Load, u64)> {
+        if b.pattern.is_some() {
+            return None;
         }
-        if total == 0 {
+        match &b.domain.kind {
+            ExprKind::Name(n)
+                if self.is_type_name(&n.name)
+                    && self.lookup_local(&n.name).is_none()
+                    && !self.var_index.contains_key(&n.name) =>
+            {
+                let ty = self.type_by_name(n);
+                debug_assert!(crate::value::indices_are_canonical(&ty));
+                let card = ty.card_u64()?;
+                Some((ty.clone(), load_of(&ty), card))
+            }
+            ExprKind::Range(a, b) if self.is_const(a) && self.is_const(b) => {
+                let before = self.diags.len();
+                let (fa, fb) = (self.int_expr(a), self.int_expr(b));
+                let bounds = (self.eval_const(&fa), self.eval_const(&fb));
+                if self.diags.len() > before {
+                    // Reported again by the loop this falls back to.
+                    self.diags.truncate(before);
+                    return None;
+                }
+                let (Ok(lo), Ok(hi)) = bounds else {
+                    return None;
+                };
+                let (lo, hi) = (lo as i64, hi as i64);
+                let card = if hi < lo {
+                    0
+                } else {
+                    hi.abs_diff(lo).checked_add(1)?
+                };
+                Some((Ty::Int(None), Load::Int { lo }, card))
+            }
+            _ => None,
+        }
+    }
+
+    fn unrolled_quant(&mut self, q: Quantifier, binders: &[Binder], body: &Expr) -> Option<ExprFn> {
+        // Binders are nested one per quantifier before this (see `Quant`
+        // in `expr_inner`), so there is one.
+        let [first] = binders else {
+            return None;
+        };
+        let (ty, load, card) = self.unrollable_domain(first)?;
+        if card == 0 || card > self.unroll_left {
             // An empty domain: the body would never be compiled, and its
             // errors never reported; the loop (over nothing) does both.
             return None;
         }
-        let (first, rest) = binders.split_first()?;
-        let ExprKind::Name(n) = &first.domain.kind else {
-            return None;
-        };
-        let ty = self.type_by_name(n);
-        debug_assert!(crate::value::indices_are_canonical(&ty));
-        let load = load_of(&ty);
         let before = self.diags.len();
         let mut kept = before;
         let mut parts = Vec::new();
-        let card = ty.card_u64()?;
         // Each copy's own quantifiers share what this one leaves.
         let saved = self.unroll_left;
         self.unroll_left = saved / card;
         self.unrolled_bodies += card;
         for i in 0..card {
             self.push_const_local(&first.name.name, ty.clone(), load.apply(i));
-            let f = if rest.is_empty() {
-                self.bool_expr(body)
-            } else {
-                let inner = Expr {
-                    kind: ExprKind::Quant(q, rest.to_vec(), Box::new(body.clone())),
-                    span,
-                };
-                self.bool_expr(&inner)
-            };
+            let f = self.bool_expr(body);
             self.pop_local();
             // Report a problem in the body once, not once per element.
             if i == 0 {
@@ -1521,7 +1538,7 @@ impl<'a> Compiler<'a> {
                 return err_pair();
             }
             let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
-            self.note_state_read();
+            self.note_state_read(i);
             if let Some(bf) = BitField::whole(slot) {
                 return (ty, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
             }
@@ -1635,8 +1652,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn index(&mut self, base: &Expr, key: &Expr) -> (Ty, ExprFn) {
-        if let Some((slots, kt, vt)) = self.wide_var(base) {
-            return self.wide_index(slots, kt, vt, key);
+        if let Some((var, slots, kt, vt)) = self.wide_var(base) {
+            return self.wide_index(var, slots, kt, vt, key);
         }
         let var = self.var_slot(base);
         let (ty, f) = self.expr(base, None);

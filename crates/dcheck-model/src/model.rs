@@ -68,6 +68,9 @@ pub struct Invariant {
     pub name: String,
     pub span: Span,
     check: ExprFn,
+    /// The bits of the state it reads, `(word, mask)` in word order: a
+    /// successor equal to its parent on them needs no evaluation.
+    reads: Vec<(usize, u64)>,
     explain: Explain,
 }
 
@@ -398,7 +401,9 @@ pub fn compile(
     }
     let mut invariants = Vec::new();
     for inv in &spec.invariants {
+        c.vars_read.clear();
         let check = c.bool_expr(&inv.expr);
+        let reads = c.read_masks();
         let before = c.diags.len();
         let explain = c.explain(&inv.expr);
         c.diags.truncate(before);
@@ -406,6 +411,7 @@ pub fn compile(
             name: inv.name.name.clone(),
             span: inv.name.span,
             check,
+            reads,
             explain,
         });
     }
@@ -423,7 +429,9 @@ pub fn compile(
     drop(shapes);
     // `always P` properties are checked as invariants, after the spec's own.
     for (name, span, expr) in &temporal.safety {
+        c.vars_read.clear();
         let check = c.bool_expr(expr);
+        let reads = c.read_masks();
         let before = c.diags.len();
         let explain = c.explain(expr);
         c.diags.truncate(before);
@@ -434,6 +442,7 @@ pub fn compile(
             name: name.clone(),
             span: *span,
             check,
+            reads,
             explain,
         });
     }
@@ -580,6 +589,12 @@ impl Model {
                 (v.name.clone(), value)
             })
             .collect()
+    }
+
+    /// The bits of a state invariant `inv` reads, as `(word, mask)` pairs:
+    /// two states equal on them give it the same value.
+    pub fn invariant_reads(&self, inv: InvariantId) -> &[(usize, u64)] {
+        &self.invariants[inv as usize].reads
     }
 
     /// Which conjunct of invariant `inv` fails in `state`, and for which
@@ -805,6 +820,24 @@ impl TransitionSystem for Model {
     ) -> Result<Option<InvariantId>, EvalError> {
         for (i, inv) in self.invariants.iter().enumerate() {
             if (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(Some(i as InvariantId));
+            }
+        }
+        Ok(None)
+    }
+
+    fn check_invariants_from(
+        &self,
+        sc: &mut Scratch,
+        parent: &[Word],
+        state: &[Word],
+    ) -> Result<Option<InvariantId>, EvalError> {
+        for (i, inv) in self.invariants.iter().enumerate() {
+            let unchanged = inv
+                .reads
+                .iter()
+                .all(|&(w, m)| (parent[w] ^ state[w]) & m == 0);
+            if !unchanged && (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(Some(i as InvariantId));
             }
         }

@@ -154,7 +154,7 @@ impl<'a> Compiler<'a> {
                 Some((p, t))
             }
             ExprKind::Index(base, key) if self.wide_var(base).is_some() => {
-                let (slots, kt, vt) = self.wide_var(base)?;
+                let (_, slots, kt, vt) = self.wide_var(base)?;
                 let key_const = self.is_const(key);
                 let fk = self.expr_to_index(key, &kt);
                 let place = match key_const.then(|| self.eval_const(&fk)) {

@@ -6,3 +6,4 @@ mod drive;
 mod empty_ranges;
 mod evaluation;
 mod folding;
+mod invariant_skip;
