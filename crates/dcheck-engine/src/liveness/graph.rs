@@ -438,8 +438,11 @@ impl Expanded {
     /// Evaluates the predicates of `state` and computes its successors,
     /// probing `table` (read-only) for them.
     ///
-    /// `safety`: `Some(check_deadlock)` to also check the state's
-    /// invariants and whether it is a deadlock (setting `unsafe_found`).
+    /// `safety`: `Some(check_deadlock)` to also check the invariants of the
+    /// successors not yet in `table` (against `state`, which violates none:
+    /// every state is checked where it is first found, the initial states
+    /// by `build`) and whether `state` is a deadlock (setting
+    /// `unsafe_found`).
     fn expand<M: TransitionSystem>(
         &mut self,
         model: &M,
@@ -468,6 +471,7 @@ impl Expanded {
             }
         }
         let before = self.fps.len();
+        let words_before = self.words.len();
         let (labels, fps, known, words) = (
             &mut self.labels,
             &mut self.fps,
@@ -492,7 +496,13 @@ impl Expanded {
         let degree = self.fps.len() - before;
         self.degree.push(degree as u32);
         if let Some(check_deadlock) = safety {
-            let bad_invariant = model.check_invariants(scratch, state) != Ok(None);
+            let bad_invariant = if state.is_empty() {
+                model.check_invariants(scratch, state) != Ok(None)
+            } else {
+                self.words[words_before..]
+                    .chunks(state.len())
+                    .any(|next| model.check_invariants_from(scratch, state, next) != Ok(None))
+            };
             let deadlock =
                 check_deadlock && degree == 0 && model.is_terminal(scratch, state) != Ok(true);
             if bad_invariant || deadlock {
@@ -548,6 +558,14 @@ pub(crate) fn build<M: TransitionSystem>(
     }
     drop(emitted);
     b.emitted = count as u64;
+    if safety.is_some() {
+        for i in 0..b.graph.initial.len() {
+            let st = &b.graph.initial_words[i * words..(i + 1) * words];
+            if model.check_invariants(&mut scratch, st) != Ok(None) {
+                return Built::Unsafe;
+            }
+        }
+    }
     // The first frontier: the distinct initial states.
     let fresh = b.graph.initial_words.clone();
     let r = match config.strategy {

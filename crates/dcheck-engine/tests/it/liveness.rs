@@ -426,6 +426,38 @@ fn not_checked_after_a_safety_violation() {
     }
 }
 
+/// The liveness graph build checks each state where it is first found
+/// (against its parent) and the initial states on their own: a violation
+/// in an initial state, or one level down, is found by both.
+#[test]
+fn safety_violations_at_and_next_to_the_initial_state() {
+    for bad in [0u64, 1] {
+        // 0 -> 1 -> 2 -> 2: no state leads back to the initial one.
+        let mut m = graph(
+            vec![0],
+            vec![vec![(0, 1)], vec![(0, 2)], vec![(0, 2)]],
+            1,
+            vec![vec![2]],
+        );
+        m.live.checks = vec![lc(Eventually(0), &[])];
+        m.invariant = Some(Box::new(move |s| (s == [bad]).then_some(0)));
+        for (strategy, threads) in MODES {
+            let config = Config {
+                strategy,
+                threads,
+                ..Config::default()
+            };
+            let out = check(&m, &config, &Progress::new());
+            let Verdict::Violation(v) = &out.result else {
+                panic!("state {bad}: {:?}", out.result);
+            };
+            assert_eq!(v.kind, ViolationKind::Invariant(0), "state {bad}");
+            assert_eq!(v.trace.len() as u64, bad + 1, "state {bad}");
+            assert_eq!(out.liveness, vec![NotChecked]);
+        }
+    }
+}
+
 #[test]
 fn predicate_error_has_a_shortest_trace() {
     // Counter mod 10 by +1 (t0) and +3 (t1); predicate 0 fails at 6 and 7.
