@@ -261,15 +261,34 @@ fn main() -> ExitCode {
         }
         dcheck_engine::progress::request_stop();
     });
-    let code = match cli.command {
-        Command::Run(args) => run(args),
-        Command::Check(args) => check(args),
-        Command::Graph(args) => graph(args),
-        Command::Replay(args) => replay(args),
-        Command::Simulate(args) => simulate(args),
+    // Taken by whichever thread runs it.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(cli.command)));
+    let command = move || match slot.lock().ok().and_then(|mut c| c.take()) {
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Graph(args)) => graph(args),
+        Some(Command::Replay(args)) => replay(args),
+        Some(Command::Simulate(args)) => simulate(args),
+        None => exit::USAGE,
+    };
+    // The command runs on a thread with a large stack: the front end and
+    // the compiler recurse once per operand along a chain of binary
+    // operators (`a and b and ...`), and a million operands need far more
+    // than the 8 MiB of the main thread. Address space only: pages are
+    // committed as they are used. Where it cannot be reserved (a low
+    // `ulimit -v`), the command runs here.
+    let worker = std::thread::Builder::new()
+        .name("dcheck".into())
+        .stack_size(COMMAND_STACK);
+    let code = match worker.spawn(command.clone()) {
+        Ok(handle) => handle.join().unwrap_or(101),
+        Err(_) => command(),
     };
     ExitCode::from(code as u8)
 }
+
+/// Stack of the thread that runs the command (see `main`).
+const COMMAND_STACK: usize = 1 << 30;
 
 /// Why a spec could not be loaded: diagnostics in its text, and command
 /// line problems.

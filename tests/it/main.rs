@@ -20,6 +20,7 @@ mod protocol_paxos;
 mod protocol_pbft;
 mod protocol_raft;
 mod replay;
+mod robust;
 mod schema;
 mod simulate;
 mod specs;

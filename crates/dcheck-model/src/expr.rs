@@ -687,7 +687,6 @@ impl<'a> Compiler<'a> {
     /// Compile an expression. Expressions that read neither the state nor
     /// a runtime local are evaluated once here and become constants.
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
-        let foldable = !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_)) && self.is_const(e);
         let saved = (self.reads_state, self.lowest_local_read);
         (self.reads_state, self.lowest_local_read) = (false, usize::MAX);
         let start = self.next_slot;
@@ -700,7 +699,10 @@ impl<'a> Compiler<'a> {
         if f.value().is_some() {
             return (ty, f);
         }
-        if (foldable || closed) && !ty.is_error() {
+        // (Closedness replaces a test of the expression tree here, which
+        // made a chain of n operators cost n^2.)
+        let foldable = closed && !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_));
+        if foldable && !ty.is_error() {
             if let Ok(v) = self.eval_const(&f) {
                 return (ty, Compiler::konst(v));
             }
@@ -1379,72 +1381,9 @@ impl<'a> Compiler<'a> {
             parts.push(f);
         }
         self.unroll_left = saved;
-        // Copies whose value is known fold: a `forall` drops its true
-        // copies and ends at its first false one (the copies before it are
-        // still evaluated, in order, for their errors); `exists` the same
-        // with true and false swapped.
-        let decisive = (q == Quantifier::Exists) as u64;
-        let mut kept_parts = Vec::with_capacity(parts.len());
-        let mut decided = false;
-        for p in parts {
-            match p.value() {
-                Some(v) if (v != 0) as u64 == decisive => {
-                    decided = true;
-                    break;
-                }
-                Some(_) => {}
-                None => kept_parts.push(p),
-            }
-        }
-        let parts = kept_parts;
-        if parts.is_empty() {
-            return Some(Compiler::konst(if decided {
-                decisive
-            } else {
-                1 - decisive
-            }));
-        }
-        if decided {
-            return Some(match q {
-                Quantifier::Forall => ExprFn::new(move |st, loc| {
-                    for p in &parts {
-                        if p(st, loc)? == 0 {
-                            return Ok(0);
-                        }
-                    }
-                    Ok(0)
-                }),
-                Quantifier::Exists => ExprFn::new(move |st, loc| {
-                    for p in &parts {
-                        if p(st, loc)? != 0 {
-                            return Ok(1);
-                        }
-                    }
-                    Ok(1)
-                }),
-            });
-        }
-        if parts.len() == 1 {
-            return parts.into_iter().next();
-        }
-        Some(match q {
-            Quantifier::Forall => ExprFn::new(move |st, loc| {
-                for p in &parts {
-                    if p(st, loc)? == 0 {
-                        return Ok(0);
-                    }
-                }
-                Ok(1)
-            }),
-            Quantifier::Exists => ExprFn::new(move |st, loc| {
-                for p in &parts {
-                    if p(st, loc)? != 0 {
-                        return Ok(1);
-                    }
-                }
-                Ok(0)
-            }),
-        })
+        // A `forall` is the conjunction of its copies, `exists` the
+        // disjunction.
+        Some(junction(parts, q == Quantifier::Exists))
     }
 
     /// Check that a type can be stored (finite, fits 64 bits).
@@ -2057,6 +1996,41 @@ impl<'a> Compiler<'a> {
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, span: Span) -> (Ty, ExprFn) {
         use BinOp::*;
         match op {
+            And | Or if matches!(&a.kind, ExprKind::Binary(o, ..) if *o == op) => {
+                let parts = left_chain(op, a, b, |o| o == op)
+                    .into_iter()
+                    .map(|(_, x)| self.bool_expr(x))
+                    .collect();
+                (Ty::Bool, junction(parts, op == Or))
+            }
+            Add | Sub | Mul if matches!(&a.kind, ExprKind::Binary(o, ..) if same_level(*o) == same_level(op)) =>
+            {
+                let chain = left_chain(op, a, b, |o| same_level(o) == same_level(op));
+                let first = chain[0].1.span;
+                let fs: Vec<(BinOp, ExprFn, Span)> = chain
+                    .into_iter()
+                    .map(|(o, x)| (o, self.int_expr(x), first.to(x.span)))
+                    .collect();
+                let f = ExprFn::new(move |st, loc| {
+                    let mut acc = fs[0].1(st, loc)? as i64;
+                    for (o, f, span) in &fs[1..] {
+                        let y = f(st, loc)? as i64;
+                        acc = match o {
+                            Add => acc.checked_add(y),
+                            Sub => acc.checked_sub(y),
+                            _ => acc.checked_mul(y),
+                        }
+                        .ok_or_else(|| {
+                            fail(
+                                *span,
+                                format!("integer overflow in {acc} {} {y}", op_text(*o)),
+                            )
+                        })?;
+                    }
+                    Ok(acc as u64)
+                });
+                (Ty::Int(None), f)
+            }
             And | Or | Implies => {
                 let fa = self.bool_expr(a);
                 let fb = self.bool_expr(b);
@@ -2195,6 +2169,51 @@ impl<'a> Compiler<'a> {
                 } else {
                     (Ty::Bool, f)
                 }
+            }
+            Union | Intersect | Minus if matches!(&a.kind, ExprKind::Binary(o, ..) if set_level(*o) == set_level(op)) =>
+            {
+                let chain = left_chain(op, a, b, |o| set_level(o) == set_level(op));
+                // The type comes from the first operand that does not need
+                // it from the context (`{} union s`).
+                let anchor = chain
+                    .iter()
+                    .position(|(_, x)| !self.needs_context(x))
+                    .unwrap_or(0);
+                let (ty, f) = self.expr(chain[anchor].1, None);
+                if !matches!(ty, Ty::Set(_) | Ty::Error) {
+                    self.error(
+                        span,
+                        format!("`{}` needs sets, found {ty}", op_text(op)),
+                        None,
+                    );
+                    return err_pair();
+                }
+                let mut anchored = Some(f);
+                let mut fs = Vec::with_capacity(chain.len());
+                for (i, (o, x)) in chain.into_iter().enumerate() {
+                    let f = match anchored.take_if(|_| i == anchor) {
+                        Some(f) => f,
+                        None => {
+                            let (t, f) = self.expr(x, Some(&ty));
+                            self.expect_compatible(x.span, &t, &ty);
+                            f
+                        }
+                    };
+                    fs.push((o, f));
+                }
+                let f = ExprFn::new(move |st, loc| {
+                    let mut acc = fs[0].1(st, loc)?;
+                    for (o, f) in &fs[1..] {
+                        let v = f(st, loc)?;
+                        acc = match o {
+                            Union => acc | v,
+                            Intersect => acc & v,
+                            _ => acc & !v,
+                        };
+                    }
+                    Ok(acc)
+                });
+                (ty, f)
             }
             Union | Intersect | Minus | Subseteq => {
                 let (ty, fa, fb) = self.pair(a, b);
@@ -2355,6 +2374,88 @@ impl<'a> Compiler<'a> {
 }
 
 /// A help line saying what values a type has.
+/// `p0 and p1 and ...` (`decisive` false) or `p0 or p1 or ...`
+/// (`decisive` true) as one loop: the parts are evaluated in order until
+/// one has the decisive value. Parts whose value is known fold: one that
+/// does not decide is dropped, one that decides ends the list (the parts
+/// before it are still evaluated, for their errors).
+fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
+    let mut kept = Vec::with_capacity(parts.len());
+    let mut decided = false;
+    for p in parts {
+        match p.value() {
+            Some(v) if (v != 0) == decisive => {
+                decided = true;
+                break;
+            }
+            Some(_) => {}
+            None => kept.push(p),
+        }
+    }
+    // The value when no kept part decides.
+    let otherwise = (decided == decisive) as u64;
+    if kept.is_empty() {
+        return Compiler::konst(otherwise);
+    }
+    if kept.len() == 1 && !decided {
+        return kept.pop().expect("one part");
+    }
+    ExprFn::new(move |st, loc| {
+        for p in &kept {
+            if (p(st, loc)? != 0) == decisive {
+                return Ok(decisive as u64);
+            }
+        }
+        Ok(otherwise)
+    })
+}
+
+/// The operands of the left-leaning chain `((x0 op1 x1) op2 x2) ...` that
+/// ends in `a op b`, as `[(op1, x0), (op1, x1), (op2, x2), ...]` (each
+/// operand with the operator before it; the first with the first
+/// operator), for the operators that `same` accepts. Collected by a loop:
+/// a chain of a million operands is compiled into one loop, not a million
+/// nested closures.
+fn left_chain<'e>(
+    op: BinOp,
+    a: &'e Expr,
+    b: &'e Expr,
+    same: impl Fn(BinOp) -> bool,
+) -> Vec<(BinOp, &'e Expr)> {
+    let mut rev = vec![(op, b)];
+    let mut cur = a;
+    while let ExprKind::Binary(o, l, r) = &cur.kind {
+        if !same(*o) {
+            break;
+        }
+        rev.push((*o, r));
+        cur = l;
+    }
+    let first = rev.last().map_or(op, |x| x.0);
+    rev.push((first, cur));
+    rev.reverse();
+    rev
+}
+
+/// `union` and `minus` chain together, `intersect` on its own.
+fn set_level(op: BinOp) -> u8 {
+    match op {
+        BinOp::Union | BinOp::Minus => 1,
+        BinOp::Intersect => 2,
+        _ => 0,
+    }
+}
+
+/// `+` and `-` chain together (one precedence level, left to right);
+/// `*` chains on its own.
+fn same_level(op: BinOp) -> u8 {
+    match op {
+        BinOp::Add | BinOp::Sub => 1,
+        BinOp::Mul => 2,
+        _ => 0,
+    }
+}
+
 fn type_hint(ty: &Ty) -> String {
     match ty {
         Ty::Enum(e) => {

@@ -326,15 +326,10 @@ impl<'a> Compiler<'a> {
                     body: Box::new(inner),
                 }
             }
-            ExprKind::Binary(BinOp::And, a, b) => {
-                let mut parts = Vec::new();
-                for x in [a, b] {
-                    match self.explain(x) {
-                        Explain::And(v) => parts.extend(v),
-                        other => parts.push(other),
-                    }
-                }
-                Explain::And(parts)
+            ExprKind::Binary(BinOp::And, ..) => {
+                let mut all = Vec::new();
+                conjuncts(e, &mut all);
+                Explain::And(all.into_iter().map(|x| self.explain(x)).collect())
             }
             _ => Explain::Leaf {
                 check: self.bool_expr(e),

@@ -41,13 +41,17 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
 }
 
 /// The conjuncts of `e` (`A and B and C` → `[A, B, C]`), in source order.
+/// A loop, not a recursion: a chain may have a million conjuncts.
 pub fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            conjuncts(a, out);
-            conjuncts(b, out);
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match &x.kind {
+            ExprKind::Binary(BinOp::And, a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(x),
         }
-        _ => out.push(e),
     }
 }
 

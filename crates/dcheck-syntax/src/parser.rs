@@ -505,9 +505,27 @@ impl Parser {
 
     fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.prefix()?;
+        // Operators the compiler evaluates one nested call per operand
+        // (all but `and`, `or`, `+`, `-`, `*` and the set operators, whose
+        // chains it turns into loops): a chain of them is nesting.
+        let mut nested = 0;
         while let Some((op, bp)) = infix(self.peek()) {
             if bp < min || (self.no_in && matches!(self.peek(), Tok::In)) {
                 break;
+            }
+            if let Infix::Bin(
+                BinOp::Concat | BinOp::Div | BinOp::Mod | BinOp::FloorDiv | BinOp::FloorMod,
+            ) = op
+            {
+                nested += 1;
+                if self.depth + nested > MAX_DEPTH {
+                    return Err(Diagnostic::new(self.peek_span(), "code nested too deeply")
+                        .label("nesting limit reached here")
+                        .help(format!(
+                            "a chain of `++`, `/`, `%`, `div` or `mod` counts as nesting \
+                             (at most {MAX_DEPTH} levels): split it with `let`"
+                        )));
+                }
             }
             self.bump();
             // implies is right-associative; everything else left (or non-assoc).
