@@ -38,6 +38,7 @@
 //! in the callback. The end-of-level loops over the new states prefetch
 //! `LOOKAHEAD` (16) entries ahead for the same reason.
 
+use crate::invariant_issue;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -251,13 +252,8 @@ fn search<M: TransitionSystem>(
     s.note_bytes(0);
     for id in 0..s.distinct() as usize {
         let st = &s.initial[id * words..(id + 1) * words];
-        let kind = match model.check_invariants(&mut scratch, st) {
-            Ok(None) => continue,
-            Ok(Some(inv)) => ViolationKind::Invariant(inv),
-            Err(error) => ViolationKind::EvalError(StepError {
-                transition: None,
-                error,
-            }),
+        let Some(kind) = invariant_issue(model, &mut scratch, None, st) else {
+            continue;
         };
         let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
         return s.outcome(Verdict::Violation(Violation::path(kind, r)));
@@ -659,13 +655,8 @@ fn expand_chunk<M: TransitionSystem>(
             let parent = &frontier[p * words..(p + 1) * words];
             // The parent violates no invariant: the search stops at the
             // end of a level with a violation, before expanding it.
-            let kind = match model.check_invariants_from(scratch, parent, st) {
-                Ok(None) => continue,
-                Ok(Some(inv)) => ViolationKind::Invariant(inv),
-                Err(error) => ViolationKind::EvalError(StepError {
-                    transition: None,
-                    error,
-                }),
+            let Some(kind) = invariant_issue(model, scratch, Some(parent), st) else {
+                continue;
             };
             out.issues.push((out.fps[i], kind));
         }

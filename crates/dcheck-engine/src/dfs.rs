@@ -24,6 +24,7 @@
 //! batching cannot span states as in the BFS. The sequential search owns its
 //! table and inserts without compare-and-swap.
 
+use crate::invariant_issue;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::Instant;
@@ -51,21 +52,6 @@ fn stats(distinct: u64, generated: u64, depth: u32, start: Instant, bytes: u64) 
         bytes_used: bytes,
         fingerprint_collision_probability: collision_probability(distinct, generated),
         ..Stats::default()
-    }
-}
-
-fn invariant_issue<M: TransitionSystem>(
-    model: &M,
-    scratch: &mut M::Scratch,
-    state: &[Word],
-) -> Option<ViolationKind> {
-    match model.check_invariants(scratch, state) {
-        Ok(None) => None,
-        Ok(Some(inv)) => Some(ViolationKind::Invariant(inv)),
-        Err(error) => Some(ViolationKind::EvalError(StepError {
-            transition: None,
-            error,
-        })),
     }
 }
 
@@ -248,9 +234,12 @@ fn sequential<M: TransitionSystem>(
     }
     drop(emitted);
     for id in 0..links.len() {
-        if let Some(kind) =
-            invariant_issue(model, &mut scratch, &initial[id * words..(id + 1) * words])
-        {
+        if let Some(kind) = invariant_issue(
+            model,
+            &mut scratch,
+            None,
+            &initial[id * words..(id + 1) * words],
+        ) {
             let r = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
             finish!(Verdict::Violation(Violation::path(kind, r)));
         }
@@ -298,7 +287,7 @@ fn sequential<M: TransitionSystem>(
         }
         for i in 0..keep {
             let st = succ.state(i, words);
-            if let Some(kind) = invariant_issue(model, &mut scratch, st) {
+            if let Some(kind) = invariant_issue(model, &mut scratch, Some(&cur), st) {
                 depth = depth.max(d + 1);
                 let r = rebuild(
                     model,
@@ -444,7 +433,7 @@ fn parallel<M: TransitionSystem>(
                 return sequential(model, config, progress, start);
             }
             distinct += 1;
-            if invariant_issue(model, &mut scratch, st).is_some() {
+            if invariant_issue(model, &mut scratch, None, st).is_some() {
                 return sequential(model, config, progress, start);
             }
             roots.extend_from_slice(st);
@@ -620,7 +609,9 @@ fn worker<M: TransitionSystem>(
             let fresh = succ.keep_new(words, |fp| guard.insert(fp).new);
             let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
             let issue = (0..fresh)
-                .find_map(|i| invariant_issue(model, &mut scratch, succ.state(i, words)))
+                .find_map(|i| {
+                    invariant_issue(model, &mut scratch, Some(&cur), succ.state(i, words))
+                })
                 .or(match r {
                     Err(e) => Some(ViolationKind::EvalError(e)),
                     Ok(()) if emitted == 0 && config.check_deadlock => {

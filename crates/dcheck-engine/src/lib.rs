@@ -343,3 +343,27 @@ pub const ROOT_LINK: u64 = u64::MAX;
 
 /// The largest number of states the id space (u32, one value reserved) holds.
 pub(crate) const MAX_IDS: u64 = u32::MAX as u64 - 1;
+
+/// The one place the searches check invariants: the violation (or
+/// evaluation error) of `state`. `parent`: the state it was found from,
+/// which violates no invariant (every search stops at the first
+/// violation), so what the step left unchanged is skipped.
+pub(crate) fn invariant_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    parent: Option<&[Word]>,
+    state: &[Word],
+) -> Option<ViolationKind> {
+    let checked = match parent {
+        Some(p) => model.check_invariants_from(scratch, p, state),
+        None => model.check_invariants(scratch, state),
+    };
+    match checked {
+        Ok(None) => None,
+        Ok(Some(inv)) => Some(ViolationKind::Invariant(inv)),
+        Err(error) => Some(ViolationKind::EvalError(StepError {
+            transition: None,
+            error,
+        })),
+    }
+}

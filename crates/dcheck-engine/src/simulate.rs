@@ -39,6 +39,7 @@
 //! [`TransitionSystem::step`] before it is reported; it is never longer than
 //! the walk's trace.
 
+use crate::invariant_issue;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -172,22 +173,6 @@ fn dead_end<M: TransitionSystem>(
     }
 }
 
-/// The violation of `state`'s invariants, if any.
-fn invariant_violation<M: TransitionSystem>(
-    model: &M,
-    scratch: &mut M::Scratch,
-    state: &[Word],
-) -> Option<ViolationKind> {
-    match model.check_invariants(scratch, state) {
-        Ok(None) => None,
-        Ok(Some(i)) => Some(ViolationKind::Invariant(i)),
-        Err(error) => Some(ViolationKind::EvalError(StepError {
-            transition: None,
-            error,
-        })),
-    }
-}
-
 /// Run `run`: a random walk from a random initial state (`initial`: flat).
 fn walk<M: TransitionSystem>(
     model: &M,
@@ -210,7 +195,7 @@ fn walk<M: TransitionSystem>(
         .copy_from_slice(&initial[start * words..(start + 1) * words]);
     w.path.clear();
     let violation = loop {
-        if let Some(k) = invariant_violation(model, &mut w.scratch, &w.cur) {
+        if let Some(k) = invariant_issue(model, &mut w.scratch, None, &w.cur) {
             break Some(k);
         }
         if w.path.len() >= config.depth as usize {
@@ -362,7 +347,7 @@ fn reproduces<M: TransitionSystem>(
     let words = model.state_words();
     w.cur.copy_from_slice(start);
     for i in 0..=ts.len() {
-        let found = invariant_violation(model, &mut w.scratch, &w.cur).or_else(|| {
+        let found = invariant_issue(model, &mut w.scratch, None, &w.cur).or_else(|| {
             match expand(model, &mut w.scratch, &w.cur, &mut w.succ_t, &mut w.succ_s) {
                 Err(e) => Some(ViolationKind::EvalError(e)),
                 Ok(()) if w.succ_t.is_empty() => {
