@@ -277,9 +277,13 @@ fn main() -> ExitCode {
     // than the 8 MiB of the main thread. Address space only: pages are
     // committed as they are used. Where it cannot be reserved (a low
     // `ulimit -v`), the command runs here.
+    // Under a `ulimit -v`, a sixteenth of it (the rest is for the search).
+    let stack = dcheck_engine::memory::address_space_limit().map_or(COMMAND_STACK, |limit| {
+        COMMAND_STACK.min(limit as usize / 16)
+    });
     let worker = std::thread::Builder::new()
         .name("dcheck".into())
-        .stack_size(COMMAND_STACK);
+        .stack_size(stack);
     let code = match worker.spawn(command.clone()) {
         Ok(handle) => handle.join().unwrap_or(101),
         Err(_) => command(),
@@ -793,6 +797,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         spec_path: args.model.spec.display().to_string(),
         strategy: "simulate",
         threads,
+        default_memory: None,
     };
     let sim = dcheck_engine::simulate::simulate(model, &config);
     if let Err(code) = args.trace.write(args.format, &loaded, &sim.outcome, &info) {
@@ -939,6 +944,12 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
     };
     let model = &loaded.model;
     let threads = default_threads(args.threads);
+    // Without --max-memory, a search stops before it uses 90% of the
+    // memory available to the process.
+    let budget = match args.max_memory {
+        None => dcheck_engine::memory::default_budget(threads),
+        Some(_) => None,
+    };
     let config = Config {
         strategy: match args.strategy {
             StrategyArg::Bfs => Strategy::Bfs,
@@ -949,6 +960,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         max_states: args.max_states,
         max_depth: args.max_depth,
         max_memory: args.max_memory,
+        memory_budget: budget.map(|(bytes, _)| bytes),
     };
     let info = RunInfo {
         spec_path: spec.display().to_string(),
@@ -957,6 +969,20 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             Strategy::Dfs => "dfs",
         },
         threads,
+        default_memory: budget.map(|(bytes, source)| {
+            (
+                if bytes >= 1 << 30 {
+                    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+                } else {
+                    format!("{} MiB", bytes >> 20)
+                },
+                format!(
+                    "{:.0}% of {}",
+                    dcheck_engine::memory::DEFAULT_SHARE * 100.0,
+                    source.describe()
+                ),
+            )
+        }),
     };
     let progress = Progress::new();
     let show =

@@ -87,3 +87,34 @@ fn long_chains_of_other_operators_are_nesting() {
     assert!(stderr.contains("code nested too deeply"), "{stderr}");
     assert!(stderr.contains("split it with `let`"), "{stderr}");
 }
+
+/// Under `ulimit -v`, a run too large for the address space stops at the
+/// default memory limit (90% of the room left, after the threads' own)
+/// with exit 3 and its figures, instead of aborting on a failed
+/// allocation (as it did before the default limit). TwoPhase N=9 needs
+/// about 350 MB; 550 MB of address space leaves it about 150 MiB.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_under_ulimit_v_stops_cleanly() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2")
+        .arg(env!("CARGO_BIN_EXE_dcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("the default memory limit") && stdout.contains("`ulimit -v`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("hint: --max-memory SIZE"), "{stdout}");
+    let distinct: u64 = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("distinct states"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("distinct states line");
+    // Some of the 10,340,352 states, not all.
+    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+}

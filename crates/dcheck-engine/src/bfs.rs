@@ -158,7 +158,7 @@ impl Search<'_> {
     }
 
     fn over_memory(&self, bytes: u64) -> bool {
-        self.config.max_memory.is_some_and(|m| bytes > m)
+        self.config.memory_limit().is_some_and(|m| bytes > m)
     }
 
     fn state_limit(&self) -> u64 {
@@ -294,7 +294,7 @@ fn search<M: TransitionSystem>(
             }
             let room = max_entries(s.level.capacity()) - s.level.len();
             let mut batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
-            if let Some(max) = config.max_memory {
+            if let Some(max) = config.memory_limit() {
                 // Worst case of one frontier state: `fanout` new states, each
                 // its words and fingerprint; a vector that grows may double.
                 let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;

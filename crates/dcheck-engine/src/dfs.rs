@@ -267,7 +267,7 @@ fn sequential<M: TransitionSystem>(
             let grown = capacity_for(seen.len() + fanout, seen.capacity() * 2) as u64 * 8;
             let rest = ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
                 + stack.capacity() * 8) as u64;
-            if config.max_memory.is_some_and(|m| grown + rest > m) {
+            if config.memory_limit().is_some_and(|m| grown + rest > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
             seen.reserve(fanout);
@@ -325,7 +325,7 @@ fn sequential<M: TransitionSystem>(
                 + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
                     + stack.capacity() * 8) as u64;
             peak = peak.max(bytes);
-            if config.max_memory.is_some_and(|m| bytes > m) {
+            if config.memory_limit().is_some_and(|m| bytes > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
             if crate::progress::stop_requested() {
@@ -582,7 +582,7 @@ fn worker<M: TransitionSystem>(
             if entries + need > max_entries(table.capacity()) {
                 let cap = capacity_for(entries + need, table.capacity() * 2);
                 let after = cap as u64 * 8 + shared.stack_bytes.load(Ordering::Relaxed);
-                if config.max_memory.is_some_and(|m| after > m) {
+                if config.memory_limit().is_some_and(|m| after > m) {
                     drop(table);
                     shared.hit(Limit::Memory);
                     break;
@@ -665,7 +665,7 @@ fn worker<M: TransitionSystem>(
             depths.len() as u64,
             shared.depth.load(Ordering::Relaxed) as u64,
         );
-        if config.max_memory.is_some_and(|m| bytes > m) {
+        if config.memory_limit().is_some_and(|m| bytes > m) {
             shared.hit(Limit::Memory);
             break;
         }

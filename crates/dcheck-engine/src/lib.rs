@@ -39,6 +39,7 @@ pub mod fingerprint_table;
 pub mod graph;
 pub mod huge_alloc;
 pub mod liveness;
+pub mod memory;
 pub mod progress;
 pub mod simulate;
 pub mod trace;
@@ -84,6 +85,23 @@ pub struct Config {
     /// level, so it never exceeds it; DFS predicts table growth and checks
     /// its stacks every 256 expansions, so it may exceed it by that much.
     pub max_memory: Option<u64>,
+    /// The memory the process may use (by default: 90% of what is
+    /// available, [`memory::default_budget`]). A stop like `max_memory`
+    /// (also [`Limit::Memory`]), but unlike a limit the user sets it does
+    /// not change how the search runs (a BFS with liveness checks still
+    /// builds its graph in the same pass).
+    pub memory_budget: Option<u64>,
+}
+
+impl Config {
+    /// The memory a search may account for: the smaller of `max_memory`
+    /// and `memory_budget`.
+    pub fn memory_limit(&self) -> Option<u64> {
+        match (self.max_memory, self.memory_budget) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl Default for Config {
@@ -95,6 +113,7 @@ impl Default for Config {
             max_states: None,
             max_depth: None,
             max_memory: None,
+            memory_budget: None,
         }
     }
 }

@@ -249,7 +249,7 @@ fn run_inner<M: TransitionSystem>(
 
     let at_once = threads.min(checks.len()) as u64;
     let predicted = graph.bytes() + at_once * ANALYSIS_BYTES_PER_STATE * graph.n as u64;
-    if config.max_memory.is_some_and(|m| predicted > m) {
+    if config.memory_limit().is_some_and(|m| predicted > m) {
         safety.result = Verdict::Incomplete(Limit::Memory);
         return finish(safety, build_peak.max(graph.bytes()), edges);
     }

@@ -26,6 +26,10 @@ pub struct RunInfo {
     pub spec_path: String,
     pub strategy: &'static str,
     pub threads: usize,
+    /// The default memory limit in force (no `--max-memory`), described
+    /// for the hint of a run it stops: ("21.7 GiB", "90% of the memory
+    /// available (MemAvailable)").
+    pub default_memory: Option<(String, String)>,
 }
 
 /// Exit codes (documented in the README; stable).

@@ -105,6 +105,12 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => {
             "Search interrupted (Ctrl-C or SIGTERM); no violation found so far. The figures below are what was explored.".to_string()
         }
+        Verdict::Incomplete(dcheck_engine::Limit::Memory) if info.default_memory.is_some() => {
+            let (size, what) = info.default_memory.clone().unwrap_or_default();
+            format!(
+                "Search incomplete: the default memory limit ({size}: {what}) was reached; no violation found so far.\n  hint: --max-memory SIZE sets another limit; a larger run needs a machine with more memory, or fewer states (smaller constants)."
+            )
+        }
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
             limit_name(*l)

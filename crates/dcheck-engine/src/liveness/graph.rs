@@ -296,7 +296,7 @@ impl Builder {
             emitted: 0,
             depth: 0,
             limit: config.max_states.unwrap_or(u64::MAX).min(MAX_IDS),
-            max_memory: config.max_memory,
+            max_memory: config.memory_limit(),
             peak: 0,
         }
     }

@@ -4,5 +4,6 @@
 mod common;
 mod engine;
 mod liveness;
+mod memory;
 mod random_graphs;
 mod simulate;
