@@ -255,11 +255,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Ctrl-C or SIGTERM: the first asks the searches to stop (each prints
     // what it explored and the exit code is 130); a second exits at once.
+    // Outside a search (loading or compiling a spec, which may be slow
+    // for a huge one) nothing answers the request: exit after a second
+    // unless a search has started by then. (The handler runs on its own
+    // thread, so it may sleep.)
     let _ = ctrlc::set_handler(|| {
-        if dcheck_engine::progress::stop_requested() {
+        use dcheck_engine::progress;
+        if progress::stop_requested() {
             std::process::exit(exit::INTERRUPTED);
         }
-        dcheck_engine::progress::request_stop();
+        progress::request_stop();
+        if !progress::search_running() {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !progress::search_running() {
+                std::process::exit(exit::INTERRUPTED);
+            }
+        }
     });
     // Taken by whichever thread runs it.
     let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(cli.command)));

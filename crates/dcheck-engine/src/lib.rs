@@ -327,6 +327,7 @@ pub fn collision_probability(distinct: u64, generated: u64) -> f64 {
 /// Explores `model` as `config` says, updating `progress` as it goes (and
 /// setting `progress.done` at the end).
 pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progress) -> Outcome {
+    let _searching = progress::searching();
     let start = Instant::now();
     let live = !model.liveness_checks().is_empty();
     // With liveness checks, BFS without limits explores once: the graph

@@ -25,6 +25,32 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
+/// How many searches are running (see [`searching`]).
+static SEARCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Marks a search as running until the guard is dropped: while one runs,
+/// a stop request is answered by the search itself (with its figures);
+/// otherwise (loading or compiling a spec) the caller's signal handler
+/// may exit at once.
+pub fn searching() -> Searching {
+    SEARCHES.fetch_add(1, Ordering::SeqCst);
+    Searching(())
+}
+
+/// Whether a search is running.
+pub fn search_running() -> bool {
+    SEARCHES.load(Ordering::SeqCst) > 0
+}
+
+/// The guard of [`searching`].
+pub struct Searching(());
+
+impl Drop for Searching {
+    fn drop(&mut self) {
+        SEARCHES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Counters the engine updates while it searches; all relaxed atomics.
 #[derive(Debug, Default)]
 pub struct Progress {

@@ -219,6 +219,7 @@ fn walk<M: TransitionSystem>(
 
 /// Simulates `model` as `config` says.
 pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcome {
+    let _searching = crate::progress::searching();
     let start_time = Instant::now();
     let words = model.state_words();
     let mut main = Worker::new(model);

@@ -40,15 +40,50 @@ pub(crate) fn store_of(ty: &Ty) -> Store {
     }
 }
 
-/// Strides `base^i` for `i in 0..n`.
-pub(crate) fn powers(base: u64, n: u64) -> Arc<Vec<u64>> {
-    let mut out = Vec::with_capacity(n as usize);
-    let mut s = 1u64;
-    for _ in 0..n {
-        out.push(s);
-        s = s.wrapping_mul(base);
+/// Strides `base^i` for `i in 0..n` (indexed like a slice).
+pub(crate) fn powers(base: u64, n: u64) -> Arc<Strides> {
+    Arc::new(Strides::new(base, n))
+}
+
+/// The strides `base^i`, `i in 0..n`, of the digits of a dense index. At
+/// most 65 are stored: past them `base^i` is constant (bases 0 and 1: a
+/// `[0..10^12 -> 0..0]` has 10^12 keys and one value) or exceeds 2^64 (no
+/// index of a storable type has such a digit).
+pub(crate) struct Strides {
+    table: Vec<u64>,
+    /// `base^i` for every `i >= table.len()` (0 once past 2^64).
+    tail: u64,
+    n: u64,
+}
+
+impl Strides {
+    fn new(base: u64, n: u64) -> Strides {
+        let mut table = Vec::new();
+        let mut s = Some(1u64);
+        while let Some(x) = s.filter(|_| (table.len() as u64) < n.min(65)) {
+            table.push(x);
+            s = x.checked_mul(base);
+        }
+        let tail = match base {
+            0 => 0,
+            1 => 1,
+            _ => 0,
+        };
+        Strides { table, tail, n }
     }
-    Arc::new(out)
+
+    /// `base^i` for `i < n`.
+    pub fn get(&self, i: usize) -> Option<u64> {
+        ((i as u64) < self.n).then(|| self[i])
+    }
+}
+
+impl std::ops::Index<usize> for Strides {
+    type Output = u64;
+    #[inline]
+    fn index(&self, i: usize) -> &u64 {
+        self.table.get(i).unwrap_or(&self.tail)
+    }
 }
 
 /// Index of `x` (a register of type `elem`) in `0..card(elem)`, or `None`
@@ -786,7 +821,7 @@ impl<'a> Compiler<'a> {
         self.diags.truncate(before);
         let k = self.eval_const(&fk).ok()?;
         let vc = kv.1.card_u64()?;
-        let stride = powers(vc, k + 1).get(k as usize).copied()?;
+        let stride = powers(vc, k + 1).get(k as usize)?;
         BitField::of(slot, stride, vc).map(|bf| (bf, kv.1.clone()))
     }
 
@@ -970,8 +1005,15 @@ impl<'a> Compiler<'a> {
                     };
                     return self.expr(&outer, expected);
                 }
-                if let Some(rewritten) =
-                    binders.first().and_then(|b| rewrite::hoist(*q, b, body, e))
+                let nonempty = binders.first().is_some_and(|b| {
+                    let before = self.diags.len();
+                    let known = self.unrollable_domain(b);
+                    self.diags.truncate(before);
+                    known.is_some_and(|(_, _, card)| card > 0)
+                });
+                if let Some(rewritten) = binders
+                    .first()
+                    .and_then(|b| rewrite::hoist(*q, b, body, e, nonempty))
                 {
                     return self.expr(&rewritten, expected);
                 }

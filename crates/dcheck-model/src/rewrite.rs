@@ -5,10 +5,14 @@
 //! - `forall x in D: (A and B) implies C` → `A implies forall x in D: (B implies C)`
 //! - `exists x in D: A and B` → `A and exists x in D: B`
 //!
-//! where `A` (the conjuncts that do not mention `x`) is hoisted out of the
-//! quantifier. Each holds for an empty `D` too. The rewritten expression
-//! keeps the original spans, so diagnostics and errors still point at the
-//! text the user wrote.
+//! where `A` (the leading conjuncts that do not mention `x`) is hoisted out
+//! of the quantifier. Only leading ones, and only over a domain known not
+//! to be empty: evaluation goes left to right and stops at the first
+//! deciding conjunct or error, so `A` is what the quantifier evaluates
+//! first for every element anyway; a conjunct after one that mentions `x`
+//! may never be evaluated (and its error never raised), and over an empty
+//! domain nothing is. The rewritten expression keeps the original spans, so
+//! diagnostics and errors still point at the text the user wrote.
 
 use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Quantifier, UnOp};
 
@@ -89,17 +93,21 @@ fn quant(q: Quantifier, b: &Binder, body: Expr, like: &Expr) -> Expr {
     }
 }
 
-/// Split conjuncts into those that do not mention `x` and those that do.
+/// Split conjuncts into the leading ones that do not mention `x` and the
+/// rest, in order.
 fn split<'e>(e: &'e Expr, x: &str) -> (Vec<&'e Expr>, Vec<&'e Expr>) {
     let mut all = Vec::new();
     conjuncts(e, &mut all);
-    all.into_iter().partition(|c| !mentions(c, x))
+    let lead = all.iter().take_while(|c| !mentions(c, x)).count();
+    let rest = all.split_off(lead);
+    (all, rest)
 }
 
-/// Hoist what does not depend on the bound variable out of a quantifier
-/// with a single binder, if anything can be hoisted.
-pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Expr> {
-    if b.pattern.is_some() {
+/// Hoist the leading conjuncts that do not depend on the bound variable
+/// out of a quantifier with a single binder whose domain is known not to
+/// be empty (`nonempty`), if there are any.
+pub fn hoist(q: Quantifier, b: &Binder, body: &Expr, whole: &Expr, nonempty: bool) -> Option<Expr> {
+    if b.pattern.is_some() || !nonempty {
         return None;
     }
     let x = b.name.name.as_str();

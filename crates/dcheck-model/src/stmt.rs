@@ -26,7 +26,7 @@ enum Step {
     },
     MapKey {
         key: ExprFn,
-        strides: Arc<Vec<u64>>,
+        strides: Arc<crate::expr::Strides>,
         card: u64,
     },
     SeqIndex {

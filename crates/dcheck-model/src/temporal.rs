@@ -380,6 +380,9 @@ pub(crate) fn compile(
     // Fairness lists are resolved once each (the spec's, or a property's own).
     let mut resolve = |c: &mut Compiler, out: &mut Compiled, decls: &[FairnessDecl]| -> Vec<u32> {
         let mut ids = Vec::new();
+        // Membership of `ids`, which may get one constraint per
+        // transition (`each`): a linear search made that quadratic.
+        let mut listed = std::collections::HashSet::new();
         for d in decls {
             let binders: Vec<&Binder> = d.binders.iter().collect();
             let Some(bindings) = c.const_bindings(&binders, d.span) else {
@@ -417,7 +420,7 @@ pub(crate) fn compile(
                         });
                         (out.fairness.len() - 1) as u32
                     });
-                    if !ids.contains(&id) {
+                    if listed.insert(id) {
                         ids.push(id);
                     }
                 }

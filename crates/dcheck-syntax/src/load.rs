@@ -32,9 +32,9 @@ pub type LoadResult = Result<(SourceMap, ast::Spec), (SourceMap, Vec<Diagnostic>
 pub fn load_spec(path: &Path) -> LoadResult {
     let name = path.display().to_string();
     let mut loader = Loader::default();
-    match std::fs::read_to_string(path) {
+    match read_text(path) {
         Ok(text) => loader.finish(&name, text),
-        Err(e) => {
+        Err(NotText::Io(e)) => {
             let file = loader.sources.add(name.clone(), String::new());
             let d = Diagnostic::new(
                 Span::new(file, 0, 0),
@@ -44,7 +44,59 @@ pub fn load_spec(path: &Path) -> LoadResult {
             .help("check the path and the file permissions");
             Err((loader.sources, vec![d]))
         }
+        Err(NotText::Binary) => {
+            let file = loader.sources.add(name.clone(), String::new());
+            let d = Diagnostic::new(
+                Span::new(file, 0, 0),
+                format!("`{name}` is a binary file, not a spec"),
+            )
+            .label("binary data (NUL bytes)")
+            .help(NOT_TEXT_HELP);
+            Err((loader.sources, vec![d]))
+        }
+        Err(NotText::Encoding { shown, at }) => {
+            let file = loader.sources.add(name.clone(), shown);
+            let at = u32::try_from(at).unwrap_or(u32::MAX - 3);
+            let d = Diagnostic::new(
+                Span::new(file, at, at + '\u{FFFD}'.len_utf8() as u32),
+                format!("`{name}` is not UTF-8 text"),
+            )
+            .label("not UTF-8")
+            .help(NOT_TEXT_HELP);
+            Err((loader.sources, vec![d]))
+        }
     }
+}
+
+const NOT_TEXT_HELP: &str =
+    "a spec is a RON text file in UTF-8; save it as UTF-8 (or check that this is the right file)";
+
+/// Why a file's contents are not a spec's text.
+enum NotText {
+    Io(std::io::Error),
+    /// NUL bytes in its first 8 KiB.
+    Binary,
+    /// Not UTF-8: the text with invalid bytes shown as U+FFFD, and the
+    /// offset of the first.
+    Encoding {
+        shown: String,
+        at: usize,
+    },
+}
+
+/// A spec file's text, or why it is not text.
+fn read_text(path: &Path) -> Result<String, NotText> {
+    let bytes = std::fs::read(path).map_err(NotText::Io)?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(NotText::Binary);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        NotText::Encoding {
+            shown: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            at,
+        }
+    })
 }
 
 /// Loads a spec from `text`, as if read from the file `name` (`extends`
@@ -1658,9 +1710,20 @@ impl Loader {
                     );
                     return None;
                 }
-                let text = match std::fs::read_to_string(&path) {
+                let text = match read_text(&path) {
                     Ok(t) => t,
-                    Err(e) => {
+                    Err(NotText::Binary | NotText::Encoding { .. }) => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                span,
+                                format!("base spec `{}` is not UTF-8 text", path.display()),
+                            )
+                            .label("not a spec's text")
+                            .help(NOT_TEXT_HELP),
+                        );
+                        return None;
+                    }
+                    Err(NotText::Io(e)) => {
                         self.diags.push(
                             Diagnostic::new(
                                 span,

@@ -398,6 +398,33 @@ fn folding_shapes() {
                 Box::new(Cmp("<", I::Elem(x()), I::Lit(3))),
             )),
         ),
+        // Found by the proptest: hoisting `forall y in s: ...` (which does
+        // not mention x) ahead of the conjunct before it skipped that
+        // conjunct's evaluation error (`x mod a[x]` with a[x] = 0); only
+        // leading conjuncts are hoisted now.
+        Quant(
+            true,
+            false,
+            Box::new(Implies(
+                Box::new(And(
+                    Box::new(If(
+                        Box::new(InS(P::Lit(2))),
+                        Box::new(Lit(true)),
+                        Box::new(Cmp(
+                            "<=",
+                            I::Div(Box::new(I::A(x())), Box::new(I::Lit(1))),
+                            I::Mod(Box::new(I::Elem(x())), Box::new(I::A(x()))),
+                        )),
+                    )),
+                    Box::new(Quant(
+                        true,
+                        true,
+                        Box::new(Cmp("<", I::Elem(P::Var(1)), I::Card)),
+                    )),
+                )),
+                Box::new(InK(P::Lit(3))),
+            )),
+        ),
     ];
     for e in &cases {
         agree(e);
