@@ -357,27 +357,38 @@ impl<'a> Compiler<'a> {
         (ty, f)
     }
 
+    /// The type a binder's domain names (`x in Server`), unless the name
+    /// is a local or a variable.
+    fn domain_type(&mut self, d: &Expr) -> Option<Ty> {
+        let ExprKind::Name(n) = &d.kind else {
+            return None;
+        };
+        if !self.is_type_name(&n.name)
+            || self.lookup_local(&n.name).is_some()
+            || self.var_index.contains_key(&n.name)
+        {
+            return None;
+        }
+        let ty = self.type_by_name(n);
+        debug_assert!(crate::value::indices_are_canonical(&ty));
+        Some(ty)
+    }
+
     /// Compile the domain of a binder; returns the element type.
     pub fn domain(&mut self, d: &Expr, elem_expected: Option<&Ty>) -> (Ty, Domain) {
+        if let Some(ty) = self.domain_type(d) {
+            return match ty.card_u64() {
+                Some(card) => (
+                    ty.clone(),
+                    Domain::Indices {
+                        card,
+                        load: load_of(&ty),
+                    },
+                ),
+                None => (Ty::Error, Domain::Lit(vec![])),
+            };
+        }
         match &d.kind {
-            ExprKind::Name(n)
-                if self.is_type_name(&n.name)
-                    && self.lookup_local(&n.name).is_none()
-                    && !self.var_index.contains_key(&n.name) =>
-            {
-                let ty = self.type_by_name(n);
-                debug_assert!(crate::value::indices_are_canonical(&ty));
-                match ty.card_u64() {
-                    Some(card) => (
-                        ty.clone(),
-                        Domain::Indices {
-                            card,
-                            load: load_of(&ty),
-                        },
-                    ),
-                    None => (Ty::Error, Domain::Lit(vec![])),
-                }
-            }
             ExprKind::Range(a, b) => {
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
@@ -1356,17 +1367,11 @@ impl<'a> Compiler<'a> {
         if b.pattern.is_some() {
             return None;
         }
+        if let Some(ty) = self.domain_type(&b.domain) {
+            let card = ty.card_u64()?;
+            return Some((ty.clone(), load_of(&ty), card));
+        }
         match &b.domain.kind {
-            ExprKind::Name(n)
-                if self.is_type_name(&n.name)
-                    && self.lookup_local(&n.name).is_none()
-                    && !self.var_index.contains_key(&n.name) =>
-            {
-                let ty = self.type_by_name(n);
-                debug_assert!(crate::value::indices_are_canonical(&ty));
-                let card = ty.card_u64()?;
-                Some((ty.clone(), load_of(&ty), card))
-            }
             ExprKind::Range(a, b) if self.is_const(a) && self.is_const(b) => {
                 let before = self.diags.len();
                 let (fa, fb) = (self.int_expr(a), self.int_expr(b));

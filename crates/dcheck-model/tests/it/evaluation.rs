@@ -13,11 +13,17 @@ use dcheck_model::value::Value;
 use dcheck_model::{compile, Model};
 
 fn spec(invariant: &str) -> String {
+    spec_with_defs("", invariant)
+}
+
+/// The spec with `defs` (a RON list's items) and invariant `I`.
+pub(crate) fn spec_with_defs(defs: &str, invariant: &str) -> String {
     format!(
         r##"(
     name: "Eval",
     types: [ (name: "P", def: "1..3") ],
     vars: [ (name: "a", type: "[P -> 0..2]"), (name: "s", type: "set<P>") ],
+    defs: [ {defs} ],
     init: (params: "a1: 0..2, a2: 0..2, a3: 0..2, s1: bool, s2: bool, s3: bool", effect: r#"
         a[1] = a1; a[2] = a2; a[3] = a3;
         if s1 {{ insert(s, 1); }}

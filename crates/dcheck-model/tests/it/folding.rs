@@ -272,26 +272,11 @@ fn b_eval(e: &B, st: &St, env: &mut Vec<i64>) -> Ev<bool> {
 }
 
 fn model(invariant: &str) -> Model {
-    let text = format!(
-        r##"(
-    name: "Fold",
-    types: [ (name: "P", def: "1..3") ],
-    vars: [ (name: "a", type: "[P -> 0..2]"), (name: "s", type: "set<P>") ],
-    defs: [
-        (name: "K", body: "{{ i for i in P if i >= 2 }}"),
+    let defs = r#"
+        (name: "K", body: "{ i for i in P if i >= 2 }"),
         (name: "f", params: "p: P, k: 0..2", body: "a[p] == k or p in s"),
-    ],
-    init: (params: "a1: 0..2, a2: 0..2, a3: 0..2, s1: bool, s2: bool, s3: bool", effect: r#"
-        a[1] = a1; a[2] = a2; a[3] = a3;
-        if s1 {{ insert(s, 1); }}
-        if s2 {{ insert(s, 2); }}
-        if s3 {{ insert(s, 3); }}
-    "#),
-    actions: [],
-    invariants: [ (name: "I", expr: "{invariant}") ],
-    terminal: "true",
-)"##
-    );
+    "#;
+    let text = crate::evaluation::spec_with_defs(defs, invariant);
     let (_, ast) = dcheck_syntax::load_spec_str("fold.ron", &text)
         .unwrap_or_else(|(_, d)| panic!("{invariant}: {d:?}"));
     compile(&ast, &[]).unwrap_or_else(|e| panic!("{invariant}: {:?}", e.diagnostics))
