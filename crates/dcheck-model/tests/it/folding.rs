@@ -85,7 +85,7 @@ impl Gen<'_> {
         } else {
             self.next(9)
         };
-        let mut sub = |g: &mut Self| Box::new(g.i(depth.saturating_sub(1), vars));
+        let sub = |g: &mut Self| Box::new(g.i(depth.saturating_sub(1), vars));
         match pick {
             0 => I::Lit(self.next(4) as i64),
             1 => I::A(self.p(vars)),
