@@ -21,15 +21,14 @@ Usage (from the repository root):
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import protocols  # the sibling script: one runner for both
+from protocols import key
+
 DEFAULT_RUNS = [
     "benches/specs/wide_handler.ron --const K=4",
     "specs/2pc_msgs.ron --const N=5",
@@ -40,19 +39,9 @@ DEFAULT_RUNS = [
 
 
 def run(binary: str, args: list[str], threads: int) -> tuple[float, dict]:
-    cmd = [binary, "run", *args, "--format", "json", "--threads", str(threads)]
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    try:
-        report = json.loads(p.stdout)
-    except json.JSONDecodeError:
-        sys.exit(f"no JSON report from {shlex.join(cmd)}:\n{p.stderr}")
+    """(wall seconds, JSON report) of one run (protocols.py's runner)."""
+    wall, _, report = protocols.run(Path(binary), args, threads)
     return wall, report
-
-
-def key(report: dict) -> tuple:
-    return (report["result"], report["distinct_states"], report["states_generated"])
 
 
 def main() -> int:

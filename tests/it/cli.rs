@@ -999,11 +999,7 @@ fn an_interrupted_search_reports_what_it_explored() {
             .spawn()
             .expect("start dcheck");
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        let status = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        crate::common::signal(&child, signal);
         let out = child.wait_with_output().expect("dcheck output");
         assert_eq!(out.status.code(), Some(130), "{signal}: {}", stderr(&out));
         let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");

@@ -155,11 +155,29 @@ pub fn reference(n: usize) -> Counts {
 /// Runs `dcheck run ARGS...` from the repository root and returns the exit
 /// code, stdout and stderr, after checking that it did not panic.
 pub fn dcheck_run(args: &[&str]) -> (i32, String, String) {
-    let out = dcheck().arg("run").args(args).output().expect("run dcheck");
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    dcheck_args(&all)
+}
+
+/// `dcheck ARGS...` (any subcommand): the exit code, stdout and stderr;
+/// never a panic.
+pub fn dcheck_args(args: &[&str]) -> (i32, String, String) {
+    let out = dcheck().args(args).output().expect("run dcheck");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!stderr.contains("panicked"), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     (out.status.code().expect("exit code"), stdout, stderr)
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to a running child with kill(1).
+#[cfg(unix)]
+pub fn signal(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {signal}");
 }
 
 /// The built `dcheck` binary, to run from the repository root.

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use crate::common::dcheck;
+use crate::common::{dcheck, dcheck_args};
 
 /// A two-state spec (x flips between 0 and 1) with invariant `inv`.
 fn spec(name: &str, inv: &str) -> PathBuf {
@@ -31,15 +31,11 @@ fn spec(name: &str, inv: &str) -> PathBuf {
     path
 }
 
-/// `dcheck run PATH`: (exit code, stdout, stderr).
+/// `dcheck run PATH`, then the generated file is removed.
 fn run(path: &PathBuf) -> (i32, String, String) {
-    let out = dcheck().arg("run").arg(path).output().expect("run dcheck");
+    let out = dcheck_args(&["run", &path.display().to_string()]);
     let _ = std::fs::remove_file(path);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    out
 }
 
 const N: usize = 200_000;
@@ -119,26 +115,16 @@ fn a_run_under_ulimit_v_stops_cleanly() {
     assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
 }
 
-/// `dcheck ARGS` from the repository root: (exit code, stdout, stderr).
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = dcheck().args(args).output().expect("run dcheck");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// A binary file and a Latin-1 file are recognised as such (they got
 /// "check the path and the file permissions"); the Latin-1 one points at
 /// its first byte that is not UTF-8 (line 2, column 15: the `é` of
 /// `"Café"` written as the single byte 0xE9).
 #[test]
 fn files_that_are_not_utf8_text_are_named_so() {
-    let (code, _, stderr) = cli(&["check", "tests/fixtures/robust/binary.ron"]);
+    let (code, _, stderr) = dcheck_args(&["check", "tests/fixtures/robust/binary.ron"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("is a binary file, not a spec"), "{stderr}");
-    let (code, _, stderr) = cli(&["check", "tests/fixtures/robust/latin1.ron"]);
+    let (code, _, stderr) = dcheck_args(&["check", "tests/fixtures/robust/latin1.ron"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("is not UTF-8 text"), "{stderr}");
     assert!(stderr.contains("latin1.ron:2:15"), "{stderr}");
@@ -151,11 +137,11 @@ fn files_that_are_not_utf8_text_are_named_so() {
 /// its state does not fit; 66 s before, quadratic in the fairness list).
 #[test]
 fn huge_domains_are_sized_without_enumerating_them() {
-    let (code, stdout, stderr) = cli(&["run", "tests/fixtures/robust/unit_map_10e12.ron"]);
+    let (code, stdout, stderr) = dcheck_args(&["run", "tests/fixtures/robust/unit_map_10e12.ron"]);
     assert_eq!(code, 0, "{stderr}");
     // x flips; m has one value.
     assert!(stdout.contains("distinct states        2"), "{stdout}");
-    let (code, _, stderr) = cli(&["check", "specs/2pc_msgs.ron", "--const", "N=400000"]);
+    let (code, _, stderr) = dcheck_args(&["check", "specs/2pc_msgs.ron", "--const", "N=400000"]);
     assert_eq!(code, 2, "{stderr}");
 }
 
@@ -172,11 +158,7 @@ fn a_signal_during_compilation_exits() {
         .spawn()
         .expect("start dcheck");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
+    crate::common::signal(&child, "-TERM");
     let status = child.wait().expect("wait for dcheck");
     assert_eq!(status.code(), Some(130));
 }

@@ -602,11 +602,6 @@ impl<'a> Compiler<'a> {
             })
             .collect()
     }
-
-    /// Constant expression closure.
-    pub fn konst(v: u64) -> ExprFn {
-        ExprFn::konst(v)
-    }
 }
 
 /// Why a type with no values is empty: its first empty range (or enum

@@ -106,7 +106,7 @@ fn elem_index(store: Store, x: u64) -> Option<u64> {
 pub(crate) const UNROLL_MAX: u64 = 256;
 
 fn err_pair() -> (Ty, ExprFn) {
-    (Ty::Error, Compiler::konst(0))
+    (Ty::Error, ExprFn::konst(0))
 }
 
 impl<'a> Compiler<'a> {
@@ -142,12 +142,12 @@ impl<'a> Compiler<'a> {
                 format!("expected {target}, found {ty}"),
                 Some(type_hint(target)),
             );
-            return Compiler::konst(0);
+            return ExprFn::konst(0);
         }
         match store_of(target) {
             Store::Id => f,
             store if f.value().is_some() => match f.value().map(|v| store.apply(v, e.span)) {
-                Some(Ok(i)) => Compiler::konst(i),
+                Some(Ok(i)) => ExprFn::konst(i),
                 // Out of range: an error when (and if) it is evaluated.
                 _ => {
                     let span = e.span;
@@ -750,7 +750,7 @@ impl<'a> Compiler<'a> {
         let foldable = closed && !matches!(e.kind, ExprKind::Bool(_) | ExprKind::Int(_));
         if foldable && !ty.is_error() {
             if let Ok(v) = self.eval_const(&f) {
-                return (ty, Compiler::konst(v));
+                return (ty, ExprFn::konst(v));
             }
         }
         (ty, f)
@@ -897,8 +897,8 @@ impl<'a> Compiler<'a> {
     fn expr_inner(&mut self, e: &Expr, expected: Option<&Ty>) -> (Ty, ExprFn) {
         let span = e.span;
         match &e.kind {
-            ExprKind::Bool(b) => (Ty::Bool, Compiler::konst(*b as u64)),
-            ExprKind::Int(i) => (Ty::Int(None), Compiler::konst(*i as u64)),
+            ExprKind::Bool(b) => (Ty::Bool, ExprFn::konst(*b as u64)),
+            ExprKind::Int(i) => (Ty::Int(None), ExprFn::konst(*i as u64)),
             ExprKind::Name(n) => self.name(n, expected),
             ExprKind::Call(n, args) => self.call(n, args, expected, span),
             ExprKind::Field(base, field) => self.field(base, field, expected),
@@ -946,7 +946,7 @@ impl<'a> Compiler<'a> {
                 }
                 let f = self.bool_expr(a);
                 if let Some(v) = f.value() {
-                    return (Ty::Bool, Compiler::konst((v == 0) as u64));
+                    return (Ty::Bool, ExprFn::konst((v == 0) as u64));
                 }
                 (
                     Ty::Bool,
@@ -1496,7 +1496,7 @@ impl<'a> Compiler<'a> {
         if let Some(l) = self.lookup_local(&n.name) {
             let (slot, ty) = (l.slot, l.ty.clone());
             if let Some(v) = l.konst {
-                return (ty, Compiler::konst(v));
+                return (ty, ExprFn::konst(v));
             }
             self.note_local_read(slot);
             return (ty, ExprFn::new(move |_, loc| Ok(loc[slot])));
@@ -1531,7 +1531,7 @@ impl<'a> Compiler<'a> {
             return (ty, ExprFn::new(move |st, _| Ok(load.apply(slot.load(st)))));
         }
         if let Some((ty, v)) = self.consts.get(&n.name).cloned() {
-            return (ty, Compiler::konst(v));
+            return (ty, ExprFn::konst(v));
         }
         if self.defs.contains_key(&n.name) {
             return self.def_call(n, &[], expected);
@@ -1541,7 +1541,7 @@ impl<'a> Compiler<'a> {
             return match t.card_u64() {
                 Some(c) if c <= 64 => {
                     let all = if c == 64 { u64::MAX } else { (1u64 << c) - 1 };
-                    (Ty::Set(Arc::new(t)), Compiler::konst(all))
+                    (Ty::Set(Arc::new(t)), ExprFn::konst(all))
                 }
                 _ => {
                     if !t.is_error() {
@@ -2089,9 +2089,9 @@ impl<'a> Compiler<'a> {
                 if let Some(v) = fa.value() {
                     let v = v != 0;
                     return match op {
-                        And if !v => (Ty::Bool, Compiler::konst(0)),
-                        Or if v => (Ty::Bool, Compiler::konst(1)),
-                        Implies if !v => (Ty::Bool, Compiler::konst(1)),
+                        And if !v => (Ty::Bool, ExprFn::konst(0)),
+                        Or if v => (Ty::Bool, ExprFn::konst(1)),
+                        Implies if !v => (Ty::Bool, ExprFn::konst(1)),
                         _ => (Ty::Bool, fb),
                     };
                 }
@@ -2133,7 +2133,7 @@ impl<'a> Compiler<'a> {
                                     Ty::Bool,
                                     ExprFn::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
                                 ),
-                                None => (Ty::Bool, Compiler::konst((!eq) as u64)),
+                                None => (Ty::Bool, ExprFn::konst((!eq) as u64)),
                             };
                         }
                     }
@@ -2227,12 +2227,7 @@ impl<'a> Compiler<'a> {
                     .position(|(_, x)| !self.needs_context(x))
                     .unwrap_or(0);
                 let (ty, f) = self.expr(chain[anchor].1, None);
-                if !matches!(ty, Ty::Set(_) | Ty::Error) {
-                    self.error(
-                        span,
-                        format!("`{}` needs sets, found {ty}", op_text(op)),
-                        None,
-                    );
+                if !self.expect_set(&ty, op, span) {
                     return err_pair();
                 }
                 let mut anchored = Some(f);
@@ -2264,12 +2259,7 @@ impl<'a> Compiler<'a> {
             }
             Union | Intersect | Minus | Subseteq => {
                 let (ty, fa, fb) = self.pair(a, b);
-                if !matches!(ty, Ty::Set(_) | Ty::Error) {
-                    self.error(
-                        span,
-                        format!("`{}` needs sets, found {ty}", op_text(op)),
-                        None,
-                    );
+                if !self.expect_set(&ty, op, span) {
                     return err_pair();
                 }
                 let f: ExprFn = match op {
@@ -2312,6 +2302,20 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Whether `ty` is a set (or an error already reported); reports
+    /// that set operator `op` needs sets otherwise.
+    fn expect_set(&mut self, ty: &Ty, op: BinOp, span: Span) -> bool {
+        if matches!(ty, Ty::Set(_) | Ty::Error) {
+            return true;
+        }
+        self.error(
+            span,
+            format!("`{}` needs sets, found {ty}", op_text(op)),
+            None,
+        );
+        false
+    }
+
     /// `x in c`: membership in a range, a set literal, a type, a set, a
     /// multiset or a sequence.
     fn membership(&mut self, x: &Expr, c: &Expr) -> ExprFn {
@@ -2352,14 +2356,14 @@ impl<'a> Compiler<'a> {
         let (ct, fc) = self.expr(c, None);
         let elem = match &ct {
             Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) | Ty::Bag(t, _, _) => (**t).clone(),
-            Ty::Error => return Compiler::konst(0),
+            Ty::Error => return ExprFn::konst(0),
             other => {
                 self.error(
                     c.span,
                     format!("`in` needs a collection on its right, found {other}"),
                     None,
                 );
-                return Compiler::konst(0);
+                return ExprFn::konst(0);
             }
         };
         let x_const = self.is_const(x);
@@ -2369,7 +2373,7 @@ impl<'a> Compiler<'a> {
         if let (Ty::Set(_), true) = (&ct, x_const) {
             if let Ok(xv) = self.eval_const(&fx) {
                 let Some(i) = elem_index(store, xv) else {
-                    return Compiler::konst(0);
+                    return ExprFn::konst(0);
                 };
                 return ExprFn::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
             }
@@ -2404,7 +2408,7 @@ impl<'a> Compiler<'a> {
             }
             Ty::Bag(..) => {
                 let Some(shape) = ct.bag_shape() else {
-                    return Compiler::konst(0);
+                    return ExprFn::konst(0);
                 };
                 ExprFn::new(move |st, loc| {
                     let v = fc(st, loc)?;
@@ -2415,7 +2419,7 @@ impl<'a> Compiler<'a> {
                 })
             }
             // Every other type was rejected above with a diagnostic.
-            _ => Compiler::konst(0),
+            _ => ExprFn::konst(0),
         }
     }
 }
@@ -2442,7 +2446,7 @@ fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
     // The value when no kept part decides.
     let otherwise = (decided == decisive) as u64;
     if kept.is_empty() {
-        return Compiler::konst(otherwise);
+        return ExprFn::konst(otherwise);
     }
     if kept.len() == 1 && !decided {
         return kept.pop().expect("one part");

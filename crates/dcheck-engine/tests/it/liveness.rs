@@ -403,18 +403,27 @@ fn leads_to() {
     );
 }
 
+/// `check` of `m` in every search mode of `MODES`, default limits.
+fn check_all_modes(m: &TestModel) -> Vec<Outcome> {
+    MODES
+        .iter()
+        .map(|&(strategy, threads)| {
+            let config = Config {
+                strategy,
+                threads,
+                ..Config::default()
+            };
+            check(m, &config, &Progress::new())
+        })
+        .collect()
+}
+
 #[test]
 fn not_checked_after_a_safety_violation() {
     let mut m = toggle();
     m.live.checks = vec![lc(Eventually(0), &[])];
     m.invariant = Some(Box::new(|s| (s == [2]).then_some(0)));
-    for (strategy, threads) in MODES {
-        let config = Config {
-            strategy,
-            threads,
-            ..Config::default()
-        };
-        let out = check(&m, &config, &Progress::new());
+    for out in check_all_modes(&m) {
         assert!(matches!(
             out.result,
             Verdict::Violation(Violation {
@@ -441,13 +450,7 @@ fn safety_violations_at_and_next_to_the_initial_state() {
         );
         m.live.checks = vec![lc(Eventually(0), &[])];
         m.invariant = Some(Box::new(move |s| (s == [bad]).then_some(0)));
-        for (strategy, threads) in MODES {
-            let config = Config {
-                strategy,
-                threads,
-                ..Config::default()
-            };
-            let out = check(&m, &config, &Progress::new());
+        for out in check_all_modes(&m) {
             let Verdict::Violation(v) = &out.result else {
                 panic!("state {bad}: {:?}", out.result);
             };
