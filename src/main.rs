@@ -1182,6 +1182,16 @@ fn graph(args: GraphArgs) -> i32 {
             eprintln!("error: evaluation error{what}: {}", e.error.message);
             exit::VIOLATION
         }
+        Err(dcheck_engine::graph::GraphError::Stopped(limit)) => {
+            eprintln!(
+                "error: stopped before the graph was complete: {}",
+                dcheck_report::limit_name(limit)
+            );
+            match limit {
+                dcheck_engine::Limit::Interrupted => exit::INTERRUPTED,
+                _ => exit::INCOMPLETE,
+            }
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! Action coverage of `dcheck run` (BFS, DFS, and BFS fused with the
-//! liveness graph build): per action, the number of states
+//! Action coverage of `dcheck run` (BFS, DFS, and the BFS that records
+//! the liveness graph): per action, the number of states
 //! in which it was enabled and the number of successors it generated.
 //!
 //! The TwoPhase figures (N = 3) are derived by hand below from the spec's

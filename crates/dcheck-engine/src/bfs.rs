@@ -50,6 +50,7 @@ use crate::fingerprint::fingerprint;
 use crate::fingerprint_table::{
     capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable,
 };
+use crate::graph::{Record, Recording, Rows};
 use crate::trace::rebuild;
 use crate::{
     collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
@@ -95,6 +96,15 @@ struct ChunkOut {
     events: Vec<(u64, ViolationKind)>,
     /// Violations shown by new states: (fingerprint, kind).
     issues: Vec<(u64, ViolationKind)>,
+    /// When recording the graph: the rows of the chunk's states.
+    rows: Rows,
+}
+
+impl ChunkOut {
+    /// The number of states whose rows it recorded.
+    fn rows_len(&self) -> usize {
+        self.rows.len()
+    }
 }
 
 /// Where a violation shows.
@@ -116,6 +126,8 @@ struct Search<'a> {
     generated: u64,
     depth: u32,
     peak_bytes: u64,
+    /// The state graph, when asked to record it.
+    rec: Option<Recording>,
 }
 
 impl Search<'_> {
@@ -149,6 +161,7 @@ impl Search<'_> {
             + self.level.bytes()
             + (self.links.capacity() * 8) as u64
             + (self.initial.capacity() * 8) as u64
+            + self.rec.as_ref().map_or(0, Recording::bytes)
     }
 
     fn note_bytes(&mut self, transient: u64) -> u64 {
@@ -168,12 +181,15 @@ impl Search<'_> {
 
 type Worker<S> = Mutex<(S, Pending, coverage::Counts)>;
 
+/// Runs the search. With `record`, also records the state graph (see
+/// [`crate::graph`]), returned when the search ends with [`Verdict::Ok`].
 pub(crate) fn run<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
-) -> Outcome {
+    record: Option<Record>,
+) -> (Outcome, Option<Recording>) {
     let threads = config.threads.max(1);
     let actions = model.action_count();
     let action_of = coverage::action_table(model);
@@ -186,13 +202,16 @@ pub(crate) fn run<M: TransitionSystem>(
             ))
         })
         .collect();
-    let mut outcome = search(model, config, progress, start, &scratches, &action_of);
+    let (mut outcome, recording) = search(
+        model, config, progress, start, &scratches, &action_of, record,
+    );
     let counts: Vec<coverage::Counts> = scratches
         .into_iter()
         .map(|w| w.into_inner().unwrap_or_else(|p| p.into_inner()).2)
         .collect();
     outcome.coverage = coverage::sum(actions, &counts);
-    outcome
+    let recording = recording.filter(|_| outcome.result == Verdict::Ok);
+    (outcome, recording.map(Recording::finish))
 }
 
 fn search<M: TransitionSystem>(
@@ -202,7 +221,34 @@ fn search<M: TransitionSystem>(
     start: Instant,
     scratches: &[Worker<M::Scratch>],
     action_of: &[u32],
-) -> Outcome {
+    record: Option<Record>,
+) -> (Outcome, Option<Recording>) {
+    let mut s = Search {
+        config,
+        start,
+        seen: FingerprintTable::with_capacity(0),
+        level: KeyedFingerprintTable::with_capacity(1 << 10),
+        links: Vec::new(),
+        initial: Vec::new(),
+        generated: 0,
+        depth: 0,
+        peak_bytes: 0,
+        rec: record.map(|r| Recording::new(model, r)),
+    };
+    let result = explore(model, progress, scratches, action_of, record, &mut s);
+    (s.outcome(result), s.rec.take())
+}
+
+/// The search proper; its figures are in `s`.
+fn explore<M: TransitionSystem>(
+    model: &M,
+    progress: &Progress,
+    scratches: &[Worker<M::Scratch>],
+    action_of: &[u32],
+    record: Option<Record>,
+    s: &mut Search,
+) -> Verdict {
+    let config = s.config;
     let threads = config.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -211,17 +257,16 @@ fn search<M: TransitionSystem>(
     let words = model.state_words();
     let fanout = model.transition_count().max(1);
     let mut scratch = model.scratch();
-    let mut s = Search {
-        config,
-        start,
-        seen: FingerprintTable::with_capacity(1 << 12),
-        level: KeyedFingerprintTable::with_capacity(1 << 10),
-        links: Vec::new(),
-        initial: Vec::new(),
-        generated: 0,
-        depth: 0,
-        peak_bytes: 0,
+    let expected = record.and_then(|r| r.expected).map_or(0, |(n, _)| n);
+    let seen_capacity = capacity_for(expected.min(MAX_IDS) as usize, 1 << 12);
+    s.seen = if record.is_some() {
+        FingerprintTable::with_ids(seen_capacity)
+    } else {
+        FingerprintTable::with_capacity(seen_capacity)
     };
+    // Invariants and deadlocks are checked unless a recording pass says not.
+    let safety = record.is_none_or(|r| r.safety);
+    let pc = s.rec.as_ref().map(|r| r.pc);
 
     // Level 0: the initial states, in the order the model emits them.
     let mut emitted: Vec<Word> = Vec::new();
@@ -232,34 +277,44 @@ fn search<M: TransitionSystem>(
     });
     s.generated = count as u64;
     if let Err(e) = init {
-        return s.outcome(Verdict::Violation(Violation::at_init(e)));
+        return Verdict::Violation(Violation::at_init(e));
     }
     let mut cut = false;
     for i in 0..count {
         let st = &emitted[i * words..(i + 1) * words];
         s.seen.reserve(1);
-        if s.seen.insert(fingerprint(st)).new {
+        let ins = s.seen.insert(fingerprint(st));
+        if ins.new {
             s.seen.add_len(1);
             if s.distinct() >= s.state_limit() {
                 cut = true;
                 break;
+            }
+            if s.rec.is_some() {
+                s.seen.set_id(ins.slot, s.links.len() as u32);
             }
             s.links.push(ROOT_LINK);
             s.initial.extend_from_slice(st);
         }
     }
     drop(emitted);
+    if let Some(rec) = &mut s.rec {
+        rec.initial(&s.initial, s.links.len());
+    }
     s.note_bytes(0);
     for id in 0..s.distinct() as usize {
+        if !safety {
+            break;
+        }
         let st = &s.initial[id * words..(id + 1) * words];
         let Some(kind) = invariant_issue(model, &mut scratch, None, st) else {
             continue;
         };
         let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
-        return s.outcome(Verdict::Violation(Violation::path(kind, r)));
+        return Verdict::Violation(Violation::path(kind, r));
     }
     if cut {
-        return s.outcome(Verdict::Incomplete(Limit::States));
+        return Verdict::Incomplete(Limit::States);
     }
 
     let mut frontier: Vec<Word> = s.initial.clone();
@@ -267,10 +322,10 @@ fn search<M: TransitionSystem>(
     let mut n = s.distinct() as usize;
     loop {
         if n == 0 {
-            return s.outcome(Verdict::Ok);
+            return Verdict::Ok;
         }
         if config.max_depth.is_some_and(|md| s.depth >= md) {
-            return s.outcome(Verdict::Incomplete(Limit::Depth));
+            return Verdict::Incomplete(Limit::Depth);
         }
 
         // Expand the level in batches.
@@ -300,7 +355,10 @@ fn search<M: TransitionSystem>(
                 let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
                 let held = (new_words.len() + level_fps.len()) as u64;
                 let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
-                let worst = (fanout * (words + 1)) as u64;
+                // Recording: each edge's row entry (fingerprint, target,
+                // label) too, 20 bytes, counted as 3 words.
+                let row = if s.rec.is_some() { 3 } else { 0 };
+                let worst = (fanout * (words + 1 + row)) as u64;
                 batch = batch.min((budget / worst) as usize);
                 if batch == 0 {
                     stop = Some(Limit::Memory);
@@ -320,6 +378,8 @@ fn search<M: TransitionSystem>(
                         expand_chunk(
                             model,
                             config,
+                            safety,
+                            pc,
                             scratch,
                             pending,
                             counts,
@@ -335,7 +395,12 @@ fn search<M: TransitionSystem>(
                     .collect()
             });
             let mut fresh = 0;
+            let mut row = frontier_base + pos as u32;
             for out in outs {
+                if let Some(rec) = &mut s.rec {
+                    rec.add_rows(&out.rows, row);
+                    row += (out.rows_len()) as u32;
+                }
                 s.generated += out.generated;
                 fresh += out.fps.len();
                 level_fps.extend_from_slice(&out.fps);
@@ -411,7 +476,9 @@ fn search<M: TransitionSystem>(
             + order.capacity() * 16
             + keep * words * 8
             + keep * 8) as u64;
-        let seen_after = capacity_for(s.seen.len() + keep, s.seen.capacity()) as u64 * 8;
+        let seen_after = s
+            .seen
+            .bytes_at(capacity_for(s.seen.len() + keep, s.seen.capacity()));
         let links_need = s.links.len() + keep;
         let links_after = if links_need > s.links.capacity() {
             links_need.max(s.links.capacity() * 2)
@@ -425,12 +492,12 @@ fn search<M: TransitionSystem>(
             + transient;
         if found.is_none() && s.over_memory(projected) {
             s.level.clear_slots(slots.iter().copied());
-            return s.outcome(Verdict::Incomplete(stop.unwrap_or(Limit::Memory)));
+            return Verdict::Incomplete(stop.unwrap_or(Limit::Memory));
         }
         if found.is_none() && stop == Some(Limit::Memory) {
             // Stopped before a batch: store nothing more.
             s.level.clear_slots(slots.iter().copied());
-            return s.outcome(Verdict::Incomplete(Limit::Memory));
+            return Verdict::Incomplete(Limit::Memory);
         }
         s.seen.reserve(keep);
         s.links.reserve(keep);
@@ -445,13 +512,18 @@ fn search<M: TransitionSystem>(
         }
         {
             let seen = &s.seen;
+            let ids = s.rec.is_some();
+            let first = s.distinct() as usize - keep;
             pool.install(|| {
-                fps.par_chunks(4096).for_each(|c| {
+                fps.par_chunks(4096).enumerate().for_each(|(ci, c)| {
                     for (i, &fp) in c.iter().enumerate() {
                         if let Some(&ahead) = c.get(i + LOOKAHEAD) {
                             seen.prefetch(ahead);
                         }
-                        seen.insert(fp);
+                        let slot = seen.insert(fp).slot;
+                        if ids {
+                            seen.set_id(slot, (first + ci * 4096 + i) as u32);
+                        }
                     }
                 })
             });
@@ -478,7 +550,11 @@ fn search<M: TransitionSystem>(
             if keep > 0 {
                 s.depth += 1;
             }
-            return s.outcome(Verdict::Violation(Violation::path(kind, r)));
+            return Verdict::Violation(Violation::path(kind, r));
+        }
+        if let Some(rec) = &mut s.rec {
+            rec.resolve(&s.seen, &pool);
+            rec.level(&next);
         }
         frontier_base += n as u32;
         frontier = next;
@@ -488,7 +564,7 @@ fn search<M: TransitionSystem>(
         }
         progress.set(s.distinct(), s.generated, keep as u64, s.depth as u64);
         if let Some(limit) = stop {
-            return s.outcome(Verdict::Incomplete(limit));
+            return Verdict::Incomplete(limit);
         }
     }
 }
@@ -524,13 +600,14 @@ impl Pending {
         level: &KeyedFingerprintTable,
         key: u64,
         next: &[Word],
-    ) {
+    ) -> u64 {
         let fp = fingerprint(next);
         seen.prefetch(fp);
         level.prefetch(fp);
         self.keys.push(key);
         self.fps.push(fp);
         self.words.extend_from_slice(next);
+        fp
     }
 
     /// Probes the buffered successors in emission order: those in neither
@@ -578,6 +655,8 @@ impl Pending {
 fn expand_chunk<M: TransitionSystem>(
     model: &M,
     config: &Config,
+    safety: bool,
+    pc: Option<usize>,
     scratch: &mut M::Scratch,
     pending: &mut Pending,
     counts: &mut coverage::Counts,
@@ -600,6 +679,11 @@ fn expand_chunk<M: TransitionSystem>(
         let fps = &mut out.fps;
         let new_words = &mut out.words;
         let parents = &mut out.parents;
+        let rows = &mut out.rows;
+        if let Some(pc) = pc {
+            rows.begin(model, scratch, state, pc);
+        }
+        let recording = pc.is_some();
         let mut counter = counts.state(action_of);
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
@@ -608,20 +692,29 @@ fn expand_chunk<M: TransitionSystem>(
             // seen): counted, but neither hashed nor probed. In TwoPhase a
             // third of all successors are such stuttering steps.
             if next == state {
+                if recording {
+                    rows.edge(t, 0);
+                }
                 return;
             }
-            pending.push(seen, level, key(p, t), next);
+            let fp = pending.push(seen, level, key(p, t), next);
+            if recording {
+                rows.edge(t, fp);
+            }
             if pending.len() >= MAX_PENDING {
                 pending.flush(seen, level, words, fps, new_words, parents);
             }
         });
         out.generated += emitted;
+        if recording {
+            out.rows.end();
+        }
         match r {
             Err(e) => {
                 let k = key(p, e.transition.unwrap_or(u32::MAX));
                 out.events.push((k, ViolationKind::EvalError(e)));
             }
-            Ok(()) if emitted == 0 && config.check_deadlock => {
+            Ok(()) if emitted == 0 && config.check_deadlock && safety => {
                 match model.is_terminal(scratch, state) {
                     Ok(true) => {}
                     Ok(false) => out.events.push((key(p, u32::MAX), ViolationKind::Deadlock)),
@@ -650,6 +743,9 @@ fn expand_chunk<M: TransitionSystem>(
             &mut out.parents,
         );
         for i in checked..out.fps.len() {
+            if !safety {
+                break;
+            }
             let st = &out.words[i * words..(i + 1) * words];
             let p = out.parents[i] as usize;
             let parent = &frontier[p * words..(p + 1) * words];

@@ -6,14 +6,11 @@
 //! successors in emission order ([`Counts::add`]), and the workers' counts
 //! are summed at the end ([`sum`]). Each distinct state is expanded exactly
 //! once in a complete search, so the totals do not depend on the thread
-//! count or on which worker expanded what. The liveness graph keeps every
-//! edge with its transition, so a search fused with the graph build counts
-//! from the finished graph instead ([`Counts::add`] over each state's
-//! edges).
+//! count or on which worker expanded what. BFS counts in its successor
+//! callback ([`Counts::state`]), also when it records the liveness graph.
 
 use dcheck_model::system::{TransitionId, TransitionSystem};
 
-use crate::liveness::graph::Graph;
 use crate::Coverage;
 
 /// The action of every transition id, tabulated once per search so that
@@ -99,15 +96,4 @@ pub(crate) fn sum<'a>(
         }
     }
     out
-}
-
-/// The coverage of a search fused with the liveness graph build, read off
-/// the graph: every state was expanded once and keeps one edge per
-/// successor, labelled with its transition, in emission order.
-pub(crate) fn of_graph(graph: &Graph, action_of: &[u32], actions: usize) -> Vec<Coverage> {
-    let mut counts = Counts::new(actions);
-    for s in 0..graph.n as u32 {
-        counts.add(action_of, graph.edges(s).map(|e| graph.labels.get(e)));
-    }
-    sum(actions, [&counts])
 }

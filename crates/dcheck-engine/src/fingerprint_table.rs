@@ -41,7 +41,7 @@
 //! transparent huge pages once they reach 2 MB, which cuts the TLB misses of
 //! the random probes (see [`crate::huge_alloc`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::huge_alloc::{HugeSlice, Zeroable};
 
@@ -95,9 +95,13 @@ pub struct Inserted {
     pub new: bool,
 }
 
-/// A concurrent set of non-zero `u64` fingerprints.
+/// A concurrent set of non-zero `u64` fingerprints, optionally with a `u32`
+/// id per entry ([`FingerprintTable::with_ids`]: the BFS that records the
+/// state graph maps every edge's target to its id through it).
 pub struct FingerprintTable {
     slots: HugeSlice<AtomicU64>,
+    /// Empty, or one id per slot ([`FingerprintTable::set_id`]).
+    ids: HugeSlice<AtomicU32>,
     mask: usize,
     /// Entries, maintained by the owner at synchronisation points (inserting
     /// threads report their new entries; see [`FingerprintTable::add_len`]).
@@ -114,9 +118,36 @@ impl FingerprintTable {
         let cap = capacity.next_power_of_two().max(16);
         FingerprintTable {
             slots: empty_slots(cap),
+            ids: HugeSlice::zeroed(0),
             mask: cap - 1,
             len: 0,
         }
+    }
+
+    /// A table of `capacity` slots that also keeps an id per entry.
+    pub fn with_ids(capacity: usize) -> FingerprintTable {
+        let mut t = FingerprintTable::with_capacity(capacity);
+        t.ids = HugeSlice::zeroed(t.slots.len());
+        t
+    }
+
+    fn has_ids(&self) -> bool {
+        !self.ids.is_empty()
+    }
+
+    /// Sets the id of the entry in `slot` (a table made
+    /// [`FingerprintTable::with_ids`]).
+    #[inline]
+    pub fn set_id(&self, slot: usize, id: u32) {
+        self.ids[slot].store(id, Ordering::Relaxed);
+    }
+
+    /// The id of `fp`, if present (a table made
+    /// [`FingerprintTable::with_ids`]; read after the writes were joined).
+    #[inline]
+    pub fn id_of(&self, fp: u64) -> Option<u32> {
+        self.find(fp)
+            .map(|slot| self.ids[slot].load(Ordering::Relaxed))
     }
 
     pub fn capacity(&self) -> usize {
@@ -138,9 +169,15 @@ impl FingerprintTable {
         self.len += n;
     }
 
-    /// Bytes held by the slot array.
+    /// Bytes held by the slot array (and the ids).
     pub fn bytes(&self) -> u64 {
-        (self.slots.len() * std::mem::size_of::<AtomicU64>()) as u64
+        self.bytes_at(self.slots.len())
+    }
+
+    /// Bytes the table would hold with `capacity` slots.
+    pub fn bytes_at(&self, capacity: usize) -> u64 {
+        let per_slot = if self.has_ids() { 12 } else { 8 };
+        (capacity * per_slot) as u64
     }
 
     #[inline]
@@ -197,17 +234,26 @@ impl FingerprintTable {
     /// the load below 1 and count the new entries ([`FingerprintTable::add_len`]).
     #[inline]
     pub fn insert_mut(&mut self, fp: u64) -> bool {
+        self.insert_slot_mut(fp).new
+    }
+
+    /// [`FingerprintTable::insert_mut`], returning the slot.
+    #[inline]
+    fn insert_slot_mut(&mut self, fp: u64) -> Inserted {
         debug_assert_ne!(fp, 0);
         let mask = self.mask;
         let mut i = home(fp, mask);
         loop {
             let slot = self.slots[i].get_mut();
             if *slot == fp {
-                return false;
+                return Inserted {
+                    slot: i,
+                    new: false,
+                };
             }
             if *slot == 0 {
                 *slot = fp;
-                return true;
+                return Inserted { slot: i, new: true };
             }
             i = (i + 1) & mask;
         }
@@ -243,11 +289,19 @@ impl FingerprintTable {
             return;
         }
         let old = std::mem::replace(&mut self.slots, empty_slots(cap));
+        let old_ids = if self.has_ids() {
+            std::mem::replace(&mut self.ids, HugeSlice::zeroed(cap))
+        } else {
+            HugeSlice::zeroed(0)
+        };
         self.mask = cap - 1;
-        for s in old.iter() {
+        for (i, s) in old.iter().enumerate() {
             let fp = s.load(Ordering::Relaxed);
             if fp != 0 {
-                self.insert_mut(fp);
+                let slot = self.insert_slot_mut(fp).slot;
+                if let Some(id) = old_ids.get(i) {
+                    *self.ids[slot].get_mut() = id.load(Ordering::Relaxed);
+                }
             }
         }
     }

@@ -1,14 +1,360 @@
-//! The whole state graph of a small model, for drawing it (`dcheck graph`):
-//! every reachable state once, and one edge per enabled transition of each,
-//! duplicates and self-loops included. A plain sequential BFS over exact
-//! states (no fingerprints): it is meant for models of a few thousand states
-//! at most and refuses to go past a limit.
+//! The explicit state graph a BFS records beside its search ([`Record`]):
+//! every reachable state with its dense `u32` BFS id, its out-edges in
+//! compressed sparse row form and one bit per state predicate. The
+//! liveness analysis works on it, and `dcheck graph` draws it
+//! ([`state_graph`]). There is no search loop here: [`crate::bfs`] is the
+//! one BFS, and fills a [`Recording`] as it expands each level.
+//!
+//! Layout (per state / per edge):
+//!
+//! - `offsets`: `u64` per state (+1): the state's edges are
+//!   `offsets[s]..offsets[s + 1]`, in the order the model emits them
+//!   (increasing transition id), self-loops and duplicates included;
+//! - `targets`: `u32` per edge;
+//! - `labels`: the transition of each edge, `u16` when the model has at most
+//!   65536 transitions, `u32` otherwise ([`Labels`]);
+//! - `preds`: for every predicate a bitset over the states.
+//!
+//! Ids are the BFS's: the initial states in emission order, then each level
+//! in the order of first discovery (frontier position, then transition), so
+//! they do not depend on the thread count. A level's rows are appended as
+//! its states are expanded; the targets of its edges are known by
+//! fingerprint only until the level's new states have their ids, and are
+//! resolved then ([`Recording::resolve`]).
 
-use std::collections::HashMap;
+use std::ops::Range;
 
 use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
+use rayon::prelude::*;
 
-/// A state graph: states in BFS discovery order (the initial states first).
+use crate::fingerprint_table::FingerprintTable;
+use crate::{Config, Limit, Progress, Verdict, ViolationKind, MAX_IDS};
+
+/// Marks "no id" in id arrays.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Edge labels: the transition of every edge, as narrow as the model allows.
+pub(crate) enum Labels {
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Labels {
+    fn new(transitions: usize) -> Labels {
+        if transitions <= 1 << 16 {
+            Labels::U16(Vec::new())
+        } else {
+            Labels::U32(Vec::new())
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, e: usize) -> TransitionId {
+        match self {
+            Labels::U16(v) => v[e] as TransitionId,
+            Labels::U32(v) => v[e],
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, t: TransitionId) {
+        match self {
+            Labels::U16(v) => v.push(t as u16),
+            Labels::U32(v) => v.push(t),
+        }
+    }
+
+    fn reserve_exact(&mut self, n: usize) {
+        match self {
+            Labels::U16(v) => v.reserve_exact(n),
+            Labels::U32(v) => v.reserve_exact(n),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Labels::U16(v) => v.capacity() as u64 * 2,
+            Labels::U32(v) => v.capacity() as u64 * 4,
+        }
+    }
+
+    fn shrink(&mut self) {
+        match self {
+            Labels::U16(v) => v.shrink_to_fit(),
+            Labels::U32(v) => v.shrink_to_fit(),
+        }
+    }
+}
+
+/// The state graph (see the module documentation).
+pub(crate) struct Graph {
+    pub n: usize,
+    pub offsets: Vec<u64>,
+    pub targets: Vec<u32>,
+    pub labels: Labels,
+    /// `preds[p]`: bit `s` set iff predicate `p` holds in state `s`.
+    pub preds: Vec<Vec<u64>>,
+    /// Ids of the distinct initial states, in the order the model emits them.
+    pub initial: Vec<u32>,
+    /// Their words, flat, in the same order.
+    pub initial_words: Vec<Word>,
+}
+
+impl Graph {
+    #[inline]
+    pub(crate) fn edges(&self, s: u32) -> Range<usize> {
+        self.offsets[s as usize] as usize..self.offsets[s as usize + 1] as usize
+    }
+
+    #[inline]
+    pub(crate) fn pred(&self, p: u32, s: u32) -> bool {
+        self.preds[p as usize][s as usize / 64] >> (s % 64) & 1 != 0
+    }
+
+    /// The first edge from `u` to `v`, if any.
+    pub(crate) fn first_edge(&self, u: u32, v: u32) -> Option<usize> {
+        self.edges(u).find(|&e| self.targets[e] == v)
+    }
+
+    /// Bytes of the graph arrays (capacities).
+    pub(crate) fn bytes(&self) -> u64 {
+        (self.offsets.capacity() * 8 + self.targets.capacity() * 4) as u64
+            + self.labels.bytes()
+            + self
+                .preds
+                .iter()
+                .map(|p| p.capacity() as u64 * 8)
+                .sum::<u64>()
+            + (self.initial.capacity() * 4 + self.initial_words.capacity() * 8) as u64
+    }
+}
+
+/// What a BFS records beside its search ([`crate::bfs::run`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Record {
+    /// Evaluate the model's predicates in every expanded state.
+    pub predicates: bool,
+    /// Keep every state's words, in id order (`dcheck graph` draws them).
+    pub words: bool,
+    /// Check invariants and deadlocks as the search goes. Off for a second
+    /// pass over a space a DFS already checked, and for drawing.
+    pub safety: bool,
+    /// (distinct states, states generated), when an earlier search counted
+    /// them: the arrays are then allocated once at their final size.
+    pub expected: Option<(u64, u64)>,
+}
+
+/// The rows one chunk of a BFS level produced, in frontier order.
+#[derive(Default)]
+pub(crate) struct Rows {
+    /// Predicate bits, `pw` words per state.
+    bits: Vec<u64>,
+    /// Number of edges of each state.
+    degree: Vec<u32>,
+    labels: Vec<TransitionId>,
+    /// Each edge's target fingerprint; 0 for a self-loop.
+    fps: Vec<u64>,
+    /// (index of the state among the rows, its first evaluation error).
+    errors: Vec<(u32, StepError)>,
+    /// The edges of the state being expanded so far.
+    open: u32,
+}
+
+impl Rows {
+    /// Starts the row of `state`: evaluates the first `pc` predicates.
+    pub(crate) fn begin<M: TransitionSystem>(
+        &mut self,
+        model: &M,
+        scratch: &mut M::Scratch,
+        state: &[Word],
+        pc: usize,
+    ) {
+        let base = self.bits.len();
+        self.bits.resize(base + pc.div_ceil(64), 0);
+        for p in 0..pc {
+            match model.eval_predicate(scratch, state, p as u32) {
+                Ok(true) => self.bits[base + p / 64] |= 1 << (p % 64),
+                Ok(false) => {}
+                Err(error) => {
+                    let row = self.degree.len() as u32;
+                    self.errors.push((
+                        row,
+                        StepError {
+                            transition: None,
+                            error,
+                        },
+                    ));
+                    break;
+                }
+            }
+        }
+        self.open = 0;
+    }
+
+    /// An edge of the open row: transition `t` to the state with
+    /// fingerprint `fp` (0: to the state itself).
+    #[inline]
+    pub(crate) fn edge(&mut self, t: TransitionId, fp: u64) {
+        self.labels.push(t);
+        self.fps.push(fp);
+        self.open += 1;
+    }
+
+    /// Closes the open row.
+    pub(crate) fn end(&mut self) {
+        self.degree.push(self.open);
+    }
+
+    /// The number of closed rows.
+    pub(crate) fn len(&self) -> usize {
+        self.degree.len()
+    }
+}
+
+/// The graph while a BFS appends its rows.
+pub(crate) struct Recording {
+    pub graph: Graph,
+    /// The first evaluation error of a predicate in each state that raised
+    /// one, by id (the search goes on: the liveness report picks the one
+    /// with the shortest trace).
+    pub errors: Vec<(u32, StepError)>,
+    /// Every state's words in id order, with [`Record::words`].
+    pub words: Vec<Word>,
+    keep_words: bool,
+    /// Predicates evaluated per state.
+    pub(crate) pc: usize,
+    /// The target fingerprints of the current level's edges, from
+    /// `graph.targets[level_start]` on (0: a self-loop, whose target is
+    /// already in place).
+    level_fps: Vec<u64>,
+    level_start: usize,
+}
+
+impl Recording {
+    pub(crate) fn new<M: TransitionSystem>(model: &M, record: Record) -> Recording {
+        let (states, edges) = record.expected.unwrap_or((0, 0));
+        let (states, edges) = (states.min(MAX_IDS) as usize, edges.min(1 << 40) as usize);
+        let pc = if record.predicates {
+            model.predicate_count()
+        } else {
+            0
+        };
+        let mut labels = Labels::new(model.transition_count());
+        labels.reserve_exact(edges);
+        let mut offsets = Vec::with_capacity(states + 1);
+        offsets.push(0);
+        Recording {
+            graph: Graph {
+                n: 0,
+                offsets,
+                targets: Vec::with_capacity(edges),
+                labels,
+                preds: vec![Vec::with_capacity(states.div_ceil(64)); pc],
+                initial: Vec::new(),
+                initial_words: Vec::new(),
+            },
+            errors: Vec::new(),
+            words: Vec::new(),
+            keep_words: record.words,
+            pc,
+            level_fps: Vec::new(),
+            level_start: 0,
+        }
+    }
+
+    /// The distinct initial states (ids `0..n`), their words flat.
+    pub(crate) fn initial(&mut self, words: &[Word], n: usize) {
+        self.graph.initial = (0..n as u32).collect();
+        self.graph.initial_words = words.to_vec();
+        self.level(words);
+    }
+
+    /// The states of a new level, in id order.
+    pub(crate) fn level(&mut self, words: &[Word]) {
+        if self.keep_words {
+            self.words.extend_from_slice(words);
+        }
+    }
+
+    /// Appends the rows of a chunk whose first state has id `first`.
+    pub(crate) fn add_rows(&mut self, rows: &Rows, first: u32) {
+        let pw = self.pc.div_ceil(64);
+        let g = &mut self.graph;
+        let mut e = 0;
+        for (i, &deg) in rows.degree.iter().enumerate() {
+            let s = g.n;
+            debug_assert_eq!(s as u32, first + i as u32);
+            for (p, v) in g.preds.iter_mut().enumerate() {
+                if s.is_multiple_of(64) {
+                    v.push(0);
+                }
+                if rows.bits[i * pw + p / 64] >> (p % 64) & 1 != 0 {
+                    *v.last_mut().expect("pushed") |= 1 << (s % 64);
+                }
+            }
+            for _ in 0..deg {
+                g.labels.push(rows.labels[e]);
+                g.targets.push(s as u32);
+                e += 1;
+            }
+            g.offsets.push(g.targets.len() as u64);
+            g.n += 1;
+        }
+        self.level_fps.extend_from_slice(&rows.fps);
+        for (i, err) in &rows.errors {
+            self.errors.push((first + i, err.clone()));
+        }
+    }
+
+    /// Gives the current level's edges their target ids, once every state
+    /// they reach is in `seen` with its id.
+    ///
+    /// One probe per edge of a table far larger than the caches: the
+    /// edges are split over the pool and each chunk prefetches
+    /// `LOOKAHEAD` (16) probes ahead, so the misses overlap.
+    pub(crate) fn resolve(&mut self, seen: &FingerprintTable, pool: &rayon::ThreadPool) {
+        const LOOKAHEAD: usize = 16;
+        let targets = &mut self.graph.targets[self.level_start..];
+        let fps = &self.level_fps;
+        pool.install(|| {
+            targets
+                .par_chunks_mut(4096)
+                .zip(fps.par_chunks(4096))
+                .for_each(|(ts, fs)| {
+                    for (i, (t, &fp)) in ts.iter_mut().zip(fs).enumerate() {
+                        if let Some(&ahead) = fs.get(i + LOOKAHEAD) {
+                            if ahead != 0 {
+                                seen.prefetch(ahead);
+                            }
+                        }
+                        if fp != 0 {
+                            *t = seen.id_of(fp).unwrap_or(NONE);
+                        }
+                    }
+                })
+        });
+        self.level_fps.clear();
+        self.level_start = self.graph.targets.len();
+    }
+
+    /// Bytes held (capacities).
+    pub(crate) fn bytes(&self) -> u64 {
+        self.graph.bytes() + (self.level_fps.capacity() * 8 + self.words.capacity() * 8) as u64
+    }
+
+    /// The finished graph, its arrays trimmed to size.
+    pub(crate) fn finish(mut self) -> Recording {
+        let g = &mut self.graph;
+        g.targets.shrink_to_fit();
+        g.labels.shrink();
+        g.offsets.shrink_to_fit();
+        self.level_fps = Vec::new();
+        self
+    }
+}
+
+/// A state graph for drawing: states in BFS discovery order (the initial
+/// states first).
 #[derive(Clone, Debug, Default)]
 pub struct StateGraph {
     pub states: Vec<Vec<Word>>,
@@ -25,55 +371,62 @@ pub enum GraphError {
     TooManyStates(usize),
     /// Evaluating the model failed in some state.
     Eval(StepError),
+    /// The search stopped early (memory, interruption).
+    Stopped(Limit),
 }
 
-/// Builds the state graph of `model`, or fails as soon as more than
+/// The whole state graph of a small model, for drawing it (`dcheck graph`):
+/// every reachable state once, and one edge per enabled transition of each,
+/// duplicates and self-loops included; recorded by the BFS without
+/// checking invariants or deadlocks. Fails as soon as more than
 /// `max_states` distinct states are found.
 pub fn state_graph<M: TransitionSystem>(
     model: &M,
     max_states: usize,
 ) -> Result<StateGraph, GraphError> {
-    let mut sc = model.scratch();
-    let mut g = StateGraph::default();
-    let mut ids: HashMap<Vec<Word>, u32> = HashMap::new();
-    let mut too_many = false;
-    let mut add = |g: &mut StateGraph, s: &[Word], too_many: &mut bool| -> Option<u32> {
-        if let Some(id) = ids.get(s) {
-            return Some(*id);
-        }
-        if g.states.len() >= max_states {
-            *too_many = true;
-            return None;
-        }
-        let id = g.states.len() as u32;
-        ids.insert(s.to_vec(), id);
-        g.states.push(s.to_vec());
-        Some(id)
+    let config = Config {
+        check_deadlock: false,
+        max_states: Some(max_states as u64),
+        ..Config::default()
     };
-    model
-        .initial_states(&mut sc, &mut |s| {
-            add(&mut g, s, &mut too_many);
-        })
-        .map_err(GraphError::Eval)?;
-    if too_many {
-        return Err(GraphError::TooManyStates(max_states));
-    }
-    g.initial = g.states.len();
-    let mut next = 0usize;
-    while next < g.states.len() {
-        let from = next as u32;
-        let state = g.states[next].clone();
-        let mut found = Vec::new();
-        model
-            .successors(&mut sc, &state, |t, s| found.push((t, s.to_vec())))
-            .map_err(GraphError::Eval)?;
-        for (t, s) in found {
-            let Some(to) = add(&mut g, &s, &mut too_many) else {
-                return Err(GraphError::TooManyStates(max_states));
-            };
-            g.edges.push((from, t, to));
+    let record = Record {
+        words: true,
+        ..Record::default()
+    };
+    let progress = Progress::default();
+    let (outcome, recording) = crate::bfs::run(
+        model,
+        &config,
+        &progress,
+        std::time::Instant::now(),
+        Some(record),
+    );
+    match outcome.result {
+        Verdict::Ok => {}
+        Verdict::Incomplete(Limit::States) => return Err(GraphError::TooManyStates(max_states)),
+        Verdict::Incomplete(limit) => return Err(GraphError::Stopped(limit)),
+        Verdict::Violation(v) => {
+            return Err(match v.kind {
+                ViolationKind::EvalError(e) => GraphError::Eval(e),
+                // Nothing else is checked: never reached.
+                _ => GraphError::Stopped(Limit::Interrupted),
+            });
         }
-        next += 1;
     }
-    Ok(g)
+    let r = recording.expect("a BFS asked to record returns its recording");
+    let g = &r.graph;
+    let w = model.state_words();
+    let mut edges = Vec::with_capacity(g.targets.len());
+    for s in 0..g.n as u32 {
+        for e in g.edges(s) {
+            edges.push((s, g.labels.get(e), g.targets[e]));
+        }
+    }
+    Ok(StateGraph {
+        states: (0..g.n)
+            .map(|i| r.words[i * w..(i + 1) * w].to_vec())
+            .collect(),
+        initial: g.initial.len(),
+        edges,
+    })
 }

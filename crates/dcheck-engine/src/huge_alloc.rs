@@ -32,6 +32,8 @@ pub unsafe trait Zeroable {}
 unsafe impl Zeroable for u64 {}
 // SAFETY: as above.
 unsafe impl Zeroable for AtomicU64 {}
+// SAFETY: all zeros is the value 0.
+unsafe impl Zeroable for std::sync::atomic::AtomicU32 {}
 
 /// How a [`HugeSlice`]'s memory was obtained (and so how to free it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

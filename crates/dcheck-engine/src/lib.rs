@@ -87,9 +87,8 @@ pub struct Config {
     pub max_memory: Option<u64>,
     /// The memory the process may use (by default: 90% of what is
     /// available, [`memory::default_budget`]). A stop like `max_memory`
-    /// (also [`Limit::Memory`]), but unlike a limit the user sets it does
-    /// not change how the search runs (a BFS with liveness checks still
-    /// builds its graph in the same pass).
+    /// (also [`Limit::Memory`]), reported with a hint that it was the
+    /// default.
     pub memory_budget: Option<u64>,
 }
 
@@ -127,11 +126,9 @@ pub struct Outcome {
     /// (empty when the model has none).
     pub liveness: Vec<CheckStatus>,
     /// Per action ([`TransitionSystem::action_of`]), how often it was
-    /// enabled and taken during the search (see [`Coverage`]): BFS, DFS or
-    /// the BFS fused with the liveness graph build (counted from the
-    /// graph). Empty for a simulation, and when no search ran (an
-    /// evaluation error in the initial states found by the liveness graph
-    /// build).
+    /// enabled and taken during the search (see [`Coverage`]): BFS
+    /// (recording the liveness graph or not) or DFS. Empty for a
+    /// simulation.
     pub coverage: Vec<Coverage>,
 }
 
@@ -329,26 +326,14 @@ pub fn collision_probability(distinct: u64, generated: u64) -> f64 {
 pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progress) -> Outcome {
     let _searching = progress::searching();
     let start = Instant::now();
-    let live = !model.liveness_checks().is_empty();
-    // With liveness checks, BFS without limits explores once: the graph
-    // build checks the invariants and deadlocks too (see
-    // `liveness::run_fused`), and only a violation found there sends the run
-    // through the safety search to be reported as usual.
-    let unlimited =
-        config.max_states.is_none() && config.max_depth.is_none() && config.max_memory.is_none();
-    if live && config.strategy == Strategy::Bfs && unlimited {
-        if let Some(outcome) = liveness::run_fused(model, config, progress, start) {
-            progress.finish(&outcome.stats);
-            return outcome;
+    let outcome = if !model.liveness_checks().is_empty() {
+        liveness::check(model, config, progress, start)
+    } else {
+        match config.strategy {
+            Strategy::Bfs => bfs::run(model, config, progress, start, None).0,
+            Strategy::Dfs => dfs::run(model, config, progress, start),
         }
-    }
-    let mut outcome = match config.strategy {
-        Strategy::Bfs => bfs::run(model, config, progress, start),
-        Strategy::Dfs => dfs::run(model, config, progress, start),
     };
-    if live {
-        outcome = liveness::run(model, config, progress, outcome, start);
-    }
     progress.finish(&outcome.stats);
     outcome
 }

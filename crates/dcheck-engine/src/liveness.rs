@@ -1,7 +1,9 @@
 //! Liveness checking under fairness, on the explicit state graph.
 //!
-//! Runs after a safety search that found nothing ([`Verdict::Ok`]);
-//! otherwise every check is [`CheckStatus::NotChecked`].
+//! The graph is recorded by the one BFS ([`crate::bfs`], see
+//! [`crate::graph`]); the checks run when the search found no safety
+//! violation and met no limit, otherwise every check is
+//! [`CheckStatus::NotChecked`].
 //!
 //! # Semantics
 //!
@@ -43,14 +45,11 @@
 //!
 //! # Algorithm
 //!
-//! 0. With BFS and no limits, [`run_fused`] skips the separate safety
-//!    search: the graph build (step 1) checks every expanded state's
-//!    invariants and deadlock, and gives the counts the BFS safety search
-//!    would; a violation found there sends the run back through the safety
-//!    search. Otherwise [`run`] follows a completed safety search.
-//! 1. [`graph`]: the whole reachable graph, with dense ids, edges in
-//!    compressed sparse rows and one bit per predicate and state (BFS in
-//!    parallel, DFS sequential; see there). An evaluation error of a
+//! 1. The graph: the whole reachable graph, with the BFS ids, edges in
+//!    compressed sparse rows and one bit per predicate and state. With
+//!    `--strategy bfs` the search that checks the invariants records it
+//!    ([`check`]); with DFS, a second pass (a BFS that does not check
+//!    again) after the DFS found nothing. An evaluation error of a
 //!    predicate is reported like one of the safety search, with a shortest
 //!    trace (BFS over the graph from the initial states in emission order).
 //! 2. [`analysis`], per check (the checks run in parallel on the pool):
@@ -74,8 +73,8 @@
 //!    constraint: take it or visit a state disabling it; per strong one
 //!    enabled in the component: take it; if `A` is not all: visit an `A`
 //!    state), then back to `f` (at least one step unless `f` stutters).
-//!    Nothing here depends on the id numbering, so BFS and DFS builds at any
-//!    thread count give the same counterexample.
+//!    Nothing here depends on the id numbering, so the counterexample is
+//!    the same for any strategy and thread count.
 //!
 //! The reported violation is the lowest-index violated check, its trace
 //! rebuilt by replaying [`TransitionSystem::step`]. For a stuttering cycle
@@ -85,154 +84,109 @@
 //!
 //! # Memory
 //!
-//! While building: the id table (12 bytes a slot, load 3/8 to 3/4), the
+//! While building: the BFS's tables (the seen table with an id per slot: 12
+//! bytes a slot, load 3/8 to 3/4), its parent links, the
 //! graph (`offsets` 8 bytes per state, 4 + 2 bytes per edge with `u16`
-//! labels, one bit per predicate and state) and the frontier / stack. The
-//! table is dropped before the analysis, which needs per check about 8
+//! labels, one bit per predicate and state) and the frontier. The
+//! tables are dropped before the analysis, which needs per check about 8
 //! bytes per state (component tags, Tarjan indices), the Tarjan stacks, up
 //! to 4 bitsets, and for the lasso search 8 bytes per state plus its queue.
 //! [`crate::Stats::graph_bytes`] is the peak of the two phases, counting
 //! the analyses of as many checks as there are threads at once.
 
 mod analysis;
-pub(crate) mod graph;
 
 use std::time::Instant;
 
 use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSystem};
 use rayon::prelude::*;
 
-use crate::coverage;
+use crate::graph::{Graph, Record, Recording, NONE};
 use crate::{
-    collision_probability, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress,
-    Stats, Verdict, Violation, ViolationKind,
+    bfs, dfs, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress, Strategy,
+    Verdict, Violation, ViolationKind,
 };
 use analysis::{analyse, regions, Fairness};
-use graph::{Built, Graph, NONE};
 
 /// Bytes per state the analysis of one check is assumed to need, for the
 /// memory limit checked before it starts.
 const ANALYSIS_BYTES_PER_STATE: u64 = 32;
 
-/// Checks the model's liveness properties after the safety search that
-/// produced `safety` (which has already run with `config`). Runs only when
-/// `safety.result` is `Verdict::Ok`; otherwise marks every check
-/// not checked.
-pub fn run<M: TransitionSystem>(
+/// Explores `model` and checks its liveness properties on the state graph.
+///
+/// BFS: the one search records the graph while it checks the invariants,
+/// deadlocks and evaluation errors, so the state space is explored once,
+/// with the counts, coverage and counterexamples of a plain BFS. DFS: the
+/// DFS search first; if it found nothing, a BFS records the graph without
+/// checking again (its counts are the DFS's).
+pub(crate) fn check<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
-    safety: Outcome,
     start: Instant,
 ) -> Outcome {
-    run_inner(model, config, progress, Some(safety), start)
-        .expect("with a safety outcome given, the build checks no safety")
-}
-
-/// Liveness checking with the safety checks folded into the graph build, so
-/// that the state space is explored once: every expanded state's invariants
-/// and deadlock are checked there. For BFS without limits only (the caller
-/// checks): the graph build's order and counts are those of the BFS safety
-/// search (same distinct and generated states, same depth). `None` if the
-/// build met an invariant violation, a deadlock or an evaluation error: the
-/// caller then runs the safety search, which reports it with its canonical
-/// trace, and [`run`].
-pub fn run_fused<M: TransitionSystem>(
-    model: &M,
-    config: &Config,
-    progress: &Progress,
-    start: Instant,
-) -> Option<Outcome> {
-    run_inner(model, config, progress, None, start)
-}
-
-/// [`run`] (`safety` given) or [`run_fused`] (`None`).
-fn run_inner<M: TransitionSystem>(
-    model: &M,
-    config: &Config,
-    progress: &Progress,
-    safety: Option<Outcome>,
-    start: Instant,
-) -> Option<Outcome> {
     let checks = model.liveness_checks();
-    let fused = safety.is_none();
-    let expected = safety
-        .as_ref()
-        .map(|s| (s.stats.distinct_states, s.stats.states_generated));
-    let mut safety = safety.unwrap_or(Outcome {
-        coverage: Vec::new(),
-        result: Verdict::Ok,
-        stats: Stats::default(),
-        liveness: Vec::new(),
-    });
+    // The time of the graph build and the analysis (with DFS, from the
+    // end of the DFS search).
+    let mut t0 = Instant::now();
+    let record = Record {
+        predicates: true,
+        safety: true,
+        ..Record::default()
+    };
+    let (mut safety, recording, build_peak) = match config.strategy {
+        Strategy::Bfs => {
+            let (outcome, recording) = bfs::run(model, config, progress, start, Some(record));
+            let peak = outcome.stats.bytes_used;
+            (outcome, recording, peak)
+        }
+        Strategy::Dfs => {
+            let mut outcome = dfs::run(model, config, progress, start);
+            if outcome.result != Verdict::Ok {
+                outcome.liveness = vec![CheckStatus::NotChecked; checks.len()];
+                return outcome;
+            }
+            t0 = Instant::now();
+            let again = Config {
+                check_deadlock: false,
+                ..config.clone()
+            };
+            let record = Record {
+                safety: false,
+                expected: Some((
+                    outcome.stats.distinct_states,
+                    outcome.stats.states_generated,
+                )),
+                ..record
+            };
+            let (second, recording) = bfs::run(model, &again, progress, start, Some(record));
+            if second.result != Verdict::Ok {
+                outcome.result = second.result;
+            }
+            (outcome, recording, second.stats.bytes_used)
+        }
+    };
     safety.liveness = vec![CheckStatus::NotChecked; checks.len()];
-    if checks.is_empty() || safety.result != Verdict::Ok {
-        return Some(safety);
-    }
-    let t0 = Instant::now();
-    let threads = config.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("cannot start the worker threads");
     let finish = |mut out: Outcome, graph_bytes: u64, edges: u64| {
         out.stats.graph_bytes = graph_bytes;
         out.stats.graph_edges = edges;
         out.stats.liveness_seconds = t0.elapsed().as_secs_f64();
         out.stats.elapsed = start.elapsed();
         out.stats.bytes_used = out.stats.bytes_used.max(graph_bytes);
-        Some(out)
+        out
     };
+    let Some(Recording { graph, errors, .. }) = recording else {
+        return finish(safety, 0, 0);
+    };
+    if safety.result != Verdict::Ok {
+        return finish(safety, 0, 0);
+    }
+    let threads = config.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("cannot start the worker threads");
     let mut scratch = model.scratch();
-    let (graph, errors, build_peak) = match graph::build(
-        model,
-        config,
-        &pool,
-        progress,
-        expected,
-        fused.then_some(config.check_deadlock),
-    ) {
-        Built::Unsafe => return None,
-        Built::Limit(limit) => {
-            safety.result = Verdict::Incomplete(limit);
-            if fused {
-                // The build was the search: its figures so far are the
-                // ones it last published.
-                let load =
-                    |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
-                safety.stats.distinct_states = load(&progress.distinct);
-                safety.stats.states_generated = load(&progress.generated);
-                safety.stats.depth = load(&progress.depth) as u32;
-            }
-            return finish(safety, 0, 0);
-        }
-        Built::InitError(e) => {
-            safety.result = Verdict::Violation(Violation::at_init(e));
-            return finish(safety, 0, 0);
-        }
-        Built::Graph {
-            graph,
-            errors,
-            peak,
-            generated,
-            depth,
-        } => {
-            if fused {
-                safety.coverage = coverage::of_graph(
-                    &graph,
-                    &coverage::action_table(model),
-                    model.action_count(),
-                );
-                let n = graph.n as u64;
-                safety.stats.distinct_states = n;
-                safety.stats.states_generated = generated;
-                safety.stats.depth = depth;
-                safety.stats.fingerprint_collision_probability =
-                    collision_probability(n, generated);
-            }
-            (graph, errors, peak)
-        }
-    };
     let edges = graph.targets.len() as u64;
     if !errors.is_empty() {
         let (id, root, labels) = first_error(&graph, &errors);

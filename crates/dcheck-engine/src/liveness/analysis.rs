@@ -5,7 +5,7 @@
 
 use dcheck_model::system::{FairnessConstraint, TemporalForm, TransitionId};
 
-use super::graph::{Graph, NONE};
+use crate::graph::{Graph, NONE};
 
 /// A set of states: all of them, or a bitset.
 pub(crate) enum Set {
