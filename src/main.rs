@@ -134,6 +134,19 @@ struct RunArgs {
     /// which it is enabled, successors it generated); JSON always has it.
     #[arg(long)]
     coverage: bool,
+    /// Save the search to FILE (atomically) every --checkpoint-every, and
+    /// when it stops at a limit or on Ctrl-C; continue it with --resume.
+    /// BFS without temporal properties.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// How often to write the checkpoint (e.g. 30s, 10m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    checkpoint_every: std::time::Duration,
+    /// Continue the search saved in FILE (same spec, constants and
+    /// options; limits may differ); checkpoints keep going to FILE unless
+    /// --checkpoint names another.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
 }
 
 /// How a counterexample is shown: shared by `run` and `simulate`.
@@ -667,6 +680,42 @@ struct SpecRun {
 }
 
 impl SpecRun {
+    /// The run of a spec that has problems (or was given options that do
+    /// not fit it): printed on stderr, exit 2.
+    fn spec_error(
+        spec: &Path,
+        stem: String,
+        e: &SpecError,
+        started: std::time::Instant,
+    ) -> SpecRun {
+        use dcheck_report::junit::{Case, CaseResult};
+        eprint!("{}", e.render(spec, std::io::stderr().is_terminal()));
+        let problems = format!("{} problem(s)", e.count().max(1));
+        SpecRun {
+            path: spec.to_path_buf(),
+            code: exit::USAGE,
+            seconds: started.elapsed().as_secs_f64(),
+            distinct_states: None,
+            verdict: "error",
+            detail: Some(problems.clone()),
+            case: Case {
+                classname: spec.display().to_string(),
+                name: stem,
+                seconds: started.elapsed().as_secs_f64(),
+                result: CaseResult::Error {
+                    message: format!("{problems} in {}", spec.display()),
+                    text: e.render(spec, false),
+                },
+            },
+            json: Some(serde_json::json!({
+                "schema_version": 1,
+                "file": spec.display().to_string(),
+                "result": "error",
+                "diagnostics": e.json(spec),
+            })),
+        }
+    }
+
     /// `PATH: VERDICT (DETAIL), N distinct states, T s`.
     fn line(&self) -> String {
         let mut s = format!("{}: {}", self.path.display(), self.verdict);
@@ -809,6 +858,8 @@ fn simulate(args: SimulateArgs) -> i32 {
         strategy: "simulate",
         threads,
         default_memory: None,
+        checkpoint: None,
+        resumed: false,
     };
     let sim = dcheck_engine::simulate::simulate(model, &config);
     if let Err(code) = args.trace.write(args.format, &loaded, &sim.outcome, &info) {
@@ -855,6 +906,13 @@ fn run(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    if specs.len() > 1 && (args.checkpoint.is_some() || args.resume.is_some()) {
+        eprintln!(
+            "error: --checkpoint and --resume save or continue one search: give a single spec ({} were given)",
+            specs.len()
+        );
+        return exit::USAGE;
+    }
     if specs.len() > 1 && args.trace.trace_out.is_some() {
         eprintln!(
             "error: --trace-out writes one counterexample: give it a single spec ({} were given)",
@@ -907,6 +965,69 @@ fn run(args: RunArgs) -> i32 {
     code
 }
 
+/// The identity a checkpoint records: a hash of every source file the
+/// spec was loaded from and of the options that shape its state space or
+/// what is checked (not the limits, the threads or the output).
+fn checkpoint_identity(args: &RunArgs, sources: &dcheck_syntax::span::SourceMap) -> u64 {
+    let mut consts = args.consts.clone();
+    consts.sort();
+    let mut parts: Vec<String> = sources.files.iter().map(|f| f.text.clone()).collect();
+    parts.push(format!(
+        "consts {consts:?} network {:?} faults {:?} properties {:?} fairness {:?} deadlock {}",
+        args.network, args.faults, args.properties, args.fairness, !args.no_deadlock
+    ));
+    dcheck_engine::checkpoint::identity(parts.iter().map(String::as_bytes))
+}
+
+/// The checkpoints to write and the search to continue, as `--checkpoint`,
+/// `--checkpoint-every` and `--resume` say; `Err` with the message of a
+/// usage error.
+fn checkpointing(
+    args: &RunArgs,
+    model: &dcheck_model::Model,
+    config: &Config,
+    identity: u64,
+) -> Result<
+    (
+        Option<dcheck_engine::checkpoint::Checkpointing>,
+        Option<dcheck_engine::checkpoint::Snapshot>,
+    ),
+    String,
+> {
+    let path = args.checkpoint.clone().or_else(|| args.resume.clone());
+    let Some(path) = path else {
+        return Ok((None, None));
+    };
+    if config.strategy != Strategy::Bfs {
+        return Err("checkpoints are written by the BFS only: drop --strategy dfs".into());
+    }
+    if !dcheck_model::system::TransitionSystem::liveness_checks(model).is_empty() {
+        return Err(
+            "checkpoints are not supported with temporal properties yet: \
+                    check them in a run of their own, or leave them out with --property"
+                .into(),
+        );
+    }
+    let snap = match &args.resume {
+        None => None,
+        Some(file) => {
+            let snap = dcheck_engine::checkpoint::read(file)
+                .map_err(|e| format!("cannot resume from {}: {e}", file.display()))?;
+            snap.fits(model, identity)
+                .map_err(|why| format!("cannot resume from {}: {why}", file.display()))?;
+            Some(snap)
+        }
+    };
+    Ok((
+        Some(dcheck_engine::checkpoint::Checkpointing {
+            path,
+            every: args.checkpoint_every,
+            identity,
+        }),
+        snap,
+    ))
+}
+
 /// Loads and checks one spec; prints its report as `shown` says.
 fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
     use dcheck_report::junit::{Case, CaseResult};
@@ -925,33 +1046,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         recorded: None,
     }) {
         Ok(l) => l,
-        Err(e) => {
-            eprint!("{}", e.render(spec, std::io::stderr().is_terminal()));
-            let problems = format!("{} problem(s)", e.count().max(1));
-            return SpecRun {
-                path: spec.to_path_buf(),
-                code: exit::USAGE,
-                seconds: started.elapsed().as_secs_f64(),
-                distinct_states: None,
-                verdict: "error",
-                detail: Some(problems.clone()),
-                case: Case {
-                    classname: spec.display().to_string(),
-                    name: stem,
-                    seconds: started.elapsed().as_secs_f64(),
-                    result: CaseResult::Error {
-                        message: format!("{problems} in {}", spec.display()),
-                        text: e.render(spec, false),
-                    },
-                },
-                json: Some(serde_json::json!({
-                    "schema_version": 1,
-                    "file": spec.display().to_string(),
-                    "result": "error",
-                    "diagnostics": e.json(spec),
-                })),
-            };
-        }
+        Err(e) => return SpecRun::spec_error(spec, stem, &e, started),
     };
     let model = &loaded.model;
     let threads = default_threads(args.threads);
@@ -972,6 +1067,19 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         max_depth: args.max_depth,
         max_memory: args.max_memory,
         memory_budget: budget.map(|(bytes, _)| bytes),
+        checkpoint: None,
+    };
+    let identity = checkpoint_identity(args, &loaded.sources);
+    let mut config = config;
+    let resumed = match checkpointing(args, model, &config, identity) {
+        Ok((cp, snap)) => {
+            config.checkpoint = cp;
+            snap
+        }
+        Err(message) => {
+            let e = SpecError::new(&loaded.sources, &[], &[message]);
+            return SpecRun::spec_error(spec, stem, &e, started);
+        }
     };
     let info = RunInfo {
         spec_path: spec.display().to_string(),
@@ -994,12 +1102,18 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
                 ),
             )
         }),
+        checkpoint: config
+            .checkpoint
+            .as_ref()
+            .map(|c| c.path.display().to_string()),
+        resumed: resumed.is_some(),
     };
     let progress = Progress::new();
     let show =
         std::io::stdout().is_terminal() && args.format == Format::Text && shown == Shown::Full;
-    let outcome = dcheck_report::progress::with_progress(&progress, show, || {
-        dcheck_engine::check(model, &config, &progress)
+    let outcome = dcheck_report::progress::with_progress(&progress, show, || match resumed {
+        Some(snap) => dcheck_engine::resume(model, &config, &progress, snap),
+        None => dcheck_engine::check(model, &config, &progress),
     });
     let mut summary = dcheck_report::text::summary(model, &outcome, &info);
     if args.coverage {

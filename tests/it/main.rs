@@ -8,6 +8,7 @@
 
 mod common;
 
+mod checkpoint;
 mod cli;
 mod coverage;
 mod gate;

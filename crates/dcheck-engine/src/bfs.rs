@@ -45,6 +45,7 @@ use std::time::Instant;
 use dcheck_model::system::{StepError, TransitionSystem, Word};
 use rayon::prelude::*;
 
+use crate::checkpoint::{self, Checkpointing, Snapshot};
 use crate::coverage;
 use crate::fingerprint::fingerprint;
 use crate::fingerprint_table::{
@@ -128,6 +129,9 @@ struct Search<'a> {
     peak_bytes: u64,
     /// The state graph, when asked to record it.
     rec: Option<Recording>,
+    /// Checkpoints written, and the last failure to write one.
+    checkpoints: u64,
+    checkpoint_error: Option<String>,
 }
 
 impl Search<'_> {
@@ -150,6 +154,8 @@ impl Search<'_> {
                     self.distinct(),
                     self.generated,
                 ),
+                checkpoints_written: self.checkpoints,
+                checkpoint_error: self.checkpoint_error.clone(),
                 ..Stats::default()
             },
         }
@@ -174,6 +180,39 @@ impl Search<'_> {
         self.config.memory_limit().is_some_and(|m| bytes > m)
     }
 
+    /// Writes a checkpoint of the search at the start of the level
+    /// `frontier` (the last ids), with the figures it had then. A failure
+    /// is recorded and the search goes on.
+    fn save(
+        &mut self,
+        cp: &Checkpointing,
+        words: usize,
+        frontier: &[Word],
+        generated: u64,
+        coverage: &[crate::Coverage],
+    ) {
+        let state = checkpoint::State {
+            identity: cp.identity,
+            words,
+            depth: self.depth,
+            generated,
+            seen: &self.seen,
+            links: &self.links,
+            initial: &self.initial,
+            frontier,
+            coverage,
+        };
+        match checkpoint::write(&cp.path, &state) {
+            Ok(()) => self.checkpoints += 1,
+            Err(e) => {
+                self.checkpoint_error = Some(format!(
+                    "cannot write the checkpoint {}: {e}",
+                    cp.path.display()
+                ))
+            }
+        }
+    }
+
     fn state_limit(&self) -> u64 {
         self.config.max_states.unwrap_or(u64::MAX).min(MAX_IDS)
     }
@@ -183,12 +222,16 @@ type Worker<S> = Mutex<(S, Pending, coverage::Counts)>;
 
 /// Runs the search. With `record`, also records the state graph (see
 /// [`crate::graph`]), returned when the search ends with [`Verdict::Ok`].
+/// With `from`, continues the search a checkpoint saved (see
+/// [`crate::checkpoint`]; the caller checked that it belongs to this model
+/// and these options).
 pub(crate) fn run<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
     record: Option<Record>,
+    from: Option<Snapshot>,
 ) -> (Outcome, Option<Recording>) {
     let threads = config.threads.max(1);
     let actions = model.action_count();
@@ -202,8 +245,13 @@ pub(crate) fn run<M: TransitionSystem>(
             ))
         })
         .collect();
+    if let Some(snap) = &from {
+        // The coverage so far goes to one worker; the sum is what counts.
+        let mut w = scratches[0].lock().unwrap_or_else(|p| p.into_inner());
+        w.2 = coverage::Counts::from_coverage(&snap.coverage);
+    }
     let (mut outcome, recording) = search(
-        model, config, progress, start, &scratches, &action_of, record,
+        model, config, progress, start, &scratches, &action_of, record, from,
     );
     let counts: Vec<coverage::Counts> = scratches
         .into_iter()
@@ -214,6 +262,7 @@ pub(crate) fn run<M: TransitionSystem>(
     (outcome, recording.map(Recording::finish))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn search<M: TransitionSystem>(
     model: &M,
     config: &Config,
@@ -222,6 +271,7 @@ fn search<M: TransitionSystem>(
     scratches: &[Worker<M::Scratch>],
     action_of: &[u32],
     record: Option<Record>,
+    from: Option<Snapshot>,
 ) -> (Outcome, Option<Recording>) {
     let mut s = Search {
         config,
@@ -234,8 +284,10 @@ fn search<M: TransitionSystem>(
         depth: 0,
         peak_bytes: 0,
         rec: record.map(|r| Recording::new(model, r)),
+        checkpoints: 0,
+        checkpoint_error: None,
     };
-    let result = explore(model, progress, scratches, action_of, record, &mut s);
+    let result = explore(model, progress, scratches, action_of, record, from, &mut s);
     (s.outcome(result), s.rec.take())
 }
 
@@ -246,6 +298,7 @@ fn explore<M: TransitionSystem>(
     scratches: &[Worker<M::Scratch>],
     action_of: &[u32],
     record: Option<Record>,
+    from: Option<Snapshot>,
     s: &mut Search,
 ) -> Verdict {
     let config = s.config;
@@ -268,63 +321,98 @@ fn explore<M: TransitionSystem>(
     let safety = record.is_none_or(|r| r.safety);
     let pc = s.rec.as_ref().map(|r| r.pc);
 
-    // Level 0: the initial states, in the order the model emits them.
-    let mut emitted: Vec<Word> = Vec::new();
-    let mut count = 0usize;
-    let init = model.initial_states(&mut scratch, &mut |st| {
-        count += 1;
-        emitted.extend_from_slice(st)
-    });
-    s.generated = count as u64;
-    if let Err(e) = init {
-        return Verdict::Violation(Violation::at_init(e));
-    }
-    let mut cut = false;
-    for i in 0..count {
-        let st = &emitted[i * words..(i + 1) * words];
-        s.seen.reserve(1);
-        let ins = s.seen.insert(fingerprint(st));
-        if ins.new {
-            s.seen.add_len(1);
-            if s.distinct() >= s.state_limit() {
-                cut = true;
-                break;
+    let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
+        Some(snap) => {
+            s.seen = FingerprintTable::with_capacity(capacity_for(snap.seen.len(), 1 << 12));
+            for &fp in &snap.seen {
+                s.seen.insert_mut(fp);
             }
-            if s.rec.is_some() {
-                s.seen.set_id(ins.slot, s.links.len() as u32);
+            s.seen.add_len(snap.seen.len());
+            s.links = snap.links;
+            s.initial = snap.initial;
+            s.generated = snap.generated;
+            s.depth = snap.depth;
+            let n = snap.frontier.len() / words.max(1);
+            ((snap.frontier), (s.links.len() - n) as u32, n)
+        }
+        None => {
+            // Level 0: the initial states, in the order the model emits them.
+            let mut emitted: Vec<Word> = Vec::new();
+            let mut count = 0usize;
+            let init = model.initial_states(&mut scratch, &mut |st| {
+                count += 1;
+                emitted.extend_from_slice(st)
+            });
+            s.generated = count as u64;
+            if let Err(e) = init {
+                return Verdict::Violation(Violation::at_init(e));
             }
-            s.links.push(ROOT_LINK);
-            s.initial.extend_from_slice(st);
-        }
-    }
-    drop(emitted);
-    if let Some(rec) = &mut s.rec {
-        rec.initial(&s.initial, s.links.len());
-    }
-    s.note_bytes(0);
-    for id in 0..s.distinct() as usize {
-        if !safety {
-            break;
-        }
-        let st = &s.initial[id * words..(id + 1) * words];
-        let Some(kind) = invariant_issue(model, &mut scratch, None, st) else {
-            continue;
-        };
-        let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
-        return Verdict::Violation(Violation::path(kind, r));
-    }
-    if cut {
-        return Verdict::Incomplete(Limit::States);
-    }
+            let mut cut = false;
+            for i in 0..count {
+                let st = &emitted[i * words..(i + 1) * words];
+                s.seen.reserve(1);
+                let ins = s.seen.insert(fingerprint(st));
+                if ins.new {
+                    s.seen.add_len(1);
+                    if s.distinct() >= s.state_limit() {
+                        cut = true;
+                        break;
+                    }
+                    if s.rec.is_some() {
+                        s.seen.set_id(ins.slot, s.links.len() as u32);
+                    }
+                    s.links.push(ROOT_LINK);
+                    s.initial.extend_from_slice(st);
+                }
+            }
+            drop(emitted);
+            if let Some(rec) = &mut s.rec {
+                rec.initial(&s.initial, s.links.len());
+            }
+            s.note_bytes(0);
+            for id in 0..s.distinct() as usize {
+                if !safety {
+                    break;
+                }
+                let st = &s.initial[id * words..(id + 1) * words];
+                let Some(kind) = invariant_issue(model, &mut scratch, None, st) else {
+                    continue;
+                };
+                let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
+                return Verdict::Violation(Violation::path(kind, r));
+            }
+            if cut {
+                return Verdict::Incomplete(Limit::States);
+            }
 
-    let mut frontier: Vec<Word> = s.initial.clone();
-    let mut frontier_base: u32 = 0;
-    let mut n = s.distinct() as usize;
+            (s.initial.clone(), 0, s.distinct() as usize)
+        }
+    };
+    progress.set(s.distinct(), s.generated, n as u64, s.depth as u64);
+    let mut last_write = Instant::now();
+    // The coverage at the start of the level (for a checkpoint at a stop).
+    let mut level_coverage: Vec<crate::Coverage> = Vec::new();
     loop {
         if n == 0 {
             return Verdict::Ok;
         }
+        let level_generated = s.generated;
+        if let Some(cp) = &config.checkpoint {
+            let guards: Vec<_> = scratches
+                .iter()
+                .map(|w| w.lock().unwrap_or_else(|p| p.into_inner()))
+                .collect();
+            level_coverage = coverage::sum(model.action_count(), guards.iter().map(|g| &g.2));
+            drop(guards);
+            if last_write.elapsed() >= cp.every {
+                s.save(cp, words, &frontier, level_generated, &level_coverage);
+                last_write = Instant::now();
+            }
+        }
         if config.max_depth.is_some_and(|md| s.depth >= md) {
+            if let Some(cp) = &config.checkpoint {
+                s.save(cp, words, &frontier, level_generated, &level_coverage);
+            }
             return Verdict::Incomplete(Limit::Depth);
         }
 
@@ -450,6 +538,12 @@ fn explore<M: TransitionSystem>(
             if smaller(&found, k) {
                 found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
             }
+        }
+
+        // A stop (a limit or Ctrl-C) without a violation: save the search
+        // as it was at the start of this level, before storing any of it.
+        if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, &found) {
+            s.save(cp, words, &frontier, level_generated, &level_coverage);
         }
 
         // Sort the new states by key; store as many as the limits allow.

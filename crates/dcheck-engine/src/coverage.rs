@@ -36,6 +36,14 @@ impl Counts {
         }
     }
 
+    /// Counters that start at the coverage a checkpoint saved.
+    pub(crate) fn from_coverage(saved: &[Coverage]) -> Counts {
+        Counts {
+            enabled: saved.iter().map(|c| c.enabled).collect(),
+            taken: saved.iter().map(|c| c.taken).collect(),
+        }
+    }
+
     /// Starts counting the successors of one expanded state.
     #[inline]
     pub(crate) fn state<'a>(&'a mut self, action_of: &'a [u32]) -> StateCounter<'a> {

@@ -400,6 +400,7 @@ pub fn state_graph<M: TransitionSystem>(
         &progress,
         std::time::Instant::now(),
         Some(record),
+        None,
     );
     match outcome.result {
         Verdict::Ok => {}

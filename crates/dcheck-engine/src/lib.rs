@@ -32,6 +32,7 @@
 //! [`bfs`], [`dfs`] and [`fingerprint_table`].
 
 pub mod bfs;
+pub mod checkpoint;
 mod coverage;
 pub mod dfs;
 pub mod fingerprint;
@@ -90,6 +91,9 @@ pub struct Config {
     /// (also [`Limit::Memory`]), reported with a hint that it was the
     /// default.
     pub memory_budget: Option<u64>,
+    /// Write checkpoints (BFS without liveness checks only; see
+    /// [`checkpoint`]).
+    pub checkpoint: Option<checkpoint::Checkpointing>,
 }
 
 impl Config {
@@ -113,6 +117,7 @@ impl Default for Config {
             max_depth: None,
             max_memory: None,
             memory_budget: None,
+            checkpoint: None,
         }
     }
 }
@@ -303,6 +308,10 @@ pub struct Stats {
     pub graph_bytes: u64,
     pub graph_edges: u64,
     pub liveness_seconds: f64,
+    /// Checkpoints written by this run, and why the last one that failed
+    /// could not be written.
+    pub checkpoints_written: u64,
+    pub checkpoint_error: Option<String>,
 }
 
 impl Stats {
@@ -330,10 +339,26 @@ pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progres
         liveness::check(model, config, progress, start)
     } else {
         match config.strategy {
-            Strategy::Bfs => bfs::run(model, config, progress, start, None).0,
+            Strategy::Bfs => bfs::run(model, config, progress, start, None, None).0,
             Strategy::Dfs => dfs::run(model, config, progress, start),
         }
     };
+    progress.finish(&outcome.stats);
+    outcome
+}
+
+/// Continues the BFS that `snapshot` saved (without liveness checks; the
+/// caller checked [`checkpoint::Snapshot::fits`]), as [`check`] would have
+/// gone on.
+pub fn resume<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    snapshot: checkpoint::Snapshot,
+) -> Outcome {
+    let _searching = progress::searching();
+    let start = Instant::now();
+    let outcome = bfs::run(model, config, progress, start, None, Some(snapshot)).0;
     progress.finish(&outcome.stats);
     outcome
 }

@@ -136,7 +136,7 @@ pub(crate) fn check<M: TransitionSystem>(
     };
     let (mut safety, recording, build_peak) = match config.strategy {
         Strategy::Bfs => {
-            let (outcome, recording) = bfs::run(model, config, progress, start, Some(record));
+            let (outcome, recording) = bfs::run(model, config, progress, start, Some(record), None);
             let peak = outcome.stats.bytes_used;
             (outcome, recording, peak)
         }
@@ -159,7 +159,7 @@ pub(crate) fn check<M: TransitionSystem>(
                 )),
                 ..record
             };
-            let (second, recording) = bfs::run(model, &again, progress, start, Some(record));
+            let (second, recording) = bfs::run(model, &again, progress, start, Some(record), None);
             if second.result != Verdict::Ok {
                 outcome.result = second.result;
             }

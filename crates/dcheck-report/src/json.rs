@@ -127,6 +127,14 @@ pub fn report(
         "liveness_seconds": st.liveness_seconds,
         "properties": properties,
     });
+    if let Some(file) = &info.checkpoint {
+        out["checkpoint"] = json!({
+            "file": file,
+            "resumed": info.resumed,
+            "written": st.checkpoints_written,
+            "error": st.checkpoint_error,
+        });
+    }
     if !outcome.coverage.is_empty() {
         out["coverage"] = Json::Array(
             outcome

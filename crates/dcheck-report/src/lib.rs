@@ -30,6 +30,10 @@ pub struct RunInfo {
     /// for the hint of a run it stops: ("21.7 GiB", "90% of the memory
     /// available (MemAvailable)").
     pub default_memory: Option<(String, String)>,
+    /// The checkpoint file of `--checkpoint` / `--resume`, and whether the
+    /// run continued a saved search (`--resume`).
+    pub checkpoint: Option<String>,
+    pub resumed: bool,
 }
 
 /// Exit codes (documented in the README; stable).

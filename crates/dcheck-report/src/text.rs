@@ -182,6 +182,24 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
             }
         }
     }
+    if let Some(file) = &info.checkpoint {
+        let how = if info.resumed { "resumed from, " } else { "" };
+        let _ = writeln!(
+            s,
+            "  checkpoint             {file} ({how}written {} time(s))",
+            st.checkpoints_written
+        );
+        if let Some(e) = &st.checkpoint_error {
+            let _ = writeln!(s, "  warning: {e}");
+        }
+        if matches!(outcome.result, Verdict::Incomplete(_)) && st.checkpoints_written > 0 {
+            let _ = writeln!(
+                s,
+                "  hint: continue with `dcheck run {} --resume {file}` (the same --const and options; limits may change)",
+                info.spec_path
+            );
+        }
+    }
     if st.graph_bytes > 0 {
         let _ = writeln!(
             s,
