@@ -136,7 +136,7 @@ struct RunArgs {
     coverage: bool,
     /// Save the search to FILE (atomically) every --checkpoint-every, and
     /// when it stops at a limit or on Ctrl-C; continue it with --resume.
-    /// BFS without temporal properties.
+    /// BFS only.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
     /// How often to write the checkpoint (e.g. 30s, 10m, 1h).
@@ -1000,13 +1000,6 @@ fn checkpointing(
     };
     if config.strategy != Strategy::Bfs {
         return Err("checkpoints are written by the BFS only: drop --strategy dfs".into());
-    }
-    if !dcheck_model::system::TransitionSystem::liveness_checks(model).is_empty() {
-        return Err(
-            "checkpoints are not supported with temporal properties yet: \
-                    check them in a run of their own, or leave them out with --property"
-                .into(),
-        );
     }
     let snap = match &args.resume {
         None => None,

@@ -16,10 +16,13 @@ use serde_json::Value as Json;
 
 use crate::common::{dcheck, dcheck_json, dcheck_run};
 
-/// What must not change: result, counts, depth, coverage, violation.
+/// What must not change: result, counts, depth, coverage, violation and
+/// every property's status.
 fn figures(j: &Json) -> Json {
     serde_json::json!({
         "result": j["result"],
+        "properties": j["properties"],
+        "graph_edges": j["graph_edges"],
         "distinct": j["distinct_states"],
         "generated": j["states_generated"],
         "depth": j["depth"],
@@ -116,6 +119,46 @@ fn a_resumed_search_finds_the_same_counterexample() {
     let (code, resumed, _) = dcheck_json(&[spec, "--resume", s(&cp)]);
     assert_eq!(code, 1);
     assert_eq!(figures(&resumed), figures(&whole));
+}
+
+/// With temporal properties the checkpoint holds the state graph of the
+/// levels expanded so far: a resumed run checks the properties on the
+/// whole graph, with the verdict and lasso of an uninterrupted run.
+#[test]
+fn a_resumed_search_checks_temporal_properties_on_the_whole_graph() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (spec, extra) in [
+        ("specs/paxos.ron", vec![]),
+        ("specs/paxos.ron", vec!["--fairness", "none"]),
+        (
+            "specs/2pc_msgs.ron",
+            vec!["--const", "N=4", "--fairness", "none"],
+        ),
+    ] {
+        let mut args = vec![spec];
+        args.extend(extra.iter().copied());
+        let (code, whole, _) = dcheck_json(&args);
+        assert!(code == 0 || code == 1, "{whole}");
+        assert!(whole["graph_edges"].as_u64().unwrap_or(0) > 0);
+        let cp = file(&dir, "live.ckpt");
+        let mut stop = args.clone();
+        stop.extend(["--max-depth", "4", "--checkpoint", s(&cp)]);
+        let (code, part, _) = dcheck_json(&stop);
+        assert_eq!(code, 3, "{part}");
+        let mut resume = args.clone();
+        resume.extend(["--threads", "1", "--resume", s(&cp)]);
+        let (code2, resumed, _) = dcheck_json(&resume);
+        assert_eq!(code2, code_of(&whole), "{resumed}");
+        assert_eq!(figures(&resumed), figures(&whole), "{spec} {extra:?}");
+    }
+}
+
+fn code_of(j: &Json) -> i32 {
+    match j["result"].as_str() {
+        Some("ok") => 0,
+        Some("violation") => 1,
+        _ => 3,
+    }
 }
 
 /// Reads the depth in a checkpoint's header (the fifth word).
@@ -286,13 +329,26 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
         &["specs/2pc.ron", "--strategy", "dfs", "--checkpoint", s(&cp)],
         "BFS only",
     );
+    // A checkpoint with the state graph, resumed without the property
+    // that needs it.
+    let live = file(&dir, "live.ckpt");
+    let (code, _, _) = dcheck_run(&[
+        "specs/2pc_msgs.ron",
+        "--max-depth",
+        "3",
+        "--checkpoint",
+        s(&live),
+    ]);
+    assert_eq!(code, 3);
     refused(
         &[
-            "specs/raft.ron",
-            "--checkpoint",
-            s(&file(&dir, "raft.ckpt")),
+            "specs/2pc_msgs.ron",
+            "--property",
+            "TCConsistent",
+            "--resume",
+            s(&live),
         ],
-        "temporal properties",
+        "other options",
     );
     let (code, _, err) = dcheck_run(&[
         "specs/2pc.ron",

@@ -201,6 +201,7 @@ impl Search<'_> {
             initial: &self.initial,
             frontier,
             coverage,
+            graph: self.rec.as_ref(),
         };
         match checkpoint::write(&cp.path, &state) {
             Ok(()) => self.checkpoints += 1,
@@ -323,9 +324,23 @@ fn explore<M: TransitionSystem>(
 
     let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
         Some(snap) => {
-            s.seen = FingerprintTable::with_capacity(capacity_for(snap.seen.len(), 1 << 12));
-            for &fp in &snap.seen {
-                s.seen.insert_mut(fp);
+            let capacity = capacity_for(snap.seen.len(), 1 << 12);
+            let initial_count = snap.links.iter().take_while(|&&l| l == ROOT_LINK).count();
+            match snap.graph {
+                Some(g) if s.rec.is_some() => {
+                    s.seen = FingerprintTable::with_ids(capacity);
+                    for (&fp, &id) in snap.seen.iter().zip(&g.ids) {
+                        let slot = s.seen.insert_slot(fp);
+                        s.seen.set_id(slot, id);
+                    }
+                    s.rec = Some(Recording::restore(model, g, &snap.initial, initial_count));
+                }
+                _ => {
+                    s.seen = FingerprintTable::with_capacity(capacity);
+                    for &fp in &snap.seen {
+                        s.seen.insert_mut(fp);
+                    }
+                }
             }
             s.seen.add_len(snap.seen.len());
             s.links = snap.links;

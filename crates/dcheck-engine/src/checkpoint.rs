@@ -10,9 +10,14 @@
 //! deterministic given these, so a resumed run ends with the counts,
 //! verdict and counterexample of an uninterrupted one.
 //!
+//! With temporal properties the BFS also records the state graph (see
+//! [`crate::graph`]); a checkpoint then holds the graph of the levels
+//! already expanded too (rows, edges, predicate bits, predicate errors)
+//! and the id of every stored state.
+//!
 //! # File format (version 1)
 //!
-//! All integers little-endian `u64`:
+//! All integers little-endian `u64` words:
 //!
 //! ```text
 //! magic "DCHKPT" 0 1       8 bytes (the last byte is the version)
@@ -22,12 +27,21 @@
 //! actions                  actions of the model (coverage entries)
 //! depth, generated
 //! seen_len, distinct       fingerprints stored, parent links
-//! initial, frontier        states in each (words * states u64 each)
+//! initial, frontier        states in each
+//! graph                    1 if a graph section follows, else 0
 //! seen fingerprints        seen_len
+//! [graph: seen ids]        seen_len, in the same order
 //! links                    distinct
 //! initial states           initial * words
 //! frontier states          frontier * words
 //! coverage                 actions * (enabled, taken)
+//! [graph section]          n, predicates, edges, errors;
+//!                          offsets (n + 1); targets, labels (two u32 a
+//!                          word each); predicate bits (predicates *
+//!                          ceil(n / 64)); per error: state, transition
+//!                          (u64::MAX: none), span (file + 1, or 0: none),
+//!                          start, end, message length, message bytes
+//!                          (padded to words)
 //! checksum                 XXH3-64 (seed 0) of every byte before it
 //! ```
 //!
@@ -36,24 +50,23 @@
 //! framework would first copy them into one value; streaming also lets the
 //! checksum cover every byte without a second pass. A file is written to
 //! `FILE.tmp`, synced and renamed over `FILE`, so a crash while writing
-//! leaves the previous checkpoint intact. Reading checks the magic, the
-//! sizes against the file's length before allocating anything, and the
-//! checksum, so a truncated or altered file is refused.
+//! leaves the previous checkpoint intact. Reading checks the magic, every
+//! array's size against what is left of the file before allocating it, and
+//! the checksum, so a truncated or altered file is refused.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dcheck_model::system::{TransitionSystem, Word};
+use dcheck_model::system::{EvalError, FileId, Span, StepError, TransitionSystem, Word};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::fingerprint_table::FingerprintTable;
+use crate::graph::Recording;
 use crate::{Coverage, MAX_IDS, ROOT_LINK};
 
 const MAGIC: [u8; 8] = *b"DCHKPT\x00\x01";
-/// Header words after the magic.
-const HEADER: usize = 9;
 
 /// Where and how often a BFS writes checkpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +81,7 @@ pub struct Checkpointing {
 }
 
 /// A checkpoint read back: the BFS state at the start of a level.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Snapshot {
     pub identity: u64,
     pub words: usize,
@@ -83,6 +96,25 @@ pub struct Snapshot {
     /// The level to expand next (the last `frontier.len() / words` ids).
     pub frontier: Vec<Word>,
     pub coverage: Vec<Coverage>,
+    /// With temporal properties: the state graph of the expanded levels.
+    pub graph: Option<SavedGraph>,
+}
+
+/// The recorded graph in a checkpoint: the rows of the states before the
+/// frontier.
+#[derive(Clone, Debug)]
+pub struct SavedGraph {
+    /// The id of every state of [`Snapshot::seen`], in the same order.
+    pub ids: Vec<u32>,
+    /// Rows: the states expanded (`offsets.len() - 1`).
+    pub n: usize,
+    pub predicates: usize,
+    pub offsets: Vec<u64>,
+    pub targets: Vec<u32>,
+    pub labels: Vec<u32>,
+    /// Per predicate, a bitset over the `n` states.
+    pub preds: Vec<Vec<u64>>,
+    pub errors: Vec<(u32, StepError)>,
 }
 
 impl Snapshot {
@@ -112,6 +144,13 @@ impl Snapshot {
                 l != ROOT_LINK && (l >> 32) < id as u64 && (l & 0xffff_ffff) < transitions
             }
         });
+        let has_liveness = !model.liveness_checks().is_empty();
+        if self.graph.is_some() != has_liveness {
+            return Err("it was written with other temporal properties".into());
+        }
+        if let Some(g) = &self.graph {
+            graph_fits(g, model, distinct, distinct - frontier)?;
+        }
         if self.seen.len() != distinct
             || self.seen.contains(&0)
             || frontier > distinct
@@ -136,6 +175,8 @@ pub(crate) struct State<'a> {
     pub initial: &'a [Word],
     pub frontier: &'a [Word],
     pub coverage: &'a [Coverage],
+    /// The graph a recording BFS has built (its current level not begun).
+    pub graph: Option<&'a Recording>,
 }
 
 /// Why a checkpoint could not be read.
@@ -171,6 +212,46 @@ pub fn identity<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     h.digest()
 }
 
+/// Checks a saved graph against the model and the snapshot's sizes.
+fn graph_fits<M: TransitionSystem>(
+    g: &SavedGraph,
+    model: &M,
+    distinct: usize,
+    rows: usize,
+) -> Result<(), String> {
+    let bad = || Err("its state graph is inconsistent".to_string());
+    let transitions = model.transition_count() as u64;
+    let edges = g.targets.len();
+    if g.n != rows
+        || g.predicates != model.predicate_count()
+        || g.ids.len() != distinct
+        || g.offsets.len() != g.n + 1
+        || g.labels.len() != edges
+        || g.preds.len() != g.predicates
+        || g.preds.iter().any(|p| p.len() != g.n.div_ceil(64))
+    {
+        return bad();
+    }
+    let offsets_ok = g.offsets[0] == 0
+        && g.offsets.windows(2).all(|w| w[0] <= w[1])
+        && g.offsets[g.n] == edges as u64;
+    let mut seen_id = vec![false; distinct];
+    for &id in &g.ids {
+        match seen_id.get_mut(id as usize) {
+            Some(b) if !*b => *b = true,
+            _ => return bad(),
+        }
+    }
+    if !offsets_ok
+        || g.targets.iter().any(|&t| t as usize >= distinct)
+        || g.labels.iter().any(|&l| l as u64 >= transitions)
+        || g.errors.iter().any(|(s, _)| *s as usize >= g.n)
+    {
+        return bad();
+    }
+    Ok(())
+}
+
 /// A writer that hashes what it writes.
 struct Hashed<W: Write> {
     out: W,
@@ -187,6 +268,27 @@ impl<W: Write> Hashed<W> {
     fn words(&mut self, ws: impl IntoIterator<Item = u64>) -> std::io::Result<()> {
         for w in ws {
             self.word(w)?;
+        }
+        Ok(())
+    }
+
+    /// `u32`s two to a word (the low half first), the last word padded.
+    fn halves(&mut self, vs: impl IntoIterator<Item = u32>) -> std::io::Result<()> {
+        let mut it = vs.into_iter();
+        while let Some(a) = it.next() {
+            let b = it.next().unwrap_or(0);
+            self.word(a as u64 | (b as u64) << 32)?;
+        }
+        Ok(())
+    }
+
+    /// A byte string: its length, then its bytes padded to words.
+    fn text(&mut self, t: &str) -> std::io::Result<()> {
+        self.word(t.len() as u64)?;
+        for chunk in t.as_bytes().chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.word(u64::from_le_bytes(b))?;
         }
         Ok(())
     }
@@ -211,9 +313,11 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     let words = state.words.max(1);
     w.out.write_all(&MAGIC)?;
     w.hash.update(&MAGIC);
-    let seen = (0..state.seen.capacity())
-        .map(|slot| state.seen.get(slot))
-        .filter(|&fp| fp != 0);
+    let slots = || {
+        (0..state.seen.capacity())
+            .map(|slot| (slot, state.seen.get(slot)))
+            .filter(|&(_, fp)| fp != 0)
+    };
     w.words([
         state.identity,
         state.words as u64,
@@ -224,12 +328,43 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
         state.links.len() as u64,
         (state.initial.len() / words) as u64,
         (state.frontier.len() / words) as u64,
+        state.graph.is_some() as u64,
     ])?;
-    w.words(seen)?;
+    w.words(slots().map(|(_, fp)| fp))?;
+    if state.graph.is_some() {
+        w.words(slots().map(|(slot, _)| state.seen.id_at(slot) as u64))?;
+    }
     w.words(state.links.iter().copied())?;
     w.words(state.initial.iter().copied())?;
     w.words(state.frontier.iter().copied())?;
     w.words(state.coverage.iter().flat_map(|c| [c.enabled, c.taken]))?;
+    if let Some(rec) = state.graph {
+        let g = &rec.graph;
+        let edges = g.targets.len();
+        w.words([
+            g.n as u64,
+            g.preds.len() as u64,
+            edges as u64,
+            rec.errors.len() as u64,
+        ])?;
+        w.words(g.offsets.iter().copied())?;
+        w.halves(g.targets.iter().copied())?;
+        w.halves((0..edges).map(|e| g.labels.get(e)))?;
+        for p in &g.preds {
+            w.words(p.iter().copied())?;
+        }
+        for (id, e) in &rec.errors {
+            let span = e.error.span;
+            w.words([
+                *id as u64,
+                e.transition.map_or(u64::MAX, |t| t as u64),
+                span.map_or(0, |s| s.file.0 as u64 + 1),
+                span.map_or(0, |s| s.start as u64),
+                span.map_or(0, |s| s.end as u64),
+            ])?;
+            w.text(&e.error.message)?;
+        }
+    }
     let sum = w.hash.digest();
     w.out.write_all(&sum.to_le_bytes())?;
     let file = w.out.into_inner().map_err(|e| e.into_error())?;
@@ -237,6 +372,66 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     drop(file);
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+/// Reads words, hashing them, never past the end the file's length
+/// allows: an array is allocated only once the file is known to hold it.
+struct Reader {
+    r: BufReader<File>,
+    hash: Xxh3,
+    /// Bytes not yet read, the checksum included.
+    left: u64,
+}
+
+impl Reader {
+    fn short() -> ReadError {
+        ReadError::Damaged("the file ends early (truncated?)".into())
+    }
+
+    fn word(&mut self) -> Result<u64, ReadError> {
+        let mut b = [0u8; 8];
+        if self.left < 16 {
+            return Err(Reader::short());
+        }
+        self.r.read_exact(&mut b).map_err(|_| Reader::short())?;
+        self.left -= 8;
+        self.hash.update(&b);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// `n` words, after checking the file holds them (and the checksum).
+    fn words(&mut self, n: u64) -> Result<Vec<u64>, ReadError> {
+        if n.checked_mul(8)
+            .is_none_or(|b| b > self.left.saturating_sub(8))
+        {
+            return Err(Reader::short());
+        }
+        let mut v = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            v.push(self.word()?);
+        }
+        Ok(v)
+    }
+
+    /// `n` u32s stored two to a word.
+    fn halves(&mut self, n: u64) -> Result<Vec<u32>, ReadError> {
+        let ws = self.words(n.div_ceil(2))?;
+        let mut v: Vec<u32> = ws
+            .iter()
+            .flat_map(|&w| [w as u32, (w >> 32) as u32])
+            .collect();
+        v.truncate(n as usize);
+        Ok(v)
+    }
+
+    fn text(&mut self) -> Result<String, ReadError> {
+        let len = self.word()?;
+        let ws = self.words(len.div_ceil(8))?;
+        let mut bytes: Vec<u8> = ws.iter().flat_map(|w| w.to_le_bytes()).collect();
+        bytes.truncate(len as usize);
+        String::from_utf8(bytes)
+            .map_err(|_| ReadError::Damaged("an error message is not text".into()))
+    }
 }
 
 /// Reads a checkpoint written by [`write`].
@@ -247,61 +442,86 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
     if !meta.is_file() {
         return Err(ReadError::Io(format!("{} is not a file", path.display())));
     }
-    let len = meta.len();
-    let mut r = BufReader::with_capacity(1 << 20, file);
-    let mut hash = Xxh3::with_seed(0);
+    let mut r = Reader {
+        r: BufReader::with_capacity(1 << 20, file),
+        hash: Xxh3::with_seed(0),
+        left: meta.len(),
+    };
     let mut magic = [0u8; 8];
-    if r.read_exact(&mut magic).is_err() || magic != MAGIC {
+    if r.r.read_exact(&mut magic).is_err() || magic != MAGIC {
         return Err(ReadError::NotACheckpoint);
     }
-    hash.update(&magic);
-    let short = || ReadError::Damaged("the file ends early (truncated?)".into());
-    let mut word = |r: &mut BufReader<File>| -> Result<u64, ReadError> {
-        let mut b = [0u8; 8];
-        r.read_exact(&mut b).map_err(|_| short())?;
-        hash.update(&b);
-        Ok(u64::from_le_bytes(b))
+    r.left = r.left.saturating_sub(8);
+    r.hash.update(&magic);
+    let header = r.words(10)?;
+    let [identity, words, actions, depth, generated, seen_len, distinct, initial, frontier, graph] =
+        header[..]
+    else {
+        return Err(Reader::short());
     };
-    let mut header = [0u64; HEADER];
-    for h in header.iter_mut() {
-        *h = word(&mut r)?;
-    }
-    let [identity, words, actions, depth, generated, seen_len, distinct, initial, frontier] =
-        header;
-    // The size the header promises, checked against the file before any
-    // array is allocated (a damaged header must not ask for terabytes).
-    let body = [
-        Some(seen_len),
-        Some(distinct),
-        initial.checked_mul(words),
-        frontier.checked_mul(words),
-        actions.checked_mul(2),
-    ]
-    .into_iter()
-    .try_fold(0u64, |acc, n| n.and_then(|n| acc.checked_add(n)));
-    let expected = body
-        .and_then(|b| b.checked_add(HEADER as u64 + 2))
-        .and_then(|w| w.checked_mul(8));
-    if expected != Some(len) {
-        return Err(ReadError::Damaged(format!(
-            "its header does not match its length of {len} bytes (truncated?)"
-        )));
-    }
-    let mut array = |n: u64, r: &mut BufReader<File>| -> Result<Vec<u64>, ReadError> {
-        let mut v = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            v.push(word(r)?);
+    let too_big = |a: u64, b: u64| {
+        a.checked_mul(b)
+            .ok_or_else(|| ReadError::Damaged("its header gives impossible sizes".into()))
+    };
+    let seen = r.words(seen_len)?;
+    let ids = if graph == 1 {
+        Some(r.words(seen_len)?)
+    } else {
+        None
+    };
+    let links = r.words(distinct)?;
+    let initial = r.words(too_big(initial, words)?)?;
+    let frontier = r.words(too_big(frontier, words)?)?;
+    let cov = r.words(too_big(actions, 2)?)?;
+    let graph = match ids {
+        None => None,
+        Some(ids) => {
+            let h = r.words(4)?;
+            let (n, predicates, edges, errors) = (h[0], h[1], h[2], h[3]);
+            let offsets = r.words(n.checked_add(1).ok_or_else(Reader::short)?)?;
+            let targets = r.halves(edges)?;
+            let labels = r.halves(edges)?;
+            let mut preds = Vec::new();
+            for _ in 0..predicates {
+                preds.push(r.words(n.div_ceil(64))?);
+            }
+            let mut errs = Vec::new();
+            for _ in 0..errors {
+                let e = r.words(5)?;
+                let message = r.text()?;
+                let span = (e[2] != 0).then(|| Span {
+                    file: FileId((e[2] - 1) as u32),
+                    start: e[3] as u32,
+                    end: e[4] as u32,
+                });
+                errs.push((
+                    e[0].min(u32::MAX as u64) as u32,
+                    StepError {
+                        transition: (e[1] != u64::MAX).then_some(e[1] as u32),
+                        error: EvalError { message, span },
+                    },
+                ));
+            }
+            Some(SavedGraph {
+                ids: ids.iter().map(|&i| i.min(u32::MAX as u64) as u32).collect(),
+                n: n as usize,
+                predicates: predicates as usize,
+                offsets,
+                targets,
+                labels,
+                preds,
+                errors: errs,
+            })
         }
-        Ok(v)
     };
-    let seen = array(seen_len, &mut r)?;
-    let links = array(distinct, &mut r)?;
-    let initial = array(initial * words, &mut r)?;
-    let frontier = array(frontier * words, &mut r)?;
-    let cov = array(actions * 2, &mut r)?;
-    let digest = hash.digest();
+    let digest = r.hash.digest();
     let mut b = [0u8; 8];
-    r.read_exact(&mut b).map_err(|_| short())?;
+    if r.left != 8 {
+        return Err(ReadError::Damaged(
+            "it is longer than its header says".into(),
+        ));
+    }
+    r.r.read_exact(&mut b).map_err(|_| Reader::short())?;
     if u64::from_le_bytes(b) != digest {
         return Err(ReadError::Damaged("its checksum does not match".into()));
     }
@@ -321,5 +541,6 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
                 taken: c[1],
             })
             .collect(),
+        graph,
     })
 }

@@ -142,6 +142,12 @@ impl FingerprintTable {
         self.ids[slot].store(id, Ordering::Relaxed);
     }
 
+    /// The id of the entry in `slot` (a table made
+    /// [`FingerprintTable::with_ids`]).
+    pub fn id_at(&self, slot: usize) -> u32 {
+        self.ids[slot].load(Ordering::Relaxed)
+    }
+
     /// The id of `fp`, if present (a table made
     /// [`FingerprintTable::with_ids`]; read after the writes were joined).
     #[inline]
@@ -235,6 +241,12 @@ impl FingerprintTable {
     #[inline]
     pub fn insert_mut(&mut self, fp: u64) -> bool {
         self.insert_slot_mut(fp).new
+    }
+
+    /// Inserts `fp` with exclusive access and returns its slot (see
+    /// [`FingerprintTable::insert_mut`]).
+    pub fn insert_slot(&mut self, fp: u64) -> usize {
+        self.insert_slot_mut(fp).slot
     }
 
     /// [`FingerprintTable::insert_mut`], returning the slot.

@@ -262,6 +262,39 @@ impl Recording {
         }
     }
 
+    /// The recording a checkpoint saved: the rows of the levels before the
+    /// frontier; the current level's rows come next.
+    pub(crate) fn restore<M: TransitionSystem>(
+        model: &M,
+        saved: crate::checkpoint::SavedGraph,
+        initial: &[Word],
+        initial_count: usize,
+    ) -> Recording {
+        let mut labels = Labels::new(model.transition_count());
+        labels.reserve_exact(saved.labels.len());
+        for &l in &saved.labels {
+            labels.push(l);
+        }
+        let level_start = saved.targets.len();
+        Recording {
+            graph: Graph {
+                n: saved.n,
+                offsets: saved.offsets,
+                targets: saved.targets,
+                labels,
+                preds: saved.preds,
+                initial: (0..initial_count as u32).collect(),
+                initial_words: initial.to_vec(),
+            },
+            errors: saved.errors,
+            words: Vec::new(),
+            keep_words: false,
+            pc: saved.predicates,
+            level_fps: Vec::new(),
+            level_start,
+        }
+    }
+
     /// The distinct initial states (ids `0..n`), their words flat.
     pub(crate) fn initial(&mut self, words: &[Word], n: usize) {
         self.graph.initial = (0..n as u32).collect();

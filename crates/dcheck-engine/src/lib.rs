@@ -336,7 +336,7 @@ pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progres
     let _searching = progress::searching();
     let start = Instant::now();
     let outcome = if !model.liveness_checks().is_empty() {
-        liveness::check(model, config, progress, start)
+        liveness::check(model, config, progress, start, None)
     } else {
         match config.strategy {
             Strategy::Bfs => bfs::run(model, config, progress, start, None, None).0,
@@ -347,9 +347,8 @@ pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progres
     outcome
 }
 
-/// Continues the BFS that `snapshot` saved (without liveness checks; the
-/// caller checked [`checkpoint::Snapshot::fits`]), as [`check`] would have
-/// gone on.
+/// Continues the BFS that `snapshot` saved (the caller checked
+/// [`checkpoint::Snapshot::fits`]), as [`check`] would have gone on.
 pub fn resume<M: TransitionSystem>(
     model: &M,
     config: &Config,
@@ -358,7 +357,11 @@ pub fn resume<M: TransitionSystem>(
 ) -> Outcome {
     let _searching = progress::searching();
     let start = Instant::now();
-    let outcome = bfs::run(model, config, progress, start, None, Some(snapshot)).0;
+    let outcome = if model.liveness_checks().is_empty() {
+        bfs::run(model, config, progress, start, None, Some(snapshot)).0
+    } else {
+        liveness::check(model, config, progress, start, Some(snapshot))
+    };
     progress.finish(&outcome.stats);
     outcome
 }

@@ -101,6 +101,7 @@ use std::time::Instant;
 use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSystem};
 use rayon::prelude::*;
 
+use crate::checkpoint::Snapshot;
 use crate::graph::{Graph, Record, Recording, NONE};
 use crate::{
     bfs, dfs, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress, Strategy,
@@ -119,11 +120,14 @@ const ANALYSIS_BYTES_PER_STATE: u64 = 32;
 /// with the counts, coverage and counterexamples of a plain BFS. DFS: the
 /// DFS search first; if it found nothing, a BFS records the graph without
 /// checking again (its counts are the DFS's).
+///
+/// `from`: a checkpoint of the recording BFS to continue (BFS only).
 pub(crate) fn check<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
+    from: Option<Snapshot>,
 ) -> Outcome {
     let checks = model.liveness_checks();
     // The time of the graph build and the analysis (with DFS, from the
@@ -136,7 +140,7 @@ pub(crate) fn check<M: TransitionSystem>(
     };
     let (mut safety, recording, build_peak) = match config.strategy {
         Strategy::Bfs => {
-            let (outcome, recording) = bfs::run(model, config, progress, start, Some(record), None);
+            let (outcome, recording) = bfs::run(model, config, progress, start, Some(record), from);
             let peak = outcome.stats.bytes_used;
             (outcome, recording, peak)
         }

@@ -6,6 +6,9 @@
 //! properties are dense [`InvariantId`]s. Everything else (names, values,
 //! spans) stays in the model crate and is looked up by the report layer.
 
+/// Where an evaluation error is in the spec ([`EvalError::span`]).
+pub use dcheck_syntax::span::{FileId, Span};
+
 /// One machine word of an encoded state.
 pub type Word = u64;
 
