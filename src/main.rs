@@ -10,6 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use dcheck_engine::{Config, Progress, Strategy};
 use dcheck_report::{exit, RunInfo};
 
+mod oom;
+
+/// A failed allocation ends the run with its figures, not an abort.
+#[global_allocator]
+static ALLOCATOR: oom::Guarded = oom::Guarded;
+
 #[derive(Parser)]
 #[command(
     name = "dcheck",

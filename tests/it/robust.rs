@@ -115,6 +115,34 @@ fn a_run_under_ulimit_v_stops_cleanly() {
     assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
 }
 
+/// A failed allocation (here: `--max-memory` far above what `ulimit -v`
+/// leaves, so the engine's own limit never stops it) ends the run with
+/// exit 3 and the figures explored so far on stderr, not with Rust's
+/// "memory allocation failed" abort (SIGABRT, exit 134). TwoPhase N=9
+/// needs about 350 MB; 400 MB of address space, the binary and the
+/// threads' stacks included, is not enough.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_allocation_ends_with_the_figures_so_far() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2 --max-memory 100G")
+        .arg(env!("CARGO_BIN_EXE_dcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("error: out of memory"), "{stderr}");
+    assert!(stderr.contains("hint: --max-memory SIZE"), "{stderr}");
+    let distinct: u64 = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("distinct states"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("distinct states line");
+    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+}
+
 /// A binary file and a Latin-1 file are recognised as such (they got
 /// "check the path and the file permissions"); the Latin-1 one points at
 /// its first byte that is not UTF-8 (line 2, column 15: the `é` of

@@ -51,6 +51,21 @@ impl Drop for Searching {
     }
 }
 
+/// The figures a search last published (distinct, generated, depth), for
+/// a report that cannot reach its [`Progress`]: the allocation-failure
+/// handler of the CLI, which must not allocate.
+static LAST: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// (distinct states, states generated, depth) as last published by a
+/// search of this process (zeros before any). Reads three atomics only.
+pub fn last_figures() -> (u64, u64, u64) {
+    (
+        LAST[0].load(Ordering::Relaxed),
+        LAST[1].load(Ordering::Relaxed),
+        LAST[2].load(Ordering::Relaxed),
+    )
+}
+
 /// Counters the engine updates while it searches; all relaxed atomics.
 #[derive(Debug, Default)]
 pub struct Progress {
@@ -76,6 +91,9 @@ impl Progress {
         self.generated.store(generated, Ordering::Relaxed);
         self.queue.store(queue, Ordering::Relaxed);
         self.depth.store(depth, Ordering::Relaxed);
+        LAST[0].store(distinct, Ordering::Relaxed);
+        LAST[1].store(generated, Ordering::Relaxed);
+        LAST[2].store(depth, Ordering::Relaxed);
     }
 
     pub(crate) fn finish(&self, stats: &Stats) {
