@@ -143,6 +143,60 @@ fn a_failed_allocation_ends_with_the_figures_so_far() {
     assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
 }
 
+/// A memory cgroup of 150 MiB (v1 `memory.limit_in_bytes`, or v2
+/// `memory.max`), created for the test: TwoPhase N=9 (about 350 MB) stops
+/// at the default limit, 90% of the room under the cgroup's limit, with
+/// exit 3 and its summary, and the OOM killer never sees it. Creating a
+/// cgroup needs root and a writable cgroup file system: where the machine
+/// does not allow it, the test says so on stderr and checks nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
+    let name = format!("dcheck-test-{}", std::process::id());
+    let limit = (150u64 << 20).to_string();
+    let v2 = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
+        .is_ok_and(|c| c.split_whitespace().any(|w| w == "memory"));
+    let (dir, file) = if v2 {
+        (format!("/sys/fs/cgroup/{name}"), "memory.max")
+    } else {
+        (
+            format!("/sys/fs/cgroup/memory/{name}"),
+            "memory.limit_in_bytes",
+        )
+    };
+    if std::fs::create_dir(&dir).is_err() {
+        eprintln!("skipped: cannot create the cgroup {dir}");
+        return;
+    }
+    if std::fs::write(format!("{dir}/{file}"), &limit).is_err() {
+        let _ = std::fs::remove_dir(&dir);
+        eprintln!("skipped: cannot set {dir}/{file}");
+        return;
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2"
+        ))
+        .arg(env!("CARGO_BIN_EXE_dcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run sh");
+    let _ = std::fs::remove_dir(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("the default memory limit") && stdout.contains("cgroup memory limit"),
+        "{stdout}"
+    );
+    let distinct: u64 = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("distinct states"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("distinct states line");
+    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+}
+
 /// A binary file and a Latin-1 file are recognised as such (they got
 /// "check the path and the file permissions"); the Latin-1 one points at
 /// its first byte that is not UTF-8 (line 2, column 15: the `é` of
