@@ -22,6 +22,8 @@
 
 use stateright::{Model, Property};
 
+pub mod paxos;
+
 /// Largest number of resource managers the packed state can hold.
 pub const MAX_RMS: usize = 14;
 

@@ -14,8 +14,20 @@
 //! whatever thread does it), so the order of the next frontier, the ids, the
 //! parent links and thus every trace equal those of a sequential BFS that
 //! expands the frontier in order and records the first discovery. Batch
-//! boundaries depend only on the table sizes and the model's transition
-//! count, not on the number of threads. Every violation (invariant,
+//! boundaries depend only on the table sizes, the memory limit and the
+//! number of new states earlier batches found (a set, whatever the thread
+//! timing), not on the number of threads.
+//!
+//! Memory is reserved from what the search reaches: a batch and the level
+//! table's growth before it are sized for twice the new states per
+//! expanded state seen so far, never for the model's transition count (an
+//! action with 2^20 parameter bindings of which a few are enabled would
+//! otherwise reserve 2^20 slots per frontier state). Each chunk may insert
+//! at most its share of the table's free room; past it, the successors not
+//! in `seen` go back to the caller unprobed (`ChunkOut::overflow`), which
+//! grows the table and offers them after the batch. The minimum key wins
+//! whatever the order of the offers, so the level table, and every result,
+//! is that of a table large enough from the start. Every violation (invariant,
 //! deadlock, evaluation error) is given the key of the event that shows it:
 //! a new state's own minimum key, or `(position, transition)` of the
 //! expanded state; the reported one is the smallest key. Keys below
@@ -70,10 +82,8 @@ const GROUP_STATES: usize = 16;
 const MAX_PENDING: usize = 4096;
 /// How far ahead the end-of-level loops over new states prefetch.
 const LOOKAHEAD: usize = 16;
-/// A batch (between two synchronisation points) is at least this many
-/// frontier states (or the rest of the level) ...
-const MIN_BATCH: usize = 1024;
-/// ... and at most this many.
+/// A batch (between two synchronisation points) is at most this many
+/// frontier states.
 const MAX_BATCH: usize = 1 << 16;
 
 #[inline]
@@ -99,6 +109,9 @@ struct ChunkOut {
     issues: Vec<(u64, ViolationKind)>,
     /// When recording the graph: the rows of the chunk's states.
     rows: Rows,
+    /// Successors not probed in the level table because the chunk had
+    /// inserted its quota of new states (see `explore`).
+    overflow: Pending,
 }
 
 impl ChunkOut {
@@ -309,7 +322,10 @@ fn explore<M: TransitionSystem>(
         .build()
         .expect("cannot start the worker threads");
     let words = model.state_words();
-    let fanout = model.transition_count().max(1);
+    // New states found per state expanded so far (for sizing batches and
+    // the level table from what is reached, not from the transition count).
+    let mut expanded_total: u64 = 0;
+    let mut new_total: u64 = 0;
     let mut scratch = model.scratch();
     let expected = record.and_then(|r| r.expected).map_or(0, |(n, _)| n);
     let seen_capacity = capacity_for(expected.min(MAX_IDS) as usize, 1 << 12);
@@ -441,7 +457,33 @@ fn explore<M: TransitionSystem>(
         while pos < n {
             let transient =
                 ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
-            let want = (n - pos).min(MIN_BATCH) * fanout;
+            // Expected new states per frontier state, twice the rate seen so
+            // far (4 before anything is known). Not a bound: a chunk that
+            // would insert more than its share of the table's room hands
+            // the rest back (`ChunkOut::overflow`), inserted after the batch.
+            let per_state =
+                (2 * (new_total + 4 * CHUNK as u64)).div_ceil(expanded_total + CHUNK as u64);
+            let mut batch = (n - pos).min(MAX_BATCH);
+            if let Some(max) = config.memory_limit() {
+                // What one frontier state is expected to add: its new
+                // states' words and fingerprints; a vector that grows may
+                // double. The check after the batch catches a batch that
+                // produced more.
+                let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
+                let held = (new_words.len() + level_fps.len()) as u64;
+                let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
+                // Recording: each edge's row entry (fingerprint, target,
+                // label) too, 20 bytes, counted as 3 words.
+                let row = if s.rec.is_some() { 3 } else { 0 };
+                let expected = per_state * (words + 1 + row) as u64;
+                batch = batch.min((budget / expected.max(1)) as usize);
+                if batch == 0 {
+                    stop = Some(Limit::Memory);
+                    break;
+                }
+            }
+            let chunks = batch.div_ceil(CHUNK);
+            let want = (batch as u64 * per_state).min(MAX_IDS) as usize + chunks * 16;
             if s.level.len() + want > max_entries(s.level.capacity()) {
                 let grown = capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
                 if s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient) {
@@ -450,24 +492,10 @@ fn explore<M: TransitionSystem>(
                 }
                 s.level.reserve(want);
             }
+            // Each chunk may insert this many new states: together they
+            // never fill the table past its load limit.
             let room = max_entries(s.level.capacity()) - s.level.len();
-            let mut batch = (n - pos).min(MAX_BATCH).min(room / fanout).max(1);
-            if let Some(max) = config.memory_limit() {
-                // Worst case of one frontier state: `fanout` new states, each
-                // its words and fingerprint; a vector that grows may double.
-                let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
-                let held = (new_words.len() + level_fps.len()) as u64;
-                let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
-                // Recording: each edge's row entry (fingerprint, target,
-                // label) too, 20 bytes, counted as 3 words.
-                let row = if s.rec.is_some() { 3 } else { 0 };
-                let worst = (fanout * (words + 1 + row)) as u64;
-                batch = batch.min((budget / worst) as usize);
-                if batch == 0 {
-                    stop = Some(Limit::Memory);
-                    break;
-                }
-            }
+            let quota = room / chunks;
             let end = pos + batch;
             let outs: Vec<ChunkOut> = pool.install(|| {
                 (pos..end)
@@ -493,12 +521,14 @@ fn explore<M: TransitionSystem>(
                             words,
                             c,
                             (c + CHUNK).min(end),
+                            quota,
                         )
                     })
                     .collect()
             });
             let mut fresh = 0;
             let mut row = frontier_base + pos as u32;
+            let mut overflow = Pending::default();
             for out in outs {
                 if let Some(rec) = &mut s.rec {
                     rec.add_rows(&out.rows, row);
@@ -510,8 +540,54 @@ fn explore<M: TransitionSystem>(
                 new_words.extend_from_slice(&out.words);
                 events.extend(out.events);
                 issues.extend(out.issues);
+                overflow.append(&out.overflow, words);
             }
             s.level.add_len(fresh);
+            // The successors the chunks' quotas left over: the table grows
+            // to hold them all, then they are offered like the others (the
+            // minimum key wins whatever the order, so the result is that of
+            // a table large enough from the start).
+            if overflow.len() > 0 {
+                let want = overflow.len();
+                if s.level.len() + want > max_entries(s.level.capacity()) {
+                    let grown =
+                        capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
+                    if s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient) {
+                        stop = Some(Limit::Memory);
+                        break;
+                    }
+                    s.level.reserve(want);
+                }
+                let before = level_fps.len();
+                let mut parents = Vec::new();
+                let mut unlimited = usize::MAX;
+                overflow.flush(
+                    &s.seen,
+                    &s.level,
+                    words,
+                    &mut level_fps,
+                    &mut new_words,
+                    &mut parents,
+                    &mut unlimited,
+                    &mut Pending::default(),
+                );
+                s.level.add_len(level_fps.len() - before);
+                fresh += level_fps.len() - before;
+                for (i, &p) in parents.iter().enumerate() {
+                    if !safety {
+                        break;
+                    }
+                    let at = before + i;
+                    let st = &new_words[at * words..(at + 1) * words];
+                    let p = p as usize;
+                    let parent = &frontier[p * words..(p + 1) * words];
+                    if let Some(kind) = invariant_issue(model, &mut scratch, Some(parent), st) {
+                        issues.push((level_fps[at], kind));
+                    }
+                }
+            }
+            expanded_total += (end - pos) as u64;
+            new_total += fresh as u64;
             pos = end;
             let transient =
                 ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
@@ -719,9 +795,20 @@ impl Pending {
         fp
     }
 
+    /// Appends `other`'s successors.
+    fn append(&mut self, other: &Pending, words: usize) {
+        debug_assert_eq!(other.words.len(), other.fps.len() * words);
+        self.keys.extend_from_slice(&other.keys);
+        self.fps.extend_from_slice(&other.fps);
+        self.words.extend_from_slice(&other.words);
+    }
+
     /// Probes the buffered successors in emission order: those in neither
     /// table are new, and the first thread to insert one into the level
     /// table records it (fingerprint and words) in `fps` / `new_words`.
+    /// Once `quota` new states have been inserted, the successors not in
+    /// `seen` go to `overflow` unprobed.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     fn flush(
         &mut self,
@@ -731,12 +818,23 @@ impl Pending {
         fps: &mut Vec<u64>,
         new_words: &mut Vec<Word>,
         parents: &mut Vec<u32>,
+        quota: &mut usize,
+        overflow: &mut Pending,
     ) {
         for (i, (&fp, &k)) in self.fps.iter().zip(&self.keys).enumerate() {
             if seen.contains(fp) {
                 continue;
             }
+            if *quota == 0 {
+                overflow.keys.push(k);
+                overflow.fps.push(fp);
+                overflow
+                    .words
+                    .extend_from_slice(&self.words[i * words..(i + 1) * words]);
+                continue;
+            }
             if level.insert_min(fp, k).new {
+                *quota -= 1;
                 fps.push(fp);
                 parents.push((k >> 32) as u32);
                 new_words.extend_from_slice(&self.words[i * words..(i + 1) * words]);
@@ -776,6 +874,7 @@ fn expand_chunk<M: TransitionSystem>(
     words: usize,
     from: usize,
     to: usize,
+    mut quota: usize,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
     debug_assert_eq!(pending.len(), 0);
@@ -788,6 +887,7 @@ fn expand_chunk<M: TransitionSystem>(
         let fps = &mut out.fps;
         let new_words = &mut out.words;
         let parents = &mut out.parents;
+        let overflow = &mut out.overflow;
         let rows = &mut out.rows;
         if let Some(pc) = pc {
             rows.begin(model, scratch, state, pc);
@@ -811,7 +911,9 @@ fn expand_chunk<M: TransitionSystem>(
                 rows.edge(t, fp);
             }
             if pending.len() >= MAX_PENDING {
-                pending.flush(seen, level, words, fps, new_words, parents);
+                pending.flush(
+                    seen, level, words, fps, new_words, parents, &mut quota, overflow,
+                );
             }
         });
         out.generated += emitted;
@@ -850,6 +952,8 @@ fn expand_chunk<M: TransitionSystem>(
             &mut out.fps,
             &mut out.words,
             &mut out.parents,
+            &mut quota,
+            &mut out.overflow,
         );
         for i in checked..out.fps.len() {
             if !safety {

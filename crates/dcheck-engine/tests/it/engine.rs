@@ -441,3 +441,81 @@ fn a_counterexample_that_does_not_replay_is_reported_not_a_panic() {
         assert_eq!(v.trace[0].state, vec![0]);
     }
 }
+
+/// A star: the root 0 has `f` transitions, to the leaves 1..=f, and leaf
+/// `i` one transition, to leaf `(7 i) % f + 1`; leaf `bad` violates the
+/// invariant. One state with many times more new successors than a batch
+/// expects: the chunk expanding it fills its quota of the level table and
+/// hands the rest back (overflow), which must change nothing. (The level
+/// table starts with room for 768 states; the root's batch expects 8.)
+fn star(f: u64, bad: Option<u64>) -> TestModel {
+    TestModel {
+        words: 1,
+        transitions: f as usize,
+        init: vec![vec![0]],
+        next: Box::new(move |s, t| {
+            let (x, t) = (s[0], t as u64);
+            Ok(match x {
+                0 => Some(vec![t + 1]),
+                _ if t == 0 => Some(vec![(7 * x) % f + 1]),
+                _ => None,
+            })
+        }),
+        invariant: Some(Box::new(move |s| (Some(s[0]) == bad).then_some(0))),
+        terminal: Box::new(|_| true),
+        live: Live::default(),
+    }
+}
+
+#[test]
+fn a_state_with_far_more_new_successors_than_expected() {
+    let f = 3_000u64;
+    // Every leaf once from the root, plus one successor per leaf.
+    let m = star(f, None);
+    let reference = reference_bfs(&m, true);
+    assert_eq!(reference.distinct, f + 1);
+    assert_eq!(reference.generated, 1 + f + f);
+    for (strategy, threads) in ALL {
+        let out = run(&m, strategy, threads);
+        assert_eq!(out.result, Verdict::Ok, "{strategy:?}/{threads}");
+        assert_eq!(out.stats.distinct_states, f + 1);
+        assert_eq!(out.stats.states_generated, 1 + 2 * f);
+    }
+    // The bad leaf is reached from the root by transition bad - 1.
+    let m = star(f, Some(2_500));
+    let (_, ref_trace) = reference_bfs(&m, true).violation.expect("violated");
+    for threads in [1, 2, 4] {
+        let out = run(&m, Strategy::Bfs, threads);
+        let (_, trace) = violation(&out.result);
+        assert_eq!(pairs(trace), ref_trace, "threads={threads}");
+        assert_eq!(trace.len(), 2);
+    }
+}
+
+/// A model with 2^20 transitions of which one is enabled in each state (a
+/// counter 0..=20, transition x taking x to x + 1): memory is reserved
+/// from what the search reaches, not from the transition count, so 1 MB is
+/// plenty (a reservation of 2^20 table slots per frontier state would need
+/// 16 MB and stop the search at once).
+#[test]
+fn memory_is_reserved_from_what_is_reached() {
+    let m = TestModel {
+        words: 1,
+        transitions: 1 << 20,
+        init: vec![vec![0]],
+        next: infallible(|s, t| (t as u64 == s[0] && s[0] < 20).then(|| vec![s[0] + 1])),
+        invariant: None,
+        terminal: Box::new(|_| true),
+        live: Live::default(),
+    };
+    for threads in [1, 2] {
+        let config = Config {
+            threads,
+            max_memory: Some(1 << 20),
+            ..Config::default()
+        };
+        let out = run_with(&m, &config);
+        assert_eq!(out.result, Verdict::Ok, "threads={threads}");
+        assert_eq!(out.stats.distinct_states, 21);
+    }
+}
