@@ -115,6 +115,10 @@ struct RunArgs {
     /// Stop (exit 3) before the search's memory exceeds this (e.g. 512M, 4G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
+    /// Stop (exit 3) once the search has run this long (e.g. 30s, 10m, 2h),
+    /// after writing the --checkpoint if one is asked for.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    max_time: Option<std::time::Duration>,
     /// Network semantics, overriding the spec's: a comma-separated list of
     /// unordered | fifo, lossy, duplicating (e.g. `unordered,lossy`).
     #[arg(long, value_name = "LIST")]
@@ -1066,6 +1070,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         max_depth: args.max_depth,
         max_memory: args.max_memory,
         memory_budget: budget.map(|(bytes, _)| bytes),
+        max_time: args.max_time,
         checkpoint: None,
     };
     let identity = checkpoint_identity(args, &loaded.sources);

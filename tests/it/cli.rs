@@ -1042,3 +1042,52 @@ fn an_init_error_is_reported_as_init() {
     assert!(text.contains("evaluation error while computing the initial states (`init`): value 5 is outside the range 0..3"), "{text}");
     assert!(!text.contains("the invariants"), "{text}");
 }
+
+/// `--max-time` stops a search that would take far longer (TwoPhase N=10:
+/// 60 M states) like the other limits: exit 3, `"incomplete_reason":
+/// "max-time"`, the figures so far, and with `--checkpoint` a checkpoint
+/// written first, from which the search continues.
+#[test]
+fn max_time_stops_cleanly_with_a_checkpoint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cp = dir.path().join("t.ckpt");
+    let cp = cp.to_str().expect("utf-8");
+    let (code, j) = run_json(&[
+        "specs/2pc.ron",
+        "--const",
+        "N=10",
+        "--max-time",
+        "1s",
+        "--checkpoint",
+        cp,
+    ]);
+    assert_eq!(code, 3, "{j}");
+    assert_eq!(j["result"], "incomplete");
+    assert_eq!(j["incomplete_reason"], "max-time");
+    let distinct = j["distinct_states"].as_u64().expect("distinct");
+    assert!(distinct > 0 && distinct < 61_000_000, "{distinct}");
+    assert_eq!(j["checkpoint"]["written"], 1, "{j}");
+    let problems = crate::schema::errors("report-v1.json", &j);
+    assert!(problems.is_empty(), "{problems:?}");
+    // The text verdict names the limit.
+    let out = run_text(&["specs/2pc.ron", "--const", "N=10", "--max-time", "1s"]);
+    assert_eq!(exit_code(&out), 3);
+    assert!(
+        stdout(&out).contains("the --max-time limit was reached"),
+        "{}",
+        stdout(&out)
+    );
+    // Resumed under another second: further, and stopped the same way.
+    let (code, k) = run_json(&[
+        "specs/2pc.ron",
+        "--const",
+        "N=10",
+        "--max-time",
+        "1s",
+        "--resume",
+        cp,
+    ]);
+    assert_eq!(code, 3, "{k}");
+    assert_eq!(k["incomplete_reason"], "max-time");
+    assert!(k["distinct_states"].as_u64().expect("distinct") > distinct);
+}

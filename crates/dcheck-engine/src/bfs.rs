@@ -609,8 +609,8 @@ fn explore<M: TransitionSystem>(
                 stop = Some(Limit::Memory);
                 break;
             }
-            if crate::progress::stop_requested() {
-                stop = Some(Limit::Interrupted);
+            if let Some(limit) = crate::stop_reason(config, s.start) {
+                stop = Some(limit);
                 break;
             }
         }

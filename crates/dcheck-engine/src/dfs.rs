@@ -328,8 +328,8 @@ fn sequential<M: TransitionSystem>(
             if config.memory_limit().is_some_and(|m| bytes > m) {
                 finish!(Verdict::Incomplete(Limit::Memory));
             }
-            if crate::progress::stop_requested() {
-                finish!(Verdict::Incomplete(Limit::Interrupted));
+            if let Some(limit) = crate::stop_reason(config, start) {
+                finish!(Verdict::Incomplete(limit));
             }
             progress.set(
                 links.len() as u64,
@@ -360,6 +360,8 @@ struct Pool {
 /// State shared by the parallel DFS workers.
 struct Shared<'a> {
     config: &'a Config,
+    /// When the search started (for `max_time`).
+    start: Instant,
     threads: usize,
     table: RwLock<FingerprintTable>,
     pool: Mutex<Pool>,
@@ -447,6 +449,7 @@ fn parallel<M: TransitionSystem>(
     }
     let shared = Shared {
         config,
+        start,
         threads,
         table: RwLock::new(table),
         pool: Mutex::new(Pool {
@@ -669,8 +672,8 @@ fn worker<M: TransitionSystem>(
             shared.hit(Limit::Memory);
             break;
         }
-        if crate::progress::stop_requested() {
-            shared.hit(Limit::Interrupted);
+        if let Some(limit) = crate::stop_reason(shared.config, shared.start) {
+            shared.hit(limit);
             break;
         }
     }

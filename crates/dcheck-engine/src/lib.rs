@@ -91,6 +91,11 @@ pub struct Config {
     /// (also [`Limit::Memory`]), reported with a hint that it was the
     /// default.
     pub memory_budget: Option<u64>,
+    /// Stop (incomplete, [`Limit::Time`]) once the search has run this
+    /// long: checked where the explorers check for Ctrl-C (every batch,
+    /// every 256 DFS expansions). The liveness analysis after a complete
+    /// search is not cut.
+    pub max_time: Option<Duration>,
     /// Write checkpoints (BFS without liveness checks only; see
     /// [`checkpoint`]).
     pub checkpoint: Option<checkpoint::Checkpointing>,
@@ -117,6 +122,7 @@ impl Default for Config {
             max_depth: None,
             max_memory: None,
             memory_budget: None,
+            max_time: None,
             checkpoint: None,
         }
     }
@@ -183,6 +189,8 @@ pub enum Limit {
     Memory,
     /// A stop was requested ([`progress::request_stop`]: Ctrl-C, SIGTERM).
     Interrupted,
+    /// [`Config::max_time`] passed.
+    Time,
 }
 
 /// A property violation and a trace leading to it.
@@ -364,6 +372,19 @@ pub fn resume<M: TransitionSystem>(
     };
     progress.finish(&outcome.stats);
     outcome
+}
+
+/// Why a search that started at `start` must stop now, if it must: Ctrl-C
+/// or SIGTERM ([`Limit::Interrupted`]) or `max_time` ([`Limit::Time`]).
+/// Read where the explorers publish progress.
+pub(crate) fn stop_reason(config: &Config, start: Instant) -> Option<Limit> {
+    if progress::stop_requested() {
+        Some(Limit::Interrupted)
+    } else if config.max_time.is_some_and(|t| start.elapsed() >= t) {
+        Some(Limit::Time)
+    } else {
+        None
+    }
 }
 
 /// Packs a predecessor link: parent id in the high half, transition in the low.

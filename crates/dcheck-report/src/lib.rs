@@ -66,6 +66,7 @@ pub fn limit_name(limit: Limit) -> &'static str {
         Limit::Depth => "max-depth",
         Limit::Memory => "max-memory",
         Limit::Interrupted => "interrupted",
+        Limit::Time => "max-time",
     }
 }
 
