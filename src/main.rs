@@ -94,6 +94,8 @@ struct RunArgs {
     /// Also write a JUnit XML report to FILE: one testcase per spec.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Override a constant: NAME=VALUE (repeatable).
     #[arg(long = "const", value_name = "NAME=VALUE")]
     consts: Vec<String>,
@@ -193,6 +195,30 @@ struct CheckArgs {
     /// json (one array on stdout: `[{spec, ok, diagnostics}]`).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// What the loader may read (see docs/security.md).
+#[derive(Args, Clone)]
+struct InputArgs {
+    /// Files a spec names (`extends`) must be inside DIR (after following
+    /// symbolic links); default: the spec's enclosing git work tree, else
+    /// its directory.
+    #[arg(long, value_name = "DIR")]
+    spec_root: Option<PathBuf>,
+    /// Refuse input files (specs, traces) larger than this (e.g. 64M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16M")]
+    max_input_size: u64,
+}
+
+impl InputArgs {
+    fn access(&self) -> dcheck_syntax::load::Access {
+        dcheck_syntax::load::Access {
+            root: self.spec_root.clone(),
+            max_size: self.max_input_size,
+        }
+    }
 }
 
 /// The spec and the options that change which model it compiles to.
@@ -200,6 +226,8 @@ struct CheckArgs {
 struct ModelArgs {
     /// The spec file (.ron).
     spec: PathBuf,
+    #[command(flatten)]
+    input: InputArgs,
     /// Override a constant: NAME=VALUE (repeatable).
     #[arg(long = "const", value_name = "NAME=VALUE")]
     consts: Vec<String>,
@@ -438,6 +466,8 @@ struct Loaded {
 /// What to load: the spec and the options that shape its model.
 struct LoadOptions<'a> {
     spec: &'a std::path::Path,
+    /// What the loader may read.
+    access: dcheck_syntax::load::Access,
     consts: &'a [String],
     network: Option<String>,
     faults: Option<String>,
@@ -459,7 +489,7 @@ fn load(o: LoadOptions) -> Result<Loaded, i32> {
 
 /// Load → lower → compile; `Err` holds the problems, not yet shown.
 fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
-    let (mut sources, mut spec) = match dcheck_syntax::load_spec(o.spec) {
+    let (mut sources, mut spec) = match dcheck_syntax::load::load_spec_with(o.spec, &o.access) {
         Ok(x) => x,
         Err((sources, diags)) => return Err(SpecError::new(&sources, &diags, &[])),
     };
@@ -844,6 +874,7 @@ fn simulate(args: SimulateArgs) -> i32 {
     }
     let loaded = match load(LoadOptions {
         spec: &args.model.spec,
+        access: args.model.input.access(),
         consts: &args.model.consts,
         network: args.model.network.clone(),
         faults: args.model.faults.clone(),
@@ -1041,6 +1072,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         .unwrap_or_default();
     let loaded = match load_quiet(LoadOptions {
         spec,
+        access: args.input.access(),
         consts: &args.consts,
         network: args.network.clone(),
         faults: args.faults.clone(),
@@ -1234,6 +1266,7 @@ fn check(args: CheckArgs) -> i32 {
     for spec in &specs {
         let result = load_quiet(LoadOptions {
             spec,
+            access: args.input.access(),
             consts: &args.consts,
             network: None,
             faults: None,
@@ -1265,6 +1298,7 @@ fn check(args: CheckArgs) -> i32 {
 fn graph(args: GraphArgs) -> i32 {
     let loaded = match load(LoadOptions {
         spec: &args.model.spec,
+        access: args.model.input.access(),
         consts: &args.model.consts,
         network: args.model.network.clone(),
         faults: args.model.faults.clone(),
@@ -1337,16 +1371,21 @@ fn malformed_trace(
 }
 
 fn replay(args: ReplayArgs) -> i32 {
-    let text = match std::fs::read(&args.trace).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
+    use dcheck_syntax::load::NotText;
+    let text = match dcheck_syntax::load::read_input(&args.trace, args.model.input.max_input_size) {
+        Ok(text) => text,
+        Err(NotText::Binary | NotText::Encoding { .. }) => {
             eprintln!(
                 "error: malformed trace: {} is not a text file (not UTF-8); expected a dcheck JSON report, JSON trace or ITF trace",
                 args.trace.display()
             );
             return exit::USAGE;
         }
-        Err(e) => {
+        Err(NotText::Refused(why)) => {
+            eprintln!("error: cannot read {}: {why}", args.trace.display());
+            return exit::USAGE;
+        }
+        Err(NotText::Io(e)) => {
             eprintln!("error: cannot read {}: {e}", args.trace.display());
             return exit::USAGE;
         }
@@ -1357,6 +1396,7 @@ fn replay(args: ReplayArgs) -> i32 {
     };
     let loaded = match load(LoadOptions {
         spec: &args.model.spec,
+        access: args.model.input.access(),
         consts: &args.model.consts,
         network: args.model.network.clone(),
         faults: args.model.faults.clone(),

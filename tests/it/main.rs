@@ -23,6 +23,7 @@ mod protocol_raft;
 mod replay;
 mod robust;
 mod schema;
+mod security;
 mod simulate;
 mod specs;
 mod trace_formats;

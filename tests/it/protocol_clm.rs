@@ -327,7 +327,14 @@ fn maekawa_v2_reaches_a_yield() {
         ),
     )
     .unwrap();
-    let (code, j, err) = run(&[probe.to_str().unwrap(), "--property", "NoYield"]);
+    // The probe lives outside the repository: the spec root must hold both.
+    let (code, j, err) = run(&[
+        probe.to_str().unwrap(),
+        "--property",
+        "NoYield",
+        "--spec-root",
+        "/",
+    ]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 1, "{err}{j:#}");
     assert_eq!(j["violation"]["property"], "NoYield");

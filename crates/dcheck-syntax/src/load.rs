@@ -28,12 +28,82 @@ use crate::span::{FileId, SourceMap, Span};
 /// every file read, in both cases.
 pub type LoadResult = Result<(SourceMap, ast::Spec), (SourceMap, Vec<Diagnostic>)>;
 
-/// Loads the spec at `path` (and the bases it extends).
+/// The default limit on the size of a file dcheck reads (16 MiB);
+/// `--max-input-size` changes it.
+pub const DEFAULT_MAX_INPUT: u64 = 16 << 20;
+
+/// What the loader may read (see `docs/security.md`): regular files of at
+/// most `max_size` bytes and, for every path a spec names (`extends`),
+/// only files inside `root` once symbolic links are followed, never in a
+/// `.git` directory.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// The spec root; `None`: [`spec_root`] of the top-level spec.
+    pub root: Option<PathBuf>,
+    pub max_size: u64,
+}
+
+impl Default for Access {
+    fn default() -> Access {
+        Access {
+            root: None,
+            max_size: DEFAULT_MAX_INPUT,
+        }
+    }
+}
+
+/// The default spec root of the spec at `path`: the nearest enclosing git
+/// work tree (a directory with a `.git` entry), else the spec's own
+/// directory; canonical.
+pub fn spec_root(path: &Path) -> PathBuf {
+    let dir = canonical(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut at = Some(dir.as_path());
+    while let Some(d) = at {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        at = d.parent();
+    }
+    dir
+}
+
+/// Loads the spec at `path` (and the bases it extends) with the default
+/// [`Access`].
 pub fn load_spec(path: &Path) -> LoadResult {
+    load_spec_with(path, &Access::default())
+}
+
+/// Loads the spec at `path` (and the bases it extends), reading only what
+/// `access` allows.
+pub fn load_spec_with(path: &Path, access: &Access) -> LoadResult {
     let name = path.display().to_string();
-    let mut loader = Loader::default();
-    match read_text(path) {
+    let root = access
+        .root
+        .as_deref()
+        .map(canonical)
+        .unwrap_or_else(|| spec_root(path));
+    let mut loader = Loader {
+        access: Access {
+            root: Some(root),
+            max_size: access.max_size,
+        },
+        ..Loader::default()
+    };
+    match read_input(path, access.max_size) {
         Ok(text) => loader.finish(&name, text),
+        Err(NotText::Refused(why)) => {
+            let file = loader.sources.add(name.clone(), String::new());
+            let d = Diagnostic::new(
+                Span::new(file, 0, 0),
+                format!("cannot read `{name}`: {why}"),
+            )
+            .label("not read")
+            .help("give the path of a dcheck spec (a .ron text file)");
+            Err((loader.sources, vec![d]))
+        }
         Err(NotText::Io(e)) => {
             let file = loader.sources.add(name.clone(), String::new());
             let d = Diagnostic::new(
@@ -72,8 +142,11 @@ const NOT_TEXT_HELP: &str =
     "a spec is a RON text file in UTF-8; save it as UTF-8 (or check that this is the right file)";
 
 /// Why a file's contents are not a spec's text.
-enum NotText {
+pub enum NotText {
     Io(std::io::Error),
+    /// Not read at all: what the file is (a FIFO, too large, outside the
+    /// spec root, ...).
+    Refused(String),
     /// NUL bytes in its first 8 KiB.
     Binary,
     /// Not UTF-8: the text with invalid bytes shown as U+FFFD, and the
@@ -84,9 +157,94 @@ enum NotText {
     },
 }
 
-/// A spec file's text, or why it is not text.
-fn read_text(path: &Path) -> Result<String, NotText> {
-    let bytes = std::fs::read(path).map_err(NotText::Io)?;
+/// The kind of a file that is not a regular file, for a refusal.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device");
+        }
+    }
+    if meta.is_dir() {
+        return Some("a directory");
+    }
+    (!meta.is_file()).then_some("not a regular file")
+}
+
+/// Reads an input file (a spec, a trace) as text: only a regular file,
+/// outside `/proc`, `/sys` and `/dev`, of at most `max_size` bytes, all
+/// checked before any byte is read.
+pub fn read_input(path: &Path, max_size: u64) -> Result<String, NotText> {
+    let meta = std::fs::metadata(path).map_err(NotText::Io)?;
+    if let Some(kind) = not_regular(&meta) {
+        return Err(NotText::Refused(format!(
+            "it is {kind}, not a regular file"
+        )));
+    }
+    let canon = canonical(path);
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| canon.starts_with(p))
+    {
+        return Err(NotText::Refused(format!(
+            "`{}` is a system file, not a spec",
+            canon.display()
+        )));
+    }
+    if meta.len() > max_size {
+        return Err(NotText::Refused(format!(
+            "it is {} bytes, over the input size limit of {} bytes (--max-input-size raises it)",
+            meta.len(),
+            max_size
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(NotText::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file that grows after the check is still read only up to the limit.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max_size + 1), &mut bytes)
+        .map_err(NotText::Io)?;
+    if bytes.len() as u64 > max_size {
+        return Err(NotText::Refused(format!(
+            "it is over the input size limit of {max_size} bytes (--max-input-size raises it)"
+        )));
+    }
+    text_of(bytes)
+}
+
+/// The spec at `path`, named by another spec (`extends`): refused, without
+/// reading it, unless it resolves inside `root` and outside any `.git`
+/// directory; then as [`read_input`].
+fn read_named(path: &Path, access: &Access) -> Result<String, NotText> {
+    let canon = std::fs::canonicalize(path).map_err(NotText::Io)?;
+    if let Some(root) = &access.root {
+        if !canon.starts_with(root) {
+            return Err(NotText::Refused(format!(
+                "`{}` is outside the spec root `{}` (every file a spec names must be inside it; --spec-root sets it)",
+                canon.display(),
+                root.display()
+            )));
+        }
+        let inside = canon.strip_prefix(root).unwrap_or(&canon);
+        if inside.components().any(|c| c.as_os_str() == ".git") {
+            return Err(NotText::Refused(format!(
+                "`{}` is inside a `.git` directory, which a spec may not read",
+                canon.display()
+            )));
+        }
+    }
+    read_input(path, access.max_size)
+}
+
+/// A file's bytes as a spec's text, or why they are not text.
+fn text_of(bytes: Vec<u8>) -> Result<String, NotText> {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(NotText::Binary);
     }
@@ -904,6 +1062,8 @@ impl Partial {
 
 #[derive(Default)]
 struct Loader {
+    /// What may be read.
+    access: Access,
     sources: SourceMap,
     diags: Vec<Diagnostic>,
     /// Canonical paths of the files being loaded (for cycle detection).
@@ -1433,6 +1593,24 @@ impl Loader {
 
     fn load_file(&mut self, name: &str, text: String) -> Option<Partial> {
         let scan = scan_ron(&text);
+        // A file that is not a spec up to its opening `(` is never quoted
+        // (it may be a credentials file an `extends` or a command line
+        // pointed at): it is kept with no text, so no diagnostic can show a
+        // line of it, and said to be what it is not.
+        if text.as_bytes().get(scan.first_token as usize) != Some(&b'(') {
+            let file = self.sources.add(name.to_string(), String::new());
+            self.diags.push(
+                Diagnostic::new(
+                    Span::new(file, 0, 0),
+                    format!("`{name}` is not a dcheck spec: expected `(` at the start"),
+                )
+                .label("not a spec")
+                .help(
+                    "a spec is a RON text file that starts with `(` (after comments):                      `( name: \"MySpec\", vars: [...], ... )`",
+                ),
+            );
+            return None;
+        }
         let file = self.sources.add(name.to_string(), text);
         let text = self.sources.file(file).text.clone();
         let first_len = u32::from(!text.is_empty());
@@ -1710,8 +1888,21 @@ impl Loader {
                     );
                     return None;
                 }
-                let text = match read_text(&path) {
+                let text = match read_named(&path, &self.access) {
                     Ok(t) => t,
+                    Err(NotText::Refused(why)) => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                span,
+                                format!("base spec `{}` not read: {why}", ext.text),
+                            )
+                            .label("not read")
+                            .help(
+                                "`extends` names a spec file inside the spec root (the enclosing git work tree, else the top-level spec's directory)",
+                            ),
+                        );
+                        return None;
+                    }
                     Err(NotText::Binary | NotText::Encoding { .. }) => {
                         self.diags.push(
                             Diagnostic::new(
