@@ -197,6 +197,35 @@ fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
     assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
 }
 
+/// The findings of the issue that are about sizes: an action with 2^20
+/// bindings runs (2 states: x = 0, x = 1, each with one enabled binding)
+/// within 16 MB, and a constant that would make a state 2 * 10^10 bits is
+/// a diagnostic at the variable it sizes, not an allocation.
+#[test]
+fn sizes_come_from_what_is_reached_and_declared() {
+    let (code, out, err) = dcheck_args(&[
+        "run",
+        "tests/fixtures/robust/bindings_2pow20.ron",
+        "--max-memory",
+        "16M",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("distinct states        2"), "{out}");
+    // Generated: the initial state, then one successor of each of the
+    // two states (the other one): 1 + 2.
+    assert!(out.contains("states generated       3"), "{out}");
+    let (code, _, err) = dcheck_args(&[
+        "run",
+        "specs/2pc.ron",
+        "--const",
+        "N=10000000000",
+        "--max-memory",
+        "2G",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would take 10000000000 keys"), "{err}");
+}
+
 /// A binary file and a Latin-1 file are recognised as such (they got
 /// "check the path and the file permissions"); the Latin-1 one points at
 /// its first byte that is not UTF-8 (line 2, column 15: the `é` of
