@@ -161,6 +161,20 @@ fn code_of(j: &Json) -> i32 {
     }
 }
 
+/// TwoPhase N=4 stopped at depth 3 with a checkpoint to `cp`: exit code,
+/// stdout, stderr.
+fn stop_at_depth_3(cp: &Path) -> (i32, String, String) {
+    dcheck_run(&[
+        "specs/2pc.ron",
+        "--const",
+        "N=4",
+        "--max-depth",
+        "3",
+        "--checkpoint",
+        s(cp),
+    ])
+}
+
 /// Reads the depth in a checkpoint's header (the fifth word).
 fn checkpoint_depth(path: &Path) -> Option<u64> {
     let bytes = std::fs::read(path).ok()?;
@@ -246,15 +260,7 @@ fn ctrl_c_writes_a_checkpoint_that_resumes() {
 fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "n4.ckpt");
-    let (code, _, _) = dcheck_run(&[
-        "specs/2pc.ron",
-        "--const",
-        "N=4",
-        "--max-depth",
-        "3",
-        "--checkpoint",
-        s(&cp),
-    ]);
+    let (code, _, _) = stop_at_depth_3(&cp);
     assert_eq!(code, 3);
     let refused = |args: &[&str], why: &str| {
         let (code, _, err) = dcheck_run(args);
@@ -364,15 +370,7 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
 fn a_checkpoint_that_cannot_be_written_is_a_warning_not_a_lost_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = dir.path().join("missing-dir").join("x.ckpt");
-    let (code, out, _) = dcheck_run(&[
-        "specs/2pc.ron",
-        "--const",
-        "N=4",
-        "--max-depth",
-        "3",
-        "--checkpoint",
-        s(&cp),
-    ]);
+    let (code, out, _) = stop_at_depth_3(&cp);
     assert_eq!(code, 3);
     assert!(
         out.contains("warning: cannot write the checkpoint"),

@@ -84,6 +84,30 @@ fn long_chains_of_other_operators_are_nesting() {
     assert!(stderr.contains("split it with `let`"), "{stderr}");
 }
 
+/// The "distinct states" figure of a TwoPhase N=9 run that stopped early:
+/// some of its 10,340,352 states, not all.
+fn stopped_part_of_2pc9(report: &str) -> u64 {
+    let distinct: u64 = report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("distinct states"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("distinct states line");
+    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+    distinct
+}
+
+/// `sh -c "SCRIPT"` with `$0` the dcheck binary, from the repository root
+/// (for runs under a ulimit or in a cgroup).
+fn dcheck_in_sh(script: &str) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_dcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run sh")
+}
+
 /// Under `ulimit -v`, a run too large for the address space stops at the
 /// default memory limit (90% of the room left, after the threads' own)
 /// with exit 3 and its figures, instead of aborting on a failed
@@ -92,13 +116,8 @@ fn long_chains_of_other_operators_are_nesting() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_run_under_ulimit_v_stops_cleanly() {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2")
-        .arg(env!("CARGO_BIN_EXE_dcheck"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run sh");
+    let out =
+        dcheck_in_sh("ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(
@@ -106,13 +125,7 @@ fn a_run_under_ulimit_v_stops_cleanly() {
         "{stdout}"
     );
     assert!(stdout.contains("hint: --max-memory SIZE"), "{stdout}");
-    let distinct: u64 = stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("distinct states"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("distinct states line");
-    // Some of the 10,340,352 states, not all.
-    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+    stopped_part_of_2pc9(&stdout);
 }
 
 /// A failed allocation (here: `--max-memory` far above what `ulimit -v`
@@ -124,23 +137,12 @@ fn a_run_under_ulimit_v_stops_cleanly() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failed_allocation_ends_with_the_figures_so_far() {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2 --max-memory 100G")
-        .arg(env!("CARGO_BIN_EXE_dcheck"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run sh");
+    let out = dcheck_in_sh("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2 --max-memory 100G");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("error: out of memory"), "{stderr}");
     assert!(stderr.contains("hint: --max-memory SIZE"), "{stderr}");
-    let distinct: u64 = stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("distinct states"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("distinct states line");
-    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+    stopped_part_of_2pc9(&stderr);
 }
 
 /// A memory cgroup of 150 MiB (v1 `memory.limit_in_bytes`, or v2
@@ -173,15 +175,9 @@ fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
         eprintln!("skipped: cannot set {dir}/{file}");
         return;
     }
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2"
-        ))
-        .arg(env!("CARGO_BIN_EXE_dcheck"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run sh");
+    let out = dcheck_in_sh(&format!(
+        "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2"
+    ));
     let _ = std::fs::remove_dir(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
@@ -189,12 +185,7 @@ fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
         stdout.contains("the default memory limit") && stdout.contains("cgroup memory limit"),
         "{stdout}"
     );
-    let distinct: u64 = stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("distinct states"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("distinct states line");
-    assert!(distinct > 0 && distinct < 10_340_352, "{distinct}");
+    stopped_part_of_2pc9(&stdout);
 }
 
 /// The findings of the issue that are about sizes: an action with 2^20
