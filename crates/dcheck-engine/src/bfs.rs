@@ -72,6 +72,8 @@ use crate::{
 
 /// Frontier states per rayon task.
 const CHUNK: usize = 64;
+/// New states per rayon task at the end of a level.
+const END_CHUNK: usize = 4096;
 /// Probe the buffered successors once a group of expanded states has
 /// produced at least this many ...
 const GROUP_SUCCESSORS: usize = 256;
@@ -639,18 +641,37 @@ fn explore<M: TransitionSystem>(
 
         // Sort the new states by key; store as many as the limits allow.
         // The table does not grow any more this level: slots are stable now.
-        let mut slots: Vec<usize> = Vec::with_capacity(level_fps.len());
-        let mut order: Vec<(u64, u32)> = Vec::with_capacity(level_fps.len());
-        for (i, &fp) in level_fps.iter().enumerate() {
-            if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
-                s.level.prefetch(ahead);
-            }
-            let slot = s.level.find(fp).expect("new state in the level table");
-            slots.push(slot);
-            order.push((s.level.key(slot), i as u32));
+        // The end of a level runs on the pool too: its loops touch every
+        // new state once, each a cache miss in the level table.
+        let fresh = level_fps.len();
+        let mut slots: Vec<usize> = vec![0; fresh];
+        let mut order: Vec<(u64, u32)> = vec![(0, 0); fresh];
+        {
+            let level = &s.level;
+            let level_fps = &level_fps;
+            pool.install(|| {
+                slots
+                    .par_chunks_mut(END_CHUNK)
+                    .zip(order.par_chunks_mut(END_CHUNK))
+                    .enumerate()
+                    .for_each(|(ci, (sl, or))| {
+                        let base = ci * END_CHUNK;
+                        for j in 0..sl.len() {
+                            let i = base + j;
+                            if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
+                                level.prefetch(ahead);
+                            }
+                            let slot = level
+                                .find(level_fps[i])
+                                .expect("new state in the level table");
+                            sl[j] = slot;
+                            or[j] = (level.key(slot), i as u32);
+                        }
+                    })
+            });
+            pool.install(|| order.par_sort_unstable());
         }
         drop(level_fps);
-        order.sort_unstable();
         let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
         if keep < order.len() {
             stop.get_or_insert(Limit::States);
@@ -686,15 +707,37 @@ fn explore<M: TransitionSystem>(
         }
         s.seen.reserve(keep);
         s.links.reserve(keep);
-        let mut next: Vec<Word> = Vec::with_capacity(keep * words);
-        let mut fps: Vec<u64> = Vec::with_capacity(keep);
-        for &(k, i) in &order[..keep] {
-            let i = i as usize;
-            s.links
-                .push(pack_link(frontier_base + (k >> 32) as u32, k as u32));
-            next.extend_from_slice(&new_words[i * words..(i + 1) * words]);
-            fps.push(s.level.fingerprint(slots[i]));
-        }
+        let kept = &order[..keep];
+        let mut next: Vec<Word> = vec![0; keep * words];
+        let fps: Vec<u64> = {
+            let (level, slots, new_words) = (&s.level, &slots, &new_words);
+            let links = &mut s.links;
+            pool.install(|| {
+                // Written in place (reserved above): no temporary copy.
+                let at = links.len();
+                links.resize(at + keep, 0);
+                links[at..]
+                    .par_iter_mut()
+                    .zip(kept.par_iter())
+                    .for_each(|(l, &(k, _))| {
+                        *l = pack_link(frontier_base + (k >> 32) as u32, k as u32)
+                    });
+                if words > 0 {
+                    next.par_chunks_mut(END_CHUNK * words)
+                        .zip(kept.par_chunks(END_CHUNK))
+                        .for_each(|(dst, ord)| {
+                            for (j, &(_, i)) in ord.iter().enumerate() {
+                                let i = i as usize;
+                                dst[j * words..(j + 1) * words]
+                                    .copy_from_slice(&new_words[i * words..(i + 1) * words]);
+                            }
+                        });
+                }
+                kept.par_iter()
+                    .map(|&(_, i)| level.fingerprint(slots[i as usize]))
+                    .collect()
+            })
+        };
         {
             let seen = &s.seen;
             let ids = s.rec.is_some();
@@ -714,7 +757,11 @@ fn explore<M: TransitionSystem>(
             });
         }
         s.seen.add_len(keep);
-        s.level.clear_slots(slots.iter().copied());
+        {
+            let level = &s.level;
+            pool.install(|| slots.par_iter().for_each(|&slot| level.clear_slot(slot)));
+        }
+        s.level.reset_len();
         s.note_bytes(transient);
         drop(new_words);
         drop(slots);

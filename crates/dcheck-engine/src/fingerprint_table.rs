@@ -480,6 +480,21 @@ impl KeyedFingerprintTable {
     }
 
     /// Empties the given slots, which must be all the occupied slots.
+    /// Empties `slot`; several threads may clear distinct slots at once
+    /// (then [`KeyedFingerprintTable::reset_len`] once they are done).
+    #[inline]
+    pub fn clear_slot(&self, slot: usize) {
+        let s = &self.slots[slot];
+        s.fp.store(0, Ordering::Relaxed);
+        s.not_key.store(0, Ordering::Relaxed);
+    }
+
+    /// Records that every entry was cleared with
+    /// [`KeyedFingerprintTable::clear_slot`].
+    pub fn reset_len(&mut self) {
+        self.len = 0;
+    }
+
     pub fn clear_slots(&mut self, slots: impl Iterator<Item = usize>) {
         let mut n = 0;
         for s in slots {
