@@ -187,8 +187,7 @@ struct Layout {
     words: usize,
 }
 
-/// `phase` values.
-const IDLE: u64 = 0;
+/// `phase` values (`idle`, 0, is the default and never written).
 const PREPARING: u64 = 1;
 const ACCEPTING: u64 = 2;
 
@@ -233,7 +232,12 @@ fn layout(c: &Config) -> Layout {
     assert!(c.p.max(c.a).max(c.l).max(c.max_ballot) <= MAX_CONST);
     let wb = bits_for(c.max_ballot);
     let wv = bits_for(c.p);
-    let (p, a, l, mb) = (c.p as usize, c.a as usize, c.l as usize, c.max_ballot as usize);
+    let (p, a, l, mb) = (
+        c.p as usize,
+        c.a as usize,
+        c.l as usize,
+        c.max_ballot as usize,
+    );
     let mut al = Allocator { word: 0, used: 0 };
     let mut lay = Layout {
         bal: Vec::new(),
@@ -392,11 +396,7 @@ pub fn nontriviality<const W: usize>(m: &Paxos<W>, s: &State<W>) -> bool {
 /// `LearnerAgreement`: learners never learn different values (and no
 /// learner learns two).
 pub fn learner_agreement<const W: usize>(m: &Paxos<W>, s: &State<W>) -> bool {
-    let any = m
-        .lay
-        .learned
-        .iter()
-        .fold(0u64, |acc, f| acc | f.get(&s.0));
+    let any = m.lay.learned.iter().fold(0u64, |acc, f| acc | f.get(&s.0));
     any.count_ones() <= 1
 }
 
@@ -472,8 +472,7 @@ impl<const W: usize> Model for Paxos<W> {
                 for v in 1..=c.p {
                     if accept & (1 << self.bv(b, v)) != 0 {
                         for a in 1..=c.a {
-                            if !self.crashed(s, a)
-                                && b as u64 >= lay.max_bal[a as usize - 1].get(s)
+                            if !self.crashed(s, a) && b as u64 >= lay.max_bal[a as usize - 1].get(s)
                             {
                                 actions.push(Action::DeliverAccept {
                                     a: a as u8,
@@ -644,6 +643,41 @@ mod tests {
         for (dfs, threads) in [(false, 1), (false, 2), (true, 2)] {
             assert_eq!(counts::<2>(c, dfs, threads), (47_089, 325_799));
         }
+    }
+
+    /// The invariants on hand-built states: votes for (1, 1) by acceptors 1
+    /// and 2 and for (2, 2) by acceptors 2 and 3 choose both values (and
+    /// neither proposer has started a ballot); (1, 1) and (1, 2) are two
+    /// values in one ballot; learners that learned 1 and 2 disagree.
+    #[test]
+    fn invariants_refute_bad_states() {
+        let m = Paxos::<2>::new(Config::default());
+        let ok = State([0; 2]);
+        for inv in [
+            consistency,
+            nontriviality,
+            learner_agreement,
+            one_value_per_ballot,
+        ] {
+            assert!(inv(&m, &ok));
+        }
+        let mut two = ok;
+        for (a, b, v) in [(1, 1, 1), (2, 1, 1), (2, 2, 2), (3, 2, 2)] {
+            m.lay.votes[a - 1].set_bit(&mut two.0, m.bv(b, v));
+        }
+        assert!(m.chosen(&two, 1) && m.chosen(&two, 2));
+        assert!(!consistency(&m, &two));
+        assert!(!nontriviality(&m, &two));
+        assert!(one_value_per_ballot(&m, &two));
+        let mut split = ok;
+        m.lay.votes[0].set_bit(&mut split.0, m.bv(1, 1));
+        m.lay.votes[1].set_bit(&mut split.0, m.bv(1, 2));
+        assert!(!one_value_per_ballot(&m, &split));
+        assert!(consistency(&m, &split));
+        let mut learned = ok;
+        m.lay.learned[0].set_bit(&mut learned.0, 0);
+        m.lay.learned[0].set_bit(&mut learned.0, 1);
+        assert!(!learner_agreement(&m, &learned));
     }
 
     /// `--const F=1`: 188,356 distinct states (specs/paxos.ron's header).

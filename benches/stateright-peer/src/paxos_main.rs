@@ -107,10 +107,8 @@ type Counts = (usize, usize, usize, bool);
 
 /// Runs the checker to completion with the state packed in `W` words.
 fn check<const W: usize>(args: &Args) -> Counts {
-    let builder = Paxos::<W>::new(args.config)
-        .checker()
-        .threads(args.threads);
-    fn finish<M: Model, C: Checker<M>>(c: C) -> Counts {
+    let builder = Paxos::<W>::new(args.config).checker().threads(args.threads);
+    fn finish<const W: usize, C: Checker<Paxos<W>>>(c: C) -> Counts {
         let ok = c.discoveries().is_empty();
         (c.unique_state_count(), c.state_count(), c.max_depth(), ok)
     }
