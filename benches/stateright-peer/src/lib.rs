@@ -23,6 +23,7 @@
 use stateright::{Model, Property};
 
 pub mod paxos;
+pub mod run;
 
 /// Largest number of resource managers the packed state can hold.
 pub const MAX_RMS: usize = 14;

@@ -7,25 +7,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use stateright::{Checker, Model};
+use stateright::Model;
+use stateright_peer::run::{self, Counts, Strategy};
 use stateright_peer::{TwoPhase, MAX_RMS};
 
 const USAGE: &str = "usage: stateright-2pc N [--threads T] [--strategy bfs|dfs]";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Strategy {
-    Bfs,
-    Dfs,
-}
-
-impl Strategy {
-    fn name(self) -> &'static str {
-        match self {
-            Strategy::Bfs => "bfs",
-            Strategy::Dfs => "dfs",
-        }
-    }
-}
 
 struct Args {
     n: usize,
@@ -39,21 +25,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut strategy = Strategy::Bfs;
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--threads" | "-t" => {
-                let v = it.next().ok_or("--threads needs a value")?;
-                threads = v
-                    .parse()
-                    .ok()
-                    .filter(|&t| t >= 1)
-                    .ok_or(format!("bad thread count {v:?}"))?;
-            }
-            "--strategy" | "-s" => {
-                strategy = match it.next().as_deref() {
-                    Some("bfs") => Strategy::Bfs,
-                    Some("dfs") => Strategy::Dfs,
-                    other => return Err(format!("bad strategy {other:?}: bfs or dfs")),
-                };
-            }
+            "--threads" | "-t" => threads = run::threads(it.next())?,
+            "--strategy" | "-s" => strategy = Strategy::parse(it.next().as_deref())?,
             "-h" | "--help" => return Err(String::new()),
             _ if n.is_none() => {
                 let v: usize = arg.parse().map_err(|_| format!("bad N {arg:?}"))?;
@@ -72,17 +45,12 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-/// Runs the checker to completion; returns (distinct, generated, depth, ok).
-fn check(args: &Args) -> (usize, usize, usize, bool) {
-    let builder = TwoPhase::new(args.n).checker().threads(args.threads);
-    fn finish<C: Checker<TwoPhase>>(c: C) -> (usize, usize, usize, bool) {
-        let ok = c.discoveries().is_empty();
-        (c.unique_state_count(), c.state_count(), c.max_depth(), ok)
-    }
-    match args.strategy {
-        Strategy::Bfs => finish(builder.spawn_bfs().join()),
-        Strategy::Dfs => finish(builder.spawn_dfs().join()),
-    }
+/// Runs the checker to completion.
+fn check(args: &Args) -> Counts {
+    run::check(
+        TwoPhase::new(args.n).checker().threads(args.threads),
+        args.strategy,
+    )
 }
 
 fn main() -> ExitCode {

@@ -16,26 +16,12 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use stateright::{Checker, Model};
+use stateright::Model;
 use stateright_peer::paxos::{words_needed, Config, Paxos, MAX_CONST};
+use stateright_peer::run::{self, Counts, Strategy};
 
 const USAGE: &str = "usage: stateright-paxos [P=.. A=.. L=.. MaxBallot=.. F=..] \
                      [--const NAME=VALUE] [--threads T] [--strategy bfs|dfs]";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Strategy {
-    Bfs,
-    Dfs,
-}
-
-impl Strategy {
-    fn name(self) -> &'static str {
-        match self {
-            Strategy::Bfs => "bfs",
-            Strategy::Dfs => "dfs",
-        }
-    }
-}
 
 struct Args {
     config: Config,
@@ -71,21 +57,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut strategy = Strategy::Bfs;
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--threads" | "-t" => {
-                let v = it.next().ok_or("--threads needs a value")?;
-                threads = v
-                    .parse()
-                    .ok()
-                    .filter(|&t| t >= 1)
-                    .ok_or(format!("bad thread count {v:?}"))?;
-            }
-            "--strategy" | "-s" => {
-                strategy = match it.next().as_deref() {
-                    Some("bfs") => Strategy::Bfs,
-                    Some("dfs") => Strategy::Dfs,
-                    other => return Err(format!("bad strategy {other:?}: bfs or dfs")),
-                };
-            }
+            "--threads" | "-t" => threads = run::threads(it.next())?,
+            "--strategy" | "-s" => strategy = Strategy::parse(it.next().as_deref())?,
             "--const" => {
                 let v = it.next().ok_or("--const needs NAME=VALUE")?;
                 set_const(&mut config, &v)?;
@@ -102,20 +75,12 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-/// (distinct, generated, depth, ok)
-type Counts = (usize, usize, usize, bool);
-
 /// Runs the checker to completion with the state packed in `W` words.
 fn check<const W: usize>(args: &Args) -> Counts {
-    let builder = Paxos::<W>::new(args.config).checker().threads(args.threads);
-    fn finish<const W: usize, C: Checker<Paxos<W>>>(c: C) -> Counts {
-        let ok = c.discoveries().is_empty();
-        (c.unique_state_count(), c.state_count(), c.max_depth(), ok)
-    }
-    match args.strategy {
-        Strategy::Bfs => finish(builder.spawn_bfs().join()),
-        Strategy::Dfs => finish(builder.spawn_dfs().join()),
-    }
+    run::check(
+        Paxos::<W>::new(args.config).checker().threads(args.threads),
+        args.strategy,
+    )
 }
 
 fn main() -> ExitCode {
