@@ -296,7 +296,8 @@ impl Driver {
                     }
                 }
                 Members::Ranked(shape) => {
-                    let (m, n) = shape.unrank(v);
+                    let mut m = [0u64; crate::bag::MAX_CAP];
+                    let n = shape.unrank_into(v, &mut m);
                     for (i, e) in m[..n].iter().enumerate() {
                         // A bag lists repeated members once.
                         if i == 0 || m[i - 1] != *e {

@@ -247,7 +247,8 @@ impl Domain {
                 }
             }
             Domain::Bag { b, shape, load } => {
-                let (m, k) = shape.unrank(b(st, loc)?);
+                let mut m = [0u64; crate::bag::MAX_CAP];
+                let k = shape.unrank_into(b(st, loc)?, &mut m);
                 for (i, x) in m[..k].iter().enumerate() {
                     if (i == 0 || m[i - 1] != *x) && !f(load.apply(*x), loc)? {
                         return Ok(false);
