@@ -72,6 +72,14 @@ pub(crate) struct Driver {
     /// increasing order, always lists the transitions in increasing id
     /// order (checked when built), so the list needs no sort.
     sorted: bool,
+    /// Per transition of the action (from its first): the collection of
+    /// its driving element, as a place, and the element.
+    of: Vec<(Place, u64)>,
+    /// The driving conjunct `x in c`: the compiled guards leave it out,
+    /// since the driver only lists transitions whose `x` is in `c`, and
+    /// [`Driver::admits`] tests it for a transition taken on its own.
+    /// Its position among the conjuncts of the per-binding guard.
+    pub(crate) conjunct: usize,
 }
 
 /// Largest lookup table (keys times element values) built for one action.
@@ -97,9 +105,11 @@ impl Compiler<'_> {
         let guard = guard?;
         let (conjuncts, _) = split_guard(guard, &[]);
         let before = self.diags.len();
-        let found = conjuncts
-            .into_iter()
-            .find_map(|c| self.driver_for(c, slots, bindings, first));
+        let found = conjuncts.into_iter().enumerate().find_map(|(i, c)| {
+            let mut d = self.driver_for(c, slots, bindings, first)?;
+            d.conjunct = i;
+            Some(d)
+        });
         self.diags.truncate(before);
         found
     }
@@ -153,6 +163,13 @@ impl Compiler<'_> {
             }
             cells.push(((k * elems + e) as usize, first + i as TransitionId));
         }
+        let of = cells
+            .iter()
+            .map(|(cell, _)| {
+                let (k, e) = (*cell as u64 / elems, *cell as u64 % elems);
+                (places[k as usize], e)
+            })
+            .collect();
         let mut first_of = vec![0u32; (keys * elems) as usize + 1];
         for (cell, _) in &cells {
             first_of[cell + 1] += 1;
@@ -189,6 +206,8 @@ impl Compiler<'_> {
             first: first_of,
             transitions,
             sorted,
+            of,
+            conjunct: 0,
         })
     }
 
@@ -262,6 +281,18 @@ impl Driver {
     pub(crate) fn shift(&mut self, first: TransitionId) {
         for t in &mut self.transitions {
             *t += first;
+        }
+    }
+
+    /// Whether the driving element of transition `t` (numbered from the
+    /// action's first) is in its collection in `state`: the driving
+    /// conjunct, for a transition taken outside the successor loop.
+    pub(crate) fn admits(&self, state: &[Word], t: usize) -> bool {
+        let (place, e) = self.of[t];
+        let v = place.load(state);
+        match &self.members {
+            Members::Bits => v >> e & 1 == 1,
+            Members::Ranked(shape) => shape.count(v, e) > 0,
         }
     }
 

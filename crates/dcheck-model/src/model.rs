@@ -169,6 +169,13 @@ fn split_guard(params: &[ast::Param], guard: Option<&Expr>) -> (Option<Expr>, Op
     (part(&shared), part(&rest))
 }
 
+/// `guard` without its conjunct number `at` (`None` if nothing is left).
+fn without(guard: Option<&Expr>, at: usize) -> Option<Expr> {
+    let (mut parts, _) = split_conjuncts(guard?, &[]);
+    parts.remove(at);
+    (!parts.is_empty()).then(|| and_all(&parts))
+}
+
 /// Every binding of parameters of the given types, first parameter slowest.
 fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
     let mut total: u128 = 1;
@@ -221,6 +228,12 @@ impl<'a> Compiler<'a> {
         let driver = match &binds {
             Some(b) if self.diags.is_empty() => self.driver(guard.as_ref(), &slots, b),
             _ => None,
+        };
+        // A driven action's guard without its driving conjunct (see
+        // `Driver::conjunct`); compiled again only when it has one.
+        let guard_fn = match &driver {
+            Some(d) => without(guard.as_ref(), d.conjunct).map(|g| self.bool_expr(&g)),
+            None => guard_fn,
         };
         for _ in &bound {
             self.pop_local();
@@ -286,6 +299,10 @@ impl<'a> Compiler<'a> {
         effect: &ast::Block,
     ) -> Code {
         let guard = split_guard(params, guard).1;
+        let guard = match &action.driver {
+            Some(d) => without(guard.as_ref(), d.conjunct),
+            None => guard,
+        };
         let guard = guard.as_ref();
         let before = self.diags.len();
         for ((name, ty), v) in action.params.iter().zip(binding) {
@@ -793,8 +810,16 @@ impl TransitionSystem for Model {
         out: &mut [Word],
     ) -> Result<bool, EvalError> {
         let tr = &self.transitions[t as usize];
-        if let Some(g) = &self.actions[tr.action as usize].shared_guard {
+        let a = &self.actions[tr.action as usize];
+        if let Some(g) = &a.shared_guard {
             if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(false);
+            }
+        }
+        // The driving conjunct, which the compiled guard leaves out, is
+        // tested where the successor loop tests it: after the shared guard.
+        if let Some(d) = &a.driver {
+            if !d.admits(state, (t - a.first) as usize) {
                 return Ok(false);
             }
         }

@@ -3,7 +3,12 @@
 //! (which reads the messages in flight to find a handler's candidate
 //! transitions) must emit exactly the transitions, in the same order and
 //! with the same next states, as trying `step()` on every transition id in
-//! turn (which evaluates each guard and never uses the driver).
+//! turn (which evaluates each guard and, for a driven action, tests the
+//! driving conjunct through the transition's own (collection, element)
+//! entry, not through the candidate lists); and `step()` must agree with the
+//! guard as written, each conjunct compiled on its own
+//! (`false_guard_part`): the compiled guards of driven actions leave the
+//! driving conjunct out.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
@@ -53,8 +58,12 @@ fn compare(m: &Model) -> (usize, usize) {
         let mut plain = Vec::new();
         let mut plain_err = None;
         for t in 0..m.transition_count() as TransitionId {
+            let written = m.false_guard_part(&mut sc, t, &s);
             match m.step(&mut sc, &s, t, &mut out) {
-                Ok(true) => plain.push((t, out.clone())),
+                Ok(true) => {
+                    assert_eq!(written, None, "{}: {t} taken in {s:?}", m.name);
+                    plain.push((t, out.clone()))
+                }
                 Ok(false) => {}
                 Err(_) => {
                     plain_err = Some(t);
