@@ -1,32 +1,32 @@
-//! Depth-first search with explicit stacks (no recursion).
+//! Depth-first search with explicit stacks (no recursion): one loop,
+//! [`worker`], for every thread count.
 //!
-//! Sequential ([`Config::threads`] `<= 1`): one stack of states; a state's
-//! successors are deduplicated, given ids and checked when it is expanded,
-//! and the new ones are pushed so that the smallest transition is expanded
-//! next. The search stops at the first violation in that order, and its
-//! trace follows the recorded (first-discovery) parent links.
+//! Every worker owns a stack; a worker with work moves the bottom half of
+//! its stack to a shared pool when some worker is idle. All workers insert
+//! into one [`FingerprintTable`] behind an `RwLock`: they hold the read side
+//! while expanding a section of states, and the table is grown under the
+//! write side, before the successors a worker holds could push it past the
+//! load limit (room is claimed for them first, so memory follows what the
+//! search reaches, never the transition count). Each state is expanded
+//! exactly once, so the distinct and generated counts are exact.
 //!
-//! Parallel (`threads > 1`): every worker owns a stack; a worker with work
-//! moves the bottom half of its stack to a shared pool when some worker is
-//! idle. All workers insert into one [`FingerprintTable`] behind an
-//! `RwLock`: they hold the read side while expanding a section of states,
-//! and the table is grown under the write side between sections, before the
-//! worst case of a section could exceed the load limit. Each state is
-//! expanded exactly once, so the distinct and generated counts are exact.
-//! Parallel DFS keeps no parent links: if it finds a violation, the
-//! sequential DFS is re-run and its result (the canonical, first violation
+//! With one thread the search is sequential: the stack is expanded so that
+//! the smallest transition comes next, new states get ids in transition
+//! order and parent links (first discovery), and the search stops at the
+//! first violation in that order, whose trace follows the links. With more
+//! threads no links are kept: if a worker finds a violation, the search is
+//! run again with one thread and its result (the canonical, first violation
 //! in sequential DFS order, with its trace and statistics) is returned, so
 //! the counterexample is the same for every thread count.
 //!
-//! Both buffer an expanded state's successors with a prefetch of each
-//! fingerprint's home slot, and probe them afterwards in emission order (see
-//! `SuccessorBuffer`): the next state to expand depends on the probes, so the
-//! batching cannot span states as in the BFS. The sequential search owns its
-//! table and inserts without compare-and-swap.
+//! A worker buffers an expanded state's successors with a prefetch of each
+//! fingerprint's home slot, and probes them afterwards in emission order
+//! (see `SuccessorBuffer`): the next state to expand depends on the probes,
+//! so the batching cannot span states as in the BFS.
 
 use crate::invariant_issue;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, RwLock};
+use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
@@ -153,202 +153,210 @@ pub(crate) fn run<M: TransitionSystem>(
     progress: &Progress,
     start: Instant,
 ) -> Outcome {
-    if config.threads <= 1 {
-        return sequential(model, config, progress, start);
+    let threads = config.threads.max(1);
+    let outcome = search(model, config, progress, start, threads);
+    if threads == 1 || !matches!(outcome.result, Verdict::Violation(_)) {
+        return outcome;
     }
-    let parallel_outcome = parallel(model, config, progress, start);
-    if matches!(parallel_outcome.result, Verdict::Violation(_)) {
-        let mut canonical = sequential(model, config, progress, start);
-        canonical.stats.elapsed = start.elapsed();
-        canonical.stats.bytes_used = canonical
-            .stats
-            .bytes_used
-            .max(parallel_outcome.stats.bytes_used);
-        return canonical;
-    }
-    parallel_outcome
+    let mut canonical = search(model, config, progress, start, 1);
+    canonical.stats.elapsed = start.elapsed();
+    canonical.stats.bytes_used = canonical.stats.bytes_used.max(outcome.stats.bytes_used);
+    canonical
 }
 
-fn sequential<M: TransitionSystem>(
+/// Parent links of the sequential search, for traces.
+struct Links {
+    links: Vec<u64>,
+    initial: Vec<Word>,
+}
+
+impl Links {
+    fn bytes(&self) -> u64 {
+        ((self.links.capacity() + self.initial.capacity()) * 8) as u64
+    }
+}
+
+/// The search with `threads` workers: parent links and traces with one,
+/// only the verdict and the counts with more (see the module docs).
+fn search<M: TransitionSystem>(
     model: &M,
     config: &Config,
     progress: &Progress,
     start: Instant,
+    threads: usize,
 ) -> Outcome {
     let words = model.state_words();
-    let fanout = model.transition_count().max(1);
     let limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
     let mut scratch = model.scratch();
-    let mut seen = FingerprintTable::with_capacity(1 << 12);
-    let mut links: Vec<u64> = Vec::new();
-    let mut initial: Vec<Word> = Vec::new();
-    let mut generated = 0u64;
-    let mut depth = 0u32;
-    let mut peak = 0u64;
-    let mut stack_words: Vec<Word> = Vec::new();
-    let mut stack: Vec<(u32, u32)> = Vec::new(); // (id, depth)
-    let mut succ = SuccessorBuffer::default();
-    let mut cur: Vec<Word> = vec![0; words];
-    let action_of = coverage::action_table(model);
-    let mut counts = coverage::Counts::new(model.action_count());
+    let mut table = FingerprintTable::with_capacity(1 << 12);
+    let mut trace = Links {
+        links: Vec::new(),
+        initial: Vec::new(),
+    };
+    let finish = |result: Verdict, distinct: u64, generated: u64, bytes: u64| Outcome {
+        result,
+        liveness: Vec::new(),
+        coverage: coverage::sum(model.action_count(), []),
+        stats: stats(distinct, generated, 0, start, bytes),
+    };
 
-    macro_rules! finish {
-        ($verdict:expr) => {{
-            let bytes = seen.bytes()
-                + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
-                    + stack.capacity() * 8) as u64;
-            peak = peak.max(bytes);
-            return Outcome {
-                result: $verdict,
-                liveness: Vec::new(),
-                coverage: coverage::sum(model.action_count(), [&counts]),
-                stats: stats(links.len() as u64, generated, depth, start, peak),
-            };
-        }};
-    }
-
+    // The initial states: ids, links and invariants, as one thread would.
     let mut emitted: Vec<Word> = Vec::new();
     let mut count = 0usize;
     let init = model.initial_states(&mut scratch, &mut |st| {
         count += 1;
         emitted.extend_from_slice(st)
     });
-    generated += count as u64;
     if let Err(e) = init {
-        finish!(Verdict::Violation(Violation::at_init(e)));
+        return finish(Violation::at_init(e).into(), 0, count as u64, 0);
     }
     let mut cut_states = false;
     for i in 0..count {
         let st = &emitted[i * words..(i + 1) * words];
-        seen.reserve(1);
-        let ins = seen.insert(fingerprint(st));
-        if ins.new {
-            seen.add_len(1);
-            if links.len() as u64 >= limit {
+        table.reserve(1);
+        if table.insert(fingerprint(st)).new {
+            table.add_len(1);
+            if trace.links.len() as u64 >= limit {
                 cut_states = true;
                 break;
             }
-            links.push(ROOT_LINK);
-            initial.extend_from_slice(st);
+            trace.links.push(ROOT_LINK);
+            trace.initial.extend_from_slice(st);
         }
     }
     drop(emitted);
-    for id in 0..links.len() {
-        if let Some(kind) = invariant_issue(
-            model,
-            &mut scratch,
-            None,
-            &initial[id * words..(id + 1) * words],
-        ) {
-            let r = rebuild(model, &mut scratch, &initial, &links, id as u32, None);
-            finish!(Verdict::Violation(Violation::path(kind, r)));
-        }
-    }
-    if cut_states {
-        finish!(Verdict::Incomplete(Limit::States));
-    }
-    for id in (0..links.len()).rev() {
-        stack_words.extend_from_slice(&initial[id * words..(id + 1) * words]);
-        stack.push((id as u32, 0));
-    }
-
-    let mut cut_depth = false;
-    let mut expanded = 0usize;
-    while let Some((id, d)) = stack.pop() {
-        let at = stack_words.len() - words;
-        cur.copy_from_slice(&stack_words[at..]);
-        stack_words.truncate(at);
-        depth = depth.max(d);
-        if config.max_depth.is_some_and(|md| d >= md) {
-            cut_depth = true;
-            continue;
-        }
-        if seen.len() + fanout > max_entries(seen.capacity()) {
-            let grown = capacity_for(seen.len() + fanout, seen.capacity() * 2) as u64 * 8;
-            let rest = ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
-                + stack.capacity() * 8) as u64;
-            if config.memory_limit().is_some_and(|m| grown + rest > m) {
-                finish!(Verdict::Incomplete(Limit::Memory));
-            }
-            seen.reserve(fanout);
-        }
-        let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| seen.prefetch(fp));
-        generated += emitted;
-        counts.add(&action_of, succ.ts.iter().copied());
-        // Probe in emission order, keeping only the new successors.
-        let fresh = succ.keep_new(words, |fp| seen.insert_mut(fp));
-        seen.add_len(fresh);
-        // New states get ids in transition order, up to the state limit.
-        let room = (limit - links.len() as u64) as usize;
-        let keep = succ.len().min(room);
-        let first_id = links.len() as u32;
-        for &t in &succ.ts[..keep] {
-            links.push(pack_link(id, t));
-        }
-        for i in 0..keep {
-            let st = succ.state(i, words);
-            if let Some(kind) = invariant_issue(model, &mut scratch, Some(&cur), st) {
-                depth = depth.max(d + 1);
-                let r = rebuild(
-                    model,
-                    &mut scratch,
-                    &initial,
-                    &links,
-                    first_id + i as u32,
-                    None,
-                );
-                finish!(Verdict::Violation(Violation::path(kind, r)));
-            }
-        }
-        let issue = match r {
-            Err(e) => Some(ViolationKind::EvalError(e)),
-            Ok(()) if emitted == 0 && config.check_deadlock => {
-                deadlock_issue(model, &mut scratch, &cur)
-            }
-            Ok(()) => None,
-        };
-        if let Some(kind) = issue {
-            let r = rebuild(model, &mut scratch, &initial, &links, id, None);
-            finish!(Verdict::Violation(Violation::path(kind, r)));
-        }
-        if keep < succ.len() {
-            finish!(Verdict::Incomplete(Limit::States));
-        }
-        for i in (0..keep).rev() {
-            stack_words.extend_from_slice(succ.state(i, words));
-            stack.push((first_id + i as u32, d + 1));
-        }
-        expanded += 1;
-        if expanded == SECTION {
-            expanded = 0;
-            let bytes = seen.bytes()
-                + ((links.capacity() + initial.capacity() + stack_words.capacity()) * 8
-                    + stack.capacity() * 8) as u64;
-            peak = peak.max(bytes);
-            if config.memory_limit().is_some_and(|m| bytes > m) {
-                finish!(Verdict::Incomplete(Limit::Memory));
-            }
-            if let Some(limit) = crate::stop_reason(config, start) {
-                finish!(Verdict::Incomplete(limit));
-            }
-            progress.set(
-                links.len() as u64,
-                generated,
-                stack.len() as u64,
-                depth as u64,
+    let roots = trace.links.len();
+    for id in 0..roots {
+        let st = &trace.initial[id * words..(id + 1) * words];
+        if let Some(kind) = invariant_issue(model, &mut scratch, None, st) {
+            let r = rebuild(
+                model,
+                &mut scratch,
+                &trace.initial,
+                &trace.links,
+                id as u32,
+                None,
+            );
+            let bytes = table.bytes() + trace.bytes();
+            return finish(
+                Violation::path(kind, r).into(),
+                roots as u64,
+                count as u64,
+                bytes,
             );
         }
     }
-    if cut_depth {
-        finish!(Verdict::Incomplete(Limit::Depth));
+    if cut_states {
+        let bytes = table.bytes() + trace.bytes();
+        return finish(
+            Verdict::Incomplete(Limit::States),
+            roots as u64,
+            count as u64,
+            bytes,
+        );
     }
-    finish!(Verdict::Ok)
+    // Pushed in reverse so the first initial state is expanded first.
+    let mut first = Batch::default();
+    for id in (0..roots).rev() {
+        first
+            .words
+            .extend_from_slice(&trace.initial[id * words..(id + 1) * words]);
+        first.depths.push(0);
+        first.ids.push(id as u32);
+    }
+    let shared = Shared {
+        config,
+        start,
+        threads,
+        limit,
+        table: RwLock::new(table),
+        claimed: AtomicUsize::new(roots),
+        pool: Mutex::new(Pool {
+            batches: vec![first],
+            idle: 0,
+            finished: false,
+        }),
+        wake: Condvar::new(),
+        hungry: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        violation: Mutex::new(None),
+        limit_hit: Mutex::new(None),
+        cut_depth: AtomicBool::new(false),
+        distinct: AtomicU64::new(roots as u64),
+        generated: AtomicU64::new(count as u64),
+        depth: AtomicU32::new(0),
+        stack_bytes: AtomicU64::new(0),
+        peak_bytes: AtomicU64::new(0),
+    };
+    let action_of = coverage::action_table(model);
+    let counts: Vec<coverage::Counts> = if threads == 1 {
+        vec![worker(
+            model,
+            &shared,
+            progress,
+            &action_of,
+            Some(&mut trace),
+        )]
+    } else {
+        std::thread::scope(|sc| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| sc.spawn(|| worker(model, &shared, progress, &action_of, None)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a DFS worker panicked"))
+                .collect()
+        })
+    };
+
+    let distinct = shared.distinct.load(Ordering::Relaxed).min(limit);
+    let table_bytes = shared
+        .table
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .bytes();
+    shared.note_bytes(table_bytes + trace.bytes());
+    let violation = shared
+        .violation
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    let result = if let Some(v) = violation {
+        // With more than one thread, a placeholder: `run` replaces it.
+        Verdict::Violation(v)
+    } else if let Some(l) = *shared.limit_hit.lock().unwrap_or_else(|p| p.into_inner()) {
+        Verdict::Incomplete(l)
+    } else if shared.cut_depth.load(Ordering::Relaxed) {
+        Verdict::Incomplete(Limit::Depth)
+    } else {
+        Verdict::Ok
+    };
+    Outcome {
+        result,
+        liveness: Vec::new(),
+        coverage: coverage::sum(model.action_count(), &counts),
+        stats: stats(
+            distinct,
+            shared.generated.load(Ordering::Relaxed),
+            shared.depth.load(Ordering::Relaxed),
+            start,
+            shared.peak_bytes.load(Ordering::Relaxed),
+        ),
+    }
 }
 
-/// Work handed from a busy worker to an idle one: states (flat) and their depths.
+impl From<Violation> for Verdict {
+    fn from(v: Violation) -> Verdict {
+        Verdict::Violation(v)
+    }
+}
+
+/// Work handed from a busy worker to an idle one: states (flat), their
+/// depths and (with one thread) their ids.
+#[derive(Default)]
 struct Batch {
     words: Vec<Word>,
     depths: Vec<u32>,
+    ids: Vec<u32>,
 }
 
 struct Pool {
@@ -357,20 +365,26 @@ struct Pool {
     finished: bool,
 }
 
-/// State shared by the parallel DFS workers.
+/// State shared by the DFS workers.
 struct Shared<'a> {
     config: &'a Config,
     /// When the search started (for `max_time`).
     start: Instant,
     threads: usize,
+    /// `--max-states`, capped by the id space.
+    limit: u64,
     table: RwLock<FingerprintTable>,
+    /// Entries in the table plus the room workers have claimed for the
+    /// successors they are about to insert: never above the load limit.
+    claimed: AtomicUsize,
     pool: Mutex<Pool>,
     wake: Condvar,
     /// Number of idle workers (mirrors `Pool::idle`, read without the lock).
     hungry: AtomicUsize,
     stop: AtomicBool,
-    violation: AtomicBool,
-    limit: Mutex<Option<Limit>>,
+    /// The violation found (with one thread, with its trace).
+    violation: Mutex<Option<Violation>>,
+    limit_hit: Mutex<Option<Limit>>,
     cut_depth: AtomicBool,
     /// Successful new inserts into the table.
     distinct: AtomicU64,
@@ -389,154 +403,82 @@ impl Shared<'_> {
     }
 
     fn hit(&self, limit: Limit) {
-        self.limit
+        self.limit_hit
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get_or_insert(limit);
         self.halt();
     }
 
-    fn note_bytes(&self, table_bytes: u64) -> u64 {
-        let b = table_bytes + self.stack_bytes.load(Ordering::Relaxed);
+    fn found(&self, v: Violation) {
+        self.violation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(v);
+        self.halt();
+    }
+
+    fn note_bytes(&self, other_bytes: u64) -> u64 {
+        let b = other_bytes + self.stack_bytes.load(Ordering::Relaxed);
         self.peak_bytes.fetch_max(b, Ordering::Relaxed);
         b
     }
-}
 
-fn parallel<M: TransitionSystem>(
-    model: &M,
-    config: &Config,
-    progress: &Progress,
-    start: Instant,
-) -> Outcome {
-    let words = model.state_words();
-    let threads = config.threads.max(1);
-    let limit = config.max_states.unwrap_or(u64::MAX);
-    let mut scratch = model.scratch();
-    let mut table = FingerprintTable::with_capacity(1 << 12);
-    let mut emitted: Vec<Word> = Vec::new();
-    let mut count = 0usize;
-    let init = model.initial_states(&mut scratch, &mut |st| {
-        count += 1;
-        emitted.extend_from_slice(st)
-    });
-    if init.is_err() {
-        // Let the sequential search report it.
-        return sequential(model, config, progress, start);
-    }
-    let mut roots: Vec<Word> = Vec::new();
-    let mut distinct = 0u64;
-    for i in 0..count {
-        let st = &emitted[i * words..(i + 1) * words];
-        table.reserve(1);
-        if table.insert(fingerprint(st)).new {
-            table.add_len(1);
-            if distinct >= limit {
-                return sequential(model, config, progress, start);
+    /// Claims room in the table for `n` insertions, growing it (under the
+    /// write lock, so `guard` is given up and taken again) when they could
+    /// push it past the load limit. `None`: the memory limit stopped the
+    /// search.
+    fn claim<'g>(
+        &'g self,
+        mut guard: RwLockReadGuard<'g, FingerprintTable>,
+        n: usize,
+        other_bytes: u64,
+    ) -> Option<RwLockReadGuard<'g, FingerprintTable>> {
+        loop {
+            let before = self.claimed.fetch_add(n, Ordering::AcqRel);
+            if before + n <= max_entries(guard.capacity()) {
+                return Some(guard);
             }
-            distinct += 1;
-            if invariant_issue(model, &mut scratch, None, st).is_some() {
-                return sequential(model, config, progress, start);
+            self.claimed.fetch_sub(n, Ordering::AcqRel);
+            drop(guard);
+            {
+                let mut table = self.table.write().unwrap_or_else(|p| p.into_inner());
+                let need = self.claimed.load(Ordering::Acquire) + n;
+                if need > max_entries(table.capacity()) {
+                    let cap = capacity_for(need, table.capacity() * 2);
+                    let after = table.bytes_at(cap)
+                        + other_bytes
+                        + self.stack_bytes.load(Ordering::Relaxed);
+                    if self.config.memory_limit().is_some_and(|m| after > m) {
+                        drop(table);
+                        self.hit(Limit::Memory);
+                        return None;
+                    }
+                    table.grow(cap);
+                }
             }
-            roots.extend_from_slice(st);
+            guard = self.table.read().unwrap_or_else(|p| p.into_inner());
         }
     }
-    let depths = vec![0; distinct as usize];
-    // Push in reverse so the first initial state is expanded first.
-    let mut first: Vec<Word> = Vec::with_capacity(roots.len());
-    for id in (0..distinct as usize).rev() {
-        first.extend_from_slice(&roots[id * words..(id + 1) * words]);
-    }
-    let shared = Shared {
-        config,
-        start,
-        threads,
-        table: RwLock::new(table),
-        pool: Mutex::new(Pool {
-            batches: vec![Batch {
-                words: first,
-                depths,
-            }],
-            idle: 0,
-            finished: false,
-        }),
-        wake: Condvar::new(),
-        hungry: AtomicUsize::new(0),
-        stop: AtomicBool::new(false),
-        violation: AtomicBool::new(false),
-        limit: Mutex::new(None),
-        cut_depth: AtomicBool::new(false),
-        distinct: AtomicU64::new(distinct),
-        generated: AtomicU64::new(count as u64),
-        depth: AtomicU32::new(0),
-        stack_bytes: AtomicU64::new(0),
-        peak_bytes: AtomicU64::new(0),
-    };
-    let action_of = coverage::action_table(model);
-    let counts: Vec<coverage::Counts> = std::thread::scope(|sc| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| sc.spawn(|| worker(model, &shared, progress, &action_of)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a DFS worker panicked"))
-            .collect()
-    });
-
-    let distinct = shared.distinct.load(Ordering::Relaxed).min(limit);
-    let generated = shared.generated.load(Ordering::Relaxed);
-    let table_bytes = shared
-        .table
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .bytes();
-    shared.note_bytes(table_bytes);
-    let result = if shared.violation.load(Ordering::Relaxed) {
-        // Placeholder; `run` replaces it with the canonical sequential result.
-        Verdict::Violation(Violation {
-            kind: ViolationKind::Deadlock,
-            trace: Vec::new(),
-            lasso: None,
-            replay_error: None,
-        })
-    } else if let Some(l) = *shared.limit.lock().unwrap_or_else(|p| p.into_inner()) {
-        Verdict::Incomplete(l)
-    } else if shared.cut_depth.load(Ordering::Relaxed) {
-        Verdict::Incomplete(Limit::Depth)
-    } else {
-        Verdict::Ok
-    };
-    Outcome {
-        result,
-        liveness: Vec::new(),
-        coverage: coverage::sum(model.action_count(), &counts),
-        stats: stats(
-            distinct,
-            generated,
-            shared.depth.load(Ordering::Relaxed),
-            start,
-            shared.peak_bytes.load(Ordering::Relaxed),
-        ),
-    }
 }
 
-/// One parallel DFS worker: expands sections of its own stack, shares the
-/// bottom half when someone is idle, and takes shared work when empty.
-/// Returns its action coverage counts.
+/// One DFS worker: expands sections of its own stack, shares the bottom half
+/// when someone is idle, and takes shared work when empty. With `trace`
+/// (one thread only) it gives new states ids and parent links, and reports
+/// a violation with its trace. Returns its action coverage counts.
 fn worker<M: TransitionSystem>(
     model: &M,
     shared: &Shared,
     progress: &Progress,
     action_of: &[u32],
+    mut trace: Option<&mut Links>,
 ) -> coverage::Counts {
     let mut counts = coverage::Counts::new(model.action_count());
     let config = shared.config;
     let words = model.state_words();
-    let fanout = model.transition_count().max(1);
-    let limit = config.max_states.unwrap_or(u64::MAX);
+    let limit = shared.limit;
     let mut scratch = model.scratch();
-    let mut stack_words: Vec<Word> = Vec::new();
-    let mut depths: Vec<u32> = Vec::new();
+    let mut stack = Batch::default();
     let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
     let mut published_bytes = 0u64;
@@ -544,13 +486,12 @@ fn worker<M: TransitionSystem>(
         if shared.stop.load(Ordering::Acquire) {
             break;
         }
-        if depths.is_empty() {
+        if stack.depths.is_empty() {
             let mut pool = shared.pool.lock().unwrap_or_else(|p| p.into_inner());
             let mut counted = false;
             loop {
                 if let Some(b) = pool.batches.pop() {
-                    stack_words = b.words;
-                    depths = b.depths;
+                    stack = b;
                     break;
                 }
                 if pool.finished {
@@ -574,33 +515,15 @@ fn worker<M: TransitionSystem>(
             }
         }
 
-        // Room for the worst case of one section of every worker.
-        let need = SECTION * fanout * shared.threads;
-        let guard = shared.table.read().unwrap_or_else(|p| p.into_inner());
-        let entries = shared.distinct.load(Ordering::Acquire) as usize;
-        if entries + need > max_entries(guard.capacity()) {
-            drop(guard);
-            let mut table = shared.table.write().unwrap_or_else(|p| p.into_inner());
-            let entries = shared.distinct.load(Ordering::Acquire) as usize;
-            if entries + need > max_entries(table.capacity()) {
-                let cap = capacity_for(entries + need, table.capacity() * 2);
-                let after = cap as u64 * 8 + shared.stack_bytes.load(Ordering::Relaxed);
-                if config.memory_limit().is_some_and(|m| after > m) {
-                    drop(table);
-                    shared.hit(Limit::Memory);
-                    break;
-                }
-                table.grow(cap);
-            }
-            continue;
-        }
+        let mut guard = shared.table.read().unwrap_or_else(|p| p.into_inner());
         let mut generated = 0u64;
         let mut deepest = 0u32;
         for _ in 0..SECTION {
-            let Some(d) = depths.pop() else { break };
-            let at = stack_words.len() - words;
-            cur.copy_from_slice(&stack_words[at..]);
-            stack_words.truncate(at);
+            let Some(d) = stack.depths.pop() else { break };
+            let id = stack.ids.pop().unwrap_or(0);
+            let at = stack.words.len() - words;
+            cur.copy_from_slice(&stack.words[at..]);
+            stack.words.truncate(at);
             deepest = deepest.max(d);
             if config.max_depth.is_some_and(|md| d >= md) {
                 shared.cut_depth.store(true, Ordering::Relaxed);
@@ -609,47 +532,89 @@ fn worker<M: TransitionSystem>(
             let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| guard.prefetch(fp));
             generated += emitted;
             counts.add(action_of, succ.ts.iter().copied());
+            let n = succ.len();
+            let other = trace.as_ref().map_or(0, |t| t.bytes());
+            let Some(g) = shared.claim(guard, n, other) else {
+                shared.generated.fetch_add(generated, Ordering::Relaxed);
+                shared.depth.fetch_max(deepest, Ordering::Relaxed);
+                return counts;
+            };
+            guard = g;
+            // Probe in emission order, keeping only the new successors.
             let fresh = succ.keep_new(words, |fp| guard.insert(fp).new);
+            shared.claimed.fetch_sub(n - fresh, Ordering::AcqRel);
             let before = shared.distinct.fetch_add(fresh as u64, Ordering::AcqRel);
-            let issue = (0..fresh)
-                .find_map(|i| {
-                    invariant_issue(model, &mut scratch, Some(&cur), succ.state(i, words))
-                })
-                .or(match r {
+            // New states get ids in transition order, up to the state limit.
+            let keep = fresh.min(limit.saturating_sub(before) as usize);
+            let first_id = before as u32;
+            if let Some(t) = trace.as_deref_mut() {
+                for &tr in &succ.ts[..keep] {
+                    t.links.push(pack_link(id, tr));
+                }
+            }
+            let new_issue = (0..keep).find_map(|i| {
+                invariant_issue(model, &mut scratch, Some(&cur), succ.state(i, words))
+                    .map(|kind| (first_id + i as u32, kind))
+            });
+            let new_issue_found = new_issue.is_some();
+            let issue = new_issue.or_else(|| {
+                let kind = match r {
                     Err(e) => Some(ViolationKind::EvalError(e)),
                     Ok(()) if emitted == 0 && config.check_deadlock => {
                         deadlock_issue(model, &mut scratch, &cur)
                     }
                     Ok(()) => None,
-                });
-            if issue.is_some() {
-                shared.violation.store(true, Ordering::Release);
-                shared.halt();
+                };
+                kind.map(|k| (id, k))
+            });
+            if let Some((at, kind)) = issue {
+                if new_issue_found {
+                    shared.depth.fetch_max(d + 1, Ordering::Relaxed);
+                }
+                let v = match trace.as_deref() {
+                    Some(t) => {
+                        let r = rebuild(model, &mut scratch, &t.initial, &t.links, at, None);
+                        Violation::path(kind, r)
+                    }
+                    None => Violation {
+                        kind,
+                        trace: Vec::new(),
+                        lasso: None,
+                        replay_error: None,
+                    },
+                };
+                shared.found(v);
                 break;
             }
-            if before + fresh as u64 > limit {
+            if keep < fresh {
                 shared.hit(Limit::States);
                 break;
             }
-            for i in (0..fresh).rev() {
-                stack_words.extend_from_slice(succ.state(i, words));
-                depths.push(d + 1);
+            for i in (0..keep).rev() {
+                stack.words.extend_from_slice(succ.state(i, words));
+                stack.depths.push(d + 1);
+                if trace.is_some() {
+                    stack.ids.push(first_id + i as u32);
+                }
             }
         }
         shared.generated.fetch_add(generated, Ordering::Relaxed);
         shared.depth.fetch_max(deepest, Ordering::Relaxed);
         // Share the bottom half of the stack with idle workers.
-        if shared.hungry.load(Ordering::Acquire) > 0 && depths.len() >= 2 {
-            let half = depths.len() / 2;
+        if shared.hungry.load(Ordering::Acquire) > 0 && stack.depths.len() >= 2 {
+            let half = stack.depths.len() / 2;
             let batch = Batch {
-                words: stack_words.drain(..half * words).collect(),
-                depths: depths.drain(..half).collect(),
+                words: stack.words.drain(..half * words).collect(),
+                depths: stack.depths.drain(..half).collect(),
+                ids: Vec::new(),
             };
             let mut pool = shared.pool.lock().unwrap_or_else(|p| p.into_inner());
             pool.batches.push(batch);
             shared.wake.notify_one();
         }
-        let mine = (stack_words.capacity() * 8 + depths.capacity() * 4) as u64 + succ.bytes();
+        let mine = (stack.words.capacity() * 8
+            + (stack.depths.capacity() + stack.ids.capacity()) * 4) as u64
+            + succ.bytes();
         if mine >= published_bytes {
             shared
                 .stack_bytes
@@ -660,14 +625,17 @@ fn worker<M: TransitionSystem>(
                 .fetch_sub(published_bytes - mine, Ordering::Relaxed);
         }
         published_bytes = mine;
-        let bytes = shared.note_bytes(guard.bytes());
+        let bytes = shared.note_bytes(guard.bytes() + trace.as_ref().map_or(0, |t| t.bytes()));
         drop(guard);
         progress.set(
             shared.distinct.load(Ordering::Relaxed).min(limit),
             shared.generated.load(Ordering::Relaxed),
-            depths.len() as u64,
+            stack.depths.len() as u64,
             shared.depth.load(Ordering::Relaxed) as u64,
         );
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
         if config.memory_limit().is_some_and(|m| bytes > m) {
             shared.hit(Limit::Memory);
             break;
