@@ -12,7 +12,9 @@ use dcheck_syntax::span::Span;
 use crate::check::{contains_error, Compiler};
 use crate::encoding::{get_digit, BitField};
 use crate::rewrite;
-use crate::runtime::{fail, Destructure, Domain, ExprFn, Load, Store};
+use crate::runtime::{
+    fail, junction_parts, Destructure, Domain, ExprFn, FieldTest, JunctionPart, Load, Store,
+};
 use crate::seq::SeqShape;
 use crate::types::{EnumTy, Ty};
 
@@ -947,6 +949,9 @@ impl<'a> Compiler<'a> {
                 let f = self.bool_expr(a);
                 if let Some(v) = f.value() {
                     return (Ty::Bool, ExprFn::konst((v == 0) as u64));
+                }
+                if let Some(t) = f.test() {
+                    return (Ty::Bool, ExprFn::field_test(t.not()));
                 }
                 (
                     Ty::Bool,
@@ -2103,6 +2108,10 @@ impl<'a> Compiler<'a> {
                         _ => {}
                     }
                 }
+                if op != Implies && (fa.test().is_some() || fb.test().is_some()) {
+                    // Field tests merge or run inline (see `FieldTest`).
+                    return (Ty::Bool, junction(vec![fa, fb], op == Or));
+                }
                 let f: ExprFn = match op {
                     And => ExprFn::new(move |st, loc| {
                         Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)
@@ -2129,6 +2138,15 @@ impl<'a> Compiler<'a> {
                         if let Ok(k) = self.eval_const(&fk) {
                             let eq = op == Eq;
                             return match elem_index(store_of(&ty), k) {
+                                Some(ki) if ki <= bf.mask => (
+                                    Ty::Bool,
+                                    ExprFn::field_test(FieldTest {
+                                        word: bf.word,
+                                        mask: bf.mask << bf.shift,
+                                        value: ki << bf.shift,
+                                        eq,
+                                    }),
+                                ),
                                 Some(ki) => (
                                     Ty::Bool,
                                     ExprFn::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
@@ -2375,6 +2393,18 @@ impl<'a> Compiler<'a> {
                 let Some(i) = elem_index(store, xv) else {
                     return ExprFn::konst(0);
                 };
+                // A set at a fixed position: one bit of one word.
+                if let Some((bf, _)) = self.fixed_field(c) {
+                    if i < 64 && (1u64 << i) <= bf.mask {
+                        let bit = 1u64 << (bf.shift + i as u32);
+                        return ExprFn::field_test(FieldTest {
+                            word: bf.word,
+                            mask: bit,
+                            value: bit,
+                            eq: true,
+                        });
+                    }
+                }
                 return ExprFn::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
             }
         }
@@ -2451,10 +2481,28 @@ fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
     if kept.len() == 1 && !decided {
         return kept.pop().expect("one part");
     }
+    let parts = junction_parts(kept, decisive);
+    if let [JunctionPart::Tests(run)] = &parts[..] {
+        if let ([t], false) = (&run[..], decided) {
+            // Merged into one test, which an outer junction may merge again.
+            return ExprFn::field_test(*t);
+        }
+    }
     ExprFn::new(move |st, loc| {
-        for p in &kept {
-            if (p(st, loc)? != 0) == decisive {
-                return Ok(decisive as u64);
+        for p in &parts {
+            match p {
+                JunctionPart::Tests(run) => {
+                    for t in run {
+                        if t.holds(st) == decisive {
+                            return Ok(decisive as u64);
+                        }
+                    }
+                }
+                JunctionPart::Code(f) => {
+                    if (f(st, loc)? != 0) == decisive {
+                        return Ok(decisive as u64);
+                    }
+                }
             }
         }
         Ok(otherwise)

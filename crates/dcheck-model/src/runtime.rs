@@ -19,10 +19,14 @@ pub type ExprCode = dyn Fn(&[Word], &mut [u64]) -> R + Send + Sync;
 /// Called like a closure (`f(st, loc)`, through `Deref`). One whose value
 /// is known at compile time says so ([`ExprFn::value`]), so the code that
 /// uses it folds it away (`true and x` is `x`, a `forall` drops its true
-/// copies, a def called with constant arguments is specialised).
+/// copies, a def called with constant arguments is specialised). One that
+/// is a test of fields at fixed positions of one state word says so too
+/// ([`ExprFn::test`]), so a junction can merge it with its neighbours and
+/// run runs of them without closure calls.
 pub struct ExprFn {
     code: Box<ExprCode>,
     value: Option<u64>,
+    test: Option<FieldTest>,
 }
 
 impl ExprFn {
@@ -30,6 +34,7 @@ impl ExprFn {
         ExprFn {
             code: Box::new(f),
             value: None,
+            test: None,
         }
     }
 
@@ -38,6 +43,16 @@ impl ExprFn {
         ExprFn {
             code: Box::new(move |_, _| Ok(v)),
             value: Some(v),
+            test: None,
+        }
+    }
+
+    /// The boolean test `t`.
+    pub fn field_test(t: FieldTest) -> ExprFn {
+        ExprFn {
+            code: Box::new(move |st, _| Ok(t.holds(st) as u64)),
+            value: None,
+            test: Some(t),
         }
     }
 
@@ -46,6 +61,92 @@ impl ExprFn {
     pub fn value(&self) -> Option<u64> {
         self.value
     }
+
+    /// The field test this boolean expression is, if it is one.
+    #[inline]
+    pub fn test(&self) -> Option<FieldTest> {
+        self.test
+    }
+}
+
+/// `(state[word] & mask == value) == eq`: fields at fixed positions of one
+/// word compared with constants (`rmState[r] == working` once `r` is known,
+/// `Prepared(r) in msgs` for a bitset, `not` of either). It never fails.
+///
+/// Measured hot path (TwoPhase spends a fifth of its time in such
+/// comparisons and the junctions around them; `benches/evaluator-choice`
+/// puts a closure call at several times the cost of the test): a junction
+/// merges neighbouring tests of one word into one masked compare
+/// (`forall rm in RM: rmState[rm] == prepared` is `word & M == V`) and runs
+/// the rest inline, see [`junction_parts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldTest {
+    pub word: usize,
+    pub mask: u64,
+    pub value: u64,
+    pub eq: bool,
+}
+
+impl FieldTest {
+    #[inline(always)]
+    pub fn holds(self, st: &[Word]) -> bool {
+        (st[self.word] & self.mask == self.value) == self.eq
+    }
+
+    /// The negation.
+    pub fn not(self) -> FieldTest {
+        FieldTest {
+            eq: !self.eq,
+            ..self
+        }
+    }
+
+    /// One test equal to `self` followed by `next` in a junction that
+    /// stops at the value `decisive` (`or`: true, `and`: false), if there
+    /// is one: both compare disjoint bits of one word, for equality in an
+    /// `and` or for inequality in an `or`.
+    pub fn merge(self, next: FieldTest, decisive: bool) -> Option<FieldTest> {
+        (self.word == next.word
+            && self.mask & next.mask == 0
+            && self.eq != decisive
+            && next.eq != decisive)
+            .then_some(FieldTest {
+                word: self.word,
+                mask: self.mask | next.mask,
+                value: self.value | next.value,
+                eq: self.eq,
+            })
+    }
+}
+
+/// One step of a compiled junction: a run of field tests, checked inline,
+/// or compiled code.
+pub enum JunctionPart {
+    Tests(Vec<FieldTest>),
+    Code(ExprFn),
+}
+
+/// The parts of a junction (`and`: `decisive` false, `or`: true) in
+/// order: neighbouring field tests merged where [`FieldTest::merge`] can,
+/// consecutive tests gathered into one inline run. Tests never fail, so
+/// merging only neighbours keeps the order in which the other parts are
+/// evaluated, and so their errors.
+pub fn junction_parts(parts: Vec<ExprFn>, decisive: bool) -> Vec<JunctionPart> {
+    let mut out: Vec<JunctionPart> = Vec::new();
+    for p in parts {
+        match (p.test(), out.last_mut()) {
+            (Some(t), Some(JunctionPart::Tests(run))) => {
+                let last = run.len() - 1;
+                match run[last].merge(t, decisive) {
+                    Some(m) => run[last] = m,
+                    None => run.push(t),
+                }
+            }
+            (Some(t), _) => out.push(JunctionPart::Tests(vec![t])),
+            (None, _) => out.push(JunctionPart::Code(p)),
+        }
+    }
+    out
 }
 
 impl std::ops::Deref for ExprFn {

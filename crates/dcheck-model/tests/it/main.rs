@@ -5,5 +5,6 @@ mod compile_cost;
 mod drive;
 mod empty_ranges;
 mod evaluation;
+mod field_tests;
 mod folding;
 mod invariant_skip;
