@@ -134,6 +134,8 @@ pub struct Scratch {
     next: Vec<Word>,
     /// The candidate transitions of a driven action.
     candidates: Vec<TransitionId>,
+    /// Decoded collections, for the drivers.
+    members: crate::drive::MemberCache,
 }
 
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
@@ -720,6 +722,7 @@ impl TransitionSystem for Model {
             locals: vec![0; self.locals],
             next: vec![0; self.words],
             candidates: Vec::new(),
+            members: Default::default(),
         }
     }
 
@@ -791,7 +794,7 @@ impl TransitionSystem for Model {
             match &a.driver {
                 Some(d) => {
                     let mut candidates = std::mem::take(&mut sc.candidates);
-                    d.enabled_candidates(state, &mut candidates);
+                    d.enabled_candidates(state, &mut candidates, &mut sc.members);
                     let result = candidates
                         .iter()
                         .try_for_each(|&t| self.one(sc, state, t, &mut emit));
