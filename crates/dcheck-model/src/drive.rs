@@ -83,20 +83,31 @@ pub(crate) struct Driver {
     /// Tags this driver's entries in a [`MemberCache`] (the action's first
     /// transition, unique per driver).
     id: u32,
-    /// Number of element values.
-    elems: u64,
 }
 
 /// A thread's memo of decoded collections for [`Driver::enabled_candidates`]:
-/// direct-mapped, each entry the members of one ranked collection of at
-/// most 64 element values as a bitset, tagged with the collection's index
-/// and the driver that decoded it.
+/// direct-mapped, each entry the distinct members (at most
+/// [`CACHED_MEMBERS`]) of one ranked collection, tagged with the
+/// collection's index and the driver that decoded it.
 ///
 /// Measured hot path: decoding a ranked collection is a binary search per
-/// member (Paxos: a fifth of its time in the driver, most of it decoding),
-/// while neighbouring states share most of their channels' contents.
+/// member (Paxos and Raft: a fifth of their time in the driver, most of it
+/// decoding), while neighbouring states share most of their channels'
+/// contents.
 pub struct MemberCache {
-    entries: Vec<(u64, u32, u64)>,
+    entries: Vec<Entry>,
+}
+
+/// The most distinct members an entry holds; larger collections are
+/// decoded every time.
+const CACHED_MEMBERS: usize = 6;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    v: u64,
+    id: u32,
+    n: u32,
+    members: [u32; CACHED_MEMBERS],
 }
 
 /// Entries of a [`MemberCache`] (a power of two).
@@ -104,25 +115,53 @@ const CACHE_ENTRIES: usize = 1 << 12;
 
 impl Default for MemberCache {
     fn default() -> MemberCache {
+        let empty = Entry {
+            v: 0,
+            id: u32::MAX,
+            n: 0,
+            members: [0; CACHED_MEMBERS],
+        };
         MemberCache {
-            entries: vec![(0, u32::MAX, 0); CACHE_ENTRIES],
+            entries: vec![empty; CACHE_ENTRIES],
         }
     }
 }
 
 impl MemberCache {
-    /// The members of collection `v` of `shape` (driver `id`) as a bitset.
+    /// Calls `f` with each distinct member of collection `v` of `shape`
+    /// (driver `id`), in increasing order.
     #[inline]
-    fn bits(&mut self, id: u32, shape: &BagShape, v: u64) -> u64 {
+    fn members(&mut self, id: u32, shape: &BagShape, v: u64, mut f: impl FnMut(u64)) {
         let slot = &mut self.entries[MemberCache::slot(id, v)];
-        if slot.0 == v && slot.1 == id {
-            return slot.2;
+        if slot.v == v && slot.id == id {
+            for &e in &slot.members[..slot.n as usize] {
+                f(u64::from(e));
+            }
+            return;
         }
         let mut m = [0u64; crate::bag::MAX_CAP];
         let n = shape.unrank_into(v, &mut m);
-        let bits = m[..n].iter().fold(0u64, |b, e| b | 1 << e);
-        *slot = (v, id, bits);
-        bits
+        let mut distinct = 0;
+        let mut kept = [0u32; CACHED_MEMBERS];
+        for (i, &e) in m[..n].iter().enumerate() {
+            // A bag lists repeated members once.
+            if i > 0 && m[i - 1] == e {
+                continue;
+            }
+            f(e);
+            if let (Some(k), Ok(e)) = (kept.get_mut(distinct), u32::try_from(e)) {
+                *k = e;
+            }
+            distinct += 1;
+        }
+        if distinct <= CACHED_MEMBERS && m[..n].iter().all(|e| u32::try_from(*e).is_ok()) {
+            *slot = Entry {
+                v,
+                id,
+                n: distinct as u32,
+                members: kept,
+            };
+        }
     }
 
     #[inline(always)]
@@ -259,7 +298,6 @@ impl Compiler<'_> {
             of,
             conjunct: 0,
             id: 0,
-            elems,
         })
     }
 
@@ -384,23 +422,7 @@ impl Driver {
                         bits &= bits - 1;
                     }
                 }
-                Members::Ranked(shape) if self.elems <= 64 => {
-                    let mut bits = cache.bits(self.id, shape, v);
-                    while bits != 0 {
-                        add(bits.trailing_zeros() as u64);
-                        bits &= bits - 1;
-                    }
-                }
-                Members::Ranked(shape) => {
-                    let mut m = [0u64; crate::bag::MAX_CAP];
-                    let n = shape.unrank_into(v, &mut m);
-                    for (i, e) in m[..n].iter().enumerate() {
-                        // A bag lists repeated members once.
-                        if i == 0 || m[i - 1] != *e {
-                            add(*e);
-                        }
-                    }
-                }
+                Members::Ranked(shape) => cache.members(self.id, shape, v, add),
             }
         }
         if !self.sorted {
@@ -413,32 +435,56 @@ impl Driver {
 mod tests {
     use super::*;
 
-    /// The memo gives the members `unrank` gives, for two drivers with
-    /// shapes of their own, over far more values than it has entries (so
-    /// entries are evicted and tags must tell the drivers apart).
+    /// The memo gives the distinct members `unrank` gives, for drivers
+    /// with shapes of their own, over far more values than it has entries
+    /// (so entries are evicted and tags must tell the drivers apart), and
+    /// for collections too large to keep.
     #[test]
     fn the_member_cache_agrees_with_unrank() {
         let sets = BagShape::new(20, 4, true).expect("shape");
         let bags = BagShape::new(9, 5, false).expect("shape");
+        let wide = BagShape::new(12, 8, true).expect("shape");
         let mut cache = MemberCache::default();
-        let as_bits = |shape: &BagShape, v: u64| {
+        let distinct = |shape: &BagShape, v: u64| {
             let (m, n) = shape.unrank(v);
-            m[..n].iter().fold(0u64, |b, e| b | 1 << e)
+            let mut d = m[..n].to_vec();
+            d.dedup();
+            d
+        };
+        let cached = |cache: &mut MemberCache, id, shape: &BagShape, v| {
+            let mut out = Vec::new();
+            cache.members(id, shape, v, |e| out.push(e));
+            out
         };
         // Two drivers whose entries for one value share a slot.
         let v = 77;
         let other = (4..)
             .find(|id| MemberCache::slot(*id, v) == MemberCache::slot(3, v))
             .expect("a colliding id");
-        assert_ne!(as_bits(&sets, v), as_bits(&bags, v));
-        assert_eq!(cache.bits(3, &sets, v), as_bits(&sets, v));
-        assert_eq!(cache.bits(other, &bags, v), as_bits(&bags, v));
-        assert_eq!(cache.bits(3, &sets, v), as_bits(&sets, v));
+        assert_ne!(distinct(&sets, v), distinct(&bags, v));
+        for (id, shape) in [(3, &sets), (other, &bags), (3, &sets)] {
+            assert_eq!(cached(&mut cache, id, shape, v), distinct(shape, v));
+        }
         for round in 0..2 {
             for v in (0..6196u64).map(|i| (i * 7919 + round) % 6196) {
-                assert_eq!(cache.bits(3, &sets, v), as_bits(&sets, v), "set {v}");
+                assert_eq!(
+                    cached(&mut cache, 3, &sets, v),
+                    distinct(&sets, v),
+                    "set {v}"
+                );
                 let w = v % 2002;
-                assert_eq!(cache.bits(8, &bags, w), as_bits(&bags, w), "bag {w}");
+                assert_eq!(
+                    cached(&mut cache, 8, &bags, w),
+                    distinct(&bags, w),
+                    "bag {w}"
+                );
+                // Up to 8 members: those with more than 6 are not kept.
+                let x = v * 3 % 3797;
+                assert_eq!(
+                    cached(&mut cache, 9, &wide, x),
+                    distinct(&wide, x),
+                    "wide {x}"
+                );
             }
         }
     }
