@@ -476,6 +476,9 @@ struct LoadOptions<'a> {
     /// Constants recorded in a trace: used for those the spec declares and
     /// `consts` does not set.
     recorded: Option<&'a dcheck_report::replay::RecordedTrace>,
+    /// Compile every transition for its binding (see
+    /// `dcheck_model::compile_with`); off for `check`.
+    specialise: bool,
 }
 
 /// Load → lower → compile, with diagnostics on stderr; `Err(exit code)`.
@@ -548,7 +551,7 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
             }
         }
     }
-    let model = match dcheck_model::compile(&spec, &overrides) {
+    let model = match dcheck_model::compile_with(&spec, &overrides, o.specialise) {
         Ok(m) => m,
         Err(e) => return Err(SpecError::new(&sources, &e.diagnostics, &e.usage)),
     };
@@ -881,6 +884,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         fairness: &[],
         properties: &[],
         recorded: None,
+        specialise: true,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1079,6 +1083,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         fairness: &args.fairness,
         properties: &args.properties,
         recorded: None,
+        specialise: true,
     }) {
         Ok(l) => l,
         Err(e) => return SpecRun::spec_error(spec, stem, &e, started),
@@ -1273,6 +1278,7 @@ fn check(args: CheckArgs) -> i32 {
             fairness: &[],
             properties: &[],
             recorded: None,
+            specialise: false,
         });
         let path = spec.display().to_string();
         match (&result, args.format) {
@@ -1305,6 +1311,7 @@ fn graph(args: GraphArgs) -> i32 {
         fairness: &[],
         properties: &[],
         recorded: None,
+        specialise: true,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1403,6 +1410,7 @@ fn replay(args: ReplayArgs) -> i32 {
         fairness: &[],
         properties: &[],
         recorded: Some(&trace),
+        specialise: true,
     }) {
         Ok(l) => l,
         Err(code) => return code,

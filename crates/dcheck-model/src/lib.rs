@@ -20,7 +20,7 @@ pub mod temporal;
 pub mod types;
 pub mod value;
 
-pub use model::{compile, Explanation, Model};
+pub use model::{compile, compile_with, Explanation, Model};
 
 /// Why a spec did not compile: diagnostics in the spec text, and problems
 /// with the command line (e.g. `--const` naming no constant).

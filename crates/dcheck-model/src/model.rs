@@ -289,23 +289,17 @@ impl<'a> Compiler<'a> {
         compiled
     }
 
-    /// Compile an action's guard and effect for one binding, with the
-    /// parameters as constants. Diagnostics were reported by the generic
-    /// compile and are dropped here.
+    /// Compile an action's guard (its per-binding part, see `compile`) and
+    /// effect for one binding, with the parameters as constants.
+    /// Diagnostics were reported by the generic compile and are dropped
+    /// here.
     fn specialise(
         &mut self,
         action: &Action,
         binding: &[u64],
-        params: &[ast::Param],
         guard: Option<&Expr>,
         effect: &ast::Block,
     ) -> Code {
-        let guard = split_guard(params, guard).1;
-        let guard = match &action.driver {
-            Some(d) => without(guard.as_ref(), d.conjunct),
-            None => guard,
-        };
-        let guard = guard.as_ref();
         let before = self.diags.len();
         for ((name, ty), v) in action.params.iter().zip(binding) {
             self.push_const_local(name, ty.clone(), *v);
@@ -363,6 +357,20 @@ pub fn compile(
     spec: &ast::Spec,
     overrides: &[(String, String)],
 ) -> Result<Model, crate::CompileError> {
+    compile_with(spec, overrides, true)
+}
+
+/// [`compile`], choosing whether each transition's guard and effect are
+/// compiled again for its binding (`specialise`): the search runs those,
+/// but they add no diagnostic, so `dcheck check` (a save hook: it must
+/// answer in a fraction of a second) leaves them out. Without them every
+/// transition runs its action's generic code, with the same results.
+pub fn compile_with(
+    spec: &ast::Spec,
+    overrides: &[(String, String)],
+    specialise: bool,
+) -> Result<Model, crate::CompileError> {
+    let specialise_all = specialise;
     let mut c = Compiler::new();
     let mut usage = Vec::new();
     c.declare_consts(&spec.constants, overrides, &mut usage);
@@ -395,15 +403,21 @@ pub fn compile(
             a.guard.as_ref(),
             &a.effect,
         );
-        let specialise = c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
+        let specialise = specialise_all && c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
         action.first = transitions.len() as u32;
         action.end = (transitions.len() + binds.len()) as u32;
         if let Some(d) = &mut action.driver {
             d.shift(action.first);
         }
+        // The guard every binding compiles: the per-binding part, without
+        // the driving conjunct (built once per action, not per binding).
+        let guard = split_guard(&a.params, a.guard.as_ref()).1;
+        let guard = match &action.driver {
+            Some(d) => without(guard.as_ref(), d.conjunct),
+            None => guard,
+        };
         for b in binds {
-            let code = specialise
-                .then(|| c.specialise(&action, &b, &a.params, a.guard.as_ref(), &a.effect));
+            let code = specialise.then(|| c.specialise(&action, &b, guard.as_ref(), &a.effect));
             transitions.push(Transition {
                 action: actions.len() as u32,
                 args: args.len() as u32,
