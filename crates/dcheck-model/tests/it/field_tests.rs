@@ -47,16 +47,12 @@ struct St {
     d: [i64; 3],
 }
 
-struct Gen<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
+/// The formula generator, reading its choices as `folding.rs`'s does.
+struct Gen<'a>(crate::folding::Gen<'a>);
 
 impl Gen<'_> {
     fn next(&mut self, n: u8) -> u8 {
-        let b = self.bytes.get(self.pos).copied().unwrap_or(0);
-        self.pos += 1;
-        b % n
+        self.0.next(n)
     }
 
     fn p(&mut self, bound: bool) -> Option<i64> {
@@ -228,7 +224,7 @@ proptest! {
 
     #[test]
     fn field_tests_agree_with_an_interpreter(bytes in proptest::collection::vec(any::<u8>(), 4..64)) {
-        let e = Gen { bytes: &bytes, pos: 0 }.b(3, false);
+        let e = Gen(crate::folding::Gen { bytes: &bytes, pos: 0 }).b(3, false);
         agree(&e, &states());
     }
 }

@@ -59,13 +59,13 @@ enum B {
 }
 
 /// Reads the generator's choices from a byte string (proptest shrinks it).
-struct Gen<'b> {
-    bytes: &'b [u8],
-    pos: usize,
+pub(crate) struct Gen<'b> {
+    pub(crate) bytes: &'b [u8],
+    pub(crate) pos: usize,
 }
 
 impl Gen<'_> {
-    fn next(&mut self, n: u8) -> u8 {
+    pub(crate) fn next(&mut self, n: u8) -> u8 {
         let b = self.bytes.get(self.pos).copied().unwrap_or(0);
         self.pos += 1;
         b % n
