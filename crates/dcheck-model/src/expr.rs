@@ -2112,6 +2112,14 @@ impl<'a> Compiler<'a> {
                     // Field tests merge or run inline (see `FieldTest`).
                     return (Ty::Bool, junction(vec![fa, fb], op == Or));
                 }
+                if let (Implies, Some(t)) = (op, fa.test()) {
+                    // `t implies x` is `not t or x`; `t` never fails, so
+                    // `t implies true` is true and `t implies false` is
+                    // `not t` (an unrolled `forall ... implies v1 == v2`
+                    // has both).
+                    let not_t = ExprFn::field_test(t.not());
+                    return (Ty::Bool, junction(vec![not_t, fb], true));
+                }
                 let f: ExprFn = match op {
                     And => ExprFn::new(move |st, loc| {
                         Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)
@@ -2480,6 +2488,10 @@ fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
     }
     if kept.len() == 1 && !decided {
         return kept.pop().expect("one part");
+    }
+    if decided && kept.iter().all(|p| p.test().is_some()) {
+        // What runs before the deciding constant never fails.
+        return ExprFn::konst(otherwise);
     }
     let parts = junction_parts(kept, decisive);
     if let [JunctionPart::Tests(run)] = &parts[..] {

@@ -33,6 +33,9 @@ enum B {
     Not(Box<B>),
     /// An n-ary `and` (true) or `or` (false), written as a chain.
     Chain(bool, Vec<B>),
+    Implies(Box<B>, Box<B>),
+    /// `true` or `false`.
+    Lit(bool),
     /// `forall` (true) or `exists` (false) `q in P` (one level: `q` is
     /// the only bound name).
     Quant(bool, Box<B>),
@@ -66,7 +69,7 @@ impl Gen<'_> {
         let pick = if depth == 0 {
             self.next(5)
         } else {
-            self.next(9)
+            self.next(11)
         };
         let d = depth.saturating_sub(1);
         match pick {
@@ -86,6 +89,8 @@ impl Gen<'_> {
                 let and = self.next(2) == 0;
                 B::Chain(and, (0..n).map(|_| self.b(d, bound)).collect())
             }
+            8 => B::Implies(Box::new(self.b(d, bound)), Box::new(self.b(d, bound))),
+            9 => B::Lit(self.next(2) == 0),
             _ if !bound => B::Quant(self.next(2) == 0, Box::new(self.b(d, true))),
             _ => B::Not(Box::new(self.b(d, bound))),
         }
@@ -110,6 +115,8 @@ fn text(e: &B) -> String {
             let parts: Vec<String> = xs.iter().map(|x| format!("({})", text(x))).collect();
             parts.join(op)
         }
+        B::Implies(a, b) => format!("({}) implies ({})", text(a), text(b)),
+        B::Lit(v) => v.to_string(),
         B::Quant(all, x) => {
             let q = if *all { "forall" } else { "exists" };
             format!("{q} q in P: ({})", text(x))
@@ -141,6 +148,8 @@ fn eval(e: &B, st: &St, q: i64) -> Result<bool, ()> {
             }
             *and
         }
+        B::Implies(a, b) => !eval(a, st, q)? || eval(b, st, q)?,
+        B::Lit(v) => *v,
         B::Quant(all, x) => {
             for v in 1..=3 {
                 if eval(x, st, v)? != *all {
@@ -247,6 +256,16 @@ fn merged_shapes() {
         ),
         B::Chain(false, vec![B::T(Some(1)), B::Div, B::T(Some(2))]),
         B::Not(Box::new(B::Chain(true, vec![c(1, 3, true), B::T(Some(2))]))),
+        B::Quant(
+            true,
+            Box::new(B::Implies(
+                Box::new(B::C(None, 1, true)),
+                Box::new(B::Lit(true)),
+            )),
+        ),
+        B::Implies(Box::new(c(2, 2, true)), Box::new(B::Lit(false))),
+        B::Implies(Box::new(c(2, 2, true)), Box::new(B::Div)),
+        B::Chain(true, vec![c(1, 0, true), B::Lit(false), B::Div]),
     ] {
         agree(&e, &all);
     }
