@@ -370,51 +370,29 @@ fn explore<M: TransitionSystem>(
         }
         None => {
             // Level 0: the initial states, in the order the model emits them.
-            let mut emitted: Vec<Word> = Vec::new();
-            let mut count = 0usize;
-            let init = model.initial_states(&mut scratch, &mut |st| {
-                count += 1;
-                emitted.extend_from_slice(st)
-            });
-            s.generated = count as u64;
-            if let Err(e) = init {
+            let limit = s.state_limit();
+            let roots = crate::roots(model, &mut scratch, &mut s.seen, limit);
+            s.generated = roots.generated;
+            if let Err(e) = roots.init {
                 return Verdict::Violation(Violation::at_init(e));
             }
-            let mut cut = false;
-            for i in 0..count {
-                let st = &emitted[i * words..(i + 1) * words];
-                s.seen.reserve(1);
-                let ins = s.seen.insert(fingerprint(st));
-                if ins.new {
-                    s.seen.add_len(1);
-                    if s.distinct() >= s.state_limit() {
-                        cut = true;
-                        break;
-                    }
-                    if s.rec.is_some() {
-                        s.seen.set_id(ins.slot, s.links.len() as u32);
-                    }
-                    s.links.push(ROOT_LINK);
-                    s.initial.extend_from_slice(st);
+            if s.rec.is_some() {
+                for (id, &slot) in roots.slots.iter().enumerate() {
+                    s.seen.set_id(slot, id as u32);
                 }
             }
-            drop(emitted);
+            s.links = vec![ROOT_LINK; roots.slots.len()];
+            s.initial = roots.words;
             if let Some(rec) = &mut s.rec {
                 rec.initial(&s.initial, s.links.len());
             }
             s.note_bytes(0);
-            for id in 0..s.distinct() as usize {
-                if !safety {
-                    break;
+            if safety {
+                if let Some(v) = crate::root_violation(model, &mut scratch, &s.initial, &s.links) {
+                    return Verdict::Violation(v);
                 }
-                let st = &s.initial[id * words..(id + 1) * words];
-                let Some(kind) = invariant_issue(model, &mut scratch, None, st) else {
-                    continue;
-                };
-                let r = rebuild(model, &mut scratch, &s.initial, &s.links, id as u32, None);
-                return Verdict::Violation(Violation::path(kind, r));
             }
-            if cut {
+            if roots.cut {
                 return Verdict::Incomplete(Limit::States);
             }
 

@@ -189,10 +189,6 @@ fn search<M: TransitionSystem>(
     let limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
     let mut scratch = model.scratch();
     let mut table = FingerprintTable::with_capacity(1 << 12);
-    let mut trace = Links {
-        links: Vec::new(),
-        initial: Vec::new(),
-    };
     let finish = |result: Verdict, distinct: u64, generated: u64, bytes: u64| Outcome {
         result,
         liveness: Vec::new(),
@@ -201,63 +197,32 @@ fn search<M: TransitionSystem>(
     };
 
     // The initial states: ids, links and invariants, as one thread would.
-    let mut emitted: Vec<Word> = Vec::new();
-    let mut count = 0usize;
-    let init = model.initial_states(&mut scratch, &mut |st| {
-        count += 1;
-        emitted.extend_from_slice(st)
-    });
-    if let Err(e) = init {
-        return finish(Violation::at_init(e).into(), 0, count as u64, 0);
+    let roots = crate::roots(model, &mut scratch, &mut table, limit);
+    let count = roots.generated;
+    if let Err(e) = roots.init {
+        return finish(Verdict::Violation(Violation::at_init(e)), 0, count, 0);
     }
-    let mut cut_states = false;
-    for i in 0..count {
-        let st = &emitted[i * words..(i + 1) * words];
-        table.reserve(1);
-        if table.insert(fingerprint(st)).new {
-            table.add_len(1);
-            if trace.links.len() as u64 >= limit {
-                cut_states = true;
-                break;
-            }
-            trace.links.push(ROOT_LINK);
-            trace.initial.extend_from_slice(st);
-        }
+    let mut trace = Links {
+        links: vec![ROOT_LINK; roots.slots.len()],
+        initial: roots.words,
+    };
+    let roots_n = trace.links.len();
+    if let Some(v) = crate::root_violation(model, &mut scratch, &trace.initial, &trace.links) {
+        let bytes = table.bytes() + trace.bytes();
+        return finish(Verdict::Violation(v), roots_n as u64, count, bytes);
     }
-    drop(emitted);
-    let roots = trace.links.len();
-    for id in 0..roots {
-        let st = &trace.initial[id * words..(id + 1) * words];
-        if let Some(kind) = invariant_issue(model, &mut scratch, None, st) {
-            let r = rebuild(
-                model,
-                &mut scratch,
-                &trace.initial,
-                &trace.links,
-                id as u32,
-                None,
-            );
-            let bytes = table.bytes() + trace.bytes();
-            return finish(
-                Violation::path(kind, r).into(),
-                roots as u64,
-                count as u64,
-                bytes,
-            );
-        }
-    }
-    if cut_states {
+    if roots.cut {
         let bytes = table.bytes() + trace.bytes();
         return finish(
             Verdict::Incomplete(Limit::States),
-            roots as u64,
-            count as u64,
+            roots_n as u64,
+            count,
             bytes,
         );
     }
     // Pushed in reverse so the first initial state is expanded first.
     let mut first = Batch::default();
-    for id in (0..roots).rev() {
+    for id in (0..roots_n).rev() {
         first
             .words
             .extend_from_slice(&trace.initial[id * words..(id + 1) * words]);
@@ -270,7 +235,7 @@ fn search<M: TransitionSystem>(
         threads,
         limit,
         table: RwLock::new(table),
-        claimed: AtomicUsize::new(roots),
+        claimed: AtomicUsize::new(roots_n),
         pool: Mutex::new(Pool {
             batches: vec![first],
             idle: 0,
@@ -282,8 +247,8 @@ fn search<M: TransitionSystem>(
         violation: Mutex::new(None),
         limit_hit: Mutex::new(None),
         cut_depth: AtomicBool::new(false),
-        distinct: AtomicU64::new(roots as u64),
-        generated: AtomicU64::new(count as u64),
+        distinct: AtomicU64::new(roots_n as u64),
+        generated: AtomicU64::new(count),
         depth: AtomicU32::new(0),
         stack_bytes: AtomicU64::new(0),
         peak_bytes: AtomicU64::new(0),
@@ -341,12 +306,6 @@ fn search<M: TransitionSystem>(
             start,
             shared.peak_bytes.load(Ordering::Relaxed),
         ),
-    }
-}
-
-impl From<Violation> for Verdict {
-    fn from(v: Violation) -> Verdict {
-        Verdict::Violation(v)
     }
 }
 

@@ -421,3 +421,78 @@ pub(crate) fn invariant_issue<M: TransitionSystem>(
         })),
     }
 }
+
+/// The distinct initial states a search starts from: the one place the
+/// searches load them ([`roots`]).
+pub(crate) struct Roots {
+    /// The model's result (an evaluation error in `init`).
+    pub init: Result<(), StepError>,
+    /// States the model emitted, duplicates included.
+    pub generated: u64,
+    /// The distinct ones, flat, in the order the model emits them (their
+    /// ids are `0..`), at most the state limit.
+    pub words: Vec<Word>,
+    /// The slot of each in the seen table.
+    pub slots: Vec<usize>,
+    /// Whether the state limit left some out.
+    pub cut: bool,
+}
+
+/// Loads the initial states into `seen`, keeping at most `limit` distinct
+/// ones (see [`Roots`]).
+pub(crate) fn roots<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    seen: &mut fingerprint_table::FingerprintTable,
+    limit: u64,
+) -> Roots {
+    let words = model.state_words();
+    let mut emitted: Vec<Word> = Vec::new();
+    let mut count = 0u64;
+    let init = model.initial_states(scratch, &mut |st| {
+        count += 1;
+        emitted.extend_from_slice(st)
+    });
+    let mut out = Roots {
+        init,
+        generated: count,
+        words: Vec::new(),
+        slots: Vec::new(),
+        cut: false,
+    };
+    if out.init.is_err() {
+        return out;
+    }
+    for st in emitted.chunks_exact(words.max(1)).take(count as usize) {
+        seen.reserve(1);
+        let ins = seen.insert(fingerprint::fingerprint(st));
+        if ins.new {
+            seen.add_len(1);
+            if out.slots.len() as u64 >= limit {
+                out.cut = true;
+                break;
+            }
+            out.slots.push(ins.slot);
+            out.words.extend_from_slice(st);
+        }
+    }
+    out
+}
+
+/// The first initial state (by id) that violates an invariant or fails to
+/// evaluate one, as a violation with its one-state trace. `links` are the
+/// roots' (all [`ROOT_LINK`]).
+pub(crate) fn root_violation<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    initial: &[Word],
+    links: &[u64],
+) -> Option<Violation> {
+    let words = model.state_words();
+    (0..links.len()).find_map(|id| {
+        let st = &initial[id * words..(id + 1) * words];
+        let kind = invariant_issue(model, scratch, None, st)?;
+        let r = trace::rebuild(model, scratch, initial, links, id as u32, None);
+        Some(Violation::path(kind, r))
+    })
+}

@@ -141,26 +141,27 @@ impl MemberCache {
         }
         let mut m = [0u64; crate::bag::MAX_CAP];
         let n = shape.unrank_into(v, &mut m);
-        let mut distinct = 0;
-        let mut kept = [0u32; CACHED_MEMBERS];
+        let mut entry = Entry {
+            v,
+            id,
+            n: 0,
+            members: [0; CACHED_MEMBERS],
+        };
+        let mut fits = true;
         for (i, &e) in m[..n].iter().enumerate() {
             // A bag lists repeated members once.
             if i > 0 && m[i - 1] == e {
                 continue;
             }
             f(e);
-            if let (Some(k), Ok(e)) = (kept.get_mut(distinct), u32::try_from(e)) {
-                *k = e;
+            match (entry.members.get_mut(entry.n as usize), u32::try_from(e)) {
+                (Some(k), Ok(e)) => *k = e,
+                _ => fits = false,
             }
-            distinct += 1;
+            entry.n += 1;
         }
-        if distinct <= CACHED_MEMBERS && m[..n].iter().all(|e| u32::try_from(*e).is_ok()) {
-            *slot = Entry {
-                v,
-                id,
-                n: distinct as u32,
-                members: kept,
-            };
+        if fits {
+            *slot = entry;
         }
     }
 

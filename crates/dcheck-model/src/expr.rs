@@ -2155,11 +2155,8 @@ impl<'a> Compiler<'a> {
                                         eq,
                                     }),
                                 ),
-                                Some(ki) => (
-                                    Ty::Bool,
-                                    ExprFn::new(move |st, _| Ok(((bf.get(st) == ki) == eq) as u64)),
-                                ),
-                                None => (Ty::Bool, ExprFn::konst((!eq) as u64)),
+                                // No value of the field's type: never equal.
+                                _ => (Ty::Bool, ExprFn::konst((!eq) as u64)),
                             };
                         }
                     }

@@ -216,7 +216,7 @@ impl<'a> Compiler<'a> {
         params: &[ast::Param],
         guard: Option<&Expr>,
         effect: &ast::Block,
-    ) -> (Action, Vec<Vec<u64>>) {
+    ) -> (Action, Vec<Vec<u64>>, Option<Expr>) {
         let full_guard = guard;
         let (shared, guard) = split_guard(params, guard);
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
@@ -231,11 +231,16 @@ impl<'a> Compiler<'a> {
             Some(b) if self.diags.is_empty() => self.driver(guard.as_ref(), &slots, b),
             _ => None,
         };
-        // A driven action's guard without its driving conjunct (see
-        // `Driver::conjunct`); compiled again only when it has one.
-        let guard_fn = match &driver {
-            Some(d) => without(guard.as_ref(), d.conjunct).map(|g| self.bool_expr(&g)),
-            None => guard_fn,
+        // The per-binding guard, without a driving conjunct (see
+        // `Driver::conjunct`): compiled again when there is one, and what
+        // every binding compiles when specialised.
+        let (guard, guard_fn) = match &driver {
+            Some(d) => {
+                let g = without(guard.as_ref(), d.conjunct);
+                let f = g.as_ref().map(|g| self.bool_expr(g));
+                (g, f)
+            }
+            None => (guard, guard_fn),
         };
         for _ in &bound {
             self.pop_local();
@@ -270,7 +275,7 @@ impl<'a> Compiler<'a> {
             first: 0,
             end: 0,
         };
-        (action, binds)
+        (action, binds, guard)
     }
 
     /// The conjuncts of a guard, each compiled alone (diagnostics were
@@ -370,7 +375,6 @@ pub fn compile_with(
     overrides: &[(String, String)],
     specialise: bool,
 ) -> Result<Model, crate::CompileError> {
-    let specialise_all = specialise;
     let mut c = Compiler::new();
     let mut usage = Vec::new();
     c.declare_consts(&spec.constants, overrides, &mut usage);
@@ -385,7 +389,7 @@ pub fn compile_with(
             );
         }
     }
-    let (init, init_args) = c.action(
+    let (init, init_args, _) = c.action(
         "init",
         spec.init.span,
         &spec.init.params,
@@ -396,28 +400,21 @@ pub fn compile_with(
     let mut transitions = Vec::new();
     let mut args = Vec::new();
     for a in &spec.actions {
-        let (mut action, binds) = c.action(
+        let (mut action, binds, guard) = c.action(
             &a.name.name,
             a.name.span,
             &a.params,
             a.guard.as_ref(),
             &a.effect,
         );
-        let specialise = specialise_all && c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
+        let per_binding = specialise && c.diags.is_empty() && binds.len() <= SPECIALISE_MAX;
         action.first = transitions.len() as u32;
         action.end = (transitions.len() + binds.len()) as u32;
         if let Some(d) = &mut action.driver {
             d.shift(action.first);
         }
-        // The guard every binding compiles: the per-binding part, without
-        // the driving conjunct (built once per action, not per binding).
-        let guard = split_guard(&a.params, a.guard.as_ref()).1;
-        let guard = match &action.driver {
-            Some(d) => without(guard.as_ref(), d.conjunct),
-            None => guard,
-        };
         for b in binds {
-            let code = specialise.then(|| c.specialise(&action, &b, guard.as_ref(), &a.effect));
+            let code = per_binding.then(|| c.specialise(&action, &b, guard.as_ref(), &a.effect));
             transitions.push(Transition {
                 action: actions.len() as u32,
                 args: args.len() as u32,
