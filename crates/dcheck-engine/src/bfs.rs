@@ -60,14 +60,14 @@ use rayon::prelude::*;
 use crate::checkpoint::{self, Checkpointing, Snapshot};
 use crate::coverage;
 use crate::fingerprint::fingerprint;
-use crate::fingerprint_table::{
-    capacity_for, max_entries, FingerprintTable, KeyedFingerprintTable,
-};
+use crate::fingerprint_table::{capacity_for, max_entries, KeyedFingerprintTable};
 use crate::graph::{Record, Recording, Rows};
+use crate::links::Links;
+use crate::seen::Seen;
 use crate::trace::rebuild;
 use crate::{
-    collision_probability, pack_link, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
-    ViolationKind, MAX_IDS, ROOT_LINK,
+    collision_probability, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
+    ViolationKind, MAX_IDS,
 };
 
 /// Frontier states per rayon task.
@@ -135,9 +135,9 @@ enum At {
 struct Search<'a> {
     config: &'a Config,
     start: Instant,
-    seen: FingerprintTable,
+    seen: Seen,
     level: KeyedFingerprintTable,
-    links: Vec<u64>,
+    links: Links,
     initial: Vec<Word>,
     generated: u64,
     depth: u32,
@@ -180,7 +180,7 @@ impl Search<'_> {
     fn base_bytes(&self) -> u64 {
         self.seen.bytes()
             + self.level.bytes()
-            + (self.links.capacity() * 8) as u64
+            + self.links.bytes()
             + (self.initial.capacity() * 8) as u64
             + self.rec.as_ref().map_or(0, Recording::bytes)
     }
@@ -249,6 +249,7 @@ pub(crate) fn run<M: TransitionSystem>(
     record: Option<Record>,
     from: Option<Snapshot>,
 ) -> (Outcome, Option<Recording>) {
+    crate::memory::return_large_frees();
     let threads = config.threads.max(1);
     let actions = model.action_count();
     let action_of = coverage::action_table(model);
@@ -292,9 +293,9 @@ fn search<M: TransitionSystem>(
     let mut s = Search {
         config,
         start,
-        seen: FingerprintTable::with_capacity(0),
+        seen: Seen::new(false),
         level: KeyedFingerprintTable::with_capacity(1 << 10),
-        links: Vec::new(),
+        links: Links::new(model.transition_count()),
         initial: Vec::new(),
         generated: 0,
         depth: 0,
@@ -329,39 +330,32 @@ fn explore<M: TransitionSystem>(
     let mut expanded_total: u64 = 0;
     let mut new_total: u64 = 0;
     let mut scratch = model.scratch();
-    let expected = record.and_then(|r| r.expected).map_or(0, |(n, _)| n);
-    let seen_capacity = capacity_for(expected.min(MAX_IDS) as usize, 1 << 12);
-    s.seen = if record.is_some() {
-        FingerprintTable::with_ids(seen_capacity)
-    } else {
-        FingerprintTable::with_capacity(seen_capacity)
-    };
+    s.seen = Seen::new(record.is_some());
     // Invariants and deadlocks are checked unless a recording pass says not.
     let safety = record.is_none_or(|r| r.safety);
     let pc = s.rec.as_ref().map(|r| r.pc);
 
     let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
         Some(snap) => {
-            let capacity = capacity_for(snap.seen.len(), 1 << 12);
-            let initial_count = snap.links.iter().take_while(|&&l| l == ROOT_LINK).count();
-            match snap.graph {
+            let links = Links::from_packed(model.transition_count(), &snap.links)
+                .expect("a checkpoint that fits has BFS links");
+            let initial_count = links.roots();
+            let mut stored: Vec<(u64, u32)> = match snap.graph {
                 Some(g) if s.rec.is_some() => {
-                    s.seen = FingerprintTable::with_ids(capacity);
-                    for (&fp, &id) in snap.seen.iter().zip(&g.ids) {
-                        let slot = s.seen.insert_slot(fp);
-                        s.seen.set_id(slot, id);
-                    }
+                    let stored = snap
+                        .seen
+                        .iter()
+                        .copied()
+                        .zip(g.ids.iter().copied())
+                        .collect();
                     s.rec = Some(Recording::restore(model, g, &snap.initial, initial_count));
+                    stored
                 }
-                _ => {
-                    s.seen = FingerprintTable::with_capacity(capacity);
-                    for &fp in &snap.seen {
-                        s.seen.insert_mut(fp);
-                    }
-                }
-            }
-            s.seen.add_len(snap.seen.len());
-            s.links = snap.links;
+                _ => snap.seen.iter().map(|&fp| (fp, 0)).collect(),
+            };
+            stored.par_sort_unstable();
+            add_sorted(&mut s.seen, &stored);
+            s.links = links;
             s.initial = snap.initial;
             s.generated = snap.generated;
             s.depth = snap.depth;
@@ -371,24 +365,24 @@ fn explore<M: TransitionSystem>(
         None => {
             // Level 0: the initial states, in the order the model emits them.
             let limit = s.state_limit();
-            let roots = crate::roots(model, &mut scratch, &mut s.seen, limit);
+            let roots = crate::roots(model, &mut scratch, limit);
             s.generated = roots.generated;
             if let Err(e) = roots.init {
                 return Verdict::Violation(Violation::at_init(e));
             }
-            if s.rec.is_some() {
-                for (id, &slot) in roots.slots.iter().enumerate() {
-                    s.seen.set_id(slot, id as u32);
-                }
-            }
-            s.links = vec![ROOT_LINK; roots.slots.len()];
+            let mut stored: Vec<(u64, u32)> = roots.fps.iter().copied().zip(0..).collect();
+            stored.sort_unstable();
+            add_sorted(&mut s.seen, &stored);
+            s.links.push_roots(roots.fps.len());
             s.initial = roots.words;
             if let Some(rec) = &mut s.rec {
                 rec.initial(&s.initial, s.links.len());
             }
             s.note_bytes(0);
             if safety {
-                if let Some(v) = crate::root_violation(model, &mut scratch, &s.initial, &s.links) {
+                if let Some(v) =
+                    crate::root_violation(model, &mut scratch, &s.initial, s.links.len())
+                {
                     return Verdict::Violation(v);
                 }
             }
@@ -620,21 +614,20 @@ fn explore<M: TransitionSystem>(
         // Sort the new states by key; store as many as the limits allow.
         // The table does not grow any more this level: slots are stable now.
         // The end of a level runs on the pool too: its loops touch every
-        // new state once, each a cache miss in the level table.
+        // new state once, each a cache miss in the level table. The table
+        // is emptied once every new state's key has been read.
         let fresh = level_fps.len();
-        let mut slots: Vec<usize> = vec![0; fresh];
         let mut order: Vec<(u64, u32)> = vec![(0, 0); fresh];
         {
             let level = &s.level;
             let level_fps = &level_fps;
             pool.install(|| {
-                slots
+                order
                     .par_chunks_mut(END_CHUNK)
-                    .zip(order.par_chunks_mut(END_CHUNK))
                     .enumerate()
-                    .for_each(|(ci, (sl, or))| {
+                    .for_each(|(ci, or)| {
                         let base = ci * END_CHUNK;
-                        for j in 0..sl.len() {
+                        for (j, o) in or.iter_mut().enumerate() {
                             let i = base + j;
                             if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
                                 level.prefetch(ahead);
@@ -642,107 +635,81 @@ fn explore<M: TransitionSystem>(
                             let slot = level
                                 .find(level_fps[i])
                                 .expect("new state in the level table");
-                            sl[j] = slot;
-                            or[j] = (level.key(slot), i as u32);
+                            *o = (level.key(slot), i as u32);
                         }
-                    })
+                    });
+                order.par_sort_unstable();
             });
-            pool.install(|| order.par_sort_unstable());
         }
-        drop(level_fps);
+        pool.install(|| s.level.clear());
         let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
         if keep < order.len() {
             stop.get_or_insert(Limit::States);
         }
-        // What storing them would hold at the peak: the grown tables and
-        // links, the new frontier and the fingerprints beside the level data.
-        let transient = ((frontier.capacity() + new_words.capacity() + slots.capacity()) * 8
-            + order.capacity() * 16
-            + keep * words * 8
-            + keep * 8) as u64;
-        let seen_after = s
-            .seen
-            .bytes_at(capacity_for(s.seen.len() + keep, s.seen.capacity()));
-        let links_need = s.links.len() + keep;
-        let links_after = if links_need > s.links.capacity() {
-            links_need.max(s.links.capacity() * 2)
-        } else {
-            s.links.capacity()
-        } as u64
-            * 8;
-        let projected = s.base_bytes() - s.seen.bytes() - (s.links.capacity() * 8) as u64
+        // What storing them would hold at the peak: the grown set and
+        // links, and the level's data with the new frontier beside it (the
+        // old one is dropped first).
+        let transient = ((new_words.capacity() + level_fps.capacity() + keep * words) * 8
+            + order.capacity() * 16) as u64;
+        let seen_after = s.seen.bytes_after(keep);
+        let links_after = s.links.bytes_after(keep);
+        let projected = s.base_bytes() - s.seen.bytes() - s.links.bytes()
             + seen_after
             + links_after
             + transient;
-        if found.is_none() && s.over_memory(projected) {
-            s.level.clear_slots(slots.iter().copied());
+        if found.is_none() && (s.over_memory(projected) || stop == Some(Limit::Memory)) {
+            // Stopped before a batch, or storing would pass the limit:
+            // store nothing more.
             return Verdict::Incomplete(stop.unwrap_or(Limit::Memory));
         }
-        if found.is_none() && stop == Some(Limit::Memory) {
-            // Stopped before a batch: store nothing more.
-            s.level.clear_slots(slots.iter().copied());
-            return Verdict::Incomplete(Limit::Memory);
-        }
-        s.seen.reserve(keep);
-        s.links.reserve(keep);
         let kept = &order[..keep];
+        s.links.reserve(keep);
+        for &(k, _) in kept {
+            // Sequential (a varint stream), about a nanosecond a state.
+            s.links.push(frontier_base + (k >> 32) as u32, k as u32);
+        }
+        // Traces need only the links from here on: the old frontier goes
+        // before the new one is built.
+        drop(std::mem::take(&mut frontier));
         let mut next: Vec<Word> = vec![0; keep * words];
-        let fps: Vec<u64> = {
-            let (level, slots, new_words) = (&s.level, &slots, &new_words);
-            let links = &mut s.links;
+        if words > 0 {
+            let new_words = &new_words;
             pool.install(|| {
-                // Written in place (reserved above): no temporary copy.
-                let at = links.len();
-                links.resize(at + keep, 0);
-                links[at..]
-                    .par_iter_mut()
-                    .zip(kept.par_iter())
-                    .for_each(|(l, &(k, _))| {
-                        *l = pack_link(frontier_base + (k >> 32) as u32, k as u32)
-                    });
-                if words > 0 {
-                    next.par_chunks_mut(END_CHUNK * words)
-                        .zip(kept.par_chunks(END_CHUNK))
-                        .for_each(|(dst, ord)| {
-                            for (j, &(_, i)) in ord.iter().enumerate() {
-                                let i = i as usize;
-                                dst[j * words..(j + 1) * words]
-                                    .copy_from_slice(&new_words[i * words..(i + 1) * words]);
-                            }
-                        });
-                }
-                kept.par_iter()
-                    .map(|&(_, i)| level.fingerprint(slots[i as usize]))
-                    .collect()
-            })
-        };
-        {
-            let seen = &s.seen;
-            let ids = s.rec.is_some();
-            let first = s.distinct() as usize - keep;
-            pool.install(|| {
-                fps.par_chunks(4096).enumerate().for_each(|(ci, c)| {
-                    for (i, &fp) in c.iter().enumerate() {
-                        if let Some(&ahead) = c.get(i + LOOKAHEAD) {
-                            seen.prefetch(ahead);
+                next.par_chunks_mut(END_CHUNK * words)
+                    .zip(kept.par_chunks(END_CHUNK))
+                    .for_each(|(dst, ord)| {
+                        for (j, &(_, i)) in ord.iter().enumerate() {
+                            let i = i as usize;
+                            dst[j * words..(j + 1) * words]
+                                .copy_from_slice(&new_words[i * words..(i + 1) * words]);
                         }
-                        let slot = seen.insert(fp).slot;
-                        if ids {
-                            seen.set_id(slot, (first + ci * 4096 + i) as u32);
-                        }
-                    }
-                })
+                    })
             });
         }
-        s.seen.add_len(keep);
-        {
-            let level = &s.level;
-            pool.install(|| slots.par_iter().for_each(|&slot| level.clear_slot(slot)));
-        }
-        s.level.reset_len();
         s.note_bytes(transient);
         drop(new_words);
-        drop(slots);
+        // Into `seen`, sorted by fingerprint, with their ids when recording
+        // (`kept` is in id order).
+        let first = s.distinct() as u32 - keep as u32;
+        if s.rec.is_some() {
+            let mut stored: Vec<(u64, u32)> = kept
+                .iter()
+                .zip(first..)
+                .map(|(&(_, i), id)| (level_fps[i as usize], id))
+                .collect();
+            drop(order);
+            pool.install(|| stored.par_sort_unstable());
+            add_sorted(&mut s.seen, &stored);
+        } else {
+            let mut fps = if keep == fresh {
+                level_fps
+            } else {
+                kept.iter().map(|&(_, i)| level_fps[i as usize]).collect()
+            };
+            drop(order);
+            pool.install(|| fps.par_sort_unstable());
+            s.seen.add_sorted(&fps, &[]);
+        }
 
         if let Some((_, kind, at)) = found {
             let (pos, then) = match at {
@@ -753,7 +720,7 @@ fn explore<M: TransitionSystem>(
                 model,
                 &mut scratch,
                 &s.initial,
-                &s.links,
+                |id| s.links.get(id),
                 frontier_base + pos as u32,
                 then,
             );
@@ -804,13 +771,7 @@ impl Pending {
     /// Buffers a successor and starts fetching the table slots its probe
     /// will read.
     #[inline]
-    fn push(
-        &mut self,
-        seen: &FingerprintTable,
-        level: &KeyedFingerprintTable,
-        key: u64,
-        next: &[Word],
-    ) -> u64 {
+    fn push(&mut self, seen: &Seen, level: &KeyedFingerprintTable, key: u64, next: &[Word]) -> u64 {
         let fp = fingerprint(next);
         seen.prefetch(fp);
         level.prefetch(fp);
@@ -837,7 +798,7 @@ impl Pending {
     #[inline]
     fn flush(
         &mut self,
-        seen: &FingerprintTable,
+        seen: &Seen,
         level: &KeyedFingerprintTable,
         words: usize,
         fps: &mut Vec<u64>,
@@ -846,7 +807,16 @@ impl Pending {
         quota: &mut usize,
         overflow: &mut Pending,
     ) {
+        // The bucket starts were fetched at `push`; the entries they point
+        // to are fetched `LOOKAHEAD` probes ahead (all at once would
+        // overrun the CPU's outstanding misses; just before would wait).
+        for &fp in self.fps.iter().take(LOOKAHEAD) {
+            seen.prefetch_entries(fp);
+        }
         for (i, (&fp, &k)) in self.fps.iter().zip(&self.keys).enumerate() {
+            if let Some(&ahead) = self.fps.get(i + LOOKAHEAD) {
+                seen.prefetch_entries(ahead);
+            }
             if seen.contains(fp) {
                 continue;
             }
@@ -893,7 +863,7 @@ fn expand_chunk<M: TransitionSystem>(
     pending: &mut Pending,
     counts: &mut coverage::Counts,
     action_of: &[u32],
-    seen: &FingerprintTable,
+    seen: &Seen,
     level: &KeyedFingerprintTable,
     frontier: &[Word],
     words: usize,
@@ -997,4 +967,16 @@ fn expand_chunk<M: TransitionSystem>(
         checked = out.fps.len();
     }
     out
+}
+
+/// Adds (fingerprint, id) pairs sorted by fingerprint to `seen` (the ids
+/// only if it keeps them).
+fn add_sorted(seen: &mut Seen, stored: &[(u64, u32)]) {
+    let fps: Vec<u64> = stored.iter().map(|p| p.0).collect();
+    let ids: Vec<u32> = if seen.keeps_ids() {
+        stored.iter().map(|p| p.1).collect()
+    } else {
+        Vec::new()
+    };
+    seen.add_sorted(&fps, &ids);
 }

@@ -62,8 +62,9 @@ use std::time::Duration;
 use dcheck_model::system::{EvalError, FileId, Span, StepError, TransitionSystem, Word};
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::fingerprint_table::FingerprintTable;
 use crate::graph::Recording;
+use crate::links::Links;
+use crate::seen::Seen;
 use crate::{Coverage, MAX_IDS, ROOT_LINK};
 
 const MAGIC: [u8; 8] = *b"DCHKPT\x00\x01";
@@ -137,11 +138,20 @@ impl Snapshot {
         let frontier = self.frontier.len() / w;
         let distinct = self.links.len();
         let transitions = model.transition_count() as u64;
+        // A BFS numbers states by level, in the order of their parents: the
+        // compressed links (`crate::links`) need parents that never decrease.
+        let mut last_parent = 0;
         let links_ok = self.links.iter().enumerate().all(|(id, &l)| {
             if id < initial {
                 l == ROOT_LINK
             } else {
-                l != ROOT_LINK && (l >> 32) < id as u64 && (l & 0xffff_ffff) < transitions
+                let parent = l >> 32;
+                let ok = l != ROOT_LINK
+                    && parent < id as u64
+                    && parent >= last_parent
+                    && (l & 0xffff_ffff) < transitions;
+                last_parent = parent;
+                ok
             }
         });
         let has_liveness = !model.liveness_checks().is_empty();
@@ -151,8 +161,12 @@ impl Snapshot {
         if let Some(g) = &self.graph {
             graph_fits(g, model, distinct, distinct - frontier)?;
         }
+        let mut sorted = self.seen.clone();
+        sorted.sort_unstable();
+        let repeated = sorted.windows(2).any(|w| w[0] == w[1]);
         if self.seen.len() != distinct
             || self.seen.contains(&0)
+            || repeated
             || frontier > distinct
             || initial > distinct
             || distinct as u64 > MAX_IDS
@@ -170,8 +184,8 @@ pub(crate) struct State<'a> {
     pub words: usize,
     pub depth: u32,
     pub generated: u64,
-    pub seen: &'a FingerprintTable,
-    pub links: &'a [u64],
+    pub seen: &'a Seen,
+    pub links: &'a Links,
     pub initial: &'a [Word],
     pub frontier: &'a [Word],
     pub coverage: &'a [Coverage],
@@ -313,11 +327,6 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     let words = state.words.max(1);
     w.out.write_all(&MAGIC)?;
     w.hash.update(&MAGIC);
-    let slots = || {
-        (0..state.seen.capacity())
-            .map(|slot| (slot, state.seen.get(slot)))
-            .filter(|&(_, fp)| fp != 0)
-    };
     w.words([
         state.identity,
         state.words as u64,
@@ -330,11 +339,11 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
         (state.frontier.len() / words) as u64,
         state.graph.is_some() as u64,
     ])?;
-    w.words(slots().map(|(_, fp)| fp))?;
+    w.words(state.seen.iter().map(|(fp, _)| fp))?;
     if state.graph.is_some() {
-        w.words(slots().map(|(slot, _)| state.seen.id_at(slot) as u64))?;
+        w.words(state.seen.iter().map(|(_, id)| id as u64))?;
     }
-    w.words(state.links.iter().copied())?;
+    w.words(state.links.iter())?;
     w.words(state.initial.iter().copied())?;
     w.words(state.frontier.iter().copied())?;
     w.words(state.coverage.iter().flat_map(|c| [c.enabled, c.taken]))?;

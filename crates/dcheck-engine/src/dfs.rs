@@ -197,17 +197,22 @@ fn search<M: TransitionSystem>(
     };
 
     // The initial states: ids, links and invariants, as one thread would.
-    let roots = crate::roots(model, &mut scratch, &mut table, limit);
+    let roots = crate::roots(model, &mut scratch, limit);
+    table.reserve(roots.fps.len());
+    for &fp in &roots.fps {
+        table.insert_mut(fp);
+    }
+    table.add_len(roots.fps.len());
     let count = roots.generated;
     if let Err(e) = roots.init {
         return finish(Verdict::Violation(Violation::at_init(e)), 0, count, 0);
     }
     let mut trace = Links {
-        links: vec![ROOT_LINK; roots.slots.len()],
+        links: vec![ROOT_LINK; roots.fps.len()],
         initial: roots.words,
     };
     let roots_n = trace.links.len();
-    if let Some(v) = crate::root_violation(model, &mut scratch, &trace.initial, &trace.links) {
+    if let Some(v) = crate::root_violation(model, &mut scratch, &trace.initial, trace.links.len()) {
         let bytes = table.bytes() + trace.bytes();
         return finish(Verdict::Violation(v), roots_n as u64, count, bytes);
     }
@@ -532,7 +537,14 @@ fn worker<M: TransitionSystem>(
                 }
                 let v = match trace.as_deref() {
                     Some(t) => {
-                        let r = rebuild(model, &mut scratch, &t.initial, &t.links, at, None);
+                        let r = rebuild(
+                            model,
+                            &mut scratch,
+                            &t.initial,
+                            |id| t.links[id as usize],
+                            at,
+                            None,
+                        );
                         Violation::path(kind, r)
                     }
                     None => Violation {

@@ -41,7 +41,7 @@
 //! transparent huge pages once they reach 2 MB, which cuts the TLB misses of
 //! the random probes (see [`crate::huge_alloc`]).
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::huge_alloc::{HugeSlice, Zeroable};
 
@@ -95,13 +95,10 @@ pub struct Inserted {
     pub new: bool,
 }
 
-/// A concurrent set of non-zero `u64` fingerprints, optionally with a `u32`
-/// id per entry ([`FingerprintTable::with_ids`]: the BFS that records the
-/// state graph maps every edge's target to its id through it).
+/// A concurrent set of non-zero `u64` fingerprints (the DFS's; the BFS
+/// keeps its stored fingerprints sorted, [`crate::seen`]).
 pub struct FingerprintTable {
     slots: HugeSlice<AtomicU64>,
-    /// Empty, or one id per slot ([`FingerprintTable::set_id`]).
-    ids: HugeSlice<AtomicU32>,
     mask: usize,
     /// Entries, maintained by the owner at synchronisation points (inserting
     /// threads report their new entries; see [`FingerprintTable::add_len`]).
@@ -118,42 +115,9 @@ impl FingerprintTable {
         let cap = capacity.next_power_of_two().max(16);
         FingerprintTable {
             slots: empty_slots(cap),
-            ids: HugeSlice::zeroed(0),
             mask: cap - 1,
             len: 0,
         }
-    }
-
-    /// A table of `capacity` slots that also keeps an id per entry.
-    pub fn with_ids(capacity: usize) -> FingerprintTable {
-        let mut t = FingerprintTable::with_capacity(capacity);
-        t.ids = HugeSlice::zeroed(t.slots.len());
-        t
-    }
-
-    fn has_ids(&self) -> bool {
-        !self.ids.is_empty()
-    }
-
-    /// Sets the id of the entry in `slot` (a table made
-    /// [`FingerprintTable::with_ids`]).
-    #[inline]
-    pub fn set_id(&self, slot: usize, id: u32) {
-        self.ids[slot].store(id, Ordering::Relaxed);
-    }
-
-    /// The id of the entry in `slot` (a table made
-    /// [`FingerprintTable::with_ids`]).
-    pub fn id_at(&self, slot: usize) -> u32 {
-        self.ids[slot].load(Ordering::Relaxed)
-    }
-
-    /// The id of `fp`, if present (a table made
-    /// [`FingerprintTable::with_ids`]; read after the writes were joined).
-    #[inline]
-    pub fn id_of(&self, fp: u64) -> Option<u32> {
-        self.find(fp)
-            .map(|slot| self.ids[slot].load(Ordering::Relaxed))
     }
 
     pub fn capacity(&self) -> usize {
@@ -175,15 +139,14 @@ impl FingerprintTable {
         self.len += n;
     }
 
-    /// Bytes held by the slot array (and the ids).
+    /// Bytes held by the slot array.
     pub fn bytes(&self) -> u64 {
         self.bytes_at(self.slots.len())
     }
 
     /// Bytes the table would hold with `capacity` slots.
     pub fn bytes_at(&self, capacity: usize) -> u64 {
-        let per_slot = if self.has_ids() { 12 } else { 8 };
-        (capacity * per_slot) as u64
+        (capacity * 8) as u64
     }
 
     #[inline]
@@ -243,12 +206,6 @@ impl FingerprintTable {
         self.insert_slot_mut(fp).new
     }
 
-    /// Inserts `fp` with exclusive access and returns its slot (see
-    /// [`FingerprintTable::insert_mut`]).
-    pub fn insert_slot(&mut self, fp: u64) -> usize {
-        self.insert_slot_mut(fp).slot
-    }
-
     /// [`FingerprintTable::insert_mut`], returning the slot.
     #[inline]
     fn insert_slot_mut(&mut self, fp: u64) -> Inserted {
@@ -301,19 +258,11 @@ impl FingerprintTable {
             return;
         }
         let old = std::mem::replace(&mut self.slots, empty_slots(cap));
-        let old_ids = if self.has_ids() {
-            std::mem::replace(&mut self.ids, HugeSlice::zeroed(cap))
-        } else {
-            HugeSlice::zeroed(0)
-        };
         self.mask = cap - 1;
-        for (i, s) in old.iter().enumerate() {
+        for s in old.iter() {
             let fp = s.load(Ordering::Relaxed);
             if fp != 0 {
-                let slot = self.insert_slot_mut(fp).slot;
-                if let Some(id) = old_ids.get(i) {
-                    *self.ids[slot].get_mut() = id.load(Ordering::Relaxed);
-                }
+                self.insert_slot_mut(fp);
             }
         }
     }
@@ -479,31 +428,19 @@ impl KeyedFingerprintTable {
         true
     }
 
-    /// Empties the given slots, which must be all the occupied slots.
-    /// Empties `slot`; several threads may clear distinct slots at once
-    /// (then [`KeyedFingerprintTable::reset_len`] once they are done).
-    #[inline]
-    pub fn clear_slot(&self, slot: usize) {
-        let s = &self.slots[slot];
-        s.fp.store(0, Ordering::Relaxed);
-        s.not_key.store(0, Ordering::Relaxed);
-    }
-
-    /// Records that every entry was cleared with
-    /// [`KeyedFingerprintTable::clear_slot`].
-    pub fn reset_len(&mut self) {
-        self.len = 0;
-    }
-
-    pub fn clear_slots(&mut self, slots: impl Iterator<Item = usize>) {
-        let mut n = 0;
-        for s in slots {
-            let slot = &mut self.slots[s];
-            *slot.fp.get_mut() = 0;
-            *slot.not_key.get_mut() = 0;
-            n += 1;
+    /// Empties the table, on the current rayon pool (one pass over the
+    /// slots, in address order: cheaper than finding each entry again).
+    pub fn clear(&mut self) {
+        use rayon::prelude::*;
+        if self.len == 0 {
+            return;
         }
-        debug_assert_eq!(n, self.len());
+        self.slots.par_chunks_mut(1 << 14).for_each(|c| {
+            for slot in c {
+                *slot.fp.get_mut() = 0;
+                *slot.not_key.get_mut() = 0;
+            }
+        });
         self.len = 0;
     }
 }
@@ -557,8 +494,11 @@ mod tests {
         let s = t.insert_min(9, 30);
         assert!(!s.new);
         assert_eq!(t.key(s.slot), 20);
-        t.clear_slots(std::iter::once(s.slot));
+        t.clear();
+        assert_eq!(t.len(), 0);
+        assert!(t.find(9).is_none());
         assert!(t.insert_min(9, 99).new);
+        assert_eq!(t.key(t.find(9).unwrap()), 99);
     }
 
     #[test]

@@ -27,7 +27,6 @@ use std::ops::Range;
 use dcheck_model::system::{StepError, TransitionId, TransitionSystem, Word};
 use rayon::prelude::*;
 
-use crate::fingerprint_table::FingerprintTable;
 use crate::{Config, Limit, Progress, Verdict, ViolationKind, MAX_IDS};
 
 /// Marks "no id" in id arrays.
@@ -345,7 +344,7 @@ impl Recording {
     /// One probe per edge of a table far larger than the caches: the
     /// edges are split over the pool and each chunk prefetches
     /// `LOOKAHEAD` (16) probes ahead, so the misses overlap.
-    pub(crate) fn resolve(&mut self, seen: &FingerprintTable, pool: &rayon::ThreadPool) {
+    pub(crate) fn resolve(&mut self, seen: &crate::seen::Seen, pool: &rayon::ThreadPool) {
         const LOOKAHEAD: usize = 16;
         let targets = &mut self.graph.targets[self.level_start..];
         let fps = &self.level_fps;

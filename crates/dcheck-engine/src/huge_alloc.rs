@@ -34,6 +34,10 @@ unsafe impl Zeroable for u64 {}
 unsafe impl Zeroable for AtomicU64 {}
 // SAFETY: all zeros is the value 0.
 unsafe impl Zeroable for std::sync::atomic::AtomicU32 {}
+// SAFETY: as above.
+unsafe impl Zeroable for u32 {}
+// SAFETY: as above.
+unsafe impl Zeroable for u8 {}
 
 /// How a [`HugeSlice`]'s memory was obtained (and so how to free it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +99,65 @@ impl<T: Zeroable> HugeSlice<T> {
             len,
             backing: Backing::Heap,
         }
+    }
+
+    /// Changes the length to `len`, keeping the first elements; new ones
+    /// are zero. A mapping grows by `mremap` onto a fresh 2 MB-aligned
+    /// range: its pages move, their bytes are not copied, so growing needs
+    /// no second copy of the slice (the sorted fingerprint set,
+    /// [`crate::seen`], grows this way at every BFS level).
+    ///
+    /// # Panics
+    ///
+    /// As [`HugeSlice::zeroed`].
+    pub fn resize(&mut self, len: usize) {
+        let keep = self.len.min(len);
+        #[cfg(target_os = "linux")]
+        if let Backing::Mapped(mapped) = self.backing {
+            let size = Layout::array::<T>(len)
+                .expect("HugeSlice: size overflow")
+                .size();
+            if size <= mapped {
+                if len < self.len {
+                    // Keep the bytes past the length zero, for a later grow.
+                    // SAFETY: the range lies inside the mapping.
+                    unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(len), 0, self.len - len) }
+                }
+                self.len = len;
+                return;
+            }
+            if let Some((to, grown)) = map_huge(size) {
+                // SAFETY: moves the whole old mapping onto the start of the
+                // new one (MREMAP_FIXED replaces what is there), grown to
+                // its length; the grown part is zero-filled anonymous
+                // memory. On failure both mappings stay valid.
+                let moved = unsafe {
+                    libc::mremap(
+                        self.ptr.as_ptr().cast(),
+                        mapped,
+                        grown,
+                        libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                        to.as_ptr().cast::<libc::c_void>(),
+                    )
+                };
+                if moved != libc::MAP_FAILED {
+                    self.ptr = to.cast();
+                    self.len = len;
+                    self.backing = Backing::Mapped(grown);
+                    return;
+                }
+                // SAFETY: the fresh mapping is unused.
+                unsafe { libc::munmap(to.as_ptr().cast(), grown) };
+            }
+        }
+        let mut next = HugeSlice::<T>::zeroed(len);
+        // SAFETY: both hold at least `keep` elements; distinct allocations;
+        // the moved-from elements are plain data (Zeroable) and are freed
+        // without being used again.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), next.ptr.as_ptr(), keep);
+        }
+        std::mem::swap(self, &mut next);
     }
 
     /// Whether the memory is a huge-page-advised mapping (false when it fell
@@ -245,6 +308,46 @@ mod tests {
             let s = HugeSlice::<u64>::zeroed(4 * HUGE_PAGE / 8 + i);
             assert_eq!(s[s.len() - 1], 0);
             drop(s);
+        }
+    }
+
+    #[test]
+    fn resize_keeps_the_contents_and_zeroes_the_rest() {
+        let per_page = HUGE_PAGE / 8;
+        // Heap to heap, heap to mapped, mapped to mapped (in place and
+        // moved), and back down.
+        let mut s = HugeSlice::<u64>::zeroed(10);
+        for (step, len) in [
+            100,
+            per_page + 3,
+            per_page + 50,
+            3 * per_page + 1,
+            40,
+            2 * per_page,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let old = s.len();
+            for (i, x) in s.iter_mut().enumerate() {
+                *x = (step * 1_000_000 + i) as u64 + 1;
+            }
+            s.resize(len);
+            assert_eq!(s.len(), len);
+            let keep = old.min(len);
+            for (i, &x) in s.iter().enumerate() {
+                let want = if i < keep {
+                    (step * 1_000_000 + i) as u64 + 1
+                } else {
+                    0
+                };
+                assert_eq!(x, want, "step {step}, index {i}");
+            }
+            #[cfg(target_os = "linux")]
+            if len * 8 >= HUGE_PAGE {
+                assert!(s.is_mapped());
+                assert_eq!(s.as_ptr() as usize % HUGE_PAGE, 0);
+            }
         }
     }
 

@@ -8,16 +8,19 @@
 //!
 //! # Memory
 //!
-//! Per distinct state the engine keeps a 64-bit fingerprint in an
+//! Per distinct state the BFS keeps its 64-bit fingerprint in a sorted,
+//! bucketed array of 6-byte entries ([`seen`], about 6.5 bytes) and its
+//! predecessor link (parent id, transition) compressed to a varint of
+//! about 1-2 bytes ([`links`]); the DFS keeps the fingerprint in an
 //! open-addressing table kept between 3/8 and 3/4 full (8 bytes / load:
-//! 10.7 to 21.3 bytes) and, except in parallel DFS, a packed predecessor link
-//! (parent id, transition: 8 bytes, in a vector that may be up to twice its
-//! length). Full states are only held while waiting to be expanded (the BFS
-//! frontier and the next level, the DFS stacks) and for the initial states.
-//! BFS also has a per-level table of (fingerprint, key) pairs (16 bytes a
-//! slot) sized by the widest level. Measured on a 4.1 M-state model
-//! (`examples/grid_scale.rs`): BFS 27 bytes/state, sequential DFS 25,
-//! parallel DFS 16. [`Stats::bytes_used`] is this accounting (capacities),
+//! 10.7 to 21.3 bytes) and, with one thread, a plain 8-byte link. Full
+//! states are only held while waiting to be expanded (the BFS frontier and
+//! the next level, the DFS stacks) and for the initial states. BFS also has
+//! a per-level table of (fingerprint, key) pairs (16 bytes a slot) sized by
+//! the widest level. Measured on a 1 M-state grid
+//! (`examples/grid_scale.rs`): BFS 7.9 bytes/state, sequential DFS 25,
+//! parallel DFS 17; TwoPhase N=9 (10.3 M states) peaks at about 14 bytes a
+//! state of RSS with 2 threads. [`Stats::bytes_used`] is this accounting (capacities),
 //! which is also what [`Config::max_memory`] limits. Not counted: the small
 //! per-worker successor buffers of the probing path (BFS: at most
 //! `MAX_PENDING` plus one state's successors; DFS: one state's successors),
@@ -39,9 +42,11 @@ pub mod fingerprint;
 pub mod fingerprint_table;
 pub mod graph;
 pub mod huge_alloc;
+pub(crate) mod links;
 pub mod liveness;
 pub mod memory;
 pub mod progress;
+pub(crate) mod seen;
 pub mod simulate;
 pub mod trace;
 
@@ -432,20 +437,15 @@ pub(crate) struct Roots {
     /// The distinct ones, flat, in the order the model emits them (their
     /// ids are `0..`), at most the state limit.
     pub words: Vec<Word>,
-    /// The slot of each in the seen table.
-    pub slots: Vec<usize>,
+    /// Their fingerprints, by id.
+    pub fps: Vec<u64>,
     /// Whether the state limit left some out.
     pub cut: bool,
 }
 
-/// Loads the initial states into `seen`, keeping at most `limit` distinct
-/// ones (see [`Roots`]).
-pub(crate) fn roots<M: TransitionSystem>(
-    model: &M,
-    scratch: &mut M::Scratch,
-    seen: &mut fingerprint_table::FingerprintTable,
-    limit: u64,
-) -> Roots {
+/// Loads the initial states, keeping at most `limit` distinct ones (see
+/// [`Roots`]); the caller stores their fingerprints.
+pub(crate) fn roots<M: TransitionSystem>(model: &M, scratch: &mut M::Scratch, limit: u64) -> Roots {
     let words = model.state_words();
     let mut emitted: Vec<Word> = Vec::new();
     let mut count = 0u64;
@@ -457,22 +457,21 @@ pub(crate) fn roots<M: TransitionSystem>(
         init,
         generated: count,
         words: Vec::new(),
-        slots: Vec::new(),
+        fps: Vec::new(),
         cut: false,
     };
     if out.init.is_err() {
         return out;
     }
+    let mut seen = std::collections::HashSet::new();
     for st in emitted.chunks_exact(words.max(1)).take(count as usize) {
-        seen.reserve(1);
-        let ins = seen.insert(fingerprint::fingerprint(st));
-        if ins.new {
-            seen.add_len(1);
-            if out.slots.len() as u64 >= limit {
+        let fp = fingerprint::fingerprint(st);
+        if seen.insert(fp) {
+            if out.fps.len() as u64 >= limit {
                 out.cut = true;
                 break;
             }
-            out.slots.push(ins.slot);
+            out.fps.push(fp);
             out.words.extend_from_slice(st);
         }
     }
@@ -480,19 +479,19 @@ pub(crate) fn roots<M: TransitionSystem>(
 }
 
 /// The first initial state (by id) that violates an invariant or fails to
-/// evaluate one, as a violation with its one-state trace. `links` are the
-/// roots' (all [`ROOT_LINK`]).
+/// evaluate one, as a violation with its one-state trace (`roots`: how
+/// many initial states there are).
 pub(crate) fn root_violation<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,
     initial: &[Word],
-    links: &[u64],
+    roots: usize,
 ) -> Option<Violation> {
     let words = model.state_words();
-    (0..links.len()).find_map(|id| {
+    (0..roots).find_map(|id| {
         let st = &initial[id * words..(id + 1) * words];
         let kind = invariant_issue(model, scratch, None, st)?;
-        let r = trace::rebuild(model, scratch, initial, links, id as u32, None);
+        let r = trace::rebuild(model, scratch, initial, |_| ROOT_LINK, id as u32, None);
         Some(Violation::path(kind, r))
     })
 }

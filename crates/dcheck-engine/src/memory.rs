@@ -172,3 +172,22 @@ pub fn cgroup_room(self_cgroup: &str, read: &dyn Fn(&str) -> Option<String>) -> 
     }
     None
 }
+
+/// Makes the allocator give every block of 1 MiB or more back to the
+/// system when it is freed (glibc only; elsewhere nothing to do).
+///
+/// Why: the BFS frees and allocates its per-level buffers (the new states'
+/// words, fingerprints and order, the next frontier) at every level. glibc
+/// raises its mmap threshold (up to 32 MiB) each time a mapped block is
+/// freed, so from the second level on these buffers come from the heap,
+/// where freed blocks stay resident and fragment: on TwoPhase N=9 the peak
+/// RSS was 227 MB for 141 MB of live data, and 149 MB with the threshold
+/// fixed at 1 MiB (the same wall time, 2 threads).
+pub(crate) fn return_large_frees() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a tuning parameter of the allocator; it
+    // is safe to call at any time from any thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}

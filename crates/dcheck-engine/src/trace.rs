@@ -9,8 +9,9 @@ use crate::{TraceStep, ROOT_LINK};
 
 /// The trace from an initial state to the state with id `id`, followed by
 /// one more step along `then` if given. `initial` holds the initial states,
-/// flat, in id order (ids `0..initial.len() / words`); `links[id]` is
-/// [`crate::pack_link`]`(parent, transition)` or [`ROOT_LINK`].
+/// flat, in id order (ids `0..initial.len() / words`); `link(id)` is
+/// [`crate::pack_link`]`(parent, transition)` or [`ROOT_LINK`] (the DFS
+/// keeps its links in a vector, the BFS compressed: [`crate::links`]).
 ///
 /// If the model does not replay (a transition recorded as enabled is not,
 /// or raises an error), the trace stops at the last step that replays and
@@ -19,17 +20,20 @@ pub fn rebuild<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,
     initial: &[Word],
-    links: &[u64],
+    link: impl Fn(u32) -> u64,
     id: u32,
     then: Option<TransitionId>,
 ) -> Replayed {
     let words = model.state_words();
     let mut transitions: Vec<TransitionId> = then.into_iter().collect();
     let mut cur = id;
-    while links[cur as usize] != ROOT_LINK {
-        let link = links[cur as usize];
-        transitions.push(link as u32);
-        cur = (link >> 32) as u32;
+    loop {
+        let l = link(cur);
+        if l == ROOT_LINK {
+            break;
+        }
+        transitions.push(l as u32);
+        cur = (l >> 32) as u32;
     }
     transitions.reverse();
     let root = cur as usize;

@@ -519,3 +519,51 @@ fn memory_is_reserved_from_what_is_reached() {
         assert_eq!(out.stats.distinct_states, 21);
     }
 }
+
+/// A checkpoint's contents are checked before a search resumes from them:
+/// the parent links must be a BFS's (parents never decrease, so the
+/// search can keep them compressed) and the fingerprints distinct, or
+/// the snapshot is refused rather than trusted.
+#[test]
+fn a_snapshot_with_links_or_fingerprints_no_bfs_writes_is_refused() {
+    use dcheck_engine::checkpoint::Snapshot;
+    use dcheck_engine::{pack_link, Coverage, ROOT_LINK};
+    // The 3x3 grid after two levels: (0,0); (1,0) (0,1); (2,0) (1,1) (0,2).
+    let m = grid(3, 3, true);
+    let good = Snapshot {
+        identity: 7,
+        words: 2,
+        depth: 2,
+        generated: 7,
+        seen: vec![11, 12, 13, 14, 15, 16],
+        links: vec![
+            ROOT_LINK,
+            pack_link(0, 0),
+            pack_link(0, 1),
+            pack_link(1, 0),
+            pack_link(1, 1),
+            pack_link(2, 1),
+        ],
+        initial: vec![0, 0],
+        frontier: vec![2, 0, 1, 1, 0, 2],
+        coverage: vec![
+            Coverage::default();
+            dcheck_model::system::TransitionSystem::action_count(&m)
+        ],
+        graph: None,
+    };
+    assert_eq!(good.fits(&m, 7), Ok(()));
+    // A parent that goes back (the DFS's order, not a BFS's).
+    let mut back = good.clone();
+    back.links[4] = pack_link(2, 0);
+    back.links[5] = pack_link(1, 1);
+    assert!(back.fits(&m, 7).is_err());
+    // The same fingerprint twice.
+    let mut twice = good.clone();
+    twice.seen[3] = 12;
+    assert!(twice.fits(&m, 7).is_err());
+    // A root after a non-root.
+    let mut late = good.clone();
+    late.links[2] = ROOT_LINK;
+    assert!(late.fits(&m, 7).is_err());
+}

@@ -1,0 +1,258 @@
+//! The BFS's parent links, compressed: about two bytes a state instead of
+//! eight.
+//!
+//! A link is (parent id, transition), one per stored state, read only to
+//! rebuild a trace and to write a checkpoint. In a BFS the initial states
+//! come first, and every later state's parent is in the level before its
+//! own; the states of a level are numbered in the order of their parents
+//! (the search sorts them by (parent position, transition)). So parent ids
+//! never decrease with the id, and a link is stored as the difference from
+//! the previous link's parent, mixed with the transition into one number
+//! (`delta * transitions + transition`) written as a LEB128 varint: on a
+//! protocol with fewer than 128 transitions a state whose parent is the
+//! previous state's (the common case) costs one byte.
+//!
+//! Random access (a trace reads one link per step) goes through a block
+//! index: every [`BLOCK`] links, the byte offset and the parent id the
+//! block's first difference is taken from, so a lookup decodes at most
+//! `BLOCK` varints. This is a measured hot structure only in memory (the
+//! issue's budget for TwoPhase N=9 is 16 bytes a state in all): the plain
+//! `Vec<u64>` cost 8 bytes a state, this costs 1-3.
+//!
+//! The depth-first search numbers states in discovery order, whose parents
+//! do go back, and keeps a plain `Vec<u64>` ([`crate::trace::rebuild`]
+//! reads either through a function).
+
+use crate::{pack_link, ROOT_LINK};
+
+/// Links per index entry.
+const BLOCK: usize = 128;
+
+/// Parent links with non-decreasing parents, the initial states first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Links {
+    /// Initial states (ids `0..roots`, no parent).
+    roots: u32,
+    /// The number of transitions `t < transitions` can take (the radix).
+    radix: u64,
+    /// Links after the roots.
+    len: usize,
+    /// The varints, in id order.
+    bytes: Vec<u8>,
+    /// Per block of `BLOCK` non-root links: where it starts in `bytes`
+    /// and the parent its first difference is from.
+    starts: Vec<u64>,
+    bases: Vec<u32>,
+    /// The parent of the last link pushed.
+    last: u32,
+}
+
+/// Why a list of links cannot be stored compressed (a checkpoint not
+/// written by a BFS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NotMonotone;
+
+impl Links {
+    /// No links; transitions will be below `transitions`.
+    pub fn new(transitions: usize) -> Links {
+        Links {
+            radix: transitions.max(1) as u64,
+            ..Links::default()
+        }
+    }
+
+    /// Links from their packed form ([`crate::pack_link`] or [`ROOT_LINK`]).
+    pub fn from_packed(transitions: usize, packed: &[u64]) -> Result<Links, NotMonotone> {
+        let mut links = Links::new(transitions);
+        let roots = packed.iter().take_while(|&&l| l == ROOT_LINK).count();
+        links.push_roots(roots);
+        for &l in &packed[roots..] {
+            let (parent, t) = ((l >> 32) as u32, l as u32);
+            if l == ROOT_LINK || parent < links.last || t as u64 >= links.radix {
+                return Err(NotMonotone);
+            }
+            links.push(parent, t);
+        }
+        Ok(links)
+    }
+
+    /// Adds `n` initial states; only before any other link.
+    pub fn push_roots(&mut self, n: usize) {
+        debug_assert_eq!(self.len, 0);
+        self.roots += n as u32;
+    }
+
+    /// Adds the link of the next id: its parent (no smaller than the last
+    /// one pushed) and transition (below the radix).
+    #[inline]
+    pub fn push(&mut self, parent: u32, t: u32) {
+        debug_assert!(parent >= self.last && (t as u64) < self.radix);
+        if self.len.is_multiple_of(BLOCK) {
+            self.starts.push(self.bytes.len() as u64);
+            self.bases.push(self.last);
+        }
+        let mut v = (parent - self.last) as u64 * self.radix + t as u64;
+        while v >= 0x80 {
+            self.bytes.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.bytes.push(v as u8);
+        self.last = parent;
+        self.len += 1;
+    }
+
+    /// Room for `n` more links of about the size seen so far.
+    pub fn reserve(&mut self, n: usize) {
+        let per = if self.len == 0 {
+            2
+        } else {
+            self.bytes.len().div_ceil(self.len)
+        };
+        // Exact: a doubled vector would hold up to twice the links' size.
+        self.bytes.reserve_exact(n * per + 16);
+        self.starts.reserve_exact(n / BLOCK + 1);
+        self.bases.reserve_exact(n / BLOCK + 1);
+    }
+
+    /// The number of links (ids).
+    pub fn len(&self) -> usize {
+        self.roots as usize + self.len
+    }
+
+    /// The number of initial states.
+    pub fn roots(&self) -> usize {
+        self.roots as usize
+    }
+
+    /// Bytes allocated.
+    pub fn bytes(&self) -> u64 {
+        (self.bytes.capacity() + self.starts.capacity() * 8 + self.bases.capacity() * 4) as u64
+    }
+
+    /// Bytes allocated once `n` more links of the size so far are added
+    /// (a vector that grows may double).
+    pub fn bytes_after(&self, n: usize) -> u64 {
+        let per = if self.len == 0 {
+            2
+        } else {
+            self.bytes.len().div_ceil(self.len)
+        };
+        let need = |len: usize, cap: usize| if len > cap { len.max(2 * cap) } else { cap };
+        let blocks = (self.len + n).div_ceil(BLOCK);
+        (need(self.bytes.len() + n * per, self.bytes.capacity())
+            + need(blocks, self.starts.capacity()) * 12) as u64
+    }
+
+    /// The packed link of `id` ([`ROOT_LINK`] for an initial state).
+    pub fn get(&self, id: u32) -> u64 {
+        let Some(i) = (id as usize).checked_sub(self.roots as usize) else {
+            return ROOT_LINK;
+        };
+        let b = i / BLOCK;
+        let mut at = self.starts[b] as usize;
+        let mut parent = self.bases[b];
+        let mut t = 0;
+        for _ in 0..=i % BLOCK {
+            let (v, next) = varint(&self.bytes, at);
+            at = next;
+            parent += (v / self.radix) as u32;
+            t = (v % self.radix) as u32;
+        }
+        pack_link(parent, t)
+    }
+
+    /// Every packed link, by id.
+    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut at = 0;
+        let mut parent = 0u32;
+        (0..self.roots)
+            .map(|_| ROOT_LINK)
+            .chain((0..self.len).map(move |_| {
+                let (v, next) = varint(&self.bytes, at);
+                at = next;
+                parent += (v / self.radix) as u32;
+                pack_link(parent, (v % self.radix) as u32)
+            }))
+    }
+}
+
+/// The varint at `at` and where the next one starts.
+#[inline]
+fn varint(bytes: &[u8], mut at: usize) -> (u64, usize) {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = bytes[at];
+        at += 1;
+        v |= ((b & 0x7f) as u64) << shift;
+        if b < 0x80 {
+            return (v, at);
+        }
+        shift += 7;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A BFS-like list: roots, then parents that never decrease, with
+    /// deltas and transitions of every varint length.
+    fn sample(transitions: u32) -> Vec<u64> {
+        let mut out = vec![ROOT_LINK; 3];
+        let mut parent = 0u32;
+        let mut x = 12345u64;
+        for i in 0..5000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            parent += match i % 7 {
+                0 => (x >> 60) as u32,
+                1 => (x >> 40) as u32 % 100_000,
+                _ => 0,
+            };
+            out.push(pack_link(parent, (x >> 33) as u32 % transitions));
+        }
+        out
+    }
+
+    #[test]
+    fn every_link_reads_back_by_id_and_in_order() {
+        for transitions in [1, 5, 127, 128, 70_000, u32::MAX] {
+            let packed = sample(transitions);
+            let links = Links::from_packed(transitions as usize, &packed).unwrap();
+            assert_eq!(links.len(), packed.len());
+            assert_eq!(links.roots(), 3);
+            for (id, &l) in packed.iter().enumerate() {
+                assert_eq!(
+                    links.get(id as u32),
+                    l,
+                    "id {id}, {transitions} transitions"
+                );
+            }
+            assert!(links.iter().eq(packed.iter().copied()));
+        }
+    }
+
+    #[test]
+    fn common_links_cost_about_a_byte() {
+        // Parent of each state the previous state's or the next one, 40
+        // transitions: every value is below 80, one byte each.
+        let mut packed = vec![ROOT_LINK];
+        for i in 0..100_000u32 {
+            packed.push(pack_link(i / 2, i % 40));
+        }
+        let links = Links::from_packed(40, &packed).unwrap();
+        assert!(links.bytes.len() == 100_000, "{}", links.bytes.len());
+    }
+
+    #[test]
+    fn a_decreasing_parent_or_a_late_root_is_refused() {
+        let bad = [ROOT_LINK, pack_link(0, 1), pack_link(5, 0), pack_link(4, 0)];
+        assert_eq!(Links::from_packed(2, &bad).unwrap_err(), NotMonotone);
+        let late_root = [ROOT_LINK, pack_link(0, 1), ROOT_LINK];
+        assert_eq!(Links::from_packed(2, &late_root).unwrap_err(), NotMonotone);
+        let big_t = [ROOT_LINK, pack_link(0, 2)];
+        assert_eq!(Links::from_packed(2, &big_t).unwrap_err(), NotMonotone);
+    }
+}
