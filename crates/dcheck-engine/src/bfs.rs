@@ -35,20 +35,24 @@
 //! of the first batch that found a violation.
 //!
 //! Probing (the measured hot path): a successor costs a fingerprint and a
-//! probe of `seen` and, if absent there, of the level table; both are far
-//! larger than the caches, so each probe is nearly always a cache miss. A
-//! worker therefore does not probe inside the model's successor callback:
-//! it appends the successor (key, fingerprint, words) to a reusable
-//! per-worker buffer and issues software prefetches of the fingerprint's
-//! home slot in both tables, then probes the whole buffer, in emission
-//! order, once a group of frontier states has produced
-//! `GROUP_SUCCESSORS` (256) successors or after `GROUP_STATES` (16) states (or at
-//! the end of the chunk; mid-state past `MAX_PENDING` (4096), which bounds the
-//! buffer). The misses then overlap with the model's evaluation and with
-//! each other. Since every successor is still offered to the tables with its
-//! own key, the level table, and so the result, is the same as with probing
-//! in the callback. The end-of-level loops over the new states prefetch
-//! `LOOKAHEAD` (16) entries ahead for the same reason.
+//! probe of the level table and, if absent there, a lookup in `seen` (a
+//! sorted set, [`crate::seen`]: a bucket start, then the entries it points
+//! to); all are far larger than the caches, so each access is nearly
+//! always a cache miss. A worker therefore does not probe inside the
+//! model's successor callback: it appends the successor (key, fingerprint,
+//! words) to a reusable per-worker buffer and issues software prefetches of
+//! its level-table slot and `seen` bucket start. Once a group of frontier
+//! states has produced `GROUP_SUCCESSORS` (256) successors or after
+//! `GROUP_STATES` (16) states (mid-state past `MAX_PENDING` (4096), which
+//! bounds the buffer), the group is probed in the level table (settling
+//! every successor already there) and the `seen` entries of the rest are
+//! fetched; they are looked up one group later, when the next group ends
+//! (see `Pending::advance`). The misses then overlap with the model's
+//! evaluation and with each other. Since every successor is still offered
+//! to the tables with its own key, the level table, and so the result, is
+//! the same as with probing in the callback. The end-of-level loops over
+//! the new states prefetch `LOOKAHEAD` (16) entries ahead for the same
+//! reason.
 
 use crate::invariant_issue;
 use std::sync::Mutex;
@@ -521,7 +525,7 @@ fn explore<M: TransitionSystem>(
             // to hold them all, then they are offered like the others (the
             // minimum key wins whatever the order, so the result is that of
             // a table large enough from the start).
-            if overflow.len() > 0 {
+            if !overflow.is_empty() {
                 let want = overflow.len();
                 if s.level.len() + want > max_entries(s.level.capacity()) {
                     let grown =
@@ -753,19 +757,36 @@ fn smaller<T>(found: &Option<(u64, T, At)>, k: u64) -> bool {
     }
 }
 
-/// Successors of one worker waiting to be probed: their keys, fingerprints
-/// and words (flat), in emission order. Reused across chunks, so the hot
-/// loop does not allocate once the vectors have grown to their working size.
+/// Successors of one worker waiting to be probed, in two groups: the one
+/// being filled and the one before it, looked up in the level table
+/// already and waiting for `seen` (see [`Pending::advance`]). Reused
+/// across chunks, so the hot loop does not allocate once the vectors have
+/// grown to their working size.
 #[derive(Default)]
 struct Pending {
+    filling: Stage,
+    waiting: Stage,
+}
+
+/// One group of successors: keys, fingerprints and words (flat), in
+/// emission order.
+#[derive(Default)]
+struct Stage {
     keys: Vec<u64>,
     fps: Vec<u64>,
     words: Vec<Word>,
+    /// The successors not in the level table (set by `probe_level`).
+    misses: Vec<u32>,
 }
 
 impl Pending {
+    /// The successors in the group being filled.
     fn len(&self) -> usize {
-        self.fps.len()
+        self.filling.fps.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.filling.fps.is_empty() && self.waiting.fps.is_empty()
     }
 
     /// Buffers a successor and starts fetching the table slots its probe
@@ -775,27 +796,59 @@ impl Pending {
         let fp = fingerprint(next);
         seen.prefetch(fp);
         level.prefetch(fp);
-        self.keys.push(key);
-        self.fps.push(fp);
-        self.words.extend_from_slice(next);
+        let f = &mut self.filling;
+        f.keys.push(key);
+        f.fps.push(fp);
+        f.words.extend_from_slice(next);
         fp
     }
 
-    /// Appends `other`'s successors.
+    /// Appends `other`'s successors (a buffer only pushed to).
     fn append(&mut self, other: &Pending, words: usize) {
-        debug_assert_eq!(other.words.len(), other.fps.len() * words);
-        self.keys.extend_from_slice(&other.keys);
-        self.fps.extend_from_slice(&other.fps);
-        self.words.extend_from_slice(&other.words);
+        let (f, o) = (&mut self.filling, &other.filling);
+        debug_assert_eq!(o.words.len(), o.fps.len() * words);
+        f.keys.extend_from_slice(&o.keys);
+        f.fps.extend_from_slice(&o.fps);
+        f.words.extend_from_slice(&o.words);
     }
 
-    /// Probes the buffered successors in emission order: those in neither
-    /// table are new, and the first thread to insert one into the level
-    /// table records it (fingerprint and words) in `fps` / `new_words`.
-    /// Once `quota` new states have been inserted, the successors not in
-    /// `seen` go to `overflow` unprobed.
+    /// Ends a group: looks the group being filled up in the level table,
+    /// which starts fetching the `seen` entries of those not there, then
+    /// finishes the group before it, whose entries have had the time of a
+    /// whole group's evaluation to arrive, and makes the new group the
+    /// waiting one.
+    ///
+    /// Why two steps a group apart (the measured hot path): a lookup in
+    /// `seen` is two dependent reads, a bucket start (fetched at `push`)
+    /// and then the entries it points to, nearly always a cache miss in a
+    /// set far larger than the caches; fetched just before use, the CPU
+    /// waited for it. The level table comes first because a successor
+    /// already there (in most protocols the common case: a state reached
+    /// again in the next level) is settled by that one probe. A state in
+    /// the level table is never in `seen`, and every key ends at the
+    /// minimum whatever the order of the offers, so the result is that of
+    /// probing each successor in both tables at once.
     #[allow(clippy::too_many_arguments)]
     #[inline]
+    fn advance(
+        &mut self,
+        seen: &Seen,
+        level: &KeyedFingerprintTable,
+        words: usize,
+        fps: &mut Vec<u64>,
+        new_words: &mut Vec<Word>,
+        parents: &mut Vec<u32>,
+        quota: &mut usize,
+        overflow: &mut Pending,
+    ) {
+        self.filling.probe_level(seen, level);
+        self.waiting
+            .probe_seen(seen, level, words, fps, new_words, parents, quota, overflow);
+        std::mem::swap(&mut self.filling, &mut self.waiting);
+    }
+
+    /// Probes everything buffered (both groups).
+    #[allow(clippy::too_many_arguments)]
     fn flush(
         &mut self,
         seen: &Seen,
@@ -807,52 +860,81 @@ impl Pending {
         quota: &mut usize,
         overflow: &mut Pending,
     ) {
-        // The bucket starts were fetched at `push`; the entries they point
-        // to are fetched `LOOKAHEAD` probes ahead (all at once would
-        // overrun the CPU's outstanding misses; just before would wait).
-        for &fp in self.fps.iter().take(LOOKAHEAD) {
-            seen.prefetch_entries(fp);
+        for _ in 0..2 {
+            self.advance(seen, level, words, fps, new_words, parents, quota, overflow);
         }
+    }
+}
+
+impl Stage {
+    /// Lowers the key of every successor already in the level table and
+    /// lists the others in `misses`, fetching their `seen` entries.
+    #[inline]
+    fn probe_level(&mut self, seen: &Seen, level: &KeyedFingerprintTable) {
+        self.misses.clear();
         for (i, (&fp, &k)) in self.fps.iter().zip(&self.keys).enumerate() {
-            if let Some(&ahead) = self.fps.get(i + LOOKAHEAD) {
-                seen.prefetch_entries(ahead);
+            if !level.lower_if_present(fp, k) {
+                seen.prefetch_entries(fp);
+                self.misses.push(i as u32);
             }
+        }
+    }
+
+    /// Finishes the group: a miss not in `seen` either is new, and the
+    /// first thread to insert it into the level table records it
+    /// (fingerprint and words) in `fps` / `new_words`. Once `quota` new
+    /// states have been inserted, the misses not in `seen` go to
+    /// `overflow` unprobed. Empties the group.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn probe_seen(
+        &mut self,
+        seen: &Seen,
+        level: &KeyedFingerprintTable,
+        words: usize,
+        fps: &mut Vec<u64>,
+        new_words: &mut Vec<Word>,
+        parents: &mut Vec<u32>,
+        quota: &mut usize,
+        overflow: &mut Pending,
+    ) {
+        for &i in &self.misses {
+            let i = i as usize;
+            let (fp, k) = (self.fps[i], self.keys[i]);
             if seen.contains(fp) {
                 continue;
             }
+            let st = &self.words[i * words..(i + 1) * words];
             if *quota == 0 {
-                overflow.keys.push(k);
-                overflow.fps.push(fp);
-                overflow
-                    .words
-                    .extend_from_slice(&self.words[i * words..(i + 1) * words]);
+                let o = &mut overflow.filling;
+                o.keys.push(k);
+                o.fps.push(fp);
+                o.words.extend_from_slice(st);
                 continue;
             }
             if level.insert_min(fp, k).new {
                 *quota -= 1;
                 fps.push(fp);
                 parents.push((k >> 32) as u32);
-                new_words.extend_from_slice(&self.words[i * words..(i + 1) * words]);
+                new_words.extend_from_slice(st);
             }
         }
         self.keys.clear();
         self.fps.clear();
         self.words.clear();
+        self.misses.clear();
     }
 }
 
 /// Expands the frontier states at positions `from..to`.
 ///
 /// This is the measured hot path of the explorer (one fingerprint and one or
-/// two probes of tables far larger than the caches per generated successor),
-/// hence the hand-built batching: successors are buffered in `pending` with
-/// a prefetch of their home slots as soon as their fingerprint is known, and
-/// probed only after a group of states (at least `GROUP_SUCCESSORS` (256)
-/// successors or `GROUP_STATES` (16) states, whichever comes first; at most
-/// `MAX_PENDING` (4096) successors), so that the cache misses overlap with the
-/// model's evaluation of the next successors and with each other instead of
-/// stalling one by one. Probing in emission order with the same keys gives
-/// the same level table (and so the same results) as probing at once.
+/// two lookups in tables far larger than the caches per generated
+/// successor), hence the hand-built batching of `Pending` (see the module
+/// documentation): the cache misses overlap with the model's evaluation of
+/// the next successors and with each other instead of stalling one by one.
+/// Offering every successor with its own key gives the same level table
+/// (and so the same results) as probing at once.
 #[allow(clippy::too_many_arguments)]
 fn expand_chunk<M: TransitionSystem>(
     model: &M,
@@ -872,7 +954,7 @@ fn expand_chunk<M: TransitionSystem>(
     mut quota: usize,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
-    debug_assert_eq!(pending.len(), 0);
+    debug_assert!(pending.is_empty());
     // New states before this index in `out.fps` have had their invariants checked.
     let mut checked = 0;
     let mut group_states = 0;
@@ -895,7 +977,7 @@ fn expand_chunk<M: TransitionSystem>(
             // A successor equal to its parent is never new (the parent was
             // seen): counted, but neither hashed nor probed. In TwoPhase a
             // third of all successors are such stuttering steps.
-            if next == state {
+            if same_words(next, state) {
                 if recording {
                     rows.edge(t, 0);
                 }
@@ -906,7 +988,7 @@ fn expand_chunk<M: TransitionSystem>(
                 rows.edge(t, fp);
             }
             if pending.len() >= MAX_PENDING {
-                pending.flush(
+                pending.advance(
                     seen, level, words, fps, new_words, parents, &mut quota, overflow,
                 );
             }
@@ -940,7 +1022,13 @@ fn expand_chunk<M: TransitionSystem>(
             continue;
         }
         group_states = 0;
-        pending.flush(
+        let finish = if p + 1 < to {
+            Pending::advance
+        } else {
+            Pending::flush
+        };
+        finish(
+            pending,
             seen,
             level,
             words,
@@ -979,4 +1067,17 @@ fn add_sorted(seen: &mut Seen, stored: &[(u64, u32)]) {
         Vec::new()
     };
     seen.add_sorted(&fps, &ids);
+}
+
+/// `a == b` for states of the same length, without the call to `memcmp`
+/// that slice equality makes: states are a few words, and that call cost
+/// TwoPhase N=9 about 10% of its time (perf, 1 thread).
+#[inline(always)]
+fn same_words(a: &[Word], b: &[Word]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let mut diff = 0;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    diff == 0
 }

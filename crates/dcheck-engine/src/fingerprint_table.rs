@@ -380,6 +380,21 @@ impl KeyedFingerprintTable {
         }
     }
 
+    /// If `fp` is present, lowers its key to at most `key` and returns
+    /// true; otherwise changes nothing (another thread may insert it
+    /// right after: then [`KeyedFingerprintTable::insert_min`] lowers it).
+    #[inline]
+    pub fn lower_if_present(&self, fp: u64, key: u64) -> bool {
+        let Some(i) = self.find(fp) else {
+            return false;
+        };
+        let slot = &self.slots[i];
+        if slot.not_key.load(Ordering::Relaxed) < !key {
+            slot.not_key.fetch_max(!key, Ordering::Relaxed);
+        }
+        true
+    }
+
     /// The key of the entry in `slot`. Final once every thread that could
     /// lower it has finished (after a batch).
     pub fn key(&self, slot: usize) -> u64 {
