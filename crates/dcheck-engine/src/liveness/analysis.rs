@@ -4,6 +4,7 @@
 //! See the documentation of [`crate::liveness`] for the semantics.
 
 use dcheck_model::system::{FairnessConstraint, TemporalForm, TransitionId};
+use std::collections::VecDeque;
 
 use crate::graph::{Graph, NONE};
 
@@ -169,10 +170,13 @@ impl Fairness {
 }
 
 /// One frame of the iterative Tarjan: the node, its lowlink, its next edge.
+/// A state being expanded by Tarjan's algorithm: 12 bytes (one per state
+/// on the DFS path, which can be most of the graph), so the position is
+/// the edge's index within the state's row, not in the whole graph.
 struct Frame {
     node: u32,
     low: u32,
-    pos: u64,
+    pos: u32,
 }
 
 /// The state of the analysis of one check.
@@ -187,7 +191,6 @@ struct Analysis<'a> {
     index: Vec<u32>,
     stack: Vec<u32>,
     frames: Vec<Frame>,
-    members: Vec<u32>,
     /// Subsets still to decompose (Emerson–Lei: strongly fair constraints
     /// violated on a component).
     jobs: Vec<Vec<u32>>,
@@ -226,8 +229,7 @@ impl Analysis<'_> {
         (self.tag.capacity() * 4
             + self.index.capacity() * 4
             + self.stack.capacity() * 4
-            + self.frames.capacity() * 16
-            + self.members.capacity() * 4
+            + self.frames.capacity() * std::mem::size_of::<Frame>()
             + self.fair.capacity() * 8) as u64
             + self.job_words * 4
             + self.rg.r.bytes()
@@ -261,12 +263,13 @@ impl Analysis<'_> {
             self.frames.push(Frame {
                 node: root,
                 low: self.index[root as usize],
-                pos: g.offsets[root as usize],
+                pos: 0,
             });
             loop {
                 let top = self.frames.last_mut().expect("non-empty");
-                if top.pos < g.offsets[top.node as usize + 1] {
-                    let w = g.targets[top.pos as usize];
+                let row = g.edges(top.node);
+                if (top.pos as usize) < row.len() {
+                    let w = g.targets[row.start + top.pos as usize];
                     top.pos += 1;
                     if self.tag[w as usize] != cur {
                         continue;
@@ -278,7 +281,7 @@ impl Analysis<'_> {
                         self.frames.push(Frame {
                             node: w,
                             low: counter,
-                            pos: g.offsets[w as usize],
+                            pos: 0,
                         });
                         counter += 1;
                     } else {
@@ -294,9 +297,10 @@ impl Analysis<'_> {
                         .iter()
                         .rposition(|&s| s == frame.node)
                         .expect("on the stack");
-                    self.members.clear();
-                    self.members.extend(self.stack.drain(at..));
-                    self.component();
+                    // The component is examined where it lies on the
+                    // stack (no copy: it can be most of the graph).
+                    self.component(at);
+                    self.stack.truncate(at);
                 }
                 match self.frames.last_mut() {
                     Some(parent) => parent.low = parent.low.min(frame.low),
@@ -307,20 +311,21 @@ impl Analysis<'_> {
         self.note(0);
     }
 
-    /// Examines the component in `self.members`: tags it, and marks it fair,
-    /// rejects it, or queues the part to decompose again.
-    fn component(&mut self) {
+    /// Examines the component `self.stack[at..]`: tags it, and marks it
+    /// fair, rejects it, or queues the part to decompose again.
+    fn component(&mut self, at: usize) {
         let g = self.g;
         let t = self.fresh_tag();
-        for &s in &self.members {
+        for &s in &self.stack[at..] {
             self.tag[s as usize] = t;
         }
-        let s0 = self.members[0];
-        if self.members.len() == 1 {
+        let members = &self.stack[at..];
+        let s0 = members[0];
+        if members.len() == 1 {
             if g.edges(s0).is_empty() {
                 // Stuttering: every constraint is disabled.
                 if self.rg.a.has(s0) {
-                    self.mark_fair();
+                    self.mark_fair(at);
                 }
                 return;
             }
@@ -328,7 +333,7 @@ impl Analysis<'_> {
                 return;
             }
         }
-        if !self.members.iter().any(|&s| self.rg.a.has(s)) {
+        if !members.iter().any(|&s| self.rg.a.has(s)) {
             return;
         }
         let f = self.fair_c;
@@ -336,7 +341,7 @@ impl Analysis<'_> {
             self.taken.fill(0);
             self.en_all.fill(!0);
             self.en_some.fill(0);
-            for &s in &self.members {
+            for &s in &self.stack[at..] {
                 self.en_s.fill(0);
                 for e in g.edges(s) {
                     if g.targets[e] == s {
@@ -369,7 +374,7 @@ impl Analysis<'_> {
             }
             if strong_fail {
                 let mut rest = Vec::new();
-                for &s in &self.members {
+                for &s in &self.stack[at..] {
                     let bad = g.edges(s).any(|e| {
                         if g.targets[e] == s {
                             return false;
@@ -391,11 +396,11 @@ impl Analysis<'_> {
                 return;
             }
         }
-        self.mark_fair();
+        self.mark_fair(at);
     }
 
-    fn mark_fair(&mut self) {
-        for &s in &self.members {
+    fn mark_fair(&mut self, at: usize) {
+        for &s in &self.stack[at..] {
             set_bit(&mut self.fair, s);
         }
         self.any_fair = true;
@@ -428,15 +433,20 @@ impl Analysis<'_> {
         let rg = self.rg;
         let n = g.n;
         let fair = &self.fair;
-        let mut par0 = vec![NONE; n];
+        // `index` is free after the decomposition: the phase-0 parents
+        // (given back at the end, for `bfs_in`).
+        let mut par0 = std::mem::take(&mut self.index);
+        par0.fill(NONE);
         let mut par1 = vec![NONE; n];
-        let mut queue: Vec<u64> = Vec::new();
+        // A queue that frees what it has handed out: its peak is the
+        // widest BFS level, not every (state, phase) reached.
+        let mut queue: std::collections::VecDeque<u64> = Default::default();
         let mut found = None;
         // Discovers (v, 1) with parent `p` (v itself: switched from phase 0).
-        let reach1 = |v: u32, p: u32, par1: &mut Vec<u32>, queue: &mut Vec<u64>| {
+        let reach1 = |v: u32, p: u32, par1: &mut Vec<u32>, queue: &mut VecDeque<u64>| {
             if par1[v as usize] == NONE {
                 par1[v as usize] = p;
-                queue.push((v as u64) << 1 | 1);
+                queue.push_back((v as u64) << 1 | 1);
                 if get_bit(fair, v) {
                     return Some(v);
                 }
@@ -454,7 +464,7 @@ impl Analysis<'_> {
                     }
                 } else if par0[i as usize] == NONE {
                     par0[i as usize] = ROOT;
-                    queue.push((i as u64) << 1);
+                    queue.push_back((i as u64) << 1);
                     if rg.e.has(i) {
                         if let Some(f) = reach1(i, i, &mut par1, &mut queue) {
                             found = Some(f);
@@ -463,16 +473,14 @@ impl Analysis<'_> {
                     }
                 }
             }
-            let mut head = 0;
-            while head < queue.len() {
-                let (u, phase) = ((queue[head] >> 1) as u32, queue[head] & 1);
-                head += 1;
+            while let Some(q) = queue.pop_front() {
+                let (u, phase) = ((q >> 1) as u32, q & 1);
                 for e in g.edges(u) {
                     let v = g.targets[e];
                     if phase == 0 {
                         if par0[v as usize] == NONE {
                             par0[v as usize] = u;
-                            queue.push((v as u64) << 1);
+                            queue.push_back((v as u64) << 1);
                             if rg.e.has(v) {
                                 if let Some(f) = reach1(v, v, &mut par1, &mut queue) {
                                     found = Some(f);
@@ -489,8 +497,11 @@ impl Analysis<'_> {
                 }
             }
         }
-        self.note(((par0.capacity() + par1.capacity()) * 4 + queue.capacity() * 8) as u64);
-        let f = found?;
+        self.note((par1.capacity() * 4 + queue.capacity() * 8) as u64);
+        let Some(f) = found else {
+            self.index = par0;
+            return None;
+        };
         // Walk back from (f, 1).
         let mut states = vec![f];
         let mut labels = Vec::new();
@@ -515,6 +526,7 @@ impl Analysis<'_> {
         }
         states.reverse();
         labels.reverse();
+        self.index = par0;
         Some((states, labels))
     }
 
@@ -672,7 +684,6 @@ pub(crate) fn analyse(g: &Graph, rg: &Regions, fair_c: &Fairness) -> Result {
         index: vec![0; n],
         stack: Vec::new(),
         frames: Vec::new(),
-        members: Vec::new(),
         jobs: Vec::new(),
         job_words: 0,
         fair: vec![0; n.div_ceil(64)],
@@ -686,7 +697,6 @@ pub(crate) fn analyse(g: &Graph, rg: &Regions, fair_c: &Fairness) -> Result {
     a.fair_components();
     a.stack = Vec::new();
     a.frames = Vec::new();
-    a.members = Vec::new();
     if !a.any_fair {
         return Result {
             lasso: None,
