@@ -542,12 +542,14 @@ fn explore<M: TransitionSystem>(
                 overflow.flush(
                     &s.seen,
                     &s.level,
-                    words,
-                    &mut level_fps,
-                    &mut new_words,
-                    &mut parents,
-                    &mut unlimited,
-                    &mut Pending::default(),
+                    &mut Found {
+                        words,
+                        fps: &mut level_fps,
+                        new_words: &mut new_words,
+                        parents: &mut parents,
+                        quota: &mut unlimited,
+                        overflow: &mut Pending::default(),
+                    },
                 );
                 s.level.add_len(level_fps.len() - before);
                 fresh += level_fps.len() - before;
@@ -828,42 +830,33 @@ impl Pending {
     /// the level table is never in `seen`, and every key ends at the
     /// minimum whatever the order of the offers, so the result is that of
     /// probing each successor in both tables at once.
-    #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn advance(
-        &mut self,
-        seen: &Seen,
-        level: &KeyedFingerprintTable,
-        words: usize,
-        fps: &mut Vec<u64>,
-        new_words: &mut Vec<Word>,
-        parents: &mut Vec<u32>,
-        quota: &mut usize,
-        overflow: &mut Pending,
-    ) {
+    fn advance(&mut self, seen: &Seen, level: &KeyedFingerprintTable, to: &mut Found) {
         self.filling.probe_level(seen, level);
-        self.waiting
-            .probe_seen(seen, level, words, fps, new_words, parents, quota, overflow);
+        self.waiting.probe_seen(seen, level, to);
         std::mem::swap(&mut self.filling, &mut self.waiting);
     }
 
     /// Probes everything buffered (both groups).
-    #[allow(clippy::too_many_arguments)]
-    fn flush(
-        &mut self,
-        seen: &Seen,
-        level: &KeyedFingerprintTable,
-        words: usize,
-        fps: &mut Vec<u64>,
-        new_words: &mut Vec<Word>,
-        parents: &mut Vec<u32>,
-        quota: &mut usize,
-        overflow: &mut Pending,
-    ) {
+    fn flush(&mut self, seen: &Seen, level: &KeyedFingerprintTable, to: &mut Found) {
         for _ in 0..2 {
-            self.advance(seen, level, words, fps, new_words, parents, quota, overflow);
+            self.advance(seen, level, to);
         }
     }
+}
+
+/// Where a probe puts the new states it finds: their fingerprints, words
+/// and parents' frontier positions, beside each other. Once `quota` of
+/// them are inserted, the successors not in `seen` go to `overflow`
+/// unprobed (see `explore`).
+struct Found<'a> {
+    /// Words a state.
+    words: usize,
+    fps: &'a mut Vec<u64>,
+    new_words: &'a mut Vec<Word>,
+    parents: &'a mut Vec<u32>,
+    quota: &'a mut usize,
+    overflow: &'a mut Pending,
 }
 
 impl Stage {
@@ -881,23 +874,11 @@ impl Stage {
     }
 
     /// Finishes the group: a miss not in `seen` either is new, and the
-    /// first thread to insert it into the level table records it
-    /// (fingerprint and words) in `fps` / `new_words`. Once `quota` new
-    /// states have been inserted, the misses not in `seen` go to
-    /// `overflow` unprobed. Empties the group.
-    #[allow(clippy::too_many_arguments)]
+    /// first thread to insert it into the level table records it in `to`.
+    /// Empties the group.
     #[inline]
-    fn probe_seen(
-        &mut self,
-        seen: &Seen,
-        level: &KeyedFingerprintTable,
-        words: usize,
-        fps: &mut Vec<u64>,
-        new_words: &mut Vec<Word>,
-        parents: &mut Vec<u32>,
-        quota: &mut usize,
-        overflow: &mut Pending,
-    ) {
+    fn probe_seen(&mut self, seen: &Seen, level: &KeyedFingerprintTable, to: &mut Found) {
+        let words = to.words;
         for &i in &self.misses {
             let i = i as usize;
             let (fp, k) = (self.fps[i], self.keys[i]);
@@ -905,18 +886,18 @@ impl Stage {
                 continue;
             }
             let st = &self.words[i * words..(i + 1) * words];
-            if *quota == 0 {
-                let o = &mut overflow.filling;
+            if *to.quota == 0 {
+                let o = &mut to.overflow.filling;
                 o.keys.push(k);
                 o.fps.push(fp);
                 o.words.extend_from_slice(st);
                 continue;
             }
             if level.insert_min(fp, k).new {
-                *quota -= 1;
-                fps.push(fp);
-                parents.push((k >> 32) as u32);
-                new_words.extend_from_slice(st);
+                *to.quota -= 1;
+                to.fps.push(fp);
+                to.parents.push((k >> 32) as u32);
+                to.new_words.extend_from_slice(st);
             }
         }
         self.keys.clear();
@@ -988,9 +969,15 @@ fn expand_chunk<M: TransitionSystem>(
                 rows.edge(t, fp);
             }
             if pending.len() >= MAX_PENDING {
-                pending.advance(
-                    seen, level, words, fps, new_words, parents, &mut quota, overflow,
-                );
+                let mut to = Found {
+                    words,
+                    fps: &mut *fps,
+                    new_words: &mut *new_words,
+                    parents: &mut *parents,
+                    quota: &mut quota,
+                    overflow: &mut *overflow,
+                };
+                pending.advance(seen, level, &mut to);
             }
         });
         out.generated += emitted;
@@ -1027,17 +1014,15 @@ fn expand_chunk<M: TransitionSystem>(
         } else {
             Pending::flush
         };
-        finish(
-            pending,
-            seen,
-            level,
+        let mut to = Found {
             words,
-            &mut out.fps,
-            &mut out.words,
-            &mut out.parents,
-            &mut quota,
-            &mut out.overflow,
-        );
+            fps: &mut out.fps,
+            new_words: &mut out.words,
+            parents: &mut out.parents,
+            quota: &mut quota,
+            overflow: &mut out.overflow,
+        };
+        finish(pending, seen, level, &mut to);
         for i in checked..out.fps.len() {
             if !safety {
                 break;

@@ -23,8 +23,10 @@
 //! bytes a state for TwoPhase N=9, tables, links and frontier included),
 //! hence the hand-built layout.
 //!
-//! With `ids` (a BFS that records the state graph), each entry also has
-//! its state id, kept in the same order.
+//! With ids (a BFS that records the state graph), each entry also holds
+//! its state id, right after its fingerprint bytes, so the lookup that
+//! finds an entry has its id in the same cache line (a separate array was
+//! a third cache miss per edge of the recorded graph).
 
 use crate::fingerprint_table::prefetch;
 use crate::huge_alloc::HugeSlice;
@@ -36,8 +38,9 @@ const SPLIT: usize = 16;
 
 /// A sorted set of non-zero fingerprints (see the module docs).
 pub(crate) struct Seen {
-    /// `len` entries of `width` bytes, then `8 - width` bytes of padding
-    /// so that every entry can be read as a little-endian `u64`.
+    /// `len` entries of `stride` bytes, then 8 bytes of padding so that
+    /// every entry's fingerprint bytes can be read as a little-endian
+    /// `u64`.
     /// Huge-page backed once large (like the hash tables: a lookup at a
     /// random place would otherwise also miss the TLB).
     data: HugeSlice<u8>,
@@ -49,8 +52,8 @@ pub(crate) struct Seen {
     width: usize,
     /// The entry's bits of a fingerprint: the low `8 * width`.
     low_mask: u64,
-    /// The id of each entry (empty unless recording).
-    ids: HugeSlice<u32>,
+    /// Bytes an entry: `width`, and 4 more for the id with ids.
+    stride: usize,
     with_ids: bool,
 }
 
@@ -58,13 +61,13 @@ impl Seen {
     /// An empty set; with `with_ids`, every entry carries a state id.
     pub fn new(with_ids: bool) -> Seen {
         Seen {
-            data: HugeSlice::zeroed(8 - width_for(MIN_BITS)),
+            data: HugeSlice::zeroed(8),
             len: 0,
             starts: HugeSlice::zeroed((1 << MIN_BITS) + 1),
             bits: MIN_BITS,
             width: width_for(MIN_BITS),
             low_mask: low_mask(width_for(MIN_BITS)),
-            ids: HugeSlice::zeroed(0),
+            stride: width_for(MIN_BITS) + id_bytes(with_ids),
             with_ids,
         }
     }
@@ -79,15 +82,15 @@ impl Seen {
 
     /// Bytes allocated.
     pub fn bytes(&self) -> u64 {
-        (self.data.len() + self.starts.len() * 4 + self.ids.len() * 4) as u64
+        (self.data.len() + self.starts.len() * 4) as u64
     }
 
     /// Bytes allocated once `n` more entries are added.
     pub fn bytes_after(&self, n: usize) -> u64 {
         let len = self.len + n;
         let bits = bits_for(len, self.bits);
-        let ids = if self.with_ids { len * 4 } else { 0 };
-        (len * width_for(bits) + 8 + ((1usize << bits) + 1) * 4 + ids) as u64
+        let stride = width_for(bits) + id_bytes(self.with_ids);
+        (len * stride + 8 + ((1usize << bits) + 1) * 4) as u64
     }
 
     #[inline(always)]
@@ -97,9 +100,16 @@ impl Seen {
 
     #[inline(always)]
     fn low(&self, i: usize) -> u64 {
-        let at = i * self.width;
+        let at = i * self.stride;
         let b: [u8; 8] = self.data[at..at + 8].try_into().expect("eight bytes");
         u64::from_le_bytes(b) & self.low_mask
+    }
+
+    /// The id of entry `i` (with ids).
+    #[inline(always)]
+    fn id(&self, i: usize) -> u32 {
+        let at = i * self.stride + self.width;
+        u32::from_le_bytes(self.data[at..at + 4].try_into().expect("four bytes"))
     }
 
     /// Starts fetching the bucket start a lookup of `fp` reads first.
@@ -112,7 +122,7 @@ impl Seen {
     /// bucket start: call [`Seen::prefetch`] well before).
     #[inline(always)]
     pub fn prefetch_entries(&self, fp: u64) {
-        let at = self.starts[self.bucket(fp)] as usize * self.width;
+        let at = self.starts[self.bucket(fp)] as usize * self.stride;
         prefetch(self.data.as_ptr().wrapping_add(at));
     }
 
@@ -138,15 +148,17 @@ impl Seen {
 
     /// The id of `fp`'s state, if it is in the set (and ids are kept).
     pub fn id_of(&self, fp: u64) -> Option<u32> {
-        self.find(fp).and_then(|i| self.ids.get(i).copied())
+        self.find(fp).filter(|_| self.with_ids).map(|i| self.id(i))
     }
 
     /// Every fingerprint and its id (0 without ids), in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         (0..self.starts.len() - 1).flat_map(move |b| {
             let top = self.top(b);
-            (self.starts[b] as usize..self.starts[b + 1] as usize)
-                .map(move |i| (top | self.low(i), self.ids.get(i).copied().unwrap_or(0)))
+            (self.starts[b] as usize..self.starts[b + 1] as usize).map(move |i| {
+                let id = if self.with_ids { self.id(i) } else { 0 };
+                (top | self.low(i), id)
+            })
         })
     }
 
@@ -170,11 +182,8 @@ impl Seen {
             return;
         }
         let n = self.len;
-        let w = self.width;
-        self.data.resize((n + k) * w + 8 - w);
-        if self.with_ids {
-            self.ids.resize(n + k);
-        }
+        let (w, st) = (self.width, self.stride);
+        self.data.resize((n + k) * st + 8);
         // From the top: each new entry goes above the old entries larger
         // than it, which move up by the number of new entries below them.
         let mut end = n; // old entries not yet moved: 0..end
@@ -183,15 +192,12 @@ impl Seen {
             let at = self.lower_bound(fp, end);
             let shift = j + 1;
             if at < end {
-                self.data.copy_within(at * w..end * w, (at + shift) * w);
-                if self.with_ids {
-                    self.ids.copy_within(at..end, at + shift);
-                }
+                self.data.copy_within(at * st..end * st, (at + shift) * st);
             }
-            let dst = (at + j) * w;
+            let dst = (at + j) * st;
             self.data[dst..dst + w].copy_from_slice(&(fp & self.low_mask).to_le_bytes()[..w]);
             if self.with_ids {
-                self.ids[at + j] = ids[j];
+                self.data[dst + w..dst + w + 4].copy_from_slice(&ids[j].to_le_bytes());
             }
             end = at;
         }
@@ -229,6 +235,7 @@ impl Seen {
     fn rebucket(&mut self, bits: u32) {
         let (old_w, new_w) = (self.width, width_for(bits));
         let new_mask = low_mask(new_w);
+        let new_st = new_w + id_bytes(self.with_ids);
         let mut starts = HugeSlice::<u32>::zeroed((1usize << bits) + 1);
         for b in 0..self.starts.len() - 1 {
             let top = self.top(b);
@@ -237,9 +244,15 @@ impl Seen {
                 starts[(fp >> (64 - bits)) as usize + 1] += 1;
                 if new_w != old_w {
                     // In place, front to back: entry i moves down to
-                    // i * new_w, below every entry not yet read.
+                    // i * new_st, below every entry not yet read (its
+                    // own bytes are read first).
+                    let id = if self.with_ids { self.id(i) } else { 0 };
+                    let at = i * new_st;
                     let bytes = (fp & new_mask).to_le_bytes();
-                    self.data[i * new_w..(i + 1) * new_w].copy_from_slice(&bytes[..new_w]);
+                    self.data[at..at + new_w].copy_from_slice(&bytes[..new_w]);
+                    if self.with_ids {
+                        self.data[at + new_w..at + new_st].copy_from_slice(&id.to_le_bytes());
+                    }
                 }
             }
         }
@@ -247,18 +260,28 @@ impl Seen {
             starts[b] += starts[b - 1];
         }
         if new_w != old_w {
-            let end = self.len * new_w;
+            let end = self.len * new_st;
             self.data[end..].fill(0);
-            self.data.resize(end + 8 - new_w);
+            self.data.resize(end + 8);
         }
         self.starts = starts;
         self.bits = bits;
         self.width = new_w;
         self.low_mask = new_mask;
+        self.stride = new_st;
     }
 }
 
-/// Bytes an entry keeps with `bits` bucket bits.
+/// Bytes an entry gives its id.
+fn id_bytes(with_ids: bool) -> usize {
+    if with_ids {
+        4
+    } else {
+        0
+    }
+}
+
+/// Bytes an entry keeps of its fingerprint with `bits` bucket bits.
 fn width_for(bits: u32) -> usize {
     8 - (bits as usize / 8).min(2)
 }
