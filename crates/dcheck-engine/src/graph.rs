@@ -351,9 +351,9 @@ impl Recording {
     /// Gives the current level's edges their target ids, once every state
     /// they reach is in `seen` with its id.
     ///
-    /// One probe per edge of a table far larger than the caches: the
-    /// edges are split over the pool and each chunk prefetches
-    /// `LOOKAHEAD` (16) probes ahead, so the misses overlap.
+    /// One lookup per edge in a set far larger than the caches: the
+    /// edges are split over the pool and each chunk prefetches ahead
+    /// (`LOOKAHEAD`, 16), so the misses overlap.
     pub(crate) fn resolve(&mut self, seen: &crate::seen::Seen, pool: &rayon::ThreadPool) {
         const LOOKAHEAD: usize = 16;
         let targets = &mut self.graph.targets[self.level_start..];
@@ -364,9 +364,17 @@ impl Recording {
                 .zip(fps.par_chunks(4096))
                 .for_each(|(ts, fs)| {
                     for (i, (t, &fp)) in ts.iter_mut().zip(fs).enumerate() {
-                        if let Some(&ahead) = fs.get(i + LOOKAHEAD) {
+                        // Two dependent reads a lookup: the bucket start
+                        // twice as far ahead as the entry (and id) it
+                        // points to.
+                        if let Some(&ahead) = fs.get(i + 2 * LOOKAHEAD) {
                             if ahead != 0 {
                                 seen.prefetch(ahead);
+                            }
+                        }
+                        if let Some(&ahead) = fs.get(i + LOOKAHEAD) {
+                            if ahead != 0 {
+                                seen.prefetch_entries(ahead);
                             }
                         }
                         if fp != 0 {
