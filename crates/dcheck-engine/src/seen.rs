@@ -16,9 +16,10 @@
 //! 8 entries (one or two cache lines).
 //!
 //! Adding a level's fingerprints (sorted) is a merge in place from the
-//! top: the array grows at its end (a `realloc`, which for a large block
-//! moves pages rather than bytes) and old entries move up past the new
-//! ones, so the peak is the array after the level, never two copies of it.
+//! top: the array grows at its end ([`HugeSlice::resize`]: `mremap`,
+//! which moves pages rather than bytes) and old entries move up past the
+//! new ones, so the peak is the array after the level, never two copies
+//! of it.
 //! This is the measured memory target of the engine (issue: at most 16
 //! bytes a state for TwoPhase N=9, tables, links and frontier included),
 //! hence the hand-built layout.
@@ -48,7 +49,8 @@ pub(crate) struct Seen {
     /// Bucket `b` is entries `starts[b]..starts[b + 1]`.
     starts: HugeSlice<u32>,
     bits: u32,
-    /// Bytes an entry: 8 minus the whole bytes of `bits`, at least 6.
+    /// Bytes an entry keeps of its fingerprint: 8 minus the whole bytes
+    /// of `bits`, at least 6.
     width: usize,
     /// The entry's bits of a fingerprint: the low `8 * width`.
     low_mask: u64,
