@@ -297,7 +297,7 @@ fn search<M: TransitionSystem>(
     let mut s = Search {
         config,
         start,
-        seen: Seen::new(false),
+        seen: Seen::new(record.is_some()),
         level: KeyedFingerprintTable::with_capacity(1 << 10),
         links: Links::new(model.transition_count()),
         initial: Vec::new(),
@@ -334,7 +334,6 @@ fn explore<M: TransitionSystem>(
     let mut expanded_total: u64 = 0;
     let mut new_total: u64 = 0;
     let mut scratch = model.scratch();
-    s.seen = Seen::new(record.is_some());
     // Invariants and deadlocks are checked unless a recording pass says not.
     let safety = record.is_none_or(|r| r.safety);
     let pc = s.rec.as_ref().map(|r| r.pc);
@@ -969,7 +968,7 @@ fn expand_chunk<M: TransitionSystem>(
                 rows.edge(t, fp);
             }
             if pending.len() >= MAX_PENDING {
-                let mut to = Found {
+                let mut sink = Found {
                     words,
                     fps: &mut *fps,
                     new_words: &mut *new_words,
@@ -977,7 +976,7 @@ fn expand_chunk<M: TransitionSystem>(
                     quota: &mut quota,
                     overflow: &mut *overflow,
                 };
-                pending.advance(seen, level, &mut to);
+                pending.advance(seen, level, &mut sink);
             }
         });
         out.generated += emitted;
@@ -1014,7 +1013,7 @@ fn expand_chunk<M: TransitionSystem>(
         } else {
             Pending::flush
         };
-        let mut to = Found {
+        let mut sink = Found {
             words,
             fps: &mut out.fps,
             new_words: &mut out.words,
@@ -1022,7 +1021,7 @@ fn expand_chunk<M: TransitionSystem>(
             quota: &mut quota,
             overflow: &mut out.overflow,
         };
-        finish(pending, seen, level, &mut to);
+        finish(pending, seen, level, &mut sink);
         for i in checked..out.fps.len() {
             if !safety {
                 break;

@@ -65,7 +65,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::graph::Recording;
 use crate::links::Links;
 use crate::seen::Seen;
-use crate::{Coverage, MAX_IDS, ROOT_LINK};
+use crate::{Coverage, MAX_IDS};
 
 const MAGIC: [u8; 8] = *b"DCHKPT\x00\x01";
 
@@ -138,22 +138,17 @@ impl Snapshot {
         let frontier = self.frontier.len() / w;
         let distinct = self.links.len();
         let transitions = model.transition_count() as u64;
-        // A BFS numbers states by level, in the order of their parents: the
-        // compressed links (`crate::links`) need parents that never decrease.
-        let mut last_parent = 0;
-        let links_ok = self.links.iter().enumerate().all(|(id, &l)| {
-            if id < initial {
-                l == ROOT_LINK
-            } else {
-                let parent = l >> 32;
-                let ok = l != ROOT_LINK
-                    && parent < id as u64
-                    && parent >= last_parent
-                    && (l & 0xffff_ffff) < transitions;
-                last_parent = parent;
-                ok
-            }
-        });
+        // A BFS's links: the initial states first, then parents that never
+        // decrease (what the compressed links, `crate::links`, store) and
+        // come before their child, and transitions of this model.
+        let links_ok = Links::from_packed(transitions as usize, &self.links)
+            .is_ok_and(|l| l.roots() == initial)
+            && self
+                .links
+                .iter()
+                .enumerate()
+                .skip(initial)
+                .all(|(id, &l)| l >> 32 < id as u64);
         let has_liveness = !model.liveness_checks().is_empty();
         if self.graph.is_some() != has_liveness {
             return Err("it was written with other temporal properties".into());

@@ -30,8 +30,9 @@
 //!
 //! Most generated successors are duplicates, and each one's fingerprint probe
 //! goes to a table far larger than the caches. The explorers buffer a
-//! state's (BFS: a group of states') successors, prefetch their home slots
-//! and probe afterwards in emission order, so that the misses overlap; see
+//! state's (BFS: a group of states') successors, prefetch what their probes
+//! will read and probe afterwards (BFS: the second, dependent read of a
+//! lookup a group later), so that the misses overlap; see
 //! [`bfs`], [`dfs`] and [`fingerprint_table`].
 
 pub mod bfs;

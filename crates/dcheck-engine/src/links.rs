@@ -61,14 +61,16 @@ impl Links {
         }
     }
 
-    /// Links from their packed form ([`crate::pack_link`] or [`ROOT_LINK`]).
+    /// Links from their packed form ([`crate::pack_link`] or [`ROOT_LINK`]),
+    /// if they are a BFS's: the roots first, then parents that never
+    /// decrease, and transitions below `transitions`.
     pub fn from_packed(transitions: usize, packed: &[u64]) -> Result<Links, NotMonotone> {
         let mut links = Links::new(transitions);
         let roots = packed.iter().take_while(|&&l| l == ROOT_LINK).count();
         links.push_roots(roots);
         for &l in &packed[roots..] {
             let (parent, t) = ((l >> 32) as u32, l as u32);
-            if l == ROOT_LINK || parent < links.last || t as u64 >= links.radix {
+            if l == ROOT_LINK || parent < links.last || t as usize >= transitions {
                 return Err(NotMonotone);
             }
             links.push(parent, t);
@@ -101,13 +103,18 @@ impl Links {
         self.len += 1;
     }
 
-    /// Room for `n` more links of about the size seen so far.
-    pub fn reserve(&mut self, n: usize) {
-        let per = if self.len == 0 {
+    /// Bytes a link has taken so far (2 before any).
+    fn per_link(&self) -> usize {
+        if self.len == 0 {
             2
         } else {
             self.bytes.len().div_ceil(self.len)
-        };
+        }
+    }
+
+    /// Room for `n` more links of about the size seen so far.
+    pub fn reserve(&mut self, n: usize) {
+        let per = self.per_link();
         // Exact: a doubled vector would hold up to twice the links' size.
         self.bytes.reserve_exact(n * per + 16);
         self.starts.reserve_exact(n / BLOCK + 1);
@@ -132,11 +139,7 @@ impl Links {
     /// Bytes allocated once `n` more links of the size so far are added
     /// (a vector that grows may double).
     pub fn bytes_after(&self, n: usize) -> u64 {
-        let per = if self.len == 0 {
-            2
-        } else {
-            self.bytes.len().div_ceil(self.len)
-        };
+        let per = self.per_link();
         let need = |len: usize, cap: usize| if len > cap { len.max(2 * cap) } else { cap };
         let blocks = (self.len + n).div_ceil(BLOCK);
         (need(self.bytes.len() + n * per, self.bytes.capacity())

@@ -131,16 +131,8 @@ impl Seen {
     /// The index of `fp`'s entry, if it is in the set.
     #[inline]
     pub fn find(&self, fp: u64) -> Option<usize> {
-        let b = self.bucket(fp);
-        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-        let want = fp & self.low_mask;
-        for i in lo..hi {
-            let have = self.low(i);
-            if have >= want {
-                return (have == want).then_some(i);
-            }
-        }
-        None
+        let (i, hi) = self.scan(fp, self.len);
+        (i < hi && self.low(i) == fp & self.low_mask).then_some(i)
     }
 
     #[inline]
@@ -225,11 +217,20 @@ impl Seen {
     /// their buckets' starts still count the old positions, which is why
     /// the scan is cut at `end`).
     fn lower_bound(&self, fp: u64, end: usize) -> usize {
+        self.scan(fp, end).0
+    }
+
+    /// The one bucket scan of lookups and merges: within `fp`'s bucket
+    /// (cut at `end`), the first index whose fingerprint is not below
+    /// `fp`, and the bucket's end (an index there belongs to the next
+    /// bucket, whose low bytes may match).
+    #[inline]
+    fn scan(&self, fp: u64, end: usize) -> (usize, usize) {
         let b = self.bucket(fp);
         let lo = (self.starts[b] as usize).min(end);
         let hi = (self.starts[b + 1] as usize).min(end);
         let want = fp & self.low_mask;
-        (lo..hi).find(|&i| self.low(i) >= want).unwrap_or(hi)
+        ((lo..hi).find(|&i| self.low(i) >= want).unwrap_or(hi), hi)
     }
 
     /// Splits the buckets to `bits` bits, narrowing the entries if the
