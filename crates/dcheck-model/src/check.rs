@@ -551,7 +551,7 @@ impl<'a> Compiler<'a> {
         }
         let state = vec![0u64; self.state_words.max(1)];
         let mut locals = vec![0u64; self.max_slots.max(1)];
-        f(&state, &mut locals)
+        f.eval(&state, &mut locals)
     }
 
     // ------------------------------------------------------------ locals

@@ -243,9 +243,9 @@ impl Compiler<'_> {
             for (slot, v) in slots.iter().zip(b) {
                 locals[*slot] = *v;
             }
-            let e = fx(&state, &mut locals).ok()?;
+            let e = fx.eval(&state, &mut locals).ok()?;
             let k = match &key {
-                Some(fk) => fk(&state, &mut locals).ok()?,
+                Some(fk) => fk.eval(&state, &mut locals).ok()?,
                 None => 0,
             };
             if e >= elems || k >= keys {

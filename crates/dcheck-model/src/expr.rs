@@ -153,12 +153,12 @@ impl<'a> Compiler<'a> {
                 // Out of range: an error when (and if) it is evaluated.
                 _ => {
                     let span = e.span;
-                    ExprFn::new(move |st, loc| store.apply(f(st, loc)?, span))
+                    ExprFn::new(move |st, loc| store.apply(f.eval(st, loc)?, span))
                 }
             },
             store => {
                 let span = e.span;
-                ExprFn::new(move |st, loc| store.apply(f(st, loc)?, span))
+                ExprFn::new(move |st, loc| store.apply(f.eval(st, loc)?, span))
             }
         }
     }
@@ -273,7 +273,7 @@ impl<'a> Compiler<'a> {
         let f: ExprFn = ExprFn::new(move |st, loc| {
             let mut v = offset;
             for (s, p) in &parts {
-                v = v.wrapping_add(p(st, loc)?.wrapping_mul(*s));
+                v = v.wrapping_add(p.eval(st, loc)?.wrapping_mul(*s));
             }
             Ok(v)
         });
@@ -351,10 +351,10 @@ impl<'a> Compiler<'a> {
             .collect();
         let f: ExprFn = ExprFn::new(move |st, loc| {
             for (slot, f, load) in &binds {
-                let v = f(st, loc)?;
+                let v = f.eval(st, loc)?;
                 loc[*slot] = load.apply(v);
             }
-            body(st, loc)
+            body.eval(st, loc)
         });
         (ty, f)
     }
@@ -716,14 +716,14 @@ impl<'a> Compiler<'a> {
         (
             ty,
             ExprFn::new(move |st, loc| {
-                let v = fs(st, loc)?;
+                let v = fs.eval(st, loc)?;
                 for (d, f) in &compiled {
                     match d {
                         Some(d) if d.matches(v) => {
                             d.bind(v, loc);
-                            return f(st, loc);
+                            return f.eval(st, loc);
                         }
-                        None => return f(st, loc),
+                        None => return f.eval(st, loc),
                         _ => {}
                     }
                 }
@@ -885,14 +885,14 @@ impl<'a> Compiler<'a> {
             if let Ok(k) = self.eval_const(&fk) {
                 let slot = slots[k as usize];
                 if let Some(bf) = BitField::whole(slot) {
-                    return (vt, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                    return (vt, ExprFn::field(bf, load));
                 }
                 return (vt, ExprFn::new(move |st, _| Ok(load.apply(slot.load(st)))));
             }
         }
         (
             vt,
-            ExprFn::new(move |st, loc| Ok(load.apply(slots[fk(st, loc)? as usize].load(st)))),
+            ExprFn::new(move |st, loc| Ok(load.apply(slots[fk.eval(st, loc)? as usize].load(st)))),
         )
     }
 
@@ -915,7 +915,7 @@ impl<'a> Compiler<'a> {
                         (
                             t,
                             ExprFn::new(move |st, loc| {
-                                Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
+                                Ok(load.apply(get_digit(f.eval(st, loc)?, stride, card)))
                             }),
                         )
                     }
@@ -955,7 +955,7 @@ impl<'a> Compiler<'a> {
                 }
                 (
                     Ty::Bool,
-                    ExprFn::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                    ExprFn::new(move |st, loc| Ok((f.eval(st, loc)? == 0) as u64)),
                 )
             }
             ExprKind::Unary(UnOp::Neg, a) => {
@@ -963,7 +963,7 @@ impl<'a> Compiler<'a> {
                 (
                     Ty::Int(None),
                     ExprFn::new(move |st, loc| {
-                        (f(st, loc)? as i64)
+                        (f.eval(st, loc)? as i64)
                             .checked_neg()
                             .map(|v| v as u64)
                             .ok_or_else(|| fail(span, "integer overflow in negation".into()))
@@ -987,10 +987,10 @@ impl<'a> Compiler<'a> {
                 (
                     ty,
                     ExprFn::new(move |st, loc| {
-                        if fc(st, loc)? != 0 {
-                            fa(st, loc)
+                        if fc.eval(st, loc)? != 0 {
+                            fa.eval(st, loc)
                         } else {
-                            fb(st, loc)
+                            fb.eval(st, loc)
                         }
                     }),
                 )
@@ -1003,8 +1003,8 @@ impl<'a> Compiler<'a> {
                 (
                     ty,
                     ExprFn::new(move |st, loc| {
-                        loc[slot] = fv(st, loc)?;
-                        fb(st, loc)
+                        loc[slot] = fv.eval(st, loc)?;
+                        fb.eval(st, loc)
                     }),
                 )
             }
@@ -1045,7 +1045,7 @@ impl<'a> Compiler<'a> {
                             let mut found = false;
                             dom.each(st, loc, |v, loc| {
                                 loc[slot] = v;
-                                let b = inner(st, loc)? != 0;
+                                let b = inner.eval(st, loc)? != 0;
                                 // forall stops at the first false, exists at the first true
                                 if b != (q == Quantifier::Forall) {
                                     found = true;
@@ -1081,7 +1081,7 @@ impl<'a> Compiler<'a> {
                     ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
-                            v = shape.insert(v, f(st, loc)?).ok_or_else(|| {
+                            v = shape.insert(v, f.eval(st, loc)?).ok_or_else(|| {
                                 fail(span, "the literal exceeds the collection's bound".into())
                             })?;
                         }
@@ -1104,7 +1104,7 @@ impl<'a> Compiler<'a> {
                     ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
-                            let stride = strides[f(st, loc)? as usize];
+                            let stride = strides[f.eval(st, loc)? as usize];
                             if get_digit(v, stride, m + 1) >= m {
                                 return Err(fail(
                                     span,
@@ -1172,7 +1172,7 @@ impl<'a> Compiler<'a> {
                     ExprFn::new(move |st, loc| {
                         let mut v = 0u64;
                         for f in &fs {
-                            v = shape.push(v, f(st, loc)?).ok_or_else(|| {
+                            v = shape.push(v, f.eval(st, loc)?).ok_or_else(|| {
                                 fail(span, "sequence literal exceeds its bound".into())
                             })?;
                         }
@@ -1251,7 +1251,7 @@ impl<'a> Compiler<'a> {
                         let mut stride = 1u64;
                         for k in 0..kc {
                             loc[slot] = kload.apply(k);
-                            v = v.wrapping_add(fv(st, loc)?.wrapping_mul(stride));
+                            v = v.wrapping_add(fv.eval(st, loc)?.wrapping_mul(stride));
                             stride = stride.wrapping_mul(vc);
                         }
                         Ok(v)
@@ -1277,11 +1277,11 @@ impl<'a> Compiler<'a> {
                         // The innermost closure adds one element to the set accumulated in `acc_slot`.
                         let f: ExprFn = ExprFn::new(move |st, loc| {
                             if let Some(fc) = &fc {
-                                if fc(st, loc)? == 0 {
+                                if fc.eval(st, loc)? == 0 {
                                     return Ok(0);
                                 }
                             }
-                            Ok(1u64 << fe(st, loc)?)
+                            Ok(1u64 << fe.eval(st, loc)?)
                         });
                         (Ty::Bool, f)
                     },
@@ -1290,7 +1290,7 @@ impl<'a> Compiler<'a> {
                             let mut acc = 0u64;
                             dom.each(st, loc, |v, loc| {
                                 loc[slot] = v;
-                                acc |= inner(st, loc)?;
+                                acc |= inner.eval(st, loc)?;
                                 Ok(true)
                             })?;
                             Ok(acc)
@@ -1467,7 +1467,7 @@ impl<'a> Compiler<'a> {
             ExprFn::new(move |st, loc| {
                 let mut v = 0u64;
                 for f in &fs {
-                    v |= 1u64 << f(st, loc)?;
+                    v |= 1u64 << f.eval(st, loc)?;
                 }
                 Ok(v)
             }),
@@ -1490,7 +1490,7 @@ impl<'a> Compiler<'a> {
             ExprFn::new(move |st, loc| {
                 let mut v = 0u64;
                 for (s, f) in &parts {
-                    v = v.wrapping_add(f(st, loc)?.wrapping_mul(*s));
+                    v = v.wrapping_add(f.eval(st, loc)?.wrapping_mul(*s));
                 }
                 Ok(v)
             }),
@@ -1504,7 +1504,7 @@ impl<'a> Compiler<'a> {
                 return (ty, ExprFn::konst(v));
             }
             self.note_local_read(slot);
-            return (ty, ExprFn::new(move |_, loc| Ok(loc[slot])));
+            return (ty, ExprFn::local(slot));
         }
         if let Some(&i) = self.var_index.get(&n.name) {
             if !self.allow_state {
@@ -1531,7 +1531,7 @@ impl<'a> Compiler<'a> {
             let (slot, load, ty) = (v.slot, load_of(&v.ty), v.ty.clone());
             self.note_state_read(i);
             if let Some(bf) = BitField::whole(slot) {
-                return (ty, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                return (ty, ExprFn::field(bf, load));
             }
             return (ty, ExprFn::new(move |st, _| Ok(load.apply(slot.load(st)))));
         }
@@ -1616,7 +1616,7 @@ impl<'a> Compiler<'a> {
                     (
                         t,
                         ExprFn::new(move |st, loc| {
-                            Ok(load.apply(get_digit(f(st, loc)?, stride, card)))
+                            Ok(load.apply(get_digit(f.eval(st, loc)?, stride, card)))
                         }),
                     )
                 }
@@ -1663,7 +1663,7 @@ impl<'a> Compiler<'a> {
                     if let Ok(k) = self.eval_const(&fk) {
                         let stride = strides[k as usize];
                         if let Some(bf) = BitField::of(slot, stride, vc) {
-                            return (vt, ExprFn::new(move |st, _| Ok(load.apply(bf.get(st)))));
+                            return (vt, ExprFn::field(bf, load));
                         }
                         return (
                             vt,
@@ -1677,7 +1677,7 @@ impl<'a> Compiler<'a> {
                     return (
                         vt,
                         ExprFn::new(move |st, loc| {
-                            let k = fk(st, loc)? as usize;
+                            let k = fk.eval(st, loc)? as usize;
                             Ok(load.apply(get_digit(slot.load(st), strides[k], vc)))
                         }),
                     );
@@ -1685,8 +1685,8 @@ impl<'a> Compiler<'a> {
                 (
                     vt,
                     ExprFn::new(move |st, loc| {
-                        let m = f(st, loc)?;
-                        let k = fk(st, loc)? as usize;
+                        let m = f.eval(st, loc)?;
+                        let k = fk.eval(st, loc)? as usize;
                         Ok(load.apply(get_digit(m, strides[k], vc)))
                     }),
                 )
@@ -1698,8 +1698,8 @@ impl<'a> Compiler<'a> {
                 (
                     (**t).clone(),
                     ExprFn::new(move |st, loc| {
-                        let s = f(st, loc)?;
-                        let i = fi(st, loc)? as i64;
+                        let s = f.eval(st, loc)?;
+                        let i = fi.eval(st, loc)? as i64;
                         let len = shape.len(s);
                         if i < 1 || i as u64 > len {
                             return Err(fail(
@@ -1757,7 +1757,7 @@ impl<'a> Compiler<'a> {
                     return (
                         Ty::Int(None),
                         ExprFn::new(move |st, loc| {
-                            let (lo, hi) = (flo(st, loc)? as i64, fhi(st, loc)? as i64);
+                            let (lo, hi) = (flo.eval(st, loc)? as i64, fhi.eval(st, loc)? as i64);
                             let n = (hi as i128 - lo as i128 + 1).max(0);
                             u64::try_from(n).map_err(|_| {
                                 fail(aspan, format!("`{name}` of {lo}..{hi} exceeds 64 bits"))
@@ -1767,21 +1767,23 @@ impl<'a> Compiler<'a> {
                 }
                 let (ty, f) = self.expr(&args[0], None);
                 let f: ExprFn = match &ty {
-                    Ty::Set(_) => ExprFn::new(move |st, loc| Ok(f(st, loc)?.count_ones() as u64)),
+                    Ty::Set(_) => {
+                        ExprFn::new(move |st, loc| Ok(f.eval(st, loc)?.count_ones() as u64))
+                    }
                     Ty::Seq(t, l) => {
                         let shape = SeqShape::of(t, *l);
-                        ExprFn::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
+                        ExprFn::new(move |st, loc| Ok(shape.len(f.eval(st, loc)?)))
                     }
                     Ty::Bag(..) => {
                         let Some(shape) = ty.bag_shape() else {
                             return err_pair();
                         };
-                        ExprFn::new(move |st, loc| Ok(shape.len(f(st, loc)?)))
+                        ExprFn::new(move |st, loc| Ok(shape.len(f.eval(st, loc)?)))
                     }
                     Ty::Multiset(t, m) => {
                         let (n, m) = (t.card_u64().unwrap_or(0), *m);
                         ExprFn::new(move |st, loc| {
-                            let mut v = f(st, loc)?;
+                            let mut v = f.eval(st, loc)?;
                             let mut total = 0;
                             for _ in 0..n {
                                 total += v % (m + 1);
@@ -1813,7 +1815,7 @@ impl<'a> Compiler<'a> {
                     return (
                         Ty::Int(None),
                         ExprFn::new(move |st, loc| {
-                            let (x, y) = (a(st, loc)? as i64, b(st, loc)? as i64);
+                            let (x, y) = (a.eval(st, loc)? as i64, b.eval(st, loc)? as i64);
                             Ok(if is_min { x.min(y) } else { x.max(y) } as u64)
                         }),
                     );
@@ -1830,7 +1832,7 @@ impl<'a> Compiler<'a> {
                         (
                             (**t).clone(),
                             ExprFn::new(move |st, loc| {
-                                let s = f(st, loc)?;
+                                let s = f.eval(st, loc)?;
                                 if s == 0 {
                                     return Err(fail(aspan, format!("`{name}` of an empty set")));
                                 }
@@ -1865,7 +1867,7 @@ impl<'a> Compiler<'a> {
                 (
                     Ty::Int(None),
                     ExprFn::new(move |st, loc| {
-                        (a(st, loc)? as i64)
+                        (a.eval(st, loc)? as i64)
                             .checked_abs()
                             .map(|v| v as u64)
                             .ok_or_else(|| fail(span, "integer overflow in abs".into()))
@@ -1885,8 +1887,8 @@ impl<'a> Compiler<'a> {
                     return (
                         Ty::Int(None),
                         ExprFn::new(move |st, loc| {
-                            let v = f(st, loc)?;
-                            Ok(match elem_index(store, fx(st, loc)?) {
+                            let v = f.eval(st, loc)?;
+                            Ok(match elem_index(store, fx.eval(st, loc)?) {
                                 Some(i) => shape.count(v, i),
                                 None => 0,
                             })
@@ -1911,8 +1913,8 @@ impl<'a> Compiler<'a> {
                 (
                     Ty::Int(None),
                     ExprFn::new(move |st, loc| {
-                        let v = f(st, loc)?;
-                        Ok(match elem_index(store, fx(st, loc)?) {
+                        let v = f.eval(st, loc)?;
+                        Ok(match elem_index(store, fx.eval(st, loc)?) {
                             Some(i) => get_digit(v, strides[i as usize], m + 1),
                             None => 0,
                         })
@@ -1976,7 +1978,7 @@ impl<'a> Compiler<'a> {
             "head" => (
                 (**t).clone(),
                 ExprFn::new(move |st, loc| {
-                    let s = f(st, loc)?;
+                    let s = f.eval(st, loc)?;
                     if shape.len(s) == 0 {
                         return Err(empty());
                     }
@@ -1986,7 +1988,7 @@ impl<'a> Compiler<'a> {
             "last" => (
                 (**t).clone(),
                 ExprFn::new(move |st, loc| {
-                    let s = f(st, loc)?;
+                    let s = f.eval(st, loc)?;
                     let len = shape.len(s);
                     if len == 0 {
                         return Err(empty());
@@ -1997,7 +1999,7 @@ impl<'a> Compiler<'a> {
             "tail" => (
                 ty.clone(),
                 ExprFn::new(move |st, loc| {
-                    let s = f(st, loc)?;
+                    let s = f.eval(st, loc)?;
                     if shape.len(s) == 0 {
                         return Err(empty());
                     }
@@ -2011,8 +2013,8 @@ impl<'a> Compiler<'a> {
                 (
                     ty.clone(),
                     ExprFn::new(move |st, loc| {
-                        let s = f(st, loc)?;
-                        let k = fk(st, loc)? as i64;
+                        let s = f.eval(st, loc)?;
+                        let k = fk.eval(st, loc)? as i64;
                         let len = shape.len(s);
                         if k < 0 || k as u64 > len {
                             return Err(fail(
@@ -2035,8 +2037,8 @@ impl<'a> Compiler<'a> {
                 (
                     ty.clone(),
                     ExprFn::new(move |st, loc| {
-                        let s = f(st, loc)?;
-                        shape.push(s, fx(st, loc)?).ok_or_else(|| {
+                        let s = f.eval(st, loc)?;
+                        shape.push(s, fx.eval(st, loc)?).ok_or_else(|| {
                             fail(span, format!("append to a full sequence (bound {l})"))
                         })
                     }),
@@ -2064,9 +2066,9 @@ impl<'a> Compiler<'a> {
                     .map(|(o, x)| (o, self.int_expr(x), first.to(x.span)))
                     .collect();
                 let f = ExprFn::new(move |st, loc| {
-                    let mut acc = fs[0].1(st, loc)? as i64;
+                    let mut acc = fs[0].1.eval(st, loc)? as i64;
                     for (o, f, span) in &fs[1..] {
-                        let y = f(st, loc)? as i64;
+                        let y = f.eval(st, loc)? as i64;
                         acc = match o {
                             Add => acc.checked_add(y),
                             Sub => acc.checked_sub(y),
@@ -2122,13 +2124,13 @@ impl<'a> Compiler<'a> {
                 }
                 let f: ExprFn = match op {
                     And => ExprFn::new(move |st, loc| {
-                        Ok((fa(st, loc)? != 0 && fb(st, loc)? != 0) as u64)
+                        Ok((fa.eval(st, loc)? != 0 && fb.eval(st, loc)? != 0) as u64)
                     }),
                     Or => ExprFn::new(move |st, loc| {
-                        Ok((fa(st, loc)? != 0 || fb(st, loc)? != 0) as u64)
+                        Ok((fa.eval(st, loc)? != 0 || fb.eval(st, loc)? != 0) as u64)
                     }),
                     _ => ExprFn::new(move |st, loc| {
-                        Ok((fa(st, loc)? == 0 || fb(st, loc)? != 0) as u64)
+                        Ok((fa.eval(st, loc)? == 0 || fb.eval(st, loc)? != 0) as u64)
                     }),
                 };
                 (Ty::Bool, f)
@@ -2164,20 +2166,24 @@ impl<'a> Compiler<'a> {
                         let eq = op == Eq;
                         return (
                             Ty::Bool,
-                            ExprFn::new(move |st, loc| Ok(((fx(st, loc)? == k) == eq) as u64)),
+                            ExprFn::new(move |st, loc| Ok(((fx.eval(st, loc)? == k) == eq) as u64)),
                         );
                     }
                     let f: ExprFn = if op == Eq {
-                        ExprFn::new(move |st, loc| Ok((fk(st, loc)? == fx(st, loc)?) as u64))
+                        ExprFn::new(move |st, loc| {
+                            Ok((fk.eval(st, loc)? == fx.eval(st, loc)?) as u64)
+                        })
                     } else {
-                        ExprFn::new(move |st, loc| Ok((fk(st, loc)? != fx(st, loc)?) as u64))
+                        ExprFn::new(move |st, loc| {
+                            Ok((fk.eval(st, loc)? != fx.eval(st, loc)?) as u64)
+                        })
                     };
                     return (Ty::Bool, f);
                 }
                 let f: ExprFn = if op == Eq {
-                    ExprFn::new(move |st, loc| Ok((fa(st, loc)? == fb(st, loc)?) as u64))
+                    ExprFn::new(move |st, loc| Ok((fa.eval(st, loc)? == fb.eval(st, loc)?) as u64))
                 } else {
-                    ExprFn::new(move |st, loc| Ok((fa(st, loc)? != fb(st, loc)?) as u64))
+                    ExprFn::new(move |st, loc| Ok((fa.eval(st, loc)? != fb.eval(st, loc)?) as u64))
                 };
                 (Ty::Bool, f)
             }
@@ -2185,7 +2191,7 @@ impl<'a> Compiler<'a> {
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
                 let f: ExprFn = ExprFn::new(move |st, loc| {
-                    let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
+                    let (x, y) = (fa.eval(st, loc)? as i64, fb.eval(st, loc)? as i64);
                     Ok(match op {
                         Lt => x < y,
                         Le => x <= y,
@@ -2202,7 +2208,7 @@ impl<'a> Compiler<'a> {
                 let fa = self.int_expr(a);
                 let fb = self.int_expr(b);
                 let f: ExprFn = ExprFn::new(move |st, loc| {
-                    let (x, y) = (fa(st, loc)? as i64, fb(st, loc)? as i64);
+                    let (x, y) = (fa.eval(st, loc)? as i64, fb.eval(st, loc)? as i64);
                     let r = match op {
                         Add => x.checked_add(y),
                         Sub => x.checked_sub(y),
@@ -2234,7 +2240,7 @@ impl<'a> Compiler<'a> {
                 if op == NotIn {
                     (
                         Ty::Bool,
-                        ExprFn::new(move |st, loc| Ok((f(st, loc)? == 0) as u64)),
+                        ExprFn::new(move |st, loc| Ok((f.eval(st, loc)? == 0) as u64)),
                     )
                 } else {
                     (Ty::Bool, f)
@@ -2267,9 +2273,9 @@ impl<'a> Compiler<'a> {
                     fs.push((o, f));
                 }
                 let f = ExprFn::new(move |st, loc| {
-                    let mut acc = fs[0].1(st, loc)?;
+                    let mut acc = fs[0].1.eval(st, loc)?;
                     for (o, f) in &fs[1..] {
-                        let v = f(st, loc)?;
+                        let v = f.eval(st, loc)?;
                         acc = match o {
                             Union => acc | v,
                             Intersect => acc & v,
@@ -2286,14 +2292,16 @@ impl<'a> Compiler<'a> {
                     return err_pair();
                 }
                 let f: ExprFn = match op {
-                    Union => ExprFn::new(move |st, loc| Ok(fa(st, loc)? | fb(st, loc)?)),
-                    Intersect => ExprFn::new(move |st, loc| Ok(fa(st, loc)? & fb(st, loc)?)),
-                    Minus => ExprFn::new(move |st, loc| Ok(fa(st, loc)? & !fb(st, loc)?)),
+                    Union => ExprFn::new(move |st, loc| Ok(fa.eval(st, loc)? | fb.eval(st, loc)?)),
+                    Intersect => {
+                        ExprFn::new(move |st, loc| Ok(fa.eval(st, loc)? & fb.eval(st, loc)?))
+                    }
+                    Minus => ExprFn::new(move |st, loc| Ok(fa.eval(st, loc)? & !fb.eval(st, loc)?)),
                     _ => {
                         return (
                             Ty::Bool,
                             ExprFn::new(move |st, loc| {
-                                Ok((fa(st, loc)? & !fb(st, loc)? == 0) as u64)
+                                Ok((fa.eval(st, loc)? & !fb.eval(st, loc)? == 0) as u64)
                             }),
                         )
                     }
@@ -2312,7 +2320,7 @@ impl<'a> Compiler<'a> {
                 (
                     ty.clone(),
                     ExprFn::new(move |st, loc| {
-                        let (mut s, u) = (fa(st, loc)?, fb(st, loc)?);
+                        let (mut s, u) = (fa.eval(st, loc)?, fb.eval(st, loc)?);
                         for i in 0..shape.len(u) {
                             s = shape.push(s, shape.elem(u, i)).ok_or_else(|| {
                                 fail(span, "`++` exceeds the sequence bound".into())
@@ -2347,8 +2355,8 @@ impl<'a> Compiler<'a> {
                 let fx = self.int_expr(x);
                 let (flo, fhi) = (self.int_expr(lo), self.int_expr(hi));
                 return ExprFn::new(move |st, loc| {
-                    let v = fx(st, loc)? as i64;
-                    Ok((v >= flo(st, loc)? as i64 && v <= fhi(st, loc)? as i64) as u64)
+                    let v = fx.eval(st, loc)? as i64;
+                    Ok((v >= flo.eval(st, loc)? as i64 && v <= fhi.eval(st, loc)? as i64) as u64)
                 });
             }
             ExprKind::SetLit(items) if !items.is_empty() => {
@@ -2365,9 +2373,9 @@ impl<'a> Compiler<'a> {
                     fs.push(f);
                 }
                 return ExprFn::new(move |st, loc| {
-                    let v = fx(st, loc)?;
+                    let v = fx.eval(st, loc)?;
                     for f in &fs {
-                        if f(st, loc)? == v {
+                        if f.eval(st, loc)? == v {
                             return Ok(1);
                         }
                     }
@@ -2410,13 +2418,13 @@ impl<'a> Compiler<'a> {
                         });
                     }
                 }
-                return ExprFn::new(move |st, loc| Ok((fc(st, loc)? >> i) & 1));
+                return ExprFn::new(move |st, loc| Ok((fc.eval(st, loc)? >> i) & 1));
             }
         }
         match ct {
             Ty::Set(_) => ExprFn::new(move |st, loc| {
-                let s = fc(st, loc)?;
-                Ok(match elem_index(store, fx(st, loc)?) {
+                let s = fc.eval(st, loc)?;
+                Ok(match elem_index(store, fx.eval(st, loc)?) {
                     Some(i) => (s >> i) & 1,
                     None => 0,
                 })
@@ -2424,8 +2432,8 @@ impl<'a> Compiler<'a> {
             Ty::Multiset(t, m) => {
                 let strides = powers(m + 1, t.card_u64().unwrap_or(0));
                 ExprFn::new(move |st, loc| {
-                    let s = fc(st, loc)?;
-                    Ok(match elem_index(store, fx(st, loc)?) {
+                    let s = fc.eval(st, loc)?;
+                    Ok(match elem_index(store, fx.eval(st, loc)?) {
                         Some(i) => (get_digit(s, strides[i as usize], m + 1) > 0) as u64,
                         None => 0,
                     })
@@ -2434,8 +2442,8 @@ impl<'a> Compiler<'a> {
             Ty::Seq(t, l) => {
                 let shape = SeqShape::of(&t, l);
                 ExprFn::new(move |st, loc| {
-                    let s = fc(st, loc)?;
-                    let Some(i) = elem_index(store, fx(st, loc)?) else {
+                    let s = fc.eval(st, loc)?;
+                    let Some(i) = elem_index(store, fx.eval(st, loc)?) else {
                         return Ok(0);
                     };
                     Ok((0..shape.len(s)).any(|k| shape.elem(s, k) == i) as u64)
@@ -2446,8 +2454,8 @@ impl<'a> Compiler<'a> {
                     return ExprFn::konst(0);
                 };
                 ExprFn::new(move |st, loc| {
-                    let v = fc(st, loc)?;
-                    Ok(match elem_index(store, fx(st, loc)?) {
+                    let v = fc.eval(st, loc)?;
+                    Ok(match elem_index(store, fx.eval(st, loc)?) {
                         Some(i) => (shape.count(v, i) > 0) as u64,
                         None => 0,
                     })
@@ -2508,7 +2516,7 @@ fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
                     }
                 }
                 JunctionPart::Code(f) => {
-                    if (f(st, loc)? != 0) == decisive {
+                    if (f.eval(st, loc)? != 0) == decisive {
                         return Ok(decisive as u64);
                     }
                 }

@@ -581,7 +581,7 @@ impl Model {
             match g.test() {
                 Some(test) if !test.holds(state) => return Ok(()),
                 Some(_) => {}
-                None => match g(state, &mut sc.locals) {
+                None => match g.eval(state, &mut sc.locals) {
                     Ok(0) => return Ok(()),
                     Ok(_) => {}
                     Err(e) => return Err(step_err(Some(t), e)),
@@ -658,7 +658,7 @@ impl Model {
     ) -> Option<Span> {
         let a = self.set_args(&self.transitions[t as usize], &mut sc.locals);
         for (span, part) in &a.guard_parts {
-            match part(state, &mut sc.locals) {
+            match part.eval(state, &mut sc.locals) {
                 Ok(0) => return Some(*span),
                 Ok(_) => {}
                 Err(_) => return None,
@@ -676,7 +676,7 @@ impl Model {
         state: &[Word],
     ) -> Result<bool, EvalError> {
         let check = &self.invariants[inv as usize].check;
-        Ok(check(state, &mut sc.locals).map_err(|e| *e)? != 0)
+        Ok(check.eval(state, &mut sc.locals).map_err(|e| *e)? != 0)
     }
 
     /// Bits used by one encoded state.
@@ -698,7 +698,7 @@ fn explain_node(
     out: &mut Vec<(String, Value)>,
 ) -> Option<Span> {
     match node {
-        Explain::Leaf { check, span } => match check(st, loc) {
+        Explain::Leaf { check, span } => match check.eval(st, loc) {
             Ok(0) => Some(*span),
             _ => None,
         },
@@ -762,7 +762,9 @@ impl TransitionSystem for Model {
         // The guard's conjuncts that mention no parameter, then the rest.
         if let Some(g) = &self.init.shared_guard {
             if self.init_args.is_empty()
-                || g(&zero, &mut sc.locals).map_err(|e| step_err(None, e))? == 0
+                || g.eval(&zero, &mut sc.locals)
+                    .map_err(|e| step_err(None, e))?
+                    == 0
             {
                 return Ok(());
             }
@@ -772,7 +774,10 @@ impl TransitionSystem for Model {
                 sc.locals[*slot] = *v;
             }
             if let Some(g) = &self.init.guard {
-                if g(&zero, &mut sc.locals).map_err(|e| step_err(None, e))? == 0 {
+                if g.eval(&zero, &mut sc.locals)
+                    .map_err(|e| step_err(None, e))?
+                    == 0
+                {
                     continue;
                 }
             }
@@ -796,7 +801,7 @@ impl TransitionSystem for Model {
                 continue;
             }
             if let Some(g) = &a.shared_guard {
-                match g(state, &mut sc.locals) {
+                match g.eval(state, &mut sc.locals) {
                     Ok(0) => continue,
                     Ok(_) => {}
                     Err(e) => return Err(step_err(Some(a.first), e)),
@@ -832,7 +837,7 @@ impl TransitionSystem for Model {
         let tr = &self.transitions[t as usize];
         let a = &self.actions[tr.action as usize];
         if let Some(g) = &a.shared_guard {
-            if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+            if g.eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(false);
             }
         }
@@ -845,7 +850,7 @@ impl TransitionSystem for Model {
         }
         let (guard, effect) = self.code(tr, &mut sc.locals);
         if let Some(g) = guard {
-            if g(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+            if g.eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(false);
             }
         }
@@ -859,7 +864,7 @@ impl TransitionSystem for Model {
         state: &[Word],
     ) -> Result<Option<InvariantId>, EvalError> {
         for (i, inv) in self.invariants.iter().enumerate() {
-            if (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+            if (inv.check).eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(Some(i as InvariantId));
             }
         }
@@ -877,7 +882,7 @@ impl TransitionSystem for Model {
                 .reads
                 .iter()
                 .all(|&(w, m)| (parent[w] ^ state[w]) & m == 0);
-            if !unchanged && (inv.check)(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+            if !unchanged && (inv.check).eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(Some(i as InvariantId));
             }
         }
@@ -886,7 +891,7 @@ impl TransitionSystem for Model {
 
     fn is_terminal(&self, sc: &mut Scratch, state: &[Word]) -> Result<bool, EvalError> {
         match &self.terminal {
-            Some(t) => Ok(t(state, &mut sc.locals).map_err(|e| *e)? != 0),
+            Some(t) => Ok(t.eval(state, &mut sc.locals).map_err(|e| *e)? != 0),
             None => Ok(false),
         }
     }
@@ -909,6 +914,9 @@ impl TransitionSystem for Model {
         state: &[Word],
         p: PredicateId,
     ) -> Result<bool, EvalError> {
-        Ok((self.predicates[p as usize])(state, &mut sc.locals).map_err(|e| *e)? != 0)
+        Ok((self.predicates[p as usize])
+            .eval(state, &mut sc.locals)
+            .map_err(|e| *e)?
+            != 0)
     }
 }

@@ -44,11 +44,11 @@ impl Step {
         match self {
             Step::Static { stride, card } => Ok((*stride, get_digit(parent, *stride, *card))),
             Step::MapKey { key, strides, card } => {
-                let stride = strides[key(st, loc)? as usize];
+                let stride = strides[key.eval(st, loc)? as usize];
                 Ok((stride, get_digit(parent, stride, *card)))
             }
             Step::SeqIndex { index, shape, span } => {
-                let i = index(st, loc)? as i64;
+                let i = index.eval(st, loc)? as i64;
                 let len = shape.len(parent);
                 if i < 1 || i as u64 > len {
                     return Err(fail(
@@ -86,7 +86,7 @@ impl Place {
         let mut vals = [0u64; MAX_PATH + 1];
         let mut strides = [0u64; MAX_PATH];
         let var = match &self.keyed {
-            Some((key, slots)) => slots[key(st, loc)? as usize],
+            Some((key, slots)) => slots[key.eval(st, loc)? as usize],
             None => self.var,
         };
         vals[0] = var.load(st);
@@ -250,7 +250,7 @@ impl<'a> Compiler<'a> {
                         });
                     }
                     return Box::new(move |st, loc| {
-                        let v = fv(st, loc)?;
+                        let v = fv.eval(st, loc)?;
                         st[bf.word] = (st[bf.word] & clear) | ((v & bf.mask) << bf.shift);
                         Ok(true)
                     });
@@ -261,7 +261,7 @@ impl<'a> Compiler<'a> {
                 };
                 let fv = self.expr_to_index(value, &ty);
                 Box::new(move |st, loc| {
-                    p.modify(st, loc, |_, st, loc| fv(st, loc))?;
+                    p.modify(st, loc, |_, st, loc| fv.eval(st, loc))?;
                     Ok(true)
                 })
             }
@@ -270,7 +270,7 @@ impl<'a> Compiler<'a> {
                 let slot = self.push_local(&name.name, ty);
                 // Popped at the end of the enclosing block.
                 Box::new(move |st, loc| {
-                    loc[slot] = fv(st, loc)?;
+                    loc[slot] = fv.eval(st, loc)?;
                     Ok(true)
                 })
             }
@@ -279,7 +279,7 @@ impl<'a> Compiler<'a> {
                 let ft = self.block(then);
                 let fe = els.as_ref().map(|b| self.block(b));
                 Box::new(move |st, loc| {
-                    if fc(st, loc)? != 0 {
+                    if fc.eval(st, loc)? != 0 {
                         ft(st, loc)
                     } else if let Some(fe) = &fe {
                         fe(st, loc)
@@ -290,7 +290,7 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::Require(c) => {
                 let fc = self.bool_expr(c);
-                Box::new(move |st, loc| Ok(fc(st, loc)? != 0))
+                Box::new(move |st, loc| Ok(fc.eval(st, loc)? != 0))
             }
             StmtKind::For(binders, body) => self.for_loop(binders, body),
             StmtKind::Call(name, args) if name.name == "reset" && args.len() == 1 => {
@@ -405,7 +405,7 @@ impl<'a> Compiler<'a> {
                 let insert = op == "insert";
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {
-                        let bit = 1u64 << fx(st, loc)?;
+                        let bit = 1u64 << fx.eval(st, loc)?;
                         Ok(if insert { old | bit } else { old & !bit })
                     })?;
                     Ok(true)
@@ -417,7 +417,7 @@ impl<'a> Compiler<'a> {
                 let strides = powers(m + 1, t.card_u64().unwrap_or(0));
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {
-                        let stride = strides[fx(st, loc)? as usize];
+                        let stride = strides[fx.eval(st, loc)? as usize];
                         let c = get_digit(old, stride, m + 1);
                         if insert {
                             if c == m {
@@ -442,7 +442,7 @@ impl<'a> Compiler<'a> {
                 let (insert, cap, distinct) = (op == "insert", *cap, *distinct);
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {
-                        let x = fx(st, loc)?;
+                        let x = fx.eval(st, loc)?;
                         if insert {
                             shape.insert(old, x).ok_or_else(|| fail(span, format!("capacity exceeded: the collection already holds {cap} member(s)")))
                         } else if distinct {
@@ -460,7 +460,7 @@ impl<'a> Compiler<'a> {
                 let l = *l;
                 Box::new(move |st, loc| {
                     p.modify(st, loc, |old, st, loc| {
-                        shape.push(old, fx(st, loc)?).ok_or_else(|| {
+                        shape.push(old, fx.eval(st, loc)?).ok_or_else(|| {
                             fail(span, format!("append to a full sequence (bound {l})"))
                         })
                     })?;
