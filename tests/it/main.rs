@@ -20,6 +20,7 @@ mod protocol_clm;
 mod protocol_paxos;
 mod protocol_pbft;
 mod protocol_raft;
+mod reduce;
 mod replay;
 mod robust;
 mod schema;

@@ -58,7 +58,7 @@ use crate::invariant_issue;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use dcheck_model::system::{StepError, TransitionSystem, Word};
+use dcheck_model::system::{TransitionSystem, Word};
 use rayon::prelude::*;
 
 use crate::checkpoint::{self, Checkpointing, Snapshot};
@@ -109,8 +109,9 @@ struct ChunkOut {
     /// The frontier position of the parent each was found from (for the
     /// invariant check, which skips what the step left unchanged).
     parents: Vec<u32>,
-    /// Violations shown by expanded states: (key, kind).
-    events: Vec<(u64, ViolationKind)>,
+    /// Violations shown by expanded states, or by their successors outside
+    /// the state constraints: (key, kind, whether in the successor).
+    events: Vec<(u64, ViolationKind, bool)>,
     /// Violations shown by new states: (fingerprint, kind).
     issues: Vec<(u64, ViolationKind)>,
     /// When recording the graph: the rows of the chunk's states.
@@ -121,6 +122,18 @@ struct ChunkOut {
 }
 
 impl ChunkOut {
+    /// Where a probe puts the new states it finds.
+    fn sink<'a>(&'a mut self, words: usize, quota: &'a mut usize) -> Found<'a> {
+        Found {
+            words,
+            fps: &mut self.fps,
+            new_words: &mut self.words,
+            parents: &mut self.parents,
+            quota,
+            overflow: &mut self.overflow,
+        }
+    }
+
     /// The number of states whose rows it recorded.
     fn rows_len(&self) -> usize {
         self.rows.len()
@@ -336,6 +349,7 @@ fn explore<M: TransitionSystem>(
     let mut scratch = model.scratch();
     // Invariants and deadlocks are checked unless a recording pass says not.
     let safety = record.is_none_or(|r| r.safety);
+    let viewed = model.view_words() > 0;
     let pc = s.rec.as_ref().map(|r| r.pc);
 
     let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
@@ -368,7 +382,7 @@ fn explore<M: TransitionSystem>(
         None => {
             // Level 0: the initial states, in the order the model emits them.
             let limit = s.state_limit();
-            let roots = crate::roots(model, &mut scratch, limit);
+            let roots = crate::roots(model, &mut scratch, limit, safety);
             s.generated = roots.generated;
             if let Err(e) = roots.init {
                 return Verdict::Violation(Violation::at_init(e));
@@ -382,12 +396,11 @@ fn explore<M: TransitionSystem>(
                 rec.initial(&s.initial, s.links.len());
             }
             s.note_bytes(0);
-            if safety {
-                if let Some(v) =
-                    crate::root_violation(model, &mut scratch, &s.initial, s.links.len())
-                {
-                    return Verdict::Violation(v);
-                }
+            let stored = safety
+                .then(|| crate::root_violation(model, &mut scratch, &s.initial, s.links.len()))
+                .flatten();
+            if let Some(v) = stored.or(roots.rejected) {
+                return Verdict::Violation(v);
             }
             if roots.cut {
                 return Verdict::Incomplete(Limit::States);
@@ -427,7 +440,7 @@ fn explore<M: TransitionSystem>(
         // Expand the level in batches.
         let mut level_fps: Vec<u64> = Vec::new();
         let mut new_words: Vec<Word> = Vec::new();
-        let mut events: Vec<(u64, ViolationKind)> = Vec::new();
+        let mut events: Vec<(u64, ViolationKind, bool)> = Vec::new();
         let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
         let mut stop: Option<Limit> = None;
         let mut pos = 0;
@@ -553,7 +566,7 @@ fn explore<M: TransitionSystem>(
                 s.level.add_len(level_fps.len() - before);
                 fresh += level_fps.len() - before;
                 for (i, &p) in parents.iter().enumerate() {
-                    if !safety {
+                    if !safety || viewed {
                         break;
                     }
                     let at = before + i;
@@ -594,11 +607,28 @@ fn explore<M: TransitionSystem>(
             }
         }
 
+        if viewed {
+            issues.extend(settle_views(
+                model,
+                &pool,
+                &s.level,
+                &frontier,
+                &level_fps,
+                &mut new_words,
+                safety,
+            ));
+        }
+
         // The smallest-key violation, if any (keys are final here).
         let mut found: Option<(u64, ViolationKind, At)> = None;
-        for (k, kind) in events {
+        for (k, kind, successor) in events {
             if smaller(&found, k) {
-                found = Some((k, kind, At::Frontier((k >> 32) as usize)));
+                let p = (k >> 32) as usize;
+                let at = match successor {
+                    true => At::Successor(p, k as u32),
+                    false => At::Frontier(p),
+                };
+                found = Some((k, kind, at));
             }
         }
         for (fp, kind) in issues {
@@ -751,6 +781,56 @@ fn explore<M: TransitionSystem>(
     }
 }
 
+/// With a view, several states may share a fingerprint, and the one a
+/// chunk stored is whichever thread offered it first. The state kept is
+/// the one with the minimum key, the first a sequential BFS meets: each new
+/// state is computed again from its key into `new_words`, then checked
+/// against the invariants (the chunks leave that to here). Returns the
+/// violations, by fingerprint.
+fn settle_views<M: TransitionSystem>(
+    model: &M,
+    pool: &rayon::ThreadPool,
+    level: &KeyedFingerprintTable,
+    frontier: &[Word],
+    level_fps: &[u64],
+    new_words: &mut [Word],
+    safety: bool,
+) -> Vec<(u64, ViolationKind)> {
+    let words = model.state_words();
+    if words == 0 {
+        return Vec::new();
+    }
+    pool.install(|| {
+        new_words
+            .par_chunks_mut(END_CHUNK * words)
+            .enumerate()
+            .flat_map_iter(|(ci, dst)| {
+                let mut scratch = model.scratch();
+                let mut next = vec![0; words];
+                let mut issues = Vec::new();
+                for (j, st) in dst.chunks_mut(words).enumerate() {
+                    let fp = level_fps[ci * END_CHUNK + j];
+                    let k = level.key(level.find(fp).expect("new state in the level table"));
+                    let p = (k >> 32) as usize;
+                    let parent = &frontier[p * words..(p + 1) * words];
+                    // The model is deterministic: the step it took once
+                    // replays; if not, the trace rebuild will say so.
+                    if let Ok(true) = model.step(&mut scratch, parent, k as u32, &mut next) {
+                        st.copy_from_slice(&next);
+                    }
+                    if !safety {
+                        continue;
+                    }
+                    if let Some(kind) = invariant_issue(model, &mut scratch, Some(parent), st) {
+                        issues.push((fp, kind));
+                    }
+                }
+                issues
+            })
+            .collect()
+    })
+}
+
 fn smaller<T>(found: &Option<(u64, T, At)>, k: u64) -> bool {
     match found {
         None => true,
@@ -793,15 +873,20 @@ impl Pending {
     /// Buffers a successor and starts fetching the table slots its probe
     /// will read.
     #[inline]
-    fn push(&mut self, seen: &Seen, level: &KeyedFingerprintTable, key: u64, next: &[Word]) -> u64 {
-        let fp = fingerprint(next);
+    fn push(
+        &mut self,
+        seen: &Seen,
+        level: &KeyedFingerprintTable,
+        key: u64,
+        fp: u64,
+        next: &[Word],
+    ) {
         seen.prefetch(fp);
         level.prefetch(fp);
         let f = &mut self.filling;
         f.keys.push(key);
         f.fps.push(fp);
         f.words.extend_from_slice(next);
-        fp
     }
 
     /// Appends `other`'s successors (a buffer only pushed to).
@@ -906,6 +991,16 @@ impl Stage {
     }
 }
 
+/// One frontier state's successors, when the model has constraints or a
+/// view: they are admitted (see [`crate::admit`]) once the model's call
+/// has returned, with its scratch.
+#[derive(Default)]
+struct Raw {
+    ts: Vec<u32>,
+    ws: Vec<Word>,
+    view: Vec<Word>,
+}
+
 /// Expands the frontier states at positions `from..to`.
 ///
 /// This is the measured hot path of the explorer (one fingerprint and one or
@@ -935,6 +1030,12 @@ fn expand_chunk<M: TransitionSystem>(
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
     debug_assert!(pending.is_empty());
+    let viewed = model.view_words() > 0;
+    // Successors waiting for their constraints and view (see `admit`).
+    let mut raw = (viewed || model.has_constraints()).then(|| Raw {
+        view: vec![0; model.view_words()],
+        ..Raw::default()
+    });
     // New states before this index in `out.fps` have had their invariants checked.
     let mut checked = 0;
     let mut group_states = 0;
@@ -954,6 +1055,13 @@ fn expand_chunk<M: TransitionSystem>(
         let r = model.successors(scratch, state, |t, next| {
             emitted += 1;
             counter.successor(t);
+            if let Some(raw) = &mut raw {
+                // Constraints and views need the scratch the model is
+                // using: admitted after the call.
+                raw.ts.push(t);
+                raw.ws.extend_from_slice(next);
+                return;
+            }
             // A successor equal to its parent is never new (the parent was
             // seen): counted, but neither hashed nor probed. In TwoPhase a
             // third of all successors are such stuttering steps.
@@ -963,7 +1071,8 @@ fn expand_chunk<M: TransitionSystem>(
                 }
                 return;
             }
-            let fp = pending.push(seen, level, key(p, t), next);
+            let fp = fingerprint(next);
+            pending.push(seen, level, key(p, t), fp, next);
             if recording {
                 rows.edge(t, fp);
             }
@@ -980,25 +1089,59 @@ fn expand_chunk<M: TransitionSystem>(
             }
         });
         out.generated += emitted;
+        if let Some(raw) = &mut raw {
+            for (i, &t) in raw.ts.iter().enumerate() {
+                let next = &raw.ws[i * words..(i + 1) * words];
+                if same_words(next, state) {
+                    if recording {
+                        out.rows.edge(t, 0);
+                    }
+                    continue;
+                }
+                let fp = match crate::admit(model, scratch, next, &mut raw.view) {
+                    Ok(Some(fp)) => fp,
+                    Ok(None) => {
+                        let issue = crate::outside_issue(model, scratch, Some(state), next, safety);
+                        if let Some(kind) = issue {
+                            out.events.push((key(p, t), kind, true));
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        out.events.push((key(p, t), crate::state_error(e), true));
+                        continue;
+                    }
+                };
+                pending.push(seen, level, key(p, t), fp, next);
+                if recording {
+                    out.rows.edge(t, fp);
+                }
+                if pending.len() >= MAX_PENDING {
+                    pending.advance(seen, level, &mut out.sink(words, &mut quota));
+                }
+            }
+            raw.ts.clear();
+            raw.ws.clear();
+        }
         if recording {
             out.rows.end();
         }
         match r {
             Err(e) => {
                 let k = key(p, e.transition.unwrap_or(u32::MAX));
-                out.events.push((k, ViolationKind::EvalError(e)));
+                out.events.push((k, ViolationKind::EvalError(e), false));
             }
             Ok(()) if emitted == 0 && config.check_deadlock && safety => {
                 match model.is_terminal(scratch, state) {
                     Ok(true) => {}
-                    Ok(false) => out.events.push((key(p, u32::MAX), ViolationKind::Deadlock)),
-                    Err(error) => out.events.push((
-                        key(p, u32::MAX),
-                        ViolationKind::EvalError(StepError {
-                            transition: None,
-                            error,
-                        }),
-                    )),
+                    Ok(false) => {
+                        out.events
+                            .push((key(p, u32::MAX), ViolationKind::Deadlock, false))
+                    }
+                    Err(error) => {
+                        out.events
+                            .push((key(p, u32::MAX), crate::state_error(error), false))
+                    }
                 }
             }
             Ok(()) => {}
@@ -1013,17 +1156,11 @@ fn expand_chunk<M: TransitionSystem>(
         } else {
             Pending::flush
         };
-        let mut sink = Found {
-            words,
-            fps: &mut out.fps,
-            new_words: &mut out.words,
-            parents: &mut out.parents,
-            quota: &mut quota,
-            overflow: &mut out.overflow,
-        };
-        finish(pending, seen, level, &mut sink);
+        finish(pending, seen, level, &mut out.sink(words, &mut quota));
         for i in checked..out.fps.len() {
-            if !safety {
+            // With a view, the state kept for a fingerprint is known only
+            // at the end of the level, where it is checked.
+            if !safety || viewed {
                 break;
             }
             let st = &out.words[i * words..(i + 1) * words];

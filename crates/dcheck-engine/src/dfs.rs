@@ -103,14 +103,62 @@ impl SuccessorBuffer {
         self.fps.clear();
         self.ws.clear();
         let (ts, fps, ws) = (&mut self.ts, &mut self.fps, &mut self.ws);
+        // With constraints or a view the fingerprints wait for `admit`.
+        let plain = !model.has_constraints() && model.view_words() == 0;
         let r = model.successors(scratch, state, |t, next| {
-            let fp = fingerprint(next);
-            prefetch(fp);
+            if plain {
+                let fp = fingerprint(next);
+                prefetch(fp);
+                fps.push(fp);
+            }
             ts.push(t);
-            fps.push(fp);
             ws.extend_from_slice(next);
         });
         (r, self.ts.len() as u64)
+    }
+
+    /// For a model with constraints or a view, after [`Self::fill`]: gives
+    /// each successor its fingerprint ([`crate::admit`]) and drops, in
+    /// order, those outside the constraints. Returns the first violation
+    /// one of those shows, with its transition.
+    fn admit<M: TransitionSystem>(
+        &mut self,
+        model: &M,
+        scratch: &mut M::Scratch,
+        state: &[Word],
+        view: &mut [Word],
+        prefetch: impl Fn(u64),
+    ) -> Option<(TransitionId, ViolationKind)> {
+        let words = model.state_words();
+        let mut issue = None;
+        let mut kept = 0;
+        for i in 0..self.ts.len() {
+            let t = self.ts[i];
+            let next = &self.ws[i * words..(i + 1) * words];
+            let fp = match crate::admit(model, scratch, next, view) {
+                Ok(Some(fp)) => fp,
+                Ok(None) => {
+                    if issue.is_none() {
+                        issue = crate::outside_issue(model, scratch, Some(state), next, true)
+                            .map(|kind| (t, kind));
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    issue.get_or_insert((t, crate::state_error(e)));
+                    continue;
+                }
+            };
+            prefetch(fp);
+            self.fps.push(fp);
+            self.ts[kept] = t;
+            self.ws
+                .copy_within(i * words..(i + 1) * words, kept * words);
+            kept += 1;
+        }
+        self.ts.truncate(kept);
+        self.ws.truncate(kept * words);
+        issue
     }
 
     /// Keeps, in order, the successors for which `insert` says the
@@ -153,7 +201,12 @@ pub(crate) fn run<M: TransitionSystem>(
     progress: &Progress,
     start: Instant,
 ) -> Outcome {
-    let threads = config.threads.max(1);
+    // With a view, the state that stands for a view is the first found,
+    // which only a sequential search fixes.
+    let threads = match model.view_words() {
+        0 => config.threads.max(1),
+        _ => 1,
+    };
     let outcome = search(model, config, progress, start, threads);
     if threads == 1 || !matches!(outcome.result, Verdict::Violation(_)) {
         return outcome;
@@ -197,7 +250,7 @@ fn search<M: TransitionSystem>(
     };
 
     // The initial states: ids, links and invariants, as one thread would.
-    let roots = crate::roots(model, &mut scratch, limit);
+    let roots = crate::roots(model, &mut scratch, limit, true);
     table.reserve(roots.fps.len());
     for &fp in &roots.fps {
         table.insert_mut(fp);
@@ -212,7 +265,9 @@ fn search<M: TransitionSystem>(
         initial: roots.words,
     };
     let roots_n = trace.links.len();
-    if let Some(v) = crate::root_violation(model, &mut scratch, &trace.initial, trace.links.len()) {
+    if let Some(v) = crate::root_violation(model, &mut scratch, &trace.initial, trace.links.len())
+        .or(roots.rejected)
+    {
         let bytes = table.bytes() + trace.bytes();
         return finish(Verdict::Violation(v), roots_n as u64, count, bytes);
     }
@@ -445,6 +500,8 @@ fn worker<M: TransitionSystem>(
     let mut stack = Batch::default();
     let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
+    let admitting = model.has_constraints() || model.view_words() > 0;
+    let mut view: Vec<Word> = vec![0; model.view_words()];
     let mut published_bytes = 0u64;
     'work: loop {
         if shared.stop.load(Ordering::Acquire) {
@@ -496,6 +553,12 @@ fn worker<M: TransitionSystem>(
             let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| guard.prefetch(fp));
             generated += emitted;
             counts.add(action_of, succ.ts.iter().copied());
+            let outside = match admitting {
+                true => succ.admit(model, &mut scratch, &cur, &mut view, |fp| {
+                    guard.prefetch(fp)
+                }),
+                false => None,
+            };
             let n = succ.len();
             let other = trace.as_ref().map_or(0, |t| t.bytes());
             let Some(g) = shared.claim(guard, n, other) else {
@@ -516,9 +579,13 @@ fn worker<M: TransitionSystem>(
                     t.links.push(pack_link(id, tr));
                 }
             }
-            let new_issue = (0..keep).find_map(|i| {
-                invariant_issue(model, &mut scratch, Some(&cur), succ.state(i, words))
-                    .map(|kind| (first_id + i as u32, kind))
+            // A successor outside the constraints shows its violation
+            // first, then the new states in order, then the state itself.
+            let new_issue = outside.map(|(t, kind)| (id, Some(t), kind)).or_else(|| {
+                (0..keep).find_map(|i| {
+                    invariant_issue(model, &mut scratch, Some(&cur), succ.state(i, words))
+                        .map(|kind| (first_id + i as u32, None, kind))
+                })
             });
             let new_issue_found = new_issue.is_some();
             let issue = new_issue.or_else(|| {
@@ -529,9 +596,9 @@ fn worker<M: TransitionSystem>(
                     }
                     Ok(()) => None,
                 };
-                kind.map(|k| (id, k))
+                kind.map(|k| (id, None, k))
             });
-            if let Some((at, kind)) = issue {
+            if let Some((at, then, kind)) = issue {
                 if new_issue_found {
                     shared.depth.fetch_max(d + 1, Ordering::Relaxed);
                 }
@@ -543,7 +610,7 @@ fn worker<M: TransitionSystem>(
                             &t.initial,
                             |id| t.links[id as usize],
                             at,
-                            None,
+                            then,
                         );
                         Violation::path(kind, r)
                     }

@@ -435,18 +435,72 @@ pub(crate) struct Roots {
     pub init: Result<(), StepError>,
     /// States the model emitted, duplicates included.
     pub generated: u64,
-    /// The distinct ones, flat, in the order the model emits them (their
-    /// ids are `0..`), at most the state limit.
+    /// The distinct ones within the state constraints, flat, in the order
+    /// the model emits them (their ids are `0..`), at most the state limit.
     pub words: Vec<Word>,
-    /// Their fingerprints, by id.
+    /// Their fingerprints (see [`admit`]), by id.
     pub fps: Vec<u64>,
     /// Whether the state limit left some out.
     pub cut: bool,
+    /// The first emitted initial state outside the state constraints that
+    /// violates an invariant (only when `safety`), or whose constraints or
+    /// view fail to evaluate: a violation with that state as its trace.
+    pub rejected: Option<Violation>,
+}
+
+/// The one place a search decides what a state it reached is to it:
+/// `Some(fp)`, the fingerprint it is stored under (that of its view if the
+/// model has one, `view` being `view_words()` long); `None`, outside the
+/// state constraints: counted, checked against the invariants, and neither
+/// stored nor expanded (TLC's CONSTRAINT).
+#[inline]
+pub(crate) fn admit<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+    view: &mut [Word],
+) -> Result<Option<u64>, dcheck_model::system::EvalError> {
+    if !model.within_constraints(scratch, state)? {
+        return Ok(None);
+    }
+    if view.is_empty() {
+        return Ok(Some(fingerprint::fingerprint(state)));
+    }
+    model.view(scratch, state, view)?;
+    Ok(Some(fingerprint::fingerprint(view)))
+}
+
+/// The violation a successor outside the state constraints shows, if any:
+/// an invariant it violates (TLC checks them there too), given that
+/// `parent` violates none.
+pub(crate) fn outside_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    parent: Option<&[Word]>,
+    state: &[Word],
+    safety: bool,
+) -> Option<ViolationKind> {
+    safety
+        .then(|| invariant_issue(model, scratch, parent, state))
+        .flatten()
+}
+
+/// An evaluation error raised in `state` itself (not by a transition).
+pub(crate) fn state_error(error: dcheck_model::system::EvalError) -> ViolationKind {
+    ViolationKind::EvalError(StepError {
+        transition: None,
+        error,
+    })
 }
 
 /// Loads the initial states, keeping at most `limit` distinct ones (see
 /// [`Roots`]); the caller stores their fingerprints.
-pub(crate) fn roots<M: TransitionSystem>(model: &M, scratch: &mut M::Scratch, limit: u64) -> Roots {
+pub(crate) fn roots<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    limit: u64,
+    safety: bool,
+) -> Roots {
     let words = model.state_words();
     let mut emitted: Vec<Word> = Vec::new();
     let mut count = 0u64;
@@ -460,28 +514,41 @@ pub(crate) fn roots<M: TransitionSystem>(model: &M, scratch: &mut M::Scratch, li
         words: Vec::new(),
         fps: Vec::new(),
         cut: false,
+        rejected: None,
     };
     if out.init.is_err() {
         return out;
     }
     let mut seen = std::collections::HashSet::new();
+    let mut view = vec![0; model.view_words()];
     for st in emitted.chunks_exact(words.max(1)).take(count as usize) {
-        let fp = fingerprint::fingerprint(st);
-        if seen.insert(fp) {
-            if out.fps.len() as u64 >= limit {
-                out.cut = true;
-                break;
+        let kind = match admit(model, scratch, st, &mut view) {
+            Ok(Some(fp)) => {
+                if seen.insert(fp) {
+                    if out.fps.len() as u64 >= limit {
+                        out.cut = true;
+                        break;
+                    }
+                    out.fps.push(fp);
+                    out.words.extend_from_slice(st);
+                }
+                continue;
             }
-            out.fps.push(fp);
-            out.words.extend_from_slice(st);
+            Ok(None) => outside_issue(model, scratch, None, st, safety),
+            Err(e) => Some(state_error(e)),
+        };
+        if let (Some(kind), None) = (kind, &out.rejected) {
+            out.rejected = Some(Violation::path(
+                kind,
+                trace::replay(model, scratch, st, &[]),
+            ));
         }
     }
     out
 }
 
-/// The first initial state (by id) that violates an invariant or fails to
-/// evaluate one, as a violation with its one-state trace (`roots`: how
-/// many initial states there are).
+/// The first stored initial state (by id) that violates an invariant, if
+/// any; the callers report [`Roots::rejected`] after it.
 pub(crate) fn root_violation<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,

@@ -19,7 +19,9 @@
 //! invariants, then (unless it is the last state of a run cut off by the
 //! depth) the evaluation of its successors; a state without successors is a
 //! deadlock if deadlocks are checked and the model does not call it
-//! terminal, and otherwise ends the run. A run stops at its first violation.
+//! terminal, and otherwise ends the run. A state outside the state
+//! constraints ends the run after its invariants (TLC's simulation mode
+//! does the same). A run stops at its first violation.
 //!
 //! Runs are evaluated in parallel in blocks of [`BLOCK`] (a fixed size, so the
 //! work done does not depend on the thread count either); the reported
@@ -198,6 +200,11 @@ fn walk<M: TransitionSystem>(
         if let Some(k) = invariant_issue(model, &mut w.scratch, None, &w.cur) {
             break Some(k);
         }
+        match model.within_constraints(&mut w.scratch, &w.cur) {
+            Ok(true) => {}
+            Ok(false) => break None,
+            Err(e) => break Some(crate::state_error(e)),
+        }
         if w.path.len() >= config.depth as usize {
             break None;
         }
@@ -348,7 +355,16 @@ fn reproduces<M: TransitionSystem>(
     let words = model.state_words();
     w.cur.copy_from_slice(start);
     for i in 0..=ts.len() {
+        let mut outside = false;
         let found = invariant_issue(model, &mut w.scratch, None, &w.cur).or_else(|| {
+            match model.within_constraints(&mut w.scratch, &w.cur) {
+                Ok(true) => {}
+                Ok(false) => {
+                    outside = true;
+                    return None;
+                }
+                Err(e) => return Some(crate::state_error(e)),
+            }
             match expand(model, &mut w.scratch, &w.cur, &mut w.succ_t, &mut w.succ_s) {
                 Err(e) => Some(ViolationKind::EvalError(e)),
                 Ok(()) if w.succ_t.is_empty() => {
@@ -359,6 +375,9 @@ fn reproduces<M: TransitionSystem>(
         });
         if let Some(k) = found {
             return (k == *target).then_some(i);
+        }
+        if outside {
+            return None; // a walk ends here, without a violation
         }
         let t = *ts.get(i)?;
         let k = w.succ_t.iter().position(|&u| u == t)?;

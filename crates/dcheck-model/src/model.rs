@@ -126,6 +126,12 @@ pub struct Model {
     transitions: Vec<Transition>,
     args: Vec<u64>,
     terminal: Option<ExprFn>,
+    /// The state constraints' names, in declaration order.
+    pub constraint_names: Vec<String>,
+    constraints: Vec<ExprFn>,
+    /// The view's components (a tuple literal's items, or the one
+    /// expression); empty without a view.
+    view: Vec<ExprFn>,
 }
 
 /// Per-thread evaluation space.
@@ -472,6 +478,30 @@ pub fn compile_with(
         });
     }
     let terminal = spec.terminal.as_ref().map(|t| c.bool_expr(t));
+    let reduced = spec
+        .constraints
+        .first()
+        .map(|k| (k.name.span, "a state constraint"))
+        .or(spec.view.as_ref().map(|v| (v.span, "a view")));
+    if let (Some((span, what)), false) = (reduced, temporal.checks.is_empty()) {
+        c.error(
+            span,
+            format!("temporal properties cannot be checked under {what} yet: the state graph it leaves is not the spec's"),
+            Some("check the temporal properties in a spec without `constraints` and `view`, or select invariants with --property".into()),
+        );
+    }
+    let constraints = spec
+        .constraints
+        .iter()
+        .map(|k| c.bool_expr(&k.expr))
+        .collect();
+    // A view written as a tuple is compiled item by item, so it may hold
+    // more than 2^64 values (TLC users write `<<x, y, z>>`).
+    let view = match spec.view.as_ref().map(|v| (&v.kind, v)) {
+        None => Vec::new(),
+        Some((ExprKind::TupleLit(items), _)) => items.iter().map(|e| c.expr(e, None).1).collect(),
+        Some((_, v)) => vec![c.expr(v, None).1],
+    };
     if transitions.len() > u32::MAX as usize / 2 {
         usage.push("too many transitions".into());
     }
@@ -511,6 +541,13 @@ pub fn compile_with(
         transitions,
         args,
         terminal,
+        constraint_names: spec
+            .constraints
+            .iter()
+            .map(|k| k.name.name.clone())
+            .collect(),
+        constraints,
+        view,
     })
 }
 
@@ -523,6 +560,11 @@ impl Action {
 }
 
 impl Model {
+    /// Whether the spec has a view: states are told apart by it.
+    pub fn has_view(&self) -> bool {
+        !self.view.is_empty()
+    }
+
     /// The action and parameter values of a transition.
     pub fn transition_label(&self, t: TransitionId) -> (&str, Vec<(String, Value)>) {
         let tr = &self.transitions[t as usize];
@@ -887,6 +929,30 @@ impl TransitionSystem for Model {
             }
         }
         Ok(None)
+    }
+
+    fn has_constraints(&self) -> bool {
+        !self.constraints.is_empty()
+    }
+
+    fn within_constraints(&self, sc: &mut Scratch, state: &[Word]) -> Result<bool, EvalError> {
+        for k in &self.constraints {
+            if k.eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn view_words(&self) -> usize {
+        self.view.len()
+    }
+
+    fn view(&self, sc: &mut Scratch, state: &[Word], out: &mut [Word]) -> Result<(), EvalError> {
+        for (o, v) in out.iter_mut().zip(&self.view) {
+            *o = v.eval(state, &mut sc.locals).map_err(|e| *e)?;
+        }
+        Ok(())
     }
 
     fn is_terminal(&self, sc: &mut Scratch, state: &[Word]) -> Result<bool, EvalError> {

@@ -163,6 +163,39 @@ pub trait TransitionSystem: Sync {
     /// rather than a deadlock.
     fn is_terminal(&self, scratch: &mut Self::Scratch, state: &[Word]) -> Result<bool, EvalError>;
 
+    /// Whether the model has state constraints (TLC's CONSTRAINT): a
+    /// reached state outside them is counted and checked against the
+    /// invariants, but neither stored nor expanded.
+    fn has_constraints(&self) -> bool {
+        false
+    }
+
+    /// Whether `state` satisfies every state constraint.
+    fn within_constraints(
+        &self,
+        _scratch: &mut Self::Scratch,
+        _state: &[Word],
+    ) -> Result<bool, EvalError> {
+        Ok(true)
+    }
+
+    /// The number of words of a state's view (TLC's VIEW); 0: the model has
+    /// no view, and states are told apart by all their words.
+    fn view_words(&self) -> usize {
+        0
+    }
+
+    /// Writes the view of `state` to `out` (`out.len() == view_words()`):
+    /// two states with the same view are one state to the search.
+    fn view(
+        &self,
+        _scratch: &mut Self::Scratch,
+        _state: &[Word],
+        _out: &mut [Word],
+    ) -> Result<(), EvalError> {
+        Ok(())
+    }
+
     /// The temporal properties to check on the state graph (none by default).
     fn liveness_checks(&self) -> &[LivenessCheck] {
         &[]

@@ -125,6 +125,8 @@ pub fn report(
         "graph_bytes": st.graph_bytes,
         "graph_edges": st.graph_edges,
         "liveness_seconds": st.liveness_seconds,
+        "constraints": model.constraint_names,
+        "view": model.has_view(),
         "properties": properties,
     });
     if let Some(file) = &info.checkpoint {

@@ -150,6 +150,19 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
         "  state encoding         {bits} bits ({} word(s))",
         bits.div_ceil(64).max(1)
     );
+    if !model.constraint_names.is_empty() {
+        let _ = writeln!(
+            s,
+            "  constraints            {} (states outside them are counted, not stored)",
+            model.constraint_names.join(", ")
+        );
+    }
+    if model.has_view() {
+        let _ = writeln!(
+            s,
+            "  view                   states are told apart by the spec's view"
+        );
+    }
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
     let _ = writeln!(s, "  states generated       {}", st.states_generated);
     let _ = writeln!(s, "  depth                  {}", st.depth);

@@ -31,6 +31,13 @@ pub struct Spec {
     /// (not a deadlock) when this predicate holds. `None`: every such state
     /// is a deadlock.
     pub terminal: Option<Expr>,
+    /// State constraints (`constraints`, TLC's CONSTRAINT): a state that
+    /// violates one is counted as generated and checked against the
+    /// invariants, but neither stored nor expanded.
+    pub constraints: Vec<InvariantDecl>,
+    /// `view` (TLC's VIEW): states are told apart by the value of this
+    /// expression instead of by all their variables.
+    pub view: Option<Expr>,
     /// Temporal properties (`properties`), checked under fairness.
     pub properties: Vec<PropertyDecl>,
     /// The spec-level fairness assumptions (`fairness`): the default of every

@@ -710,6 +710,11 @@ struct RawSpec {
     invariants: Vec<RawInvariant>,
     #[serde(default)]
     terminal: Option<Located>,
+    /// State constraints: (name, expr, doc), like invariants.
+    #[serde(default)]
+    constraints: Vec<RawInvariant>,
+    #[serde(default)]
+    view: Option<Located>,
     #[serde(default)]
     properties: Vec<RawProperty>,
     /// `None`: no `fairness` field (an extending file keeps its base's).
@@ -922,6 +927,8 @@ struct Partial {
     actions: Vec<ast::ActionDecl>,
     invariants: Vec<ast::InvariantDecl>,
     terminal: Option<ast::Expr>,
+    constraints: Vec<ast::InvariantDecl>,
+    view: Option<ast::Expr>,
     properties: Vec<ast::PropertyDecl>,
     /// `None`: the file has no `fairness` field.
     fairness: Option<Vec<ast::FairnessDecl>>,
@@ -1005,6 +1012,8 @@ impl Partial {
             actions: merge(self.actions, over.actions),
             invariants: merge(self.invariants, over.invariants),
             terminal: over.terminal.or(self.terminal),
+            constraints: merge(self.constraints, over.constraints),
+            view: over.view.or(self.view),
             properties: merge(self.properties, over.properties),
             // A `fairness` field of the extending file replaces the base's list.
             fairness: over.fairness.or(self.fairness),
@@ -1249,6 +1258,8 @@ impl Loader {
                         actions: p.actions,
                         invariants: p.invariants,
                         terminal: p.terminal,
+                        constraints: p.constraints,
+                        view: p.view,
                         properties: p.properties,
                         fairness: p.fairness.unwrap_or_default(),
                         distributed: p.distributed,
@@ -1729,6 +1740,18 @@ impl Loader {
         if let Some(t) = &raw.terminal {
             p.terminal = self.code(&ctx, t, parser::parse_expr_mapped);
         }
+        for c in &raw.constraints {
+            if let Some(expr) = self.code(&ctx, &c.expr, parser::parse_expr_mapped) {
+                p.constraints.push(ast::InvariantDecl {
+                    name: ctx.ident(&c.name),
+                    expr,
+                    doc: c.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        if let Some(v) = &raw.view {
+            p.view = self.code(&ctx, v, parser::parse_expr_mapped);
+        }
         for pr in &raw.properties {
             let formula = self.code(&ctx, &pr.expr, parser::parse_temporal_mapped);
             let fairness = match &pr.fairness {
@@ -1777,6 +1800,10 @@ impl Loader {
         self.check_duplicates(
             "invariant",
             &ids(raw.invariants.iter().map(|c| &c.name).collect()),
+        );
+        self.check_duplicates(
+            "constraint",
+            &ids(raw.constraints.iter().map(|c| &c.name).collect()),
         );
         self.check_duplicates(
             "property",
