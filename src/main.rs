@@ -27,6 +27,13 @@ struct Cli {
     command: Command,
 }
 
+/// A switch: `on` or `off`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Explore every reachable state of one or more specs and check their
@@ -128,6 +135,10 @@ struct RunArgs {
     /// Fault model, overriding the spec's: e.g. `crash=1`.
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
+    /// The spec's symmetry reduction (`symmetry`): `off` explores every
+    /// state instead of one per orbit (counts are then the unreduced ones).
+    #[arg(long, value_enum, default_value = "on")]
+    symmetry: OnOff,
     /// Check only this invariant or temporal property (repeatable); the
     /// others are ignored. Deadlock checking is set by --no-deadlock.
     #[arg(long = "property", value_name = "NAME")]
@@ -237,6 +248,9 @@ struct ModelArgs {
     /// Fault model, overriding the spec's (see `dcheck help run`).
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
+    /// The spec's symmetry reduction (see `dcheck help run`).
+    #[arg(long, value_enum, default_value = "on")]
+    symmetry: OnOff,
 }
 
 #[derive(Args)]
@@ -479,6 +493,8 @@ struct LoadOptions<'a> {
     /// Compile every transition for its binding (see
     /// `dcheck_model::compile_with`); off for `check`.
     specialise: bool,
+    /// Keep the spec's symmetry reduction (`--symmetry`).
+    symmetry: bool,
 }
 
 /// Load → lower → compile, with diagnostics on stderr; `Err(exit code)`.
@@ -523,6 +539,9 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
         Ok(spec) => spec,
         Err(e) => return Err(SpecError::new(&sources, &e.diagnostics, &e.usage)),
     };
+    if !o.symmetry {
+        spec.symmetry.clear();
+    }
     if !o.properties.is_empty() {
         if let Err(unknown) = select_properties(&mut spec, o.properties) {
             return Err(SpecError::new(&sources, &[], &[unknown]));
@@ -885,6 +904,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         properties: &[],
         recorded: None,
         specialise: true,
+        symmetry: args.model.symmetry == OnOff::On,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1018,8 +1038,17 @@ fn checkpoint_identity(args: &RunArgs, sources: &dcheck_syntax::span::SourceMap)
     consts.sort();
     let mut parts: Vec<String> = sources.files.iter().map(|f| f.text.clone()).collect();
     parts.push(format!(
-        "consts {consts:?} network {:?} faults {:?} properties {:?} fairness {:?} deadlock {}",
-        args.network, args.faults, args.properties, args.fairness, !args.no_deadlock
+        "consts {consts:?} network {:?} faults {:?} properties {:?} fairness {:?} deadlock {}{}",
+        args.network,
+        args.faults,
+        args.properties,
+        args.fairness,
+        !args.no_deadlock,
+        if args.symmetry == OnOff::Off {
+            " symmetry off"
+        } else {
+            ""
+        }
     ));
     dcheck_engine::checkpoint::identity(parts.iter().map(String::as_bytes))
 }
@@ -1084,6 +1113,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         properties: &args.properties,
         recorded: None,
         specialise: true,
+        symmetry: args.symmetry == OnOff::On,
     }) {
         Ok(l) => l,
         Err(e) => return SpecRun::spec_error(spec, stem, &e, started),
@@ -1279,6 +1309,7 @@ fn check(args: CheckArgs) -> i32 {
             properties: &[],
             recorded: None,
             specialise: false,
+            symmetry: true,
         });
         let path = spec.display().to_string();
         match (&result, args.format) {
@@ -1312,6 +1343,7 @@ fn graph(args: GraphArgs) -> i32 {
         properties: &[],
         recorded: None,
         specialise: true,
+        symmetry: args.model.symmetry == OnOff::On,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1411,6 +1443,7 @@ fn replay(args: ReplayArgs) -> i32 {
         properties: &[],
         recorded: Some(&trace),
         specialise: true,
+        symmetry: args.model.symmetry == OnOff::On,
     }) {
         Ok(l) => l,
         Err(code) => return code,

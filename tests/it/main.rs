@@ -27,6 +27,7 @@ mod schema;
 mod security;
 mod simulate;
 mod specs;
+mod symmetry;
 mod trace_formats;
 mod twophase_reference;
 mod values;

@@ -88,6 +88,8 @@ pub(crate) struct Compiler<'a> {
     /// The variables (indices into `vars`) read by the code compiled since
     /// it was last cleared: what an invariant depends on.
     pub vars_read: std::collections::BTreeSet<usize>,
+    /// The names listed in `symmetry` (set before the types are declared).
+    pub symmetric: Vec<String>,
 }
 
 /// Largest number of enumerated bindings (transitions, initial states).
@@ -115,6 +117,7 @@ impl<'a> Compiler<'a> {
             reads_state: false,
             lowest_local_read: usize::MAX,
             vars_read: std::collections::BTreeSet::new(),
+            symmetric: Vec::new(),
         }
     }
 
@@ -259,6 +262,9 @@ impl<'a> Compiler<'a> {
                 let def: &'a TypeExpr = def;
                 self.types.insert(name.name.clone(), TypeState::Resolving);
                 let mut ty = self.resolve_type(def);
+                if self.symmetric.contains(&name.name) {
+                    ty = self.scalarset(name, ty);
+                }
                 if let Ty::Enum(e) = &ty {
                     // Name anonymous enums after their declaration.
                     let mut e2 = (**e).clone();
@@ -274,6 +280,33 @@ impl<'a> Compiler<'a> {
                 self.types
                     .insert(name.name.clone(), TypeState::Resolved(ty.clone()));
                 ty
+            }
+        }
+    }
+
+    /// The symmetric type `name` declared as `ty` (see
+    /// [`EnumTy::scalarset`]): a range becomes an enum of as many values
+    /// that only equality tells apart.
+    fn scalarset(&mut self, name: &ast::Ident, ty: Ty) -> Ty {
+        match ty {
+            Ty::Int(Some((lo, hi))) if hi >= lo && hi - lo < 64 => Ty::Enum(Arc::new(EnumTy {
+                name: name.name.clone(),
+                variants: (lo..=hi)
+                    .map(|i| Variant {
+                        name: i.to_string(),
+                        payload: Vec::new(),
+                    })
+                    .collect(),
+                scalarset: Some(lo),
+            })),
+            Ty::Error => Ty::Error,
+            other => {
+                self.error(
+                    name.span,
+                    format!("`{}` is listed in `symmetry` but is {other}, not a range of at most 64 values", name.name),
+                    Some("a symmetric type is a range `lo..hi` (or a role) whose values are interchangeable, like `RM: 1..N`".into()),
+                );
+                other
             }
         }
     }
@@ -346,6 +379,7 @@ impl<'a> Compiler<'a> {
                 let e = Arc::new(EnumTy {
                     name: "enum".into(),
                     variants,
+                    scalarset: None,
                 });
                 for v in &e.variants {
                     self.variants

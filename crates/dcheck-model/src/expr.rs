@@ -124,7 +124,13 @@ impl<'a> Compiler<'a> {
     /// Compile an integer expression.
     pub fn int_expr(&mut self, e: &Expr) -> ExprFn {
         let (ty, f) = self.expr(e, Some(&Ty::Int(None)));
-        if !ty.is_int() && !ty.is_error() {
+        if let Some(name) = ty.symmetric() {
+            self.error(
+                e.span,
+                format!("a value of the symmetric type `{name}` used as an integer (arithmetic, ordering or a range)"),
+                Some(symmetric_why(name)),
+            );
+        } else if !ty.is_int() && !ty.is_error() {
             self.error(
                 e.span,
                 format!("expected an integer, found {ty}"),
@@ -1825,6 +1831,15 @@ impl<'a> Compiler<'a> {
                 }
                 let (ty, f) = self.expr(&args[0], None);
                 match &ty {
+                    Ty::Set(t) if t.symmetric().is_some() => {
+                        let name = t.symmetric().unwrap_or_default().to_string();
+                        self.error(
+                            n.span,
+                            format!("`{}` of a set of the symmetric type `{name}` singles one value out", n.name),
+                            Some(symmetric_why(&name)),
+                        );
+                        err_pair()
+                    }
                     Ty::Set(t) if t.is_int() || matches!(**t, Ty::Enum(_)) => {
                         let load = load_of(t);
                         let aspan = args[0].span;
@@ -2572,8 +2587,19 @@ fn same_level(op: BinOp) -> u8 {
     }
 }
 
+/// Why a symmetric type's values may not be used this way.
+pub(crate) fn symmetric_why(name: &str) -> String {
+    format!(
+        "`{name}` is symmetric (`symmetry`): its values are interchangeable, so they may be compared \
+         for equality, used as keys, set members and message fields, and quantified over, but not \
+         ordered, computed with, written as literals or singled out by a constant (each would tell \
+         one value from the others); drop `{name}` from `symmetry` or run with --symmetry off"
+    )
+}
+
 fn type_hint(ty: &Ty) -> String {
     match ty {
+        Ty::Enum(e) if e.scalarset.is_some() => symmetric_why(&e.name),
         Ty::Enum(e) => {
             let names: Vec<String> = e
                 .variants

@@ -15,6 +15,7 @@ mod rewrite;
 mod runtime;
 pub mod seq;
 mod stmt;
+pub mod symmetry;
 pub mod system;
 pub mod temporal;
 pub mod types;

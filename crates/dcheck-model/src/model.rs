@@ -132,6 +132,8 @@ pub struct Model {
     /// The view's components (a tuple literal's items, or the one
     /// expression); empty without a view.
     view: Vec<ExprFn>,
+    /// The symmetry reduction, if the spec declares symmetric types.
+    pub symmetry: Option<crate::symmetry::Symmetry>,
 }
 
 /// Per-thread evaluation space.
@@ -384,7 +386,17 @@ pub fn compile_with(
     let mut c = Compiler::new();
     let mut usage = Vec::new();
     c.declare_consts(&spec.constants, overrides, &mut usage);
+    c.symmetric = spec.symmetry.iter().map(|n| n.name.clone()).collect();
     c.declare_types(&spec.types);
+    for n in &spec.symmetry {
+        if !c.is_type_name(&n.name) {
+            c.error(
+                n.span,
+                format!("`symmetry` names `{}`, which is no type or role of the spec", n.name),
+                Some("list the types (or roles) whose values are interchangeable, like `symmetry: [\"RM\"]` for `types: [(name: \"RM\", def: \"1..N\")]`".into()),
+            );
+        }
+    }
     let words = c.declare_vars(&spec.vars);
     for d in &spec.defs {
         if c.defs.insert(d.name.name.clone(), d).is_some() {
@@ -478,11 +490,31 @@ pub fn compile_with(
         });
     }
     let terminal = spec.terminal.as_ref().map(|t| c.bool_expr(t));
+    let groups: Vec<_> = spec
+        .symmetry
+        .iter()
+        .filter_map(|n| match c.type_by_name(n) {
+            Ty::Enum(e) if e.scalarset.is_some() => Some(e),
+            _ => None,
+        })
+        .collect();
+    let symmetry = (!groups.is_empty()).then(|| crate::symmetry::Symmetry::new(groups, &c.vars));
+    if let (Some(n), Some(v)) = (spec.symmetry.first(), &spec.view) {
+        c.error(
+            v.span,
+            format!(
+                "a view and a symmetry (`{}`) cannot be combined yet",
+                n.name
+            ),
+            Some("drop the view, or run with --symmetry off".into()),
+        );
+    }
     let reduced = spec
         .constraints
         .first()
         .map(|k| (k.name.span, "a state constraint"))
-        .or(spec.view.as_ref().map(|v| (v.span, "a view")));
+        .or(spec.view.as_ref().map(|v| (v.span, "a view")))
+        .or(spec.symmetry.first().map(|n| (n.span, "a symmetry")));
     if let (Some((span, what)), false) = (reduced, temporal.checks.is_empty()) {
         c.error(
             span,
@@ -548,6 +580,7 @@ pub fn compile_with(
             .collect(),
         constraints,
         view,
+        symmetry,
     })
 }
 
@@ -945,10 +978,17 @@ impl TransitionSystem for Model {
     }
 
     fn view_words(&self) -> usize {
-        self.view.len()
+        match &self.symmetry {
+            Some(_) => self.words,
+            None => self.view.len(),
+        }
     }
 
     fn view(&self, sc: &mut Scratch, state: &[Word], out: &mut [Word]) -> Result<(), EvalError> {
+        if let Some(s) = &self.symmetry {
+            s.canonical(&self.vars, state, out);
+            return Ok(());
+        }
         for (o, v) in out.iter_mut().zip(&self.view) {
             *o = v.eval(state, &mut sc.locals).map_err(|e| *e)?;
         }

@@ -29,6 +29,11 @@ pub enum Ty {
 pub struct EnumTy {
     pub name: String,
     pub variants: Vec<Variant>,
+    /// `Some(lo)`: a symmetric type (`symmetry`), declared as the range
+    /// `lo..lo + n - 1`. Its n values are interchangeable: they are told
+    /// apart by equality only (no arithmetic, order or literals), and
+    /// decoded as the integers of the range.
+    pub scalarset: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +151,16 @@ impl Ty {
 /// Number of values of a variant payload (a tuple of the payload types).
 pub fn payload_card(payload: &[Ty]) -> Option<u128> {
     payload.iter().try_fold(1, |acc, t| mul(acc, t.card()))
+}
+
+impl Ty {
+    /// The name of the symmetric type this is, if it is one.
+    pub fn symmetric(&self) -> Option<&str> {
+        match self {
+            Ty::Enum(e) if e.scalarset.is_some() => Some(&e.name),
+            _ => None,
+        }
+    }
 }
 
 impl EnumTy {

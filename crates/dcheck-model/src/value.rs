@@ -51,6 +51,9 @@ fn decode_index(ty: &Ty, v: u64, in_register: bool) -> Value {
                 Value::Int(lo.wrapping_add(v as i64))
             }
         }
+        Ty::Enum(e) if e.scalarset.is_some() => {
+            Value::Int(e.scalarset.unwrap_or(0).wrapping_add(v as i64))
+        }
         Ty::Enum(e) => {
             let offsets = e.offsets();
             let i = offsets.iter().rposition(|o| *o <= v).unwrap_or(0);
@@ -141,6 +144,11 @@ pub fn encode(ty: &Ty, val: &Value) -> Option<u64> {
         (Ty::Bool, Value::Bool(b)) => Some(*b as u64),
         (Ty::Int(Some((lo, hi))), Value::Int(i)) => {
             (lo <= i && i <= hi).then(|| (*i as i128 - *lo as i128) as u64)
+        }
+        (Ty::Enum(e), Value::Int(i)) => {
+            let lo = e.scalarset?;
+            let n = e.variants.len() as i64;
+            (lo <= *i && *i - lo < n).then(|| (*i - lo) as u64)
         }
         (Ty::Enum(e), Value::Variant { variant, payload }) => {
             let i = e.variants.iter().position(|v| v.name == *variant)?;

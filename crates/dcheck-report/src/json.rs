@@ -127,6 +127,7 @@ pub fn report(
         "liveness_seconds": st.liveness_seconds,
         "constraints": model.constraint_names,
         "view": model.has_view(),
+        "symmetry": model.symmetry.as_ref().map(|s| s.names()).unwrap_or_default(),
         "properties": properties,
     });
     if let Some(file) = &info.checkpoint {

@@ -163,6 +163,18 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
             "  view                   states are told apart by the spec's view"
         );
     }
+    if let Some(sym) = &model.symmetry {
+        let _ = writeln!(
+            s,
+            "  symmetry               {}: the counts are orbits (states up to permutations of their values){}",
+            sym.names().join(", "),
+            if sym.inexact() {
+                "; some states had too many ties to order exactly, so an orbit may be counted more than once"
+            } else {
+                ""
+            }
+        );
+    }
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
     let _ = writeln!(s, "  states generated       {}", st.states_generated);
     let _ = writeln!(s, "  depth                  {}", st.depth);

@@ -38,6 +38,9 @@ pub struct Spec {
     /// `view` (TLC's VIEW): states are told apart by the value of this
     /// expression instead of by all their variables.
     pub view: Option<Expr>,
+    /// `symmetry`: the names of the types (or roles) whose values are
+    /// interchangeable; states are told apart up to permutations of them.
+    pub symmetry: Vec<Ident>,
     /// Temporal properties (`properties`), checked under fairness.
     pub properties: Vec<PropertyDecl>,
     /// The spec-level fairness assumptions (`fairness`): the default of every

@@ -715,6 +715,9 @@ struct RawSpec {
     constraints: Vec<RawInvariant>,
     #[serde(default)]
     view: Option<Located>,
+    /// `None`: no `symmetry` field (an extending file keeps its base's).
+    #[serde(default)]
+    symmetry: Option<Vec<Located>>,
     #[serde(default)]
     properties: Vec<RawProperty>,
     /// `None`: no `fairness` field (an extending file keeps its base's).
@@ -929,6 +932,7 @@ struct Partial {
     terminal: Option<ast::Expr>,
     constraints: Vec<ast::InvariantDecl>,
     view: Option<ast::Expr>,
+    symmetry: Option<Vec<Ident>>,
     properties: Vec<ast::PropertyDecl>,
     /// `None`: the file has no `fairness` field.
     fairness: Option<Vec<ast::FairnessDecl>>,
@@ -1014,6 +1018,7 @@ impl Partial {
             terminal: over.terminal.or(self.terminal),
             constraints: merge(self.constraints, over.constraints),
             view: over.view.or(self.view),
+            symmetry: over.symmetry.or(self.symmetry),
             properties: merge(self.properties, over.properties),
             // A `fairness` field of the extending file replaces the base's list.
             fairness: over.fairness.or(self.fairness),
@@ -1260,6 +1265,7 @@ impl Loader {
                         terminal: p.terminal,
                         constraints: p.constraints,
                         view: p.view,
+                        symmetry: p.symmetry.unwrap_or_default(),
                         properties: p.properties,
                         fairness: p.fairness.unwrap_or_default(),
                         distributed: p.distributed,
@@ -1751,6 +1757,9 @@ impl Loader {
         }
         if let Some(v) = &raw.view {
             p.view = self.code(&ctx, v, parser::parse_expr_mapped);
+        }
+        if let Some(list) = &raw.symmetry {
+            p.symmetry = Some(list.iter().map(|n| ctx.ident(n)).collect());
         }
         for pr in &raw.properties {
             let formula = self.code(&ctx, &pr.expr, parser::parse_temporal_mapped);
