@@ -519,7 +519,7 @@ pub fn compile_with(
         c.error(
             span,
             format!("temporal properties cannot be checked under {what} yet: the state graph it leaves is not the spec's"),
-            Some("check the temporal properties in a spec without `constraints` and `view`, or select invariants with --property".into()),
+            Some("check the temporal properties without the reduction (a spec without `constraints` and `view`, or --symmetry off), or select the invariants with --property".into()),
         );
     }
     let constraints = spec
