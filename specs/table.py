@@ -37,6 +37,8 @@ EXTRA: list[tuple[str, list[str]]] = [
     ("specs/2pc_msgs.ron", ["--faults", "crash=1"]),
     ("specs/chandy_lamport.ron", ["--network", "unordered"]),
     ("specs/raft.ron", ["--fairness", "none"]),
+    ("specs/examples/2pc_symmetric.ron", ["--const", "N=9"]),
+    ("specs/examples/2pc_symmetric.ron", ["--const", "N=12"]),
 ]
 
 

@@ -220,3 +220,28 @@ fn temporal_properties_under_symmetry_are_refused() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("under a symmetry"), "{stderr}");
 }
+
+/// Paxos with symmetric acceptors (A = 3): every orbit has at most 3! = 6
+/// of the 47,089 states (the unreduced count, pinned against Stateright in
+/// `protocol_paxos.rs`), so there are between 7,849 and 47,089 orbits, and
+/// fewer than 47,089 since some states are not fixed by every swap; the
+/// counts do not depend on the thread count.
+#[test]
+fn paxos_with_symmetric_acceptors_counts_orbits() {
+    let spec = "tests/fixtures/sym/paxos_acceptors.ron";
+    let (code, off, stderr) = dcheck_json(&[spec, "--symmetry", "off"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(off["distinct_states"], 47089);
+    let mut seen = Vec::new();
+    for threads in ["1", "2"] {
+        let (code, j, stderr) = dcheck_json(&[spec, "--threads", threads]);
+        assert_eq!(code, 0, "{stderr}");
+        let (distinct, _) = counts(&j);
+        assert!(
+            (47089u64.div_ceil(6)..47089).contains(&distinct),
+            "{distinct}"
+        );
+        seen.push(counts(&j));
+    }
+    assert_eq!(seen[0], seen[1]);
+}
