@@ -407,11 +407,8 @@ impl Symmetry {
             } => {
                 let vc = (*vcard).max(1);
                 let mut digits = vec![0u64; *keys as usize];
-                let mut rest = i;
-                for k in 0..*keys {
-                    let d = rest % vc;
-                    rest /= vc;
-                    if let Some(slot) = digits.get_mut(self.apply(key, k, perms) as usize) {
+                for (k, d) in map_digits(i, *keys, vc).into_iter().enumerate() {
+                    if let Some(slot) = digits.get_mut(self.apply(key, k as u64, perms) as usize) {
                         *slot = self.apply(val, d, perms);
                     }
                 }
@@ -483,13 +480,7 @@ impl Symmetry {
                 vcard,
                 val,
             } => {
-                let vc = (*vcard).max(1);
-                let mut rest = i;
-                let mut ds = Vec::with_capacity(*keys as usize);
-                for _ in 0..*keys {
-                    ds.push(rest % vc);
-                    rest /= vc;
-                }
+                let ds = map_digits(i, *keys, (*vcard).max(1));
                 if matches!(**key, Plan::Same) {
                     let mut seen = false;
                     for d in ds {
@@ -655,6 +646,19 @@ fn collect_sorted(
         out.extend_from_slice(part(k));
     }
     kept > 0
+}
+
+/// The `keys` digits (base `vc`, the first least significant) of a map's
+/// index: the value index at each key.
+fn map_digits(i: u64, keys: u64, vc: u64) -> Vec<u64> {
+    let mut rest = i;
+    (0..keys)
+        .map(|_| {
+            let d = rest % vc;
+            rest /= vc;
+            d
+        })
+        .collect()
 }
 
 fn factorial(n: usize) -> Option<usize> {

@@ -1245,6 +1245,21 @@ fn ron_diag(file: FileId, text: &str, e: &ron::error::SpannedError) -> Diagnosti
 }
 
 impl Loader {
+    /// Invariants or constraints: (name, expression, doc) each; those whose
+    /// expression does not parse are left out (their errors are recorded).
+    fn named_exprs(&mut self, ctx: &FileCtx, list: &[RawInvariant]) -> Vec<ast::InvariantDecl> {
+        list.iter()
+            .filter_map(|i| {
+                let expr = self.code(ctx, &i.expr, parser::parse_expr_mapped)?;
+                Some(ast::InvariantDecl {
+                    name: ctx.ident(&i.name),
+                    expr,
+                    doc: i.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
     fn finish(mut self, name: &str, text: String) -> LoadResult {
         self.chain.push(canonical(Path::new(name)));
         let partial = self.load_file(name, text);
@@ -1734,27 +1749,11 @@ impl Loader {
                 });
             }
         }
-        for i in &raw.invariants {
-            if let Some(expr) = self.code(&ctx, &i.expr, parser::parse_expr_mapped) {
-                p.invariants.push(ast::InvariantDecl {
-                    name: ctx.ident(&i.name),
-                    expr,
-                    doc: i.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
-                });
-            }
-        }
+        p.invariants = self.named_exprs(&ctx, &raw.invariants);
         if let Some(t) = &raw.terminal {
             p.terminal = self.code(&ctx, t, parser::parse_expr_mapped);
         }
-        for c in &raw.constraints {
-            if let Some(expr) = self.code(&ctx, &c.expr, parser::parse_expr_mapped) {
-                p.constraints.push(ast::InvariantDecl {
-                    name: ctx.ident(&c.name),
-                    expr,
-                    doc: c.doc.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
-                });
-            }
-        }
+        p.constraints = self.named_exprs(&ctx, &raw.constraints);
         if let Some(v) = &raw.view {
             p.view = self.code(&ctx, v, parser::parse_expr_mapped);
         }
