@@ -245,3 +245,32 @@ fn paxos_with_symmetric_acceptors_counts_orbits() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// Raft with symmetric servers (N = 3, MaxLogLen = 1, MaxElections = 1):
+/// every orbit has at most 3! = 6 states, so the orbits are at least a
+/// sixth of the unreduced count (`--symmetry off`, the same spec), and
+/// fewer than it; equal at 1 and 2 threads.
+#[test]
+fn raft_with_symmetric_servers_counts_orbits() {
+    let spec = "tests/fixtures/sym/raft_servers.ron";
+    let small = ["--const", "MaxLogLen=1", "--const", "MaxElections=1"];
+    let mut args = vec![spec, "--symmetry", "off"];
+    args.extend(small);
+    let (code, off, stderr) = dcheck_json(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let (all, _) = counts(&off);
+    let mut seen = Vec::new();
+    for threads in ["1", "2"] {
+        let mut args = vec![spec, "--threads", threads];
+        args.extend(small);
+        let (code, j, stderr) = dcheck_json(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let (distinct, _) = counts(&j);
+        assert!(
+            (all.div_ceil(6)..all).contains(&distinct),
+            "{distinct} of {all}"
+        );
+        seen.push(counts(&j));
+    }
+    assert_eq!(seen[0], seen[1]);
+}
