@@ -17,7 +17,10 @@
 //! threads no links are kept: if a worker finds a violation, the search is
 //! run again with one thread and its result (the canonical, first violation
 //! in sequential DFS order, with its trace and statistics) is returned, so
-//! the counterexample is the same for every thread count.
+//! the counterexample is the same for every thread count. A model with a
+//! view (or a symmetry, which it gives as its view) is searched on one
+//! thread: which state stands for a view is the first one found, and only
+//! a sequential search fixes that.
 //!
 //! A worker buffers an expanded state's successors with a prefetch of each
 //! fingerprint's home slot, and probes them afterwards in emission order
