@@ -28,19 +28,19 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 }
 
 /// The smallest of a state's permutations (RM `i` of the result is RM
-/// `p[i]` of the state), compared as a debug string: a canonical form by
-/// brute force.
-fn canonical(s: &State, perms: &[Vec<usize>]) -> String {
+/// `p[i]` of the state), as a byte key: a canonical form by brute force.
+fn canonical(s: &State, perms: &[Vec<usize>]) -> Vec<u8> {
+    let rm = |r: usize| -> u8 {
+        (s.rm_state[r] as u8) << 2 | (s.tm_prepared[r] as u8) << 1 | s.msg_prepared[r] as u8
+    };
+    let rms: Vec<u8> = (0..s.rm_state.len()).map(rm).collect();
+    let fixed = [s.tm_state as u8, s.msg_commit as u8, s.msg_abort as u8];
     perms
         .iter()
         .map(|p| {
-            let mut t = s.clone();
-            for (i, &j) in p.iter().enumerate() {
-                t.rm_state[i] = s.rm_state[j];
-                t.tm_prepared[i] = s.tm_prepared[j];
-                t.msg_prepared[i] = s.msg_prepared[j];
-            }
-            format!("{t:?}")
+            let mut key = fixed.to_vec();
+            key.extend(p.iter().map(|&j| rms[j]));
+            key
         })
         .min()
         .expect("a permutation")
