@@ -1158,7 +1158,12 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             Strategy::Bfs => "bfs",
             Strategy::Dfs => "dfs",
         },
-        threads,
+        // A DFS with a view or a symmetry runs on one thread (the engine
+        // decides; the report says what ran).
+        threads: match config.strategy {
+            Strategy::Dfs if model.has_view() || model.symmetry.is_some() => 1,
+            _ => threads,
+        },
         default_memory: budget.map(|(bytes, source)| {
             (
                 if bytes >= 1 << 30 {
