@@ -1161,7 +1161,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         // A DFS with a view or a symmetry runs on one thread (the engine
         // decides; the report says what ran).
         threads: match config.strategy {
-            Strategy::Dfs if model.has_view() || model.symmetry.is_some() => 1,
+            Strategy::Dfs if dcheck_model::system::TransitionSystem::view_words(model) > 0 => 1,
             _ => threads,
         },
         default_memory: budget.map(|(bytes, source)| {

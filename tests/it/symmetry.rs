@@ -174,8 +174,8 @@ fn every_misuse_of_a_symmetric_type_is_refused_where_it_is() {
             "{name}: {stderr}"
         );
         assert!(stderr.contains("`RM` is symmetric"), "{name}: {stderr}");
-        // Without the reduction the same spec compiles (but `literal`,
-        // `const` and `arith` are fine there: RM is a range again).
+        // Without the reduction RM is a range again, and the same spec
+        // compiles.
         let (code, _, stderr) =
             dcheck_args(&["run", &path, "--symmetry", "off", "--max-states", "10"]);
         assert_ne!(code, 2, "{name} with --symmetry off: {stderr}");

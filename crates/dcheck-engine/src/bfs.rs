@@ -1101,7 +1101,10 @@ fn expand_chunk<M: TransitionSystem>(
                 let fp = match crate::admit(model, scratch, next, &mut raw.view) {
                     Ok(Some(fp)) => fp,
                     Ok(None) => {
-                        let issue = crate::outside_issue(model, scratch, Some(state), next, safety);
+                        // Outside the constraints: checked, as TLC does.
+                        let issue = safety
+                            .then(|| invariant_issue(model, scratch, Some(state), next))
+                            .flatten();
                         if let Some(kind) = issue {
                             out.events.push((key(p, t), kind, true));
                         }
@@ -1132,16 +1135,8 @@ fn expand_chunk<M: TransitionSystem>(
                 out.events.push((k, ViolationKind::EvalError(e), false));
             }
             Ok(()) if emitted == 0 && config.check_deadlock && safety => {
-                match model.is_terminal(scratch, state) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        out.events
-                            .push((key(p, u32::MAX), ViolationKind::Deadlock, false))
-                    }
-                    Err(error) => {
-                        out.events
-                            .push((key(p, u32::MAX), crate::state_error(error), false))
-                    }
+                if let Some(kind) = crate::deadlock_issue(model, scratch, state) {
+                    out.events.push((key(p, u32::MAX), kind, false));
                 }
             }
             Ok(()) => {}

@@ -58,22 +58,6 @@ fn stats(distinct: u64, generated: u64, depth: u32, start: Instant, bytes: u64) 
     }
 }
 
-/// The violation shown by a state without enabled transitions, if any.
-fn deadlock_issue<M: TransitionSystem>(
-    model: &M,
-    scratch: &mut M::Scratch,
-    state: &[Word],
-) -> Option<ViolationKind> {
-    match model.is_terminal(scratch, state) {
-        Ok(true) => None,
-        Ok(false) => Some(ViolationKind::Deadlock),
-        Err(error) => Some(ViolationKind::EvalError(StepError {
-            transition: None,
-            error,
-        })),
-    }
-}
-
 /// One state's successors, buffered so their fingerprint-table slots can be
 /// prefetched while the model computes the next successors, then probed in
 /// emission order.
@@ -93,23 +77,23 @@ struct SuccessorBuffer {
 
 impl SuccessorBuffer {
     /// Replaces the buffer with the successors of `state`, calling
-    /// `prefetch` on each fingerprint. Returns the model's result and how
-    /// many successors it emitted.
+    /// `prefetch` on each fingerprint (none when `admitting`: see `admit`).
+    /// Returns the model's result and how many successors it emitted.
     fn fill<M: TransitionSystem>(
         &mut self,
         model: &M,
         scratch: &mut M::Scratch,
         state: &[Word],
+        admitting: bool,
         prefetch: impl Fn(u64),
     ) -> (Result<(), StepError>, u64) {
         self.ts.clear();
         self.fps.clear();
         self.ws.clear();
         let (ts, fps, ws) = (&mut self.ts, &mut self.fps, &mut self.ws);
-        // With constraints or a view the fingerprints wait for `admit`.
-        let plain = !model.has_constraints() && model.view_words() == 0;
         let r = model.successors(scratch, state, |t, next| {
-            if plain {
+            // With constraints or a view the fingerprints wait for `admit`.
+            if !admitting {
                 let fp = fingerprint(next);
                 prefetch(fp);
                 fps.push(fp);
@@ -142,7 +126,7 @@ impl SuccessorBuffer {
                 Ok(Some(fp)) => fp,
                 Ok(None) => {
                     if issue.is_none() {
-                        issue = crate::outside_issue(model, scratch, Some(state), next, true)
+                        issue = invariant_issue(model, scratch, Some(state), next)
                             .map(|kind| (t, kind));
                     }
                     continue;
@@ -553,7 +537,9 @@ fn worker<M: TransitionSystem>(
                 shared.cut_depth.store(true, Ordering::Relaxed);
                 continue;
             }
-            let (r, emitted) = succ.fill(model, &mut scratch, &cur, |fp| guard.prefetch(fp));
+            let (r, emitted) = succ.fill(model, &mut scratch, &cur, admitting, |fp| {
+                guard.prefetch(fp)
+            });
             generated += emitted;
             counts.add(action_of, succ.ts.iter().copied());
             let outside = match admitting {
@@ -595,7 +581,7 @@ fn worker<M: TransitionSystem>(
                 let kind = match r {
                     Err(e) => Some(ViolationKind::EvalError(e)),
                     Ok(()) if emitted == 0 && config.check_deadlock => {
-                        deadlock_issue(model, &mut scratch, &cur)
+                        crate::deadlock_issue(model, &mut scratch, &cur)
                     }
                     Ok(()) => None,
                 };

@@ -421,10 +421,7 @@ pub(crate) fn invariant_issue<M: TransitionSystem>(
     match checked {
         Ok(None) => None,
         Ok(Some(inv)) => Some(ViolationKind::Invariant(inv)),
-        Err(error) => Some(ViolationKind::EvalError(StepError {
-            transition: None,
-            error,
-        })),
+        Err(error) => Some(state_error(error)),
     }
 }
 
@@ -470,19 +467,18 @@ pub(crate) fn admit<M: TransitionSystem>(
     Ok(Some(fingerprint::fingerprint(view)))
 }
 
-/// The violation a successor outside the state constraints shows, if any:
-/// an invariant it violates (TLC checks them there too), given that
-/// `parent` violates none.
-pub(crate) fn outside_issue<M: TransitionSystem>(
+/// The one place the searches decide whether a state without enabled
+/// transitions is a deadlock (the caller knows it has none).
+pub(crate) fn deadlock_issue<M: TransitionSystem>(
     model: &M,
     scratch: &mut M::Scratch,
-    parent: Option<&[Word]>,
     state: &[Word],
-    safety: bool,
 ) -> Option<ViolationKind> {
-    safety
-        .then(|| invariant_issue(model, scratch, parent, state))
-        .flatten()
+    match model.is_terminal(scratch, state) {
+        Ok(true) => None,
+        Ok(false) => Some(ViolationKind::Deadlock),
+        Err(error) => Some(state_error(error)),
+    }
 }
 
 /// An evaluation error raised in `state` itself (not by a transition).
@@ -534,7 +530,9 @@ pub(crate) fn roots<M: TransitionSystem>(
                 }
                 continue;
             }
-            Ok(None) => outside_issue(model, scratch, None, st, safety),
+            // Outside the constraints: checked, as TLC does, not stored.
+            Ok(None) if safety => invariant_issue(model, scratch, None, st),
+            Ok(None) => None,
             Err(e) => Some(state_error(e)),
         };
         if let (Some(kind), None) = (kind, &out.rejected) {

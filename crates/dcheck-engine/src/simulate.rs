@@ -165,14 +165,19 @@ fn dead_end<M: TransitionSystem>(
     if !check_deadlock {
         return None;
     }
-    match model.is_terminal(scratch, state) {
-        Ok(true) => None,
-        Ok(false) => Some(ViolationKind::Deadlock),
-        Err(error) => Some(ViolationKind::EvalError(StepError {
-            transition: None,
-            error,
-        })),
-    }
+    crate::deadlock_issue(model, scratch, state)
+}
+
+/// Whether `state` is within the state constraints (a walk ends at one
+/// that is not), or the evaluation error that says.
+fn within<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+) -> Result<bool, ViolationKind> {
+    model
+        .within_constraints(scratch, state)
+        .map_err(crate::state_error)
 }
 
 /// Run `run`: a random walk from a random initial state (`initial`: flat).
@@ -200,10 +205,10 @@ fn walk<M: TransitionSystem>(
         if let Some(k) = invariant_issue(model, &mut w.scratch, None, &w.cur) {
             break Some(k);
         }
-        match model.within_constraints(&mut w.scratch, &w.cur) {
+        match within(model, &mut w.scratch, &w.cur) {
             Ok(true) => {}
             Ok(false) => break None,
-            Err(e) => break Some(crate::state_error(e)),
+            Err(kind) => break Some(kind),
         }
         if w.path.len() >= config.depth as usize {
             break None;
@@ -357,13 +362,13 @@ fn reproduces<M: TransitionSystem>(
     for i in 0..=ts.len() {
         let mut outside = false;
         let found = invariant_issue(model, &mut w.scratch, None, &w.cur).or_else(|| {
-            match model.within_constraints(&mut w.scratch, &w.cur) {
+            match within(model, &mut w.scratch, &w.cur) {
                 Ok(true) => {}
                 Ok(false) => {
                     outside = true;
                     return None;
                 }
-                Err(e) => return Some(crate::state_error(e)),
+                Err(kind) => return Some(kind),
             }
             match expand(model, &mut w.scratch, &w.cur, &mut w.succ_t, &mut w.succ_s) {
                 Err(e) => Some(ViolationKind::EvalError(e)),
