@@ -144,6 +144,8 @@ pub struct Scratch {
     candidates: Vec<TransitionId>,
     /// Decoded collections, for the drivers.
     members: crate::drive::MemberCache,
+    /// The canonical form's buffers.
+    sym: crate::symmetry::SymScratch,
 }
 
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
@@ -809,6 +811,7 @@ impl TransitionSystem for Model {
             next: vec![0; self.words],
             candidates: Vec::new(),
             members: Default::default(),
+            sym: Default::default(),
         }
     }
 
@@ -986,7 +989,7 @@ impl TransitionSystem for Model {
 
     fn view(&self, sc: &mut Scratch, state: &[Word], out: &mut [Word]) -> Result<(), EvalError> {
         if let Some(s) = &self.symmetry {
-            s.canonical(&self.vars, state, out);
+            s.canonical(&self.vars, state, out, &mut sc.sym);
             return Ok(());
         }
         for (o, v) in out.iter_mut().zip(&self.view) {
