@@ -143,6 +143,11 @@ struct RunArgs {
     /// others are ignored. Deadlock checking is set by --no-deadlock.
     #[arg(long = "property", value_name = "NAME")]
     properties: Vec<String>,
+    /// Check the invariants (and `always` properties) but no temporal
+    /// property: the spec's symmetry then applies (a run that checks
+    /// temporal properties explores every state).
+    #[arg(long)]
+    invariants_only: bool,
     /// Fairness assumption replacing the spec's and every property's own
     /// (repeatable; e.g. `weak each Tick`, `strong delivery`); `none`: no
     /// fairness.
@@ -487,6 +492,8 @@ struct LoadOptions<'a> {
     faults: Option<String>,
     fairness: &'a [String],
     properties: &'a [String],
+    /// Drop the temporal properties (`--invariants-only`).
+    invariants_only: bool,
     /// Constants recorded in a trace: used for those the spec declares and
     /// `consts` does not set.
     recorded: Option<&'a dcheck_report::replay::RecordedTrace>,
@@ -546,6 +553,9 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
         if let Err(unknown) = select_properties(&mut spec, o.properties) {
             return Err(SpecError::new(&sources, &[], &[unknown]));
         }
+    }
+    if o.invariants_only {
+        spec.properties.retain(dcheck_model::temporal::is_safety);
     }
     let mut overrides = Vec::new();
     for c in o.consts {
@@ -902,6 +912,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         faults: args.model.faults.clone(),
         fairness: &[],
         properties: &[],
+        invariants_only: false,
         recorded: None,
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,
@@ -1038,7 +1049,7 @@ fn checkpoint_identity(args: &RunArgs, sources: &dcheck_syntax::span::SourceMap)
     consts.sort();
     let mut parts: Vec<String> = sources.files.iter().map(|f| f.text.clone()).collect();
     parts.push(format!(
-        "consts {consts:?} network {:?} faults {:?} properties {:?} fairness {:?} deadlock {}{}",
+        "consts {consts:?} network {:?} faults {:?} properties {:?} fairness {:?} deadlock {}{}{}",
         args.network,
         args.faults,
         args.properties,
@@ -1046,6 +1057,11 @@ fn checkpoint_identity(args: &RunArgs, sources: &dcheck_syntax::span::SourceMap)
         !args.no_deadlock,
         if args.symmetry == OnOff::Off {
             " symmetry off"
+        } else {
+            ""
+        },
+        if args.invariants_only {
+            " invariants only"
         } else {
             ""
         }
@@ -1111,6 +1127,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         faults: args.faults.clone(),
         fairness: &args.fairness,
         properties: &args.properties,
+        invariants_only: args.invariants_only,
         recorded: None,
         specialise: true,
         symmetry: args.symmetry == OnOff::On,
@@ -1312,6 +1329,7 @@ fn check(args: CheckArgs) -> i32 {
             faults: None,
             fairness: &[],
             properties: &[],
+            invariants_only: false,
             recorded: None,
             specialise: false,
             symmetry: true,
@@ -1346,6 +1364,7 @@ fn graph(args: GraphArgs) -> i32 {
         faults: args.model.faults.clone(),
         fairness: &[],
         properties: &[],
+        invariants_only: false,
         recorded: None,
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,
@@ -1446,6 +1465,7 @@ fn replay(args: ReplayArgs) -> i32 {
         faults: args.model.faults.clone(),
         fairness: &[],
         properties: &[],
+        invariants_only: false,
         recorded: Some(&trace),
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,

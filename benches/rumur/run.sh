@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TwoPhase with symmetric RMs: dcheck (specs/examples/2pc_symmetric.ron)
+# TwoPhase with symmetric RMs: dcheck (specs/2pc.ron)
 # against Rumur (twophase.m, scalarset RM), side by side with farm-bench.
 # Usage: benches/rumur/run.sh N [runs] [timeout-seconds]   (from the repository root,
 # after `cargo build --release` and `apt-get install rumur`)
@@ -18,7 +18,7 @@ rumur --deadlock-detection off --symmetry-reduction heuristic \
     --output "$WORK/twophase.c" "$WORK/twophase.m"
 cc -O3 -march=native -o "$WORK/twophase" "$WORK/twophase.c" -lpthread
 echo "Rumur: $("$WORK/twophase" 2>&1 | grep -E 'states,' | tr -d '\t')"
-echo "dcheck: $(./target/release/dcheck run specs/examples/2pc_symmetric.ron --const N=$N --threads 2 --quiet)"
+echo "dcheck: $(./target/release/dcheck run specs/2pc.ron --const N=$N --threads 2 --quiet)"
 farm-bench -n "$RUNS" --warmup 0 --timeout "$TIMEOUT" \
     --vs "$WORK/twophase" \
-    -- ./target/release/dcheck run specs/examples/2pc_symmetric.ron --const "N=$N" --threads 2 --quiet
+    -- ./target/release/dcheck run specs/2pc.ron --const "N=$N" --threads 2 --quiet

@@ -43,12 +43,14 @@ fn s(p: &Path) -> &str {
 fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "2pc.ckpt");
-    let (code, whole, _) = dcheck_json(&["specs/2pc.ron", "--const", "N=5"]);
+    let (code, whole, _) = dcheck_json(&["specs/2pc.ron", "--symmetry", "off", "--const", "N=5"]);
     assert_eq!(code, 0);
     // Stopped by --max-depth: the checkpoint holds the search at the start
     // of the level it did not expand.
     let (code, part, _) = dcheck_json(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "--const",
         "N=5",
         "--max-depth",
@@ -64,6 +66,8 @@ fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
     // Resumed with another thread count, without the limit.
     let (code, resumed, _) = dcheck_json(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "--const",
         "N=5",
         "--threads",
@@ -81,6 +85,8 @@ fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
     let cp2 = file(&dir, "2pc-states.ckpt");
     let (code, _, _) = dcheck_json(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "--const",
         "N=5",
         "--max-states",
@@ -91,6 +97,8 @@ fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
     assert_eq!(code, 3);
     let (code, _, _) = dcheck_json(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "--const",
         "N=5",
         "--max-states",
@@ -99,7 +107,15 @@ fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
         s(&cp2),
     ]);
     assert_eq!(code, 3);
-    let (code, resumed, _) = dcheck_json(&["specs/2pc.ron", "--const", "N=5", "--resume", s(&cp2)]);
+    let (code, resumed, _) = dcheck_json(&[
+        "specs/2pc.ron",
+        "--symmetry",
+        "off",
+        "--const",
+        "N=5",
+        "--resume",
+        s(&cp2),
+    ]);
     assert_eq!(code, 0);
     assert_eq!(figures(&resumed), figures(&whole));
 }
@@ -166,6 +182,8 @@ fn code_of(j: &Json) -> i32 {
 fn stop_at_depth_3(cp: &Path) -> (i32, String, String) {
     dcheck_run(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "--const",
         "N=4",
         "--max-depth",
@@ -187,7 +205,15 @@ fn checkpoint_depth(path: &Path) -> Option<u64> {
 fn killed_with_sigkill_halfway_then_resumed_gives_the_uninterrupted_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "killed.ckpt");
-    let args = ["specs/2pc.ron", "--const", "N=8", "--threads", "1"];
+    let args = [
+        "specs/2pc.ron",
+        "--symmetry",
+        "off",
+        "--const",
+        "N=8",
+        "--threads",
+        "1",
+    ];
     let (code, whole, _) = dcheck_json(&args);
     assert_eq!(code, 0);
     let total_depth = whole["depth"].as_u64().expect("depth");
@@ -229,7 +255,15 @@ fn killed_with_sigkill_halfway_then_resumed_gives_the_uninterrupted_figures() {
 fn ctrl_c_writes_a_checkpoint_that_resumes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "int.ckpt");
-    let args = ["specs/2pc.ron", "--const", "N=8", "--threads", "1"];
+    let args = [
+        "specs/2pc.ron",
+        "--symmetry",
+        "off",
+        "--const",
+        "N=8",
+        "--threads",
+        "1",
+    ];
     let (_, whole, _) = dcheck_json(&args);
     let child = dcheck()
         .arg("run")
@@ -269,7 +303,15 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     };
     // Other constants, another spec, other options.
     refused(
-        &["specs/2pc.ron", "--const", "N=5", "--resume", s(&cp)],
+        &[
+            "specs/2pc.ron",
+            "--symmetry",
+            "off",
+            "--const",
+            "N=5",
+            "--resume",
+            s(&cp),
+        ],
         "another spec, other constants or other options",
     );
     refused(
@@ -285,6 +327,8 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     refused(
         &[
             "specs/2pc.ron",
+            "--symmetry",
+            "off",
             "--const",
             "N=4",
             "--no-deadlock",
@@ -298,7 +342,15 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     let cut = file(&dir, "cut.ckpt");
     std::fs::write(&cut, &bytes[..bytes.len() - 9]).expect("write");
     refused(
-        &["specs/2pc.ron", "--const", "N=4", "--resume", s(&cut)],
+        &[
+            "specs/2pc.ron",
+            "--symmetry",
+            "off",
+            "--const",
+            "N=4",
+            "--resume",
+            s(&cut),
+        ],
         "truncated",
     );
     let mut flipped = bytes.clone();
@@ -307,12 +359,22 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     let alt = file(&dir, "alt.ckpt");
     std::fs::write(&alt, &flipped).expect("write");
     refused(
-        &["specs/2pc.ron", "--const", "N=4", "--resume", s(&alt)],
+        &[
+            "specs/2pc.ron",
+            "--symmetry",
+            "off",
+            "--const",
+            "N=4",
+            "--resume",
+            s(&alt),
+        ],
         "checksum",
     );
     refused(
         &[
             "specs/2pc.ron",
+            "--symmetry",
+            "off",
             "--const",
             "N=4",
             "--resume",
@@ -323,6 +385,8 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     refused(
         &[
             "specs/2pc.ron",
+            "--symmetry",
+            "off",
             "--const",
             "N=4",
             "--resume",
@@ -332,7 +396,15 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     );
     // Where checkpoints are not written.
     refused(
-        &["specs/2pc.ron", "--strategy", "dfs", "--checkpoint", s(&cp)],
+        &[
+            "specs/2pc.ron",
+            "--symmetry",
+            "off",
+            "--strategy",
+            "dfs",
+            "--checkpoint",
+            s(&cp),
+        ],
         "BFS only",
     );
     // A checkpoint with the state graph, resumed without the property
@@ -358,6 +430,8 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     );
     let (code, _, err) = dcheck_run(&[
         "specs/2pc.ron",
+        "--symmetry",
+        "off",
         "specs/paxos.ron",
         "--checkpoint",
         s(&file(&dir, "two.ckpt")),

@@ -46,10 +46,12 @@ fn assert_no_panic(out: &Output) {
 }
 
 /// Runs with `--format json` appended; returns the exit code and the report.
+/// `dcheck run ARGS --format json` of the unreduced spec (`--symmetry
+/// off`): the counts TLC gives.
 fn run_json(args: &[&str]) -> (i32, Json) {
     let mut all = vec!["run"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--format", "json"]);
+    all.extend_from_slice(&["--format", "json", "--symmetry", "off"]);
     let out = dcheck(&all);
     assert_no_panic(&out);
     let text = stdout(&out);
@@ -62,9 +64,11 @@ fn run_json(args: &[&str]) -> (i32, Json) {
     (exit_code(&out), report)
 }
 
+/// `dcheck run ARGS` of the unreduced spec (`--symmetry off`).
 fn run_text(args: &[&str]) -> Output {
     let mut all = vec!["run"];
     all.extend_from_slice(args);
+    all.extend_from_slice(&["--symmetry", "off"]);
     let out = dcheck(&all);
     assert_no_panic(&out);
     out
@@ -987,6 +991,8 @@ fn an_interrupted_search_reports_what_it_explored() {
             .args([
                 "run",
                 SPEC,
+                "--symmetry",
+                "off",
                 "--const",
                 "N=9",
                 "--threads",

@@ -160,6 +160,14 @@ pub fn dcheck_run(args: &[&str]) -> (i32, String, String) {
     dcheck_args(&all)
 }
 
+/// [`dcheck_json`] with `--symmetry off`: the counts of the unreduced
+/// spec, which TLC and the reference models give.
+pub fn dcheck_json_unreduced(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = args.to_vec();
+    args.extend(["--symmetry", "off"]);
+    dcheck_json(&args)
+}
+
 /// `dcheck ARGS...` (any subcommand): the exit code, stdout and stderr;
 /// never a panic.
 pub fn dcheck_args(args: &[&str]) -> (i32, String, String) {

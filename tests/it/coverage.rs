@@ -19,7 +19,7 @@ fn dcheck(args: &[&str]) -> Output {
 fn run_json(args: &[&str]) -> (i32, Json) {
     let mut all = vec!["run"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--format", "json"]);
+    all.extend_from_slice(&["--format", "json", "--symmetry", "off"]);
     let out = dcheck(&all);
     let text = String::from_utf8_lossy(&out.stdout);
     let j = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
@@ -172,7 +172,7 @@ fn message_passing_twophase_coverage_matches_twophase() {
 /// RMRcvAbortMsg 216 / 288 = 75%, RMPrepare 128 / 288 = 44.4%).
 #[test]
 fn coverage_table_in_the_text_summary() {
-    let out = dcheck(&["run", "specs/2pc.ron", "--coverage"]);
+    let out = dcheck(&["run", "specs/2pc.ron", "--symmetry", "off", "--coverage"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -192,7 +192,7 @@ fn coverage_table_in_the_text_summary() {
     );
     assert_eq!(row("RMPrepare"), ["RMPrepare", "128", "44.4%", "156"]);
     // Without the flag: no table.
-    let out = dcheck(&["run", "specs/2pc.ron"]);
+    let out = dcheck(&["run", "specs/2pc.ron", "--symmetry", "off"]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Action coverage"));
 }
 
@@ -252,6 +252,6 @@ fn an_action_never_enabled_is_warned_about() {
         "{text}"
     );
     // TwoPhase has no such action: no warning.
-    let out = dcheck(&["run", "specs/2pc.ron"]);
+    let out = dcheck(&["run", "specs/2pc.ron", "--symmetry", "off"]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("never enabled"));
 }

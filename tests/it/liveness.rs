@@ -13,7 +13,7 @@ const WEAK: &str = "tests/fixtures/live/weak_needed.ron";
 const REVISIT: &str = "tests/fixtures/live/revisit_cycle.ron";
 const MSGS: &str = "specs/2pc_msgs.ron";
 
-use common::dcheck_json as run;
+use common::dcheck_json_unreduced as run;
 use common::kind_status as status;
 
 /// The actions of a trace, `null` for the initial state, as

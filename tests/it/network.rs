@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use crate::common;
 
 use common::counts;
-use common::dcheck_json as run;
+use common::dcheck_json_unreduced as run;
 
 const MSGS: &str = "specs/2pc_msgs.ron";
 

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use crate::common;
-use common::dcheck_json as run;
+use common::dcheck_json_unreduced as run;
 use common::{action_names, how_many as count, status};
 
 const SPEC: &str = "specs/paxos.ron";

@@ -116,8 +116,9 @@ fn dcheck_in_sh(script: &str) -> std::process::Output {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_run_under_ulimit_v_stops_cleanly() {
-    let out =
-        dcheck_in_sh("ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2");
+    let out = dcheck_in_sh(
+        "ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(
@@ -137,7 +138,7 @@ fn a_run_under_ulimit_v_stops_cleanly() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failed_allocation_ends_with_the_figures_so_far() {
-    let out = dcheck_in_sh("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2 --max-memory 100G");
+    let out = dcheck_in_sh("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2 --max-memory 100G");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("error: out of memory"), "{stderr}");
@@ -176,7 +177,7 @@ fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
         return;
     }
     let out = dcheck_in_sh(&format!(
-        "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --const N=9 --threads 2"
+        "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2"
     ));
     let _ = std::fs::remove_dir(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);

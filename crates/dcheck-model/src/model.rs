@@ -132,8 +132,12 @@ pub struct Model {
     /// The view's components (a tuple literal's items, or the one
     /// expression); empty without a view.
     view: Vec<ExprFn>,
-    /// The symmetry reduction, if the spec declares symmetric types.
+    /// The symmetry reduction, if the spec declares symmetric types and
+    /// the run checks no temporal property.
     pub symmetry: Option<crate::symmetry::Symmetry>,
+    /// The symmetric types the spec declares but this run does not reduce
+    /// by, because it checks temporal properties (see [`compile_with`]).
+    pub symmetry_skipped: Vec<String>,
 }
 
 /// Per-thread evaluation space.
@@ -515,15 +519,22 @@ pub fn compile_with(
         .constraints
         .first()
         .map(|k| (k.name.span, "a state constraint"))
-        .or(spec.view.as_ref().map(|v| (v.span, "a view")))
-        .or(spec.symmetry.first().map(|n| (n.span, "a symmetry")));
+        .or(spec.view.as_ref().map(|v| (v.span, "a view")));
     if let (Some((span, what)), false) = (reduced, temporal.checks.is_empty()) {
         c.error(
             span,
             format!("temporal properties cannot be checked under {what} yet: the state graph it leaves is not the spec's"),
-            Some("check the temporal properties without the reduction (a spec without `constraints` and `view`, or --symmetry off), or select the invariants with --property".into()),
+            Some("check the temporal properties without the reduction (a spec without `constraints` and `view`), or select the invariants with --property".into()),
         );
     }
+    // Fairness and properties about single values (`forall r in RM:
+    // eventually ...`, `weak each ...`) are not checked on orbits: a run
+    // with temporal properties explores every state, and says so. The
+    // spec's uses of its symmetric types are still checked above.
+    let (symmetry, symmetry_skipped) = match symmetry {
+        Some(s) if !temporal.checks.is_empty() => (None, s.names()),
+        s => (s, Vec::new()),
+    };
     let constraints = spec
         .constraints
         .iter()
@@ -583,6 +594,7 @@ pub fn compile_with(
         constraints,
         view,
         symmetry,
+        symmetry_skipped,
     })
 }
 

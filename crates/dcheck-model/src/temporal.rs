@@ -164,6 +164,12 @@ fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
     Ok((binders, s))
 }
 
+/// Whether a property is a safety property (`always P`, under `forall`s),
+/// which is checked as an invariant.
+pub fn is_safety(p: &ast::PropertyDecl) -> bool {
+    matches!(shape(&p.formula), Ok((_, Shape::Always(_))))
+}
+
 /// `x = 1 (T), y = 2`: the domain is named when it is a plain name.
 fn binding_label(binders: &[&Binder], binding: &[(Ty, u64)]) -> String {
     let parts: Vec<String> = binders

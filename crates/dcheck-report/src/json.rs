@@ -128,6 +128,7 @@ pub fn report(
         "constraints": model.constraint_names,
         "view": model.has_view(),
         "symmetry": model.symmetry.as_ref().map(|s| s.names()).unwrap_or_default(),
+        "symmetry_not_applied": model.symmetry_skipped,
         "properties": properties,
     });
     if let Some(file) = &info.checkpoint {

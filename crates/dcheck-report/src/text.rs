@@ -175,6 +175,13 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
             }
         );
     }
+    if !model.symmetry_skipped.is_empty() {
+        let _ = writeln!(
+            s,
+            "  symmetry               {}: not applied: temporal properties are checked on every state (--invariants-only reduces)",
+            model.symmetry_skipped.join(", ")
+        );
+    }
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
     let _ = writeln!(s, "  states generated       {}", st.states_generated);
     let _ = writeln!(s, "  depth                  {}", st.depth);
