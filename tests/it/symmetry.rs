@@ -307,3 +307,28 @@ fn raft_with_symmetric_servers_counts_orbits() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// Sequences and multisets of a symmetric type (decoded by the canonical
+/// form, unlike maps, sets and bags): the queue fixture's states and
+/// orbits, counted by hand in its header (38 and 10 for N = 3, 168 and 15
+/// for N = 4), for BFS and DFS at 1 and 2 threads.
+#[test]
+fn sequences_and_multisets_of_a_symmetric_type_count_orbits() {
+    let spec = "tests/fixtures/sym/queue.ron";
+    for (n, states, orbits) in [("N=3", 38, 10), ("N=4", 168, 15)] {
+        let (code, off, stderr) =
+            dcheck_json(&[spec, "--const", n, "--no-deadlock", "--symmetry", "off"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(off["distinct_states"], states, "{n}");
+        for strategy in ["bfs", "dfs"] {
+            for threads in ["1", "2"] {
+                let args = [spec, "--const", n, "--no-deadlock", "--strategy", strategy];
+                let mut args = args.to_vec();
+                args.extend(["--threads", threads]);
+                let (code, j, stderr) = dcheck_json(&args);
+                assert_eq!(code, 0, "{stderr}");
+                assert_eq!(j["distinct_states"], orbits, "{n} {strategy} {threads}");
+            }
+        }
+    }
+}
