@@ -332,3 +332,36 @@ fn sequences_and_multisets_of_a_symmetric_type_count_orbits() {
         }
     }
 }
+
+/// A `for` loop over a symmetric type whose effect depends on the order of
+/// its values (appending them to a sequence) is an evaluation error at the
+/// loop, reported with the trace that reaches it (here the initial state);
+/// the same loop inserting into a set (no order) is fine.
+#[test]
+fn an_order_dependent_for_loop_over_a_symmetric_type_is_an_error() {
+    let spec = "tests/fixtures/sym/misuse_for.ron";
+    let (code, j, stderr) = dcheck_json(&[spec, "--no-deadlock"]);
+    assert_eq!(code, 1, "{stderr}{j:#}");
+    assert_eq!(j["violation"]["kind"], "error", "{j:#}");
+    let message = j["violation"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+        + &j.to_string();
+    assert!(message.contains("another order"), "{j:#}");
+    assert_eq!(j["violation"]["trace"].as_array().expect("trace").len(), 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = dir.path().join("ok.ron");
+    let text = std::fs::read_to_string(spec)
+        .expect("fixture")
+        .replace("append(q, p)", "insert(s, p)")
+        .replace(
+            r#"(name: "q", type: "seq<P, N>")"#,
+            r#"(name: "s", type: "set<P>")"#,
+        );
+    std::fs::write(&ok, text).expect("write");
+    let (code, j, stderr) = dcheck_json(&[ok.to_str().expect("path"), "--no-deadlock"]);
+    assert_eq!(code, 0, "{stderr}{j:#}");
+    // Two orbits: before the loop and after it.
+    assert_eq!(j["distinct_states"], 2);
+}

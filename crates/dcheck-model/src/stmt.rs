@@ -292,7 +292,7 @@ impl<'a> Compiler<'a> {
                 let fc = self.bool_expr(c);
                 Box::new(move |st, loc| Ok(fc.eval(st, loc)? != 0))
             }
-            StmtKind::For(binders, body) => self.for_loop(binders, body),
+            StmtKind::For(binders, body) => self.for_loop(binders, body, s.span),
             StmtKind::Call(name, args) if name.name == "reset" && args.len() == 1 => {
                 // The default value of every type is index 0.
                 let Some((p, _)) = self.place(&args[0]) else {
@@ -356,12 +356,23 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn for_loop(&mut self, binders: &[dcheck_syntax::ast::Binder], body: &Block) -> StmtFn {
+    /// `for x in S, ... { body }`. Over values of a symmetric type (which
+    /// have no order), the loop runs in both orders and must end in the
+    /// same state: otherwise its effect singles out a value (`last = x`,
+    /// `append(q, x)`, a first-come flag), which the type checker cannot
+    /// see, and the run stops with an evaluation error at the loop.
+    fn for_loop(
+        &mut self,
+        binders: &[dcheck_syntax::ast::Binder],
+        body: &Block,
+        span: Span,
+    ) -> StmtFn {
         let Some((first, rest)) = binders.split_first() else {
             return self.block(body);
         };
         let (dom, slot, pushed) = self.bind(first);
-        let inner = self.for_loop(rest, body);
+        let symmetric = self.scopes[self.scopes.len() - pushed].ty.has_scalarset();
+        let inner = self.for_loop(rest, body, span);
         self.pop_locals(pushed);
         Box::new(move |st, loc| {
             // The domain is read on the state as it is when the loop starts;
@@ -379,14 +390,54 @@ impl<'a> Compiler<'a> {
                 }
                 Ok(true)
             })?;
-            for &v in buf[..n].iter().chain(spill.iter()) {
+            let run = |st: &mut [Word], loc: &mut [u64], v: u64| {
                 loc[slot] = v;
                 dom.rebind(v, loc);
-                if !inner(st, loc)? {
-                    return Ok(false);
+                inner(st, loc)
+            };
+            if !symmetric || n < 2 {
+                for &v in buf[..n].iter().chain(spill.iter()) {
+                    if !run(st, loc, v)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            let before = st.to_vec();
+            let mut forward = Ok(true);
+            for &v in buf[..n].iter().chain(spill.iter()) {
+                forward = run(st, loc, v);
+                if !matches!(forward, Ok(true)) {
+                    break;
                 }
             }
-            Ok(true)
+            let after = st.to_vec();
+            st.copy_from_slice(&before);
+            let mut backward = Ok(true);
+            for &v in buf[..n].iter().chain(spill.iter()).rev() {
+                backward = run(st, loc, v);
+                if !matches!(backward, Ok(true)) {
+                    break;
+                }
+            }
+            let same = match (&forward, &backward) {
+                (Ok(a), Ok(b)) => a == b && (!a || st[..] == after[..]),
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            if !same {
+                return Err(fail(
+                    span,
+                    "this `for` loop over the values of a symmetric type ends in another state \
+                     when its values come in another order: its effect singles out a value \
+                     (the last one assigned, an append, a first-come flag), which a symmetry \
+                     does not allow; use a comprehension or quantifier, whose result has no \
+                     order, or drop the type from `symmetry`"
+                        .into(),
+                ));
+            }
+            st.copy_from_slice(&after);
+            forward
         })
     }
 

@@ -94,6 +94,23 @@ impl Ty {
         }
     }
 
+    /// Whether values of a symmetric type (a scalarset) are inside.
+    pub fn has_scalarset(&self) -> bool {
+        match self {
+            Ty::Enum(e) => {
+                e.scalarset.is_some()
+                    || e.variants
+                        .iter()
+                        .any(|v| v.payload.iter().any(Ty::has_scalarset))
+            }
+            Ty::Record(fields) => fields.iter().any(|(_, t)| t.has_scalarset()),
+            Ty::Tuple(items) => items.iter().any(Ty::has_scalarset),
+            Ty::Map(kv) => kv.0.has_scalarset() || kv.1.has_scalarset(),
+            Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) | Ty::Bag(t, _, _) => t.has_scalarset(),
+            Ty::Bool | Ty::Int(_) | Ty::Error => false,
+        }
+    }
+
     /// `card()` as a u64 count of indices where it is at most 2^64 - 1.
     pub fn card_u64(&self) -> Option<u64> {
         self.card().and_then(|c| u64::try_from(c).ok())
