@@ -365,3 +365,24 @@ fn an_order_dependent_for_loop_over_a_symmetric_type_is_an_error() {
     // Two orbits: before the loop and after it.
     assert_eq!(j["distinct_states"], 2);
 }
+
+/// A fairness assumption that names one value of a symmetric type is
+/// refused like any other literal of it (exit 2, at the value, saying
+/// why); without the symmetry it is an ordinary assumption.
+#[test]
+fn fairness_naming_one_symmetric_value_is_refused() {
+    let args = [
+        "run",
+        "specs/2pc_msgs.ron",
+        "--fairness",
+        "weak RMPrepare(1)",
+    ];
+    let (code, _, stderr) = dcheck_args(&args);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`RM` is symmetric"), "{stderr}");
+    assert!(stderr.contains("--fairness:1:16"), "{stderr}");
+    let mut off = args.to_vec();
+    off.extend(["--symmetry", "off"]);
+    let (code, _, stderr) = dcheck_args(&off);
+    assert!(code == 0 || code == 1, "{code}: {stderr}");
+}

@@ -208,7 +208,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn expect_compatible(&mut self, span: Span, found: &Ty, expected: &Ty) {
+    pub(crate) fn expect_compatible(&mut self, span: Span, found: &Ty, expected: &Ty) {
         if !found.compatible(expected) {
             self.error(
                 span,

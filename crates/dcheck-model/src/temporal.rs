@@ -341,7 +341,8 @@ impl<'a> Compiler<'a> {
                     let saved = self.allow_state;
                     self.allow_state = false;
                     let before = self.diags.len();
-                    let (_, f) = self.expr(e, Some(&action.params[k].1));
+                    let (ty, f) = self.expr(e, Some(&action.params[k].1));
+                    self.expect_compatible(e.span, &ty, &action.params[k].1);
                     self.allow_state = saved;
                     if self.diags.len() > before || binding.is_none() {
                         continue;
