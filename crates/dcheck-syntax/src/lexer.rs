@@ -295,11 +295,28 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
                 i += 1;
             }
             let word = &text[start..i];
-            let tok = keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
-            toks.push(Token {
-                tok,
-                span: map.span(file, start, i),
-            });
+            let span = map.span(file, start, i);
+            // TLA+'s reserved words: a diagnostic that names the dcheck
+            // form, and the token it stands for where there is one.
+            let tok = match tla_word(word) {
+                Some((help, stands_for)) => {
+                    diags.push(tla_diag(span, word, help));
+                    stands_for.unwrap_or_else(|| Tok::Ident(word.to_string()))
+                }
+                None => keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string())),
+            };
+            toks.push(Token { tok, span });
+            // TLA+'s primed variable, `x'`.
+            if b.get(i) == Some(&b'\'') {
+                diags.push(tla_diag(
+                    map.span(file, start, i + 1),
+                    &format!("{word}'"),
+                    "a primed variable is TLA+'s next state: assign it in an effect, \
+                     `x = e;` (for `x' = e`), and leave out what does not change (for \
+                     `UNCHANGED`)",
+                ));
+                i += 1;
+            }
             continue;
         }
         if c.is_ascii_digit() {
@@ -354,6 +371,26 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
             (b'+', Some(b'+')) => (Tok::PlusPlus, 2),
             (b'+', _) => (Tok::Plus, 1),
             (b'*', _) => (Tok::Star, 1),
+            (b'/', Some(b'\\' | b'=')) | (b'\\', _) | (b'#', _) => {
+                let len = tla_operator(&b[i..]);
+                let op = &text[i..i + len];
+                let help = match op {
+                    "/\\" => "write `and` (TLA+'s `/\\`)",
+                    "\\/" => "write `or` (TLA+'s `\\/`)",
+                    "/=" | "#" => "write `!=` (TLA+'s `/=` and `#`)",
+                    "\\in" => "write `in`: `x in S` (TLA+'s `\\in`)",
+                    "\\notin" => "write `not (x in S)` (TLA+'s `\\notin`)",
+                    "\\A" => "write `forall x in S: P` (TLA+'s `\\A x \\in S : P`)",
+                    "\\E" => "write `exists x in S: P` (TLA+'s `\\E x \\in S : P`)",
+                    _ => {
+                        "TLA+ operators are words here: `and`, `or`, `not`, `in`, `forall`, \
+                          `exists`, `implies` (docs/language.md)"
+                    }
+                };
+                diags.push(tla_diag(map.span(file, i, i + len), op, help));
+                i += len;
+                continue;
+            }
             (b'/', _) => (Tok::Slash, 1),
             (b'%', _) => (Tok::Percent, 1),
             (b'&', Some(b'&')) => (Tok::AndAnd, 2),
@@ -399,6 +436,54 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
         span: map.span(file, b.len(), b.len()),
     });
     (toks, diags)
+}
+
+/// TLA+'s reserved words that a TLA+ user may write: the help line, and
+/// the token the word stands for (so parsing goes on as if it were right).
+fn tla_word(word: &str) -> Option<(&'static str, Option<Tok>)> {
+    Some(match word {
+        "TRUE" => ("write `true` (TLA+'s `TRUE`)", keyword("true")),
+        "FALSE" => ("write `false` (TLA+'s `FALSE`)", keyword("false")),
+        "EXCEPT" => (
+            "assign the element in an effect, `f[k] = v;` (for TLA+'s \
+             `f' = [f EXCEPT ![k] = v]`)",
+            None,
+        ),
+        "UNCHANGED" => (
+            "leave it out: a variable an effect does not assign keeps its value \
+             (TLA+'s `UNCHANGED x`)",
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+/// The length of the TLA+ operator at the start of `b` (which starts with
+/// `/`, `\\` or `#`): `\\in`, `\\notin`, `\\A`, `\\E`, or two characters.
+fn tla_operator(b: &[u8]) -> usize {
+    if b[0] == b'#' {
+        return 1;
+    }
+    if b[0] == b'\\' {
+        let word = b[1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        if matches!(&b[1..1 + word], b"in" | b"notin" | b"A" | b"E") {
+            return 1 + word;
+        }
+    }
+    if b.len() > 1 && b[1].is_ascii() {
+        2
+    } else {
+        1
+    }
+}
+
+fn tla_diag(span: Span, op: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(span, format!("`{op}` is TLA+, not dcheck"))
+        .label("TLA+ syntax")
+        .help(help.to_string())
 }
 
 #[cfg(test)]

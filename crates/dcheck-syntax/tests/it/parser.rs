@@ -362,3 +362,54 @@ fn keyword_as_name_gets_a_hint() {
     let ds = parse_params(FileId(0), "(: RM").unwrap_err();
     assert!(ds[0].help.is_none());
 }
+
+/// Each TLA+ operator a TLA+ user types by habit gets a spanned error
+/// that names it and gives the dcheck form (issue: TLA+ users).
+#[test]
+fn tla_operators_get_the_dcheck_form() {
+    for (src, op, says) in [
+        ("a /\\ b", "/\\", "`and`"),
+        ("a \\/ b", "\\/", "`or`"),
+        ("x \\in S", "\\in", "`in`"),
+        ("x \\notin S", "\\notin", "`not (x in S)`"),
+        ("\\A x \\in S: p", "\\A", "`forall x in S: P`"),
+        ("\\E x \\in S: p", "\\E", "`exists x in S: P`"),
+        ("x /= 1", "/=", "`!=`"),
+        ("x # 1", "#", "`!=`"),
+        ("x' == 1", "x'", "`x = e;`"),
+        ("x == TRUE", "TRUE", "`true`"),
+        ("x == FALSE", "FALSE", "`false`"),
+        ("[f EXCEPT ![1] = 2]", "EXCEPT", "`f[k] = v;`"),
+    ] {
+        let ds = err(src);
+        let d = ds
+            .iter()
+            .find(|d| d.message == format!("`{op}` is TLA+, not dcheck"))
+            .unwrap_or_else(|| panic!("{src:?}: {ds:?}"));
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(help.contains(says), "{src:?}: {help}");
+        let at = src.find(op).expect("op in source");
+        assert_eq!(
+            (d.span.start as usize, d.span.end as usize),
+            (at, at + op.len()),
+            "{src:?}"
+        );
+    }
+    // UNCHANGED is a statement habit.
+    let ds = parse_block(FileId(0), "UNCHANGED x;").unwrap_err();
+    assert!(
+        ds.iter().any(|d| d.message.contains("`UNCHANGED` is TLA+")
+            && d.help.as_deref().unwrap_or("").contains("keeps its value")),
+        "{ds:?}"
+    );
+    // `==` where an effect assigns.
+    let ds = parse_block(FileId(0), "x == 1;").unwrap_err();
+    assert!(
+        ds[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("`==` compares"),
+        "{ds:?}"
+    );
+}
