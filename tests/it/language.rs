@@ -543,3 +543,18 @@ fn multiset_literals_count_repetitions_like_bags() {
 fn an_enumerated_sequence_type_has_one_form_per_value() {
     assert_ok_everywhere("seq_binding.ron", 13, 13);
 }
+
+/// `bool` as a binder's domain and a map literal's keys, and a map literal
+/// over a range of constants: values checked by the fixture's invariants,
+/// counts by hand in its header (4 distinct, 4 generated).
+#[test]
+fn bool_domains_and_range_map_literals() {
+    for strategy in ["bfs", "dfs"] {
+        assert_ok(
+            "bool_and_range_maps.ron",
+            &["--no-deadlock", "--strategy", strategy],
+            4,
+            4,
+        );
+    }
+}

@@ -230,6 +230,10 @@ impl<'a> Compiler<'a> {
     // ------------------------------------------------------------ types
 
     pub fn declare_types(&mut self, decls: &'a [ast::TypeDecl]) {
+        // `bool` is a type name too where one may stand in an expression
+        // (`b in bool`); it is a keyword, so no declaration can shadow it.
+        self.types
+            .insert("bool".into(), TypeState::Resolved(Ty::Bool));
         for d in decls {
             self.types
                 .insert(d.name.name.clone(), TypeState::Unresolved(&d.def));

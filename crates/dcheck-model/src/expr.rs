@@ -1228,8 +1228,20 @@ impl<'a> Compiler<'a> {
             ExprKind::MapLit(binder, body) => {
                 let key_ty = match &binder.domain.kind {
                     ExprKind::Name(n) if self.is_type_name(&n.name) => self.type_by_name(n),
+                    // A range of constants is the range type (TLA+'s
+                    // `[k \in 0..1 |-> e]`).
+                    ExprKind::Range(a, b) => {
+                        let (lo, hi) = (self.int_expr(a), self.int_expr(b));
+                        match (lo.value(), hi.value()) {
+                            (Some(lo), Some(hi)) => Ty::Int(Some((lo as i64, hi as i64))),
+                            _ => {
+                                self.error(binder.domain.span, "a map literal over a range needs constant bounds", Some("maps are total over their key type: write [x in lo..hi |-> e] with constant lo and hi, or name a type".into()));
+                                return err_pair();
+                            }
+                        }
+                    }
                     _ => {
-                        self.error(binder.domain.span, "a map literal ranges over a type", Some("write [x in T |-> e] with T a type name: maps are total over their key type".into()));
+                        self.error(binder.domain.span, "a map literal ranges over a type", Some("write [x in T |-> e] with T a type name or a range of constants: maps are total over their key type".into()));
                         return err_pair();
                     }
                 };

@@ -838,6 +838,19 @@ impl Parser {
                     span: start,
                 })
             }
+            // The type `bool` where a type name may stand (`b in bool`,
+            // `[b in bool |-> e]`); elsewhere the checker says a type is not
+            // a value.
+            Tok::Bool => {
+                self.bump();
+                Ok(Expr {
+                    kind: ExprKind::Name(Ident {
+                        name: "bool".into(),
+                        span: start,
+                    }),
+                    span: start,
+                })
+            }
             Tok::LParen => {
                 self.bump();
                 let first = self.nested_expr()?;
@@ -978,10 +991,7 @@ impl Parser {
             Tok::Eof => Err(self.unexpected("an expression")),
             _ => {
                 let mut d = self.unexpected("an expression");
-                if matches!(
-                    self.peek(),
-                    Tok::Set | Tok::Seq | Tok::Multiset | Tok::Bool | Tok::Enum
-                ) {
+                if matches!(self.peek(), Tok::Set | Tok::Seq | Tok::Multiset | Tok::Enum) {
                     d = d.help("a type is not allowed here");
                 }
                 Err(d)
