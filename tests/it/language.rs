@@ -558,3 +558,28 @@ fn bool_domains_and_range_map_literals() {
         );
     }
 }
+
+/// `choose`: the values its invariants check (least in the type's order,
+/// not the first written; signed integers; enums), the counts by hand (4 /
+/// 4); and no satisfying value is an evaluation error after the shortest
+/// trace that reaches it (x = 2: 2 steps).
+#[test]
+fn choose_picks_the_least_satisfying_value() {
+    for strategy in ["bfs", "dfs"] {
+        assert_ok(
+            "choose.ron",
+            &["--no-deadlock", "--strategy", strategy],
+            4,
+            4,
+        );
+    }
+    let (code, j) = run("choose_none.ron", &["--no-deadlock"]);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["violation"]["kind"], "error", "{j:#}");
+    assert_eq!(
+        j["violation"]["trace"].as_array().map(Vec::len),
+        Some(3),
+        "{j:#}"
+    );
+    assert!(j.to_string().contains("no value satisfies"), "{j:#}");
+}

@@ -165,6 +165,11 @@ fn every_misuse_of_a_symmetric_type_is_refused_where_it_is() {
         ("literal", "expected RM, found int", ":9:62"), // rmState[1]
         ("minmax", "`min` of a set of the symmetric type `RM`", ":9:"), // min(RM)
         ("const", "expected RM, found int", ":9:85"),   // r == Leader
+        (
+            "choose",
+            "`choose` over values of the symmetric type `RM`",
+            ":9:",
+        ),
     ];
     for (name, says, at) in cases {
         let path = format!("tests/fixtures/sym/misuse_{name}.ron");

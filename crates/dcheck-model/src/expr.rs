@@ -1068,6 +1068,49 @@ impl<'a> Compiler<'a> {
                 );
                 (Ty::Bool, f)
             }
+            ExprKind::Choose(binder, body) => {
+                let (dom, slot, pushed) = self.bind(binder);
+                let ety = self.scopes[self.scopes.len() - pushed].ty.clone();
+                let cond = self.bool_expr(body);
+                self.pop_locals(pushed);
+                if ety.has_scalarset() {
+                    let name = ety.symmetric().unwrap_or("a symmetric type").to_string();
+                    self.error(
+                        span,
+                        format!(
+                            "`choose` over values of the symmetric type `{name}` singles one out"
+                        ),
+                        Some(symmetric_why(&name)),
+                    );
+                    return err_pair();
+                }
+                // The least satisfying value: integers compare as such,
+                // everything else by its index (the type's order).
+                let signed = matches!(ety, Ty::Int(_));
+                let less = move |a: u64, b: u64| {
+                    if signed {
+                        (a as i64) < (b as i64)
+                    } else {
+                        a < b
+                    }
+                };
+                (
+                    ety,
+                    ExprFn::new(move |st, loc| {
+                        let mut best: Option<u64> = None;
+                        dom.each(st, loc, |v, loc| {
+                            loc[slot] = v;
+                            if cond.eval(st, loc)? != 0 && best.is_none_or(|b| less(v, b)) {
+                                best = Some(v);
+                            }
+                            Ok(true)
+                        })?;
+                        best.ok_or_else(|| {
+                            fail(span, "`choose`: no value satisfies the condition".into())
+                        })
+                    }),
+                )
+            }
             ExprKind::SetLit(items) if matches!(expected, Some(Ty::Bag(..))) => {
                 let ty = expected.cloned().unwrap_or(Ty::Error);
                 let (Ty::Bag(t, cap, _), Some(shape)) = (&ty, ty.bag_shape()) else {

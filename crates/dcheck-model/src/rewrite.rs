@@ -34,7 +34,9 @@ pub fn mentions(e: &Expr, name: &str) -> bool {
             items.iter().any(m)
         }
         ExprKind::RecordLit(fields) => fields.iter().any(|(_, v)| m(v)),
-        ExprKind::MapLit(b, body) => binders(std::slice::from_ref(b)) || m(body),
+        ExprKind::MapLit(b, body) | ExprKind::Choose(b, body) => {
+            binders(std::slice::from_ref(b)) || m(body)
+        }
         ExprKind::SetComp(el, bs, cond) => m(el) || binders(bs) || cond.as_deref().is_some_and(m),
         ExprKind::Match(e, arms) => {
             m(e) || arms

@@ -99,7 +99,7 @@ impl<'a> RoleCode<'a> {
                 self.unbind(k);
             }
             ExprKind::RecordLit(fields) => fields.iter_mut().for_each(|(_, v)| self.expr(v)),
-            ExprKind::MapLit(b, body) => {
+            ExprKind::MapLit(b, body) | ExprKind::Choose(b, body) => {
                 let k = self.binders(std::slice::from_mut(b));
                 self.expr(body);
                 self.unbind(k);

@@ -381,6 +381,9 @@ pub enum ExprKind {
     Let(Ident, Box<Expr>, Box<Expr>),
     /// `forall x in S, y in T: body` / `exists ...`
     Quant(Quantifier, Vec<Binder>, Box<Expr>),
+    /// `choose x in S: body`: the least element of S (in its type's
+    /// order) that satisfies body.
+    Choose(Box<Binder>, Box<Expr>),
     /// `{a, b}` and `{}`
     SetLit(Vec<Expr>),
     /// `[a, b]` and `[]`

@@ -102,6 +102,7 @@ pub enum Tok {
     ModKw,
     DivKw,
     Match,
+    Choose,
     // temporal keywords (only meaningful in `properties`)
     Always,
     Eventually,
@@ -185,6 +186,7 @@ impl Tok {
             Tok::ModKw => "mod",
             Tok::DivKw => "div",
             Tok::Match => "match",
+            Tok::Choose => "choose",
             Tok::Always => "always",
             Tok::Eventually => "eventually",
             Tok::LeadsTo => "leads_to",
@@ -263,6 +265,7 @@ fn keyword(s: &str) -> Option<Tok> {
         "mod" => Tok::ModKw,
         "div" => Tok::DivKw,
         "match" => Tok::Match,
+        "choose" => Tok::Choose,
         "always" => Tok::Always,
         "eventually" => Tok::Eventually,
         "leads_to" => Tok::LeadsTo,

@@ -597,6 +597,21 @@ impl Parser {
                     kind: ExprKind::Quant(q, binders, Box::new(body)),
                 })
             }
+            Tok::Choose => {
+                self.bump();
+                let mut binders = self.binders()?;
+                if binders.len() != 1 {
+                    return Err(Diagnostic::new(start.to(self.prev_span()), "`choose` takes one binder")
+                        .label("one `x in S` here")
+                        .help("write `choose x in S: P`; for a pair, choose over a set of tuples, `choose p in { (a, b) for a in A, b in B }: P`"));
+                }
+                self.expect(&Tok::Colon, "`:` before the condition of `choose`")?;
+                let body = self.expr()?;
+                Ok(Expr {
+                    span: start.to(body.span),
+                    kind: ExprKind::Choose(Box::new(binders.remove(0)), Box::new(body)),
+                })
+            }
             Tok::If => {
                 self.bump();
                 let c = self.nested_expr()?;

@@ -50,6 +50,7 @@ fn ex(e: &Expr) -> String {
                 .join(" ")
         ),
         MapLit(b, e) => format!("(map [{}] {})", binder(b), ex(e)),
+        Choose(b, e) => format!("(choose [{}] {})", binder(b), ex(e)),
         SetComp(e, bs, c) => format!(
             "(comp {} [{}]{})",
             ex(e),
