@@ -447,6 +447,10 @@ fn tla_word(word: &str) -> Option<(&'static str, Option<Tok>)> {
     Some(match word {
         "TRUE" => ("write `true` (TLA+'s `TRUE`)", keyword("true")),
         "FALSE" => ("write `false` (TLA+'s `FALSE`)", keyword("false")),
+        "CHOOSE" => (
+            "write `choose x in S: P` (TLA+'s `CHOOSE x \\in S : P`): the least such x",
+            keyword("choose"),
+        ),
         "EXCEPT" => (
             "assign the element in an effect, `f[k] = v;` (for TLA+'s \
              `f' = [f EXCEPT ![k] = v]`)",

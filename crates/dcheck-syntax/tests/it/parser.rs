@@ -380,6 +380,7 @@ fn tla_operators_get_the_dcheck_form() {
         ("x' == 1", "x'", "`x = e;`"),
         ("x == TRUE", "TRUE", "`true`"),
         ("x == FALSE", "FALSE", "`false`"),
+        ("CHOOSE x \\in S: p", "CHOOSE", "`choose x in S: P`"),
         ("[f EXCEPT ![1] = 2]", "EXCEPT", "`f[k] = v;`"),
     ] {
         let ds = err(src);
