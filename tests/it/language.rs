@@ -583,3 +583,31 @@ fn choose_picks_the_least_satisfying_value() {
     );
     assert!(j.to_string().contains("no value satisfies"), "{j:#}");
 }
+
+/// Recursive defs (direct, mutual, over the state): values checked by the
+/// fixture's invariants, counts by hand (4 / 4), at 1 and 2 threads; a
+/// recursion past the limit is an evaluation error in the initial state,
+/// not a stack overflow.
+#[test]
+fn recursive_defs() {
+    for threads in ["1", "2"] {
+        assert_ok(
+            "recursion.ron",
+            &["--no-deadlock", "--threads", threads],
+            4,
+            4,
+        );
+    }
+    let (code, j) = run("recursion_deep.ron", &["--no-deadlock"]);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["violation"]["kind"], "error", "{j:#}");
+    assert_eq!(
+        j["violation"]["trace"].as_array().map(Vec::len),
+        Some(1),
+        "{j:#}"
+    );
+    assert!(
+        j.to_string().contains("recursion deeper than 200 calls"),
+        "{j:#}"
+    );
+}

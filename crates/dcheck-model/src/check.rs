@@ -62,6 +62,9 @@ pub(crate) struct Compiler<'a> {
     pub var_index: HashMap<String, usize>,
     pub defs: HashMap<String, &'a ast::DefDecl>,
     pub def_stack: Vec<String>,
+    /// Recursive defs, compiled once each for calls from inside their own
+    /// expansion (see `expr::recursive_call`).
+    pub rec_defs: HashMap<String, crate::expr::RecDef>,
     pub scopes: Vec<Local>,
     pub next_slot: usize,
     pub max_slots: usize,
@@ -105,6 +108,7 @@ impl<'a> Compiler<'a> {
             var_index: HashMap::new(),
             defs: HashMap::new(),
             def_stack: Vec::new(),
+            rec_defs: HashMap::new(),
             scopes: Vec::new(),
             next_slot: 0,
             max_slots: 0,

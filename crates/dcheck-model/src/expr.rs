@@ -101,6 +101,26 @@ fn elem_index(store: Store, x: u64) -> Option<u64> {
     }
 }
 
+/// Most nested calls of recursive defs in one evaluation (deeper is an
+/// evaluation error; each level takes a few native stack frames).
+pub const MAX_RECURSION: u32 = 200;
+
+thread_local! {
+    /// The nesting of recursive def calls on this thread.
+    static RECURSION: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// A recursive def compiled once for its recursive calls: the body (set
+/// once compiled) with the size of its frame of locals, where the frame
+/// starts, the body's type, and the variables it reads.
+#[derive(Clone)]
+pub(crate) struct RecDef {
+    cell: Arc<std::sync::OnceLock<(ExprFn, usize)>>,
+    base: usize,
+    ty: Ty,
+    reads: Arc<Vec<usize>>,
+}
+
 /// Largest number of copies a quantifier nest is unrolled into: a
 /// quantifier inside an unrolled body gets what its enclosing ones left
 /// (`Compiler::unroll_left`), so `exists a in A, b in A, c in A: ...` over a
@@ -304,12 +324,7 @@ impl<'a> Compiler<'a> {
             return err_pair();
         }
         if self.def_stack.contains(&name.name) {
-            self.error(
-                name.span,
-                format!("`{}` is defined in terms of itself", name.name),
-                Some("defs are expanded where used and cannot be recursive".into()),
-            );
-            return err_pair();
+            return self.recursive_call(name, args, expected);
         }
         // The parameters take slots base.. base + n; the arguments are
         // compiled above them, so an argument that calls a def itself does
@@ -363,6 +378,106 @@ impl<'a> Compiler<'a> {
             body.eval(st, loc)
         });
         (ty, f)
+    }
+
+    /// A call of a def from inside its own expansion (recursion, direct
+    /// or through other defs). The def is compiled once more with its
+    /// parameters as run-time locals in a frame of its own (the first such
+    /// call compiles it; calls inside that compilation refer to it); a call
+    /// saves the frame, binds the arguments, runs the body and restores
+    /// the frame, so the caller's locals survive. Calls nest at most
+    /// [`MAX_RECURSION`] deep per evaluation: deeper is an evaluation
+    /// error, not a stack overflow.
+    fn recursive_call(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        expected: Option<&Ty>,
+    ) -> (Ty, ExprFn) {
+        let def = self.defs[&name.name];
+        let mut binds = Vec::new();
+        let mut param_tys = Vec::new();
+        for (p, a) in def.params.iter().zip(args) {
+            let ty = self.resolve_type(&p.ty);
+            binds.push((self.expr_to_index(a, &ty), load_of(&ty)));
+            param_tys.push((p.name.name.clone(), ty));
+        }
+        let rec = match self.rec_defs.get(&name.name) {
+            Some(r) => r.clone(),
+            None => {
+                // The frame starts above every slot in use here.
+                let base = self.max_slots.max(self.next_slot);
+                let rec = RecDef {
+                    cell: Arc::new(std::sync::OnceLock::new()),
+                    base,
+                    ty: expected.cloned().unwrap_or(Ty::Error),
+                    reads: Arc::new(Vec::new()),
+                };
+                self.rec_defs.insert(name.name.clone(), rec.clone());
+                let saved_scopes = std::mem::take(&mut self.scopes);
+                let saved_next = self.next_slot;
+                let saved_reads = std::mem::take(&mut self.vars_read);
+                let saved_state = self.reads_state;
+                self.next_slot = base;
+                for (n, ty) in &param_tys {
+                    self.push_local(n, ty.clone());
+                }
+                let (ty, body) = self.expr(&def.body, expected);
+                let frame = self.max_slots - base;
+                let reads: Vec<usize> = self.vars_read.iter().copied().collect();
+                self.vars_read = saved_reads;
+                self.vars_read.extend(reads.iter().copied());
+                self.reads_state = saved_state;
+                self.scopes = saved_scopes;
+                self.next_slot = saved_next;
+                let _ = rec.cell.set((body, frame));
+                let rec = RecDef {
+                    ty,
+                    reads: Arc::new(reads),
+                    ..rec
+                };
+                self.rec_defs.insert(name.name.clone(), rec.clone());
+                rec
+            }
+        };
+        // Whatever the body reads, the call reads (and it is never folded:
+        // the body may not be compiled yet when this call is).
+        self.reads_state = true;
+        for &v in rec.reads.iter() {
+            self.vars_read.insert(v);
+        }
+        let (cell, base, span) = (rec.cell, rec.base, name.span);
+        let f = ExprFn::new(move |st, loc| {
+            let Some((body, frame)) = cell.get() else {
+                return Err(fail(
+                    span,
+                    "a recursive def called before it is compiled".into(),
+                ));
+            };
+            let mut values = Vec::with_capacity(binds.len());
+            for (f, load) in &binds {
+                values.push(load.apply(f.eval(st, loc)?));
+            }
+            let depth = RECURSION.with(|d| {
+                d.set(d.get() + 1);
+                d.get()
+            });
+            let result = if depth > MAX_RECURSION {
+                Err(fail(
+                    span,
+                    format!("recursion deeper than {MAX_RECURSION} calls"),
+                ))
+            } else {
+                let saved: Vec<u64> = loc[base..base + frame].to_vec();
+                loc[base..base + values.len()].copy_from_slice(&values);
+                let r = body.eval(st, loc);
+                loc[base..base + frame].copy_from_slice(&saved);
+                r
+            };
+            RECURSION.with(|d| d.set(d.get() - 1));
+            result
+        });
+        (rec.ty, f)
     }
 
     /// The type a binder's domain names (`x in Server`), unless the name
