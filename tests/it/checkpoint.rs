@@ -200,20 +200,23 @@ fn checkpoint_depth(path: &Path) -> Option<u64> {
     Some(u64::from_le_bytes(word.try_into().ok()?))
 }
 
+/// TwoPhase N=8 unreduced on one thread: long enough to interrupt.
+const TWOPHASE_N8: [&str; 7] = [
+    "specs/2pc.ron",
+    "--symmetry",
+    "off",
+    "--const",
+    "N=8",
+    "--threads",
+    "1",
+];
+
 #[cfg(unix)]
 #[test]
 fn killed_with_sigkill_halfway_then_resumed_gives_the_uninterrupted_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "killed.ckpt");
-    let args = [
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=8",
-        "--threads",
-        "1",
-    ];
+    let args = TWOPHASE_N8;
     let (code, whole, _) = dcheck_json(&args);
     assert_eq!(code, 0);
     let total_depth = whole["depth"].as_u64().expect("depth");
@@ -255,15 +258,7 @@ fn killed_with_sigkill_halfway_then_resumed_gives_the_uninterrupted_figures() {
 fn ctrl_c_writes_a_checkpoint_that_resumes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "int.ckpt");
-    let args = [
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=8",
-        "--threads",
-        "1",
-    ];
+    let args = TWOPHASE_N8;
     let (_, whole, _) = dcheck_json(&args);
     let child = dcheck()
         .arg("run")

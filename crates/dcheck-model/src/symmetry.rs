@@ -302,12 +302,7 @@ impl Symmetry {
         perms: &mut [Vec<usize>],
         out: &mut [Word],
     ) {
-        for (order, p) in orders.iter().zip(perms.iter_mut()) {
-            p.resize(order.len(), 0);
-            for (k, &e) in order.iter().enumerate() {
-                p[e] = k;
-            }
-        }
+        invert(orders, perms);
         for (i, plan) in &self.vars {
             let v = &vars[*i];
             match (&v.keys, plan) {
@@ -337,12 +332,7 @@ impl Symmetry {
         perms: &mut [Vec<usize>],
         target: &[Word],
     ) -> bool {
-        for (order, p) in orders.iter().zip(perms.iter_mut()) {
-            p.resize(order.len(), 0);
-            for (k, &e) in order.iter().enumerate() {
-                p[e] = k;
-            }
-        }
+        invert(orders, perms);
         self.vars.iter().all(|(i, plan)| {
             let v = &vars[*i];
             match (&v.keys, plan) {
@@ -774,6 +764,17 @@ fn mix(x: u64) -> u64 {
 /// a symmetric raft run with `mix`), and a collision only makes a tie.
 fn ordered(h: u64, x: u64) -> u64 {
     (h.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// `perms[g]` becomes the inverse of `orders[g]` (value `orders[g][k]`
+/// is renamed `k`).
+fn invert(orders: &[Vec<usize>], perms: &mut [Vec<usize>]) {
+    for (order, p) in orders.iter().zip(perms.iter_mut()) {
+        p.resize(order.len(), 0);
+        for (k, &e) in order.iter().enumerate() {
+            p[e] = k;
+        }
+    }
 }
 
 /// A sequence's profiles followed by one more part's (see
