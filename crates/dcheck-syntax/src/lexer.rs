@@ -382,7 +382,7 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
                     "\\/" => "write `or` (TLA+'s `\\/`)",
                     "/=" | "#" => "write `!=` (TLA+'s `/=` and `#`)",
                     "\\in" => "write `in`: `x in S` (TLA+'s `\\in`)",
-                    "\\notin" => "write `not (x in S)` (TLA+'s `\\notin`)",
+                    "\\notin" => "write `notin`: `x notin S` (TLA+'s `\\notin`)",
                     "\\A" => "write `forall x in S: P` (TLA+'s `\\A x \\in S : P`)",
                     "\\E" => "write `exists x in S: P` (TLA+'s `\\E x \\in S : P`)",
                     _ => {

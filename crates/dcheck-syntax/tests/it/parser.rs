@@ -372,7 +372,7 @@ fn tla_operators_get_the_dcheck_form() {
         ("a /\\ b", "/\\", "`and`"),
         ("a \\/ b", "\\/", "`or`"),
         ("x \\in S", "\\in", "`in`"),
-        ("x \\notin S", "\\notin", "`not (x in S)`"),
+        ("x \\notin S", "\\notin", "`notin`"),
         ("\\A x \\in S: p", "\\A", "`forall x in S: P`"),
         ("\\E x \\in S: p", "\\E", "`exists x in S: P`"),
         ("x /= 1", "/=", "`!=`"),
