@@ -936,6 +936,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         default_memory: None,
         checkpoint: None,
         resumed: false,
+        check_deadlock: !args.no_deadlock,
     };
     let sim = dcheck_engine::simulate::simulate(model, &config);
     if let Err(code) = args.trace.write(args.format, &loaded, &sim.outcome, &info) {
@@ -1200,6 +1201,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             .as_ref()
             .map(|c| c.path.display().to_string()),
         resumed: resumed.is_some(),
+        check_deadlock: config.check_deadlock,
     };
     let progress = Progress::new();
     let show =
@@ -1208,7 +1210,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         Some(snap) => dcheck_engine::resume(model, &config, &progress, snap),
         None => dcheck_engine::check(model, &config, &progress),
     });
-    let mut summary = dcheck_report::text::summary(model, &outcome, &info);
+    let mut summary = dcheck_report::text::summary(model, &loaded.sources, &outcome, &info);
     if args.coverage {
         summary += &dcheck_report::text::coverage_table(model, &outcome);
     }

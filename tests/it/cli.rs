@@ -1097,3 +1097,38 @@ fn max_time_stops_cleanly_with_a_checkpoint() {
     assert_eq!(k["incomplete_reason"], "max-time");
     assert!(k["distinct_states"].as_u64().expect("distinct") > distinct);
 }
+
+/// The summary lists every check with its verdict, and temporal
+/// properties with the fairness they were checked under as written; JSON
+/// `properties` carries the same (`fairness` on liveness entries).
+#[test]
+fn the_summary_names_each_check_with_its_verdict_and_fairness() {
+    let out = run_text(&["specs/2pc_msgs.ron"]);
+    let text = stdout(&out);
+    for line in [
+        "  invariant TCConsistent  holds\n",
+        "  deadlock                holds\n",
+        "  property  Termination   holds  (fairness: weak processes, weak delivery)\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    let (code, j) = run_json(&["specs/2pc_msgs.ron", "--fairness", "none", "--no-deadlock"]);
+    assert_eq!(code, 1, "{j:#}");
+    let props = j["properties"].as_array().expect("properties");
+    let find = |name: &str| props.iter().find(|p| p["name"] == name).cloned();
+    let term = find("Termination").expect("Termination");
+    assert_eq!(term["status"], "violated");
+    assert_eq!(term["fairness"], serde_json::json!([]));
+    assert_eq!(find("deadlock").expect("deadlock")["status"], "not checked");
+    assert_eq!(find("TCConsistent").expect("invariant")["status"], "holds");
+    assert!(find("TCConsistent")
+        .expect("invariant")
+        .get("fairness")
+        .is_none());
+    let out = run_text(&["specs/2pc_msgs.ron", "--fairness", "none", "--no-deadlock"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  property  Termination   violated  (fairness: none)\n"),
+        "{text}"
+    );
+}

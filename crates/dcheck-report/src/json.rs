@@ -70,42 +70,15 @@ pub fn report(
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => "interrupted",
         Verdict::Incomplete(_) => "incomplete",
     };
-    let violated = match &outcome.result {
-        Verdict::Violation(v) => Some(&v.kind),
-        _ => None,
-    };
-    // A liveness violation is found after a complete safety search.
-    let safety_complete = matches!(&outcome.result, Verdict::Ok)
-        || matches!(violated, Some(ViolationKind::Liveness(_)));
-    let status = |is_this: bool| match (&outcome.result, is_this) {
-        _ if safety_complete && !is_this => "holds",
-        (Verdict::Violation(_), true) => "violated",
-        // A search stopped early (by a violation elsewhere or a limit) has not
-        // shown the others hold.
-        _ => "not checked",
-    };
-    let mut properties: Vec<Json> = model
-        .invariants
-        .iter()
-        .enumerate()
-        .map(|(i, inv)| {
-            let this = matches!(violated, Some(ViolationKind::Invariant(j)) if *j as usize == i);
-            json!({"name": inv.name, "kind": "invariant", "status": status(this)})
+    let properties: Vec<Json> = crate::checked(model, sources, outcome, check_deadlock)
+        .into_iter()
+        .map(|c| match c.kind {
+            "liveness" => {
+                json!({"name": c.name, "kind": c.kind, "status": c.status, "fairness": c.fairness})
+            }
+            _ => json!({"name": c.name, "kind": c.kind, "status": c.status}),
         })
         .collect();
-    let dl_this = matches!(violated, Some(ViolationKind::Deadlock));
-    properties.push(json!({
-        "name": "deadlock",
-        "kind": "deadlock",
-        "status": if check_deadlock { status(dl_this) } else { "not checked" },
-    }));
-    for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
-        properties.push(json!({
-            "name": p.name,
-            "kind": "liveness",
-            "status": crate::property_status(outcome, p),
-        }));
-    }
     let mut out = json!({
         "schema_version": SCHEMA_VERSION,
         "spec": model.name,

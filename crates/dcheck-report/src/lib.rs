@@ -16,6 +16,7 @@ pub mod simulate;
 pub mod text;
 
 use dcheck_engine::{CheckStatus, Limit, Outcome, Verdict, ViolationKind};
+use dcheck_model::system::TransitionSystem;
 use dcheck_model::temporal::Property;
 use dcheck_model::Model;
 use dcheck_syntax::span::SourceMap;
@@ -34,6 +35,8 @@ pub struct RunInfo {
     /// run continued a saved search (`--resume`).
     pub checkpoint: Option<String>,
     pub resumed: bool,
+    /// Whether deadlocks are checked (not `--no-deadlock`).
+    pub check_deadlock: bool,
 }
 
 /// Exit codes (documented in the README; stable).
@@ -109,6 +112,84 @@ pub fn property_status(outcome: &Outcome, p: &Property) -> &'static str {
 pub fn bindings_text(bindings: &[(String, dcheck_model::value::Value)]) -> String {
     let bs: Vec<String> = bindings.iter().map(|(n, v)| format!("{n} = {v}")).collect();
     bs.join(", ")
+}
+
+/// One check of a run and its verdict: every invariant (and `always`
+/// property), the deadlock check, then every temporal property with the
+/// fairness assumptions it was checked under as written (empty: none).
+/// The text summary and JSON's `"properties"` both list these.
+pub struct Checked {
+    pub name: String,
+    /// `"invariant"`, `"deadlock"` or `"liveness"`.
+    pub kind: &'static str,
+    /// `"holds"`, `"violated"` or `"not checked"`.
+    pub status: &'static str,
+    pub fairness: Vec<String>,
+}
+
+/// What a run checked, in the order of [`Checked`].
+pub fn checked(
+    model: &Model,
+    sources: &SourceMap,
+    outcome: &Outcome,
+    check_deadlock: bool,
+) -> Vec<Checked> {
+    let violated = match &outcome.result {
+        Verdict::Violation(v) => Some(&v.kind),
+        _ => None,
+    };
+    // A liveness violation is found after a complete safety search.
+    let safety_complete = matches!(&outcome.result, Verdict::Ok)
+        || matches!(violated, Some(ViolationKind::Liveness(_)));
+    let status = |is_this: bool| match (&outcome.result, is_this) {
+        _ if safety_complete && !is_this => "holds",
+        (Verdict::Violation(_), true) => "violated",
+        // A search stopped early (by a violation elsewhere or a limit) has not
+        // shown the others hold.
+        _ => "not checked",
+    };
+    let mut out: Vec<Checked> = model
+        .invariants
+        .iter()
+        .enumerate()
+        .map(|(i, inv)| Checked {
+            name: inv.name.clone(),
+            kind: "invariant",
+            status: status(
+                matches!(violated, Some(ViolationKind::Invariant(j)) if *j as usize == i),
+            ),
+            fairness: Vec::new(),
+        })
+        .collect();
+    out.push(Checked {
+        name: "deadlock".into(),
+        kind: "deadlock",
+        status: match check_deadlock {
+            true => status(matches!(violated, Some(ViolationKind::Deadlock))),
+            false => "not checked",
+        },
+        fairness: Vec::new(),
+    });
+    for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
+        // The assumptions as written, once each (a `forall` or `each`
+        // gives one constraint per instance).
+        let mut fairness: Vec<String> = Vec::new();
+        for c in &p.checks {
+            for &k in &model.liveness_checks()[*c as usize].fairness {
+                let text = text::span_text(sources, model.fairness_info[k as usize].span);
+                if !fairness.contains(&text) {
+                    fairness.push(text);
+                }
+            }
+        }
+        out.push(Checked {
+            name: p.name.clone(),
+            kind: "liveness",
+            status: property_status(outcome, p),
+            fairness,
+        });
+    }
+    out
 }
 
 /// A fairness constraint as written, with the instance it stands for:

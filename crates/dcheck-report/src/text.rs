@@ -85,7 +85,7 @@ pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
 }
 
 /// The verdict line and statistics.
-pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
+pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo) -> String {
     let mut s = String::new();
     let st = &outcome.stats;
     let verdict = match &outcome.result {
@@ -118,13 +118,25 @@ pub fn summary(model: &Model, outcome: &Outcome, info: &RunInfo) -> String {
     };
     let secs = st.elapsed.as_secs_f64();
     let _ = writeln!(s, "{verdict}");
-    for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
-        let _ = writeln!(
-            s,
-            "  property {:<14} {}",
-            p.name,
-            crate::property_status(outcome, p)
-        );
+    let checked = crate::checked(model, sources, outcome, info.check_deadlock);
+    let width = checked
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    for c in &checked {
+        let kind = match c.kind {
+            "liveness" => "property",
+            k => k,
+        };
+        let name = if c.kind == "deadlock" { "" } else { &c.name };
+        let fairness = match (c.kind, c.fairness.is_empty()) {
+            ("liveness", true) => "  (fairness: none)".to_string(),
+            ("liveness", false) => format!("  (fairness: {})", c.fairness.join(", ")),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "  {kind:<9} {name:<width$}  {}{fairness}", c.status);
     }
     let _ = writeln!(
         s,
