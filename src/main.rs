@@ -460,17 +460,19 @@ fn select_properties(spec: &mut dcheck_syntax::ast::Spec, names: &[String]) -> R
     let known: Vec<&str> = spec
         .invariants
         .iter()
+        .chain(&spec.action_properties)
         .map(|i| i.name.name.as_str())
         .chain(spec.properties.iter().map(|p| p.name.name.as_str()))
         .collect();
     if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
         return Err(format!(
-            "--property {bad}: no invariant or property of that name (the spec has: {})",
+            "--property {bad}: no invariant, action property or property of that name (the spec has: {})",
             known.join(", ")
         ));
     }
     let wanted = |n: &str| names.iter().any(|w| w == n);
     spec.invariants.retain(|i| wanted(&i.name.name));
+    spec.action_properties.retain(|i| wanted(&i.name.name));
     spec.properties.retain(|p| wanted(&p.name.name));
     Ok(())
 }
@@ -1230,6 +1232,9 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
                 }
                 dcheck_engine::ViolationKind::Liveness(_) => {
                     ("liveness", format!("property {property}"))
+                }
+                dcheck_engine::ViolationKind::ActionProperty(_) => {
+                    ("action", format!("action property {property}"))
                 }
             };
             let trace = render_trace(

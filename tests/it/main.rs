@@ -8,6 +8,7 @@
 
 mod common;
 
+mod action_properties;
 mod checkpoint;
 mod cli;
 mod coverage;

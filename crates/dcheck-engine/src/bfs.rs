@@ -1032,7 +1032,9 @@ fn expand_chunk<M: TransitionSystem>(
     debug_assert!(pending.is_empty());
     let viewed = model.view_words() > 0;
     // Successors waiting for their constraints and view (see `admit`).
-    let mut raw = (viewed || model.has_constraints()).then(|| Raw {
+    // Steps checked against the action properties (safety runs only).
+    let stepped = safety && model.has_action_properties();
+    let mut raw = (viewed || model.has_constraints() || stepped).then(|| Raw {
         view: vec![0; model.view_words()],
         ..Raw::default()
     });
@@ -1096,6 +1098,13 @@ fn expand_chunk<M: TransitionSystem>(
                     if recording {
                         out.rows.edge(t, 0);
                     }
+                    continue;
+                }
+                if let Some(kind) = stepped
+                    .then(|| crate::step_issue(model, scratch, state, next))
+                    .flatten()
+                {
+                    out.events.push((key(p, t), kind, true));
                     continue;
                 }
                 let fp = match crate::admit(model, scratch, next, &mut raw.view) {

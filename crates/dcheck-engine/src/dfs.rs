@@ -104,10 +104,11 @@ impl SuccessorBuffer {
         (r, self.ts.len() as u64)
     }
 
-    /// For a model with constraints or a view, after [`Self::fill`]: gives
-    /// each successor its fingerprint ([`crate::admit`]) and drops, in
-    /// order, those outside the constraints. Returns the first violation
-    /// one of those shows, with its transition.
+    /// For a model with constraints, a view or action properties, after
+    /// [`Self::fill`]: checks each step against the action properties,
+    /// gives each successor its fingerprint ([`crate::admit`]) and drops,
+    /// in order, those outside the constraints. Returns the first violation
+    /// a step or one of those shows, with its transition.
     fn admit<M: TransitionSystem>(
         &mut self,
         model: &M,
@@ -119,9 +120,13 @@ impl SuccessorBuffer {
         let words = model.state_words();
         let mut issue = None;
         let mut kept = 0;
+        let stepped = model.has_action_properties();
         for i in 0..self.ts.len() {
             let t = self.ts[i];
             let next = &self.ws[i * words..(i + 1) * words];
+            if stepped && issue.is_none() {
+                issue = crate::step_issue(model, scratch, state, next).map(|kind| (t, kind));
+            }
             let fp = match crate::admit(model, scratch, next, view) {
                 Ok(Some(fp)) => fp,
                 Ok(None) => {
@@ -487,7 +492,8 @@ fn worker<M: TransitionSystem>(
     let mut stack = Batch::default();
     let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
-    let admitting = model.has_constraints() || model.view_words() > 0;
+    let admitting =
+        model.has_constraints() || model.view_words() > 0 || model.has_action_properties();
     let mut view: Vec<Word> = vec![0; model.view_words()];
     let mut published_bytes = 0u64;
     'work: loop {

@@ -282,6 +282,9 @@ pub enum ViolationKind {
     /// The liveness check at this index of
     /// [`TransitionSystem::liveness_checks`] is violated.
     Liveness(u32),
+    /// The action property at this index is violated by the last step of
+    /// the trace ([`TransitionSystem::check_step`]).
+    ActionProperty(u32),
 }
 
 /// One state of a trace and the transition that led to it.
@@ -421,6 +424,25 @@ pub(crate) fn invariant_issue<M: TransitionSystem>(
     match checked {
         Ok(None) => None,
         Ok(Some(inv)) => Some(ViolationKind::Invariant(inv)),
+        Err(error) => Some(state_error(error)),
+    }
+}
+
+/// The one place the searches check action properties: the violation
+/// (or evaluation error) of the step from `parent` to `state`. A step that
+/// changes nothing satisfies every action property (TLA+'s `[A]_vars`).
+pub(crate) fn step_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    parent: &[Word],
+    state: &[Word],
+) -> Option<ViolationKind> {
+    if parent == state {
+        return None;
+    }
+    match model.check_step(scratch, parent, state) {
+        Ok(None) => None,
+        Ok(Some(i)) => Some(ViolationKind::ActionProperty(i)),
         Err(error) => Some(state_error(error)),
     }
 }

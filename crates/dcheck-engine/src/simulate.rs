@@ -221,7 +221,12 @@ fn walk<M: TransitionSystem>(
         }
         let k = pick(&mut rng, w.succ_t.len());
         w.path.push(w.succ_t[k]);
-        w.cur.copy_from_slice(&w.succ_s[k * words..(k + 1) * words]);
+        let next = &w.succ_s[k * words..(k + 1) * words];
+        let step = crate::step_issue(model, &mut w.scratch, &w.cur, next);
+        w.cur.copy_from_slice(next);
+        if step.is_some() {
+            break step;
+        }
     };
     Walk {
         steps: w.path.len() as u64,
@@ -386,7 +391,12 @@ fn reproduces<M: TransitionSystem>(
         }
         let t = *ts.get(i)?;
         let k = w.succ_t.iter().position(|&u| u == t)?;
-        w.cur.copy_from_slice(&w.succ_s[k * words..(k + 1) * words]);
+        let next = &w.succ_s[k * words..(k + 1) * words];
+        let step = crate::step_issue(model, &mut w.scratch, &w.cur, next);
+        w.cur.copy_from_slice(next);
+        if let Some(kind) = step {
+            return (kind == *target).then_some(i + 1);
+        }
     }
     None
 }

@@ -135,6 +135,10 @@ pub struct Model {
     /// The symmetry reduction, if the spec declares symmetric types and
     /// the run checks no temporal property.
     pub symmetry: Option<crate::symmetry::Symmetry>,
+    /// The action properties: invariants over a step, evaluated on the
+    /// state before it followed by the state after it (`x'` reads the
+    /// second half; see `compile_with`).
+    pub action_properties: Vec<Invariant>,
     /// The symmetric types the spec declares but this run does not reduce
     /// by, because it checks temporal properties (see [`compile_with`]).
     pub symmetry_skipped: Vec<String>,
@@ -150,6 +154,8 @@ pub struct Scratch {
     members: crate::drive::MemberCache,
     /// The canonical form's buffers.
     sym: crate::symmetry::SymScratch,
+    /// A step's two states, one after the other, for action properties.
+    pair: Vec<Word>,
 }
 
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
@@ -464,6 +470,48 @@ pub fn compile_with(
             explain,
         });
     }
+    // Action properties read `x'` through a copy of every variable whose
+    // slots lie one state further on: they run on the two states of a step
+    // laid end to end. The copies exist only while they compile.
+    let mut action_properties = Vec::new();
+    if !spec.action_properties.is_empty() {
+        let declared = c.vars.len();
+        let shift = (words * 64) as u32;
+        let moved = |s: &crate::encoding::Slot| crate::encoding::Slot {
+            offset: s.offset + shift,
+            bits: s.bits,
+        };
+        for i in 0..declared {
+            let v = c.vars[i].clone();
+            let primed = crate::check::VarInfo {
+                name: format!("{}'", v.name),
+                ty: v.ty,
+                slot: moved(&v.slot),
+                keys: v
+                    .keys
+                    .map(|k| std::sync::Arc::new(k.iter().map(moved).collect())),
+            };
+            c.var_index.insert(primed.name.clone(), c.vars.len());
+            c.vars.push(primed);
+        }
+        for ap in &spec.action_properties {
+            let check = c.bool_expr(&ap.expr);
+            let before = c.diags.len();
+            let explain = c.explain(&ap.expr);
+            c.diags.truncate(before);
+            action_properties.push(Invariant {
+                name: ap.name.name.clone(),
+                span: ap.name.span,
+                check,
+                reads: Vec::new(),
+                explain,
+            });
+        }
+        for v in c.vars.drain(declared..) {
+            c.var_index.remove(&v.name);
+        }
+        c.vars_read.clear();
+    }
     let shapes: Vec<ActionShape> = actions
         .iter()
         .map(|a| ActionShape {
@@ -595,6 +643,7 @@ pub fn compile_with(
         view,
         symmetry,
         symmetry_skipped,
+        action_properties,
     })
 }
 
@@ -735,6 +784,41 @@ impl Model {
         })
     }
 
+    /// Whether action property `i` holds on the step from `parent` to
+    /// `state` (for `dcheck replay`).
+    pub fn action_property_holds(
+        &self,
+        sc: &mut Scratch,
+        i: u32,
+        parent: &[Word],
+        state: &[Word],
+    ) -> Result<bool, EvalError> {
+        let (before, after) = sc.pair.split_at_mut(self.words);
+        before.copy_from_slice(parent);
+        after.copy_from_slice(state);
+        let p = &self.action_properties[i as usize];
+        Ok(p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? != 0)
+    }
+
+    /// [`Self::explain`] for action property `i` on the step from
+    /// `parent` to `state`.
+    pub fn explain_step(&self, i: u32, parent: &[Word], state: &[Word]) -> Option<Explanation> {
+        let pair: Vec<Word> = parent.iter().chain(state).copied().collect();
+        let mut locals = vec![0u64; self.locals];
+        let mut bindings = Vec::new();
+        let span = explain_node(
+            &self.action_properties[i as usize].explain,
+            &pair,
+            &mut locals,
+            &mut bindings,
+        )?;
+        bindings.reverse();
+        Some(Explanation {
+            conjunct: span,
+            bindings,
+        })
+    }
+
     /// The first conjunct of transition `t`'s guard, in source order, that
     /// is false in `state`: why `dcheck replay` finds a step disabled.
     /// `None` when every conjunct holds (a statement of the effect refused
@@ -824,6 +908,7 @@ impl TransitionSystem for Model {
             candidates: Vec::new(),
             members: Default::default(),
             sym: Default::default(),
+            pair: vec![0; 2 * self.words],
         }
     }
 
@@ -981,6 +1066,27 @@ impl TransitionSystem for Model {
 
     fn has_constraints(&self) -> bool {
         !self.constraints.is_empty()
+    }
+
+    fn has_action_properties(&self) -> bool {
+        !self.action_properties.is_empty()
+    }
+
+    fn check_step(
+        &self,
+        sc: &mut Scratch,
+        parent: &[Word],
+        state: &[Word],
+    ) -> Result<Option<u32>, EvalError> {
+        let (before, after) = sc.pair.split_at_mut(self.words);
+        before.copy_from_slice(parent);
+        after.copy_from_slice(state);
+        for (i, p) in self.action_properties.iter().enumerate() {
+            if p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? == 0 {
+                return Ok(Some(i as u32));
+            }
+        }
+        Ok(None)
     }
 
     fn within_constraints(&self, sc: &mut Scratch, state: &[Word]) -> Result<bool, EvalError> {

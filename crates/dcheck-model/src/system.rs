@@ -170,6 +170,22 @@ pub trait TransitionSystem: Sync {
         false
     }
 
+    /// Whether the model has action properties ([`Self::check_step`]).
+    fn has_action_properties(&self) -> bool {
+        false
+    }
+
+    /// The first action property the step from `parent` to `state` (a
+    /// successor that differs from it) violates, if any.
+    fn check_step(
+        &self,
+        _scratch: &mut Self::Scratch,
+        _parent: &[Word],
+        _state: &[Word],
+    ) -> Result<Option<u32>, EvalError> {
+        Ok(None)
+    }
+
     /// Whether `state` satisfies every state constraint.
     fn within_constraints(
         &self,

@@ -147,19 +147,25 @@ pub fn report(
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::EvalError(_) => "error",
             ViolationKind::Liveness(_) => "liveness",
+            ViolationKind::ActionProperty(_) => "action",
         };
         let mut vj =
             json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
         if let Some(e) = &v.replay_error {
             vj["replay_error"] = json!(e.message());
         }
-        if let (ViolationKind::Invariant(i), Some(last)) = (&v.kind, v.trace.last()) {
-            if let Some(ex) = model.explain(*i, &last.state) {
-                vj["explanation"] = json!({
-                    "failing_part": span_text(sources, ex.conjunct),
-                    "bindings": object(&ex.bindings),
-                });
+        let explained = match (&v.kind, &v.trace[..]) {
+            (ViolationKind::Invariant(i), [.., last]) => model.explain(*i, &last.state),
+            (ViolationKind::ActionProperty(i), [.., before, after]) => {
+                model.explain_step(*i, &before.state, &after.state)
             }
+            _ => None,
+        };
+        if let Some(ex) = explained {
+            vj["explanation"] = json!({
+                "failing_part": span_text(sources, ex.conjunct),
+                "bindings": object(&ex.bindings),
+            });
         }
         if let (ViolationKind::Liveness(c), Some(l)) = (&v.kind, &v.lasso) {
             let info = &model.check_info[*c as usize];

@@ -83,6 +83,7 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
             let info = &model.check_info[*c as usize];
             model.properties[info.property as usize].name.clone()
         }
+        ViolationKind::ActionProperty(i) => model.action_properties[*i as usize].name.clone(),
     }
 }
 
@@ -115,12 +116,13 @@ pub fn bindings_text(bindings: &[(String, dcheck_model::value::Value)]) -> Strin
 }
 
 /// One check of a run and its verdict: every invariant (and `always`
-/// property), the deadlock check, then every temporal property with the
+/// property), every action property, the deadlock check, then every
+/// temporal property with the
 /// fairness assumptions it was checked under as written (empty: none).
 /// The text summary and JSON's `"properties"` both list these.
 pub struct Checked {
     pub name: String,
-    /// `"invariant"`, `"deadlock"` or `"liveness"`.
+    /// `"invariant"`, `"action"`, `"deadlock"` or `"liveness"`.
     pub kind: &'static str,
     /// `"holds"`, `"violated"` or `"not checked"`.
     pub status: &'static str,
@@ -161,6 +163,16 @@ pub fn checked(
             fairness: Vec::new(),
         })
         .collect();
+    for (i, ap) in model.action_properties.iter().enumerate() {
+        out.push(Checked {
+            name: ap.name.clone(),
+            kind: "action",
+            status: status(
+                matches!(violated, Some(ViolationKind::ActionProperty(j)) if *j as usize == i),
+            ),
+            fairness: Vec::new(),
+        });
+    }
     out.push(Checked {
         name: "deadlock".into(),
         kind: "deadlock",

@@ -69,6 +69,7 @@ fn violation_note(model: &Model, v: &Violation) -> String {
         ViolationKind::Deadlock => "Violated: deadlock (no action enabled)".to_string(),
         ViolationKind::EvalError(_) => "Violated: evaluation error".to_string(),
         ViolationKind::Liveness(_) => format!("Violated: property {p}"),
+        ViolationKind::ActionProperty(_) => format!("Violated: action property {p}"),
     }
 }
 

@@ -537,6 +537,7 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         Some(v) if v.kind == "deadlock" => "deadlock".to_string(),
         Some(v) if v.kind == "error" => "evaluation error".to_string(),
         Some(v) if v.kind == "liveness" => format!("property {}", v.property),
+        Some(v) if v.kind == "action" => format!("action property {}", v.property),
         Some(v) => format!("invariant {}", v.property),
         None => "every invariant (none recorded)".to_string(),
     };
@@ -763,6 +764,40 @@ fn check_property(
             }
         }
         "liveness" => check_lasso(r, v, trace.loop_start.unwrap_or(last), states, taken),
+        "action" => {
+            let Some(i) = model
+                .action_properties
+                .iter()
+                .position(|x| x.name == v.property)
+            else {
+                return Verdict::NoLongerViolated(format!(
+                    "the spec has no action property {} any more",
+                    v.property
+                ));
+            };
+            let Some(before) = last.checked_sub(1).map(|b| &states[b]) else {
+                return Verdict::NoLongerViolated("the trace has no step".to_string());
+            };
+            // A step that changes nothing satisfies every action property.
+            let holds = match before == s {
+                true => Ok(true),
+                false => model.action_property_holds(&mut r.sc, i as u32, before, s),
+            };
+            match holds {
+                Ok(false) => Verdict::StillViolated(format!(
+                    "action property {} is still violated by the last step (to state {last})",
+                    v.property
+                )),
+                Ok(true) => Verdict::NoLongerViolated(format!(
+                    "action property {} holds on the last step (to state {last})",
+                    v.property
+                )),
+                Err(e) => Verdict::StillViolated(format!(
+                    "action property {} now fails with an evaluation error on the last step: {}",
+                    v.property, e.message
+                )),
+            }
+        }
         other => Verdict::NoLongerViolated(format!("unknown violation kind `{other}`")),
     }
 }

@@ -24,6 +24,10 @@ pub fn summary(model: &Model, sim: &SimOutcome, config: &SimConfig, info: &RunIn
             ViolationKind::Deadlock => "Deadlock reached (found by random simulation).".into(),
             ViolationKind::EvalError(_) => "Evaluation error (found by random simulation).".into(),
             ViolationKind::Liveness(_) => "Property violated.".into(),
+            ViolationKind::ActionProperty(i) => format!(
+                "Action property {} is violated (found by random simulation).",
+                model.action_properties[*i as usize].name
+            ),
         },
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => format!(
             "Simulation interrupted (Ctrl-C or SIGTERM) after {} random run(s); no violation found.",

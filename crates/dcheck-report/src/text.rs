@@ -101,6 +101,10 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
                 "Property {} is violated.",
                 crate::violated_property(model, &v.kind)
             ),
+            ViolationKind::ActionProperty(i) => format!(
+                "Action property {} is violated.",
+                model.action_properties[*i as usize].name
+            ),
         },
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => {
             "Search interrupted (Ctrl-C or SIGTERM); no violation found so far. The figures below are what was explored.".to_string()
@@ -433,6 +437,23 @@ pub fn counterexample_styled(
                 }
             }
         }
+        ViolationKind::ActionProperty(i) => {
+            let _ = writeln!(
+                s,
+                "{} action property {} by the last step.",
+                paint(c, BAD, "Violated:"),
+                model.action_properties[*i as usize].name
+            );
+            if let [.., before, after] = &v.trace[..] {
+                if let Some(ex) = model.explain_step(*i, &before.state, &after.state) {
+                    let _ = writeln!(s, "  failing part: {}", span_text(sources, ex.conjunct));
+                    if !ex.bindings.is_empty() {
+                        let _ =
+                            writeln!(s, "  for:          {}", crate::bindings_text(&ex.bindings));
+                    }
+                }
+            }
+        }
         ViolationKind::Deadlock => {
             let _ = writeln!(s, "{} deadlock: no action is enabled in the last state and `terminal` does not hold there.", paint(c, BAD, "Violated:"));
             let _ = writeln!(
@@ -450,8 +471,8 @@ pub fn counterexample_styled(
                 None if v.trace.is_empty() => {
                     "while computing the initial states (`init`)".to_string()
                 }
-                None => "while evaluating the invariants, `terminal` or a property's predicates \
-                         in the last state"
+                None => "while evaluating the invariants, `terminal`, a property's predicates \
+                         or an action property in the last state"
                     .to_string(),
             };
             let _ = writeln!(

@@ -35,6 +35,10 @@ pub struct Spec {
     /// violates one is counted as generated and checked against the
     /// invariants, but neither stored nor expanded.
     pub constraints: Vec<InvariantDecl>,
+    /// `action_properties` (TLA+'s `[][A]_vars`): each must hold for every
+    /// step that changes the state, reading the state before it as `x` and
+    /// after it as `x'`.
+    pub action_properties: Vec<InvariantDecl>,
     /// `view` (TLC's VIEW): states are told apart by the value of this
     /// expression instead of by all their variables.
     pub view: Option<Expr>,

@@ -276,6 +276,17 @@ fn keyword(s: &str) -> Option<Tok> {
 /// Lexes `text`. Returns the tokens (always ending with [`Tok::Eof`]) and
 /// the diagnostics for characters that could not be lexed (they are skipped).
 pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagnostic>) {
+    lex_with(text, file, map, false)
+}
+
+/// [`lex`]; with `primes`, `x'` (a name followed by `'`, an action
+/// property's value after the step) is the identifier `x'`.
+pub fn lex_with(
+    text: &str,
+    file: FileId,
+    map: &OffsetMap,
+    primes: bool,
+) -> (Vec<Token>, Vec<Diagnostic>) {
     let b = text.as_bytes();
     let mut toks = Vec::new();
     let mut diags = Vec::new();
@@ -297,6 +308,14 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
+            if primes && b.get(i) == Some(&b'\'') {
+                toks.push(Token {
+                    tok: Tok::Ident(text[start..i + 1].to_string()),
+                    span: map.span(file, start, i + 1),
+                });
+                i += 1;
+                continue;
+            }
             let word = &text[start..i];
             let span = map.span(file, start, i);
             // TLA+'s reserved words: a diagnostic that names the dcheck
@@ -316,7 +335,7 @@ pub fn lex(text: &str, file: FileId, map: &OffsetMap) -> (Vec<Token>, Vec<Diagno
                     &format!("{word}'"),
                     "a primed variable is TLA+'s next state: assign it in an effect, \
                      `x = e;` (for `x' = e`), and leave out what does not change (for \
-                     `UNCHANGED`)",
+                     `UNCHANGED`); `x'` is read in `action_properties`",
                 ));
                 i += 1;
             }

@@ -713,6 +713,9 @@ struct RawSpec {
     /// State constraints: (name, expr, doc), like invariants.
     #[serde(default)]
     constraints: Vec<RawInvariant>,
+    /// Action properties: (name, expr, doc), the expression reading `x'`.
+    #[serde(default)]
+    action_properties: Vec<RawInvariant>,
     #[serde(default)]
     view: Option<Located>,
     /// `None`: no `symmetry` field (an extending file keeps its base's).
@@ -931,6 +934,7 @@ struct Partial {
     invariants: Vec<ast::InvariantDecl>,
     terminal: Option<ast::Expr>,
     constraints: Vec<ast::InvariantDecl>,
+    action_properties: Vec<ast::InvariantDecl>,
     view: Option<ast::Expr>,
     symmetry: Option<Vec<Ident>>,
     properties: Vec<ast::PropertyDecl>,
@@ -1017,6 +1021,7 @@ impl Partial {
             invariants: merge(self.invariants, over.invariants),
             terminal: over.terminal.or(self.terminal),
             constraints: merge(self.constraints, over.constraints),
+            action_properties: merge(self.action_properties, over.action_properties),
             view: over.view.or(self.view),
             symmetry: over.symmetry.or(self.symmetry),
             properties: merge(self.properties, over.properties),
@@ -1248,9 +1253,19 @@ impl Loader {
     /// Invariants or constraints: (name, expression, doc) each; those whose
     /// expression does not parse are left out (their errors are recorded).
     fn named_exprs(&mut self, ctx: &FileCtx, list: &[RawInvariant]) -> Vec<ast::InvariantDecl> {
+        self.named_exprs_with(ctx, list, parser::parse_expr_mapped)
+    }
+
+    /// [`Self::named_exprs`] parsed by `parse`.
+    fn named_exprs_with(
+        &mut self,
+        ctx: &FileCtx,
+        list: &[RawInvariant],
+        parse: fn(FileId, &str, &OffsetMap) -> Result<ast::Expr, Vec<Diagnostic>>,
+    ) -> Vec<ast::InvariantDecl> {
         list.iter()
             .filter_map(|i| {
-                let expr = self.code(ctx, &i.expr, parser::parse_expr_mapped)?;
+                let expr = self.code(ctx, &i.expr, parse)?;
                 Some(ast::InvariantDecl {
                     name: ctx.ident(&i.name),
                     expr,
@@ -1279,6 +1294,7 @@ impl Loader {
                         invariants: p.invariants,
                         terminal: p.terminal,
                         constraints: p.constraints,
+                        action_properties: p.action_properties,
                         view: p.view,
                         symmetry: p.symmetry.unwrap_or_default(),
                         properties: p.properties,
@@ -1754,6 +1770,11 @@ impl Loader {
             p.terminal = self.code(&ctx, t, parser::parse_expr_mapped);
         }
         p.constraints = self.named_exprs(&ctx, &raw.constraints);
+        p.action_properties = self.named_exprs_with(
+            &ctx,
+            &raw.action_properties,
+            parser::parse_action_expr_mapped,
+        );
         if let Some(v) = &raw.view {
             p.view = self.code(&ctx, v, parser::parse_expr_mapped);
         }
@@ -1812,6 +1833,10 @@ impl Loader {
         self.check_duplicates(
             "constraint",
             &ids(raw.constraints.iter().map(|c| &c.name).collect()),
+        );
+        self.check_duplicates(
+            "action property",
+            &ids(raw.action_properties.iter().map(|c| &c.name).collect()),
         );
         self.check_duplicates(
             "property",

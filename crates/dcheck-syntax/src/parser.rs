@@ -19,7 +19,7 @@
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
-use crate::lexer::{lex, OffsetMap, Tok, Token};
+use crate::lexer::{OffsetMap, Tok, Token};
 use crate::span::{FileId, Span};
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -51,7 +51,17 @@ fn run<T>(
     map: &OffsetMap,
     f: impl FnOnce(&mut Parser) -> PResult<T>,
 ) -> Result<T, Vec<Diagnostic>> {
-    let (tokens, lex_errors) = lex(text, file, map);
+    run_with(file, text, map, false, f)
+}
+
+fn run_with<T>(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+    primes: bool,
+    f: impl FnOnce(&mut Parser) -> PResult<T>,
+) -> Result<T, Vec<Diagnostic>> {
+    let (tokens, lex_errors) = crate::lexer::lex_with(text, file, map, primes);
     if !lex_errors.is_empty() {
         return Err(lex_errors);
     }
@@ -85,6 +95,20 @@ pub fn parse_expr_mapped(
     map: &OffsetMap,
 ) -> Result<Expr, Vec<Diagnostic>> {
     run(file, text, map, |p| {
+        let e = p.expr()?;
+        p.expect_eof("expression")?;
+        Ok(e)
+    })
+}
+
+/// An action property's expression: [`parse_expr_mapped`] where `x'`
+/// names variable `x` after the step.
+pub fn parse_action_expr_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<Expr, Vec<Diagnostic>> {
+    run_with(file, text, map, true, |p| {
         let e = p.expr()?;
         p.expect_eof("expression")?;
         Ok(e)
