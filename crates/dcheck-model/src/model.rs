@@ -158,6 +158,15 @@ pub struct Scratch {
     pair: Vec<Word>,
 }
 
+impl Scratch {
+    /// Lays a step's two states end to end, for action properties.
+    fn set_pair(&mut self, parent: &[Word], state: &[Word]) {
+        let (before, after) = self.pair.split_at_mut(parent.len());
+        before.copy_from_slice(parent);
+        after.copy_from_slice(state);
+    }
+}
+
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the usual
 /// one- or two-word states.
 #[inline(always)]
@@ -454,22 +463,11 @@ pub fn compile_with(
         }
         actions.push(action);
     }
-    let mut invariants = Vec::new();
-    for inv in &spec.invariants {
-        c.vars_read.clear();
-        let check = c.bool_expr(&inv.expr);
-        let reads = c.read_masks();
-        let before = c.diags.len();
-        let explain = c.explain(&inv.expr);
-        c.diags.truncate(before);
-        invariants.push(Invariant {
-            name: inv.name.name.clone(),
-            span: inv.name.span,
-            check,
-            reads,
-            explain,
-        });
-    }
+    let mut invariants: Vec<Invariant> = spec
+        .invariants
+        .iter()
+        .map(|inv| invariant(&mut c, inv))
+        .collect();
     // Action properties read `x'` through a copy of every variable whose
     // slots lie one state further on: they run on the two states of a step
     // laid end to end. The copies exist only while they compile.
@@ -495,17 +493,7 @@ pub fn compile_with(
             c.vars.push(primed);
         }
         for ap in &spec.action_properties {
-            let check = c.bool_expr(&ap.expr);
-            let before = c.diags.len();
-            let explain = c.explain(&ap.expr);
-            c.diags.truncate(before);
-            action_properties.push(Invariant {
-                name: ap.name.name.clone(),
-                span: ap.name.span,
-                check,
-                reads: Vec::new(),
-                explain,
-            });
+            action_properties.push(invariant(&mut c, ap));
         }
         for v in c.vars.drain(declared..) {
             c.var_index.remove(&v.name);
@@ -647,6 +635,24 @@ pub fn compile_with(
     })
 }
 
+/// Compiles an invariant (or an action property): its check, the bits of
+/// the state it reads, and its explanation.
+fn invariant(c: &mut Compiler, decl: &ast::InvariantDecl) -> Invariant {
+    c.vars_read.clear();
+    let check = c.bool_expr(&decl.expr);
+    let reads = c.read_masks();
+    let before = c.diags.len();
+    let explain = c.explain(&decl.expr);
+    c.diags.truncate(before);
+    Invariant {
+        name: decl.name.name.clone(),
+        span: decl.name.span,
+        check,
+        reads,
+        explain,
+    }
+}
+
 impl Action {
     /// Whether the members of a collection pick this action's candidate
     /// transitions (see [`crate::drive`]).
@@ -769,14 +775,13 @@ impl Model {
     /// Which conjunct of invariant `inv` fails in `state`, and for which
     /// bindings of the enclosing `forall`s.
     pub fn explain(&self, inv: InvariantId, state: &[Word]) -> Option<Explanation> {
+        self.explain_with(&self.invariants[inv as usize], state)
+    }
+
+    fn explain_with(&self, inv: &Invariant, state: &[Word]) -> Option<Explanation> {
         let mut locals = vec![0u64; self.locals];
         let mut bindings = Vec::new();
-        let span = explain_node(
-            &self.invariants[inv as usize].explain,
-            state,
-            &mut locals,
-            &mut bindings,
-        )?;
+        let span = explain_node(&inv.explain, state, &mut locals, &mut bindings)?;
         bindings.reverse();
         Some(Explanation {
             conjunct: span,
@@ -793,9 +798,7 @@ impl Model {
         parent: &[Word],
         state: &[Word],
     ) -> Result<bool, EvalError> {
-        let (before, after) = sc.pair.split_at_mut(self.words);
-        before.copy_from_slice(parent);
-        after.copy_from_slice(state);
+        sc.set_pair(parent, state);
         let p = &self.action_properties[i as usize];
         Ok(p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? != 0)
     }
@@ -804,19 +807,7 @@ impl Model {
     /// `parent` to `state`.
     pub fn explain_step(&self, i: u32, parent: &[Word], state: &[Word]) -> Option<Explanation> {
         let pair: Vec<Word> = parent.iter().chain(state).copied().collect();
-        let mut locals = vec![0u64; self.locals];
-        let mut bindings = Vec::new();
-        let span = explain_node(
-            &self.action_properties[i as usize].explain,
-            &pair,
-            &mut locals,
-            &mut bindings,
-        )?;
-        bindings.reverse();
-        Some(Explanation {
-            conjunct: span,
-            bindings,
-        })
+        self.explain_with(&self.action_properties[i as usize], &pair)
     }
 
     /// The first conjunct of transition `t`'s guard, in source order, that
@@ -1078,9 +1069,7 @@ impl TransitionSystem for Model {
         parent: &[Word],
         state: &[Word],
     ) -> Result<Option<u32>, EvalError> {
-        let (before, after) = sc.pair.split_at_mut(self.words);
-        before.copy_from_slice(parent);
-        after.copy_from_slice(state);
+        sc.set_pair(parent, state);
         for (i, p) in self.action_properties.iter().enumerate() {
             if p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(Some(i as u32));
