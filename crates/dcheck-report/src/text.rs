@@ -179,22 +179,24 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             "  view                   states are told apart by the spec's view"
         );
     }
+    // Each line fits 80 columns for the usual one or two type names.
     if let Some(sym) = &model.symmetry {
         let _ = writeln!(
             s,
-            "  symmetry               {}: the counts are orbits (states up to permutations of their values){}",
-            sym.names().join(", "),
-            if sym.inexact() {
-                "; some states had too many ties to order exactly, so an orbit may be counted more than once"
-            } else {
-                ""
-            }
+            "  symmetry               {}: counts are orbits, states up to permutation",
+            sym.names().join(", ")
         );
+        if sym.inexact() {
+            let _ = writeln!(
+                s,
+                "                         (inexact: some states had too many ties to order\n                          exactly, so an orbit may be counted more than once)"
+            );
+        }
     }
     if !model.symmetry_skipped.is_empty() {
         let _ = writeln!(
             s,
-            "  symmetry               {}: not applied: temporal properties are checked on every state (--invariants-only reduces)",
+            "  symmetry               {}: not applied: temporal properties are checked on\n                         every state (--invariants-only reduces)",
             model.symmetry_skipped.join(", ")
         );
     }
