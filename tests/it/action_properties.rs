@@ -122,3 +122,21 @@ fn primes_outside_action_properties_are_refused() {
     assert!(stderr.contains("`x'` is TLA+, not dcheck"), "{stderr}");
     assert!(stderr.contains("action_properties"), "{stderr}");
 }
+
+/// `omit` drops an inherited action property: without the failing one the
+/// spec holds with TLC's counts (Holds.cfg: 288 / 1,146).
+#[test]
+fn an_extending_spec_omits_an_action_property() {
+    let spec = "tests/fixtures/action/2pc_action_omit.ron";
+    let (code, j, stderr) = dcheck_json(&[spec, "--symmetry", "off"]);
+    assert_eq!(code, 0, "{stderr}{j:#}");
+    assert_eq!(counts(&j), (288, 1146));
+    let names: Vec<&str> = j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .filter(|p| p["kind"] == "action")
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["CommittedStays"]);
+}

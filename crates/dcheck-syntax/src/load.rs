@@ -1053,6 +1053,7 @@ impl Partial {
     /// Removes the invariants and properties named `name`.
     fn remove_check(&mut self, name: &str) {
         self.invariants.retain(|i| i.name.name != name);
+        self.action_properties.retain(|i| i.name.name != name);
         self.properties.retain(|p| p.name.name != name);
         self.checks.retain(|n| n != name);
     }
@@ -1591,6 +1592,11 @@ impl Loader {
                     .iter()
                     .map(|p| ("property", ctx.ident(&p.name))),
             )
+            .chain(
+                raw.action_properties
+                    .iter()
+                    .map(|a| ("action property", ctx.ident(&a.name))),
+            )
             .collect();
         // Every name listed so far, and those to look up in the base.
         let mut seen: Vec<Ident> = Vec::new();
@@ -1803,7 +1809,12 @@ impl Loader {
         for n in raw.invariants.iter().map(|i| &i.name) {
             p.checks.push(n.text.clone());
         }
-        for n in raw.properties.iter().map(|p| &p.name) {
+        for n in raw
+            .properties
+            .iter()
+            .map(|p| &p.name)
+            .chain(raw.action_properties.iter().map(|a| &a.name))
+        {
             if !p.checks.contains(&n.text) {
                 p.checks.push(n.text.clone());
             }
