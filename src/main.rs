@@ -20,7 +20,9 @@ static ALLOCATOR: oom::Guarded = oom::Guarded;
 #[command(
     name = "dcheck",
     version,
-    about = "Model checker for distributed-protocol specifications"
+    about = "Model checker for distributed-protocol specifications",
+    // Help wraps to the terminal, at most 80 columns (also when piped).
+    max_term_width = 80
 )]
 struct Cli {
     #[command(subcommand)]

@@ -1132,3 +1132,21 @@ fn the_summary_names_each_check_with_its_verdict_and_fairness() {
         "{text}"
     );
 }
+
+/// Help text is wrapped to at most 80 columns when it is piped (clap's
+/// `wrap_help` with `max_term_width = 80`), for every subcommand.
+#[test]
+fn help_fits_80_columns() {
+    for cmd in [vec!["--help"], vec!["help"]]
+        .into_iter()
+        .chain(["run", "check", "graph", "replay", "simulate"].map(|c| vec![c, "--help"]))
+    {
+        let out = dcheck(&cmd);
+        assert_eq!(exit_code(&out), 0, "{cmd:?}");
+        let text = stdout(&out);
+        assert!(text.lines().count() > 3, "{cmd:?}: {text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{cmd:?}: {line:?}");
+        }
+    }
+}
