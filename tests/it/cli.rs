@@ -1131,6 +1131,20 @@ fn the_summary_names_each_check_with_its_verdict_and_fairness() {
         text.contains("  property  Termination   violated  (fairness: none)\n"),
         "{text}"
     );
+    // A fairness list too long for 80 columns goes on a line of its own.
+    let out = run_text(&["specs/paxos.ron"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "  property  ValueChosen        holds\n              \
+             (fairness: weak {Phase1a(stable), Phase2a(stable)}, weak delivery)\n"
+        ),
+        "{text}"
+    );
+    let summary = text.split("  spec ").next().unwrap_or_default();
+    for line in summary.lines() {
+        assert!(line.chars().count() <= 80, "{line:?}");
+    }
 }
 
 /// Help text is wrapped to at most 80 columns when it is piped (clap's

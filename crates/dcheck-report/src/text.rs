@@ -84,6 +84,22 @@ pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
     s
 }
 
+/// `text` cut at spaces into lines of at most `width` characters (a word
+/// longer than that stands alone).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(l) if l.len() + 1 + word.len() <= width => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// The verdict line and statistics.
 pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo) -> String {
     let mut s = String::new();
@@ -136,11 +152,22 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
         };
         let name = if c.kind == "deadlock" { "" } else { &c.name };
         let fairness = match (c.kind, c.fairness.is_empty()) {
-            ("liveness", true) => "  (fairness: none)".to_string(),
-            ("liveness", false) => format!("  (fairness: {})", c.fairness.join(", ")),
+            ("liveness", true) => "(fairness: none)".to_string(),
+            ("liveness", false) => format!("(fairness: {})", c.fairness.join(", ")),
             _ => String::new(),
         };
-        let _ = writeln!(s, "  {kind:<9} {name:<width$}  {}{fairness}", c.status);
+        let line = format!("  {kind:<9} {name:<width$}  {}", c.status);
+        // Within 80 columns: a long fairness list goes on lines of its own.
+        if fairness.is_empty() {
+            let _ = writeln!(s, "{line}");
+        } else if line.len() + 2 + fairness.len() <= 80 {
+            let _ = writeln!(s, "{line}  {fairness}");
+        } else {
+            let _ = writeln!(s, "{line}");
+            for part in wrap_words(&fairness, 80 - 14) {
+                let _ = writeln!(s, "              {part}");
+            }
+        }
     }
     let _ = writeln!(
         s,
