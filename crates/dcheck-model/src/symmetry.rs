@@ -302,28 +302,14 @@ impl Symmetry {
         perms: &mut [Vec<usize>],
         out: &mut [Word],
     ) {
-        invert(orders, perms);
-        for (i, plan) in &self.vars {
-            let v = &vars[*i];
-            match (&v.keys, plan) {
-                (None, _) => v
-                    .slot
-                    .store(out, self.apply(plan, v.slot.load(state), perms)),
-                (Some(slots), Plan::Map { key, val, .. }) => {
-                    for (k, s) in slots.iter().enumerate() {
-                        let to = self.apply(key, k as u64, perms) as usize;
-                        if let Some(slot) = slots.get(to) {
-                            slot.store(out, self.apply(val, s.load(state), perms));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        self.each_moved(vars, state, orders, perms, |slot, v| {
+            slot.store(out, v);
+            true
+        });
     }
 
     /// Whether [`Self::permuted`] would write `target`; stops at the first
-    /// variable that differs.
+    /// slot that differs.
     fn permuted_is(
         &self,
         vars: &[VarInfo],
@@ -332,17 +318,31 @@ impl Symmetry {
         perms: &mut [Vec<usize>],
         target: &[Word],
     ) -> bool {
+        self.each_moved(vars, state, orders, perms, |slot, v| slot.load(target) == v)
+    }
+
+    /// Calls `f(slot, index)` for each slot of the variables that mention
+    /// a symmetric type, with the index the renaming of [`Self::permuted`]
+    /// puts there, while `f` returns true; says whether it always did.
+    fn each_moved(
+        &self,
+        vars: &[VarInfo],
+        state: &[Word],
+        orders: &[Vec<usize>],
+        perms: &mut [Vec<usize>],
+        mut f: impl FnMut(Slot, u64) -> bool,
+    ) -> bool {
         invert(orders, perms);
         self.vars.iter().all(|(i, plan)| {
             let v = &vars[*i];
             match (&v.keys, plan) {
-                (None, _) => self.apply(plan, v.slot.load(state), perms) == v.slot.load(target),
+                (None, _) => f(v.slot, self.apply(plan, v.slot.load(state), perms)),
                 (Some(slots), Plan::Map { key, val, .. }) => {
                     slots.iter().enumerate().all(|(k, s)| {
                         let to = self.apply(key, k as u64, perms) as usize;
-                        slots.get(to).is_none_or(|slot| {
-                            self.apply(val, s.load(state), perms) == slot.load(target)
-                        })
+                        slots
+                            .get(to)
+                            .is_none_or(|slot| f(*slot, self.apply(val, s.load(state), perms)))
                     })
                 }
                 _ => true,

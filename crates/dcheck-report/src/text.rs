@@ -84,22 +84,6 @@ pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
     s
 }
 
-/// `text` cut at spaces into lines of at most `width` characters (a word
-/// longer than that stands alone).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ') {
-        match lines.last_mut() {
-            Some(l) if l.len() + 1 + word.len() <= width => {
-                l.push(' ');
-                l.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines
-}
-
 /// The verdict line and statistics.
 pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo) -> String {
     let mut s = String::new();
@@ -164,7 +148,9 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             let _ = writeln!(s, "{line}  {fairness}");
         } else {
             let _ = writeln!(s, "{line}");
-            for part in wrap_words(&fairness, 80 - 14) {
+            // Cut at spaces; a word longer than a line stands alone.
+            let options = textwrap::Options::new(80 - 14).break_words(false);
+            for part in textwrap::wrap(&fairness, options) {
                 let _ = writeln!(s, "              {part}");
             }
         }
