@@ -454,10 +454,11 @@ impl<'a> Compiler<'a> {
                     "a recursive def called before it is compiled".into(),
                 ));
             };
-            let mut values = Vec::with_capacity(binds.len());
+            let mut values = crate::runtime::Saved::new();
             for (f, load) in &binds {
                 values.push(load.apply(f.eval(st, loc)?));
             }
+            let values = values.as_slice();
             let depth = RECURSION.with(|d| {
                 d.set(d.get() + 1);
                 d.get()
@@ -468,10 +469,10 @@ impl<'a> Compiler<'a> {
                     format!("recursion deeper than {MAX_RECURSION} calls"),
                 ))
             } else {
-                let saved: Vec<u64> = loc[base..base + frame].to_vec();
-                loc[base..base + values.len()].copy_from_slice(&values);
+                let saved = crate::runtime::Saved::of(&loc[base..base + frame]);
+                loc[base..base + values.len()].copy_from_slice(values);
                 let r = body.eval(st, loc);
-                loc[base..base + frame].copy_from_slice(&saved);
+                loc[base..base + frame].copy_from_slice(saved.as_slice());
                 r
             };
             RECURSION.with(|d| d.set(d.get() - 1));

@@ -424,3 +424,71 @@ impl Domain {
         Ok(true)
     }
 }
+
+/// A few words kept aside during an evaluation (a recursive call's
+/// arguments and saved frame, a state a `for` loop rolls back to): on the
+/// stack up to 32 words, so the evaluator does not allocate for them.
+pub struct Saved {
+    small: [u64; 32],
+    big: Vec<u64>,
+    len: usize,
+}
+
+impl Saved {
+    pub fn new() -> Saved {
+        Saved {
+            small: [0; 32],
+            big: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// A copy of `words`.
+    pub fn of(words: &[u64]) -> Saved {
+        let mut s = Saved::new();
+        for &w in words {
+            s.push(w);
+        }
+        s
+    }
+
+    pub fn push(&mut self, w: u64) {
+        if self.len < self.small.len() {
+            self.small[self.len] = w;
+        } else {
+            if self.big.is_empty() {
+                self.big.extend_from_slice(&self.small);
+            }
+            self.big.push(w);
+        }
+        self.len += 1;
+    }
+
+    pub fn as_slice(&self) -> &[u64] {
+        match self.len <= self.small.len() {
+            true => &self.small[..self.len],
+            false => &self.big,
+        }
+    }
+}
+
+impl Default for Saved {
+    fn default() -> Saved {
+        Saved::new()
+    }
+}
+
+#[cfg(test)]
+mod saved_tests {
+    use super::Saved;
+
+    /// Up to 32 words on the stack, then all of them in the vector, in
+    /// order either way.
+    #[test]
+    fn saved_keeps_every_word_in_order() {
+        for n in [0u64, 1, 31, 32, 33, 70] {
+            let words: Vec<u64> = (0..n).map(|i| i * 7 + 1).collect();
+            assert_eq!(Saved::of(&words).as_slice(), &words[..], "{n}");
+        }
+    }
+}

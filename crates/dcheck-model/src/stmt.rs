@@ -403,7 +403,7 @@ impl<'a> Compiler<'a> {
                 }
                 return Ok(true);
             }
-            let before = st.to_vec();
+            let before = crate::runtime::Saved::of(st);
             let mut forward = Ok(true);
             for &v in buf[..n].iter().chain(spill.iter()) {
                 forward = run(st, loc, v);
@@ -411,8 +411,8 @@ impl<'a> Compiler<'a> {
                     break;
                 }
             }
-            let after = st.to_vec();
-            st.copy_from_slice(&before);
+            let after = crate::runtime::Saved::of(st);
+            st.copy_from_slice(before.as_slice());
             let mut backward = Ok(true);
             for &v in buf[..n].iter().chain(spill.iter()).rev() {
                 backward = run(st, loc, v);
@@ -421,7 +421,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             let same = match (&forward, &backward) {
-                (Ok(a), Ok(b)) => a == b && (!a || st[..] == after[..]),
+                (Ok(a), Ok(b)) => a == b && (!a || st[..] == *after.as_slice()),
                 (Err(_), Err(_)) => true,
                 _ => false,
             };
@@ -436,7 +436,7 @@ impl<'a> Compiler<'a> {
                         .into(),
                 ));
             }
-            st.copy_from_slice(&after);
+            st.copy_from_slice(after.as_slice());
             forward
         })
     }
