@@ -150,6 +150,12 @@ struct RunArgs {
     /// temporal properties explores every state).
     #[arg(long)]
     invariants_only: bool,
+    /// Check temporal properties assuming the system keeps taking steps
+    /// while one that changes the state is enabled, as if the spec said
+    /// `assume_progress: true`; without it a behaviour may stop in any
+    /// state unless fairness forbids it (TLA+'s stuttering semantics).
+    #[arg(long)]
+    assume_progress: bool,
     /// Fairness assumption replacing the spec's and every property's own
     /// (repeatable; e.g. `weak each Tick`, `strong delivery`); `none`: no
     /// fairness.
@@ -276,6 +282,10 @@ struct ReplayArgs {
     /// The saved trace: a JSON report (`--format json`), a JSON trace
     /// (`--trace-format json`) or an ITF trace (`--trace-format itf`).
     trace: PathBuf,
+    /// Judge a lasso under the progress assumption, as `dcheck run
+    /// --assume-progress` checked it (see `dcheck help run`).
+    #[arg(long)]
+    assume_progress: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -506,6 +516,9 @@ struct LoadOptions<'a> {
     specialise: bool,
     /// Keep the spec's symmetry reduction (`--symmetry`).
     symmetry: bool,
+    /// `--assume-progress`: check temporal properties under the progress
+    /// assumption whatever the spec's `assume_progress` says.
+    assume_progress: bool,
 }
 
 /// Load → lower → compile, with diagnostics on stderr; `Err(exit code)`.
@@ -552,6 +565,9 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
     };
     if !o.symmetry {
         spec.symmetry.clear();
+    }
+    if o.assume_progress {
+        spec.assume_progress = true;
     }
     if !o.properties.is_empty() {
         if let Err(unknown) = select_properties(&mut spec, o.properties) {
@@ -920,6 +936,7 @@ fn simulate(args: SimulateArgs) -> i32 {
         recorded: None,
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,
+        assume_progress: false,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1136,6 +1153,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         recorded: None,
         specialise: true,
         symmetry: args.symmetry == OnOff::On,
+        assume_progress: args.assume_progress,
     }) {
         Ok(l) => l,
         Err(e) => return SpecRun::spec_error(spec, stem, &e, started),
@@ -1342,6 +1360,7 @@ fn check(args: CheckArgs) -> i32 {
             recorded: None,
             specialise: false,
             symmetry: true,
+            assume_progress: false,
         });
         let path = spec.display().to_string();
         match (&result, args.format) {
@@ -1377,6 +1396,7 @@ fn graph(args: GraphArgs) -> i32 {
         recorded: None,
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,
+        assume_progress: false,
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1478,6 +1498,7 @@ fn replay(args: ReplayArgs) -> i32 {
         recorded: Some(&trace),
         specialise: true,
         symmetry: args.model.symmetry == OnOff::On,
+        assume_progress: args.assume_progress,
     }) {
         Ok(l) => l,
         Err(code) => return code,

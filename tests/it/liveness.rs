@@ -63,16 +63,35 @@ fn traffic_light_holds_under_strong_fairness() {
     assert!(j["graph_edges"].as_u64().unwrap() == 4, "{j:#}");
 }
 
-/// With no fairness, light 1 never turns green in the behaviour that
-/// switches light 2 forever: from the initial state (both red, which is
-/// already a state where light 1 is not green), TurnGreen(2), TurnRed(2),
-/// back to the initial state. The instance l = 1 is the first one checked.
-/// "There is a green light infinitely often" holds without fairness: every
-/// cycle passes a green state.
+/// With no fairness, under TLA+'s semantics (the default) a behaviour may
+/// stop in the initial state, both lights red: "a green light infinitely
+/// often" (Liveness, the first property) is violated by that stutter,
+/// prefix 0 steps, empty cycle.
+///
+/// Under the progress assumption a behaviour stops only where nothing is
+/// enabled (nowhere here): light 1 never turns green in the behaviour
+/// that switches light 2 forever: from the initial state (both red, which
+/// is already a state where light 1 is not green), TurnGreen(2),
+/// TurnRed(2), back to the initial state. The instance l = 1 is the first
+/// one checked. Liveness then holds without fairness: every cycle passes a
+/// green state.
 #[test]
 fn traffic_light_both_green_fails_without_fairness() {
     let (code, j, err) = run(&[LIGHT, "--fairness", "none"]);
     assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(j["assume_progress"], false);
+    assert_eq!(status(&j, "Liveness").1, "violated");
+    let v = &j["violation"];
+    assert_eq!(v["property"], "Liveness");
+    assert_eq!(actions(v), ["init"], "{v:#}");
+    assert_eq!(
+        (v["loop_start"].as_u64(), v["stutters"].as_bool()),
+        (Some(0), Some(true))
+    );
+
+    let (code, j, err) = run(&[LIGHT, "--fairness", "none", "--assume-progress"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(j["assume_progress"], true);
     // The safety search was complete: the invariant and deadlock hold.
     assert_eq!(status(&j, "Safety").1, "holds");
     assert_eq!(status(&j, "deadlock").1, "holds");
@@ -89,31 +108,54 @@ fn traffic_light_both_green_fails_without_fairness() {
 }
 
 /// Weak fairness on each light's TurnGreen is not enough: TurnGreen(1) is
-/// disabled whenever light 2 is green (state 1 of the lasso), so the same
-/// cycle is weakly fair. TurnGreen(2) is taken at step 1.
+/// disabled whenever light 2 is green (state 1 of the lasso), so the
+/// cycle TurnGreen(2), TurnRed(2) is weakly fair. TurnGreen(2) is taken at
+/// step 1. (`weak each TurnRed` is given in every run: without it a
+/// behaviour may stop with light 2 green, stuttering, see the spec.)
+/// TurnRed(1) is disabled on the whole cycle (light 1 stays red), from
+/// state 0; TurnRed(2) is taken at step 2.
 #[test]
 fn traffic_light_both_green_needs_strong_fairness() {
-    let (code, j, err) = run(&[LIGHT, "--fairness", "weak each TurnGreen"]);
+    const RED: &str = "weak each TurnRed";
+    let (code, j, err) = run(&[
+        LIGHT,
+        "--fairness",
+        "weak each TurnGreen",
+        "--fairness",
+        RED,
+    ]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(actions(v), ["init", "TurnGreen(2)", "TurnRed(2)"]);
     let f = v["fairness"].as_array().unwrap();
-    assert_eq!(f.len(), 2, "{v:#}");
+    assert_eq!(f.len(), 4, "{v:#}");
     assert_eq!(f[0]["constraint"], "weak each TurnGreen [TurnGreen(l = 1)]");
     assert_eq!(f[0]["taken_at"], Json::Null);
     assert_eq!(f[0]["disabled_at"], 1);
     assert_eq!(f[1]["constraint"], "weak each TurnGreen [TurnGreen(l = 2)]");
     assert_eq!(f[1]["taken_at"], 1);
+    assert_eq!(f[2]["constraint"], "weak each TurnRed [TurnRed(l = 1)]");
+    assert_eq!(
+        (f[2]["taken_at"].as_u64(), f[2]["disabled_at"].as_u64()),
+        (None, Some(0))
+    );
+    assert_eq!(f[3]["taken_at"], 2);
 
     // Strong fairness on each instance: holds (the spec's own assumption,
     // given explicitly here).
-    let (code, j, err) = run(&[LIGHT, "--fairness", "strong each TurnGreen"]);
+    let (code, j, err) = run(&[
+        LIGHT,
+        "--fairness",
+        "strong each TurnGreen",
+        "--fairness",
+        RED,
+    ]);
     assert_eq!(code, 0, "{err}{j:#}");
     assert_eq!(status(&j, "Fairness").1, "holds");
 
     // Strong fairness on TurnGreen as one group: TurnGreen(2) taken
     // infinitely often satisfies it, so the same lasso is fair.
-    let (code, j, err) = run(&[LIGHT, "--fairness", "strong TurnGreen"]);
+    let (code, j, err) = run(&[LIGHT, "--fairness", "strong TurnGreen", "--fairness", RED]);
     assert_eq!(code, 1, "{err}{j:#}");
     assert_eq!(
         actions(&j["violation"]),
@@ -121,8 +163,10 @@ fn traffic_light_both_green_needs_strong_fairness() {
     );
 }
 
-/// Holds only with fairness: without it, Idle forever in the initial state
-/// (x = 0) is a behaviour; with `weak Tick` it holds. See the fixture.
+/// Holds only with fairness: without it, stopping in the initial state
+/// (x = 0) is a behaviour (the shortest lasso: no step, stuttering); under
+/// the progress assumption the behaviour must take a step, and Idle forever
+/// is the shortest one; with `weak Tick` it holds. See the fixture.
 #[test]
 fn property_that_needs_weak_fairness() {
     let (code, j, err) = run(&[WEAK]);
@@ -140,16 +184,26 @@ fn property_that_needs_weak_fairness() {
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["property"], "Done");
+    assert_eq!(actions(v), ["init"]);
+    assert_eq!(v["stutters"], true);
+
+    let (code, j, err) = run(&[WEAK, "--fairness", "none", "--assume-progress"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["property"], "Done");
     assert_eq!(actions(v), ["init", "Idle"]);
+    assert_eq!(v["stutters"], false);
     assert_eq!(v["loop_start"], 0);
     assert_lasso(v);
 }
 
-/// The violation needs the cycle 0 -> 1 -> 2 -> 0 through revisited states;
-/// every acyclic path from the initial state ends in x = 3.
+/// Under the progress assumption (the fixture's `assume_progress: true`)
+/// the violation needs the cycle 0 -> 1 -> 2 -> 0 through revisited
+/// states; every acyclic path from the initial state ends in x = 3.
 #[test]
 fn violation_through_a_cycle_of_revisited_states() {
     let (code, j, err) = run(&[REVISIT]);
+    assert_eq!(j["assume_progress"], true);
     assert_eq!(code, 1, "{err}{j:#}");
     assert_eq!(
         (
@@ -252,7 +306,7 @@ fn liveness_results_do_not_depend_on_threads_or_strategy() {
 
 #[test]
 fn property_selects_what_is_checked() {
-    let (code, j, err) = run(&[LIGHT, "--fairness", "none", "--property", "Liveness"]);
+    let (code, j, err) = run(&[LIGHT, "--property", "Liveness"]);
     assert_eq!(code, 0, "{err}{j:#}");
     let names: Vec<&str> = j["properties"]
         .as_array()
@@ -294,14 +348,16 @@ fn text_report_shows_the_lasso() {
 ///   prepare or abort, the TM (TMAbort enabled while undecided) must
 ///   decide, a prepared RM must take the delivery of the decision (its own
 ///   step);
-/// - `weak delivery` alone does not: nothing forces the TM to decide. The
-///   shortest fair lasso: RMPrepare(1), then the TM receives Prepared, after
-///   which re-delivering that Prepared changes nothing (a stuttering step,
-///   which neither enables nor takes `delivery`) and repeats forever. No
-///   shorter one: the initial state and the state after RMPrepare(1) have
-///   no self-loop and every step is irreversible; after TMAbort first, the
-///   Abort to a working RM stays deliverable, so weak delivery forbids
-///   stopping there;
+/// - `weak delivery` alone does not: nothing forces an RM to prepare or
+///   the TM to decide. No message is in flight in the initial state, so a
+///   behaviour may stop there (TLA+'s semantics: a 0-step lasso).
+///   Under the progress assumption the shortest fair lasso is
+///   RMPrepare(1), then the TM receives Prepared, after which re-delivering
+///   that Prepared changes nothing (a stuttering step, which neither enables
+///   nor takes `delivery`) and repeats forever. No shorter one: the initial
+///   state and the state after RMPrepare(1) have no self-loop and every
+///   step is irreversible; after TMAbort first, the Abort to a working RM
+///   stays deliverable, so weak delivery forbids stopping there;
 /// - no fairness: fails too.
 #[test]
 fn one_word_fairness_for_processes_and_delivery() {
@@ -310,6 +366,11 @@ fn one_word_fairness_for_processes_and_delivery() {
     assert_eq!(status(&j, "Termination").1, "holds");
 
     let (code, j, err) = run(&[MSGS, "--fairness", "weak delivery"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(actions(&j["violation"]), ["init"]);
+    assert_eq!(j["violation"]["stutters"], true);
+
+    let (code, j, err) = run(&[MSGS, "--fairness", "weak delivery", "--assume-progress"]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(
@@ -360,7 +421,9 @@ fn bad_properties_are_spec_errors() {
 
 /// Deadlocks count as stuttering ends when deadlock checking is off; with
 /// it on, the deadlock is the violation and the property is not checked.
-/// See the fixture.
+/// See the fixture. (Under TLA+'s semantics, stopping in the initial state
+/// is the shorter violation; the fixture's lasso is the one under the
+/// progress assumption, where only the dead end may stutter.)
 #[test]
 fn a_deadlock_is_a_stuttering_end_with_no_deadlock() {
     const DEAD: &str = "tests/fixtures/live/dead_end.ron";
@@ -370,6 +433,10 @@ fn a_deadlock_is_a_stuttering_end_with_no_deadlock() {
     assert_eq!(status(&j, "Reaches2").1, "not checked");
 
     let (code, j, err) = run(&[DEAD, "--no-deadlock"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(actions(&j["violation"]), ["init"]);
+
+    let (code, j, err) = run(&[DEAD, "--no-deadlock", "--assume-progress"]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");
@@ -394,4 +461,111 @@ fn liveness_runs_report_the_safety_search_counts() {
         assert_eq!(live["states_generated"], 1146);
         assert_eq!(live["depth"], 10);
     }
+}
+
+/// The two semantics of temporal properties against TLC, on the TLA+ twin
+/// `tests/fixtures/stutter/Stutter.tla` (TLC run with -deadlock; its
+/// verdicts, and 2 distinct / 2 and 4 generated, are in the fixtures'
+/// headers). Each run's JSON says which semantics it used.
+#[test]
+fn stuttering_semantics_agree_with_tlc() {
+    const STUTTER: &str = "tests/fixtures/stutter/stutter.ron";
+    const PROGRESS: &str = "tests/fixtures/stutter/stutter_progress.ron";
+    const SELF_LOOP: &str = "tests/fixtures/stutter/self_loop.ron";
+    // Spec.cfg, no fairness: violated by stuttering at x = 0.
+    let (code, j, err) = run(&[STUTTER]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(j["assume_progress"], false);
+    assert_eq!(
+        (
+            j["distinct_states"].as_u64(),
+            j["states_generated"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    let v = &j["violation"];
+    assert_eq!(
+        (v["property"].as_str(), v["stutters"].as_bool()),
+        (Some("Prop"), Some(true))
+    );
+    assert_eq!(actions(v), ["init"]);
+    // SpecWF.cfg: WF_vars(Next) makes it hold.
+    let (code, j, err) = run(&[STUTTER, "--fairness", "weak Next"]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    // SpecProgress.cfg: holds under WF_vars(Next /\ ~SelfLoop), from the
+    // flag and from the spec field (through `extends`).
+    for args in [&[STUTTER, "--assume-progress"][..], &[PROGRESS]] {
+        let (code, j, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}{j:#}");
+        assert_eq!(j["assume_progress"], true);
+        assert_eq!(status(&j, "Prop").1, "holds");
+    }
+    // Spec2.cfg: violated by stuttering at x = 0; 2 distinct, 4 generated.
+    let (code, j, err) = run(&[SELF_LOOP]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(
+        (
+            j["distinct_states"].as_u64(),
+            j["states_generated"].as_u64()
+        ),
+        (Some(2), Some(4))
+    );
+    assert_eq!(actions(&j["violation"]), ["init"]);
+    // Spec2Progress.cfg: violated, B's self-loop forever at x = 0.
+    let (code, j, err) = run(&[SELF_LOOP, "--assume-progress"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(actions(v), ["init", "B"]);
+    assert_eq!(
+        (v["loop_start"].as_u64(), v["stutters"].as_bool()),
+        (Some(0), Some(false))
+    );
+    // Spec2WF.cfg: WF_vars(Next) holds, in either semantics.
+    for extra in [&[][..], &["--assume-progress"]] {
+        let (code, j, err) = run(&[&[SELF_LOOP, "--fairness", "weak {A, B}"][..], extra].concat());
+        assert_eq!(code, 0, "{extra:?}: {err}{j:#}");
+    }
+}
+
+/// The text report says which semantics a run used, and a lasso that ends
+/// in stuttering where an action is enabled says that no fairness
+/// assumption forces it.
+#[test]
+fn text_report_names_the_semantics_and_the_stutter() {
+    const STUTTER: &str = "tests/fixtures/stutter/stutter.ron";
+    let (code, out, err) = common::dcheck_run(&[STUTTER]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("stuttering forever in its last state"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the behaviour stutters in state 0 forever (TLA+ semantics)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no fairness assumption forces Next, enabled here"),
+        "{out}"
+    );
+    assert!(
+        out.contains("liveness semantics     TLA+ stuttering"),
+        "{out}"
+    );
+    let (code, out, err) = common::dcheck_run(&[STUTTER, "--assume-progress"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("liveness semantics     assume_progress"),
+        "{out}"
+    );
+    // A dead end stutters because nothing is enabled.
+    let (code, out, err) = common::dcheck_run(&[
+        "tests/fixtures/live/dead_end.ron",
+        "--no-deadlock",
+        "--assume-progress",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("no action is enabled here: the behaviour stays in state 1 forever"),
+        "{out}"
+    );
 }

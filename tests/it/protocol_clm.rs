@@ -240,8 +240,11 @@ fn chandy_lamport_is_refuted_on_unordered_channels() {
     assert_eq!(net[0][1], 1);
 }
 
-/// Without fairness a started snapshot need not complete: tokens circulate
-/// forever while a marker waits. The shortest prefix is one step: the
+/// Without fairness a started snapshot need not complete. Under TLA+'s
+/// semantics the shortest violation stops right after Initiate (the
+/// initial state has no snapshot to complete): prefix 1 step, stuttering.
+/// Under the progress assumption tokens circulate forever while a marker
+/// waits. The shortest prefix is one step: the
 /// initial state has no recorded process and only Initiate records one
 /// (markers exist only after an Initiate). On the cycle the snapshot
 /// variables cannot change (recorded, markerFrom and chanRec only grow; a
@@ -250,6 +253,11 @@ fn chandy_lamport_is_refuted_on_unordered_channels() {
 #[test]
 fn chandy_lamport_termination_needs_fair_delivery() {
     let (code, j, err) = run(&[CL, "--threads", "2", "--fairness", "none"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(actions(&j), ["Initiate"]);
+    assert_eq!(j["violation"]["stutters"], true);
+
+    let (code, j, err) = run(&[CL, "--fairness", "none", "--assume-progress"]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");
@@ -288,12 +296,18 @@ fn maekawa_v2_holds() {
 
 /// With each site entering at most R times every behaviour is finite and
 /// ends in a state without enabled action, which (deadlock freedom) is
-/// terminal: EventualEntry holds even without fairness.
+/// terminal: under the progress assumption EventualEntry holds even
+/// without fairness. Under TLA+'s semantics a behaviour may stop anywhere
+/// without fairness, for instance right after a site's request: violated.
 #[test]
 fn maekawa_v2_entry_without_fairness_since_runs_are_finite() {
-    let (code, j, err) = run(&[MK, "--threads", "2", "--fairness", "none"]);
+    let (code, j, err) = run(&[MK, "--fairness", "none", "--assume-progress"]);
     assert_eq!(code, 0, "{err}{j:#}");
     assert_eq!(statuses(&j)["EventualEntry"], "holds");
+    let (code, j, err) = run(&[MK, "--fairness", "none"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(statuses(&j)["EventualEntry"], "violated");
+    assert_eq!(j["violation"]["stutters"], true);
 }
 
 /// N = 1 by hand: R_1 = {1}, so the run is one line: Request, deliver

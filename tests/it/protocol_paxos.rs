@@ -157,7 +157,9 @@ fn stable_proposer_must_own_the_last_ballot() {
     assert_eq!(count(&names, "Phase1a"), 2, "{v:#}");
 }
 
-/// Without fairness ValueChosen fails with a lasso. Every step that is not
+/// Without fairness ValueChosen fails. Under TLA+'s semantics a behaviour
+/// may stop in the initial state: the 0-step stuttering lasso. Under the
+/// progress assumption (derived below) it fails with a cycle. Every step that is not
 /// a self-loop makes the state grow (channels, votes, heard, learned and
 /// crashed only grow, bal and maxBal only increase, within a ballot phase
 /// goes preparing -> accepting and promised grows), so the only cycles are
@@ -175,15 +177,12 @@ fn stable_proposer_must_own_the_last_ballot() {
 /// delivery again, forever: loop_start 7, a 1-step cycle.
 #[test]
 fn no_fairness_duplicate_accept_forever() {
-    let (code, j, err) = run(&[
-        SPEC,
-        "--threads",
-        "2",
-        "--fairness",
-        "none",
-        "--property",
-        "ValueChosen",
-    ]);
+    let args = [SPEC, "--fairness", "none", "--property", "ValueChosen"];
+    let (code, j, err) = run(&args);
+    assert_eq!(code, 1, "{err}\n{j:#}");
+    assert_eq!(j["violation"]["trace"].as_array().map(Vec::len), Some(1));
+    assert_eq!(j["violation"]["stutters"], true);
+    let (code, j, err) = run(&[&args[..], &["--threads", "2", "--assume-progress"]].concat());
     assert_eq!(code, 1, "{err}\n{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");
@@ -219,8 +218,14 @@ fn one_crash_tolerated() {
 }
 
 /// F = 2: two acceptors of three may crash, and a fair behaviour can end
-/// with nothing chosen. In such an end state (no action enabled: the
-/// behaviour stutters) the stable proposer 2 has started ballot 2 (Phase1a
+/// with nothing chosen. Under TLA+'s semantics (the first run) it may stop
+/// wherever the spec's fairness (stable proposer 2's Phase1a and Phase2a,
+/// delivery) is disabled: Phase1a(2), acceptor 1 receives Prepare(2),
+/// proposer 2 receives its promise, acceptors 2 and 3 crash: 5 steps (the
+/// progress derivation below without proposer 1's Phase1a, which no
+/// fairness covers). Under the progress assumption: in such an end state
+/// (no action enabled: the behaviour stutters) the stable proposer 2 has
+/// started ballot 2 (Phase1a
 /// is enabled until it does), so some acceptor is alive with Prepare(2) in
 /// flight to it; delivering it is disabled only once its maxBal is 2; its
 /// Promise(2, ...) to proposer 2 must then have been received too, and
@@ -233,15 +238,25 @@ fn one_crash_tolerated() {
 /// step more), proposer 2 receives its promise, acceptors 2 and 3 crash.
 #[test]
 fn two_crashes_break_liveness() {
-    let (code, j, err) = run(&[
-        SPEC,
-        "--threads",
-        "2",
-        "--const",
-        "F=2",
-        "--property",
-        "ValueChosen",
-    ]);
+    let args = [SPEC, "--const", "F=2", "--property", "ValueChosen"];
+    let (code, j, err) = run(&args);
+    assert_eq!(code, 1, "{err}\n{j:#}");
+    assert_eq!(j["violation"]["stutters"], true);
+    let expect = [
+        ("Phase1a", serde_json::json!({"self": 2})),
+        (
+            "deliver_Prepare_to_Acceptor",
+            serde_json::json!({"self": 1, "p": 2, "b": 2}),
+        ),
+        (
+            "deliver_Promise_to_Proposer",
+            serde_json::json!({"self": 2, "a": 1, "b": 2, "vbal": 0, "vval": 0}),
+        ),
+        ("crash_Acceptor", serde_json::json!({"i": 2})),
+        ("crash_Acceptor", serde_json::json!({"i": 3})),
+    ];
+    assert_steps(&j["violation"], &expect);
+    let (code, j, err) = run(&[&args[..], &["--threads", "2", "--assume-progress"]].concat());
     assert_eq!(code, 1, "{err}\n{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");
@@ -740,7 +755,9 @@ fn tla_one_proposer_liveness() {
     assert_eq!(status(&j, "Consistency"), "holds");
 }
 
-/// Without fairness ValueChosen fails. Every step other than a self-loop
+/// Without fairness ValueChosen fails: under TLA+'s semantics by stopping
+/// in the initial state; under the progress assumption as follows. Every
+/// step other than a self-loop
 /// makes the state grow (msgs, crashed and learned only grow, pBal only
 /// increases, and pPhase goes preparing -> accepting within a ballot), so
 /// the only cycles are self-loops; before anything is chosen the only
@@ -751,15 +768,12 @@ fn tla_one_proposer_liveness() {
 /// proposer 1 and acceptors 1, 2. Then Phase2b(1, 1, 1) forever.
 #[test]
 fn tla_no_fairness_duplicate_accept_forever() {
-    let (code, j, err) = run(&[
-        TLA,
-        "--threads",
-        "2",
-        "--fairness",
-        "none",
-        "--property",
-        "ValueChosen",
-    ]);
+    let args = [TLA, "--fairness", "none", "--property", "ValueChosen"];
+    let (code, j, err) = run(&args);
+    assert_eq!(code, 1, "{err}\n{j:#}");
+    assert_eq!(j["violation"]["trace"].as_array().map(Vec::len), Some(1));
+    assert_eq!(j["violation"]["stutters"], true);
+    let (code, j, err) = run(&[&args[..], &["--threads", "2", "--assume-progress"]].concat());
     assert_eq!(code, 1, "{err}\n{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");

@@ -207,7 +207,13 @@ fn raft_two_servers_hand_count() {
     assert_all_hold(&j);
 }
 
-/// Without fairness ElectionLiveness fails, with a lasso whose cycle is a
+/// Without fairness ElectionLiveness fails. Under TLA+'s semantics a
+/// behaviour may stop as soon as the premise holds: elections == 2 needs
+/// two Timeouts, and after Timeout(1) twice server 1 is the sole candidate
+/// (term 2) and every other server can still grant it its vote, so the
+/// premise holds there: a 2-step prefix, then stuttering.
+///
+/// Under the progress assumption it fails with a lasso whose cycle is a
 /// refused RequestVote: without a leader the only sends are RequestVotes,
 /// and a cycle cannot change a term or grant a vote (both only grow), so
 /// its requests are refused by a server of the candidate's term. Not
@@ -226,15 +232,12 @@ fn raft_two_servers_hand_count() {
 /// argument needs one entry only (and the run is smaller).
 #[test]
 fn raft_election_liveness_needs_fairness() {
-    let (code, j, err) = run(&[
-        RAFT,
-        "--threads",
-        "2",
-        "--const",
-        "MaxLogLen=1",
-        "--fairness",
-        "none",
-    ]);
+    let args = [RAFT, "--const", "MaxLogLen=1", "--fairness", "none"];
+    let (code, j, err) = run(&args);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(actions(&j), ["Timeout", "Timeout"]);
+    assert_eq!(j["violation"]["stutters"], true);
+    let (code, j, err) = run(&[&args[..], &["--threads", "2", "--assume-progress"]].concat());
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");
@@ -488,8 +491,12 @@ fn rpc_single_server_chain() {
     assert_all_hold(&j);
 }
 
-/// Without fairness ElectionLiveness fails. Without a leader no step
-/// undoes another (terms, the election count and the votes of a term only
+/// Without fairness ElectionLiveness fails. Under TLA+'s semantics a
+/// behaviour may stop where the premise first holds: elections == 3 needs
+/// three Timeouts, and Timeout(1) three times leaves server 1 the sole
+/// candidate (term 3) with the others able to vote for it: a 3-step
+/// prefix, then stuttering. Under the progress assumption: without a
+/// leader no step undoes another (terms, the election count and the votes of a term only
 /// grow; logs change only through leaders), so a cycle avoiding a leader is
 /// a self-loop: a RequestVote refused with no term change (the voter voted
 /// for another candidate of its term). The premise needs elections == 3,
@@ -505,7 +512,18 @@ fn rpc_single_server_chain() {
 /// RequestVote (a BecomeLeader would leave a leader in the loop state).
 #[test]
 fn rpc_election_liveness_needs_fairness() {
-    let (code, j, err) = run(&[RPC, "--threads", "2", "--fairness", "none"]);
+    let (code, j, err) = run(&[RPC, "--fairness", "none"]);
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(actions(&j), ["Timeout", "Timeout", "Timeout"]);
+    assert_eq!(j["violation"]["stutters"], true);
+    let (code, j, err) = run(&[
+        RPC,
+        "--threads",
+        "2",
+        "--fairness",
+        "none",
+        "--assume-progress",
+    ]);
     assert_eq!(code, 1, "{err}{j:#}");
     let v = &j["violation"];
     assert_eq!(v["kind"], "liveness");

@@ -251,3 +251,27 @@ fn malformed_files_are_diagnostics_with_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
+
+/// A lasso that stops where an action is enabled is a behaviour under
+/// TLA+'s semantics only: replayed under the progress assumption (the
+/// spec's `assume_progress`, here through a spec that extends the one
+/// recorded) it no longer violates the property, and the message says why.
+#[test]
+fn a_stuttering_lasso_is_judged_by_the_semantics() {
+    const STUTTER: &str = "tests/fixtures/stutter/stutter.ron";
+    let saved = save(&[STUTTER], "json");
+    let (code, j) = replay(STUTTER, &saved.path);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["result"], json!("still violated"));
+    let (code, j) = replay("tests/fixtures/stutter/stutter_progress.ron", &saved.path);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["result"], json!("no longer violated"));
+    let m = j["message"].as_str().expect("message");
+    assert!(
+        m.contains("stutters in state 0, where Next is enabled"),
+        "{m}"
+    );
+    assert!(m.contains("assume_progress"), "{m}");
+    let (_, out, _) = dcheck(&["replay", STUTTER, &saved.path, "--assume-progress"]);
+    assert!(out.contains("No longer violated"), "{out}");
+}

@@ -7,10 +7,13 @@
 //!
 //! # Semantics
 //!
-//! A behaviour is an infinite path of the state graph from an initial state.
-//! A state with no enabled transition repeats forever (stuttering), and
-//! every fairness constraint is disabled there; there is no other
-//! stuttering. A fairness constraint `c` is a set of transitions, enabled in
+//! A behaviour is an infinite path of the state graph from an initial state,
+//! where a state may also repeat forever (stutter). A state with no enabled
+//! transition always does (every fairness constraint is disabled there).
+//! Any other state may too under TLA+'s semantics (the default), and not
+//! under [`TransitionSystem::assume_progress`]; a stutter takes nothing, so
+//! a check's weakly or strongly fair constraint enabled in a state forbids
+//! stopping there. A fairness constraint `c` is a set of transitions, enabled in
 //! a state when one of them leads to another state, taken by a step that is
 //! one of them and changes the state: a self-loop is a stuttering step,
 //! which neither enables nor takes (TLA+'s `<<A>>_vars`). On an infinite
@@ -55,7 +58,9 @@
 //! 2. [`analysis`], per check (the checks run in parallel on the pool):
 //!    the strongly connected components of the subgraph induced by `R`
 //!    (iterative Tarjan). A component is a candidate if it has an internal
-//!    edge, or is a single state without any out-edge (stuttering, fair).
+//!    edge, or is a single state without any out-edge (stuttering, fair),
+//!    or, under TLA+'s semantics, any single state (its stutter is a cycle
+//!    that takes nothing: the fairness test below decides).
 //!    Emerson–Lei: a weak constraint enabled in every state of the
 //!    component and taken by none of its internal edges rejects it; a
 //!    strong one enabled in some state and never taken removes the states
@@ -73,6 +78,9 @@
 //!    constraint: take it or visit a state disabling it; per strong one
 //!    enabled in the component: take it; if `A` is not all: visit an `A`
 //!    state), then back to `f` (at least one step unless `f` stutters).
+//!    `f` stutters when it has no out-edge, or under TLA+'s semantics when
+//!    it is an `A` state enabling none of the check's constraints: then the
+//!    cycle is empty, the shortest there is.
 //!    Nothing here depends on the id numbering, so the counterexample is
 //!    the same for any strategy and thread count.
 //!
@@ -354,7 +362,11 @@ fn replay<M: TransitionSystem>(
 fn check_fairness<M: TransitionSystem>(model: &M, check: &LivenessCheck) -> Fairness {
     let all = model.fairness_constraints();
     let constraints: Vec<_> = check.fairness.iter().map(|&c| &all[c as usize]).collect();
-    Fairness::new(&constraints, model.transition_count())
+    Fairness::new(
+        &constraints,
+        model.transition_count(),
+        !model.assume_progress(),
+    )
 }
 
 /// The [`FairnessWitness`]es of a lasso for the check's constraints

@@ -142,6 +142,9 @@ pub struct Model {
     /// The symmetric types the spec declares but this run does not reduce
     /// by, because it checks temporal properties (see [`compile_with`]).
     pub symmetry_skipped: Vec<String>,
+    /// The spec's `assume_progress` (see
+    /// [`TransitionSystem::assume_progress`]).
+    pub assume_progress: bool,
 }
 
 /// Per-thread evaluation space.
@@ -632,6 +635,7 @@ pub fn compile_with(
         symmetry,
         symmetry_skipped,
         action_properties,
+        assume_progress: spec.assume_progress,
     })
 }
 
@@ -1118,6 +1122,10 @@ impl TransitionSystem for Model {
 
     fn fairness_constraints(&self) -> &[FairnessConstraint] {
         &self.fairness
+    }
+
+    fn assume_progress(&self) -> bool {
+        self.assume_progress
     }
 
     fn predicate_count(&self) -> usize {

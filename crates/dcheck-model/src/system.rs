@@ -222,6 +222,16 @@ pub trait TransitionSystem: Sync {
         &[]
     }
 
+    /// Which behaviours the [`LivenessCheck`]s range over. `false` (the
+    /// default, TLA+'s semantics): a behaviour may stutter forever in any
+    /// state, unless a fairness constraint it lists is enabled there.
+    /// `true` (`assume_progress`): a behaviour stops only in a state where
+    /// no transition changes the state, as if `WF_vars(Next /\ ~SelfLoop)`
+    /// were assumed (docs/semantics.md).
+    fn assume_progress(&self) -> bool {
+        false
+    }
+
     /// Number of state predicates (`0..predicate_count()`) the checks use.
     fn predicate_count(&self) -> usize {
         0

@@ -102,6 +102,7 @@ pub fn report(
         "view": model.has_view(),
         "symmetry": model.symmetry.as_ref().map(|s| s.names()).unwrap_or_default(),
         "symmetry_not_applied": model.symmetry_skipped,
+        "assume_progress": model.assume_progress,
         "properties": properties,
     });
     if let Some(file) = &info.checkpoint {

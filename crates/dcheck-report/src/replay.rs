@@ -879,6 +879,26 @@ fn check_lasso(
             v.property
         ));
     }
+    if model.assume_progress && k == last {
+        // Under the progress assumption a behaviour stops only where no
+        // step changes the state.
+        let here = &states[last];
+        match r.successors(here) {
+            Ok(next) => {
+                if let Some((t, _)) = next.iter().find(|(_, s)| s != here) {
+                    return Verdict::NoLongerViolated(format!(
+                        "the lasso stutters in state {k}, where {} is enabled: under assume_progress a behaviour does not stop there",
+                        crate::text::transition_text(model, *t)
+                    ));
+                }
+            }
+            Err(e) => {
+                return Verdict::StillViolated(format!(
+                    "evaluating the successors of state {k} fails: {e}"
+                ))
+            }
+        }
+    }
     for f in &check.fairness {
         let fc = model.fairness_constraints()[*f as usize].clone();
         if cycle_taken.iter().any(|t| fc.transitions.contains(t)) {

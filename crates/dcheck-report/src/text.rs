@@ -26,6 +26,26 @@ pub fn transition_text(model: &Model, t: TransitionId) -> String {
     format!("{name}({})", ps.join(", "))
 }
 
+/// The actions (by name, each once, at most three then `...`) with a
+/// transition that leads from `state` to another state: what a stuttering
+/// lasso's last state does not take.
+fn changing_actions(model: &Model, state: &[dcheck_model::system::Word]) -> Vec<String> {
+    use dcheck_model::system::TransitionSystem;
+    let mut sc = model.scratch();
+    let mut names: Vec<String> = Vec::new();
+    let _ = model.successors(&mut sc, state, |t, next| {
+        let name = model.transition_label(t).0;
+        if next != state && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    });
+    if names.len() > 3 {
+        names.truncate(3);
+        names.push("...".into());
+    }
+    names
+}
+
 /// The source text under a span.
 pub fn span_text(sources: &SourceMap, span: Span) -> String {
     let text = &sources.file(span.file).text;
@@ -211,6 +231,17 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             s,
             "  symmetry               {}: not applied: temporal properties are checked on\n                         every state (--invariants-only reduces)",
             model.symmetry_skipped.join(", ")
+        );
+    }
+    if !model.properties.iter().all(|p| p.invariant.is_some()) {
+        let _ = writeln!(
+            s,
+            "  liveness semantics     {}",
+            if model.assume_progress {
+                "assume_progress (stops only where no step is enabled)"
+            } else {
+                "TLA+ stuttering (may stop unless fairness forbids)"
+            }
         );
     }
     let _ = writeln!(s, "  distinct states        {}", st.distinct_states);
@@ -409,9 +440,15 @@ pub fn counterexample_styled(
         prev = Some(vars);
         let note = if loop_start == Some(i) {
             if i + 1 == v.trace.len() {
-                Some(format!(
-                    "       -- no action is enabled here: the behaviour stays in state {i} forever"
-                ))
+                let enabled = changing_actions(model, &step.state);
+                Some(if enabled.is_empty() {
+                    format!("       -- no action is enabled here: the behaviour stays in state {i} forever")
+                } else {
+                    format!(
+                        "       -- the behaviour stutters in state {i} forever (TLA+ semantics):\n          no fairness assumption forces {}, enabled here",
+                        enabled.join(", ")
+                    )
+                })
             } else {
                 Some(format!("       -- the cycle starts in state {i}"))
             }

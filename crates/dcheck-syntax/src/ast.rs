@@ -45,6 +45,12 @@ pub struct Spec {
     /// `symmetry`: the names of the types (or roles) whose values are
     /// interchangeable; states are told apart up to permutations of them.
     pub symmetry: Vec<Ident>,
+    /// `assume_progress`: temporal properties are checked assuming the
+    /// system keeps taking steps that change the state while one is enabled
+    /// (`WF_vars(Next /\ ~SelfLoop)`, docs/semantics.md) instead of TLA+'s
+    /// stuttering semantics, where a behaviour may stop anywhere fairness
+    /// allows.
+    pub assume_progress: bool,
     /// Temporal properties (`properties`), checked under fairness.
     pub properties: Vec<PropertyDecl>,
     /// The spec-level fairness assumptions (`fairness`): the default of every

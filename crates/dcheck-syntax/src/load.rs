@@ -721,6 +721,9 @@ struct RawSpec {
     /// `None`: no `symmetry` field (an extending file keeps its base's).
     #[serde(default)]
     symmetry: Option<Vec<Located>>,
+    /// `None`: no `assume_progress` field (an extending file keeps its base's).
+    #[serde(default)]
+    assume_progress: Option<bool>,
     #[serde(default)]
     properties: Vec<RawProperty>,
     /// `None`: no `fairness` field (an extending file keeps its base's).
@@ -937,6 +940,7 @@ struct Partial {
     action_properties: Vec<ast::InvariantDecl>,
     view: Option<ast::Expr>,
     symmetry: Option<Vec<Ident>>,
+    assume_progress: Option<bool>,
     properties: Vec<ast::PropertyDecl>,
     /// `None`: the file has no `fairness` field.
     fairness: Option<Vec<ast::FairnessDecl>>,
@@ -1024,6 +1028,7 @@ impl Partial {
             action_properties: merge(self.action_properties, over.action_properties),
             view: over.view.or(self.view),
             symmetry: over.symmetry.or(self.symmetry),
+            assume_progress: over.assume_progress.or(self.assume_progress),
             properties: merge(self.properties, over.properties),
             // A `fairness` field of the extending file replaces the base's list.
             fairness: over.fairness.or(self.fairness),
@@ -1298,6 +1303,7 @@ impl Loader {
                         action_properties: p.action_properties,
                         view: p.view,
                         symmetry: p.symmetry.unwrap_or_default(),
+                        assume_progress: p.assume_progress.unwrap_or(false),
                         properties: p.properties,
                         fairness: p.fairness.unwrap_or_default(),
                         distributed: p.distributed,
@@ -1787,6 +1793,7 @@ impl Loader {
         if let Some(list) = &raw.symmetry {
             p.symmetry = Some(list.iter().map(|n| ctx.ident(n)).collect());
         }
+        p.assume_progress = raw.assume_progress;
         for pr in &raw.properties {
             let formula = self.code(&ctx, &pr.expr, parser::parse_temporal_mapped);
             let fairness = match &pr.fairness {

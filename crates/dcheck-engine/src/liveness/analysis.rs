@@ -114,10 +114,19 @@ pub(crate) struct Fairness {
     by_label: Vec<u64>,
     weak: Vec<u64>,
     strong: Vec<u64>,
+    /// TLA+'s stuttering semantics: every state may repeat forever (a
+    /// stutter step, which takes nothing), so a single state is a cycle of
+    /// its own. `false` (`assume_progress`): only a state without
+    /// out-edges stutters.
+    pub stutter: bool,
 }
 
 impl Fairness {
-    pub(crate) fn new(constraints: &[&FairnessConstraint], transitions: usize) -> Fairness {
+    pub(crate) fn new(
+        constraints: &[&FairnessConstraint],
+        transitions: usize,
+        stutter: bool,
+    ) -> Fairness {
         let k = constraints.len();
         let kw = k.div_ceil(64);
         let mut by_label = vec![0u64; transitions * kw];
@@ -141,6 +150,7 @@ impl Fairness {
             by_label,
             weak,
             strong,
+            stutter,
         }
     }
 
@@ -329,7 +339,10 @@ impl Analysis<'_> {
                 }
                 return;
             }
-            if !g.edges(s0).any(|e| g.targets[e] == s0) {
+            // Under stuttering semantics a state is a cycle of its own
+            // (its stutter step takes nothing): the fairness test below
+            // decides.
+            if !self.fair_c.stutter && !g.edges(s0).any(|e| g.targets[e] == s0) {
                 return;
             }
         }
@@ -600,7 +613,12 @@ impl Analysis<'_> {
         let comp = self.tag[f as usize];
         let mut states = vec![f];
         let mut labels = Vec::new();
-        if g.edges(f).is_empty() {
+        // Stuttering in `f` forever: always allowed in a state without
+        // out-edges; under stuttering semantics wherever `f` is accepting
+        // and enables no constraint (the shortest cycle there is).
+        if g.edges(f).is_empty()
+            || (fc.stutter && self.rg.a.has(f) && (0..fc.k).all(|c| !fc.enabled(g, f, c)))
+        {
             return (states, labels);
         }
         self.index.fill(NONE);

@@ -27,6 +27,9 @@ pub struct Live {
     pub pred: Pred,
     pub constraints: Vec<FairnessConstraint>,
     pub checks: Vec<LivenessCheck>,
+    /// [`TransitionSystem::assume_progress`]; `false` (TLA+ stuttering)
+    /// by default.
+    pub assume_progress: bool,
 }
 
 impl Default for Live {
@@ -36,6 +39,7 @@ impl Default for Live {
             pred: Box::new(|_, _| Err(EvalError::new("no predicates"))),
             constraints: vec![],
             checks: vec![],
+            assume_progress: false,
         }
     }
 }
@@ -127,6 +131,10 @@ impl TransitionSystem for TestModel {
 
     fn fairness_constraints(&self) -> &[FairnessConstraint] {
         &self.live.constraints
+    }
+
+    fn assume_progress(&self) -> bool {
+        self.live.assume_progress
     }
 
     fn predicate_count(&self) -> usize {

@@ -42,6 +42,7 @@ fn graph(
             pred: Box::new(move |s, p| Ok(preds[p as usize].contains(&s[0]))),
             constraints: vec![],
             checks: vec![],
+            assume_progress: false,
         },
     }
 }
@@ -177,13 +178,17 @@ fn lights(mutex: bool) -> TestModel {
             }),
             constraints: vec![weak(&[1]), strong(&[1]), weak(&[0])],
             checks: vec![],
+            assume_progress: false,
         },
     }
 }
 
 #[test]
 fn traffic_light_independent_switches() {
+    // Derived under the progress assumption (no stuttering where a switch
+    // is enabled); the stuttering semantics is the test after this one.
     let mut m = lights(false);
+    m.live.assume_progress = true;
     m.live.checks = vec![
         lc(AlwaysEventually(0), &[]),
         lc(AlwaysEventually(1), &[]),
@@ -220,7 +225,9 @@ fn traffic_light_independent_switches() {
 
 #[test]
 fn traffic_light_mutex_needs_strong_fairness() {
+    // Derived under the progress assumption.
     let mut m = lights(true);
+    m.live.assume_progress = true;
     m.live.checks = vec![
         lc(AlwaysEventually(0), &[]),
         lc(AlwaysEventually(1), &[0]),
@@ -264,7 +271,10 @@ fn toggle() -> TestModel {
 
 #[test]
 fn eventually_needs_strong_fairness() {
+    // Derived under the progress assumption: a behaviour does not stop at
+    // 0 or 1, where tick is enabled. Stuttering: the test after this one.
     let mut m = toggle();
+    m.live.assume_progress = true;
     m.live.checks = vec![
         lc(Eventually(0), &[]),
         lc(Eventually(0), &[0]),
@@ -290,6 +300,104 @@ fn eventually_needs_strong_fairness() {
         &steps,
         0,
         vec![witness(0, None, Some(0), true)],
+    );
+}
+
+#[test]
+fn stuttering_semantics_lets_a_behaviour_stop_where_fairness_allows() {
+    // The toggle of the test above, TLA+'s semantics: any state may repeat
+    // forever (a stutter step takes nothing), unless a fairness
+    // constraint the check lists is enabled there.
+    let mut m = toggle();
+    m.live.checks = vec![
+        lc(Eventually(0), &[]),
+        lc(Eventually(0), &[0]),
+        lc(Eventually(0), &[1]),
+        lc(Eventually(0), &[0, 1]),
+    ];
+    let out = run_all(&m);
+    // 0: stutter in the initial state 0 forever: nothing forbids it.
+    // 1: weak fairness of go: go is disabled at 0, so stuttering there is
+    //    fair (under progress this check was violated only through the
+    //    tick cycle).
+    // 2: strong fairness of go: go is enabled at 1 only; stuttering at 0
+    //    never enables it: violated (it held under progress, where tick
+    //    had to be taken).
+    // 3: both: the same stutter at 0.
+    assert_eq!(out.liveness, vec![Violated, Violated, Violated, Violated]);
+    // The shortest lasso: the initial state, stuttering (empty cycle).
+    assert_lasso(liveness_violation(&out), 0, &[(None, vec![0])], 0, vec![]);
+    m.live.checks = vec![lc(Eventually(0), &[0, 1])];
+    let out = run_all(&m);
+    assert_lasso(
+        liveness_violation(&out),
+        0,
+        &[(None, vec![0])],
+        0,
+        vec![
+            witness(0, None, Some(0), false),
+            witness(1, None, Some(0), false),
+        ],
+    );
+    // Weak fairness of tick (t0) as well: tick is enabled at 0 and 1, so
+    // neither may stutter; the tick cycle {0, 1} takes tick but leaves go
+    // enabled at 1 infinitely often: fair under weak go, so violated; under
+    // strong go the cycle is unfair and stuttering at 0 or 1 too: holds.
+    m.live.constraints = vec![weak(&[1]), strong(&[1]), weak(&[0])];
+    m.live.checks = vec![lc(Eventually(0), &[2, 0]), lc(Eventually(0), &[2, 1])];
+    let out = run_all(&m);
+    assert_eq!(out.liveness, vec![Violated, Holds]);
+    let steps = vec![(None, vec![0]), (Some(0), vec![1]), (Some(0), vec![0])];
+    assert_lasso(
+        liveness_violation(&out),
+        0,
+        &steps,
+        0,
+        vec![
+            witness(2, Some(1), None, true),
+            witness(0, None, Some(0), true),
+        ],
+    );
+}
+
+#[test]
+fn traffic_light_stutters_under_tla_semantics() {
+    // `lights(false)` of the test above, TLA+'s semantics.
+    let mut m = lights(false);
+    m.live.checks = vec![
+        lc(AlwaysEventually(0), &[]),
+        lc(AlwaysEventually(1), &[]),
+        lc(AlwaysEventually(1), &[0]),
+        lc(AlwaysEventually(1), &[2]),
+    ];
+    let out = run_all(&m);
+    // 0: [0,0] (no light green) may stutter forever: violated (it held
+    //    under progress: both edges leave [0,0]).
+    // 1: the same stutter.
+    // 2: weak fairness of switch(2), enabled everywhere: no state may
+    //    stutter, and the b-red cycle never takes it: holds.
+    // 3: weak fairness of switch(1), enabled everywhere: no stutter, but
+    //    the b-red cycle [0,0] <-> [1,0] takes it: violated.
+    assert_eq!(out.liveness, vec![Violated, Violated, Holds, Violated]);
+    assert_lasso(
+        liveness_violation(&out),
+        0,
+        &[(None, vec![0, 0])],
+        0,
+        vec![],
+    );
+    m.live.checks = vec![lc(AlwaysEventually(1), &[2])];
+    let out = run_all(&m);
+    assert_lasso(
+        liveness_violation(&out),
+        0,
+        &[
+            (None, vec![0, 0]),
+            (Some(0), vec![1, 0]),
+            (Some(0), vec![0, 0]),
+        ],
+        0,
+        vec![witness(2, Some(1), None, true)],
     );
 }
 
@@ -384,6 +492,8 @@ fn leads_to() {
         vec![vec![1], vec![2], vec![0, 1, 2]],
     );
     m.live.constraints = vec![weak(&[1])];
+    // Derived under the progress assumption.
+    m.live.assume_progress = true;
     m.live.checks = vec![
         lc(LeadsTo(0, 1), &[]),
         lc(LeadsTo(0, 1), &[0]),
@@ -482,6 +592,7 @@ fn predicate_error_has_a_shortest_trace() {
             }),
             constraints: vec![],
             checks: vec![lc(AlwaysEventually(0), &[])],
+            assume_progress: false,
         },
     };
     let out = run_all(&m);
@@ -563,6 +674,8 @@ fn arb_random() -> impl proptest::strategy::Strategy<Value = Random> {
 
 struct Reference<'a> {
     r: &'a Random,
+    /// The semantics checked: see [`TransitionSystem::assume_progress`].
+    assume_progress: bool,
     /// `reach[u][v]`: v reachable from u in >= 0 steps (any edges).
     reach: Vec<Vec<bool>>,
 }
@@ -631,7 +744,12 @@ impl Reference<'_> {
             if members.iter().any(|&s| !reg[s].0) || !members.iter().any(|&s| reg[s].2) {
                 continue;
             }
-            let stutter = members.len() == 1 && self.r.adj[members[0]].is_empty();
+            // A single state repeating forever: a dead end always; under
+            // TLA+'s semantics any state, if it enables no constraint.
+            let stutter = members.len() == 1
+                && (self.r.adj[members[0]].is_empty()
+                    || (!self.assume_progress
+                        && cons.iter().all(|c| !self.enabled(members[0], c))));
             if !stutter {
                 // Strongly connected with >= 1 internal edge.
                 let internal: Vec<(usize, u32, usize)> = members
@@ -701,10 +819,10 @@ impl Reference<'_> {
             assert!(self.r.adj[w[0].state[0] as usize].contains(&(tr, w[1].state[0])));
         }
         assert_eq!(t[len - 1].state, t[ls].state);
-        if ls == len - 1 {
+        if ls == len - 1 && self.assume_progress {
             assert!(
                 self.r.adj[node(ls)].is_empty(),
-                "stuttering needs a dead end"
+                "stuttering needs a dead end under the progress assumption"
             );
         }
         let reg = |i: usize| self.regions(&check.form, node(i));
@@ -741,7 +859,7 @@ impl Reference<'_> {
     }
 }
 
-fn model_of(r: &Random) -> TestModel {
+fn model_of(r: &Random, assume_progress: bool) -> TestModel {
     let mut m = graph(
         r.init.clone(),
         r.adj.clone(),
@@ -763,6 +881,7 @@ fn model_of(r: &Random) -> TestModel {
         }
     }
     m.live.checks = checks;
+    m.live.assume_progress = assume_progress;
     m
 }
 
@@ -771,7 +890,6 @@ proptest! {
 
     #[test]
     fn matches_brute_force(r in arb_random()) {
-        let m = model_of(&r);
         let n = r.n;
         let mut reach = vec![vec![false; n]; n];
         for (u, row) in reach.iter_mut().enumerate() {
@@ -786,29 +904,32 @@ proptest! {
                 }
             }
         }
-        let reference = Reference { r: &r, reach };
-        let expected: Vec<CheckStatus> = m
-            .live
-            .checks
-            .iter()
-            .map(|c| if reference.violated(c) { Violated } else { Holds })
-            .collect();
-        // Each check alone, so that every violated one's lasso is checked.
-        let out = run_all(&m);
-        prop_assert_eq!(&out.liveness, &expected);
-        for (i, c) in m.live.checks.iter().enumerate() {
-            if expected[i] == Violated {
-                let mut single = model_of(&r);
-                single.live.checks = vec![c.clone()];
-                let out = run_all(&single);
-                let v = liveness_violation(&out);
-                prop_assert_eq!(&v.kind, &ViolationKind::Liveness(0));
-                reference.validate(c, v);
+        for assume_progress in [false, true] {
+            let m = model_of(&r, assume_progress);
+            let reference = Reference { r: &r, assume_progress, reach: reach.clone() };
+            let expected: Vec<CheckStatus> = m
+                .live
+                .checks
+                .iter()
+                .map(|c| if reference.violated(c) { Violated } else { Holds })
+                .collect();
+            // Each check alone, so that every violated one's lasso is checked.
+            let out = run_all(&m);
+            prop_assert_eq!(&out.liveness, &expected);
+            for (i, c) in m.live.checks.iter().enumerate() {
+                if expected[i] == Violated {
+                    let mut single = model_of(&r, assume_progress);
+                    single.live.checks = vec![c.clone()];
+                    let out = run_all(&single);
+                    let v = liveness_violation(&out);
+                    prop_assert_eq!(&v.kind, &ViolationKind::Liveness(0));
+                    reference.validate(c, v);
+                }
             }
-        }
-        match expected.iter().position(|&s| s == Violated) {
-            Some(i) => prop_assert_eq!(&liveness_violation(&out).kind, &ViolationKind::Liveness(i as u32)),
-            None => prop_assert_eq!(&out.result, &Verdict::Ok),
+            match expected.iter().position(|&s| s == Violated) {
+                Some(i) => prop_assert_eq!(&liveness_violation(&out).kind, &ViolationKind::Liveness(i as u32)),
+                None => prop_assert_eq!(&out.result, &Verdict::Ok),
+            }
         }
     }
 }
@@ -830,6 +951,7 @@ fn graph_over_the_memory_limit_is_incomplete() {
             pred: Box::new(|s, _| Ok(s[0] == 0)),
             constraints: vec![],
             checks: vec![],
+            assume_progress: false,
         },
     };
     let safety = check(&m, &Config::default(), &Progress::new());
