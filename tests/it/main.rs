@@ -10,6 +10,7 @@ mod common;
 
 mod action_properties;
 mod checkpoint;
+mod choice;
 mod cli;
 mod coverage;
 mod gate;

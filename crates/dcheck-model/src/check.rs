@@ -93,6 +93,8 @@ pub(crate) struct Compiler<'a> {
     pub vars_read: std::collections::BTreeSet<usize>,
     /// The names listed in `symmetry` (set before the types are declared).
     pub symmetric: Vec<String>,
+    /// The choice points of the action being compiled (`crate::choice`).
+    pub choices: Vec<crate::choice::ChoicePoint>,
 }
 
 /// Largest number of enumerated bindings (transitions, initial states).
@@ -122,6 +124,7 @@ impl<'a> Compiler<'a> {
             lowest_local_read: usize::MAX,
             vars_read: std::collections::BTreeSet::new(),
             symmetric: Vec::new(),
+            choices: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod bag;
 mod check;
+mod choice;
 mod drive;
 pub mod encoding;
 mod expr;

@@ -22,7 +22,12 @@ use crate::value::{decode, Value};
 /// An action of the spec, compiled.
 pub struct Action {
     pub name: String,
+    /// The declared parameters, then one per choice point of the effect
+    /// (`crate::choice`).
     pub params: Vec<(String, Ty)>,
+    /// How many of `params` are declared (the rest are choice points).
+    pub declared: usize,
+    choices: Vec<crate::choice::ChoicePoint>,
     pub span: Span,
     slots: Vec<usize>,
     /// The guard's conjuncts that mention no parameter: evaluated once per
@@ -253,9 +258,29 @@ impl<'a> Compiler<'a> {
         let (shared, guard) = split_guard(params, guard);
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
         let base = self.next_slot;
-        let bound = self.bind_params(params);
+        let mut bound = self.bind_params(params);
+        let declared = bound.len();
+        let names: Vec<String> = bound.iter().map(|b| b.0.clone()).collect();
+        let (choices, diags) = crate::choice::collect(effect, &names);
+        self.choices = choices;
+        self.diags.extend(diags);
+        let choice_slots: Vec<usize> = (0..self.choices.len())
+            .map(|k| self.push_local(&crate::choice::slot_name(k), Ty::Bool))
+            .collect();
+        let has_choices = !self.choices.is_empty();
+        if has_choices {
+            self.push_local(crate::choice::REACHED, Ty::Bool);
+        }
         let guard_fn = guard.as_ref().map(|g| self.bool_expr(g));
-        let effect = self.block(effect);
+        let mut effect = self.block(effect);
+        if has_choices {
+            effect = self.choice_check(effect, choice_slots.clone(), None);
+            self.pop_local();
+        }
+        let choices = std::mem::take(&mut self.choices);
+        for (c, slot) in choices.iter().zip(choice_slots) {
+            bound.push((c.name.clone(), c.ty.clone(), slot));
+        }
         let guard_parts = self.guard_parts(full_guard);
         let binds = bindings(&bound);
         let slots: Vec<usize> = bound.iter().map(|b| b.2).collect();
@@ -297,6 +322,8 @@ impl<'a> Compiler<'a> {
                 .iter()
                 .map(|(n, t, _)| (n.clone(), t.clone()))
                 .collect(),
+            declared,
+            choices,
             span,
             slots,
             shared_guard,
@@ -338,11 +365,25 @@ impl<'a> Compiler<'a> {
         effect: &ast::Block,
     ) -> Code {
         let before = self.diags.len();
-        for ((name, ty), v) in action.params.iter().zip(binding) {
-            self.push_const_local(name, ty.clone(), *v);
+        for (k, ((name, ty), v)) in action.params.iter().zip(binding).enumerate() {
+            match k.checked_sub(action.declared) {
+                None => self.push_const_local(name, ty.clone(), *v),
+                Some(c) => self.push_const_local(&crate::choice::slot_name(c), ty.clone(), *v),
+            }
+        }
+        let has_choices = !action.choices.is_empty();
+        self.choices = action.choices.clone();
+        if has_choices {
+            self.push_local(crate::choice::REACHED, Ty::Bool);
         }
         let guard = guard.map(|g| self.bool_expr(g));
-        let effect = self.block(effect);
+        let mut effect = self.block(effect);
+        if has_choices {
+            let konsts = binding[action.declared..].to_vec();
+            effect = self.choice_check(effect, Vec::new(), Some(konsts));
+            self.pop_local();
+        }
+        self.choices.clear();
         for _ in binding {
             self.pop_local();
         }
@@ -507,7 +548,9 @@ pub fn compile_with(
         .iter()
         .map(|a| ActionShape {
             name: &a.name,
-            params: &a.params,
+            // Fairness names the declared parameters; the choice points
+            // (after them) are always `_`.
+            params: &a.params[..a.declared],
             first: a.first,
             end: a.end,
         })

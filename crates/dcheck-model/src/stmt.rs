@@ -293,6 +293,8 @@ impl<'a> Compiler<'a> {
                 Box::new(move |st, loc| Ok(fc.eval(st, loc)? != 0))
             }
             StmtKind::For(binders, body) => self.for_loop(binders, body, s.span),
+            StmtKind::Either(branches) => self.either(s.span, branches),
+            StmtKind::With(binders, body) => self.with(s.span, binders, body),
             StmtKind::Call(name, args) if name.name == "reset" && args.len() == 1 => {
                 // The default value of every type is index 0.
                 let Some((p, _)) = self.place(&args[0]) else {
@@ -533,7 +535,7 @@ impl<'a> Compiler<'a> {
                     op_span,
                     format!("unknown statement `{op}`"),
                     Some(
-                        "statements: assignment, let, if, require, for, insert, remove, append"
+                        "statements: assignment, let, if, require, for, either, with, insert, remove, append"
                             .into(),
                     ),
                 );

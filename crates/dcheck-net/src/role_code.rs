@@ -187,10 +187,15 @@ impl<'a> RoleCode<'a> {
                 }
             }
             StmtKind::Require(c) => self.expr(c),
-            StmtKind::For(bs, body) => {
+            StmtKind::For(bs, body) | StmtKind::With(bs, body) => {
                 let k = self.binders(bs);
                 self.block(body);
                 self.unbind(k);
+            }
+            StmtKind::Either(branches) => {
+                for b in branches {
+                    self.block(b);
+                }
             }
             StmtKind::Call(f, args) if f.name == "send" || f.name == "broadcast" => {
                 let is_send = f.name == "send";

@@ -532,6 +532,12 @@ pub enum StmtKind {
     Require(Expr),
     /// `for x in S, y in T { .. }`
     For(Vec<Binder>, Block),
+    /// `either { .. } or { .. } ...` (PlusCal's): a choice point, at least
+    /// two branches; each branch is taken by its own transition.
+    Either(Vec<Block>),
+    /// `with x in S, y in T { .. }` (PlusCal's): a choice point per binder;
+    /// each value is taken by its own transition, none if S is empty.
+    With(Vec<Binder>, Block),
     /// `insert(place, e);`, `remove(place, e);`, `append(place, e);`; in
     /// steps and handlers also `send(dst, m);` and `broadcast(Role, m);`
     /// (their first argument is a value, not a place).

@@ -1585,7 +1585,7 @@ impl Parser {
             format!("expected `;` after the statement, found {found}"),
         )
         .label("missing `;`")
-        .help("every statement (other than `if` and `for`) ends with `;`");
+        .help("every statement (other than `if`, `for`, `either` and `with`) ends with `;`");
         if self.at(&Tok::EqEq) {
             d = d.help("to assign write `place = e;` (`==` compares)");
         }
@@ -1655,6 +1655,39 @@ impl Parser {
                 Ok(Stmt {
                     span: start.to(body.span),
                     kind: StmtKind::For(binders, body),
+                })
+            }
+            // `either` and `with` are words only where a statement starts
+            // with them as PlusCal's do (a variable may still be named so).
+            Tok::Ident(name) if name == "either" && matches!(self.peek_at(1), Tok::LBrace) => {
+                self.bump();
+                let mut branches = vec![self.block()?];
+                while self.eat(&Tok::Or) {
+                    branches.push(self.block()?);
+                }
+                let end = branches.last().map(|b| b.span).unwrap_or(start);
+                if branches.len() < 2 {
+                    return Err(Diagnostic::new(
+                        start.to(end),
+                        "`either` needs at least two branches",
+                    )
+                    .label("only one branch")
+                    .help(
+                        "write `either { ... } or { ... }`; a single branch is just its statements",
+                    ));
+                }
+                Ok(Stmt {
+                    span: start.to(end),
+                    kind: StmtKind::Either(branches),
+                })
+            }
+            Tok::Ident(name) if name == "with" && matches!(self.peek_at(1), Tok::Ident(_)) => {
+                self.bump();
+                let binders = self.binders()?;
+                let body = self.block()?;
+                Ok(Stmt {
+                    span: start.to(body.span),
+                    kind: StmtKind::With(binders, body),
                 })
             }
             Tok::Ident(name)

@@ -137,6 +137,18 @@ fn stmt(s: &Stmt) -> String {
             bs.iter().map(binder).collect::<Vec<_>>().join(", "),
             block(b)
         ),
+        StmtKind::Either(bs) => format!(
+            "(either {})",
+            bs.iter()
+                .map(|b| format!("{{{}}}", block(b)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        StmtKind::With(bs, b) => format!(
+            "(with [{}] {{{}}})",
+            bs.iter().map(binder).collect::<Vec<_>>().join(", "),
+            block(b)
+        ),
         StmtKind::Call(f, a) => format!(
             "({} {})",
             f.name,
@@ -334,6 +346,17 @@ fn statements() {
         b("for r in RM, v in 1..2 { if r in S { x[r] = v; } }"),
         "(for [r in RM, v in (.. 1 2)] {(if (In r S) {(= ([] x r) v)})})"
     );
+    assert_eq!(
+        b("either { x = 1; } or { require a; } or { } y = 2;"),
+        "(either {(= x 1)} {(require a)} {}) (= y 2)"
+    );
+    assert_eq!(
+        b("with m in msgs, v in 1..2 { x = v; }"),
+        "(with [m in msgs, v in (.. 1 2)] {(= x v)})"
+    );
+    // Elsewhere the words are names: an assignment, a call, a value.
+    assert_eq!(b("with = either;"), "(= with either)");
+    assert_eq!(b("either[1] = 2;"), "(= ([] either 1) 2)");
 }
 
 #[test]
