@@ -475,10 +475,11 @@ fn select_properties(spec: &mut dcheck_syntax::ast::Spec, names: &[String]) -> R
         .chain(&spec.action_properties)
         .map(|i| i.name.name.as_str())
         .chain(spec.properties.iter().map(|p| p.name.name.as_str()))
+        .chain(spec.refines.iter().map(|r| r.name.name.as_str()))
         .collect();
     if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
         return Err(format!(
-            "--property {bad}: no invariant, action property or property of that name (the spec has: {})",
+            "--property {bad}: no invariant, action property, property or refinement of that name (the spec has: {})",
             known.join(", ")
         ));
     }
@@ -486,6 +487,7 @@ fn select_properties(spec: &mut dcheck_syntax::ast::Spec, names: &[String]) -> R
     spec.invariants.retain(|i| wanted(&i.name.name));
     spec.action_properties.retain(|i| wanted(&i.name.name));
     spec.properties.retain(|p| wanted(&p.name.name));
+    spec.refines.retain(|r| wanted(&r.name.name));
     Ok(())
 }
 
@@ -1255,6 +1257,9 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
                 }
                 dcheck_engine::ViolationKind::ActionProperty(_) => {
                     ("action", format!("action property {property}"))
+                }
+                dcheck_engine::ViolationKind::Refinement(_) => {
+                    ("refinement", format!("refinement {property}"))
                 }
             };
             let trace = render_trace(

@@ -23,6 +23,7 @@ mod protocol_paxos;
 mod protocol_pbft;
 mod protocol_raft;
 mod reduce;
+mod refine;
 mod replay;
 mod robust;
 mod schema;

@@ -1033,7 +1033,7 @@ fn expand_chunk<M: TransitionSystem>(
     let viewed = model.view_words() > 0;
     // Successors waiting for their constraints and view (see `admit`).
     // Steps checked against the action properties (safety runs only).
-    let stepped = safety && model.has_action_properties();
+    let stepped = safety && model.has_step_checks();
     let mut raw = (viewed || model.has_constraints() || stepped).then(|| Raw {
         view: vec![0; model.view_words()],
         ..Raw::default()

@@ -120,7 +120,7 @@ impl SuccessorBuffer {
         let words = model.state_words();
         let mut issue = None;
         let mut kept = 0;
-        let stepped = model.has_action_properties();
+        let stepped = model.has_step_checks();
         for i in 0..self.ts.len() {
             let t = self.ts[i];
             let next = &self.ws[i * words..(i + 1) * words];
@@ -492,8 +492,7 @@ fn worker<M: TransitionSystem>(
     let mut stack = Batch::default();
     let mut succ = SuccessorBuffer::default();
     let mut cur: Vec<Word> = vec![0; words];
-    let admitting =
-        model.has_constraints() || model.view_words() > 0 || model.has_action_properties();
+    let admitting = model.has_constraints() || model.view_words() > 0 || model.has_step_checks();
     let mut view: Vec<Word> = vec![0; model.view_words()];
     let mut published_bytes = 0u64;
     'work: loop {

@@ -53,7 +53,9 @@ pub mod trace;
 
 use std::time::{Duration, Instant};
 
-use dcheck_model::system::{InvariantId, StepError, TransitionId, TransitionSystem, Word};
+use dcheck_model::system::{
+    InvariantId, StepCheck, StepError, TransitionId, TransitionSystem, Word,
+};
 
 pub use progress::Progress;
 
@@ -285,6 +287,10 @@ pub enum ViolationKind {
     /// The action property at this index is violated by the last step of
     /// the trace ([`TransitionSystem::check_step`]).
     ActionProperty(u32),
+    /// The refinement at this index is violated: by the last step of the
+    /// trace, or by its initial state when the trace has no step
+    /// ([`TransitionSystem::check_initial`]).
+    Refinement(u32),
 }
 
 /// One state of a trace and the transition that led to it.
@@ -442,7 +448,22 @@ pub(crate) fn step_issue<M: TransitionSystem>(
     }
     match model.check_step(scratch, parent, state) {
         Ok(None) => None,
-        Ok(Some(i)) => Some(ViolationKind::ActionProperty(i)),
+        Ok(Some(StepCheck::ActionProperty(i))) => Some(ViolationKind::ActionProperty(i)),
+        Ok(Some(StepCheck::Refinement(i))) => Some(ViolationKind::Refinement(i)),
+        Err(error) => Some(state_error(error)),
+    }
+}
+
+/// The one place the searches check an initial state against the
+/// refinements: the refinement it violates (or an evaluation error).
+pub(crate) fn initial_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+) -> Option<ViolationKind> {
+    match model.check_initial(scratch, state) {
+        Ok(None) => None,
+        Ok(Some(i)) => Some(ViolationKind::Refinement(i)),
         Err(error) => Some(state_error(error)),
     }
 }
@@ -553,7 +574,8 @@ pub(crate) fn roots<M: TransitionSystem>(
                 continue;
             }
             // Outside the constraints: checked, as TLC does, not stored.
-            Ok(None) if safety => invariant_issue(model, scratch, None, st),
+            Ok(None) if safety => invariant_issue(model, scratch, None, st)
+                .or_else(|| initial_issue(model, scratch, st)),
             Ok(None) => None,
             Err(e) => Some(state_error(e)),
         };
@@ -578,7 +600,8 @@ pub(crate) fn root_violation<M: TransitionSystem>(
     let words = model.state_words();
     (0..roots).find_map(|id| {
         let st = &initial[id * words..(id + 1) * words];
-        let kind = invariant_issue(model, scratch, None, st)?;
+        let kind = invariant_issue(model, scratch, None, st)
+            .or_else(|| initial_issue(model, scratch, st))?;
         let r = trace::rebuild(model, scratch, initial, |_| ROOT_LINK, id as u32, None);
         Some(Violation::path(kind, r))
     })

@@ -205,6 +205,11 @@ fn walk<M: TransitionSystem>(
         if let Some(k) = invariant_issue(model, &mut w.scratch, None, &w.cur) {
             break Some(k);
         }
+        if w.path.is_empty() {
+            if let Some(k) = crate::initial_issue(model, &mut w.scratch, &w.cur) {
+                break Some(k);
+            }
+        }
         match within(model, &mut w.scratch, &w.cur) {
             Ok(true) => {}
             Ok(false) => break None,
@@ -367,6 +372,11 @@ fn reproduces<M: TransitionSystem>(
     for i in 0..=ts.len() {
         let mut outside = false;
         let found = invariant_issue(model, &mut w.scratch, None, &w.cur).or_else(|| {
+            if i == 0 {
+                if let Some(k) = crate::initial_issue(model, &mut w.scratch, &w.cur) {
+                    return Some(k);
+                }
+            }
             match within(model, &mut w.scratch, &w.cur) {
                 Ok(true) => {}
                 Ok(false) => {

@@ -12,6 +12,7 @@ mod drive;
 pub mod encoding;
 mod expr;
 pub mod model;
+pub mod refine;
 mod rewrite;
 mod runtime;
 pub mod seq;

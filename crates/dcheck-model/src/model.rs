@@ -12,7 +12,7 @@ use crate::drive::Driver;
 use crate::rewrite::{and_all, conjuncts, split_guard as split_conjuncts};
 use crate::runtime::{Domain, ExprFn, StmtFn};
 use crate::system::{
-    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepError,
+    EvalError, FairnessConstraint, InvariantId, LivenessCheck, PredicateId, StepCheck, StepError,
     TransitionId, TransitionSystem, Word,
 };
 use crate::temporal::{ActionShape, CheckInfo, FairnessInfo, Property};
@@ -150,6 +150,16 @@ pub struct Model {
     /// The spec's `assume_progress` (see
     /// [`TransitionSystem::assume_progress`]).
     pub assume_progress: bool,
+    /// The specs this one refines (`refines`).
+    pub refinements: Vec<crate::refine::Refinement>,
+}
+
+impl Scratch {
+    /// The local registers, for code of this crate run from outside a
+    /// step (refinement mappings in reports).
+    pub(crate) fn locals_mut(&mut self) -> &mut [u64] {
+        &mut self.locals
+    }
 }
 
 /// Per-thread evaluation space.
@@ -164,6 +174,8 @@ pub struct Scratch {
     sym: crate::symmetry::SymScratch,
     /// A step's two states, one after the other, for action properties.
     pair: Vec<Word>,
+    /// Per refinement, the refined spec's space.
+    refine: Vec<crate::refine::RefScratch>,
 }
 
 impl Scratch {
@@ -629,6 +641,7 @@ pub fn compile_with(
         Some((ExprKind::TupleLit(items), _)) => items.iter().map(|e| c.expr(e, None).1).collect(),
         Some((_, v)) => vec![c.expr(v, None).1],
     };
+    let refinements = crate::refine::compile(&mut c, spec);
     if transitions.len() > u32::MAX as usize / 2 {
         usage.push("too many transitions".into());
     }
@@ -679,6 +692,7 @@ pub fn compile_with(
         symmetry_skipped,
         action_properties,
         assume_progress: spec.assume_progress,
+        refinements,
     })
 }
 
@@ -811,6 +825,54 @@ impl Model {
                 (v.name.clone(), value)
             })
             .collect()
+    }
+
+    /// Whether refinement `r` holds on the step from `parent` to `state`,
+    /// or on the initial state `state` when `parent` is `None` (for
+    /// `dcheck replay`).
+    pub fn refinement_holds(
+        &self,
+        sc: &mut Scratch,
+        r: u32,
+        parent: Option<&[Word]>,
+        state: &[Word],
+    ) -> Result<bool, EvalError> {
+        let rf = &self.refinements[r as usize];
+        let rs = &mut sc.refine[r as usize];
+        match parent {
+            None => rf.initial_ok(rs, state, &mut sc.locals),
+            Some(p) => rf.step_ok(rs, p, state, &mut sc.locals),
+        }
+    }
+
+    /// Stores `value` as variable `var` of `state` (the inverse of
+    /// [`Self::decode_state`] for one variable); `false` if it is not a
+    /// value of the variable's type.
+    pub fn store_var(&self, state: &mut [Word], var: usize, value: &Value) -> bool {
+        let v = &self.vars[var];
+        match (&v.keys, &v.ty, value) {
+            (Some(slots), Ty::Map(kv), Value::Map(entries)) => {
+                for (k, slot) in slots.iter().enumerate() {
+                    let key = decode(&kv.0, k as u64, false);
+                    let Some((_, val)) = entries.iter().find(|(ek, _)| *ek == key) else {
+                        return false;
+                    };
+                    match crate::value::encode(&kv.1, val) {
+                        Some(i) => slot.store(state, i),
+                        None => return false,
+                    }
+                }
+                entries.len() == slots.len()
+            }
+            (Some(_), _, _) => false,
+            (None, ty, value) => match crate::value::encode(ty, value) {
+                Some(i) => {
+                    v.slot.store(state, i);
+                    true
+                }
+                None => false,
+            },
+        }
     }
 
     /// The bits of a state invariant `inv` reads, as `(word, mask)` pairs:
@@ -947,6 +1009,7 @@ impl TransitionSystem for Model {
             members: Default::default(),
             sym: Default::default(),
             pair: vec![0; 2 * self.words],
+            refine: self.refinements.iter().map(|r| r.scratch()).collect(),
         }
     }
 
@@ -1106,8 +1169,17 @@ impl TransitionSystem for Model {
         !self.constraints.is_empty()
     }
 
-    fn has_action_properties(&self) -> bool {
-        !self.action_properties.is_empty()
+    fn has_step_checks(&self) -> bool {
+        !self.refinements.is_empty() || !self.action_properties.is_empty()
+    }
+
+    fn check_initial(&self, sc: &mut Scratch, state: &[Word]) -> Result<Option<u32>, EvalError> {
+        for (i, r) in self.refinements.iter().enumerate() {
+            if !r.initial_ok(&mut sc.refine[i], state, &mut sc.locals)? {
+                return Ok(Some(i as u32));
+            }
+        }
+        Ok(None)
     }
 
     fn check_step(
@@ -1115,11 +1187,18 @@ impl TransitionSystem for Model {
         sc: &mut Scratch,
         parent: &[Word],
         state: &[Word],
-    ) -> Result<Option<u32>, EvalError> {
-        sc.set_pair(parent, state);
-        for (i, p) in self.action_properties.iter().enumerate() {
-            if p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? == 0 {
-                return Ok(Some(i as u32));
+    ) -> Result<Option<StepCheck>, EvalError> {
+        if !self.action_properties.is_empty() {
+            sc.set_pair(parent, state);
+            for (i, p) in self.action_properties.iter().enumerate() {
+                if p.check.eval(&sc.pair, &mut sc.locals).map_err(|e| *e)? == 0 {
+                    return Ok(Some(StepCheck::ActionProperty(i as u32)));
+                }
+            }
+        }
+        for (i, r) in self.refinements.iter().enumerate() {
+            if !r.step_ok(&mut sc.refine[i], parent, state, &mut sc.locals)? {
+                return Ok(Some(StepCheck::Refinement(i as u32)));
             }
         }
         Ok(None)

@@ -55,6 +55,15 @@ pub struct LivenessCheck {
     pub fairness: Vec<u32>,
 }
 
+/// What a step can violate ([`TransitionSystem::check_step`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepCheck {
+    /// The action property at this index.
+    ActionProperty(u32),
+    /// The refinement at this index.
+    Refinement(u32),
+}
+
 /// An error raised while evaluating the model in some state (integer
 /// overflow, a value leaving its declared range, an index out of range, a
 /// capacity exceeded, ...).
@@ -170,17 +179,29 @@ pub trait TransitionSystem: Sync {
         false
     }
 
-    /// Whether the model has action properties ([`Self::check_step`]).
-    fn has_action_properties(&self) -> bool {
+    /// Whether the model checks steps ([`Self::check_step`]): it has
+    /// action properties or refinements.
+    fn has_step_checks(&self) -> bool {
         false
     }
 
-    /// The first action property the step from `parent` to `state` (a
-    /// successor that differs from it) violates, if any.
+    /// What the step from `parent` to `state` (a successor that differs
+    /// from it) violates first, if anything: an action property, then a
+    /// refinement whose refined spec has no step between the mapped states.
     fn check_step(
         &self,
         _scratch: &mut Self::Scratch,
         _parent: &[Word],
+        _state: &[Word],
+    ) -> Result<Option<StepCheck>, EvalError> {
+        Ok(None)
+    }
+
+    /// The first refinement whose refined spec has no initial state that
+    /// the initial state `state` maps to, if any.
+    fn check_initial(
+        &self,
+        _scratch: &mut Self::Scratch,
         _state: &[Word],
     ) -> Result<Option<u32>, EvalError> {
         Ok(None)

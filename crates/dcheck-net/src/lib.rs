@@ -90,6 +90,24 @@ fn parse_faults(list: &str, f: &mut Faults, span: Span) -> Result<(), String> {
 /// Lowers `spec`'s message-passing sections, if it has roles. A spec
 /// without roles is returned unchanged (and rejects `--network`/`--faults`).
 pub fn lower(mut spec: Spec, flags: &Flags) -> Result<Spec, LowerError> {
+    // A refined spec is lowered with its own network and faults (the
+    // command line's flags are the concrete spec's).
+    let mut refined_err = LowerError::default();
+    for mut r in std::mem::take(&mut spec.refines) {
+        match lower(*r.spec, &Flags::default()) {
+            Ok(s) => {
+                r.spec = Box::new(s);
+                spec.refines.push(r);
+            }
+            Err(e) => {
+                refined_err.diagnostics.extend(e.diagnostics);
+                refined_err.usage.extend(e.usage);
+            }
+        }
+    }
+    if !refined_err.diagnostics.is_empty() || !refined_err.usage.is_empty() {
+        return Err(refined_err);
+    }
     let d = std::mem::take(&mut spec.distributed);
     let mut err = LowerError::default();
     if d.roles.is_empty() {

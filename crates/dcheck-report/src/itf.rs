@@ -113,6 +113,7 @@ pub fn trace(model: &Model, v: &Violation, info: &RunInfo) -> Json {
         ViolationKind::EvalError(_) => "error",
         ViolationKind::Liveness(_) => "liveness",
         ViolationKind::ActionProperty(_) => "action",
+        ViolationKind::Refinement(_) => "refinement",
     };
     let mut violation = json!({"kind": kind, "property": violated_property(model, &v.kind)});
     if let ViolationKind::Liveness(c) = v.kind {

@@ -149,6 +149,7 @@ pub fn report(
             ViolationKind::EvalError(_) => "error",
             ViolationKind::Liveness(_) => "liveness",
             ViolationKind::ActionProperty(_) => "action",
+            ViolationKind::Refinement(_) => "refinement",
         };
         let mut vj =
             json!({"kind": kind, "property": violated_property(model, &v.kind), "trace": trace});
@@ -187,6 +188,9 @@ pub fn report(
                     })
                     .collect(),
             );
+        }
+        if let ViolationKind::Refinement(r) = &v.kind {
+            vj["refinement"] = refinement(model, sources, *r, v);
         }
         if let ViolationKind::EvalError(e) = &v.kind {
             vj["error"] = json!({
@@ -237,4 +241,17 @@ pub fn trace_document(
         }
     }
     Some(Json::Object(out))
+}
+
+/// A refinement violation: the refined spec, the mapped states of the
+/// trace, and why each refined transition does not fit the last step.
+fn refinement(model: &Model, sources: &SourceMap, r: u32, v: &dcheck_engine::Violation) -> Json {
+    let why = crate::refinement_why(model, sources, r, v);
+    json!({
+        "spec": model.refinements[r as usize].path,
+        "initial": why.initial,
+        "abstract_trace": why.mapped.iter().map(|m| m.as_ref().map(|s| object(s)).unwrap_or(Json::Null)).collect::<Vec<_>>(),
+        "tried": why.tried.iter().map(|t| json!({"action": t.label, "why": t.why})).collect::<Vec<_>>(),
+        "error": why.error,
+    })
 }

@@ -84,6 +84,96 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
             model.properties[info.property as usize].name.clone()
         }
         ViolationKind::ActionProperty(i) => model.action_properties[*i as usize].name.clone(),
+        ViolationKind::Refinement(i) => model.refinements[*i as usize].name.clone(),
+    }
+}
+
+use dcheck_model::value::Value;
+
+/// Why a refinement is violated, for the reports.
+pub struct RefinementWhy {
+    /// The trace has no step: its initial state maps to no initial state
+    /// of the refined spec.
+    pub initial: bool,
+    /// Per trace state, the refined spec's state it maps to (`None` if
+    /// the mapping fails there), as `name = value`.
+    pub mapped: Vec<Option<Vec<(String, Value)>>>,
+    /// For a step: each refined transition and why it does not give it.
+    pub tried: Vec<Tried>,
+    /// Evaluating the mapping or a refined transition failed.
+    pub error: Option<String>,
+}
+
+/// One refined transition tried for the last step.
+pub struct Tried {
+    pub label: String,
+    pub why: String,
+}
+
+/// Computes [`RefinementWhy`] for refinement `r` violated by `v`.
+pub fn refinement_why(
+    model: &Model,
+    sources: &SourceMap,
+    r: u32,
+    v: &dcheck_engine::Violation,
+) -> RefinementWhy {
+    use dcheck_model::refine::Tried as T;
+    let rf = &model.refinements[r as usize];
+    let mut sc = model.scratch();
+    let mut error = None;
+    let mapped = v
+        .trace
+        .iter()
+        .map(|s| match rf.mapped(&mut sc, &s.state) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                error.get_or_insert(e.message);
+                None
+            }
+        })
+        .collect();
+    let mut tried = Vec::new();
+    if let [.., before, after] = &v.trace[..] {
+        match rf.tried(&mut sc, &before.state, &after.state) {
+            Ok(ts) => {
+                for (t, why) in ts {
+                    let label = crate::text::transition_text(&rf.abs, t);
+                    let why = match why {
+                        T::Disabled(Some(span)) => {
+                            format!("disabled: `{}` is false", text::span_text(sources, span))
+                        }
+                        T::Disabled(None) => {
+                            "disabled: a `require` of its effect is false".to_string()
+                        }
+                        T::Elsewhere(diffs) => {
+                            let mut parts = Vec::new();
+                            for (n, got, want) in &diffs {
+                                diff::changes(n, want, got, &mut parts);
+                            }
+                            format!(
+                                "gives {}",
+                                parts
+                                    .iter()
+                                    .map(|(path, want, got)| format!("{path} = {got}, not {want}"))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )
+                        }
+                        T::Error(m) => format!("fails: {m}"),
+                    };
+                    tried.push(Tried { label, why });
+                }
+            }
+            Err(e) => {
+                error.get_or_insert(e.message);
+            }
+        }
+    }
+    RefinementWhy {
+        initial: v.trace.len() == 1,
+        mapped,
+        tried,
+        error,
     }
 }
 
@@ -169,6 +259,16 @@ pub fn checked(
             kind: "action",
             status: status(
                 matches!(violated, Some(ViolationKind::ActionProperty(j)) if *j as usize == i),
+            ),
+            fairness: Vec::new(),
+        });
+    }
+    for (i, r) in model.refinements.iter().enumerate() {
+        out.push(Checked {
+            name: r.name.clone(),
+            kind: "refinement",
+            status: status(
+                matches!(violated, Some(ViolationKind::Refinement(j)) if *j as usize == i),
             ),
             fairness: Vec::new(),
         });

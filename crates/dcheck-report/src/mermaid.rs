@@ -70,6 +70,7 @@ fn violation_note(model: &Model, v: &Violation) -> String {
         ViolationKind::EvalError(_) => "Violated: evaluation error".to_string(),
         ViolationKind::Liveness(_) => format!("Violated: property {p}"),
         ViolationKind::ActionProperty(_) => format!("Violated: action property {p}"),
+        ViolationKind::Refinement(_) => format!("Violated: refinement {p}"),
     }
 }
 

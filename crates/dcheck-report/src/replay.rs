@@ -538,6 +538,7 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         Some(v) if v.kind == "error" => "evaluation error".to_string(),
         Some(v) if v.kind == "liveness" => format!("property {}", v.property),
         Some(v) if v.kind == "action" => format!("action property {}", v.property),
+        Some(v) if v.kind == "refinement" => format!("refinement {}", v.property),
         Some(v) => format!("invariant {}", v.property),
         None => "every invariant (none recorded)".to_string(),
     };
@@ -764,6 +765,32 @@ fn check_property(
             }
         }
         "liveness" => check_lasso(r, v, trace.loop_start.unwrap_or(last), states, taken),
+        "refinement" => {
+            let Some(i) = model.refinements.iter().position(|x| x.name == v.property) else {
+                return Verdict::NoLongerViolated(format!(
+                    "the spec has no refinement {} any more",
+                    v.property
+                ));
+            };
+            let before = last.checked_sub(1).map(|b| &states[b][..]);
+            let what = match before {
+                None => "the initial state".to_string(),
+                Some(_) => format!("the last step (to state {last})"),
+            };
+            match model.refinement_holds(&mut r.sc, i as u32, before, s) {
+                Ok(false) => Verdict::StillViolated(format!(
+                    "refinement {}: {what} still maps to nothing the refined spec allows",
+                    v.property
+                )),
+                Ok(true) => {
+                    Verdict::NoLongerViolated(format!("refinement {} holds on {what}", v.property))
+                }
+                Err(e) => Verdict::StillViolated(format!(
+                    "refinement {} now fails with an evaluation error on {what}: {}",
+                    v.property, e.message
+                )),
+            }
+        }
         "action" => {
             let Some(i) = model
                 .action_properties

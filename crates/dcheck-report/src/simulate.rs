@@ -28,6 +28,10 @@ pub fn summary(model: &Model, sim: &SimOutcome, config: &SimConfig, info: &RunIn
                 "Action property {} is violated (found by random simulation).",
                 model.action_properties[*i as usize].name
             ),
+            ViolationKind::Refinement(i) => format!(
+                "Refinement {} is violated (found by random simulation).",
+                model.refinements[*i as usize].name
+            ),
         },
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => format!(
             "Simulation interrupted (Ctrl-C or SIGTERM) after {} random run(s); no violation found.",

@@ -125,6 +125,11 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
                 "Action property {} is violated.",
                 model.action_properties[*i as usize].name
             ),
+            ViolationKind::Refinement(i) => format!(
+                "Refinement {} ({}) is violated.",
+                model.refinements[*i as usize].name,
+                model.refinements[*i as usize].path
+            ),
         },
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => {
             "Search interrupted (Ctrl-C or SIGTERM); no violation found so far. The figures below are what was explored.".to_string()
@@ -152,6 +157,7 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
     for c in &checked {
         let kind = match c.kind {
             "liveness" => "property",
+            "refinement" => "refines",
             k => k,
         };
         let name = if c.kind == "deadlock" { "" } else { &c.name };
@@ -393,6 +399,15 @@ pub fn counterexample_styled(
         let _ = writeln!(s, "  Warning: {}.", e.message());
     }
     let loop_start = v.lasso.as_ref().map(|l| l.loop_start);
+    // A refinement violation shows the refined spec's state each state
+    // maps to, under it (first in full, then what changed).
+    let refined = match &v.kind {
+        ViolationKind::Refinement(r) => Some((
+            &model.refinements[*r as usize].name,
+            crate::refinement_why(model, sources, *r, v),
+        )),
+        _ => None,
+    };
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {
         let vars = model.decode_state(&step.state);
@@ -438,6 +453,35 @@ pub fn counterexample_styled(
             }
         }
         prev = Some(vars);
+        if let Some((name, why)) = &refined {
+            let tag = paint(c, NOTE, &format!("[{name}]"));
+            match (
+                why.mapped.get(i).cloned().flatten(),
+                i.checked_sub(1)
+                    .and_then(|j| why.mapped.get(j).cloned().flatten()),
+            ) {
+                (None, _) => {
+                    let _ = writeln!(s, "         {tag} (the mapping fails here)");
+                }
+                (Some(now), Some(before)) => {
+                    let mut out = Vec::new();
+                    for ((n, old), (_, new)) in before.iter().zip(&now) {
+                        changes(n, old, new, &mut out);
+                    }
+                    if out.is_empty() {
+                        let _ = writeln!(s, "         {tag} (no change: a stutter)");
+                    }
+                    for (path, old, new) in out {
+                        let _ = writeln!(s, "         {tag} {path}: {old} -> {new}");
+                    }
+                }
+                (Some(now), None) => {
+                    for (n, val) in &now {
+                        let _ = writeln!(s, "         {tag} {n} = {}", compact(val));
+                    }
+                }
+            }
+        }
         let note = if loop_start == Some(i) {
             if i + 1 == v.trace.len() {
                 let enabled = changing_actions(model, &step.state);
@@ -504,6 +548,45 @@ pub fn counterexample_styled(
                             writeln!(s, "  for:          {}", crate::bindings_text(&ex.bindings));
                     }
                 }
+            }
+        }
+        ViolationKind::Refinement(r) => {
+            let rf = &model.refinements[*r as usize];
+            let why = refined
+                .map(|x| x.1)
+                .unwrap_or_else(|| crate::refinement_why(model, sources, *r, v));
+            let spec = &rf.abs.name;
+            if why.initial {
+                let _ = writeln!(
+                    s,
+                    "{} refinement {} ({}): the initial state maps to no initial state of {spec}.",
+                    paint(c, BAD, "Violated:"),
+                    rf.name,
+                    rf.path
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "{} refinement {} ({}): the last step maps to no step of {spec}\n  (and changes its state, so it is no stutter either).",
+                    paint(c, BAD, "Violated:"),
+                    rf.name,
+                    rf.path
+                );
+                let _ = writeln!(s, "  {spec}'s actions, tried on the mapped step:");
+                const SHOWN: usize = 20;
+                for t in why.tried.iter().take(SHOWN) {
+                    let _ = writeln!(s, "    {}: {}", t.label, t.why);
+                }
+                if why.tried.len() > SHOWN {
+                    let _ = writeln!(
+                        s,
+                        "    ... and {} more (all in the JSON report)",
+                        why.tried.len() - SHOWN
+                    );
+                }
+            }
+            if let Some(e) = &why.error {
+                let _ = writeln!(s, "  error: {e}");
             }
         }
         ViolationKind::Deadlock => {

@@ -53,6 +53,8 @@ pub struct Spec {
     pub assume_progress: bool,
     /// Temporal properties (`properties`), checked under fairness.
     pub properties: Vec<PropertyDecl>,
+    /// Specs this one refines (`refines`).
+    pub refines: Vec<RefinesDecl>,
     /// The spec-level fairness assumptions (`fairness`): the default of every
     /// property that does not give its own.
     pub fairness: Vec<FairnessDecl>,
@@ -225,6 +227,22 @@ pub struct ActionDecl {
     pub guard: Option<Expr>,
     pub effect: Block,
     pub doc: String,
+}
+
+/// `refines: [(name: "TC", spec: "tcommit.ron", with: "rmState <- rmState")]`:
+/// this spec implements the refined one (TLA+'s `INSTANCE ... WITH` and
+/// `PROPERTY TC!Spec`).
+#[derive(Clone, Debug)]
+pub struct RefinesDecl {
+    pub name: Ident,
+    /// The path as written (relative to the spec that names it) and the
+    /// refined spec, loaded.
+    pub path: String,
+    pub path_span: Span,
+    pub spec: Box<Spec>,
+    /// `abstract name <- concrete expression`; a constant or variable of
+    /// the refined spec not listed maps to the same name here.
+    pub with: Vec<(Ident, Expr)>,
 }
 
 #[derive(Clone, Debug)]

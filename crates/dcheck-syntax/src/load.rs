@@ -725,6 +725,8 @@ struct RawSpec {
     #[serde(default)]
     assume_progress: Option<bool>,
     #[serde(default)]
+    refines: Vec<RawRefines>,
+    #[serde(default)]
     properties: Vec<RawProperty>,
     /// `None`: no `fairness` field (an extending file keeps its base's).
     #[serde(default)]
@@ -907,6 +909,16 @@ struct RawInvariant {
     doc: Option<Located>,
 }
 
+/// A refinement: (name, spec path, mapping).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRefines {
+    name: Located,
+    spec: Located,
+    #[serde(default)]
+    with: Option<Located>,
+}
+
 /// A temporal property. Every string field is a [`Located`], so the
 /// string cursor stays in step whatever the order of the fields.
 #[derive(Deserialize)]
@@ -941,6 +953,7 @@ struct Partial {
     view: Option<ast::Expr>,
     symmetry: Option<Vec<Ident>>,
     assume_progress: Option<bool>,
+    refines: Vec<ast::RefinesDecl>,
     properties: Vec<ast::PropertyDecl>,
     /// `None`: the file has no `fairness` field.
     fairness: Option<Vec<ast::FairnessDecl>>,
@@ -972,6 +985,7 @@ named!(
     ast::ActionDecl,
     ast::InvariantDecl,
     ast::PropertyDecl,
+    ast::RefinesDecl,
     ast::RoleDecl,
     ast::MessageDecl
 );
@@ -1029,6 +1043,7 @@ impl Partial {
             view: over.view.or(self.view),
             symmetry: over.symmetry.or(self.symmetry),
             assume_progress: over.assume_progress.or(self.assume_progress),
+            refines: merge(self.refines, over.refines),
             properties: merge(self.properties, over.properties),
             // A `fairness` field of the extending file replaces the base's list.
             fairness: over.fairness.or(self.fairness),
@@ -1128,6 +1143,31 @@ impl FileCtx {
             span: self.span(l),
         }
     }
+}
+
+/// The spec a fully merged file makes, if it has a name and an init.
+fn into_spec(p: Partial) -> Option<ast::Spec> {
+    Some(ast::Spec {
+        name: p.name?,
+        doc: p.doc.unwrap_or_default(),
+        constants: p.constants,
+        types: p.types,
+        vars: p.vars,
+        defs: p.defs,
+        init: p.init?,
+        actions: p.actions,
+        invariants: p.invariants,
+        terminal: p.terminal,
+        constraints: p.constraints,
+        action_properties: p.action_properties,
+        view: p.view,
+        symmetry: p.symmetry.unwrap_or_default(),
+        assume_progress: p.assume_progress.unwrap_or(false),
+        refines: p.refines,
+        properties: p.properties,
+        fairness: p.fairness.unwrap_or_default(),
+        distributed: p.distributed,
+    })
 }
 
 /// `omit` names `id`, which `base` (the spec at `extends: "path"`, merged
@@ -1285,31 +1325,9 @@ impl Loader {
         self.chain.push(canonical(Path::new(name)));
         let partial = self.load_file(name, text);
         match partial {
-            Some(p) if self.diags.is_empty() => match (p.name, p.init) {
-                (Some(name), Some(init)) => Ok((
-                    self.sources,
-                    ast::Spec {
-                        name,
-                        doc: p.doc.unwrap_or_default(),
-                        constants: p.constants,
-                        types: p.types,
-                        vars: p.vars,
-                        defs: p.defs,
-                        init,
-                        actions: p.actions,
-                        invariants: p.invariants,
-                        terminal: p.terminal,
-                        constraints: p.constraints,
-                        action_properties: p.action_properties,
-                        view: p.view,
-                        symmetry: p.symmetry.unwrap_or_default(),
-                        assume_progress: p.assume_progress.unwrap_or(false),
-                        properties: p.properties,
-                        fairness: p.fairness.unwrap_or_default(),
-                        distributed: p.distributed,
-                    },
-                )),
-                _ => {
+            Some(p) if self.diags.is_empty() => match into_spec(p) {
+                Some(spec) => Ok((self.sources, spec)),
+                None => {
                     // Reported while loading the base without `extends`;
                     // kept as a safety net.
                     let d = Diagnostic::new(Span::default(), "the spec has no name or no init")
@@ -1651,6 +1669,104 @@ impl Loader {
         (line, col)
     }
 
+    /// Reads the spec file `l` names (`extends`, `refines`), relative to
+    /// the directory of the file `name`, through the spec root's rules;
+    /// `None` after a diagnostic (a cycle, a refusal, unreadable).
+    fn read_relative(
+        &mut self,
+        ctx: &FileCtx,
+        name: &str,
+        l: &Located,
+        field: &str,
+        what: &str,
+    ) -> Option<(PathBuf, PathBuf, String)> {
+        let span = ctx.span(l);
+        let dir = Path::new(name).parent().unwrap_or(Path::new(""));
+        let path = dir.join(&l.text);
+        let canon = canonical(&path);
+        if self.chain.contains(&canon) {
+            self.diags.push(
+                Diagnostic::new(
+                    span,
+                    format!("`{field}` cycle: `{}` {field} itself", path.display()),
+                )
+                .label("leads back to a spec being loaded")
+                .help(format!(
+                    "a spec cannot {} itself, directly or through other specs",
+                    if field == "extends" {
+                        "extend"
+                    } else {
+                        "refine"
+                    }
+                )),
+            );
+            return None;
+        }
+        let text = match read_named(&path, &self.access) {
+            Ok(t) => t,
+            Err(NotText::Refused(why)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        span,
+                        format!("{what} `{}` not read: {why}", l.text),
+                    )
+                    .label("not read")
+                    .help(
+                        format!("`{field}` names a spec file inside the spec root (the enclosing git work tree, else the top-level spec's directory)"),
+                    ),
+                );
+                return None;
+            }
+            Err(NotText::Binary | NotText::Encoding { .. }) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        span,
+                        format!("{what} `{}` is not UTF-8 text", path.display()),
+                    )
+                    .label("not a spec's text")
+                    .help(NOT_TEXT_HELP),
+                );
+                return None;
+            }
+            Err(NotText::Io(e)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        span,
+                        format!("cannot read {what} `{}`: {e}", path.display()),
+                    )
+                    .label(format!("{what} not readable"))
+                    .help(format!(
+                        "the path of `{field}` is relative to the directory of this file"
+                    )),
+                );
+                return None;
+            }
+        };
+        Some((path, canon, text))
+    }
+
+    /// A `refines` entry: the refined spec loaded (with its own bases), and
+    /// the mapping parsed.
+    fn refines(&mut self, ctx: &FileCtx, name: &str, r: &RawRefines) -> Option<ast::RefinesDecl> {
+        let (path, canon, text) =
+            self.read_relative(ctx, name, &r.spec, "refines", "refined spec")?;
+        self.chain.push(canon);
+        let loaded = self.load_file(&path.display().to_string(), text);
+        self.chain.pop();
+        let with = match &r.with {
+            Some(w) => self.code(ctx, w, parser::parse_mapping_mapped)?,
+            None => Vec::new(),
+        };
+        let spec = into_spec(loaded?)?;
+        Some(ast::RefinesDecl {
+            name: ctx.ident(&r.name),
+            path: r.spec.text.clone(),
+            path_span: ctx.span(&r.spec),
+            spec: Box::new(spec),
+            with,
+        })
+    }
+
     fn load_file(&mut self, name: &str, text: String) -> Option<Partial> {
         let scan = scan_ron(&text);
         // A file that is not a spec up to its opening `(` is never quoted
@@ -1794,6 +1910,11 @@ impl Loader {
             p.symmetry = Some(list.iter().map(|n| ctx.ident(n)).collect());
         }
         p.assume_progress = raw.assume_progress;
+        for r in &raw.refines {
+            if let Some(decl) = self.refines(&ctx, name, r) {
+                p.refines.push(decl);
+            }
+        }
         for pr in &raw.properties {
             let formula = self.code(&ctx, &pr.expr, parser::parse_temporal_mapped);
             let fairness = match &pr.fairness {
@@ -1951,61 +2072,8 @@ impl Loader {
                 Some(p)
             }
             Some(ext) => {
-                let span = ctx.span(ext);
-                let dir = Path::new(name).parent().unwrap_or(Path::new(""));
-                let path = dir.join(&ext.text);
-                let canon = canonical(&path);
-                if self.chain.contains(&canon) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            span,
-                            format!("`extends` cycle: `{}` extends itself", path.display()),
-                        )
-                        .label("leads back to a spec being loaded")
-                        .help("a spec cannot extend itself, directly or through other specs"),
-                    );
-                    return None;
-                }
-                let text = match read_named(&path, &self.access) {
-                    Ok(t) => t,
-                    Err(NotText::Refused(why)) => {
-                        self.diags.push(
-                            Diagnostic::new(
-                                span,
-                                format!("base spec `{}` not read: {why}", ext.text),
-                            )
-                            .label("not read")
-                            .help(
-                                "`extends` names a spec file inside the spec root (the enclosing git work tree, else the top-level spec's directory)",
-                            ),
-                        );
-                        return None;
-                    }
-                    Err(NotText::Binary | NotText::Encoding { .. }) => {
-                        self.diags.push(
-                            Diagnostic::new(
-                                span,
-                                format!("base spec `{}` is not UTF-8 text", path.display()),
-                            )
-                            .label("not a spec's text")
-                            .help(NOT_TEXT_HELP),
-                        );
-                        return None;
-                    }
-                    Err(NotText::Io(e)) => {
-                        self.diags.push(
-                            Diagnostic::new(
-                                span,
-                                format!("cannot read base spec `{}`: {e}", path.display()),
-                            )
-                            .label("base spec not readable")
-                            .help(
-                                "the path of `extends` is relative to the directory of this file",
-                            ),
-                        );
-                        return None;
-                    }
-                };
+                let (path, canon, text) =
+                    self.read_relative(&ctx, name, ext, "extends", "base spec")?;
                 self.chain.push(canon);
                 let base = self.load_file(&path.display().to_string(), text);
                 self.chain.pop();

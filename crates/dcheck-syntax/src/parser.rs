@@ -101,6 +101,41 @@ pub fn parse_expr_mapped(
     })
 }
 
+/// A refinement mapping (`refines`' `with`): `name <- expr, ...`, TLA+'s
+/// `INSTANCE ... WITH`; possibly empty.
+pub fn parse_mapping_mapped(
+    file: FileId,
+    text: &str,
+    map: &OffsetMap,
+) -> Result<Vec<(Ident, Expr)>, Vec<Diagnostic>> {
+    run(file, text, map, |p| {
+        let mut out = Vec::new();
+        while !p.at(&Tok::Eof) {
+            let name = p.ident("the name of a constant or variable of the refined spec")?;
+            let lt = p.peek_span();
+            let arrow = p.at(&Tok::Lt) && matches!(p.peek_at(1), Tok::Dash);
+            if !arrow {
+                return Err(p
+                    .unexpected("`<-` after the name")
+                    .help("map each constant and variable of the refined spec: `rmState <- rmState, N <- N`"));
+            }
+            p.bump();
+            let minus = p.bump().span;
+            if minus.start != lt.end {
+                return Err(Diagnostic::new(lt.to(minus), "write `<-` without a space")
+                    .label("`<` and `-` apart")
+                    .help("`name <- expr`"));
+            }
+            let e = p.expr()?;
+            out.push((name, e));
+            if !p.eat(&Tok::Comma) {
+                p.expect_eof("mapping")?;
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// An action property's expression: [`parse_expr_mapped`] where `x'`
 /// names variable `x` after the step.
 pub fn parse_action_expr_mapped(

@@ -1,0 +1,279 @@
+//! Refinement (`refines`): TwoPhase implements TCommit, the commit-early
+//! bug does not, against TLC's verdicts and trace on the TLA+ originals in
+//! tests/fixtures/refine/ (TCommit.tla, TwoPhase.tla with
+//! `TC == INSTANCE TCommit` and PROPERTY TCSpec).
+
+use serde_json::json;
+
+use crate::common;
+use common::{counts, dcheck_json_unreduced as run};
+
+const TCOMMIT: &str = "specs/tcommit.ron";
+const REFINES: &str = "specs/2pc_tcommit.ron";
+const EARLY: &str = "specs/bugs/2pc_commit_early_tcommit.ron";
+
+fn actions(v: &serde_json::Value) -> Vec<String> {
+    v["trace"].as_array().expect("trace")[1..]
+        .iter()
+        .map(|s| {
+            let a = s["action"].as_str().expect("action");
+            match s["params"].as_object() {
+                Some(p) if !p.is_empty() => {
+                    let ps: Vec<String> = p.values().map(|v| v.to_string()).collect();
+                    format!("{a}({})", ps.join(","))
+                }
+                _ => a.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// TCommit itself: TLC (TCommit.cfg, RM = {r1, r2, r3}): 34 distinct
+/// states, 94 generated, depth 7 (states; 6 steps), TCConsistent holds.
+#[test]
+fn tcommit_counts_are_tlcs() {
+    let (code, j, err) = run(&[TCOMMIT]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(counts(&j), (34, 94));
+    assert_eq!(j["depth"], 6);
+}
+
+/// TwoPhase refines TCommit: TLC (TwoPhase.cfg) says PROPERTY TCSpec holds,
+/// 288 distinct states, 1146 generated. So here, in every search mode, and
+/// under the RM symmetry too.
+#[test]
+fn two_phase_refines_tcommit() {
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2"],
+        &["--strategy", "dfs"],
+    ] {
+        let (code, j, err) = run(&[&[REFINES][..], extra].concat());
+        assert_eq!(code, 0, "{extra:?}: {err}{j:#}");
+        assert_eq!(counts(&j), (288, 1146), "{extra:?}");
+        assert_eq!(
+            common::kind_status(&j, "TC"),
+            ("refinement".into(), "holds".into())
+        );
+    }
+    let (code, j, err) = common::dcheck_json(&[REFINES]);
+    assert_eq!(code, 0, "{err}{j:#}");
+    assert_eq!(common::status(&j, "TC"), "holds");
+    let (code, out, err) = common::dcheck_run(&[REFINES]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("refines   TC"), "{out}");
+}
+
+/// The commit-early bug breaks the refinement in 4 steps, TLC's trace
+/// (TwoPhaseEarly.cfg: RMPrepare(r1), TMRcvPrepared(r1), TMCommit,
+/// RMRcvCommitMsg(r1); the derivation is in the spec's header), before
+/// TCConsistent fails (5 steps).
+#[test]
+fn commit_early_does_not_refine_tcommit() {
+    for threads in ["1", "2"] {
+        let (code, j, err) = run(&[EARLY, "--threads", threads]);
+        assert_eq!(code, 1, "{err}{j:#}");
+        let v = &j["violation"];
+        assert_eq!(
+            (v["kind"].as_str(), v["property"].as_str()),
+            (Some("refinement"), Some("TC"))
+        );
+        assert_eq!(
+            actions(v),
+            [
+                "RMPrepare(1)",
+                "TMRcvPrepared(1)",
+                "TMCommit",
+                "RMRcvCommitMsg(1)"
+            ]
+        );
+        let r = &v["refinement"];
+        assert_eq!(r["spec"], "../tcommit.ron");
+        assert_eq!(r["initial"], false);
+        // The mapped states: RM 1 prepared at step 1, unchanged by the two
+        // TM steps (stutters of TCommit), committed at step 4.
+        let mapped: Vec<serde_json::Value> = r["abstract_trace"]
+            .as_array()
+            .expect("abstract_trace")
+            .iter()
+            .map(|s| s["rmState"]["1"].clone())
+            .collect();
+        assert_eq!(
+            mapped,
+            [
+                json!("working"),
+                json!("prepared"),
+                json!("prepared"),
+                json!("prepared"),
+                json!("committed")
+            ]
+        );
+        // TCommit's 9 transitions (Prepare(r), Decide(r) commit or abort,
+        // r = 1..3) and why none gives the step: Prepare(1) needs RM 1
+        // working; committing needs every RM prepared; the others lead
+        // elsewhere.
+        let tried = r["tried"].as_array().expect("tried");
+        assert_eq!(tried.len(), 9, "{r:#}");
+        assert_eq!(
+            tried[0],
+            json!({"action": "Prepare(r = 1)", "why": "disabled: `rmState[r] == working` is false"})
+        );
+        assert_eq!(tried[3]["action"], "Decide(r = 1, either = 1)");
+        assert!(
+            tried[3]["why"].as_str().unwrap().starts_with("disabled"),
+            "{r:#}"
+        );
+        assert_eq!(
+            tried[4],
+            json!({"action": "Decide(r = 1, either = 2)", "why": "gives rmState[1] = aborted, not committed"})
+        );
+    }
+    // Selected alone, and the invariant alone: its own 5-step trace.
+    let (code, j, _) = run(&[EARLY, "--property", "TCConsistent"]);
+    assert_eq!(code, 1);
+    assert_eq!(j["violation"]["kind"], "invariant");
+    assert_eq!(j["violation"]["trace"].as_array().map(Vec::len), Some(6));
+    let (code, out, err) = common::dcheck_run(&[EARLY]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(
+            "Violated: refinement TC (../tcommit.ron): the last step maps to no step of TCommit"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[TC] rmState[1]: prepared -> committed"),
+        "{out}"
+    );
+    assert!(out.contains("[TC] (no change: a stutter)"), "{out}");
+}
+
+/// A saved refinement trace replays: still violated against its spec, and
+/// against the correct TwoPhase the TM's commit diverges.
+#[test]
+fn a_refinement_trace_replays() {
+    let dir = tempfile::tempdir().expect("dir");
+    let saved = dir.path().join("t.json");
+    let saved = saved.to_str().expect("path");
+    let (code, _, err) =
+        common::dcheck_run(&[EARLY, "--trace-format", "json", "--trace-out", saved]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out, err) = common::dcheck_args(&["replay", EARLY, saved]);
+    assert_eq!(code, 0, "{err}{out}");
+    assert!(out.contains("Still violated: refinement TC: the last step (to state 4) still maps to nothing the refined spec allows"), "{out}");
+    let (code, out, _) = common::dcheck_args(&["replay", REFINES, saved]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Diverged at step 3: TMCommit"), "{out}");
+}
+
+/// Writes `text` as a spec beside copies of tcommit.ron and 2pc.ron in a
+/// fresh directory (its own spec root) and runs `dcheck run` on it.
+fn run_spec(text: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().expect("dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in ["tcommit.ron", "2pc.ron"] {
+        std::fs::copy(root.join("specs").join(f), dir.path().join(f)).expect("copy");
+    }
+    let spec = dir.path().join("s.ron");
+    std::fs::write(&spec, text).expect("write");
+    let mut args = vec![spec.to_str().expect("path").to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    drop(dir);
+    out
+}
+
+/// An initial state that maps outside the refined spec's initial states is
+/// a violation with a trace of that state alone.
+#[test]
+fn an_initial_state_outside_the_refined_init() {
+    // RM 1 starts prepared: TCommit starts with every RM working.
+    let (code, j, err) = run_spec(
+        r#"(extends: "2pc.ron", name: "Off",
+            init: (effect: "rmState = [r in RM |-> working]; rmState[1] = prepared;"),
+            refines: [ (name: "TC", spec: "tcommit.ron", with: "rmState <- rmState") ])"#,
+        &[],
+    );
+    assert_eq!(code, 1, "{err}{j:#}");
+    let v = &j["violation"];
+    assert_eq!(v["kind"], "refinement");
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["refinement"]["initial"], true);
+}
+
+/// Mappings that cannot work are spec errors at the mapping, with a hint.
+#[test]
+fn bad_mappings_are_spec_errors() {
+    let cases = [
+        (
+            r#"with: "rmState <- rmState, bogus <- 1""#,
+            "`bogus` is not a constant or variable of the refined spec `TCommit`",
+        ),
+        (
+            r#"with: "N <- tmState == init""#,
+            "the refined spec's constant `N` must map to a constant",
+        ),
+        (r##"with: "rmState <- ""##, "expected an expression"),
+    ];
+    for (with, want) in cases {
+        let (code, j, err) = run_spec(
+            &format!(
+                r#"(extends: "2pc.ron", name: "Bad", refines: [ (name: "TC", spec: "tcommit.ron", {with}) ])"#
+            ),
+            &[],
+        );
+        assert_eq!(code, 2, "{with}: {j:#}");
+        assert!(err.contains(want), "{with}: {err}");
+    }
+    // A refined variable with no mapping and no variable of that name here.
+    let (code, _, err) = run_spec(
+        r#"(name: "Lone", vars: [ (name: "x", type: "0..1") ], init: (effect: "x = 0;"),
+            refines: [ (name: "TC", spec: "tcommit.ron") ])"#,
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the refined spec's variable `rmState` has no mapping"),
+        "{err}"
+    );
+    // A mapped value that is not one of the refined type's: an evaluation
+    // error with the trace that reaches it (TCommit has 2 RMs here, TwoPhase 3).
+    let (code, j, err) = run_spec(
+        r#"(extends: "2pc.ron", name: "Wide", refines: [ (name: "TC", spec: "tcommit.ron", with: "N <- 2") ])"#,
+        &[],
+    );
+    assert_eq!(code, 1, "{err}{j:#}");
+    assert_eq!(j["violation"]["kind"], "error");
+    assert!(
+        j["violation"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a value of its type"),
+        "{j:#}"
+    );
+}
+
+/// The refined spec's path follows the spec root's rules (issue 23): a
+/// path outside the root is refused, without reading it.
+#[test]
+fn the_refined_spec_stays_inside_the_spec_root() {
+    let (code, _, err) = run_spec(
+        r#"(extends: "2pc.ron", name: "Out", refines: [ (name: "TC", spec: "/etc/passwd") ])"#,
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("refined spec `/etc/passwd` not read"), "{err}");
+    assert!(!err.contains("root:"), "{err}");
+}
+
+/// Random simulation finds the broken refinement too.
+#[test]
+fn simulation_finds_the_broken_refinement() {
+    let (code, out, err) = common::dcheck_args(&["simulate", EARLY, "--runs", "200"]);
+    assert_eq!(code, 1, "{err}{out}");
+    assert!(
+        out.contains("Refinement TC is violated (found by random simulation)"),
+        "{out}"
+    );
+}
