@@ -200,6 +200,10 @@ struct TraceArgs {
     /// `*`), not only what changed.
     #[arg(long)]
     full_states: bool,
+    /// Fit the text output in N columns (default: the terminal's width, or
+    /// 80 when stdout is not a terminal).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    width: Option<u16>,
 }
 
 #[derive(Args)]
@@ -282,6 +286,10 @@ struct ReplayArgs {
     /// The saved trace: a JSON report (`--format json`), a JSON trace
     /// (`--trace-format json`) or an ITF trace (`--trace-format itf`).
     trace: PathBuf,
+    /// Fit the text output in N columns (default: the terminal's width, or
+    /// 80 when stdout is not a terminal).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    width: Option<u16>,
     /// Judge a lasso under the progress assumption, as `dcheck run
     /// --assume-progress` checked it (see `dcheck help run`).
     #[arg(long)]
@@ -680,6 +688,16 @@ impl TraceArgs {
         dcheck_report::text::TraceStyle {
             color: false,
             full_states: self.full_states,
+            width: self.columns(),
+        }
+    }
+
+    /// The columns text output fits in: `--width`, else the terminal's
+    /// when stdout is one, else 80.
+    fn columns(&self) -> usize {
+        match self.width {
+            Some(w) => w as usize,
+            None => terminal_columns(),
         }
     }
 
@@ -742,6 +760,14 @@ impl TraceArgs {
         // that stdout is the trace alone.
         eprint!("{summary}");
         render_trace(format, loaded, outcome, info, self.plain()).unwrap_or_default()
+    }
+}
+
+/// The width of the terminal on stdout, or 80 when stdout is not one.
+fn terminal_columns() -> usize {
+    match terminal_size::terminal_size_of(std::io::stdout()) {
+        Some((terminal_size::Width(w), _)) if w >= 40 => w as usize,
+        _ => 80,
     }
 }
 
@@ -978,7 +1004,10 @@ fn simulate(args: SimulateArgs) -> i32 {
             serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
         }
         Format::Text => {
-            let summary = dcheck_report::simulate::summary(model, &sim, &config, &info);
+            let summary = dcheck_report::text::fit(
+                &dcheck_report::simulate::summary(model, &sim, &config, &info),
+                args.trace.columns(),
+            );
             args.trace
                 .text_report(&loaded, &sim.outcome, &info, &summary)
         }
@@ -1236,8 +1265,9 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
     });
     let mut summary = dcheck_report::text::summary(model, &loaded.sources, &outcome, &info);
     if args.coverage {
-        summary += &dcheck_report::text::coverage_table(model, &outcome);
+        summary += &dcheck_report::text::coverage_table(model, &outcome, args.trace.columns());
     }
+    let summary = dcheck_report::text::fit(&summary, args.trace.columns());
     let mut code = dcheck_report::exit_code(&outcome);
     // What the verdict line and the JUnit report say.
     let (verdict, detail, result) = match &outcome.result {
@@ -1514,10 +1544,13 @@ fn replay(args: ReplayArgs) -> i32 {
             serde_json::to_string_pretty(&dcheck_report::replay::json(&r)).unwrap_or_default()
                 + "\n"
         }
-        Format::Text => dcheck_report::replay::text(
-            &r,
-            &args.trace.display().to_string(),
-            &args.model.spec.display().to_string(),
+        Format::Text => dcheck_report::text::fit(
+            &dcheck_report::replay::text(
+                &r,
+                &args.trace.display().to_string(),
+                &args.model.spec.display().to_string(),
+            ),
+            args.width.map_or_else(terminal_columns, |w| w as usize),
         ),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());

@@ -1045,7 +1045,7 @@ fn an_init_error_is_reported_as_init() {
     let out = dcheck(&["run", "tests/fixtures/init_error.ron"]);
     assert_eq!(exit_code(&out), 1);
     let text = stdout(&out);
-    assert!(text.contains("evaluation error while computing the initial states (`init`): value 5 is outside the range 0..3"), "{text}");
+    assert!(crate::common::flat(&text).contains("evaluation error while computing the initial states (`init`): value 5 is outside the range 0..3"), "{text}");
     assert!(!text.contains("the invariants"), "{text}");
 }
 

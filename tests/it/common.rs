@@ -250,3 +250,9 @@ pub fn action_names(j: &serde_json::Value) -> Vec<String> {
 pub fn how_many(names: &[String], name: &str) -> usize {
     names.iter().filter(|n| *n == name).count()
 }
+
+/// `text` with every run of whitespace made one space: what a text report
+/// says, whatever the width it was cut to.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -536,25 +536,25 @@ fn text_report_names_the_semantics_and_the_stutter() {
     let (code, out, err) = common::dcheck_run(&[STUTTER]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("stuttering forever in its last state"),
+        common::flat(&out).contains("stuttering forever in its last state"),
         "{out}"
     );
     assert!(
-        out.contains("the behaviour stutters in state 0 forever (TLA+ semantics)"),
+        common::flat(&out).contains("the behaviour stutters in state 0 forever (TLA+ semantics)"),
         "{out}"
     );
     assert!(
-        out.contains("no fairness assumption forces Next, enabled here"),
+        common::flat(&out).contains("no fairness assumption forces Next, enabled here"),
         "{out}"
     );
     assert!(
-        out.contains("liveness semantics     TLA+ stuttering"),
+        common::flat(&out).contains("liveness semantics TLA+ stuttering"),
         "{out}"
     );
     let (code, out, err) = common::dcheck_run(&[STUTTER, "--assume-progress"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("liveness semantics     assume_progress"),
+        common::flat(&out).contains("liveness semantics assume_progress"),
         "{out}"
     );
     // A dead end stutters because nothing is enabled.
@@ -565,7 +565,8 @@ fn text_report_names_the_semantics_and_the_stutter() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("no action is enabled here: the behaviour stays in state 1 forever"),
+        common::flat(&out)
+            .contains("no action is enabled here: the behaviour stays in state 1 forever"),
         "{out}"
     );
 }

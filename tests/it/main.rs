@@ -34,3 +34,4 @@ mod symmetry;
 mod trace_formats;
 mod twophase_reference;
 mod values;
+mod width;

@@ -136,16 +136,19 @@ fn commit_early_does_not_refine_tcommit() {
     let (code, out, err) = common::dcheck_run(&[EARLY]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains(
+        common::flat(&out).contains(
             "Violated: refinement TC (../tcommit.ron): the last step maps to no step of TCommit"
         ),
         "{out}"
     );
     assert!(
-        out.contains("[TC] rmState[1]: prepared -> committed"),
+        common::flat(&out).contains("[TC] rmState[1]: prepared -> committed"),
         "{out}"
     );
-    assert!(out.contains("[TC] (no change: a stutter)"), "{out}");
+    assert!(
+        common::flat(&out).contains("[TC] (no change: a stutter)"),
+        "{out}"
+    );
 }
 
 /// A saved refinement trace replays: still violated against its spec, and
@@ -160,7 +163,7 @@ fn a_refinement_trace_replays() {
     assert_eq!(code, 1, "{err}");
     let (code, out, err) = common::dcheck_args(&["replay", EARLY, saved]);
     assert_eq!(code, 0, "{err}{out}");
-    assert!(out.contains("Still violated: refinement TC: the last step (to state 4) still maps to nothing the refined spec allows"), "{out}");
+    assert!(common::flat(&out).contains("Still violated: refinement TC: the last step (to state 4) still maps to nothing the refined spec allows"), "{out}");
     let (code, out, _) = common::dcheck_args(&["replay", REFINES, saved]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Diverged at step 3: TMCommit"), "{out}");

@@ -398,7 +398,12 @@ fn arrow(e: &Event) -> Option<(&Value, &Value, String)> {
 /// step number on a step's first row. Sends are arrows between lifelines
 /// (`|--Data(1)-->|`); the other events are labels next to the acting
 /// process's lifeline, marked `*` (`X` for a crash). Plain ASCII.
-pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
+///
+/// Lanes are as wide as their content needs, but the chart fits `width`
+/// columns: when it would not, lanes narrow (to 12 columns at least) and a
+/// label that no longer fits becomes a tag `[k]`, spelled out in a legend
+/// under the chart.
+pub fn lane_view(events: &[Vec<Event>], procs: &Processes, width: usize) -> String {
     let lanes = lanes(events, procs);
     let mut s = String::new();
     if lanes.is_empty() {
@@ -406,7 +411,7 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
         return s;
     }
     // Lane width: room for headers, labels, and arrow labels between
-    // neighbouring lifelines.
+    // neighbouring lifelines, within `width`.
     let mut w = 12usize;
     for p in &lanes {
         w = w.max(p.to_string().len() + 2);
@@ -417,6 +422,22 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
             None => w = w.max(lane_label(e).0.len() + 3),
         }
     }
+    let fits = (width.saturating_sub(8) / lanes.len()).max(12);
+    w = w.min(fits);
+    let mut legend: Vec<String> = Vec::new();
+    let mut tag = |text: String, room: usize| -> String {
+        if text.len() <= room {
+            return text;
+        }
+        let k = match legend.iter().position(|l| *l == text) {
+            Some(k) => k,
+            None => {
+                legend.push(text);
+                legend.len() - 1
+            }
+        };
+        format!("[{}]", k + 1)
+    };
     let col = |p: &Value| lanes.iter().position(|l| l == p).map(|i| 8 + i * w + w / 2);
     let total = 8 + lanes.len() * w;
     let blank = || {
@@ -444,6 +465,11 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
         }
         let _ = writeln!(s, "{}", text.trim_end());
     };
+    // The room a note has after the row (`  (...)`).
+    let note_room = |row: &[char]| {
+        let used = row.iter().rposition(|c| *c != ' ').map_or(0, |i| i + 1);
+        width.saturating_sub(used + 4)
+    };
     line(header, None, &mut s);
     for (i, evs) in events.iter().enumerate() {
         for (k, e) in evs.iter().enumerate() {
@@ -458,6 +484,7 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
                 (Some((from, to, m)), _) if col(from).is_some() && col(to).is_some() => {
                     let (a, b) = (col(from).unwrap_or(0), col(to).unwrap_or(0));
                     let (lo, hi) = (a.min(b), a.max(b));
+                    let m = tag(m, (hi - lo).saturating_sub(4));
                     for c in &mut row[lo + 1..hi] {
                         *c = '-';
                     }
@@ -476,7 +503,25 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
                 }
                 (_, Some(c)) => {
                     let (label, n) = lane_label(e);
-                    note = n;
+                    // A label runs to the end of the row at most, and its
+                    // note after it within the width; else both go to the
+                    // legend.
+                    let room = width.saturating_sub(c + 2);
+                    // The note follows the row's last character: the label's
+                    // end or the last lifeline.
+                    let last_line = 8 + (lanes.len() - 1) * w + w / 2 + 1;
+                    let with_note = match &n {
+                        Some(n) => (c + 2 + label.len()).max(last_line) + 4 + n.len() <= width,
+                        None => true,
+                    };
+                    let label = match (&n, with_note && label.len() <= room) {
+                        (_, true) => {
+                            note = n;
+                            label
+                        }
+                        (Some(n), false) => tag(format!("{label} ({n})"), 0),
+                        (None, false) => tag(label, room),
+                    };
                     row[c] = if matches!(e, Event::Crash { .. }) {
                         'X'
                     } else {
@@ -490,10 +535,16 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes) -> String {
                         }
                     }
                 }
-                (_, None) => note = Some(lane_label(e).0),
+                (_, None) => {
+                    let room = note_room(&row);
+                    note = Some(tag(lane_label(e).0, room));
+                }
             }
             line(row, note, &mut s);
         }
+    }
+    for (k, text) in legend.iter().enumerate() {
+        s.push_str(&crate::text::fit(&format!("  [{}] {text}", k + 1), width));
     }
     s
 }
@@ -544,7 +595,7 @@ mod tests {
                 msg: msg("M", 1),
             }],
         ];
-        let v = lane_view(&evs, &procs);
+        let v = lane_view(&evs, &procs, 80);
         let lines: Vec<&str> = v.lines().collect();
         assert!(lines[0].find("A(1)") < lines[0].find("B(1)"), "{v}");
         assert!(lines[1].contains("|<") && lines[1].contains("M(1)"), "{v}");

@@ -69,18 +69,21 @@ fn search_complete(outcome: &Outcome) -> bool {
 /// action, in declaration order, the states in which it was enabled and the
 /// successors it generated, with the share of the expanded states. Empty
 /// when the search measured none.
-pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
+pub fn coverage_table(model: &Model, outcome: &Outcome, columns: usize) -> String {
     let mut s = String::new();
     if outcome.coverage.is_empty() {
         return s;
     }
+    // Names longer than the columns leave are cut, ending in `~`.
+    let room = columns.saturating_sub(2 + 2 + 12 + 2 + 7 + 2 + 12).max(8);
     let width = model
         .actions
         .iter()
         .map(|a| a.name.len())
         .max()
         .unwrap_or(0)
-        .max("action".len());
+        .max("action".len())
+        .min(room);
     let scope = if search_complete(outcome) {
         "every reachable state expanded"
     } else {
@@ -95,10 +98,15 @@ pub fn coverage_table(model: &Model, outcome: &Outcome) -> String {
     let states = outcome.stats.distinct_states.max(1) as f64;
     for (c, a) in outcome.coverage.iter().zip(&model.actions) {
         let share = format!("{:.1}%", 100.0 * c.enabled as f64 / states);
+        let name = if a.name.len() > width {
+            format!("{}~", &a.name[..width - 1])
+        } else {
+            a.name.clone()
+        };
         let _ = writeln!(
             s,
             "  {:<width$}  {:>12}  {:>7}  {:>12}",
-            a.name, c.enabled, share, c.taken
+            name, c.enabled, share, c.taken
         );
     }
     s
@@ -339,6 +347,48 @@ pub struct TraceStyle {
     /// Every variable in every state (changed ones marked `*`), instead of
     /// the first state in full and then only the changes.
     pub full_states: bool,
+    /// The columns the text fits in (`--width`, the terminal's, or 80);
+    /// 0 means 80.
+    pub width: usize,
+}
+
+impl TraceStyle {
+    /// The columns to fit in.
+    pub fn columns(&self) -> usize {
+        if self.width == 0 {
+            80
+        } else {
+            self.width
+        }
+    }
+}
+
+/// `text` with every line wider than `width` columns cut at spaces (or
+/// inside a word longer than a line), the continuation lines indented four
+/// columns more than the line they continue. Colour codes take no width.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if textwrap::core::display_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let more = format!("{indent}    ");
+        let options = textwrap::Options::new(width.max(more.len() + 8))
+            .initial_indent(indent)
+            .subsequent_indent(&more)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(true);
+        for part in textwrap::wrap(body, options) {
+            out.push_str(part.trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 const BOLD: Style = Style::new().bold();
@@ -508,10 +558,13 @@ pub fn counterexample_styled(
             let _ = writeln!(s, "{}", paint(c, NOTE, &n));
         }
     }
+    let width = style.columns();
+    let mut out = fit(&s, width);
+    s.clear();
     if let Some(p) = procs {
         let evs = crate::events::events(model, &v.trace, p);
-        let _ = writeln!(s, "Messages:");
-        s.push_str(&crate::events::lane_view(&evs, p));
+        let _ = writeln!(out, "Messages:");
+        out.push_str(&crate::events::lane_view(&evs, p, width));
     }
     match &v.kind {
         ViolationKind::Liveness(k) => liveness_text(&mut s, model, sources, *k, v, c),
@@ -622,7 +675,8 @@ pub fn counterexample_styled(
             }
         }
     }
-    s
+    out.push_str(&fit(&s, width));
+    out
 }
 
 /// The end of a liveness counterexample: the property, the instance, and
