@@ -156,3 +156,37 @@ fn snapshots_at_80_and_120_columns() {
         }
     }
 }
+
+/// `dcheck replay` of a saved raft trace against the fixed spec, and a
+/// seeded `dcheck simulate` of the commit-early bug, within 80 and 120
+/// columns, as snapshots.
+#[test]
+fn replay_and_simulate_snapshots() {
+    let dir = tempfile::tempdir().expect("dir");
+    let saved = dir.path().join("t.json");
+    let saved = saved.to_str().expect("path");
+    let (code, _, err) =
+        common::dcheck_run(&[RAFT, "--trace-format", "json", "--trace-out", saved]);
+    assert_eq!(code, 1, "{err}");
+    for width in ["80", "120"] {
+        let columns: usize = width.parse().expect("width");
+        let (_, out, _) =
+            common::dcheck_args(&["replay", "specs/raft.ron", saved, "--width", width]);
+        let out = out.replace(saved, "TRACE");
+        assert_fits(&out, columns, "replay");
+        insta::assert_snapshot!(format!("replay_raft_{width}"), out);
+        let sim = [
+            "simulate",
+            "specs/bugs/2pc_commit_early.ron",
+            "--seed",
+            "7",
+            "--threads",
+            "1",
+            "--width",
+            width,
+        ];
+        let (_, out, _) = common::dcheck_args(&sim);
+        assert_fits(&out, columns, "simulate");
+        insta::assert_snapshot!(format!("simulate_commit_early_{width}"), stable(&out));
+    }
+}
