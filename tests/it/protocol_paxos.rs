@@ -242,7 +242,8 @@ fn two_crashes_break_liveness() {
     let (code, j, err) = run(&args);
     assert_eq!(code, 1, "{err}\n{j:#}");
     assert_eq!(j["violation"]["stutters"], true);
-    let expect = [
+    // The stuttering lasso; the progress one has proposer 1's Phase1a first.
+    let stutter = [
         ("Phase1a", serde_json::json!({"self": 2})),
         (
             "deliver_Prepare_to_Acceptor",
@@ -255,7 +256,7 @@ fn two_crashes_break_liveness() {
         ("crash_Acceptor", serde_json::json!({"i": 2})),
         ("crash_Acceptor", serde_json::json!({"i": 3})),
     ];
-    assert_steps(&j["violation"], &expect);
+    assert_steps(&j["violation"], &stutter);
     let (code, j, err) = run(&[&args[..], &["--threads", "2", "--assume-progress"]].concat());
     assert_eq!(code, 1, "{err}\n{j:#}");
     let v = &j["violation"];
@@ -263,20 +264,10 @@ fn two_crashes_break_liveness() {
     assert_eq!(v["property"], "ValueChosen");
     assert_eq!(v["stutters"], true);
     assert_eq!(v["loop_start"], 6);
-    let expect = [
-        ("Phase1a", serde_json::json!({"self": 1})),
-        ("Phase1a", serde_json::json!({"self": 2})),
-        (
-            "deliver_Prepare_to_Acceptor",
-            serde_json::json!({"self": 1, "p": 2, "b": 2}),
-        ),
-        (
-            "deliver_Promise_to_Proposer",
-            serde_json::json!({"self": 2, "a": 1, "b": 2, "vbal": 0, "vval": 0}),
-        ),
-        ("crash_Acceptor", serde_json::json!({"i": 2})),
-        ("crash_Acceptor", serde_json::json!({"i": 3})),
-    ];
+    let expect: Vec<(&str, serde_json::Value)> =
+        std::iter::once(("Phase1a", serde_json::json!({"self": 1})))
+            .chain(stutter)
+            .collect();
     assert_steps(v, &expect);
 }
 

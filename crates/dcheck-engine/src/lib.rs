@@ -468,6 +468,16 @@ pub(crate) fn initial_issue<M: TransitionSystem>(
     }
 }
 
+/// What is wrong with an initial state: an invariant it violates, else a
+/// refinement it breaks.
+fn root_issue<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    state: &[Word],
+) -> Option<ViolationKind> {
+    invariant_issue(model, scratch, None, state).or_else(|| initial_issue(model, scratch, state))
+}
+
 /// The distinct initial states a search starts from: the one place the
 /// searches load them ([`roots`]).
 pub(crate) struct Roots {
@@ -574,8 +584,7 @@ pub(crate) fn roots<M: TransitionSystem>(
                 continue;
             }
             // Outside the constraints: checked, as TLC does, not stored.
-            Ok(None) if safety => invariant_issue(model, scratch, None, st)
-                .or_else(|| initial_issue(model, scratch, st)),
+            Ok(None) if safety => root_issue(model, scratch, st),
             Ok(None) => None,
             Err(e) => Some(state_error(e)),
         };
@@ -600,8 +609,7 @@ pub(crate) fn root_violation<M: TransitionSystem>(
     let words = model.state_words();
     (0..roots).find_map(|id| {
         let st = &initial[id * words..(id + 1) * words];
-        let kind = invariant_issue(model, scratch, None, st)
-            .or_else(|| initial_issue(model, scratch, st))?;
+        let kind = root_issue(model, scratch, st)?;
         let r = trace::rebuild(model, scratch, initial, |_| ROOT_LINK, id as u32, None);
         Some(Violation::path(kind, r))
     })

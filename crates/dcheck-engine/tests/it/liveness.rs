@@ -183,18 +183,24 @@ fn lights(mutex: bool) -> TestModel {
     }
 }
 
+/// Some light green infinitely often (no fairness); light 2 green
+/// infinitely often with no fairness, weak switch(2), weak switch(1).
+fn light_checks() -> Vec<LivenessCheck> {
+    vec![
+        lc(AlwaysEventually(0), &[]),
+        lc(AlwaysEventually(1), &[]),
+        lc(AlwaysEventually(1), &[0]),
+        lc(AlwaysEventually(1), &[2]),
+    ]
+}
+
 #[test]
 fn traffic_light_independent_switches() {
     // Derived under the progress assumption (no stuttering where a switch
     // is enabled); the stuttering semantics is the test after this one.
     let mut m = lights(false);
     m.live.assume_progress = true;
-    m.live.checks = vec![
-        lc(AlwaysEventually(0), &[]),
-        lc(AlwaysEventually(1), &[]),
-        lc(AlwaysEventually(1), &[0]),
-        lc(AlwaysEventually(1), &[2]),
-    ];
+    m.live.checks = light_checks();
     let out = run_all(&m);
     // 0: ¬(some green) is only [0,0], whose two edges leave it: no cycle.
     // 1: {[0,0], [1,0]} (b red) is a cycle by switch(1) both ways.
@@ -364,12 +370,7 @@ fn stuttering_semantics_lets_a_behaviour_stop_where_fairness_allows() {
 fn traffic_light_stutters_under_tla_semantics() {
     // `lights(false)` of the test above, TLA+'s semantics.
     let mut m = lights(false);
-    m.live.checks = vec![
-        lc(AlwaysEventually(0), &[]),
-        lc(AlwaysEventually(1), &[]),
-        lc(AlwaysEventually(1), &[0]),
-        lc(AlwaysEventually(1), &[2]),
-    ];
+    m.live.checks = light_checks();
     let out = run_all(&m);
     // 0: [0,0] (no light green) may stutter forever: violated (it held
     //    under progress: both edges leave [0,0]).
