@@ -119,9 +119,9 @@ fn commit_early_does_not_refine_tcommit() {
             json!({"action": "Prepare(r = 1)", "why": "disabled: `rmState[r] == working` is false"})
         );
         assert_eq!(tried[3]["action"], "Decide(r = 1, either = 1)");
-        assert!(
-            tried[3]["why"].as_str().unwrap().starts_with("disabled"),
-            "{r:#}"
+        assert_eq!(
+            tried[3]["why"],
+            "disabled: its effect's `require rmState[r] == prepared and canCommit` is false"
         );
         assert_eq!(
             tried[4],

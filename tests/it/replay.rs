@@ -126,14 +126,15 @@ fn a_strengthened_guard_is_the_first_divergent_step() {
     assert!(out.contains("not enabled"), "{out}");
     assert!(out.contains("its guard's part `tmState == init`"), "{out}");
     // The same condition as a `require` of the effect: the same step
-    // diverges, and the report says the guard holds.
+    // diverges, and the report says the guard holds and names the
+    // `require` that refuses it.
     let (code, j) = replay("tests/fixtures/trace/2pc_abort_required.ron", &saved.path);
     assert_eq!(code, 2, "{j:#}");
     assert_eq!(j["divergence"]["step"], json!(expected));
     assert_eq!(j["divergence"]["reason"], json!("disabled"));
     let message = j["divergence"]["message"].as_str().expect("a message");
     assert!(
-        message.contains("its guard holds, but a statement of its effect refuses the step"),
+        message.contains("its guard holds, but its effect's `require` `tmState == init`"),
         "{message}"
     );
 }

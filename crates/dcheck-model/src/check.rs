@@ -95,7 +95,25 @@ pub(crate) struct Compiler<'a> {
     pub symmetric: Vec<String>,
     /// The choice points of the action being compiled (`crate::choice`).
     pub choices: Vec<crate::choice::ChoicePoint>,
+    /// The statements that can refuse a step from inside an effect (a
+    /// `require`, a `with` value outside its set), by the id they write to
+    /// local `DISABLED_BY` when they do.
+    pub refusals: Vec<Refusal>,
 }
+
+/// A statement that can refuse a step, for reports.
+#[derive(Clone, Copy, Debug)]
+pub enum Refusal {
+    /// `require c`: the condition's span.
+    Require(dcheck_syntax::span::Span),
+    /// `with x in S`: the set's span (the value is not in it).
+    With(dcheck_syntax::span::Span),
+}
+
+/// The local a statement that refuses a step writes its id to (an index
+/// into `Compiler::refusals`): why a step an effect refused was refused,
+/// for reports. Written only on that path.
+pub const DISABLED_BY: usize = 0;
 
 /// Largest number of enumerated bindings (transitions, initial states).
 pub const MAX_BINDINGS: u128 = 1 << 24;
@@ -112,8 +130,9 @@ impl<'a> Compiler<'a> {
             def_stack: Vec::new(),
             rec_defs: HashMap::new(),
             scopes: Vec::new(),
-            next_slot: 0,
-            max_slots: 0,
+            // Slot 0 is `DISABLED_BY` (see there).
+            next_slot: 1,
+            max_slots: 1,
             unroll_left: crate::expr::UNROLL_MAX,
             unrolled_bodies: 0,
             diags: Vec::new(),
@@ -125,6 +144,7 @@ impl<'a> Compiler<'a> {
             vars_read: std::collections::BTreeSet::new(),
             symmetric: Vec::new(),
             choices: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 
@@ -631,6 +651,13 @@ impl<'a> Compiler<'a> {
     pub fn pop_local(&mut self) {
         self.scopes.pop();
         self.next_slot -= 1;
+    }
+
+    /// Registers a statement that may refuse a step: its id for
+    /// `DISABLED_BY`.
+    pub fn refusal(&mut self, r: Refusal) -> u64 {
+        self.refusals.push(r);
+        (self.refusals.len() - 1) as u64
     }
 
     /// Bind parameters (of an action or init) to fresh slots.

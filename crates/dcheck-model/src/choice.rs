@@ -249,6 +249,7 @@ impl Compiler<'_> {
         self.pop_locals(pushed);
         let reached = self.reached_slot();
         let bit = 1u64 << k;
+        let id = self.refusal(crate::check::Refusal::With(first.domain.span));
         Box::new(move |st, loc| {
             loc[reached] |= bit;
             let v = match konst {
@@ -261,6 +262,7 @@ impl Compiler<'_> {
                 Ok(!member)
             })?;
             if !member {
+                loc[crate::check::DISABLED_BY] = id;
                 return Ok(false);
             }
             loc[slot] = v;

@@ -23,6 +23,7 @@ pub mod temporal;
 pub mod types;
 pub mod value;
 
+pub use check::Refusal;
 pub use model::{compile, compile_with, Explanation, Model};
 
 /// Why a spec did not compile: diagnostics in the spec text, and problems

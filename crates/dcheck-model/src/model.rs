@@ -152,6 +152,8 @@ pub struct Model {
     pub assume_progress: bool,
     /// The specs this one refines (`refines`).
     pub refinements: Vec<crate::refine::Refinement>,
+    /// The statements of effects that refuse steps (`check::DISABLED_BY`).
+    refusals: Vec<crate::check::Refusal>,
 }
 
 impl Scratch {
@@ -693,6 +695,7 @@ pub fn compile_with(
         action_properties,
         assume_progress: spec.assume_progress,
         refinements,
+        refusals: c.refusals,
     })
 }
 
@@ -825,6 +828,26 @@ impl Model {
                 (v.name.clone(), value)
             })
             .collect()
+    }
+
+    /// Why transition `t` is disabled in `state` although its guard holds:
+    /// the `require` (or `with` set) of its effect that refused the step.
+    /// `None` if the step is not refused there, or by nothing named.
+    pub fn refusing_part(
+        &self,
+        sc: &mut Scratch,
+        t: TransitionId,
+        state: &[Word],
+    ) -> Option<crate::check::Refusal> {
+        let mut out = vec![0; self.words];
+        sc.locals[crate::check::DISABLED_BY] = u64::MAX;
+        match self.step(sc, state, t, &mut out) {
+            Ok(false) => self
+                .refusals
+                .get(sc.locals[crate::check::DISABLED_BY] as usize)
+                .copied(),
+            _ => None,
+        }
     }
 
     /// Whether refinement `r` holds on the step from `parent` to `state`,

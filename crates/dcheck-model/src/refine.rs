@@ -58,9 +58,12 @@ pub struct RefScratch {
 /// Why one transition of the refined spec does not give the mapped step.
 #[derive(Clone, Debug)]
 pub enum Tried {
-    /// Its guard, or a `require` of its effect, is false in the mapped
-    /// state before the step (`Some`: the false guard conjunct).
+    /// Its guard is false in the mapped state before the step (`Some`:
+    /// the false conjunct).
     Disabled(Option<Span>),
+    /// Its guard holds but its effect refuses the step: `Some`, the false
+    /// `require` (or the set of a `with`).
+    Refused(Option<crate::check::Refusal>),
     /// It is enabled, and leads elsewhere: the variables (as `name =
     /// value` of the refined spec) where its successor differs from the
     /// mapped state after the step.
@@ -174,7 +177,10 @@ impl Refinement {
         for t in 0..self.abs.transition_count() as TransitionId {
             let why = match self.abs.step(&mut rs.sc, &rs.a, t, &mut next) {
                 Err(e) => Tried::Error(e.message),
-                Ok(false) => Tried::Disabled(self.abs.false_guard_part(&mut rs.sc, t, &rs.a)),
+                Ok(false) => match self.abs.false_guard_part(&mut rs.sc, t, &rs.a) {
+                    Some(span) => Tried::Disabled(Some(span)),
+                    None => Tried::Refused(self.abs.refusing_part(&mut rs.sc, t, &rs.a)),
+                },
                 Ok(true) => Tried::Elsewhere(
                     self.abs
                         .decode_state(&next)

@@ -290,7 +290,14 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::Require(c) => {
                 let fc = self.bool_expr(c);
-                Box::new(move |st, loc| Ok(fc.eval(st, loc)? != 0))
+                let id = self.refusal(crate::check::Refusal::Require(c.span));
+                Box::new(move |st, loc| {
+                    if fc.eval(st, loc)? != 0 {
+                        return Ok(true);
+                    }
+                    loc[crate::check::DISABLED_BY] = id;
+                    Ok(false)
+                })
             }
             StmtKind::For(binders, body) => self.for_loop(binders, body, s.span),
             StmtKind::Either(branches) => self.either(s.span, branches),

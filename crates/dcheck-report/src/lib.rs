@@ -118,6 +118,7 @@ pub fn refinement_why(
     v: &dcheck_engine::Violation,
 ) -> RefinementWhy {
     use dcheck_model::refine::Tried as T;
+    use dcheck_model::Refusal;
     let rf = &model.refinements[r as usize];
     let mut sc = model.scratch();
     let mut error = None;
@@ -142,9 +143,15 @@ pub fn refinement_why(
                         T::Disabled(Some(span)) => {
                             format!("disabled: `{}` is false", text::span_text(sources, span))
                         }
-                        T::Disabled(None) => {
-                            "disabled: a `require` of its effect is false".to_string()
-                        }
+                        T::Disabled(None) | T::Refused(None) => "disabled".to_string(),
+                        T::Refused(Some(Refusal::Require(span))) => format!(
+                            "disabled: its effect's `require {}` is false",
+                            text::span_text(sources, span)
+                        ),
+                        T::Refused(Some(Refusal::With(span))) => format!(
+                            "disabled: its `with` value is not in `{}`",
+                            text::span_text(sources, span)
+                        ),
                         T::Elsewhere(diffs) => {
                             let mut parts = Vec::new();
                             for (n, got, want) in &diffs {

@@ -341,6 +341,9 @@ pub enum Reason {
     /// guard conjunct that is false there, as `TEXT (FILE line N)`, if one
     /// is.
     Disabled(Option<String>),
+    /// Its guard holds, but its effect refuses the step: the `require`
+    /// (or `with`) that does, described.
+    Refused(String),
     /// Evaluating the action (or the initial states) failed.
     EvalError(String),
     /// The action leads to a different state.
@@ -635,7 +638,19 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
                 let part = model
                     .false_guard_part(&mut r.sc, *t, &cur)
                     .map(|span| located(r.sources, span));
-                return diverged(fail(Reason::Disabled(part), vec![]));
+                let reason = match (part, model.refusing_part(&mut r.sc, *t, &cur)) {
+                    (Some(p), _) => Reason::Disabled(Some(p)),
+                    (None, Some(dcheck_model::Refusal::Require(span))) => Reason::Refused(format!(
+                        "its effect's `require` {} is false there",
+                        located(r.sources, span)
+                    )),
+                    (None, Some(dcheck_model::Refusal::With(span))) => Reason::Refused(format!(
+                        "its `with` value is not in {} there",
+                        located(r.sources, span)
+                    )),
+                    (None, None) => Reason::Disabled(None),
+                };
+                return diverged(fail(reason, vec![]));
             }
             Err(e) => return diverged(fail(Reason::EvalError(e.message), vec![])),
             Ok(true) => {}
@@ -1034,6 +1049,9 @@ fn reason_text(d: &Divergence) -> String {
         Reason::Disabled(Some(part)) => format!(
             "the action is not enabled in state {before}: its guard's part {part} is false there"
         ),
+        Reason::Refused(why) => {
+            format!("the action is not enabled in state {before}: its guard holds, but {why}")
+        }
         Reason::Disabled(None) => format!(
             "the action is not enabled in state {before} (its guard holds, but a statement of its effect refuses the step)"
         ),
@@ -1069,7 +1087,7 @@ pub fn json(r: &Replay) -> Json {
             Reason::NotInitial => "not initial",
             Reason::UnknownAction(_) => "unknown action",
             Reason::UnknownBinding(_) => "unknown parameters",
-            Reason::Disabled(_) => "disabled",
+            Reason::Disabled(_) | Reason::Refused(_) => "disabled",
             Reason::EvalError(_) => "evaluation error",
             Reason::DifferentState => "different state",
             Reason::Unreachable => "unreachable",
