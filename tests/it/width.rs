@@ -190,3 +190,34 @@ fn replay_and_simulate_snapshots() {
         insta::assert_snapshot!(format!("simulate_commit_early_{width}"), stable(&out));
     }
 }
+
+/// A process name wider than its narrowed lane is shortened to `Pk` in the
+/// chart's header and spelled out under it (paxos: 6 processes, so at 60
+/// columns each lane has its minimum of 12, too narrow for `Acceptor(1)`).
+#[test]
+fn long_process_names_are_shortened_with_a_legend() {
+    const PAXOS: &str = "specs/bugs/paxos_ignore_promises.ron";
+    let chart = |width: &str| {
+        let (_, out, _) = common::dcheck_run(&[PAXOS, "--width", width]);
+        out.split("Messages:\n")
+            .nth(1)
+            .expect("a chart")
+            .split("Violated:")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let narrow = chart("60");
+    let header = narrow.lines().next().expect("header");
+    assert!(header.contains("P3"), "{header}");
+    assert!(
+        narrow.lines().any(|l| l == "  P3 = Acceptor(1)"),
+        "{narrow}"
+    );
+    let wide = chart("120");
+    assert!(
+        wide.lines().next().expect("header").contains("Acceptor(1)"),
+        "{wide}"
+    );
+    assert!(!wide.contains(" = Acceptor(1)"), "{wide}");
+}

@@ -448,8 +448,15 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes, width: usize) -> Stri
         row
     };
     let mut header = vec![' '; total];
-    for p in &lanes {
-        let name = p.to_string();
+    let mut names = Vec::new();
+    for (i, p) in lanes.iter().enumerate() {
+        // A process name wider than its lane is shortened to `P1`, `P2`,
+        // ... and spelled out under the chart.
+        let mut name = p.to_string();
+        if name.len() + 2 > w {
+            names.push(format!("  P{} = {name}", i + 1));
+            name = format!("P{}", i + 1);
+        }
         let c = col(p).unwrap_or(0);
         let start = c.saturating_sub(name.len() / 2);
         for (k, ch) in name.chars().enumerate() {
@@ -542,6 +549,9 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes, width: usize) -> Stri
             }
             line(row, note, &mut s);
         }
+    }
+    for n in names {
+        s.push_str(&crate::text::fit(&n, width));
     }
     for (k, text) in legend.iter().enumerate() {
         s.push_str(&crate::text::fit(&format!("  [{}] {text}", k + 1), width));
