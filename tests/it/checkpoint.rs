@@ -41,40 +41,26 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
+    // TwoPhase N=5, unreduced, with the given flags.
+    let run2pc = |extra: &[&str]| {
+        crate::common::dcheck_json_unreduced(
+            &[&["specs/2pc.ron", "--const", "N=5"], extra].concat(),
+        )
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let cp = file(&dir, "2pc.ckpt");
-    let (code, whole, _) = dcheck_json(&["specs/2pc.ron", "--symmetry", "off", "--const", "N=5"]);
+    let (code, whole, _) = run2pc(&[]);
     assert_eq!(code, 0);
     // Stopped by --max-depth: the checkpoint holds the search at the start
     // of the level it did not expand.
-    let (code, part, _) = dcheck_json(&[
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=5",
-        "--max-depth",
-        "6",
-        "--checkpoint",
-        s(&cp),
-    ]);
+    let (code, part, _) = run2pc(&["--max-depth", "6", "--checkpoint", s(&cp)]);
     assert_eq!(code, 3, "{part}");
     assert_eq!(part["checkpoint"]["written"], 1, "{part}");
     let problems = crate::schema::errors("report-v1.json", &part);
     assert!(problems.is_empty(), "{problems:?}");
     assert!(cp.exists());
     // Resumed with another thread count, without the limit.
-    let (code, resumed, _) = dcheck_json(&[
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=5",
-        "--threads",
-        "1",
-        "--resume",
-        s(&cp),
-    ]);
+    let (code, resumed, _) = run2pc(&["--threads", "1", "--resume", s(&cp)]);
     assert_eq!(code, 0, "{resumed}");
     assert_eq!(figures(&resumed), figures(&whole));
     assert_eq!(resumed["checkpoint"]["resumed"], true);
@@ -83,39 +69,11 @@ fn a_limit_stop_then_resume_gives_the_uninterrupted_figures() {
 
     // The same through --max-states, in two steps.
     let cp2 = file(&dir, "2pc-states.ckpt");
-    let (code, _, _) = dcheck_json(&[
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=5",
-        "--max-states",
-        "1000",
-        "--checkpoint",
-        s(&cp2),
-    ]);
+    let (code, _, _) = run2pc(&["--max-states", "1000", "--checkpoint", s(&cp2)]);
     assert_eq!(code, 3);
-    let (code, _, _) = dcheck_json(&[
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=5",
-        "--max-states",
-        "4000",
-        "--resume",
-        s(&cp2),
-    ]);
+    let (code, _, _) = run2pc(&["--max-states", "4000", "--resume", s(&cp2)]);
     assert_eq!(code, 3);
-    let (code, resumed, _) = dcheck_json(&[
-        "specs/2pc.ron",
-        "--symmetry",
-        "off",
-        "--const",
-        "N=5",
-        "--resume",
-        s(&cp2),
-    ]);
+    let (code, resumed, _) = run2pc(&["--resume", s(&cp2)]);
     assert_eq!(code, 0);
     assert_eq!(figures(&resumed), figures(&whole));
 }

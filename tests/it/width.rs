@@ -8,6 +8,18 @@ use crate::common;
 
 const RAFT: &str = "specs/bugs/raft_figure8.ron";
 
+/// The Messages chart of `spec`'s counterexample at `width` columns.
+fn chart(spec: &str, width: &str) -> String {
+    let (_, out, _) = common::dcheck_run(&[spec, "--width", width]);
+    out.split("Messages:\n")
+        .nth(1)
+        .expect("a chart")
+        .split("Violated:")
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Every line of `text` fits `width` columns.
 fn assert_fits(text: &str, width: usize, what: &str) {
     for line in text.lines() {
@@ -71,16 +83,7 @@ fn every_report_fits_the_width() {
 /// become tags spelled out under the chart.
 #[test]
 fn the_messages_chart_narrows_with_a_legend() {
-    let chart = |width: &str| {
-        let (_, out, _) = common::dcheck_run(&[RAFT, "--width", width]);
-        out.split("Messages:\n")
-            .nth(1)
-            .expect("a chart")
-            .split("Violated:")
-            .next()
-            .unwrap_or("")
-            .to_string()
-    };
+    let chart = |width: &str| chart(RAFT, width);
     let legend = |c: &str| c.lines().filter(|l| l.starts_with("  [")).count();
     let wide = chart("120");
     assert!(
@@ -197,16 +200,7 @@ fn replay_and_simulate_snapshots() {
 #[test]
 fn long_process_names_are_shortened_with_a_legend() {
     const PAXOS: &str = "specs/bugs/paxos_ignore_promises.ron";
-    let chart = |width: &str| {
-        let (_, out, _) = common::dcheck_run(&[PAXOS, "--width", width]);
-        out.split("Messages:\n")
-            .nth(1)
-            .expect("a chart")
-            .split("Violated:")
-            .next()
-            .unwrap_or("")
-            .to_string()
-    };
+    let chart = |width: &str| chart(PAXOS, width);
     let narrow = chart("60");
     let header = narrow.lines().next().expect("header");
     assert!(header.contains("P3"), "{header}");
