@@ -350,7 +350,7 @@ fn explore<M: TransitionSystem>(
     // Invariants and deadlocks are checked unless a recording pass says not.
     let safety = record.is_none_or(|r| r.safety);
     let viewed = model.view_words() > 0;
-    let pc = s.rec.as_ref().map(|r| r.pc);
+    let pc = s.rec.as_ref().map(|r| (r.pc, r.epc));
 
     let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
         Some(snap) => {
@@ -1015,7 +1015,7 @@ fn expand_chunk<M: TransitionSystem>(
     model: &M,
     config: &Config,
     safety: bool,
-    pc: Option<usize>,
+    pc: Option<(usize, usize)>,
     scratch: &mut M::Scratch,
     pending: &mut Pending,
     counts: &mut coverage::Counts,
@@ -1034,7 +1034,9 @@ fn expand_chunk<M: TransitionSystem>(
     // Successors waiting for their constraints and view (see `admit`).
     // Steps checked against the action properties (safety runs only).
     let stepped = safety && model.has_step_checks();
-    let mut raw = (viewed || model.has_constraints() || stepped).then(|| Raw {
+    // Step predicates of the recorded edges need the scratch too.
+    let epc = pc.map_or(0, |(_, epc)| epc);
+    let mut raw = (viewed || model.has_constraints() || stepped || epc > 0).then(|| Raw {
         view: vec![0; model.view_words()],
         ..Raw::default()
     });
@@ -1127,6 +1129,9 @@ fn expand_chunk<M: TransitionSystem>(
                 pending.push(seen, level, key(p, t), fp, next);
                 if recording {
                     out.rows.edge(t, fp);
+                    if epc > 0 {
+                        out.rows.edge_bits(model, scratch, (state, next), t, epc);
+                    }
                 }
                 if pending.len() >= MAX_PENDING {
                     pending.advance(seen, level, &mut out.sink(words, &mut quota));

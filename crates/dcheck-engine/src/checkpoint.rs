@@ -15,12 +15,12 @@
 //! already expanded too (rows, edges, predicate bits, predicate errors)
 //! and the id of every stored state.
 //!
-//! # File format (version 1)
+//! # File format (version 2; version 1 files are read too)
 //!
 //! All integers little-endian `u64` words:
 //!
 //! ```text
-//! magic "DCHKPT" 0 1       8 bytes (the last byte is the version)
+//! magic "DCHKPT" 0 2       8 bytes (the last byte is the version)
 //! identity                 the caller's hash of the spec and the options
 //!                          that shape the state space
 //! words                    words per state
@@ -35,10 +35,12 @@
 //! initial states           initial * words
 //! frontier states          frontier * words
 //! coverage                 actions * (enabled, taken)
-//! [graph section]          n, predicates, edges, errors;
+//! [graph section]          n, predicates, edges, errors, step predicates
+//!                          (version 2; 0 in version 1);
 //!                          offsets (n + 1); targets, labels (two u32 a
 //!                          word each); predicate bits (predicates *
-//!                          ceil(n / 64)); per error: state, transition
+//!                          ceil(n / 64)); step predicate bits (step
+//!                          predicates * ceil(edges / 64)); per error: state, transition
 //!                          (u64::MAX: none), span (file + 1, or 0: none),
 //!                          start, end, message length, message bytes
 //!                          (padded to words)
@@ -67,7 +69,9 @@ use crate::links::Links;
 use crate::seen::Seen;
 use crate::{Coverage, MAX_IDS};
 
-const MAGIC: [u8; 8] = *b"DCHKPT\x00\x01";
+const MAGIC: [u8; 8] = *b"DCHKPT\x00\x02";
+/// Version 1: no step predicates in the graph section.
+const MAGIC_V1: [u8; 8] = *b"DCHKPT\x00\x01";
 
 /// Where and how often a BFS writes checkpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,6 +119,9 @@ pub struct SavedGraph {
     pub labels: Vec<u32>,
     /// Per predicate, a bitset over the `n` states.
     pub preds: Vec<Vec<u64>>,
+    pub edge_predicates: usize,
+    /// Per step predicate, a bitset over the edges.
+    pub edge_preds: Vec<Vec<u64>>,
     pub errors: Vec<(u32, StepError)>,
 }
 
@@ -238,6 +245,9 @@ fn graph_fits<M: TransitionSystem>(
         || g.labels.len() != edges
         || g.preds.len() != g.predicates
         || g.preds.iter().any(|p| p.len() != g.n.div_ceil(64))
+        || g.edge_predicates != model.edge_predicate_count()
+        || g.edge_preds.len() != g.edge_predicates
+        || g.edge_preds.iter().any(|p| p.len() != edges.div_ceil(64))
     {
         return bad();
     }
@@ -350,12 +360,16 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
             g.preds.len() as u64,
             edges as u64,
             rec.errors.len() as u64,
+            g.edge_preds.len() as u64,
         ])?;
         w.words(g.offsets.iter().copied())?;
         w.halves(g.targets.iter().copied())?;
         w.halves((0..edges).map(|e| g.labels.get(e)))?;
         for p in &g.preds {
             w.words(p.iter().copied())?;
+        }
+        for q in &g.edge_preds {
+            w.words(q.iter().copied())?;
         }
         for (id, e) in &rec.errors {
             let span = e.error.span;
@@ -452,9 +466,10 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
         left: meta.len(),
     };
     let mut magic = [0u8; 8];
-    if r.r.read_exact(&mut magic).is_err() || magic != MAGIC {
+    if r.r.read_exact(&mut magic).is_err() || (magic != MAGIC && magic != MAGIC_V1) {
         return Err(ReadError::NotACheckpoint);
     }
+    let v1 = magic == MAGIC_V1;
     r.left = r.left.saturating_sub(8);
     r.hash.update(&magic);
     let header = r.words(10)?;
@@ -480,14 +495,19 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
     let graph = match ids {
         None => None,
         Some(ids) => {
-            let h = r.words(4)?;
+            let h = r.words(if v1 { 4 } else { 5 })?;
             let (n, predicates, edges, errors) = (h[0], h[1], h[2], h[3]);
+            let edge_predicates = h.get(4).copied().unwrap_or(0);
             let offsets = r.words(n.checked_add(1).ok_or_else(Reader::short)?)?;
             let targets = r.halves(edges)?;
             let labels = r.halves(edges)?;
             let mut preds = Vec::new();
             for _ in 0..predicates {
                 preds.push(r.words(n.div_ceil(64))?);
+            }
+            let mut edge_preds = Vec::new();
+            for _ in 0..edge_predicates {
+                edge_preds.push(r.words(edges.div_ceil(64))?);
             }
             let mut errs = Vec::new();
             for _ in 0..errors {
@@ -514,6 +534,8 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
                 targets,
                 labels,
                 preds,
+                edge_predicates: edge_predicates as usize,
+                edge_preds,
                 errors: errs,
             })
         }

@@ -13,7 +13,9 @@
 //! - `targets`: `u32` per edge;
 //! - `labels`: the transition of each edge, `u16` when the model has at most
 //!   65536 transitions, `u32` otherwise ([`Labels`]);
-//! - `preds`: for every predicate a bitset over the states.
+//! - `preds`: for every predicate a bitset over the states;
+//! - `edge_preds`: for every step predicate a bitset over the edges (a
+//!   self-loop's bit is 0: a stutter satisfies none).
 //!
 //! Ids are the BFS's: the initial states in emission order, then each level
 //! in the order of first discovery (frontier position, then transition), so
@@ -100,6 +102,8 @@ pub(crate) struct Graph {
     pub labels: Labels,
     /// `preds[p]`: bit `s` set iff predicate `p` holds in state `s`.
     pub preds: Vec<Vec<u64>>,
+    /// `edge_preds[q]`: bit `e` set iff step predicate `q` holds on edge `e`.
+    pub edge_preds: Vec<Vec<u64>>,
     /// Ids of the distinct initial states, in the order the model emits them.
     pub initial: Vec<u32>,
     /// Their words, flat, in the same order.
@@ -117,6 +121,11 @@ impl Graph {
         self.preds[p as usize][s as usize / 64] >> (s % 64) & 1 != 0
     }
 
+    #[inline]
+    pub(crate) fn edge_pred(&self, q: u32, e: usize) -> bool {
+        self.edge_preds[q as usize][e / 64] >> (e % 64) & 1 != 0
+    }
+
     /// The first edge from `u` to `v`, if any.
     pub(crate) fn first_edge(&self, u: u32, v: u32) -> Option<usize> {
         self.edges(u).find(|&e| self.targets[e] == v)
@@ -129,6 +138,7 @@ impl Graph {
             + self
                 .preds
                 .iter()
+                .chain(&self.edge_preds)
                 .map(|p| p.capacity() as u64 * 8)
                 .sum::<u64>()
             + (self.initial.capacity() * 4 + self.initial_words.capacity() * 8) as u64
@@ -155,6 +165,9 @@ pub(crate) struct Record {
 pub(crate) struct Rows {
     /// Predicate bits, `pw` words per state.
     bits: Vec<u64>,
+    /// Step predicate bits, `epw` words per edge.
+    ebits: Vec<u64>,
+    epw: usize,
     /// Number of edges of each state.
     degree: Vec<u32>,
     labels: Vec<TransitionId>,
@@ -167,14 +180,16 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    /// Starts the row of `state`: evaluates the first `pc` predicates.
+    /// Starts the row of `state`: evaluates the first `pc` predicates;
+    /// its edges will carry `epc` step predicate bits.
     pub(crate) fn begin<M: TransitionSystem>(
         &mut self,
         model: &M,
         scratch: &mut M::Scratch,
         state: &[Word],
-        pc: usize,
+        (pc, epc): (usize, usize),
     ) {
+        self.epw = epc.div_ceil(64);
         let base = self.bits.len();
         self.bits.resize(base + pc.div_ceil(64), 0);
         for p in 0..pc {
@@ -204,6 +219,39 @@ impl Rows {
         self.labels.push(t);
         self.fps.push(fp);
         self.open += 1;
+        self.ebits.resize(self.ebits.len() + self.epw, 0);
+    }
+
+    /// Evaluates the `epc` step predicates on the last edge, from `parent`
+    /// to `next` (which differ); the first error is the state's.
+    pub(crate) fn edge_bits<M: TransitionSystem>(
+        &mut self,
+        model: &M,
+        scratch: &mut M::Scratch,
+        (parent, next): (&[Word], &[Word]),
+        t: TransitionId,
+        epc: usize,
+    ) {
+        let base = self.ebits.len() - self.epw;
+        for q in 0..epc {
+            match model.eval_edge_predicate(scratch, parent, next, q as u32) {
+                Ok(true) => self.ebits[base + q / 64] |= 1 << (q % 64),
+                Ok(false) => {}
+                Err(error) => {
+                    let row = self.degree.len() as u32;
+                    if self.errors.last().is_none_or(|(r, _)| *r != row) {
+                        self.errors.push((
+                            row,
+                            StepError {
+                                transition: Some(t),
+                                error,
+                            },
+                        ));
+                    }
+                    return;
+                }
+            }
+        }
     }
 
     /// Closes the open row.
@@ -229,6 +277,8 @@ pub(crate) struct Recording {
     keep_words: bool,
     /// Predicates evaluated per state.
     pub(crate) pc: usize,
+    /// Step predicates evaluated per edge.
+    pub(crate) epc: usize,
     /// The target fingerprints of the current level's edges, from
     /// `graph.targets[level_start]` on (0: a self-loop, whose target is
     /// already in place).
@@ -240,10 +290,10 @@ impl Recording {
     pub(crate) fn new<M: TransitionSystem>(model: &M, record: Record) -> Recording {
         let (states, edges) = record.expected.unwrap_or((0, 0));
         let (states, edges) = (states.min(MAX_IDS) as usize, edges.min(1 << 40) as usize);
-        let pc = if record.predicates {
-            model.predicate_count()
+        let (pc, epc) = if record.predicates {
+            (model.predicate_count(), model.edge_predicate_count())
         } else {
-            0
+            (0, 0)
         };
         let mut labels = Labels::new(model.transition_count());
         labels.reserve_exact(edges);
@@ -256,6 +306,7 @@ impl Recording {
                 targets: Vec::with_capacity(edges),
                 labels,
                 preds: vec![Vec::with_capacity(states.div_ceil(64)); pc],
+                edge_preds: vec![Vec::with_capacity(edges.div_ceil(64)); epc],
                 initial: Vec::new(),
                 initial_words: Vec::new(),
             },
@@ -263,6 +314,7 @@ impl Recording {
             words: Vec::new(),
             keep_words: record.words,
             pc,
+            epc,
             level_fps: Vec::new(),
             level_start: 0,
         }
@@ -289,6 +341,7 @@ impl Recording {
                 targets: saved.targets,
                 labels,
                 preds: saved.preds,
+                edge_preds: saved.edge_preds,
                 initial: (0..initial_count as u32).collect(),
                 initial_words: initial.to_vec(),
             },
@@ -296,6 +349,7 @@ impl Recording {
             words: Vec::new(),
             keep_words: false,
             pc: saved.predicates,
+            epc: saved.edge_predicates,
             level_fps: Vec::new(),
             level_start,
         }
@@ -335,6 +389,16 @@ impl Recording {
                 }
             }
             for _ in 0..deg {
+                let id = g.targets.len();
+                for (q, v) in g.edge_preds.iter_mut().enumerate() {
+                    if id.is_multiple_of(64) {
+                        reserve_eighth(v, 1);
+                        v.push(0);
+                    }
+                    if rows.ebits[e * rows.epw + q / 64] >> (q % 64) & 1 != 0 {
+                        *v.last_mut().expect("pushed") |= 1 << (id % 64);
+                    }
+                }
                 g.labels.push(rows.labels[e]);
                 g.targets.push(s as u32);
                 e += 1;

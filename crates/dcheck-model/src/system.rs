@@ -22,6 +22,10 @@ pub type InvariantId = u32;
 /// [`TransitionSystem::liveness_checks`]' numbering.
 pub type PredicateId = u32;
 
+/// A predicate of a step (a pair of states), by position in
+/// [`TransitionSystem::edge_predicate_count`]'s numbering.
+pub type EdgePredicateId = u32;
+
 /// One temporal property instance to check, in one of the forms the
 /// liveness algorithm handles directly. `P`, `Q` are state predicates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +39,16 @@ pub enum TemporalForm {
     /// `P leads_to Q`: in every fair behaviour, every `P` state is followed
     /// (at it or later) by a `Q` state.
     LeadsTo(PredicateId, PredicateId),
+    /// A fairness assumption stated as a property (a refined spec's
+    /// fairness, `refines`): from some point on, `enabled` holds in every
+    /// state (weak) or in infinitely many states (strong) and no step
+    /// satisfies `taken`; every fair behaviour must not do that. `taken`
+    /// is false on a stutter.
+    Fair {
+        strong: bool,
+        enabled: PredicateId,
+        taken: EdgePredicateId,
+    },
 }
 
 /// A fairness constraint: weak (`strong == false`) or strong fairness of the
@@ -256,6 +270,24 @@ pub trait TransitionSystem: Sync {
     /// Number of state predicates (`0..predicate_count()`) the checks use.
     fn predicate_count(&self) -> usize {
         0
+    }
+
+    /// Number of step predicates (`0..edge_predicate_count()`) the checks
+    /// use ([`TemporalForm::Fair`]).
+    fn edge_predicate_count(&self) -> usize {
+        0
+    }
+
+    /// Evaluates step predicate `q` on the step from `parent` to `state`
+    /// (a successor that differs from it).
+    fn eval_edge_predicate(
+        &self,
+        _scratch: &mut Self::Scratch,
+        _parent: &[Word],
+        _state: &[Word],
+        _q: EdgePredicateId,
+    ) -> Result<bool, EvalError> {
+        Err(EvalError::new("the model has no step predicates"))
     }
 
     /// Evaluates predicate `p` in `state`.

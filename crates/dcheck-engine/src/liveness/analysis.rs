@@ -59,6 +59,22 @@ pub(crate) struct Regions {
     pub a: Set,
     /// `Eventually`: the search starts in phase 1 at the initial states in E.
     pub direct: bool,
+    /// `Fair`: the step predicate whose edges leave the region (phase 1,
+    /// the components and the cycle use none of them).
+    pub skip: Option<u32>,
+}
+
+impl Regions {
+    /// Whether edge `e` may be used inside the region.
+    #[inline]
+    fn inside(&self, g: &Graph, e: usize) -> bool {
+        self.skip.is_none_or(|q| !g.edge_pred(q, e))
+    }
+
+    /// The first edge from `u` to `v` usable inside the region.
+    fn first_inside(&self, g: &Graph, u: u32, v: u32) -> Option<usize> {
+        g.edges(u).find(|&e| g.targets[e] == v && self.inside(g, e))
+    }
 }
 
 pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
@@ -77,6 +93,7 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
                 e: Set::Bits(e),
                 a: Set::All,
                 direct: true,
+                skip: None,
             }
         }
         TemporalForm::AlwaysEventually(p) => Regions {
@@ -84,12 +101,14 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
             e: Set::Bits(not(pred(p), n)),
             a: Set::All,
             direct: false,
+            skip: None,
         },
         TemporalForm::EventuallyAlways(p) => Regions {
             r: Set::All,
             e: Set::All,
             a: Set::Bits(not(pred(p), n)),
             direct: false,
+            skip: None,
         },
         TemporalForm::LeadsTo(p, q) => {
             let nq = not(pred(q), n);
@@ -99,8 +118,33 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
                 e: Set::Bits(e),
                 a: Set::All,
                 direct: false,
+                skip: None,
             }
         }
+        // Weak: from the entry on, always enabled and never taken; strong:
+        // never taken, and enabled in some state of the cycle.
+        TemporalForm::Fair {
+            strong: false,
+            enabled,
+            taken,
+        } => Regions {
+            r: Set::Bits(pred(enabled).clone()),
+            e: Set::Bits(pred(enabled).clone()),
+            a: Set::All,
+            direct: false,
+            skip: Some(taken),
+        },
+        TemporalForm::Fair {
+            strong: true,
+            enabled,
+            taken,
+        } => Regions {
+            r: Set::All,
+            e: Set::All,
+            a: Set::Bits(pred(enabled).clone()),
+            direct: false,
+            skip: Some(taken),
+        },
     }
 }
 
@@ -279,9 +323,10 @@ impl Analysis<'_> {
                 let top = self.frames.last_mut().expect("non-empty");
                 let row = g.edges(top.node);
                 if (top.pos as usize) < row.len() {
-                    let w = g.targets[row.start + top.pos as usize];
+                    let e = row.start + top.pos as usize;
+                    let w = g.targets[e];
                     top.pos += 1;
-                    if self.tag[w as usize] != cur {
+                    if self.tag[w as usize] != cur || !self.rg.inside(g, e) {
                         continue;
                     }
                     let iw = self.index[w as usize];
@@ -361,7 +406,7 @@ impl Analysis<'_> {
                         continue; // stuttering: see `Fairness::enabled`
                     }
                     let m = f.mask(g.labels.get(e));
-                    let internal = self.tag[g.targets[e] as usize] == t;
+                    let internal = self.tag[g.targets[e] as usize] == t && self.rg.inside(g, e);
                     for (i, &mi) in m.iter().enumerate() {
                         self.en_s[i] |= mi;
                         if internal {
@@ -501,7 +546,7 @@ impl Analysis<'_> {
                                 }
                             }
                         }
-                    } else if rg.r.has(v) {
+                    } else if rg.r.has(v) && rg.inside(g, e) {
                         if let Some(f) = reach1(v, u, &mut par1, &mut queue) {
                             found = Some(f);
                             break 'search;
@@ -532,8 +577,11 @@ impl Analysis<'_> {
                 phase = 0;
                 continue;
             }
-            let e = g.first_edge(p, v).expect("parent edge");
-            labels.push(g.labels.get(e));
+            let e = match phase {
+                1 => rg.first_inside(g, p, v),
+                _ => g.first_edge(p, v),
+            };
+            labels.push(g.labels.get(e.expect("parent edge")));
             states.push(p);
             v = p;
         }
@@ -567,7 +615,7 @@ impl Analysis<'_> {
             head += 1;
             for e in g.edges(u) {
                 let v = g.targets[e];
-                if self.tag[v as usize] != comp {
+                if self.tag[v as usize] != comp || !self.rg.inside(g, e) {
                     continue;
                 }
                 if edge_goal(g.labels.get(e), u, v) {
@@ -595,7 +643,8 @@ impl Analysis<'_> {
         while v != from {
             let p = par[v as usize];
             rev_states.push(v);
-            rev_labels.push(g.labels.get(g.first_edge(p, v).expect("parent edge")));
+            let e = self.rg.first_inside(g, p, v).expect("parent edge");
+            rev_labels.push(g.labels.get(e));
             v = p;
         }
         for &s in &seen {

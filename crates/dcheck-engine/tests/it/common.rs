@@ -14,6 +14,8 @@ type Next = Box<dyn Fn(&[Word], TransitionId) -> Result<Option<Vec<Word>>, EvalE
 type Inv = Box<dyn Fn(&[Word]) -> Option<InvariantId> + Sync>;
 type Terminal = Box<dyn Fn(&[Word]) -> bool + Sync>;
 pub type Pred = Box<dyn Fn(&[Word], PredicateId) -> Result<bool, EvalError> + Sync>;
+/// A step predicate: (parent, state, predicate).
+pub type EdgePred = Box<dyn Fn(&[Word], &[Word], u32) -> Result<bool, EvalError> + Sync>;
 
 /// `next` for a model whose transitions never fail.
 pub fn infallible(f: impl Fn(&[Word], TransitionId) -> Option<Vec<Word>> + Sync + 'static) -> Next {
@@ -30,6 +32,9 @@ pub struct Live {
     /// [`TransitionSystem::assume_progress`]; `false` (TLA+ stuttering)
     /// by default.
     pub assume_progress: bool,
+    /// Step predicates `0..edge_preds`, evaluated by `edge_pred`.
+    pub edge_preds: usize,
+    pub edge_pred: EdgePred,
 }
 
 impl Default for Live {
@@ -40,6 +45,8 @@ impl Default for Live {
             constraints: vec![],
             checks: vec![],
             assume_progress: false,
+            edge_preds: 0,
+            edge_pred: Box::new(|_, _, _| Err(EvalError::new("no step predicates"))),
         }
     }
 }
@@ -148,6 +155,20 @@ impl TransitionSystem for TestModel {
         p: PredicateId,
     ) -> Result<bool, EvalError> {
         (self.live.pred)(state, p)
+    }
+
+    fn edge_predicate_count(&self) -> usize {
+        self.live.edge_preds
+    }
+
+    fn eval_edge_predicate(
+        &self,
+        _: &mut (),
+        parent: &[Word],
+        state: &[Word],
+        q: u32,
+    ) -> Result<bool, EvalError> {
+        (self.live.edge_pred)(parent, state, q)
     }
 }
 

@@ -43,6 +43,7 @@ fn graph(
             constraints: vec![],
             checks: vec![],
             assume_progress: false,
+            ..Live::default()
         },
     }
 }
@@ -145,7 +146,7 @@ fn witness(
 }
 
 use CheckStatus::{Holds, NotChecked, Violated};
-use TemporalForm::{AlwaysEventually, Eventually, EventuallyAlways, LeadsTo};
+use TemporalForm::{AlwaysEventually, Eventually, EventuallyAlways, Fair, LeadsTo};
 
 /// Two lights [a, b] (0 red, 1 green), from [0, 0]. `mutex`: switch(l)
 /// (transition l) turns light l green if the other is red, or red; without
@@ -179,6 +180,7 @@ fn lights(mutex: bool) -> TestModel {
             constraints: vec![weak(&[1]), strong(&[1]), weak(&[0])],
             checks: vec![],
             assume_progress: false,
+            ..Live::default()
         },
     }
 }
@@ -594,6 +596,7 @@ fn predicate_error_has_a_shortest_trace() {
             constraints: vec![],
             checks: vec![lc(AlwaysEventually(0), &[])],
             assume_progress: false,
+            ..Live::default()
         },
     };
     let out = run_all(&m);
@@ -630,6 +633,8 @@ struct Random {
     adj: Vec<Vec<(u32, u64)>>,
     preds: Vec<Vec<u64>>,
     constraints: Vec<FairnessConstraint>,
+    /// Step predicate 0: `taken[u * n + v]` on the steps from u to v.
+    taken: Vec<bool>,
 }
 
 const LABELS: u32 = 4;
@@ -645,8 +650,9 @@ fn arb_random() -> impl proptest::strategy::Strategy<Value = Random> {
             ),
             prop::collection::vec(prop::collection::vec(any::<bool>(), n), 2),
             prop::collection::vec((any::<bool>(), 1u32..16), 0..3),
+            prop::collection::vec(any::<bool>(), n * n),
         )
-            .prop_map(move |(init, edges, bits, cons)| Random {
+            .prop_map(move |(init, edges, bits, cons, taken)| Random {
                 n,
                 init,
                 adj: edges
@@ -669,6 +675,7 @@ fn arb_random() -> impl proptest::strategy::Strategy<Value = Random> {
                         transitions: (0..LABELS).filter(|t| mask >> t & 1 != 0).collect(),
                     })
                     .collect(),
+                taken,
             })
     })
 }
@@ -686,9 +693,29 @@ impl Reference<'_> {
         self.r.preds[p as usize].contains(&(s as u64))
     }
 
+    /// Whether the step from `u` to `v` may be used inside R: a `Fair`
+    /// form leaves out the steps its step predicate holds on (a stutter
+    /// satisfies none).
+    fn inside(&self, form: &TemporalForm, u: usize, v: usize) -> bool {
+        match *form {
+            Fair { .. } => u == v || !self.r.taken[u * self.r.n + v],
+            _ => true,
+        }
+    }
+
     /// (R, E, A, direct) as predicates over nodes.
     fn regions(&self, form: &TemporalForm, s: usize) -> (bool, bool, bool) {
         match *form {
+            Fair {
+                strong: false,
+                enabled,
+                ..
+            } => (self.pred(enabled, s), self.pred(enabled, s), true),
+            Fair {
+                strong: true,
+                enabled,
+                ..
+            } => (true, true, self.pred(enabled, s)),
             Eventually(p) => (
                 !self.pred(p, s),
                 !self.pred(p, s) && self.r.init.contains(&(s as u64)),
@@ -724,7 +751,7 @@ impl Reference<'_> {
             while let Some(x) = stack.pop() {
                 for &(_, v) in &self.r.adj[x] {
                     let v = v as usize;
-                    if reg[v].0 && !row[v] {
+                    if reg[v].0 && !row[v] && self.inside(&check.form, x, v) {
                         row[v] = true;
                         stack.push(v);
                     }
@@ -759,6 +786,7 @@ impl Reference<'_> {
                         self.r.adj[u]
                             .iter()
                             .filter(|e| inside(e.1 as usize))
+                            .filter(move |e| self.inside(&check.form, u, e.1 as usize))
                             .map(move |e| (u, e.0, e.1 as usize))
                     })
                     .collect();
@@ -829,7 +857,11 @@ impl Reference<'_> {
         let reg = |i: usize| self.regions(&check.form, node(i));
         let entry_ok = match check.form {
             Eventually(_) => (0..len).all(|i| reg(i).0) && reg(0).1,
-            _ => (0..=ls).any(|j| reg(j).1 && (j..len).all(|i| reg(i).0)),
+            _ => (0..=ls).any(|j| {
+                reg(j).1
+                    && (j..len).all(|i| reg(i).0)
+                    && (j + 1..len).all(|i| self.inside(&check.form, node(i - 1), node(i)))
+            }),
         };
         assert!(entry_ok, "no entry into R");
         let cycle = if len - 1 > ls { ls..len - 1 } else { ls..len };
@@ -877,12 +909,25 @@ fn model_of(r: &Random, assume_progress: bool) -> TestModel {
             EventuallyAlways(0),
             LeadsTo(0, 1),
             LeadsTo(1, 0),
+            Fair {
+                strong: false,
+                enabled: 0,
+                taken: 0,
+            },
+            Fair {
+                strong: true,
+                enabled: 1,
+                taken: 0,
+            },
         ] {
             checks.push(lc(form, &fairness));
         }
     }
     m.live.checks = checks;
     m.live.assume_progress = assume_progress;
+    let (n, taken) = (r.n, r.taken.clone());
+    m.live.edge_preds = 1;
+    m.live.edge_pred = Box::new(move |u, v, _| Ok(taken[u[0] as usize * n + v[0] as usize]));
     m
 }
 
@@ -953,6 +998,7 @@ fn graph_over_the_memory_limit_is_incomplete() {
             constraints: vec![],
             checks: vec![],
             assume_progress: false,
+            ..Live::default()
         },
     };
     let safety = check(&m, &Config::default(), &Progress::new());
