@@ -586,6 +586,11 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
     }
     if o.invariants_only {
         spec.properties.retain(dcheck_model::temporal::is_safety);
+        // A refinement keeps its safety part; its liveness part is the
+        // refined spec's fairness.
+        for r in &mut spec.refines {
+            r.spec.fairness.clear();
+        }
     }
     let mut overrides = Vec::new();
     for c in o.consts {
@@ -1282,8 +1287,11 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
                 dcheck_engine::ViolationKind::EvalError(_) => {
                     ("evaluation", "evaluation error".to_string())
                 }
-                dcheck_engine::ViolationKind::Liveness(_) => {
-                    ("liveness", format!("property {property}"))
+                dcheck_engine::ViolationKind::Liveness(c) => {
+                    match model.check_info[*c as usize].refined {
+                        Some(_) => ("liveness", format!("refinement {property} (its fairness)")),
+                        None => ("liveness", format!("property {property}")),
+                    }
                 }
                 dcheck_engine::ViolationKind::ActionProperty(_) => {
                     ("action", format!("action property {property}"))

@@ -108,7 +108,31 @@ fn a_resumed_search_checks_temporal_properties_on_the_whole_graph() {
             "specs/2pc_msgs.ron",
             vec!["--const", "N=4", "--fairness", "none"],
         ),
+        // A refinement's liveness part: step predicate bits on the edges.
+        ("specs/2pc_tcommit_live.ron", vec![]),
+        ("specs/bugs/2pc_lazy_tm_tcommit.ron", vec![]),
+        // Holds only if the resumed graph keeps which steps take the
+        // refined tick (see refine.rs): stopped at depth 6, past the Tick
+        // step (from depth 5) that closes the first cycle.
+        (
+            "tests/fixtures/refine/minute_clock_aging.ron",
+            vec![
+                "--fairness",
+                "weak Up",
+                "--fairness",
+                "weak Down",
+                "--fairness",
+                "strong Tick",
+                "--max-depth",
+                "6",
+            ],
+        ),
     ] {
+        // `--max-depth D` at the end of `extra` is where to stop.
+        let (extra, depth) = match extra.iter().position(|a| *a == "--max-depth") {
+            Some(i) => (&extra[..i], extra[i + 1]),
+            None => (&extra[..], "4"),
+        };
         let mut args = vec![spec];
         args.extend(extra.iter().copied());
         let (code, whole, _) = dcheck_json(&args);
@@ -116,7 +140,7 @@ fn a_resumed_search_checks_temporal_properties_on_the_whole_graph() {
         assert!(whole["graph_edges"].as_u64().unwrap_or(0) > 0);
         let cp = file(&dir, "live.ckpt");
         let mut stop = args.clone();
-        stop.extend(["--max-depth", "4", "--checkpoint", s(&cp)]);
+        stop.extend(["--max-depth", depth, "--checkpoint", s(&cp)]);
         let (code, part, _) = dcheck_json(&stop);
         assert_eq!(code, 3, "{part}");
         let mut resume = args.clone();

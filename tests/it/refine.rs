@@ -1,7 +1,9 @@
 //! Refinement (`refines`): TwoPhase implements TCommit, the commit-early
 //! bug does not, against TLC's verdicts and trace on the TLA+ originals in
 //! tests/fixtures/refine/ (TCommit.tla, TwoPhase.tla with
-//! `TC == INSTANCE TCommit` and PROPERTY TCSpec).
+//! `TC == INSTANCE TCommit` and PROPERTY TCSpec). The liveness part: fair
+//! TwoPhase implements TCommitLive's `weak Decide`, a TM without fairness
+//! does not (TwoPhaseLive.tla, PROPERTY TCL!TCLiveSpec).
 
 use serde_json::json;
 
@@ -11,6 +13,8 @@ use common::{counts, dcheck_json_unreduced as run};
 const TCOMMIT: &str = "specs/tcommit.ron";
 const REFINES: &str = "specs/2pc_tcommit.ron";
 const EARLY: &str = "specs/bugs/2pc_commit_early_tcommit.ron";
+const LIVE: &str = "specs/2pc_tcommit_live.ron";
+const LAZY: &str = "specs/bugs/2pc_lazy_tm_tcommit.ron";
 
 fn actions(v: &serde_json::Value) -> Vec<String> {
     v["trace"].as_array().expect("trace")[1..]
@@ -279,4 +283,168 @@ fn simulation_finds_the_broken_refinement() {
         out.contains("Refinement TC is violated (found by random simulation)"),
         "{out}"
     );
+}
+
+/// The liveness part holds: TLC (TwoPhaseLive.tla, TwoPhaseFair.cfg: fair
+/// RMs and TM) says PROPERTY TCL!TCLiveSpec holds, 288 distinct states,
+/// 1146 generated. Without any fairness (TwoPhaseUnfair.cfg) TLC says it
+/// is violated: here the shortest lasso stutters in the initial state,
+/// where TCommit's Decide (abort) is enabled and nothing forces a step.
+#[test]
+fn fair_two_phase_implements_tcommits_fairness() {
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2"],
+        &["--strategy", "dfs"],
+    ] {
+        let (code, j, err) = run(&[&[LIVE][..], extra].concat());
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        assert_eq!(counts(&j), (288, 1146), "{extra:?}");
+        assert_eq!(
+            common::kind_status(&j, "TCL"),
+            ("refinement".into(), "holds".into())
+        );
+        let p = j["properties"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "TCL"))
+            .expect("TCL");
+        assert_eq!(p["fairness"].as_array().map(Vec::len), Some(5), "{p}");
+        let problems = crate::schema::errors("report-v1.json", &j);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    let (code, j, _) = run(&[LIVE, "--fairness", "none"]);
+    assert_eq!(code, 1);
+    let v = &j["violation"];
+    assert_eq!(
+        (v["kind"].as_str(), v["property"].as_str()),
+        (Some("liveness"), Some("TCL"))
+    );
+    assert_eq!(v["trace"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (v["loop_start"].as_u64(), v["stutters"].as_bool()),
+        (Some(0), Some(true))
+    );
+    // --invariants-only keeps the safety part only, so the RM symmetry
+    // applies again: 80 orbits, as specs/2pc_tcommit.ron.
+    let (code, j, _) = common::dcheck_json(&[LIVE, "--invariants-only"]);
+    assert_eq!(code, 0);
+    assert_eq!(j["distinct_states"], 80);
+    assert_eq!(common::status(&j, "TCL"), "holds");
+}
+
+/// A TM without fairness: TLC (TwoPhaseLazy.cfg) says TCL!TCLiveSpec is
+/// violated, with an 8-state stuttering trace. The shortest lasso is the
+/// spec header's hand derivation: RMPrepare(1), RMPrepare(2), RMPrepare(3),
+/// then stuttering with every RM prepared (TCommit's Decide enabled there,
+/// the RMs' fair actions all disabled); the same in every search mode.
+#[test]
+fn a_lazy_tm_does_not_implement_tcommits_fairness() {
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2"],
+        &["--strategy", "dfs"],
+    ] {
+        let (code, j, err) = run(&[&[LAZY][..], extra].concat());
+        assert_eq!(code, 1, "{extra:?}: {err}");
+        assert_eq!(counts(&j), (288, 1146), "{extra:?}");
+        let v = &j["violation"];
+        assert_eq!(
+            (v["kind"].as_str(), v["property"].as_str()),
+            (Some("liveness"), Some("TCL"))
+        );
+        assert_eq!(actions(v), ["RMPrepare(1)", "RMPrepare(2)", "RMPrepare(3)"]);
+        assert_eq!(
+            (v["loop_start"].as_u64(), v["stutters"].as_bool()),
+            (Some(3), Some(true))
+        );
+        let rf = &v["refined_fairness"];
+        assert_eq!(
+            (
+                rf["constraint"].as_str(),
+                rf["kind"].as_str(),
+                rf["index"].as_u64()
+            ),
+            (Some("weak Decide"), Some("weak"), Some(0))
+        );
+        assert_eq!(
+            rf["abstract_trace"][3]["rmState"],
+            json!({"1": "prepared", "2": "prepared", "3": "prepared"})
+        );
+        assert_eq!(common::status(&j, "TCL"), "violated");
+        let problems = crate::schema::errors("report-v1.json", &j);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    let (code, out, _) = common::dcheck_run(&[LAZY]);
+    assert_eq!(code, 1);
+    let out = common::flat(&out);
+    assert!(out.contains("Violated: refinement TCL (tcommit_live.ron): the refined spec's fairness weak Decide is not implemented"), "{out}");
+    assert!(
+        out.contains("[TCL] rmState[3]: working -> prepared"),
+        "{out}"
+    );
+    // The saved lasso replays as still violated, in JSON and in ITF.
+    let dir = tempfile::tempdir().expect("dir");
+    for format in ["json", "itf"] {
+        let saved = dir.path().join(format!("t.{format}"));
+        let saved = saved.to_str().expect("path");
+        let (code, _, err) =
+            common::dcheck_run(&[LAZY, "--trace-format", format, "--trace-out", saved]);
+        assert_eq!(code, 1, "{err}");
+        let (code, out, err) = common::dcheck_args(&["replay", LAZY, saved]);
+        assert_eq!(code, 0, "{err}{out}");
+        assert!(
+            common::flat(&out)
+                .contains("Still violated: property TCL is still violated by the replayed lasso"),
+            "{format}: {out}"
+        );
+        // Against the fair spec the same lasso is no counterexample: the
+        // TM's fairness forbids stopping there.
+        let (_, out, _) = common::dcheck_args(&["replay", LIVE, saved]);
+        assert!(
+            common::flat(&out).contains("No longer violated"),
+            "{format}: {out}"
+        );
+    }
+}
+
+const MINUTE: &str = "tests/fixtures/refine/minute_clock.ron";
+
+/// A refined spec's fairness on a cyclic graph (MinuteClock.tla refining
+/// HourClock.tla, PROPERTY H!HC). TLC, MinuteWeak.cfg: violated by the
+/// cycle Up, Down back to the initial state (6 distinct states, 10
+/// generated); MinuteStrong.cfg (`strong Tick`): holds. The steps of the
+/// cycle map to hour-clock stutters; a Tick step maps to a tick, which the
+/// strongly fair Tick must eventually take, so the check must tell the
+/// steps apart, not only the states.
+#[test]
+fn minute_clock_implements_the_hour_clocks_fairness_only_with_strong_tick() {
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2"],
+        &["--strategy", "dfs"],
+    ] {
+        let (code, j, err) = run(&[&[MINUTE][..], extra].concat());
+        assert_eq!(code, 1, "{extra:?}: {err}");
+        assert_eq!(counts(&j), (6, 10));
+        let v = &j["violation"];
+        assert_eq!(
+            (v["kind"].as_str(), v["property"].as_str()),
+            (Some("liveness"), Some("H"))
+        );
+        assert_eq!(actions(v), ["Up", "Down"]);
+        assert_eq!(
+            (v["loop_start"].as_u64(), v["stutters"].as_bool()),
+            (Some(0), Some(false))
+        );
+        let strong = [
+            &[MINUTE, "--fairness", "weak Up", "--fairness", "weak Down"][..],
+            &["--fairness", "strong Tick"],
+            extra,
+        ]
+        .concat();
+        let (code, j, err) = run(&strong);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        assert_eq!(counts(&j), (6, 10));
+        assert_eq!(common::status(&j, "H"), "holds");
+    }
 }

@@ -123,7 +123,14 @@ pub struct Model {
     pub unrolled_bodies: u64,
     checks: Vec<LivenessCheck>,
     fairness: Vec<FairnessConstraint>,
+    /// The constraints of the spec-level `fairness` list.
+    pub spec_fairness: Vec<u32>,
     predicates: Vec<ExprFn>,
+    /// The refinements' fairness checks, as (refinement, position in its
+    /// `fairness`): entry `i` is state predicate `predicates.len() + i`
+    /// (the refined constraint is enabled) and step predicate `i` (a step
+    /// takes it).
+    refined: Vec<(u32, u32)>,
     words: usize,
     locals: usize,
     init: Action,
@@ -154,6 +161,29 @@ pub struct Model {
     pub refinements: Vec<crate::refine::Refinement>,
     /// The statements of effects that refuse steps (`check::DISABLED_BY`).
     refusals: Vec<crate::check::Refusal>,
+}
+
+impl Model {
+    /// The name of what liveness check `c` checks: its temporal property,
+    /// or the refinement whose refined spec's fairness it is.
+    pub fn check_name(&self, c: u32) -> &str {
+        let info = &self.check_info[c as usize];
+        match info.refined {
+            Some((r, _)) => &self.refinements[r as usize].name,
+            None => &self.properties[info.property as usize].name,
+        }
+    }
+
+    /// The liveness checks of refinement `r` (its refined spec's fairness).
+    pub fn refinement_checks(&self, r: u32) -> Vec<u32> {
+        (0..self.check_info.len() as u32)
+            .filter(|&c| {
+                self.check_info[c as usize]
+                    .refined
+                    .is_some_and(|(x, _)| x == r)
+            })
+            .collect()
+    }
 }
 
 impl Scratch {
@@ -611,6 +641,29 @@ pub fn compile_with(
             Some("drop the view, or run with --symmetry off".into()),
         );
     }
+    // A refinement's liveness part: each fairness constraint of the refined
+    // spec, under this spec's fairness.
+    let refinements = crate::refine::compile(&mut c, spec);
+    let mut refined = Vec::new();
+    for (r, rf) in refinements.iter().enumerate() {
+        for k in 0..rf.fairness.len() {
+            let strong = rf.abs.fairness_constraints()[rf.fairness[k] as usize].strong;
+            temporal.checks.push(LivenessCheck {
+                form: crate::system::TemporalForm::Fair {
+                    strong,
+                    enabled: (temporal.predicates.len() + refined.len()) as u32,
+                    taken: refined.len() as u32,
+                },
+                fairness: temporal.spec_fairness.clone(),
+            });
+            temporal.check_info.push(crate::temporal::CheckInfo {
+                property: u32::MAX,
+                refined: Some((r as u32, k as u32)),
+                bindings: Vec::new(),
+            });
+            refined.push((r as u32, k as u32));
+        }
+    }
     let reduced = spec
         .constraints
         .first()
@@ -643,7 +696,6 @@ pub fn compile_with(
         Some((ExprKind::TupleLit(items), _)) => items.iter().map(|e| c.expr(e, None).1).collect(),
         Some((_, v)) => vec![c.expr(v, None).1],
     };
-    let refinements = crate::refine::compile(&mut c, spec);
     if transitions.len() > u32::MAX as usize / 2 {
         usage.push("too many transitions".into());
     }
@@ -675,7 +727,9 @@ pub fn compile_with(
         unrolled_bodies: c.unrolled_bodies,
         checks: temporal.checks,
         fairness: temporal.fairness,
+        spec_fairness: temporal.spec_fairness,
         predicates: temporal.predicates,
+        refined,
         words,
         locals: c.max_slots.max(1),
         init,
@@ -1274,7 +1328,7 @@ impl TransitionSystem for Model {
     }
 
     fn predicate_count(&self) -> usize {
-        self.predicates.len()
+        self.predicates.len() + self.refined.len()
     }
 
     fn eval_predicate(
@@ -1283,9 +1337,27 @@ impl TransitionSystem for Model {
         state: &[Word],
         p: PredicateId,
     ) -> Result<bool, EvalError> {
-        Ok((self.predicates[p as usize])
-            .eval(state, &mut sc.locals)
-            .map_err(|e| *e)?
-            != 0)
+        let Some(f) = self.predicates.get(p as usize) else {
+            let (r, k) = self.refined[p as usize - self.predicates.len()];
+            let rf = &self.refinements[r as usize];
+            return rf.fair_enabled(&mut sc.refine[r as usize], state, &mut sc.locals, k);
+        };
+        Ok(f.eval(state, &mut sc.locals).map_err(|e| *e)? != 0)
+    }
+
+    fn edge_predicate_count(&self) -> usize {
+        self.refined.len()
+    }
+
+    fn eval_edge_predicate(
+        &self,
+        sc: &mut Scratch,
+        parent: &[Word],
+        state: &[Word],
+        q: u32,
+    ) -> Result<bool, EvalError> {
+        let (r, k) = self.refined[q as usize];
+        let rf = &self.refinements[r as usize];
+        rf.fair_taken(&mut sc.refine[r as usize], parent, state, &mut sc.locals, k)
     }
 }

@@ -46,6 +46,11 @@ pub struct Refinement {
     maps: Vec<VarMap>,
     /// The refined spec's initial states.
     initial: HashSet<Vec<Word>>,
+    /// The refined spec's fairness (its spec-level `fairness` list, as
+    /// indices into `abs.fairness_constraints()`): its liveness part, each
+    /// checked on this spec's behaviours ([`Refinement::fair_enabled`],
+    /// [`Refinement::fair_taken`]).
+    pub fairness: Vec<u32>,
 }
 
 /// How one variable of the refined spec is computed.
@@ -66,6 +71,7 @@ pub struct RefScratch {
     sc: Box<Scratch>,
     a: Vec<Word>,
     b: Vec<Word>,
+    c: Vec<Word>,
 }
 
 /// Why one transition of the refined spec does not give the mapped step.
@@ -92,6 +98,7 @@ impl Refinement {
             sc: Box::new(self.abs.scratch()),
             a: vec![0; w],
             b: vec![0; w],
+            c: vec![0; w],
         }
     }
 
@@ -165,6 +172,59 @@ impl Refinement {
             .successors(&mut rs.sc, &rs.a, |_, next| found |= next == &b[..])
             .map_err(|e| self.abs_error(e.error))?;
         Ok(found)
+    }
+
+    /// Whether the refined spec's fairness constraint `fairness[k]` is
+    /// enabled in the state `state` maps to: one of its transitions leads
+    /// to another state (TLA+'s `ENABLED <<A>>_vars` there).
+    pub fn fair_enabled(
+        &self,
+        rs: &mut RefScratch,
+        state: &[Word],
+        locals: &mut [u64],
+        k: u32,
+    ) -> Result<bool, EvalError> {
+        self.map_state(state, locals, &mut rs.a)?;
+        let c = &self.abs.fairness_constraints()[self.fairness[k as usize] as usize];
+        for &t in &c.transitions {
+            let moved = self
+                .abs
+                .step(&mut rs.sc, &rs.a, t, &mut rs.b)
+                .map_err(|e| self.abs_error(e))?;
+            if moved && rs.b != rs.a {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the step from `parent` to `state` maps to a step of the
+    /// refined spec's fairness constraint `fairness[k]` that changes the
+    /// refined state (TLA+'s `<<A>>_vars`): never a stutter.
+    pub fn fair_taken(
+        &self,
+        rs: &mut RefScratch,
+        parent: &[Word],
+        state: &[Word],
+        locals: &mut [u64],
+        k: u32,
+    ) -> Result<bool, EvalError> {
+        self.map_state(parent, locals, &mut rs.a)?;
+        self.map_state(state, locals, &mut rs.b)?;
+        if rs.a == rs.b {
+            return Ok(false);
+        }
+        let c = &self.abs.fairness_constraints()[self.fairness[k as usize] as usize];
+        for &t in &c.transitions {
+            let moved = self
+                .abs
+                .step(&mut rs.sc, &rs.a, t, &mut rs.c)
+                .map_err(|e| self.abs_error(e))?;
+            if moved && rs.c == rs.b {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn abs_error(&self, e: EvalError) -> EvalError {
@@ -377,6 +437,7 @@ fn one(c: &mut Compiler, spec: &ast::Spec, r: &ast::RefinesDecl) -> Option<Refin
         name: name.clone(),
         span: r.name.span,
         path: r.path.clone(),
+        fairness: abs.spec_fairness.clone(),
         abs,
         maps,
         initial,

@@ -47,8 +47,11 @@ pub struct Property {
 /// What a liveness check is an instance of.
 #[derive(Clone, Debug)]
 pub struct CheckInfo {
-    /// Index into `Model::properties`.
+    /// Index into `Model::properties` (`u32::MAX` for a refinement's).
     pub property: u32,
+    /// A refinement's liveness part: (the refinement, the position of the
+    /// refined spec's fairness constraint in its `Refinement::fairness`).
+    pub refined: Option<(u32, u32)>,
     /// Values of the property's `forall` names for this instance.
     pub bindings: Vec<(String, Value)>,
 }
@@ -83,6 +86,9 @@ pub(crate) struct Compiled {
     pub predicates: Vec<ExprFn>,
     pub fairness: Vec<FairnessConstraint>,
     pub fairness_info: Vec<FairnessInfo>,
+    /// The constraints of the spec-level `fairness` list (a refining
+    /// spec checks them as its refinement's liveness part).
+    pub spec_fairness: Vec<u32>,
     /// `always P` properties to add as invariants: (name, name span, expr
     /// with the `forall` folded in).
     pub safety: Vec<(String, Span, Expr)>,
@@ -436,6 +442,7 @@ pub(crate) fn compile(
         ids
     };
     let default_fairness = resolve(c, &mut out, &spec.fairness);
+    out.spec_fairness = default_fairness.clone();
 
     for p in &spec.properties {
         let index = out.properties.len() as u32;
@@ -518,6 +525,7 @@ pub(crate) fn compile(
             });
             out.check_info.push(CheckInfo {
                 property: index,
+                refined: None,
                 bindings: binders
                     .iter()
                     .zip(b)

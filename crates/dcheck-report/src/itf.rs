@@ -118,6 +118,9 @@ pub fn trace(model: &Model, v: &Violation, info: &RunInfo) -> Json {
     let mut violation = json!({"kind": kind, "property": violated_property(model, &v.kind)});
     if let ViolationKind::Liveness(c) = v.kind {
         violation["instance"] = object(&model.check_info[c as usize].bindings);
+        if let Some((_, k)) = model.check_info[c as usize].refined {
+            violation["refined_fairness"] = json!(k);
+        }
     }
     let meta = json!({
         "format": "ITF",

@@ -72,11 +72,9 @@ pub fn report(
     };
     let properties: Vec<Json> = crate::checked(model, sources, outcome, check_deadlock)
         .into_iter()
-        .map(|c| match c.kind {
-            "liveness" => {
-                json!({"name": c.name, "kind": c.kind, "status": c.status, "fairness": c.fairness})
-            }
-            _ => json!({"name": c.name, "kind": c.kind, "status": c.status}),
+        .map(|c| match c.fairness {
+            Some(f) => json!({"name": c.name, "kind": c.kind, "status": c.status, "fairness": f}),
+            None => json!({"name": c.name, "kind": c.kind, "status": c.status}),
         })
         .collect();
     let mut out = json!({
@@ -172,6 +170,18 @@ pub fn report(
         if let (ViolationKind::Liveness(c), Some(l)) = (&v.kind, &v.lasso) {
             let info = &model.check_info[*c as usize];
             vj["instance"] = object(&info.bindings);
+            if let Some((r, k)) = info.refined {
+                let rf = &model.refinements[r as usize];
+                let why = crate::refinement_why(model, sources, r, v);
+                vj["refined_fairness"] = json!({
+                    "spec": rf.path,
+                    "index": k,
+                    "constraint": crate::fairness_text(&rf.abs, sources, rf.fairness[k as usize]),
+                    "kind": if rf.abs.fairness_info[rf.fairness[k as usize] as usize].strong { "strong" } else { "weak" },
+                    "abstract_trace": why.mapped.iter().map(|m| m.as_ref().map(|s| object(s)).unwrap_or(Json::Null)).collect::<Vec<_>>(),
+                    "error": why.error,
+                });
+            }
             vj["loop_start"] = json!(l.loop_start);
             vj["stutters"] = json!(l.loop_start + 1 == v.trace.len());
             vj["fairness"] = Json::Array(

@@ -79,10 +79,7 @@ pub fn violated_property(model: &Model, kind: &ViolationKind) -> String {
         ViolationKind::Invariant(i) => model.invariants[*i as usize].name.clone(),
         ViolationKind::Deadlock => "deadlock".to_string(),
         ViolationKind::EvalError(_) => "evaluation".to_string(),
-        ViolationKind::Liveness(c) => {
-            let info = &model.check_info[*c as usize];
-            model.properties[info.property as usize].name.clone()
-        }
+        ViolationKind::Liveness(c) => model.check_name(*c).to_string(),
         ViolationKind::ActionProperty(i) => model.action_properties[*i as usize].name.clone(),
         ViolationKind::Refinement(i) => model.refinements[*i as usize].name.clone(),
     }
@@ -134,7 +131,12 @@ pub fn refinement_why(
         })
         .collect();
     let mut tried = Vec::new();
-    if let [.., before, after] = &v.trace[..] {
+    // A lasso (the refined spec's fairness) has no offending step.
+    let step = match v.kind {
+        ViolationKind::Refinement(_) => &v.trace[..],
+        _ => &[],
+    };
+    if let [.., before, after] = step {
         match rf.tried(&mut sc, &before.state, &after.state) {
             Ok(ts) => {
                 for (t, why) in ts {
@@ -177,7 +179,7 @@ pub fn refinement_why(
         }
     }
     RefinementWhy {
-        initial: v.trace.len() == 1,
+        initial: v.trace.len() == 1 && matches!(v.kind, ViolationKind::Refinement(_)),
         mapped,
         tried,
         error,
@@ -188,17 +190,19 @@ pub fn refinement_why(
 /// holds if all were checked and hold (vacuously if it has none), not
 /// checked otherwise.
 pub fn property_status(outcome: &Outcome, p: &Property) -> &'static str {
+    checks_status(outcome, &p.checks)
+}
+
+/// The status of a group of liveness checks (see [`property_status`]).
+fn checks_status(outcome: &Outcome, checks: &[u32]) -> &'static str {
     let status = |c: &u32| outcome.liveness.get(*c as usize).copied();
-    if p.checks
+    if checks
         .iter()
         .any(|c| status(c) == Some(CheckStatus::Violated))
     {
         "violated"
-    } else if p
-        .checks
-        .iter()
-        .all(|c| status(c) == Some(CheckStatus::Holds))
-        && (!p.checks.is_empty() || matches!(outcome.result, Verdict::Ok))
+    } else if checks.iter().all(|c| status(c) == Some(CheckStatus::Holds))
+        && (!checks.is_empty() || matches!(outcome.result, Verdict::Ok))
     {
         "holds"
     } else {
@@ -223,7 +227,9 @@ pub struct Checked {
     pub kind: &'static str,
     /// `"holds"`, `"violated"` or `"not checked"`.
     pub status: &'static str,
-    pub fairness: Vec<String>,
+    /// For a temporal property, and a refinement with a liveness part:
+    /// the fairness assumptions it was checked under, as written.
+    pub fairness: Option<Vec<String>>,
 }
 
 /// What a run checked, in the order of [`Checked`].
@@ -257,7 +263,7 @@ pub fn checked(
             status: status(
                 matches!(violated, Some(ViolationKind::Invariant(j)) if *j as usize == i),
             ),
-            fairness: Vec::new(),
+            fairness: None,
         })
         .collect();
     for (i, ap) in model.action_properties.iter().enumerate() {
@@ -267,17 +273,24 @@ pub fn checked(
             status: status(
                 matches!(violated, Some(ViolationKind::ActionProperty(j)) if *j as usize == i),
             ),
-            fairness: Vec::new(),
+            fairness: None,
         });
     }
     for (i, r) in model.refinements.iter().enumerate() {
+        // Its safety part, then its liveness part (the refined spec's
+        // fairness), checked under this spec's fairness.
+        let checks = model.refinement_checks(i as u32);
+        let safety =
+            status(matches!(violated, Some(ViolationKind::Refinement(j)) if *j as usize == i));
+        let status = match (safety, checks.is_empty()) {
+            ("holds", false) => checks_status(outcome, &checks),
+            (s, _) => s,
+        };
         out.push(Checked {
             name: r.name.clone(),
             kind: "refinement",
-            status: status(
-                matches!(violated, Some(ViolationKind::Refinement(j)) if *j as usize == i),
-            ),
-            fairness: Vec::new(),
+            status,
+            fairness: (!checks.is_empty()).then(|| fairness_texts(model, sources, &checks)),
         });
     }
     out.push(Checked {
@@ -287,28 +300,32 @@ pub fn checked(
             true => status(matches!(violated, Some(ViolationKind::Deadlock))),
             false => "not checked",
         },
-        fairness: Vec::new(),
+        fairness: None,
     });
     for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
-        // The assumptions as written, once each (a `forall` or `each`
-        // gives one constraint per instance).
-        let mut fairness: Vec<String> = Vec::new();
-        for c in &p.checks {
-            for &k in &model.liveness_checks()[*c as usize].fairness {
-                let text = text::span_text(sources, model.fairness_info[k as usize].span);
-                if !fairness.contains(&text) {
-                    fairness.push(text);
-                }
-            }
-        }
         out.push(Checked {
             name: p.name.clone(),
             kind: "liveness",
             status: property_status(outcome, p),
-            fairness,
+            fairness: Some(fairness_texts(model, sources, &p.checks)),
         });
     }
     out
+}
+
+/// The fairness assumptions `checks` are checked under, as written, once
+/// each (a `forall` or `each` gives one constraint per instance).
+fn fairness_texts(model: &Model, sources: &SourceMap, checks: &[u32]) -> Vec<String> {
+    let mut fairness: Vec<String> = Vec::new();
+    for c in checks {
+        for &k in &model.liveness_checks()[*c as usize].fairness {
+            let text = text::span_text(sources, model.fairness_info[k as usize].span);
+            if !fairness.contains(&text) {
+                fairness.push(text);
+            }
+        }
+    }
+    fairness
 }
 
 /// A fairness constraint as written, with the instance it stands for:

@@ -57,6 +57,9 @@ pub struct RecordedViolation {
     pub property: String,
     /// The `forall` values of a liveness property's violated instance.
     pub instance: Map<String, Json>,
+    /// A refinement's liveness part: the position of the violated
+    /// constraint in the refined spec's fairness.
+    pub refined_fairness: Option<u64>,
 }
 
 /// A parsed trace file.
@@ -141,6 +144,10 @@ fn parse_report(top: &Map<String, Json>) -> Result<RecordedTrace, Malformed> {
             Some(i) => object(i, "`violation.instance`")?.clone(),
             None => Map::new(),
         },
+        refined_fairness: v
+            .get("refined_fairness")
+            .and_then(|r| r.get("index"))
+            .and_then(Json::as_u64),
     };
     let trace = v
         .get("trace")
@@ -278,6 +285,7 @@ fn parse_itf(top: &Map<String, Json>) -> Result<RecordedTrace, Malformed> {
                             .collect()
                     })
                     .unwrap_or_default(),
+                refined_fairness: v.get("refined_fairness").and_then(Json::as_u64),
             })
         });
     if violation.as_ref().is_some_and(|v| v.kind == "liveness") && loop_start.is_none() {
@@ -853,17 +861,31 @@ fn check_lasso(
     taken: &[TransitionId],
 ) -> Verdict {
     let model = r.model;
-    let Some(p) = model.properties.iter().position(|p| p.name == v.property) else {
+    // A refinement's liveness part, by the position of its constraint.
+    let refined = v.refined_fairness.and_then(|k| {
+        let i = model
+            .refinements
+            .iter()
+            .position(|x| x.name == v.property)? as u32;
+        model
+            .refinement_checks(i)
+            .into_iter()
+            .find(|c| model.check_info[*c as usize].refined == Some((i, k as u32)))
+    });
+    let p = model.properties.iter().position(|p| p.name == v.property);
+    if p.is_none() && refined.is_none() {
         return Verdict::NoLongerViolated(format!(
             "the spec has no property {} any more",
             v.property
         ));
-    };
-    let instance = model.properties[p]
-        .checks
-        .iter()
-        .copied()
-        .find(|c| r.encode_all(&model.check_info[*c as usize].bindings) == v.instance);
+    }
+    let instance = refined.or_else(|| {
+        model.properties[p?]
+            .checks
+            .iter()
+            .copied()
+            .find(|c| r.encode_all(&model.check_info[*c as usize].bindings) == v.instance)
+    });
     let Some(c) = instance else {
         return Verdict::NoLongerViolated(format!(
             "property {} has no instance {}",
@@ -879,6 +901,23 @@ fn check_lasso(
         (&states[k..last], &taken[k..])
     } else {
         (&states[last..], &[])
+    };
+    // `Fair`: whether a step of the cycle satisfies its step predicate
+    // (a stutter satisfies none).
+    let step_taken = match check.form {
+        TemporalForm::Fair { taken, .. } if k < last => (|| -> Result<bool, String> {
+            for w in states[k..].windows(2) {
+                if w[0] != w[1]
+                    && model
+                        .eval_edge_predicate(&mut r.sc, &w[0], &w[1], taken)
+                        .map_err(|e| e.message)?
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })(),
+        _ => Ok(false),
     };
     let mut eval = |p: u32, s: &[Word]| model.eval_predicate(&mut r.sc, s, p);
     let mut holds = |p: u32, ss: &[Vec<Word>]| -> Result<Vec<bool>, String> {
@@ -903,6 +942,20 @@ fn check_lasso(
                 // follows unless the cycle has one; in the prefix, a Q
                 // later in the prefix also answers it.
                 !q_on_cycle && (0..states.len()).any(|i| ps[i] && !qs[i..].iter().any(|x| *x))
+            }
+            TemporalForm::Fair {
+                strong,
+                enabled,
+                taken,
+            } => {
+                let _ = taken;
+                let en = holds(enabled, cycle)?;
+                let is_taken = step_taken.clone()?;
+                let en_ok = match strong {
+                    true => en.iter().any(|x| *x),
+                    false => en.iter().all(|x| *x),
+                };
+                en_ok && !is_taken
             }
         })
     })();

@@ -125,10 +125,17 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             ),
             ViolationKind::Deadlock => "Deadlock reached.".to_string(),
             ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
-            ViolationKind::Liveness(_) => format!(
-                "Property {} is violated.",
-                crate::violated_property(model, &v.kind)
-            ),
+            ViolationKind::Liveness(k) => match model.check_info[*k as usize].refined {
+                Some((r, _)) => format!(
+                    "Refinement {} ({}) is violated: its fairness is not implemented.",
+                    model.refinements[r as usize].name,
+                    model.refinements[r as usize].path
+                ),
+                None => format!(
+                    "Property {} is violated.",
+                    crate::violated_property(model, &v.kind)
+                ),
+            },
             ViolationKind::ActionProperty(i) => format!(
                 "Action property {} is violated.",
                 model.action_properties[*i as usize].name
@@ -169,10 +176,10 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             k => k,
         };
         let name = if c.kind == "deadlock" { "" } else { &c.name };
-        let fairness = match (c.kind, c.fairness.is_empty()) {
-            ("liveness", true) => "(fairness: none)".to_string(),
-            ("liveness", false) => format!("(fairness: {})", c.fairness.join(", ")),
-            _ => String::new(),
+        let fairness = match &c.fairness {
+            Some(f) if f.is_empty() => "(fairness: none)".to_string(),
+            Some(f) => format!("(fairness: {})", f.join(", ")),
+            None => String::new(),
         };
         let line = format!("  {kind:<9} {name:<width$}  {}", c.status);
         // Within 80 columns: a long fairness list goes on lines of its own.
@@ -452,12 +459,16 @@ pub fn counterexample_styled(
     // A refinement violation shows the refined spec's state each state
     // maps to, under it (first in full, then what changed).
     let refined = match &v.kind {
-        ViolationKind::Refinement(r) => Some((
-            &model.refinements[*r as usize].name,
-            crate::refinement_why(model, sources, *r, v),
-        )),
+        ViolationKind::Refinement(r) => Some(*r),
+        ViolationKind::Liveness(k) => model.check_info[*k as usize].refined.map(|x| x.0),
         _ => None,
-    };
+    }
+    .map(|r| {
+        (
+            &model.refinements[r as usize].name,
+            crate::refinement_why(model, sources, r, v),
+        )
+    });
     let mut prev: Option<Vec<(String, Value)>> = None;
     for (i, step) in v.trace.iter().enumerate() {
         let vars = model.decode_state(&step.state);
@@ -690,14 +701,31 @@ fn liveness_text(
     color: bool,
 ) {
     let info = &model.check_info[c as usize];
-    let p = &model.properties[info.property as usize];
-    let _ = writeln!(
-        s,
-        "{} property {}: {}",
-        paint(color, BAD, "Violated:"),
-        p.name,
-        span_text(sources, p.formula)
-    );
+    if let Some((r, k)) = info.refined {
+        let rf = &model.refinements[r as usize];
+        let _ = writeln!(
+            s,
+            "{} refinement {} ({}): the refined spec's fairness\n  {} is not implemented: on the cycle the mapped {} state\n  {}, and no step takes it.",
+            paint(color, BAD, "Violated:"),
+            rf.name,
+            rf.path,
+            crate::fairness_text(&rf.abs, sources, rf.fairness[k as usize]),
+            rf.abs.name,
+            match dcheck_model::system::TransitionSystem::liveness_checks(model)[c as usize].form {
+                dcheck_model::system::TemporalForm::Fair { strong: true, .. } => "enables it again and again",
+                _ => "enables it in every state",
+            }
+        );
+    } else {
+        let p = &model.properties[info.property as usize];
+        let _ = writeln!(
+            s,
+            "{} property {}: {}",
+            paint(color, BAD, "Violated:"),
+            p.name,
+            span_text(sources, p.formula)
+        );
+    }
     if !info.bindings.is_empty() {
         let _ = writeln!(
             s,
