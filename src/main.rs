@@ -73,6 +73,9 @@ enum TraceFormat {
     Mermaid,
     /// A Graphviz DOT path.
     Dot,
+    /// A self-contained HTML page: steps, a table of every variable, the
+    /// Messages chart, keyboard navigation.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -297,6 +300,14 @@ struct ReplayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Write the replayed counterexample in this format (html: the HTML
+    /// report) to --trace-out, or to stdout instead of the verdict (which
+    /// then goes to stderr).
+    #[arg(long, value_enum)]
+    trace_format: Option<TraceFormat>,
+    /// With --trace-format: the file to write.
+    #[arg(long, value_name = "FILE", requires = "trace_format")]
+    trace_out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -665,6 +676,7 @@ fn render_trace(
         TraceFormat::Itf => pretty(dcheck_report::itf::trace(model, v, info)),
         TraceFormat::Mermaid => dcheck_report::mermaid::sequence_diagram(model, v, procs),
         TraceFormat::Dot => dcheck_report::dot::trace(model, v),
+        TraceFormat::Html => dcheck_report::html::report(model, sources, v, info, procs),
     })
 }
 
@@ -765,6 +777,62 @@ impl TraceArgs {
         // that stdout is the trace alone.
         eprint!("{summary}");
         render_trace(format, loaded, outcome, info, self.plain()).unwrap_or_default()
+    }
+}
+
+/// `dcheck replay --trace-format F`: the replayed counterexample in format
+/// F, on `--trace-out` or stdout; the verdict text goes to stderr.
+fn replay_trace(
+    args: &ReplayArgs,
+    format: TraceFormat,
+    loaded: &Loaded,
+    trace: &dcheck_report::replay::RecordedTrace,
+    r: &dcheck_report::replay::Replay,
+) -> i32 {
+    let verdict = dcheck_report::replay::text(
+        r,
+        &args.trace.display().to_string(),
+        &args.model.spec.display().to_string(),
+    );
+    let Some(v) = dcheck_report::replay::violation(&loaded.model, trace, r) else {
+        eprint!("{verdict}");
+        eprintln!(
+            "error: nothing to write: the trace did not replay as a counterexample of this spec"
+        );
+        return exit::USAGE;
+    };
+    let outcome = dcheck_engine::Outcome {
+        result: dcheck_engine::Verdict::Violation(v),
+        stats: Default::default(),
+        liveness: Vec::new(),
+        coverage: Vec::new(),
+    };
+    let info = RunInfo {
+        spec_path: args.model.spec.display().to_string(),
+        strategy: "replay",
+        threads: 1,
+        default_memory: None,
+        checkpoint: None,
+        resumed: false,
+        check_deadlock: true,
+    };
+    let style = dcheck_report::text::TraceStyle {
+        color: false,
+        full_states: false,
+        width: args.width.map_or_else(terminal_columns, |w| w as usize),
+    };
+    let text = render_trace(format, loaded, &outcome, &info, style).unwrap_or_default();
+    eprint!("{verdict}");
+    let written = match &args.trace_out {
+        Some(path) => write_file(path, &text),
+        None => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            Ok(())
+        }
+    };
+    match written {
+        Ok(()) => r.exit_code(),
+        Err(code) => code,
     }
 }
 
@@ -1547,6 +1615,9 @@ fn replay(args: ReplayArgs) -> i32 {
         Err(code) => return code,
     };
     let r = dcheck_report::replay::replay(&loaded.model, &loaded.sources, &trace);
+    if let Some(format) = args.trace_format {
+        return replay_trace(&args, format, &loaded, &trace, &r);
+    }
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&dcheck_report::replay::json(&r)).unwrap_or_default()

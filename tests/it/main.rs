@@ -14,6 +14,7 @@ mod choice;
 mod cli;
 mod coverage;
 mod gate;
+mod html;
 mod language;
 mod liveness;
 mod msc;

@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod dot;
 pub mod events;
+pub mod html;
 pub mod itf;
 pub mod json;
 pub mod junit;

@@ -390,6 +390,12 @@ pub struct Replay {
     /// The recorded property, as text (`invariant TCConsistent`).
     pub property: String,
     pub verdict: Verdict,
+    /// The replayed states and the transitions between them (empty when
+    /// the trace diverged).
+    pub states: Vec<Vec<Word>>,
+    pub taken: Vec<TransitionId>,
+    /// For a recorded liveness violation: the check it is an instance of.
+    pub check: Option<u32>,
 }
 
 impl Replay {
@@ -465,6 +471,8 @@ struct Replayer<'m> {
     sources: &'m SourceMap,
     encoding: Encoding,
     sc: <Model as TransitionSystem>::Scratch,
+    /// The liveness check a recorded lasso is an instance of, once found.
+    check: Option<u32>,
 }
 
 impl Replayer<'_> {
@@ -543,6 +551,7 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         sources,
         encoding: trace.encoding,
         sc: model.scratch(),
+        check: None,
     };
     let property = match &trace.violation {
         Some(v) if v.kind == "deadlock" => "deadlock".to_string(),
@@ -558,6 +567,9 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         steps,
         property: property.clone(),
         verdict: Verdict::Diverged(d),
+        states: Vec::new(),
+        taken: Vec::new(),
+        check: None,
     };
     // Step 0: an initial state.
     let mut inits = Vec::new();
@@ -691,7 +703,103 @@ pub fn replay(model: &Model, sources: &SourceMap, trace: &RecordedTrace) -> Repl
         steps,
         property,
         verdict,
+        check: r.check,
+        states,
+        taken,
     }
+}
+
+/// The replayed behaviour as a counterexample of the recorded violation,
+/// for the trace formats (`dcheck replay --trace-format html`): `None`
+/// when the trace diverged, records no violation, or names a property the
+/// spec no longer has. A lasso's fairness witnesses are computed on the
+/// replayed cycle, as the liveness checker reports them.
+pub fn violation(
+    model: &Model,
+    trace: &RecordedTrace,
+    r: &Replay,
+) -> Option<dcheck_engine::Violation> {
+    use dcheck_engine::{FairnessWitness, Lasso, TraceStep, Violation, ViolationKind as K};
+    if r.states.is_empty() {
+        return None;
+    }
+    let v = trace.violation.as_ref()?;
+    let find = |names: Vec<&String>| {
+        names
+            .iter()
+            .position(|n| **n == v.property)
+            .map(|i| i as u32)
+    };
+    let message = match &r.verdict {
+        Verdict::StillViolated(m) | Verdict::NoLongerViolated(m) => m.clone(),
+        Verdict::Diverged(_) => String::new(),
+    };
+    let kind = match v.kind.as_str() {
+        "invariant" => K::Invariant(find(model.invariants.iter().map(|i| &i.name).collect())?),
+        "deadlock" => K::Deadlock,
+        "error" => K::EvalError(dcheck_model::system::StepError {
+            transition: None,
+            error: dcheck_model::system::EvalError::new(message),
+        }),
+        "liveness" => K::Liveness(r.check?),
+        "action" => K::ActionProperty(find(
+            model.action_properties.iter().map(|i| &i.name).collect(),
+        )?),
+        "refinement" => K::Refinement(find(model.refinements.iter().map(|i| &i.name).collect())?),
+        _ => return None,
+    };
+    let steps = r
+        .states
+        .iter()
+        .enumerate()
+        .map(|(i, st)| TraceStep {
+            transition: i.checked_sub(1).map(|j| r.taken[j]),
+            state: st.clone(),
+        })
+        .collect();
+    let last = r.states.len() - 1;
+    let lasso = match kind {
+        K::Liveness(c) => {
+            let k = trace.loop_start.unwrap_or(last).min(last);
+            let mut sc = model.scratch();
+            let cycle = if k < last { k..last } else { k..last + 1 };
+            let all = model.fairness_constraints();
+            let fairness = model.liveness_checks()[c as usize]
+                .fairness
+                .iter()
+                .map(|&id| {
+                    let fc = &all[id as usize];
+                    let mut next = vec![0; model.state_words()];
+                    let mut enabled = |s: &[Word]| {
+                        fc.transitions.iter().any(|&t| {
+                            matches!(model.step(&mut sc, s, t, &mut next), Ok(true)) && next != s
+                        })
+                    };
+                    let en: Vec<bool> = cycle.clone().map(|i| enabled(&r.states[i])).collect();
+                    FairnessWitness {
+                        constraint: id,
+                        taken_at: (k + 1..=last).find(|&i| {
+                            r.states[i] != r.states[i - 1]
+                                && fc.transitions.contains(&r.taken[i - 1])
+                        }),
+                        disabled_at: cycle.clone().zip(&en).find(|(_, e)| !**e).map(|(i, _)| i),
+                        enabled_somewhere: en.iter().any(|e| *e),
+                    }
+                })
+                .collect();
+            Some(Lasso {
+                loop_start: k,
+                fairness,
+            })
+        }
+        _ => None,
+    };
+    Some(Violation {
+        kind,
+        trace: steps,
+        lasso,
+        replay_error: None,
+    })
 }
 
 /// Whether the replayed behaviour still violates the recorded property.
@@ -886,6 +994,7 @@ fn check_lasso(
             .copied()
             .find(|c| r.encode_all(&model.check_info[*c as usize].bindings) == v.instance)
     });
+    r.check = instance;
     let Some(c) = instance else {
         return Verdict::NoLongerViolated(format!(
             "property {} has no instance {}",

@@ -577,6 +577,16 @@ pub fn counterexample_styled(
         let _ = writeln!(out, "Messages:");
         out.push_str(&crate::events::lane_view(&evs, p, width));
     }
+    out.push_str(&fit(&violation_text(model, sources, v, c), width));
+    out
+}
+
+/// What the violation is, after its trace: the violated property and why
+/// (the failing conjunct and its bindings, the refinement's tried actions,
+/// the lasso's fairness, the error), as lines of plain text (coloured with
+/// `c`).
+pub fn violation_text(model: &Model, sources: &SourceMap, v: &Violation, c: bool) -> String {
+    let mut s = String::new();
     match &v.kind {
         ViolationKind::Liveness(k) => liveness_text(&mut s, model, sources, *k, v, c),
         ViolationKind::Invariant(i) => {
@@ -616,9 +626,7 @@ pub fn counterexample_styled(
         }
         ViolationKind::Refinement(r) => {
             let rf = &model.refinements[*r as usize];
-            let why = refined
-                .map(|x| x.1)
-                .unwrap_or_else(|| crate::refinement_why(model, sources, *r, v));
+            let why = crate::refinement_why(model, sources, *r, v);
             let spec = &rf.abs.name;
             if why.initial {
                 let _ = writeln!(
@@ -686,8 +694,7 @@ pub fn counterexample_styled(
             }
         }
     }
-    out.push_str(&fit(&s, width));
-    out
+    s
 }
 
 /// The end of a liveness counterexample: the property, the instance, and
