@@ -57,6 +57,12 @@ enum Command {
     /// random enabled transitions, checking the invariants (and deadlocks)
     /// on the way. Exit 0: no violation found (not a proof); 1: violation.
     Simulate(SimulateArgs),
+    /// Walk a spec's state space by hand in a terminal UI, from an initial
+    /// state or along a saved counterexample (--trace): the state, what
+    /// changed, every enabled transition (Enter takes one, Left goes back),
+    /// the invariants, and expressions evaluated in the current state (e).
+    /// Needs a terminal; 80x24 is enough.
+    Explore(ExploreArgs),
 }
 
 /// How the counterexample is written (`--trace-format`).
@@ -283,6 +289,16 @@ struct GraphArgs {
 }
 
 #[derive(Args)]
+struct ExploreArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Start along this saved counterexample: a JSON report, JSON trace or
+    /// ITF trace, as `dcheck replay` reads them.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct ReplayArgs {
     #[command(flatten)]
     model: ModelArgs,
@@ -380,6 +396,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(args),
         Some(Command::Graph(args)) => graph(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Explore(args)) => explore(args),
         Some(Command::Simulate(args)) => simulate(args),
         None => exit::USAGE,
     };
@@ -512,6 +529,10 @@ fn select_properties(spec: &mut dcheck_syntax::ast::Spec, names: &[String]) -> R
 
 /// A compiled spec and what the reports need besides.
 struct Loaded {
+    /// The lowered spec and the constant overrides it was compiled with
+    /// (`dcheck explore` compiles expressions in its scope).
+    spec: dcheck_syntax::ast::Spec,
+    overrides: Vec<(String, String)>,
     sources: dcheck_syntax::span::SourceMap,
     model: dcheck_model::Model,
     procs: Option<dcheck_net::Processes>,
@@ -639,6 +660,8 @@ fn load_quiet(o: LoadOptions) -> Result<Loaded, SpecError> {
         );
     }
     Ok(Loaded {
+        spec,
+        overrides,
         sources,
         model,
         procs,
@@ -777,6 +800,106 @@ impl TraceArgs {
         // that stdout is the trace alone.
         eprint!("{summary}");
         render_trace(format, loaded, outcome, info, self.plain()).unwrap_or_default()
+    }
+}
+
+/// `dcheck explore`: the terminal UI of `dcheck-explore`, on this spec,
+/// from its first initial state or along `--trace`.
+fn explore(args: ExploreArgs) -> i32 {
+    let recorded = match &args.trace {
+        Some(p) => match read_trace(p, args.model.input.max_input_size) {
+            Ok(t) => Some(t),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let loaded = match load(LoadOptions {
+        spec: &args.model.spec,
+        access: args.model.input.access(),
+        consts: &args.model.consts,
+        network: args.model.network.clone(),
+        faults: args.model.faults.clone(),
+        fairness: &[],
+        properties: &[],
+        invariants_only: false,
+        recorded: recorded.as_ref(),
+        specialise: true,
+        symmetry: false,
+        assume_progress: false,
+    }) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let start = match &recorded {
+        None => None,
+        Some(t) => {
+            let r = dcheck_report::replay::replay(&loaded.model, &loaded.sources, t);
+            if r.states.is_empty() {
+                eprint!(
+                    "{}",
+                    dcheck_report::replay::text(
+                        &r,
+                        &args
+                            .trace
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        &args.model.spec.display().to_string(),
+                    )
+                );
+                eprintln!(
+                    "error: the trace does not replay against the spec: nothing to explore along"
+                );
+                return exit::USAGE;
+            }
+            let mut steps: Vec<dcheck_explore::Step> = vec![(None, r.states[0].clone())];
+            steps.extend(
+                r.taken
+                    .iter()
+                    .zip(&r.states[1..])
+                    .map(|(t, s)| (Some(*t), s.clone())),
+            );
+            Some(steps)
+        }
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("error: dcheck explore needs a terminal (stdin and stdout); for a file, use dcheck replay --trace-format");
+        return exit::USAGE;
+    }
+    let explorer = match dcheck_explore::Explorer::new(&loaded.model, &loaded.sources, start) {
+        Ok(e) => e,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return exit::USAGE;
+        }
+    };
+    let mut sources = loaded.sources.clone();
+    let (spec, overrides) = (&loaded.spec, &loaded.overrides);
+    let mut eval = |text: &str, state: &[dcheck_model::system::Word]| -> Result<String, String> {
+        let file = sources.add("expression".into(), text.to_string());
+        let first = |d: Vec<dcheck_syntax::diag::Diagnostic>| {
+            d.into_iter()
+                .find(|d| !d.warning)
+                .map_or_else(|| "not an expression".to_string(), |d| d.message)
+        };
+        let expr = dcheck_syntax::parser::parse_expr(file, text).map_err(first)?;
+        let probe = dcheck_model::compile_probe(spec, overrides, &expr).map_err(|e| {
+            e.usage
+                .first()
+                .cloned()
+                .unwrap_or_else(|| first(e.diagnostics))
+        })?;
+        probe
+            .eval(state)
+            .map(|v| v.to_string())
+            .map_err(|e| e.message)
+    };
+    match dcheck_explore::run(explorer, &mut eval) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("error: the terminal: {e}");
+            exit::USAGE
+        }
     }
 }
 
@@ -1573,29 +1696,38 @@ fn malformed_trace(
     exit::USAGE
 }
 
-fn replay(args: ReplayArgs) -> i32 {
+/// Reads and parses a saved trace (JSON report, JSON trace or ITF), or
+/// says why not (usage exit code).
+fn read_trace(
+    path: &std::path::Path,
+    max_input_size: u64,
+) -> Result<dcheck_report::replay::RecordedTrace, i32> {
     use dcheck_syntax::load::NotText;
-    let text = match dcheck_syntax::load::read_input(&args.trace, args.model.input.max_input_size) {
+    let text = match dcheck_syntax::load::read_input(path, max_input_size) {
         Ok(text) => text,
         Err(NotText::Binary | NotText::Encoding { .. }) => {
             eprintln!(
                 "error: malformed trace: {} is not a text file (not UTF-8); expected a dcheck JSON report, JSON trace or ITF trace",
-                args.trace.display()
+                path.display()
             );
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
         Err(NotText::Refused(why)) => {
-            eprintln!("error: cannot read {}: {why}", args.trace.display());
-            return exit::USAGE;
+            eprintln!("error: cannot read {}: {why}", path.display());
+            return Err(exit::USAGE);
         }
         Err(NotText::Io(e)) => {
-            eprintln!("error: cannot read {}: {e}", args.trace.display());
-            return exit::USAGE;
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Err(exit::USAGE);
         }
     };
-    let trace = match dcheck_report::replay::parse(&text) {
+    dcheck_report::replay::parse(&text).map_err(|m| malformed_trace(path, &text, &m))
+}
+
+fn replay(args: ReplayArgs) -> i32 {
+    let trace = match read_trace(&args.trace, args.model.input.max_input_size) {
         Ok(t) => t,
-        Err(m) => return malformed_trace(&args.trace, &text, &m),
+        Err(code) => return code,
     };
     let loaded = match load(LoadOptions {
         spec: &args.model.spec,

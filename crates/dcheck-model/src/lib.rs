@@ -24,7 +24,7 @@ pub mod types;
 pub mod value;
 
 pub use check::Refusal;
-pub use model::{compile, compile_with, Explanation, Model};
+pub use model::{compile, compile_probe, compile_with, Explanation, Model, Probe};
 
 /// Why a spec did not compile: diagnostics in the spec text, and problems
 /// with the command line (e.g. `--const` naming no constant).

@@ -492,6 +492,50 @@ pub fn compile_with(
     overrides: &[(String, String)],
     specialise: bool,
 ) -> Result<Model, crate::CompileError> {
+    compile_inner(spec, overrides, specialise, None)
+}
+
+/// An expression of a spec compiled on its own, to evaluate in its states
+/// (`dcheck explore`'s `e`): [`Probe::eval`].
+pub struct Probe {
+    ty: Ty,
+    f: ExprFn,
+    locals: usize,
+}
+
+impl Probe {
+    /// The expression's value in `state`.
+    pub fn eval(&self, state: &[Word]) -> Result<Value, EvalError> {
+        let mut locals = vec![0u64; self.locals];
+        let v = self.f.eval(state, &mut locals).map_err(|e| *e)?;
+        Ok(decode(&self.ty, v, true))
+    }
+
+    /// The expression's type.
+    pub fn ty(&self) -> String {
+        self.ty.to_string()
+    }
+}
+
+/// Compiles `expr` in the scope of `spec` (its constants, types, variables
+/// and defs), with the same constant overrides as its model; the spec's
+/// own diagnostics, if any, come back too.
+pub fn compile_probe(
+    spec: &ast::Spec,
+    overrides: &[(String, String)],
+    expr: &Expr,
+) -> Result<Probe, crate::CompileError> {
+    let mut probe = None;
+    compile_inner(spec, overrides, false, Some((expr, &mut probe)))?;
+    Ok(probe.expect("compiled with the model"))
+}
+
+fn compile_inner(
+    spec: &ast::Spec,
+    overrides: &[(String, String)],
+    specialise: bool,
+    probe: Option<(&Expr, &mut Option<Probe>)>,
+) -> Result<Model, crate::CompileError> {
     let mut c = Compiler::new();
     let mut usage = Vec::new();
     c.declare_consts(&spec.constants, overrides, &mut usage);
@@ -641,6 +685,7 @@ pub fn compile_with(
             Some("drop the view, or run with --symmetry off".into()),
         );
     }
+    let probe = probe.map(|(e, out)| (c.expr(e, None), out));
     // A refinement's liveness part: each fairness constraint of the refined
     // spec, under this spec's fairness.
     let refinements = crate::refine::compile(&mut c, spec);
@@ -703,6 +748,13 @@ pub fn compile_with(
         return Err(crate::CompileError {
             diagnostics: c.diags,
             usage,
+        });
+    }
+    if let Some(((ty, f), out)) = probe {
+        *out = Some(Probe {
+            ty,
+            f,
+            locals: c.max_slots.max(1),
         });
     }
     let constants = spec
