@@ -242,6 +242,17 @@ fn in_chromium_the_script_runs_and_injected_markup_does_not() {
         &first[..80]
     );
     assert!(d.matches("class=\"cur\"").count() > 2);
+    // The changed cells are marked in the rendered table too: the number
+    // of cells that differ from their left neighbour, counted by the test.
+    let changed: usize = table(&report(RAFT, dir.path()))
+        .iter()
+        .map(|(_, c)| (1..c.len()).filter(|&i| c[i].1 != c[i - 1].1).count())
+        .sum();
+    assert!(changed > 0);
+    assert_eq!(
+        d.matches("class=\"chg\"").count() + d.matches("class=\"chg cur\"").count(),
+        changed
+    );
     assert_eq!(d.matches("<li id=\"s").count(), trace_len(RAFT));
 
     let file = dir.path().join("inject.html");
