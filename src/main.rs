@@ -279,6 +279,28 @@ struct ModelArgs {
     symmetry: OnOff,
 }
 
+impl ModelArgs {
+    /// The load options these arguments give: the spec's own fairness and
+    /// properties, its symmetry unless `--symmetry off`; callers change
+    /// what differs with `..` (a recorded trace, the progress assumption).
+    fn options(&self) -> LoadOptions<'_> {
+        LoadOptions {
+            spec: &self.spec,
+            access: self.input.access(),
+            consts: &self.consts,
+            network: self.network.clone(),
+            faults: self.faults.clone(),
+            fairness: &[],
+            properties: &[],
+            invariants_only: false,
+            recorded: None,
+            specialise: true,
+            symmetry: self.symmetry == OnOff::On,
+            assume_progress: false,
+        }
+    }
+}
+
 #[derive(Args)]
 struct GraphArgs {
     #[command(flatten)]
@@ -814,18 +836,9 @@ fn explore(args: ExploreArgs) -> i32 {
         None => None,
     };
     let loaded = match load(LoadOptions {
-        spec: &args.model.spec,
-        access: args.model.input.access(),
-        consts: &args.model.consts,
-        network: args.model.network.clone(),
-        faults: args.model.faults.clone(),
-        fairness: &[],
-        properties: &[],
-        invariants_only: false,
         recorded: recorded.as_ref(),
-        specialise: true,
         symmetry: false,
-        assume_progress: false,
+        ..args.model.options()
     }) {
         Ok(l) => l,
         Err(code) => return code,
@@ -1148,20 +1161,7 @@ fn simulate(args: SimulateArgs) -> i32 {
     if let Err(code) = args.trace.check_usage(args.format) {
         return code;
     }
-    let loaded = match load(LoadOptions {
-        spec: &args.model.spec,
-        access: args.model.input.access(),
-        consts: &args.model.consts,
-        network: args.model.network.clone(),
-        faults: args.model.faults.clone(),
-        fairness: &[],
-        properties: &[],
-        invariants_only: false,
-        recorded: None,
-        specialise: true,
-        symmetry: args.model.symmetry == OnOff::On,
-        assume_progress: false,
-    }) {
+    let loaded = match load(args.model.options()) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -1618,20 +1618,7 @@ fn check(args: CheckArgs) -> i32 {
 }
 
 fn graph(args: GraphArgs) -> i32 {
-    let loaded = match load(LoadOptions {
-        spec: &args.model.spec,
-        access: args.model.input.access(),
-        consts: &args.model.consts,
-        network: args.model.network.clone(),
-        faults: args.model.faults.clone(),
-        fairness: &[],
-        properties: &[],
-        invariants_only: false,
-        recorded: None,
-        specialise: true,
-        symmetry: args.model.symmetry == OnOff::On,
-        assume_progress: false,
-    }) {
+    let loaded = match load(args.model.options()) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -1730,18 +1717,9 @@ fn replay(args: ReplayArgs) -> i32 {
         Err(code) => return code,
     };
     let loaded = match load(LoadOptions {
-        spec: &args.model.spec,
-        access: args.model.input.access(),
-        consts: &args.model.consts,
-        network: args.model.network.clone(),
-        faults: args.model.faults.clone(),
-        fairness: &[],
-        properties: &[],
-        invariants_only: false,
         recorded: Some(&trace),
-        specialise: true,
-        symmetry: args.model.symmetry == OnOff::On,
         assume_progress: args.assume_progress,
+        ..args.model.options()
     }) {
         Ok(l) => l,
         Err(code) => return code,

@@ -147,23 +147,6 @@ fn cell(text: &str) -> String {
     )
 }
 
-/// The report's one-line verdict.
-fn headline(model: &Model, v: &Violation) -> String {
-    use dcheck_engine::ViolationKind as K;
-    let name = crate::violated_property(model, &v.kind);
-    match &v.kind {
-        K::Invariant(_) => format!("Invariant {name} is violated."),
-        K::Deadlock => "Deadlock reached.".into(),
-        K::EvalError(_) => "Evaluation error.".into(),
-        K::Liveness(c) => match model.check_info[*c as usize].refined {
-            Some(_) => format!("Refinement {name} is violated: its fairness is not implemented."),
-            None => format!("Property {name} is violated."),
-        },
-        K::ActionProperty(_) => format!("Action property {name} is violated."),
-        K::Refinement(_) => format!("Refinement {name} is violated."),
-    }
-}
-
 /// The report for `v`, a counterexample of `model` (`procs`: the roles of
 /// a spec with roles, for the Messages chart).
 pub fn report(
@@ -174,7 +157,11 @@ pub fn report(
     procs: Option<&dcheck_net::Processes>,
 ) -> String {
     let mut s = String::new();
-    let title = format!("dcheck: {}: {}", model.name, headline(model, v));
+    let title = format!(
+        "dcheck: {}: {}",
+        model.name,
+        crate::text::violated_line(model, v)
+    );
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -193,7 +180,7 @@ pub fn report(
         s,
         "<header>\n<h1>{}</h1>\n<p class=\"bad\" id=\"verdict\">{}</p>\n<p>{}{}</p>\n</header>\n<main>\n",
         esc(&model.name),
-        esc(&headline(model, v)),
+        esc(&crate::text::violated_line(model, v)),
         esc(&info.spec_path),
         if constants.is_empty() {
             String::new()

@@ -112,40 +112,43 @@ pub fn coverage_table(model: &Model, outcome: &Outcome, columns: usize) -> Strin
     s
 }
 
+/// The verdict line of a violation: `Invariant X is violated.`
+pub fn violated_line(model: &Model, v: &Violation) -> String {
+    match &v.kind {
+        ViolationKind::Invariant(i) => format!(
+            "Invariant {} is violated.",
+            model.invariants[*i as usize].name
+        ),
+        ViolationKind::Deadlock => "Deadlock reached.".to_string(),
+        ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
+        ViolationKind::Liveness(k) => match model.check_info[*k as usize].refined {
+            Some((r, _)) => format!(
+                "Refinement {} ({}) is violated: its fairness is not implemented.",
+                model.refinements[r as usize].name, model.refinements[r as usize].path
+            ),
+            None => format!(
+                "Property {} is violated.",
+                crate::violated_property(model, &v.kind)
+            ),
+        },
+        ViolationKind::ActionProperty(i) => format!(
+            "Action property {} is violated.",
+            model.action_properties[*i as usize].name
+        ),
+        ViolationKind::Refinement(i) => format!(
+            "Refinement {} ({}) is violated.",
+            model.refinements[*i as usize].name, model.refinements[*i as usize].path
+        ),
+    }
+}
+
 /// The verdict line and statistics.
 pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &RunInfo) -> String {
     let mut s = String::new();
     let st = &outcome.stats;
     let verdict = match &outcome.result {
         Verdict::Ok => "All properties hold (complete search).".to_string(),
-        Verdict::Violation(v) => match &v.kind {
-            ViolationKind::Invariant(i) => format!(
-                "Invariant {} is violated.",
-                model.invariants[*i as usize].name
-            ),
-            ViolationKind::Deadlock => "Deadlock reached.".to_string(),
-            ViolationKind::EvalError(_) => "Evaluation error.".to_string(),
-            ViolationKind::Liveness(k) => match model.check_info[*k as usize].refined {
-                Some((r, _)) => format!(
-                    "Refinement {} ({}) is violated: its fairness is not implemented.",
-                    model.refinements[r as usize].name,
-                    model.refinements[r as usize].path
-                ),
-                None => format!(
-                    "Property {} is violated.",
-                    crate::violated_property(model, &v.kind)
-                ),
-            },
-            ViolationKind::ActionProperty(i) => format!(
-                "Action property {} is violated.",
-                model.action_properties[*i as usize].name
-            ),
-            ViolationKind::Refinement(i) => format!(
-                "Refinement {} ({}) is violated.",
-                model.refinements[*i as usize].name,
-                model.refinements[*i as usize].path
-            ),
-        },
+        Verdict::Violation(v) => violated_line(model, v),
         Verdict::Incomplete(dcheck_engine::Limit::Interrupted) => {
             "Search interrupted (Ctrl-C or SIGTERM); no violation found so far. The figures below are what was explored.".to_string()
         }
