@@ -150,6 +150,8 @@ fn snapshots_at_80_and_120_columns() {
             "specs/bugs/paxos_ignore_promises.ron",
         ),
         ("init_error", "tests/fixtures/init_error.ron"),
+        // A lasso: the refinement's fairness, with the refined states.
+        ("lazy_tm_tcommit", "specs/bugs/2pc_lazy_tm_tcommit.ron"),
     ];
     for (name, spec) in cases {
         for width in ["80", "120"] {
