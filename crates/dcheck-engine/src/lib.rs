@@ -45,6 +45,7 @@ pub mod graph;
 pub mod huge_alloc;
 pub(crate) mod links;
 pub mod liveness;
+pub mod ltl;
 pub mod memory;
 pub mod progress;
 pub(crate) mod seen;
