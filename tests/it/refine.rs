@@ -14,6 +14,12 @@ const TCOMMIT: &str = "specs/tcommit.ron";
 const REFINES: &str = "specs/2pc_tcommit.ron";
 const EARLY: &str = "specs/bugs/2pc_commit_early_tcommit.ron";
 const LIVE: &str = "specs/2pc_tcommit_live.ron";
+/// Every search mode a verdict, count and trace must agree in.
+const MODES: [&[&str]; 3] = [
+    &["--threads", "1"],
+    &["--threads", "2"],
+    &["--strategy", "dfs"],
+];
 const LAZY: &str = "specs/bugs/2pc_lazy_tm_tcommit.ron";
 
 fn actions(v: &serde_json::Value) -> Vec<String> {
@@ -47,11 +53,7 @@ fn tcommit_counts_are_tlcs() {
 /// under the RM symmetry too.
 #[test]
 fn two_phase_refines_tcommit() {
-    for extra in [
-        &["--threads", "1"][..],
-        &["--threads", "2"],
-        &["--strategy", "dfs"],
-    ] {
+    for extra in MODES {
         let (code, j, err) = run(&[&[REFINES][..], extra].concat());
         assert_eq!(code, 0, "{extra:?}: {err}{j:#}");
         assert_eq!(counts(&j), (288, 1146), "{extra:?}");
@@ -292,11 +294,7 @@ fn simulation_finds_the_broken_refinement() {
 /// where TCommit's Decide (abort) is enabled and nothing forces a step.
 #[test]
 fn fair_two_phase_implements_tcommits_fairness() {
-    for extra in [
-        &["--threads", "1"][..],
-        &["--threads", "2"],
-        &["--strategy", "dfs"],
-    ] {
+    for extra in MODES {
         let (code, j, err) = run(&[&[LIVE][..], extra].concat());
         assert_eq!(code, 0, "{extra:?}: {err}");
         assert_eq!(counts(&j), (288, 1146), "{extra:?}");
@@ -339,11 +337,7 @@ fn fair_two_phase_implements_tcommits_fairness() {
 /// the RMs' fair actions all disabled); the same in every search mode.
 #[test]
 fn a_lazy_tm_does_not_implement_tcommits_fairness() {
-    for extra in [
-        &["--threads", "1"][..],
-        &["--threads", "2"],
-        &["--strategy", "dfs"],
-    ] {
+    for extra in MODES {
         let (code, j, err) = run(&[&[LAZY][..], extra].concat());
         assert_eq!(code, 1, "{extra:?}: {err}");
         assert_eq!(counts(&j), (288, 1146), "{extra:?}");
@@ -418,11 +412,7 @@ const MINUTE: &str = "tests/fixtures/refine/minute_clock.ron";
 /// steps apart, not only the states.
 #[test]
 fn minute_clock_implements_the_hour_clocks_fairness_only_with_strong_tick() {
-    for extra in [
-        &["--threads", "1"][..],
-        &["--threads", "2"],
-        &["--strategy", "dfs"],
-    ] {
+    for extra in MODES {
         let (code, j, err) = run(&[&[MINUTE][..], extra].concat());
         assert_eq!(code, 1, "{extra:?}: {err}");
         assert_eq!(counts(&j), (6, 10));

@@ -185,17 +185,8 @@ impl Refinement {
         k: u32,
     ) -> Result<bool, EvalError> {
         self.map_state(state, locals, &mut rs.a)?;
-        let c = &self.abs.fairness_constraints()[self.fairness[k as usize] as usize];
-        for &t in &c.transitions {
-            let moved = self
-                .abs
-                .step(&mut rs.sc, &rs.a, t, &mut rs.b)
-                .map_err(|e| self.abs_error(e))?;
-            if moved && rs.b != rs.a {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let RefScratch { sc, a, c, .. } = rs;
+        self.some_step(sc, a, c, k, |to| to != &a[..])
     }
 
     /// Whether the step from `parent` to `state` maps to a step of the
@@ -214,13 +205,28 @@ impl Refinement {
         if rs.a == rs.b {
             return Ok(false);
         }
+        let RefScratch { sc, a, b, c } = rs;
+        self.some_step(sc, a, c, k, |to| to == &b[..])
+    }
+
+    /// Whether a transition of the refined constraint `fairness[k]` leads
+    /// from the refined state `from` to a state `accept` likes (written to
+    /// `out` on the way).
+    fn some_step(
+        &self,
+        sc: &mut Scratch,
+        from: &[Word],
+        out: &mut [Word],
+        k: u32,
+        accept: impl Fn(&[Word]) -> bool,
+    ) -> Result<bool, EvalError> {
         let c = &self.abs.fairness_constraints()[self.fairness[k as usize] as usize];
         for &t in &c.transitions {
             let moved = self
                 .abs
-                .step(&mut rs.sc, &rs.a, t, &mut rs.c)
+                .step(sc, from, t, out)
                 .map_err(|e| self.abs_error(e))?;
-            if moved && rs.c == rs.b {
+            if moved && accept(out) {
                 return Ok(true);
             }
         }
