@@ -166,6 +166,20 @@ fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
         K::Implies(..) | K::Forall(..) => {
             return Err((t.span, "unsupported temporal formula".into()))
         }
+        K::Not(_)
+        | K::And(..)
+        | K::Or(..)
+        | K::Until(..)
+        | K::Exists(..)
+        | K::Taken(_)
+        | K::Enabled(_) => {
+            return Err((
+                t.span,
+                "`not`, `and`, `or`, `until`, `exists`, `taken` and `enabled` over temporal \
+                 formulas are parsed but not checked yet"
+                    .into(),
+            ))
+        }
     };
     Ok((binders, s))
 }

@@ -291,6 +291,22 @@ pub enum TemporalKind {
     Implies(Box<Temporal>, Box<Temporal>),
     /// `forall x in S, y in T: body`
     Forall(Vec<Binder>, Box<Temporal>),
+    /// `exists x in S: body` with a temporal body (over a state predicate
+    /// it is one `Pred`).
+    Exists(Vec<Binder>, Box<Temporal>),
+    /// `not T`, `T and U`, `T or U` where a side is temporal (over state
+    /// predicates alone they are one `Pred`).
+    Not(Box<Temporal>),
+    And(Box<Temporal>, Box<Temporal>),
+    Or(Box<Temporal>, Box<Temporal>),
+    /// `T until U` (strong until).
+    Until(Box<Temporal>, Box<Temporal>),
+    /// `taken T`: the step from this position is one of the target's
+    /// transitions and changes the state (TLA+'s `<<A>>_vars`).
+    Taken(Vec<FairTarget>),
+    /// `enabled T`: some transition of the target is enabled and changes
+    /// the state (TLA+'s `ENABLED <<A>>_vars`).
+    Enabled(Vec<FairTarget>),
 }
 
 /// Weak or strong fairness.

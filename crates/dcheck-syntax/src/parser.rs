@@ -360,8 +360,8 @@ pub const TEMPORAL_ONLY_HELP: &str =
     "temporal operators (`always`, `eventually`, `leads_to`) are allowed only in `properties`";
 
 /// Help for a temporal keyword inside a state predicate of a property.
-const TEMPORAL_IN_PREDICATE_HELP: &str = "temporal formulas combine only through `implies`, \
-`leads_to`, `always`, `eventually` and `forall`; `and`, `or`, `not`, `exists` and the other \
+const TEMPORAL_IN_PREDICATE_HELP: &str = "temporal formulas combine through `not`, `and`, `or`, \
+`implies`, `leads_to`, `until`, `always`, `eventually`, `forall` and `exists`; the other \
 operators apply to state predicates: write e.g. `always (P implies eventually Q)`";
 
 /// Help for a fairness assumption that does not start with its kind.
@@ -1084,10 +1084,17 @@ impl Parser {
     }
 
     fn temporal_binary(&mut self) -> PResult<Temporal> {
-        let lhs = self.temporal_unary()?;
+        let lhs = self.temporal_or()?;
         let leads_to = match self.peek() {
             Tok::LeadsTo => true,
             Tok::Implies | Tok::FatArrow => false,
+            Tok::Ident(w) if w == "until" => {
+                self.bump();
+                let rhs = self.temporal_formula()?;
+                let span = lhs.span.to(rhs.span);
+                let kind = TemporalKind::Until(Box::new(lhs), Box::new(rhs));
+                return Ok(Temporal { kind, span });
+            }
             _ => return Ok(lhs),
         };
         self.bump();
@@ -1115,8 +1122,31 @@ impl Parser {
         Ok(Temporal { kind, span })
     }
 
-    /// `always T`, `eventually T`, `forall x in S: T`, `( T )`, or a state
-    /// predicate.
+    /// `T or T ...`: as `or` between expressions; over two state
+    /// predicates, one predicate.
+    fn temporal_or(&mut self) -> PResult<Temporal> {
+        let mut lhs = self.temporal_and()?;
+        while matches!(self.peek(), Tok::Or | Tok::OrOr) {
+            self.bump();
+            let rhs = self.temporal_and()?;
+            lhs = junction(BinOp::Or, lhs, rhs);
+        }
+        Ok(lhs)
+    }
+
+    /// `T and T ...` (binds tighter than `or`, as between expressions).
+    fn temporal_and(&mut self) -> PResult<Temporal> {
+        let mut lhs = self.temporal_unary()?;
+        while matches!(self.peek(), Tok::And | Tok::AndAnd) {
+            self.bump();
+            let rhs = self.temporal_unary()?;
+            lhs = junction(BinOp::And, lhs, rhs);
+        }
+        Ok(lhs)
+    }
+
+    /// `always T`, `eventually T`, `not T`, `forall`/`exists x in S: T`,
+    /// `taken T`, `enabled T`, `( T )`, or a state predicate.
     fn temporal_unary(&mut self) -> PResult<Temporal> {
         self.enter()?;
         let r = self.temporal_unary_inner();
@@ -1130,7 +1160,10 @@ impl Parser {
             Tok::Always | Tok::Eventually => {
                 let always = self.at(&Tok::Always);
                 self.bump();
-                let body = Box::new(self.temporal_unary()?);
+                // Looser than `and` and `or` (`always x == 1 or y` is
+                // `always (x == 1 or y)`), tighter than `implies`,
+                // `leads_to` and `until`.
+                let body = Box::new(self.temporal_or()?);
                 let span = start.to(body.span);
                 let kind = if always {
                     TemporalKind::Always(body)
@@ -1139,25 +1172,66 @@ impl Parser {
                 };
                 Ok(Temporal { kind, span })
             }
-            Tok::Forall => {
+            Tok::Forall | Tok::Exists if self.quantifier_has_temporal() => {
+                let forall = self.at(&Tok::Forall);
                 self.bump();
                 let binders = self.binders()?;
                 self.expect(&Tok::Colon, "`:` before the quantifier body")?;
                 let body = self.temporal_formula()?;
                 let span = start.to(body.span);
+                let q = if forall {
+                    Quantifier::Forall
+                } else {
+                    Quantifier::Exists
+                };
                 let kind = match body.kind {
-                    // `forall` over a state predicate is a state predicate.
+                    // A quantifier over a state predicate is a state predicate.
                     TemporalKind::Pred(e) => TemporalKind::Pred(Expr {
-                        kind: ExprKind::Quant(Quantifier::Forall, binders, Box::new(e)),
+                        kind: ExprKind::Quant(q, binders, Box::new(e)),
                         span,
                     }),
-                    kind => TemporalKind::Forall(
-                        binders,
-                        Box::new(Temporal {
+                    kind => {
+                        let body = Box::new(Temporal {
                             kind,
                             span: body.span,
-                        }),
-                    ),
+                        });
+                        if forall {
+                            TemporalKind::Forall(binders, body)
+                        } else {
+                            TemporalKind::Exists(binders, body)
+                        }
+                    }
+                };
+                Ok(Temporal { kind, span })
+            }
+            Tok::Not | Tok::Bang if self.operand_has_temporal() => {
+                self.bump();
+                let body = self.temporal_unary()?;
+                let span = start.to(body.span);
+                let kind = match body.kind {
+                    TemporalKind::Pred(e) => TemporalKind::Pred(Expr {
+                        kind: ExprKind::Unary(UnOp::Not, Box::new(e)),
+                        span,
+                    }),
+                    kind => TemporalKind::Not(Box::new(Temporal {
+                        kind,
+                        span: body.span,
+                    })),
+                };
+                Ok(Temporal { kind, span })
+            }
+            Tok::Ident(w)
+                if (w == "taken" || w == "enabled")
+                    && matches!(self.peek_at(1), Tok::Ident(_) | Tok::LBrace) =>
+            {
+                let taken = w == "taken";
+                self.bump();
+                let targets = self.fair_targets()?;
+                let span = start.to(self.prev_span());
+                let kind = if taken {
+                    TemporalKind::Taken(targets)
+                } else {
+                    TemporalKind::Enabled(targets)
                 };
                 Ok(Temporal { kind, span })
             }
@@ -1198,7 +1272,9 @@ impl Parser {
             }
             Tok::Eof => Err(self.unexpected("a temporal formula")),
             _ => {
-                let e = self.expr_bp(BP_OR)?;
+                // Up to `and`, `or` and `implies`, which the temporal
+                // levels above join (two predicates into one).
+                let e = self.expr_bp(BP_NOT + 1)?;
                 Ok(Temporal {
                     span: e.span,
                     kind: TemporalKind::Pred(e),
@@ -1207,10 +1283,61 @@ impl Parser {
         }
     }
 
+    /// At `not`: is its operand temporal (a temporal word right after it,
+    /// or a `(` holding one)? Else `not` belongs to the predicate.
+    fn operand_has_temporal(&self) -> bool {
+        let next = self.peek_at(1);
+        next.is_temporal()
+            || matches!(next, Tok::Not | Tok::Bang)
+            || matches!(next, Tok::Ident(w) if w == "taken" || w == "enabled")
+            || (matches!(next, Tok::LParen) && self.paren_has_temporal_at(self.pos + 1))
+            || matches!(next, Tok::Forall | Tok::Exists)
+    }
+
+    /// At `forall`/`exists`: does its body (to the end of the enclosing
+    /// parentheses) hold a temporal word? Else the quantifier is one
+    /// predicate, parsed by the expression parser.
+    fn quantifier_has_temporal(&self) -> bool {
+        let mut depth = 0usize;
+        for (i, t) in self.tokens[self.pos.min(self.tokens.len() - 1)..]
+            .iter()
+            .enumerate()
+        {
+            match &t.tok {
+                Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
+                Tok::RParen | Tok::RBracket | Tok::RBrace => {
+                    if depth == 0 {
+                        return false;
+                    }
+                    depth -= 1;
+                }
+                Tok::Eof => return false,
+                t if t.is_temporal() => return true,
+                Tok::Ident(w) if w == "until" => return true,
+                Tok::Ident(w)
+                    if (w == "taken" || w == "enabled")
+                        && matches!(
+                            self.tokens.get(self.pos + i + 1).map(|t| &t.tok),
+                            Some(Tok::Ident(_) | Tok::LBrace)
+                        ) =>
+                {
+                    return true
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// At `(`: does a temporal keyword occur before the matching `)`?
     fn paren_has_temporal(&self) -> bool {
+        self.paren_has_temporal_at(self.pos)
+    }
+
+    /// [`Parser::paren_has_temporal`] for the `(` at token `pos`.
+    fn paren_has_temporal_at(&self, pos: usize) -> bool {
         let mut depth = 0usize;
-        for t in &self.tokens[self.pos.min(self.tokens.len() - 1)..] {
+        for t in &self.tokens[pos.min(self.tokens.len() - 1)..] {
             match &t.tok {
                 Tok::LParen => depth += 1,
                 Tok::RParen => {
@@ -1221,6 +1348,7 @@ impl Parser {
                 }
                 Tok::Eof => return false,
                 t if t.is_temporal() => return true,
+                Tok::Ident(w) if w == "until" || w == "taken" || w == "enabled" => return true,
                 _ => {}
             }
         }
@@ -1249,7 +1377,19 @@ impl Parser {
         if each {
             self.bump();
         }
-        let targets = if self.at(&Tok::LBrace) {
+        let targets = self.fair_targets()?;
+        Ok(FairnessDecl {
+            kind,
+            binders,
+            each,
+            targets,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    /// One target, or a `{...}` group of them.
+    fn fair_targets(&mut self) -> PResult<Vec<FairTarget>> {
+        Ok(if self.at(&Tok::LBrace) {
             let open = self.bump().span;
             let mut v = Vec::new();
             loop {
@@ -1273,13 +1413,6 @@ impl Parser {
             v
         } else {
             vec![self.fair_target()?]
-        };
-        Ok(FairnessDecl {
-            kind,
-            binders,
-            each,
-            targets,
-            span: start.to(self.prev_span()),
         })
     }
 
@@ -1808,4 +1941,33 @@ fn unreachable_ty(span: Span) -> TypeExpr {
         kind: TypeKind::Bool,
         span,
     }
+}
+
+/// `l and r` / `l or r` between temporal formulas: one predicate when both
+/// are predicates (the expression the expression parser would build).
+fn junction(op: BinOp, l: Temporal, r: Temporal) -> Temporal {
+    let span = l.span.to(r.span);
+    let kind = match (l.kind, r.kind) {
+        (TemporalKind::Pred(a), TemporalKind::Pred(b)) => TemporalKind::Pred(Expr {
+            kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+            span,
+        }),
+        (a, b) => {
+            let (a, b) = (
+                Box::new(Temporal {
+                    kind: a,
+                    span: l.span,
+                }),
+                Box::new(Temporal {
+                    kind: b,
+                    span: r.span,
+                }),
+            );
+            match op {
+                BinOp::And => TemporalKind::And(a, b),
+                _ => TemporalKind::Or(a, b),
+            }
+        }
+    };
+    Temporal { kind, span }
 }

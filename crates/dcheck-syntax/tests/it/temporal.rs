@@ -92,13 +92,34 @@ fn show(t: &Temporal) -> String {
         TemporalKind::Eventually(a) => format!("eventually {}", show(a)),
         TemporalKind::LeadsTo(a, b) => format!("[{} leads_to {}]", show(a), show(b)),
         TemporalKind::Implies(a, b) => format!("[{} implies {}]", show(a), show(b)),
-        TemporalKind::Forall(bs, body) => format!(
-            "[forall {}: {}]",
+        TemporalKind::Forall(bs, body) | TemporalKind::Exists(bs, body) => format!(
+            "[{} {}: {}]",
+            if matches!(t.kind, TemporalKind::Forall(..)) {
+                "forall"
+            } else {
+                "exists"
+            },
             bs.iter()
                 .map(|b| format!("{} in {}", b.name.name, expr(&b.domain)))
                 .collect::<Vec<_>>()
                 .join(", "),
             show(body)
+        ),
+        TemporalKind::Not(a) => format!("[not {}]", show(a)),
+        TemporalKind::And(a, b) => format!("[{} and {}]", show(a), show(b)),
+        TemporalKind::Or(a, b) => format!("[{} or {}]", show(a), show(b)),
+        TemporalKind::Until(a, b) => format!("[{} until {}]", show(a), show(b)),
+        TemporalKind::Taken(ts) | TemporalKind::Enabled(ts) => format!(
+            "{} {}",
+            if matches!(t.kind, TemporalKind::Taken(_)) {
+                "taken"
+            } else {
+                "enabled"
+            },
+            ts.iter()
+                .map(|t| t.name.name.clone())
+                .collect::<Vec<_>>()
+                .join("|")
         ),
     }
 }
@@ -153,10 +174,17 @@ fn check_spans(t: &Temporal, text: &str) {
             assert!(t.span.start <= e.span.start && e.span.end <= t.span.end);
             vec![]
         }
-        TemporalKind::Always(a) | TemporalKind::Eventually(a) | TemporalKind::Forall(_, a) => {
-            vec![a]
-        }
-        TemporalKind::LeadsTo(a, b) | TemporalKind::Implies(a, b) => vec![a, b],
+        TemporalKind::Always(a)
+        | TemporalKind::Eventually(a)
+        | TemporalKind::Forall(_, a)
+        | TemporalKind::Exists(_, a)
+        | TemporalKind::Not(a) => vec![a],
+        TemporalKind::LeadsTo(a, b)
+        | TemporalKind::Implies(a, b)
+        | TemporalKind::And(a, b)
+        | TemporalKind::Or(a, b)
+        | TemporalKind::Until(a, b) => vec![a, b],
+        TemporalKind::Taken(_) | TemporalKind::Enabled(_) => vec![],
     };
     for c in children {
         assert!(t.span.start <= c.span.start && c.span.end <= t.span.end);
@@ -219,6 +247,40 @@ fn formulas_parse_to_the_expected_trees() {
         ("a implies b leads_to c", "[{a} implies [{b} leads_to {c}]]"),
         // parentheses without a temporal keyword are an expression
         ("(a or b) and c", "{((a or b) and c)}"),
+        // `and`, `or`, `not` between temporal formulas, with expression
+        // precedence; `until` as loose as `leads_to`
+        ("x == 1 and always y", "[{(x == 1)} and always {y}]"),
+        ("(always p) and q", "[always {p} and {q}]"),
+        // a prefix extends over `and` and `or`, also between temporal
+        // formulas: parenthesize to stop it
+        (
+            "eventually always p or always eventually q",
+            "eventually always [{p} or always eventually {q}]",
+        ),
+        (
+            "(eventually always p) or (always eventually q)",
+            "[eventually always {p} or always eventually {q}]",
+        ),
+        ("not always p", "[not always {p}]"),
+        ("not p and q", "{((not p) and q)}"),
+        ("pc <= 1 until pc == 2", "[{(pc <= 1)} until {(pc == 2)}]"),
+        (
+            "always (terminated implies always terminated)",
+            "always [{terminated} implies always {terminated}]",
+        ),
+        (
+            "(always eventually enabled A) implies (always eventually taken A)",
+            "[always eventually enabled A implies always eventually taken A]",
+        ),
+        (
+            "always eventually taken {Commit, Abort}",
+            "always eventually taken Commit|Abort",
+        ),
+        (
+            "exists x in S: eventually always p[x]",
+            "[exists x in S: eventually always {p[x]}]",
+        ),
+        ("exists x in S: p[x]", "{(exists x in S: p[x])}"),
         ("always ((a or b) and c)", "always {((a or b) and c)}"),
         ("((always a))", "always {a}"),
         (
@@ -237,8 +299,14 @@ fn formulas_parse_to_the_expected_trees() {
         ),
         // other expression prefixes stay state predicates
         ("not a leads_to b", "[{(not a)} leads_to {b}]"),
+        // a quantifier's body extends right, over temporal operators too
+        // (as `forall`'s always did)
         (
             "exists i in 1..3: x == i leads_to y",
+            "[exists i in 1..3: [{(x == i)} leads_to {y}]]",
+        ),
+        (
+            "(exists i in 1..3: x == i) leads_to y",
             "[{(exists i in 1..3: (x == i))} leads_to {y}]",
         ),
     ];
@@ -354,8 +422,6 @@ fn fairness_errors(text: &str) -> Vec<Diagnostic> {
 #[test]
 fn temporal_formula_errors() {
     let cases = [
-        ("in_predicate", "x == 1 and always y"),
-        ("after_group", "(always p) and q"),
         ("tla_eventually", "<> done"),
         ("tla_always", "[] (x < 3)"),
         ("tla_leads_to", "p ~> q"),
