@@ -277,6 +277,34 @@ pub struct FairnessWitness {
     pub enabled_somewhere: bool,
 }
 
+impl FairnessWitness {
+    /// The witness for `constraint` on a lasso of `len` states whose cycle
+    /// starts at `loop_start` (the last state repeats it, unless the cycle
+    /// is empty: a stutter in `loop_start`). `taken(i)`: the step into
+    /// state `i` changes the state and is one of the constraint's
+    /// transitions; `enabled(i)`: the constraint is enabled in state `i`.
+    pub fn of_lasso(
+        constraint: u32,
+        len: usize,
+        loop_start: usize,
+        taken: impl Fn(usize) -> bool,
+        mut enabled: impl FnMut(usize) -> bool,
+    ) -> FairnessWitness {
+        let cycle = if len - 1 > loop_start {
+            loop_start..len - 1
+        } else {
+            loop_start..len
+        };
+        let en: Vec<(usize, bool)> = cycle.map(|i| (i, enabled(i))).collect();
+        FairnessWitness {
+            constraint,
+            taken_at: (loop_start + 1..len).find(|&i| taken(i)),
+            disabled_at: en.iter().find(|(_, e)| !e).map(|(i, _)| *i),
+            enabled_somewhere: en.iter().any(|(_, e)| *e),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViolationKind {
     Invariant(InvariantId),

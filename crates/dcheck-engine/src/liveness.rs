@@ -377,29 +377,17 @@ fn witnesses(
     ids: &[u32],
     path: &analysis::Path,
 ) -> Vec<FairnessWitness> {
-    let len = path.states.len();
-    let ls = path.loop_start;
-    // The cycle's states: the last one repeats `loop_start`, unless the
-    // cycle is empty (stuttering), when `loop_start` is the only one.
-    let cycle = if len - 1 > ls { ls..len - 1 } else { ls..len };
+    let (s, l) = (&path.states, &path.labels);
     ids.iter()
         .enumerate()
         .map(|(c, &id)| {
-            let taken_at = (ls + 1..len).find(|&i| {
-                path.states[i] != path.states[i - 1] && fair.contains(path.labels[i - 1], c)
-            });
-            let disabled_at = cycle
-                .clone()
-                .find(|&i| !fair.enabled(graph, path.states[i], c));
-            let enabled_somewhere = cycle
-                .clone()
-                .any(|i| fair.enabled(graph, path.states[i], c));
-            FairnessWitness {
-                constraint: id,
-                taken_at,
-                disabled_at,
-                enabled_somewhere,
-            }
+            FairnessWitness::of_lasso(
+                id,
+                s.len(),
+                path.loop_start,
+                |i| s[i] != s[i - 1] && fair.contains(l[i - 1], c),
+                |i| fair.enabled(graph, s[i], c),
+            )
         })
         .collect()
 }

@@ -762,29 +762,26 @@ pub fn violation(
         K::Liveness(c) => {
             let k = trace.loop_start.unwrap_or(last).min(last);
             let mut sc = model.scratch();
-            let cycle = if k < last { k..last } else { k..last + 1 };
+            let mut next = vec![0; model.state_words()];
             let all = model.fairness_constraints();
+            let (s, t) = (&r.states, &r.taken);
             let fairness = model.liveness_checks()[c as usize]
                 .fairness
                 .iter()
                 .map(|&id| {
                     let fc = &all[id as usize];
-                    let mut next = vec![0; model.state_words()];
-                    let mut enabled = |s: &[Word]| {
-                        fc.transitions.iter().any(|&t| {
-                            matches!(model.step(&mut sc, s, t, &mut next), Ok(true)) && next != s
-                        })
-                    };
-                    let en: Vec<bool> = cycle.clone().map(|i| enabled(&r.states[i])).collect();
-                    FairnessWitness {
-                        constraint: id,
-                        taken_at: (k + 1..=last).find(|&i| {
-                            r.states[i] != r.states[i - 1]
-                                && fc.transitions.contains(&r.taken[i - 1])
-                        }),
-                        disabled_at: cycle.clone().zip(&en).find(|(_, e)| !**e).map(|(i, _)| i),
-                        enabled_somewhere: en.iter().any(|e| *e),
-                    }
+                    FairnessWitness::of_lasso(
+                        id,
+                        s.len(),
+                        k,
+                        |i| s[i] != s[i - 1] && fc.transitions.contains(&t[i - 1]),
+                        |i| {
+                            fc.transitions.iter().any(|&x| {
+                                matches!(model.step(&mut sc, &s[i], x, &mut next), Ok(true))
+                                    && next != s[i]
+                            })
+                        },
+                    )
                 })
                 .collect();
             Some(Lasso {

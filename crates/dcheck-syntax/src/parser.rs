@@ -1220,10 +1220,7 @@ impl Parser {
                 };
                 Ok(Temporal { kind, span })
             }
-            Tok::Ident(w)
-                if (w == "taken" || w == "enabled")
-                    && matches!(self.peek_at(1), Tok::Ident(_) | Tok::LBrace) =>
-            {
+            Tok::Ident(w) if w != "until" && self.temporal_word(self.pos) => {
                 let taken = w == "taken";
                 self.bump();
                 let targets = self.fair_targets()?;
@@ -1287,23 +1284,29 @@ impl Parser {
     /// or a `(` holding one)? Else `not` belongs to the predicate.
     fn operand_has_temporal(&self) -> bool {
         let next = self.peek_at(1);
-        next.is_temporal()
-            || matches!(next, Tok::Not | Tok::Bang)
-            || matches!(next, Tok::Ident(w) if w == "taken" || w == "enabled")
-            || (matches!(next, Tok::LParen) && self.paren_has_temporal_at(self.pos + 1))
-            || matches!(next, Tok::Forall | Tok::Exists)
+        self.temporal_word(self.pos + 1)
+            || matches!(next, Tok::Not | Tok::Bang | Tok::Forall | Tok::Exists)
+            || (matches!(next, Tok::LParen) && self.temporal_before_close(self.pos + 2))
     }
 
     /// At `forall`/`exists`: does its body (to the end of the enclosing
     /// parentheses) hold a temporal word? Else the quantifier is one
     /// predicate, parsed by the expression parser.
     fn quantifier_has_temporal(&self) -> bool {
+        self.temporal_before_close(self.pos)
+    }
+
+    /// At `(`: does a temporal word occur before the matching `)`?
+    fn paren_has_temporal(&self) -> bool {
+        self.temporal_before_close(self.pos + 1)
+    }
+
+    /// Whether a temporal word occurs from token `pos` on, before a closing
+    /// bracket that has no opening one after `pos` (or the end).
+    fn temporal_before_close(&self, pos: usize) -> bool {
         let mut depth = 0usize;
-        for (i, t) in self.tokens[self.pos.min(self.tokens.len() - 1)..]
-            .iter()
-            .enumerate()
-        {
-            match &t.tok {
+        for i in pos..self.tokens.len() {
+            match &self.tokens[i].tok {
                 Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
                 Tok::RParen | Tok::RBracket | Tok::RBrace => {
                     if depth == 0 {
@@ -1312,47 +1315,26 @@ impl Parser {
                     depth -= 1;
                 }
                 Tok::Eof => return false,
-                t if t.is_temporal() => return true,
-                Tok::Ident(w) if w == "until" => return true,
-                Tok::Ident(w)
-                    if (w == "taken" || w == "enabled")
-                        && matches!(
-                            self.tokens.get(self.pos + i + 1).map(|t| &t.tok),
-                            Some(Tok::Ident(_) | Tok::LBrace)
-                        ) =>
-                {
-                    return true
-                }
+                _ if self.temporal_word(i) => return true,
                 _ => {}
             }
         }
         false
     }
 
-    /// At `(`: does a temporal keyword occur before the matching `)`?
-    fn paren_has_temporal(&self) -> bool {
-        self.paren_has_temporal_at(self.pos)
-    }
-
-    /// [`Parser::paren_has_temporal`] for the `(` at token `pos`.
-    fn paren_has_temporal_at(&self, pos: usize) -> bool {
-        let mut depth = 0usize;
-        for t in &self.tokens[pos.min(self.tokens.len() - 1)..] {
-            match &t.tok {
-                Tok::LParen => depth += 1,
-                Tok::RParen => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        return false;
-                    }
-                }
-                Tok::Eof => return false,
-                t if t.is_temporal() => return true,
-                Tok::Ident(w) if w == "until" || w == "taken" || w == "enabled" => return true,
-                _ => {}
+    /// Whether token `i` is a temporal word: a keyword (`always`, ...),
+    /// `until`, or `taken` / `enabled` before a target (a name or `{`);
+    /// elsewhere these three are ordinary names.
+    fn temporal_word(&self, i: usize) -> bool {
+        let tok = |i: usize| self.tokens.get(i).map(|t| &t.tok);
+        match tok(i) {
+            Some(t) if t.is_temporal() => true,
+            Some(Tok::Ident(w)) if w == "until" => true,
+            Some(Tok::Ident(w)) if w == "taken" || w == "enabled" => {
+                matches!(tok(i + 1), Some(Tok::Ident(_) | Tok::LBrace))
             }
+            _ => false,
         }
-        false
     }
 
     // ------------------------------------------------------------ fairness
