@@ -165,6 +165,12 @@ struct RunArgs {
     /// state unless fairness forbids it (TLA+'s stuttering semantics).
     #[arg(long)]
     assume_progress: bool,
+    /// How temporal properties of the five fixed shapes (`eventually P`,
+    /// `always eventually P`, ...) are checked: `auto` by their direct
+    /// algorithm, `general` through the automaton of the negated formula
+    /// as every other shape is (a cross-check: same verdicts).
+    #[arg(long, value_enum, default_value = "auto")]
+    temporal_path: TemporalPath,
     /// Fairness assumption replacing the spec's and every property's own
     /// (repeatable; e.g. `weak each Tick`, `strong delivery`); `none`: no
     /// fairness.
@@ -192,6 +198,13 @@ struct RunArgs {
     /// --checkpoint names another.
     #[arg(long, value_name = "FILE")]
     resume: Option<PathBuf>,
+}
+
+/// `--temporal-path`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TemporalPath {
+    Auto,
+    General,
 }
 
 /// How a counterexample is shown: shared by `run` and `simulate`.
@@ -1406,6 +1419,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         memory_budget: budget.map(|(bytes, _)| bytes),
         max_time: args.max_time,
         checkpoint: None,
+        general_liveness: args.temporal_path == TemporalPath::General,
     };
     let identity = checkpoint_identity(args, &loaded.sources);
     let mut config = config;

@@ -570,19 +570,3 @@ fn text_report_names_the_semantics_and_the_stutter() {
         "{out}"
     );
 }
-
-/// A property that combines temporal formulas with `and` (issue 22's
-/// syntax) parses, and is refused with exit 2 at its span until the
-/// general checker lands: never checked as something else.
-#[test]
-fn a_general_formula_is_refused_until_it_is_checked() {
-    let (code, out, err) = common::dcheck_run(&["tests/fixtures/ltl/not_yet.ron"]);
-    assert_eq!(code, 2, "{out}");
-    let err = common::flat(&err);
-    assert!(err.contains("over temporal formulas are parsed"), "{err}");
-    assert!(err.contains("not checked yet"), "{err}");
-    assert!(
-        err.contains("(eventually x == 2) and (always x <= 2)"),
-        "{err}"
-    );
-}

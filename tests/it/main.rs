@@ -18,6 +18,7 @@ mod gate;
 mod html;
 mod language;
 mod liveness;
+mod ltl;
 mod msc;
 mod network;
 mod protocol_clm;

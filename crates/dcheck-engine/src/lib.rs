@@ -45,7 +45,6 @@ pub mod graph;
 pub mod huge_alloc;
 pub(crate) mod links;
 pub mod liveness;
-pub mod ltl;
 pub mod memory;
 pub mod progress;
 pub(crate) mod seen;
@@ -108,6 +107,11 @@ pub struct Config {
     /// Write checkpoints (BFS without liveness checks only; see
     /// [`checkpoint`]).
     pub checkpoint: Option<checkpoint::Checkpointing>,
+    /// Check the fixed temporal forms (`eventually P`, ...) through the
+    /// automaton product as well, like any other formula
+    /// ([`TemporalForm::as_general`](dcheck_model::system::TemporalForm::as_general)):
+    /// the two paths must agree (tests, benchmarks).
+    pub general_liveness: bool,
 }
 
 impl Config {
@@ -133,6 +137,7 @@ impl Default for Config {
             memory_budget: None,
             max_time: None,
             checkpoint: None,
+            general_liveness: false,
         }
     }
 }

@@ -108,10 +108,13 @@
 //! the analyses of as many checks as there are threads at once.
 
 mod analysis;
+mod product;
 
 use std::time::Instant;
 
-use dcheck_model::system::{LivenessCheck, StepError, TransitionId, TransitionSystem};
+use dcheck_model::system::{
+    LivenessCheck, StepError, TemporalForm, TransitionId, TransitionSystem,
+};
 use rayon::prelude::*;
 
 use crate::checkpoint::Snapshot;
@@ -120,7 +123,7 @@ use crate::{
     bfs, dfs, CheckStatus, Config, FairnessWitness, Lasso, Limit, Outcome, Progress, Strategy,
     Verdict, Violation, ViolationKind,
 };
-use analysis::{analyse, regions, Fairness};
+use analysis::{analyse, regions, Fairness, Regions, Set};
 
 /// Bytes per state the analysis of one check is assumed to need, for the
 /// memory limit checked before it starts.
@@ -225,16 +228,59 @@ pub(crate) fn check<M: TransitionSystem>(
         return finish(safety, build_peak.max(graph.bytes()), edges);
     }
 
-    let results: Vec<analysis::Result> = pool.install(|| {
+    let product_limit = config
+        .memory_limit()
+        .map(|m| m.saturating_sub(graph.bytes()));
+    let results: Vec<Option<analysis::Result>> = pool.install(|| {
         checks
             .par_iter()
             .map(|check| {
-                let fair = check_fairness(model, check);
-                let rg = regions(&graph, &check.form);
-                analyse(&graph, &rg, &fair)
+                let general = match &check.form {
+                    TemporalForm::General { .. } => Some(check.form.clone()),
+                    form if config.general_liveness => form.as_general(),
+                    _ => None,
+                };
+                let Some(TemporalForm::General {
+                    atoms, automaton, ..
+                }) = general
+                else {
+                    let fair = check_fairness(model, check, !model.assume_progress());
+                    let rg = regions(&graph, &check.form);
+                    return Some(analyse(&graph, None, &rg, &fair));
+                };
+                let stutter = !model.assume_progress();
+                let Ok(p) = product::build(
+                    &graph,
+                    &atoms,
+                    &automaton,
+                    model.transition_count(),
+                    stutter,
+                    product_limit,
+                ) else {
+                    return None;
+                };
+                // Stuttering is the product's edges: none implied.
+                let fair = check_fairness(model, check, false);
+                let bytes = p.bytes();
+                let rg = Regions {
+                    r: Set::All,
+                    e: Set::All,
+                    a: p.accepting,
+                    direct: false,
+                    skip: None,
+                };
+                let mut r = analyse(&p.graph, Some(&p.base), &rg, &fair);
+                r.bytes += bytes;
+                r.lasso = r.lasso.map(|l| product::to_states(&p.base.of, &l));
+                Some(r)
             })
             .collect()
     });
+    if results.iter().any(Option::is_none) {
+        safety.result = Verdict::Incomplete(Limit::Memory);
+        return finish(safety, build_peak.max(graph.bytes()), edges);
+    }
+    let results: Vec<analysis::Result> = results.into_iter().flatten().collect();
     let mut sizes: Vec<u64> = results.iter().map(|r| r.bytes).collect();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     let analysis_peak: u64 = sizes.iter().take(at_once as usize).sum();
@@ -254,7 +300,7 @@ pub(crate) fn check<M: TransitionSystem>(
         .find_map(|(i, r)| r.lasso.as_ref().map(|p| (i, p)))
     {
         let check = &checks[i];
-        let fair = check_fairness(model, check);
+        let fair = check_fairness(model, check, !model.assume_progress());
         let root = root_index(&graph, path.states[0]);
         let r =
             replay(model, &mut scratch, &graph, root, &path.labels).check_cycle(path.loop_start);
@@ -358,15 +404,16 @@ fn replay<M: TransitionSystem>(
     )
 }
 
-/// The fairness constraints of `check`, ready for the analysis.
-fn check_fairness<M: TransitionSystem>(model: &M, check: &LivenessCheck) -> Fairness {
+/// The fairness constraints of `check`, ready for the analysis
+/// (`stutter`: a single state is a cycle of its own).
+fn check_fairness<M: TransitionSystem>(
+    model: &M,
+    check: &LivenessCheck,
+    stutter: bool,
+) -> Fairness {
     let all = model.fairness_constraints();
     let constraints: Vec<_> = check.fairness.iter().map(|&c| &all[c as usize]).collect();
-    Fairness::new(
-        &constraints,
-        model.transition_count(),
-        !model.assume_progress(),
-    )
+    Fairness::new(&constraints, model.transition_count(), stutter)
 }
 
 /// The [`FairnessWitness`]es of a lasso for the check's constraints

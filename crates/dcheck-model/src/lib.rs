@@ -11,6 +11,7 @@ mod choice;
 mod drive;
 pub mod encoding;
 mod expr;
+pub mod ltl;
 pub mod model;
 pub mod refine;
 mod rewrite;

@@ -705,6 +705,7 @@ fn compile_inner(
                 property: u32::MAX,
                 refined: Some((r as u32, k as u32)),
                 bindings: Vec::new(),
+                atoms: Vec::new(),
             });
             refined.push((r as u32, k as u32));
         }

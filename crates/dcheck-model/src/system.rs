@@ -49,6 +49,64 @@ pub enum TemporalForm {
         enabled: PredicateId,
         taken: EdgePredicateId,
     },
+    /// Any other temporal formula: `formula` over the atoms `atoms`
+    /// (`Formula::Atom(i)` is `atoms[i]`, at most 64), and `automaton`, the
+    /// generalized Büchi automaton of its negation
+    /// ([`crate::ltl::translate`]): a fair behaviour the automaton accepts
+    /// violates the property.
+    General {
+        formula: crate::ltl::Formula,
+        atoms: Vec<Atom>,
+        automaton: crate::ltl::Automaton,
+    },
+}
+
+impl TemporalForm {
+    /// A fixed form as the same property in the general form, so the two
+    /// checking paths can be compared. `None` for `Fair` (its `taken` is a
+    /// step predicate of the model) and for a general form.
+    pub fn as_general(&self) -> Option<TemporalForm> {
+        use crate::ltl::Formula as F;
+        let atom = |i| Box::new(F::Atom(i));
+        let (formula, atoms) = match *self {
+            TemporalForm::Eventually(p) => (F::Eventually(atom(0)), vec![Atom::State(p)]),
+            TemporalForm::AlwaysEventually(p) => (
+                F::Always(Box::new(F::Eventually(atom(0)))),
+                vec![Atom::State(p)],
+            ),
+            TemporalForm::EventuallyAlways(p) => (
+                F::Eventually(Box::new(F::Always(atom(0)))),
+                vec![Atom::State(p)],
+            ),
+            TemporalForm::LeadsTo(p, q) => (
+                F::LeadsTo(atom(0), atom(1)),
+                vec![Atom::State(p), Atom::State(q)],
+            ),
+            TemporalForm::Fair { .. } | TemporalForm::General { .. } => return None,
+        };
+        let automaton = crate::ltl::translate(&F::Not(Box::new(formula.clone())), 64).ok()?;
+        Some(TemporalForm::General {
+            formula,
+            atoms,
+            automaton,
+        })
+    }
+}
+
+/// An atom of a [`TemporalForm::General`] formula: what it says about one
+/// position of a behaviour (a state, and the step from it to the next).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Atom {
+    /// A state predicate holds in the state.
+    State(PredicateId),
+    /// `enabled T`: one of these transitions (sorted) leads from the state
+    /// to another state.
+    Enabled(Vec<TransitionId>),
+    /// `taken T`: the step to the next state changes the state and one of
+    /// these transitions (sorted) leads from the state to that next state
+    /// (TLA+'s `<<A>>_vars`: a property of the pair of states). A stutter
+    /// takes nothing.
+    Taken(Vec<TransitionId>),
 }
 
 /// A fairness constraint: weak (`strong == false`) or strong fairness of the

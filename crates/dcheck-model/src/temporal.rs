@@ -21,8 +21,9 @@ use dcheck_syntax::ast::{self, Binder, Expr, ExprKind, FairnessDecl, Quantifier,
 use dcheck_syntax::span::Span;
 
 use crate::check::Compiler;
+use crate::ltl::Formula;
 use crate::runtime::ExprFn;
-use crate::system::{FairnessConstraint, LivenessCheck, TemporalForm, TransitionId};
+use crate::system::{Atom, FairnessConstraint, LivenessCheck, TemporalForm, TransitionId};
 use crate::types::Ty;
 use crate::value::{decode, Value};
 
@@ -54,6 +55,18 @@ pub struct CheckInfo {
     pub refined: Option<(u32, u32)>,
     /// Values of the property's `forall` names for this instance.
     pub bindings: Vec<(String, Value)>,
+    /// A general formula's atoms ([`TemporalForm::General`]), for reports.
+    pub atoms: Vec<AtomInfo>,
+}
+
+/// Where an atom of a general formula comes from.
+#[derive(Clone, Debug)]
+pub struct AtomInfo {
+    /// The state predicate's, or the `taken` / `enabled` formula's, text.
+    pub span: Span,
+    /// The values of the inner `forall` / `exists` names it was unrolled
+    /// with (`r = 2 (RM)`), empty outside them.
+    pub label: String,
 }
 
 /// Where a fairness constraint comes from, for reports.
@@ -101,11 +114,17 @@ enum Shape<'s> {
     AlwaysEventually(&'s Expr),
     EventuallyAlways(&'s Expr),
     LeadsTo(&'s Expr, &'s Expr),
+    /// Any other formula: checked through the automaton of its negation.
+    General(&'s Temporal),
 }
 
-const FORMS_HELP: &str = "supported forms: `always P`, `eventually P`, `always eventually P`, \
-`eventually always P`, `P leads_to Q` (or `always (P implies eventually Q)`), each optionally \
-under `forall x in S:`, where P and Q are state predicates";
+/// Most states the automaton of a property's negation may have.
+pub const MAX_AUTOMATON_STATES: usize = 1 << 16;
+
+/// Most atoms (state predicates, `taken`, `enabled`) a general property
+/// may have once its inner `forall`s and `exists` are unrolled: a
+/// position's letter is one `u64`.
+const MAX_ATOMS: usize = 64;
 
 fn pred(t: &Temporal) -> Option<&Expr> {
     match &t.kind {
@@ -114,7 +133,8 @@ fn pred(t: &Temporal) -> Option<&Expr> {
     }
 }
 
-/// Peels the leading `forall`s and matches the body against the forms.
+/// Peels the leading `forall`s and matches the body against the fixed
+/// forms; any other formula with a temporal operator is `General`.
 fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
     use ast::TemporalKind as K;
     let mut binders = Vec::new();
@@ -123,37 +143,24 @@ fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
         binders.extend(bs.iter());
         t = body;
     }
-    let s = match &t.kind {
+    let fixed = match &t.kind {
         K::Always(inner) => match &inner.kind {
-            K::Pred(p) => Shape::Always(p),
-            K::Eventually(e) => match pred(e) {
-                Some(p) => Shape::AlwaysEventually(p),
-                None => return Err((t.span, "nested temporal operators".into())),
-            },
+            K::Pred(p) => Some(Shape::Always(p)),
+            K::Eventually(e) => pred(e).map(Shape::AlwaysEventually),
             K::Implies(a, b) => match (pred(a), &b.kind) {
-                (Some(p), K::Eventually(q)) if pred(q).is_some() => {
-                    Shape::LeadsTo(p, pred(q).expect("checked"))
-                }
-                _ => return Err((t.span, "unsupported `always (... implies ...)`".into())),
+                (Some(p), K::Eventually(q)) => pred(q).map(|q| Shape::LeadsTo(p, q)),
+                _ => None,
             },
-            _ => return Err((t.span, "unsupported formula under `always`".into())),
+            _ => None,
         },
         K::Eventually(inner) => match &inner.kind {
-            K::Pred(p) => Shape::Eventually(p),
-            K::Always(a) => match pred(a) {
-                Some(p) => Shape::EventuallyAlways(p),
-                None => return Err((t.span, "nested temporal operators".into())),
-            },
-            _ => return Err((t.span, "unsupported formula under `eventually`".into())),
+            K::Pred(p) => Some(Shape::Eventually(p)),
+            K::Always(a) => pred(a).map(Shape::EventuallyAlways),
+            _ => None,
         },
         K::LeadsTo(a, b) => match (pred(a), pred(b)) {
-            (Some(p), Some(q)) => Shape::LeadsTo(p, q),
-            _ => {
-                return Err((
-                    t.span,
-                    "both sides of `leads_to` must be state predicates".into(),
-                ))
-            }
+            (Some(p), Some(q)) => Some(Shape::LeadsTo(p, q)),
+            _ => None,
         },
         K::Pred(_) => {
             return Err((
@@ -163,25 +170,28 @@ fn shape(t: &Temporal) -> Result<(Vec<&Binder>, Shape<'_>), (Span, String)> {
                     .into(),
             ))
         }
-        K::Implies(..) | K::Forall(..) => {
-            return Err((t.span, "unsupported temporal formula".into()))
-        }
-        K::Not(_)
-        | K::And(..)
-        | K::Or(..)
-        | K::Until(..)
-        | K::Exists(..)
-        | K::Taken(_)
-        | K::Enabled(_) => {
-            return Err((
-                t.span,
-                "`not`, `and`, `or`, `until`, `exists`, `taken` and `enabled` over temporal \
-                 formulas are parsed but not checked yet"
-                    .into(),
-            ))
-        }
+        _ => None,
     };
-    Ok((binders, s))
+    Ok((binders, fixed.unwrap_or(Shape::General(t))))
+}
+
+/// The first `taken` that is not directly under `eventually` (or on the
+/// right of `leads_to`, which is `always (P implies eventually Q)`), where
+/// it would tell a stutter from no step at all: a property must not, as in
+/// TLA+, where `<<A>>_vars` may only appear as `<><<A>>_vars`.
+fn misplaced_taken(t: &Temporal, ok: bool) -> Option<Span> {
+    use ast::TemporalKind as K;
+    match &t.kind {
+        K::Taken(_) => (!ok).then_some(t.span),
+        K::Pred(_) | K::Enabled(_) => None,
+        K::Eventually(a) => misplaced_taken(a, true),
+        K::LeadsTo(a, b) => misplaced_taken(a, false).or_else(|| misplaced_taken(b, true)),
+        K::Forall(_, a) | K::Exists(_, a) => misplaced_taken(a, ok),
+        K::Always(a) | K::Not(a) => misplaced_taken(a, false),
+        K::And(a, b) | K::Or(a, b) | K::Implies(a, b) | K::Until(a, b) => {
+            misplaced_taken(a, false).or_else(|| misplaced_taken(b, false))
+        }
+    }
 }
 
 /// Whether a property is a safety property (`always P`, under `forall`s),
@@ -309,22 +319,22 @@ impl<'a> Compiler<'a> {
         f
     }
 
-    /// The transitions a fairness assumption's targets match under one
-    /// binding of its `forall`.
+    /// The transitions fairness targets (of an assumption, or of `taken` /
+    /// `enabled`) match under one binding of the names `binders` bind.
     ///
     /// With `binding` `None` (a `forall` over an empty domain) the targets
     /// are only checked, with the bound names as runtime locals already in
     /// scope (see [`Compiler::with_binder_locals`]), and match nothing.
     fn fair_targets(
         &mut self,
-        decl: &FairnessDecl,
+        targets: &[ast::FairTarget],
         binders: &[&Binder],
         binding: Option<&[(Ty, u64)]>,
         actions: &[ActionShape],
         arg: &dyn Fn(u32, usize) -> u64,
     ) -> Vec<TransitionId> {
         let mut out = Vec::new();
-        for target in &decl.targets {
+        for target in targets {
             let Some(action) = actions.iter().find(|a| a.name == target.name.name) else {
                 let names: Vec<&str> = actions.iter().map(|a| a.name).collect();
                 self.error(
@@ -393,6 +403,130 @@ impl<'a> Compiler<'a> {
         out.dedup();
         out
     }
+
+    /// Compiles a general temporal formula with the names in `env` as
+    /// constants; inner `forall` / `exists` are unrolled into `and` / `or`
+    /// over their bindings. State predicates go to `out.predicates`, every
+    /// atom to `atoms`. `None` after an error (reported).
+    fn general<'s>(
+        &mut self,
+        t: &'s Temporal,
+        env: &mut Vec<(&'s Binder, (Ty, u64))>,
+        atoms: &mut Vec<(Atom, AtomInfo)>,
+        out: &mut Compiled,
+        ctx: (&[ActionShape], &dyn Fn(u32, usize) -> u64),
+    ) -> Option<Formula> {
+        use ast::TemporalKind as K;
+        let bx = Box::new;
+        let split = |env: &Vec<(&'s Binder, (Ty, u64))>| {
+            let bs: Vec<&Binder> = env.iter().map(|(b, _)| *b).collect();
+            let vs: Vec<(Ty, u64)> = env.iter().map(|(_, v)| v.clone()).collect();
+            (bs, vs)
+        };
+        let atom = |atoms: &mut Vec<(Atom, AtomInfo)>, a: Atom, span: Span, env: &Vec<_>| {
+            let (bs, vs) = split(env);
+            atoms.push((
+                a,
+                AtomInfo {
+                    span,
+                    label: binding_label(&bs, &vs),
+                },
+            ));
+            Formula::Atom((atoms.len() - 1) as u32)
+        };
+        let two = |c: &mut Self,
+                   a: &'s Temporal,
+                   b: &'s Temporal,
+                   env: &mut Vec<_>,
+                   atoms: &mut Vec<_>,
+                   out: &mut Compiled| {
+            let x = c.general(a, env, atoms, out, ctx);
+            let y = c.general(b, env, atoms, out, ctx);
+            Some((bx(x?), bx(y?)))
+        };
+        Some(match &t.kind {
+            K::Pred(e) => {
+                let (bs, vs) = split(env);
+                let f = self.predicate(&bs, &vs, e);
+                out.predicates.push(f);
+                let id = (out.predicates.len() - 1) as u32;
+                atom(atoms, Atom::State(id), e.span, env)
+            }
+            K::Taken(ts) | K::Enabled(ts) => {
+                let (bs, vs) = split(env);
+                let tr = self.fair_targets(ts, &bs, Some(&vs), ctx.0, ctx.1);
+                let a = match &t.kind {
+                    K::Taken(_) => Atom::Taken(tr),
+                    _ => Atom::Enabled(tr),
+                };
+                atom(atoms, a, t.span, env)
+            }
+            K::Always(a) => Formula::Always(bx(self.general(a, env, atoms, out, ctx)?)),
+            K::Eventually(a) => Formula::Eventually(bx(self.general(a, env, atoms, out, ctx)?)),
+            K::Not(a) => Formula::Not(bx(self.general(a, env, atoms, out, ctx)?)),
+            K::And(a, b) => {
+                let (x, y) = two(self, a, b, env, atoms, out)?;
+                Formula::And(x, y)
+            }
+            K::Or(a, b) => {
+                let (x, y) = two(self, a, b, env, atoms, out)?;
+                Formula::Or(x, y)
+            }
+            K::Implies(a, b) => {
+                let (x, y) = two(self, a, b, env, atoms, out)?;
+                Formula::Implies(x, y)
+            }
+            K::LeadsTo(a, b) => {
+                let (x, y) = two(self, a, b, env, atoms, out)?;
+                Formula::LeadsTo(x, y)
+            }
+            K::Until(a, b) => {
+                let (x, y) = two(self, a, b, env, atoms, out)?;
+                Formula::Until(x, y)
+            }
+            K::Forall(bs, body) | K::Exists(bs, body) => {
+                let forall = matches!(t.kind, K::Forall(..));
+                let binders: Vec<&Binder> = bs.iter().collect();
+                // The domains may name the enclosing bound names.
+                for (b, (ty, v)) in env.iter() {
+                    self.push_const_local(&b.name.name, ty.clone(), *v);
+                }
+                let bindings = self.const_bindings(&binders, t.span);
+                if bindings.as_ref().is_some_and(|b| b.is_empty()) {
+                    // Nothing to unroll: the body is still checked, with
+                    // the names as runtime locals.
+                    let (np, na) = (out.predicates.len(), atoms.len());
+                    let mut inner = env.clone();
+                    self.with_binder_locals(&binders, |c| {
+                        c.general(body, &mut inner, atoms, out, ctx);
+                    });
+                    out.predicates.truncate(np);
+                    atoms.truncate(na);
+                }
+                for _ in env.iter() {
+                    self.pop_local();
+                }
+                let mut acc: Option<Formula> = None;
+                for b in bindings? {
+                    let depth = env.len();
+                    env.extend(binders.iter().copied().zip(b));
+                    let f = self.general(body, env, atoms, out, ctx);
+                    env.truncate(depth);
+                    let f = f?;
+                    acc = Some(match acc {
+                        None => f,
+                        Some(a) if forall => Formula::And(bx(a), bx(f)),
+                        Some(a) => Formula::Or(bx(a), bx(f)),
+                    });
+                }
+                acc.unwrap_or(if forall {
+                    Formula::True
+                } else {
+                    Formula::False
+                })
+            }
+        })
+    }
 }
 
 /// Compiles the spec's properties and the fairness they assume.
@@ -419,12 +553,12 @@ pub(crate) fn compile(
                 // A `forall` over an empty domain: no constraint, but the
                 // targets are checked.
                 c.with_binder_locals(&binders, |c| {
-                    c.fair_targets(d, &binders, None, actions, arg);
+                    c.fair_targets(&d.targets, &binders, None, actions, arg);
                 });
             }
             let strong = d.kind == ast::FairnessKind::Strong;
             for b in &bindings {
-                let ts = c.fair_targets(d, &binders, Some(b), actions, arg);
+                let ts = c.fair_targets(&d.targets, &binders, Some(b), actions, arg);
                 let groups: Vec<Vec<TransitionId>> = if d.each {
                     ts.iter().map(|t| vec![*t]).collect()
                 } else if ts.is_empty() {
@@ -469,10 +603,22 @@ pub(crate) fn compile(
         let (binders, s) = match shape(&p.formula) {
             Ok(x) => x,
             Err((span, msg)) => {
-                c.error(span, msg, Some(FORMS_HELP.into()));
+                c.error(
+                    span,
+                    msg,
+                    Some("write it under a temporal operator: `always P`, `eventually P`, `P leads_to Q`, `P until Q`, ... (docs/language.md, Temporal properties)".into()),
+                );
                 continue;
             }
         };
+        if let Some(span) = misplaced_taken(&p.formula, false) {
+            c.error(
+                span,
+                "`taken` is checked only as `eventually taken T` (or `P leads_to taken T`): anywhere else it would tell a stuttering step from none, and properties are stuttering-invariant (TLA+ allows `<<A>>_vars` only as `<><<A>>_vars`)",
+                Some("`always eventually taken A`: A happens infinitely often; `not eventually taken A`: A never happens; `P leads_to taken A`".into()),
+            );
+            continue;
+        }
         if let Shape::Always(e) = s {
             // A safety property: an invariant with the `forall` folded in.
             let expr = if binders.is_empty() {
@@ -509,6 +655,12 @@ pub(crate) fn compile(
                         vec![e]
                     }
                     Shape::LeadsTo(a, q) => vec![a, q],
+                    Shape::General(t) => {
+                        let (np, mut atoms) = (out.predicates.len(), Vec::new());
+                        c.general(t, &mut Vec::new(), &mut atoms, &mut out, (actions, arg));
+                        out.predicates.truncate(np);
+                        vec![]
+                    }
                     Shape::Always(_) => unreachable!("handled above"),
                 };
                 for e in preds {
@@ -517,26 +669,77 @@ pub(crate) fn compile(
             });
         }
         for b in &bindings {
+            let mut atom_info = Vec::new();
+            if let Shape::General(t) = s {
+                let mut env: Vec<(&Binder, (Ty, u64))> =
+                    binders.iter().copied().zip(b.iter().cloned()).collect();
+                let mut atoms = Vec::new();
+                let Some(formula) = c.general(t, &mut env, &mut atoms, &mut out, (actions, arg))
+                else {
+                    break;
+                };
+                if atoms.len() > MAX_ATOMS {
+                    c.error(
+                        p.formula.span,
+                        format!(
+                            "this property has {} atoms (state predicates, `taken`, `enabled`) once its `forall` and `exists` are unrolled; at most {MAX_ATOMS} are supported",
+                            atoms.len()
+                        ),
+                        Some("split it into several properties, or bound its inner quantifiers' domains".into()),
+                    );
+                    break;
+                }
+                let negated = Formula::Not(Box::new(formula.clone()));
+                let automaton = match crate::ltl::translate(&negated, MAX_AUTOMATON_STATES) {
+                    Ok(a) => a,
+                    Err(_) => {
+                        c.error(
+                            p.formula.span,
+                            format!("the automaton of this property's negation needs more than {MAX_AUTOMATON_STATES} states"),
+                            Some("split it into several properties (a conjunction is checked the same as its conjuncts one by one), or bound its inner quantifiers' domains".into()),
+                        );
+                        break;
+                    }
+                };
+                let (atoms, info): (Vec<Atom>, Vec<AtomInfo>) = atoms.into_iter().unzip();
+                atom_info = info;
+                prop.checks.push(out.checks.len() as u32);
+                out.checks.push(LivenessCheck {
+                    form: TemporalForm::General {
+                        formula,
+                        atoms,
+                        automaton,
+                    },
+                    fairness: fairness.clone(),
+                });
+            }
             let pred = |c: &mut Compiler, out: &mut Compiled, e: &Expr| {
                 let f = c.predicate(&binders, b, e);
                 out.predicates.push(f);
                 (out.predicates.len() - 1) as u32
             };
             let form = match s {
-                Shape::Eventually(e) => TemporalForm::Eventually(pred(c, &mut out, e)),
-                Shape::AlwaysEventually(e) => TemporalForm::AlwaysEventually(pred(c, &mut out, e)),
-                Shape::EventuallyAlways(e) => TemporalForm::EventuallyAlways(pred(c, &mut out, e)),
+                Shape::Eventually(e) => Some(TemporalForm::Eventually(pred(c, &mut out, e))),
+                Shape::AlwaysEventually(e) => {
+                    Some(TemporalForm::AlwaysEventually(pred(c, &mut out, e)))
+                }
+                Shape::EventuallyAlways(e) => {
+                    Some(TemporalForm::EventuallyAlways(pred(c, &mut out, e)))
+                }
                 Shape::LeadsTo(a, q) => {
                     let pa = pred(c, &mut out, a);
-                    TemporalForm::LeadsTo(pa, pred(c, &mut out, q))
+                    Some(TemporalForm::LeadsTo(pa, pred(c, &mut out, q)))
                 }
                 Shape::Always(_) => unreachable!("handled above"),
+                Shape::General(_) => None,
             };
-            prop.checks.push(out.checks.len() as u32);
-            out.checks.push(LivenessCheck {
-                form,
-                fairness: fairness.clone(),
-            });
+            if let Some(form) = form {
+                prop.checks.push(out.checks.len() as u32);
+                out.checks.push(LivenessCheck {
+                    form,
+                    fairness: fairness.clone(),
+                });
+            }
             out.check_info.push(CheckInfo {
                 property: index,
                 refined: None,
@@ -545,9 +748,62 @@ pub(crate) fn compile(
                     .zip(b)
                     .map(|(bd, (ty, v))| (bd.name.name.clone(), decode(ty, *v, true)))
                     .collect(),
+                atoms: atom_info,
             });
         }
         out.properties.push(prop);
     }
     out
+}
+
+/// The letters of a lasso of concrete states for a general formula's
+/// atoms (`states[loop_start..]` is the cycle, its last state equal to
+/// `states[loop_start]`; `loop_start` the last index: the last state
+/// repeats forever). A position is a state and the step from it: the last
+/// state of a cycle is not a position of its own (the word goes back to
+/// `loop_start`), and a stutter satisfies no `taken`. `taken T` holds on a
+/// step when it changes the state and some transition of T leads there.
+pub fn lasso_word<M: crate::system::TransitionSystem>(
+    model: &M,
+    sc: &mut M::Scratch,
+    atoms: &[Atom],
+    states: &[Vec<crate::system::Word>],
+    loop_start: usize,
+) -> Result<crate::ltl::Lasso, crate::system::EvalError> {
+    let last = states.len() - 1;
+    let positions = if loop_start < last { last } else { last + 1 };
+    let mut out = vec![0; model.state_words()];
+    let mut leads = |sc: &mut M::Scratch, from: &[u64], ts: &[TransitionId], to: Option<&[u64]>| {
+        for &t in ts {
+            if model.step(sc, from, t, &mut out)?
+                && out[..] != *from
+                && to.is_none_or(|to| out[..] == *to)
+            {
+                return Ok(true);
+            }
+        }
+        Ok::<bool, crate::system::EvalError>(false)
+    };
+    let mut letters = Vec::with_capacity(positions);
+    for i in 0..positions {
+        let s = &states[i];
+        let next = (i < last).then(|| &states[i + 1][..]);
+        let mut l = 0u64;
+        for (a, atom) in atoms.iter().enumerate() {
+            let v = match atom {
+                Atom::State(p) => model.eval_predicate(sc, s, *p)?,
+                Atom::Enabled(ts) => leads(sc, s, ts, None)?,
+                Atom::Taken(ts) => match next {
+                    Some(n) if n != &s[..] => leads(sc, s, ts, Some(n))?,
+                    _ => false,
+                },
+            };
+            l |= (v as u64) << a;
+        }
+        letters.push(l);
+    }
+    Ok(crate::ltl::Lasso {
+        letters,
+        loop_start,
+    })
 }

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod replay;
 pub mod simulate;
 pub mod text;
+pub mod why;
 
 use dcheck_engine::{CheckStatus, Limit, Outcome, Verdict, ViolationKind};
 use dcheck_model::system::TransitionSystem;

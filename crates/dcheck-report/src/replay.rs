@@ -1025,6 +1025,15 @@ fn check_lasso(
         })(),
         _ => Ok(false),
     };
+    // A general formula: judged by its semantics on the lasso's letters.
+    let general = match &check.form {
+        TemporalForm::General { formula, atoms, .. } => Some(
+            dcheck_model::temporal::lasso_word(model, &mut r.sc, atoms, states, k)
+                .map(|w| !dcheck_model::ltl::holds_on_lasso(formula, &w))
+                .map_err(|e| e.message),
+        ),
+        _ => None,
+    };
     let mut eval = |p: u32, s: &[Word]| model.eval_predicate(&mut r.sc, s, p);
     let mut holds = |p: u32, ss: &[Vec<Word>]| -> Result<Vec<bool>, String> {
         ss.iter()
@@ -1049,6 +1058,7 @@ fn check_lasso(
                 // later in the prefix also answers it.
                 !q_on_cycle && (0..states.len()).any(|i| ps[i] && !qs[i..].iter().any(|x| *x))
             }
+            TemporalForm::General { .. } => general.clone().expect("computed above")?,
             TemporalForm::Fair {
                 strong,
                 enabled,

@@ -743,6 +743,12 @@ fn liveness_text(
             crate::bindings_text(&info.bindings)
         );
     }
+    if let Some(lines) = crate::why::explain(model, sources, c, v) {
+        for (i, line) in lines.iter().enumerate() {
+            let head = if i == 0 { "  why:" } else { "" };
+            let _ = writeln!(s, "{head:<16}{line}");
+        }
+    }
     let Some(l) = &v.lasso else { return };
     if l.fairness.is_empty() {
         let _ = writeln!(s, "  fairness:     none assumed");

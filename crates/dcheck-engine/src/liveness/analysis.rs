@@ -56,7 +56,8 @@ fn get_bit(b: &[u64], s: u32) -> bool {
 pub(crate) struct Regions {
     pub r: Set,
     pub e: Set,
-    pub a: Set,
+    /// The acceptance sets: a cycle must meet each (none: any cycle).
+    pub a: Vec<Set>,
     /// `Eventually`: the search starts in phase 1 at the initial states in E.
     pub direct: bool,
     /// `Fair`: the step predicate whose edges leave the region (phase 1,
@@ -75,6 +76,91 @@ impl Regions {
     fn first_inside(&self, g: &Graph, u: u32, v: u32) -> Option<usize> {
         g.edges(u).find(|&e| g.targets[e] == v && self.inside(g, e))
     }
+
+    /// Whether state `s` is in every acceptance set.
+    fn accepting_all(&self, s: u32) -> bool {
+        self.a.iter().all(|a| a.has(s))
+    }
+}
+
+/// The graph a product is built over (see [`crate::liveness::product`]):
+/// the analysis runs on the product, but fairness is the concrete
+/// graph's, read at each product node's state.
+pub(crate) struct Base<'a> {
+    pub graph: &'a Graph,
+    /// Per product node, its state in `graph`.
+    pub of: Vec<u32>,
+}
+
+/// What the analysis asks of the graph it runs on beyond its edges: which
+/// steps change the state, which constraints a node enables, and whether
+/// a dead end stutters. On the state graph itself (`base` is `None`) these
+/// are read from its own edges; on a product, from the underlying state
+/// graph, and stuttering is explicit (edges of the product).
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    g: &'a Graph,
+    base: Option<&'a Base<'a>>,
+    fc: &'a Fairness,
+}
+
+impl Env<'_> {
+    /// Whether the step from node `u` to node `v` changes the state (else
+    /// it is a stutter: it neither enables nor takes).
+    #[inline]
+    fn moves(&self, u: u32, v: u32) -> bool {
+        match self.base {
+            None => u != v,
+            Some(b) => b.of[u as usize] != b.of[v as usize],
+        }
+    }
+
+    /// The state graph and the state of node `s`.
+    #[inline]
+    fn state(&self, s: u32) -> (&Graph, u32) {
+        match self.base {
+            None => (self.g, s),
+            Some(b) => (b.graph, b.of[s as usize]),
+        }
+    }
+
+    /// Whether node `s` enables constraint `c`.
+    fn enabled(&self, s: u32, c: usize) -> bool {
+        let (g, s) = self.state(s);
+        self.fc.enabled(g, s, c)
+    }
+
+    /// Ors into `out` the constraints node `s` enables.
+    fn enabled_mask(&self, s: u32, out: &mut [u64]) {
+        let (g, s) = self.state(s);
+        for e in g.edges(s) {
+            if g.targets[e] != s {
+                for (o, m) in out.iter_mut().zip(self.fc.mask(g.labels.get(e))) {
+                    *o |= m;
+                }
+            }
+        }
+    }
+
+    /// Whether node `s` enables one of the constraints in `mask`.
+    fn enables_any(&self, s: u32, mask: &[u64]) -> bool {
+        let (g, s) = self.state(s);
+        g.edges(s).any(|e| {
+            g.targets[e] != s
+                && self
+                    .fc
+                    .mask(g.labels.get(e))
+                    .iter()
+                    .zip(mask)
+                    .any(|(m, k)| m & k != 0)
+        })
+    }
+
+    /// Whether node `s` may stutter forever without an edge of its own:
+    /// a state graph's dead end (a product's stuttering is its edges).
+    fn dead_end(&self, s: u32) -> bool {
+        self.base.is_none() && self.g.edges(s).is_empty()
+    }
 }
 
 pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
@@ -91,7 +177,7 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
             Regions {
                 r: Set::Bits(not(pred(p), n)),
                 e: Set::Bits(e),
-                a: Set::All,
+                a: vec![],
                 direct: true,
                 skip: None,
             }
@@ -99,14 +185,14 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
         TemporalForm::AlwaysEventually(p) => Regions {
             r: Set::Bits(not(pred(p), n)),
             e: Set::Bits(not(pred(p), n)),
-            a: Set::All,
+            a: vec![],
             direct: false,
             skip: None,
         },
         TemporalForm::EventuallyAlways(p) => Regions {
             r: Set::All,
             e: Set::All,
-            a: Set::Bits(not(pred(p), n)),
+            a: vec![Set::Bits(not(pred(p), n))],
             direct: false,
             skip: None,
         },
@@ -116,7 +202,7 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
             Regions {
                 r: Set::Bits(nq),
                 e: Set::Bits(e),
-                a: Set::All,
+                a: vec![],
                 direct: false,
                 skip: None,
             }
@@ -130,7 +216,7 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
         } => Regions {
             r: Set::Bits(pred(enabled).clone()),
             e: Set::Bits(pred(enabled).clone()),
-            a: Set::All,
+            a: vec![],
             direct: false,
             skip: Some(taken),
         },
@@ -141,10 +227,11 @@ pub(crate) fn regions(g: &Graph, form: &TemporalForm) -> Regions {
         } => Regions {
             r: Set::All,
             e: Set::All,
-            a: Set::Bits(pred(enabled).clone()),
+            a: vec![Set::Bits(pred(enabled).clone())],
             direct: false,
             skip: Some(taken),
         },
+        TemporalForm::General { .. } => unreachable!("a general form is checked on its product"),
     }
 }
 
@@ -238,6 +325,7 @@ struct Analysis<'a> {
     g: &'a Graph,
     rg: &'a Regions,
     fair_c: &'a Fairness,
+    env: Env<'a>,
     /// Per state: 0 = outside the current subgraph; otherwise the id of the
     /// subgraph being decomposed, or of the component the state was put in.
     tag: Vec<u32>,
@@ -288,7 +376,7 @@ impl Analysis<'_> {
             + self.job_words * 4
             + self.rg.r.bytes()
             + self.rg.e.bytes()
-            + self.rg.a.bytes()
+            + self.rg.a.iter().map(Set::bytes).sum::<u64>()
     }
 
     fn note(&mut self, extra: u64) {
@@ -377,9 +465,9 @@ impl Analysis<'_> {
         let members = &self.stack[at..];
         let s0 = members[0];
         if members.len() == 1 {
-            if g.edges(s0).is_empty() {
+            if self.env.dead_end(s0) {
                 // Stuttering: every constraint is disabled.
-                if self.rg.a.has(s0) {
+                if self.rg.accepting_all(s0) {
                     self.mark_fair(at);
                 }
                 return;
@@ -391,7 +479,7 @@ impl Analysis<'_> {
                 return;
             }
         }
-        if !members.iter().any(|&s| self.rg.a.has(s)) {
+        if !self.rg.a.iter().all(|a| members.iter().any(|&s| a.has(s))) {
             return;
         }
         let f = self.fair_c;
@@ -399,17 +487,15 @@ impl Analysis<'_> {
             self.taken.fill(0);
             self.en_all.fill(!0);
             self.en_some.fill(0);
+            let env = self.env;
             for &s in &self.stack[at..] {
                 self.en_s.fill(0);
+                env.enabled_mask(s, &mut self.en_s);
                 for e in g.edges(s) {
-                    if g.targets[e] == s {
-                        continue; // stuttering: see `Fairness::enabled`
-                    }
-                    let m = f.mask(g.labels.get(e));
-                    let internal = self.tag[g.targets[e] as usize] == t && self.rg.inside(g, e);
-                    for (i, &mi) in m.iter().enumerate() {
-                        self.en_s[i] |= mi;
-                        if internal {
+                    let v = g.targets[e];
+                    // A stutter takes nothing: see `Fairness::enabled`.
+                    if self.tag[v as usize] == t && self.rg.inside(g, e) && env.moves(s, v) {
+                        for (i, &mi) in f.mask(g.labels.get(e)).iter().enumerate() {
                             self.taken[i] |= mi;
                         }
                     }
@@ -433,14 +519,7 @@ impl Analysis<'_> {
             if strong_fail {
                 let mut rest = Vec::new();
                 for &s in &self.stack[at..] {
-                    let bad = g.edges(s).any(|e| {
-                        if g.targets[e] == s {
-                            return false;
-                        }
-                        let m = f.mask(g.labels.get(e));
-                        (0..f.kw).any(|i| m[i] & self.en_some[i] != 0)
-                    });
-                    if bad {
+                    if self.env.enables_any(s, &self.en_some) {
                         self.tag[s as usize] = 0;
                     } else {
                         rest.push(s);
@@ -657,16 +736,16 @@ impl Analysis<'_> {
     /// A cycle from `f` back to `f` inside its fair component meeting every
     /// fairness and acceptance obligation (greedy nearest-first).
     fn cycle(&mut self, f: u32) -> (Vec<u32>, Vec<TransitionId>) {
-        let g = self.g;
         let fc = self.fair_c;
+        let env = self.env;
         let comp = self.tag[f as usize];
         let mut states = vec![f];
         let mut labels = Vec::new();
         // Stuttering in `f` forever: always allowed in a state without
         // out-edges; under stuttering semantics wherever `f` is accepting
         // and enables no constraint (the shortest cycle there is).
-        if g.edges(f).is_empty()
-            || (fc.stutter && self.rg.a.has(f) && (0..fc.k).all(|c| !fc.enabled(g, f, c)))
+        if env.dead_end(f)
+            || (fc.stutter && self.rg.accepting_all(f) && (0..fc.k).all(|c| !env.enabled(f, c)))
         {
             return (states, labels);
         }
@@ -676,21 +755,24 @@ impl Analysis<'_> {
         let mut pending = vec![false; k];
         for (c, p) in pending.iter_mut().enumerate() {
             *p = if fc.is_strong(c) {
-                (0..g.n as u32).any(|s| self.tag[s as usize] == comp && fc.enabled(g, s, c))
+                (0..self.g.n as u32).any(|s| self.tag[s as usize] == comp && env.enabled(s, c))
             } else {
                 true
             };
         }
         let rg = self.rg;
-        let mut accept = !matches!(rg.a, Set::All);
-        let visit = |s: u32, pending: &mut [bool], accept: &mut bool| {
+        // Per acceptance set: not visited yet.
+        let mut accept = vec![true; rg.a.len()];
+        let visit = |s: u32, pending: &mut [bool], accept: &mut [bool]| {
             for (c, p) in pending.iter_mut().enumerate() {
-                if *p && !fc.is_strong(c) && !fc.enabled(g, s, c) {
+                if *p && !fc.is_strong(c) && !env.enabled(s, c) {
                     *p = false;
                 }
             }
-            if *accept && rg.a.has(s) {
-                *accept = false;
+            for (a, p) in rg.a.iter().zip(accept.iter_mut()) {
+                if *p && a.has(s) {
+                    *p = false;
+                }
             }
         };
         let take = |t: TransitionId, pending: &mut [bool]| {
@@ -702,22 +784,22 @@ impl Analysis<'_> {
         };
         visit(f, &mut pending, &mut accept);
         let mut cur = f;
-        while accept || pending.iter().any(|&p| p) {
+        while accept.iter().any(|&a| a) || pending.iter().any(|&p| p) {
             let from = states.len();
             {
                 let p = &pending;
-                let acc = accept;
+                let acc = &accept;
                 let edge_goal = |t: TransitionId, u: u32, v: u32| {
-                    u != v && (0..k).any(|c| p[c] && fc.contains(t, c))
+                    env.moves(u, v) && (0..k).any(|c| p[c] && fc.contains(t, c))
                 };
                 let state_goal = |s: u32| {
-                    (acc && rg.a.has(s))
-                        || (0..k).any(|c| p[c] && !fc.is_strong(c) && !fc.enabled(g, s, c))
+                    rg.a.iter().zip(acc).any(|(a, &p)| p && a.has(s))
+                        || (0..k).any(|c| p[c] && !fc.is_strong(c) && !env.enabled(s, c))
                 };
                 self.bfs_in(comp, cur, &edge_goal, &state_goal, &mut states, &mut labels);
             }
             for i in from..states.len() {
-                if states[i] != states[i - 1] {
+                if env.moves(states[i - 1], states[i]) {
                     take(labels[i - 1], &mut pending);
                 }
                 visit(states[i], &mut pending, &mut accept);
@@ -738,14 +820,20 @@ impl Analysis<'_> {
     }
 }
 
-/// Runs the analysis of one check.
-pub(crate) fn analyse(g: &Graph, rg: &Regions, fair_c: &Fairness) -> Result {
+/// Runs the analysis of one check on `g`: the state graph, or a product
+/// over the state graph `base`.
+pub(crate) fn analyse(g: &Graph, base: Option<&Base>, rg: &Regions, fair_c: &Fairness) -> Result {
     let n = g.n;
     let kw = fair_c.kw;
     let mut a = Analysis {
         g,
         rg,
         fair_c,
+        env: Env {
+            g,
+            base,
+            fc: fair_c,
+        },
         tag: vec![0; n],
         next_tag: 2,
         index: vec![0; n],

@@ -6,8 +6,9 @@ use dcheck_engine::{
     check, CheckStatus, Config, FairnessWitness, Lasso, Outcome, Progress, Strategy, TraceStep,
     Verdict, Violation, ViolationKind,
 };
+use dcheck_model::ltl::{self, Formula};
 use dcheck_model::system::{
-    EvalError, FairnessConstraint, LivenessCheck, StepError, TemporalForm, Word,
+    Atom, EvalError, FairnessConstraint, LivenessCheck, StepError, TemporalForm, Word,
 };
 use proptest::prelude::*;
 
@@ -724,6 +725,7 @@ impl Reference<'_> {
             AlwaysEventually(p) => (!self.pred(p, s), !self.pred(p, s), true),
             EventuallyAlways(p) => (true, true, !self.pred(p, s)),
             LeadsTo(p, q) => (!self.pred(q, s), self.pred(p, s) && !self.pred(q, s), true),
+            TemporalForm::General { .. } => unreachable!("checked by lasso enumeration"),
         }
     }
 
@@ -975,6 +977,276 @@ proptest! {
             match expected.iter().position(|&s| s == Violated) {
                 Some(i) => prop_assert_eq!(&liveness_violation(&out).kind, &ViolationKind::Liveness(i as u32)),
                 None => prop_assert_eq!(&out.result, &Verdict::Ok),
+            }
+            // The fixed forms through the automaton product: the same
+            // verdicts, and lassos the reference accepts. (Not always of
+            // the same length: the automaton of `leads_to` enters its
+            // cycle a step after the `P` state, and the cycle is then
+            // searched from there.)
+            let general = run_general(&m);
+            prop_assert_eq!(&general.liveness, &expected);
+            for (i, c) in m.live.checks.iter().enumerate() {
+                if expected[i] == Violated && c.form.as_general().is_some() {
+                    let mut single = model_of(&r, assume_progress);
+                    single.live.checks = vec![c.clone()];
+                    let config = Config { general_liveness: true, ..Config::default() };
+                    let out = check(&single, &config, &Progress::new());
+                    let Some(TemporalForm::General { formula, atoms, .. }) = c.form.as_general() else {
+                        unreachable!("a fixed form")
+                    };
+                    let cons: Vec<&FairnessConstraint> =
+                        c.fairness.iter().map(|&k| &r.constraints[k as usize]).collect();
+                    valid_general_lasso(&r, &formula, &atoms, &cons, assume_progress, liveness_violation(&out))?;
+                }
+            }
+        }
+    }
+}
+
+/// [`run_all`] with every check through the automaton product.
+fn run_general(m: &TestModel) -> Outcome {
+    let mut first: Option<Outcome> = None;
+    for (strategy, threads) in MODES {
+        let config = Config {
+            strategy,
+            threads,
+            general_liveness: true,
+            ..Config::default()
+        };
+        let out = check(m, &config, &Progress::new());
+        if let Some(f) = &first {
+            assert_eq!(out.result, f.result, "{strategy:?}/{threads}");
+            assert_eq!(out.liveness, f.liveness, "{strategy:?}/{threads}");
+        } else {
+            first = Some(out);
+        }
+    }
+    first.expect("ran")
+}
+
+// ---------------------------------------------------------------------------
+// General formulas against an enumeration of lassos.
+
+/// The atoms of the random formulas: predicates 0 and 1, `enabled` of one
+/// label set and `taken` of another.
+fn general_atoms(enabled: u32, taken: u32) -> Vec<Atom> {
+    let set = |mask: u32| (0..LABELS).filter(|t| mask >> t & 1 != 0).collect();
+    vec![
+        Atom::State(0),
+        Atom::State(1),
+        Atom::Enabled(set(enabled)),
+        Atom::Taken(set(taken)),
+    ]
+}
+
+fn arb_formula() -> impl proptest::strategy::Strategy<Value = Formula> {
+    use Formula as F;
+    let b = Box::new;
+    // `taken` only as `eventually taken` (stuttering invariance).
+    let leaf = prop_oneof![
+        (0u32..3).prop_map(F::Atom),
+        Just(F::Eventually(b(F::Atom(3)))),
+        Just(F::True)
+    ];
+    leaf.prop_recursive(3, 12, 2, move |inner| {
+        prop_oneof![
+            inner.clone().prop_map(move |a| F::Not(b(a))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| F::And(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| F::Or(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| F::Until(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| F::LeadsTo(b(x), b(y))),
+            inner.clone().prop_map(move |a| F::Always(b(a))),
+            inner.prop_map(move |a| F::Eventually(b(a))),
+        ]
+    })
+}
+
+/// The enumeration: the letters of a lasso of `r` (`states[loop_start..]`
+/// the cycle, whose last state is `states[loop_start]`; `loop_start` the
+/// last index: stuttering there forever), computed from the adjacency
+/// lists.
+fn letters(r: &Random, atoms: &[Atom], states: &[usize], loop_start: usize) -> ltl::Lasso {
+    let last = states.len() - 1;
+    let positions = if loop_start < last { last } else { last + 1 };
+    let edge = |u: usize, v: usize, ts: &[u32]| {
+        r.adj[u]
+            .iter()
+            .any(|&(t, w)| w as usize == v && ts.contains(&t))
+    };
+    let letters = (0..positions)
+        .map(|i| {
+            let s = states[i];
+            let next = if i < last { states[i + 1] } else { s };
+            atoms.iter().enumerate().fold(0u64, |l, (a, atom)| {
+                let v = match atom {
+                    Atom::State(p) => r.preds[*p as usize].contains(&(s as u64)),
+                    Atom::Enabled(ts) => (0..r.n).any(|v| v != s && edge(s, v, ts)),
+                    Atom::Taken(ts) => next != s && edge(s, next, ts),
+                };
+                l | (v as u64) << a
+            })
+        })
+        .collect();
+    ltl::Lasso {
+        letters,
+        loop_start,
+    }
+}
+
+/// Whether the lasso (states, labels, loop start) is fair to `cons`.
+fn lasso_fair(
+    r: &Random,
+    cons: &[&FairnessConstraint],
+    states: &[usize],
+    labels: &[u32],
+    loop_start: usize,
+) -> bool {
+    let last = states.len() - 1;
+    let cycle: Vec<usize> = if loop_start < last {
+        states[loop_start..last].to_vec()
+    } else {
+        vec![states[last]]
+    };
+    let enabled = |s: usize, c: &FairnessConstraint| {
+        r.adj[s]
+            .iter()
+            .any(|&(t, v)| v as usize != s && c.transitions.contains(&t))
+    };
+    cons.iter().all(|c| {
+        let taken = (loop_start..last)
+            .any(|i| states[i] != states[i + 1] && c.transitions.contains(&labels[i]));
+        let en: Vec<bool> = cycle.iter().map(|&s| enabled(s, c)).collect();
+        taken
+            || if c.strong {
+                !en.iter().any(|&x| x)
+            } else {
+                !en.iter().all(|&x| x)
+            }
+    })
+}
+
+/// Judges a lasso (states, labels, loop start).
+type Found<'a> = dyn FnMut(&[usize], &[u32], usize) -> bool + 'a;
+
+/// Some fair lasso of at most `max` steps violates `f`.
+fn violated_within(
+    r: &Random,
+    f: &Formula,
+    atoms: &[Atom],
+    cons: &[&FairnessConstraint],
+    assume_progress: bool,
+    max: usize,
+) -> bool {
+    fn walk(
+        r: &Random,
+        states: &mut Vec<usize>,
+        labels: &mut Vec<u32>,
+        max: usize,
+        found: &mut Found,
+    ) -> bool {
+        let k = states.len() - 1;
+        // Stutter forever at the end, or close a cycle to an earlier state.
+        if found(states, labels, k) {
+            return true;
+        }
+        for j in 0..k {
+            if states[j] == states[k] && found(states, labels, j) {
+                return true;
+            }
+        }
+        if labels.len() == max {
+            return false;
+        }
+        for &(t, v) in &r.adj[states[k]] {
+            states.push(v as usize);
+            labels.push(t);
+            let hit = walk(r, states, labels, max, found);
+            states.pop();
+            labels.pop();
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+    let mut found = |states: &[usize], labels: &[u32], ls: usize| {
+        let last = states.len() - 1;
+        if ls == last && assume_progress && !r.adj[states[last]].is_empty() {
+            return false;
+        }
+        lasso_fair(r, cons, states, labels, ls)
+            && !ltl::holds_on_lasso(f, &letters(r, atoms, states, ls))
+    };
+    r.init
+        .iter()
+        .any(|&i| walk(r, &mut vec![i as usize], &mut vec![], max, &mut found))
+}
+
+/// A reported lasso is a real path from an initial state, fair to `cons`,
+/// stuttering only where allowed, on which `f` is false.
+fn valid_general_lasso(
+    r: &Random,
+    f: &Formula,
+    atoms: &[Atom],
+    cons: &[&FairnessConstraint],
+    assume_progress: bool,
+    v: &Violation,
+) -> Result<(), TestCaseError> {
+    let lasso = v.lasso.as_ref().expect("a lasso");
+    let states: Vec<usize> = v.trace.iter().map(|s| s.state[0] as usize).collect();
+    let labels: Vec<u32> = v.trace[1..]
+        .iter()
+        .map(|s| s.transition.expect("a step"))
+        .collect();
+    prop_assert!(r.init.contains(&(states[0] as u64)));
+    for (i, w) in states.windows(2).enumerate() {
+        prop_assert!(r.adj[w[0]].contains(&(labels[i], w[1] as u64)));
+    }
+    let ls = lasso.loop_start;
+    prop_assert_eq!(states[states.len() - 1], states[ls]);
+    if ls == states.len() - 1 && assume_progress {
+        prop_assert!(r.adj[states[ls]].is_empty());
+    }
+    prop_assert!(lasso_fair(r, cons, &states, &labels, ls));
+    prop_assert!(
+        !ltl::holds_on_lasso(f, &letters(r, atoms, &states, ls)),
+        "{:?}",
+        f
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A general formula is violated iff a fair lasso violates it: every
+    /// reported lasso is a real, fair path on which the formula is false
+    /// (by `holds_on_lasso`, the semantics, and letters computed here), and
+    /// every lasso of up to 6 steps that violates it is noticed.
+    #[test]
+    fn general_formulas_match_lasso_enumeration(
+        r in arb_random(),
+        f in arb_formula(),
+        en in 1u32..8,
+        tk in 1u32..8,
+        fair in any::<bool>(),
+    ) {
+        let atoms = general_atoms(en, tk);
+        let automaton = ltl::translate(&Formula::Not(Box::new(f.clone())), 1 << 12).expect("small");
+        for assume_progress in [false, true] {
+            let mut m = model_of(&r, assume_progress);
+            let fairness: Vec<u32> = if fair { (0..r.constraints.len() as u32).collect() } else { vec![] };
+            m.live.checks = vec![lc(
+                TemporalForm::General { formula: f.clone(), atoms: atoms.clone(), automaton: automaton.clone() },
+                &fairness,
+            )];
+            let cons: Vec<&FairnessConstraint> = fairness.iter().map(|&c| &r.constraints[c as usize]).collect();
+            let out = run_general(&m);
+            let small = violated_within(&r, &f, &atoms, &cons, assume_progress, 6);
+            match &out.result {
+                Verdict::Violation(v) => valid_general_lasso(&r, &f, &atoms, &cons, assume_progress, v)?,
+                Verdict::Ok => prop_assert!(!small, "missed a violation of {:?}", f),
+                other => prop_assert!(false, "{:?}", other),
             }
         }
     }

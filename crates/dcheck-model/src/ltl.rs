@@ -1,7 +1,9 @@
 //! Linear temporal formulas and their translation to generalized Büchi
 //! automata, for temporal properties of any shape (issue 22: the product
 //! of the state graph and the automaton of the negated property is then
-//! searched for a fair accepting cycle).
+//! searched for a fair accepting cycle by the engine). The model compiles
+//! a property of any other shape than the five fixed ones to the
+//! automaton of its negation ([`crate::system::TemporalForm::General`]).
 //!
 //! The translation is the tableau construction of Gerth, Peled, Vardi and
 //! Wolper, "Simple on-the-fly automatic verification of linear temporal
@@ -125,7 +127,7 @@ pub struct State {
 /// state whose literals the next letter satisfies, and is accepting when
 /// it visits every acceptance set infinitely often (no set: every infinite
 /// run accepts).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Automaton {
     pub states: Vec<State>,
     pub initial: Vec<usize>,
@@ -162,7 +164,15 @@ pub fn translate(f: &Formula, max_states: usize) -> Result<Automaton, TooLarge> 
         old: BTreeSet::new(),
         next: BTreeSet::new(),
     }];
+    // Splits can multiply pending nodes long before many are finished:
+    // the work is bounded too, so a formula that explodes is refused
+    // within a bounded time, not only a bounded size.
+    let mut budget = max_states.saturating_mul(64).max(1024);
     while let Some(mut node) = stack.pop() {
+        budget -= 1;
+        if budget == 0 {
+            return Err(TooLarge(max_states));
+        }
         let Some(&eta) = node.new.iter().next() else {
             let key = (node.old.clone(), node.next.clone());
             if let Some(&i) = index.get(&key) {
@@ -281,11 +291,82 @@ pub fn translate(f: &Formula, max_states: usize) -> Result<Automaton, TooLarge> 
                 .collect()
         })
         .collect();
-    Ok(Automaton {
+    Ok(minimise(Automaton {
         states,
         initial,
         accepting,
-    })
+    }))
+}
+
+/// Merges the states no run can tell apart: the coarsest partition where
+/// states of a class have the same literals, the same acceptance sets and
+/// successors in the same classes (a bisimulation, so the language is the
+/// same). The tableau makes such twins where a formula is entered, and
+/// each would cost a product lasso a step.
+fn minimise(a: Automaton) -> Automaton {
+    let n = a.states.len();
+    let sig0 = |q: usize| {
+        let acc: Vec<bool> = a.accepting.iter().map(|s| s[q]).collect();
+        (a.states[q].literals.clone(), acc)
+    };
+    let mut class: Vec<usize> = {
+        let mut ids = HashMap::new();
+        (0..n)
+            .map(|q| {
+                let k = ids.len();
+                *ids.entry(sig0(q)).or_insert(k)
+            })
+            .collect()
+    };
+    loop {
+        let mut ids = HashMap::new();
+        let next: Vec<usize> = (0..n)
+            .map(|q| {
+                let succ: BTreeSet<usize> =
+                    a.states[q].successors.iter().map(|&r| class[r]).collect();
+                let k = ids.len();
+                *ids.entry((class[q], succ)).or_insert(k)
+            })
+            .collect();
+        let done = ids.len() == class.iter().collect::<BTreeSet<_>>().len();
+        class = next;
+        if done {
+            break;
+        }
+    }
+    let m = class.iter().max().map_or(0, |c| c + 1);
+    let mut rep = vec![usize::MAX; m];
+    for q in 0..n {
+        if rep[class[q]] == usize::MAX {
+            rep[class[q]] = q;
+        }
+    }
+    let states = rep
+        .iter()
+        .map(|&q| {
+            let mut successors: Vec<usize> =
+                a.states[q].successors.iter().map(|&r| class[r]).collect();
+            successors.sort_unstable();
+            successors.dedup();
+            State {
+                literals: a.states[q].literals.clone(),
+                successors,
+            }
+        })
+        .collect();
+    let mut initial: Vec<usize> = a.initial.iter().map(|&q| class[q]).collect();
+    initial.sort_unstable();
+    initial.dedup();
+    let accepting = a
+        .accepting
+        .iter()
+        .map(|set| rep.iter().map(|&q| set[q]).collect())
+        .collect();
+    Automaton {
+        states,
+        initial,
+        accepting,
+    }
 }
 
 /// A lasso word: `letters[i]` is the set of atoms true at position `i`
@@ -438,6 +519,89 @@ fn sat(f: &Formula, w: &Lasso) -> Vec<bool> {
     }
 }
 
+/// One fact of an explanation ([`why_not`]), at a position of the lasso.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// The subformula holds at the position.
+    Holds(Formula, usize),
+    /// It does not hold at the position.
+    Fails(Formula, usize),
+    /// It holds at no position from this one on (the rest of the prefix
+    /// and the whole cycle).
+    Never(Formula, usize),
+}
+
+/// Why `f` does not hold at position 0 of the lasso word: the facts that
+/// refute it, outermost first (`always (t implies always t)`: `t` holds at
+/// 3, `t` fails at 5). Empty when `f` holds.
+pub fn why_not(f: &Formula, w: &Lasso) -> Vec<Why> {
+    let mut out = Vec::new();
+    if !sat(f, w)[0] {
+        refute(f, 0, w, &mut out);
+    }
+    out
+}
+
+/// The positions from `i` on, in the order a behaviour visits them, each
+/// once.
+fn from(w: &Lasso, i: usize) -> Vec<usize> {
+    let n = w.letters.len();
+    let mut p = Vec::new();
+    let mut seen = vec![false; n];
+    let mut x = i;
+    while !seen[x] {
+        seen[x] = true;
+        p.push(x);
+        x = w.succ(x);
+    }
+    p
+}
+
+/// Adds to `out` why `f`, false at position `i`, is false there.
+fn refute(f: &Formula, i: usize, w: &Lasso, out: &mut Vec<Why>) {
+    use Formula as F;
+    let at = |g: &Formula, j: usize| sat(g, w)[j];
+    match f {
+        F::Not(a) => match &**a {
+            F::Not(b) => refute(b, i, w, out),
+            _ => out.push(Why::Holds((**a).clone(), i)),
+        },
+        F::And(a, b) => {
+            let x = if at(a, i) { b } else { a };
+            refute(x, i, w, out);
+        }
+        F::Implies(a, b) => {
+            out.push(Why::Holds((**a).clone(), i));
+            refute(b, i, w, out);
+        }
+        F::Always(a) => {
+            let j = from(w, i)
+                .into_iter()
+                .find(|&j| !at(a, j))
+                .expect("always fails somewhere");
+            refute(a, j, w, out);
+        }
+        F::Eventually(a) => out.push(Why::Never((**a).clone(), i)),
+        F::LeadsTo(a, b) => {
+            let eb = sat(&F::Eventually(b.clone()), w);
+            let j = from(w, i)
+                .into_iter()
+                .find(|&j| at(a, j) && !eb[j])
+                .expect("leads_to fails somewhere");
+            out.push(Why::Holds((**a).clone(), j));
+            out.push(Why::Never((**b).clone(), j));
+        }
+        F::Until(a, b) => {
+            let (sa, sb) = (sat(a, w), sat(b, w));
+            match from(w, i).into_iter().find(|&j| sb[j] || !sa[j]) {
+                Some(j) if !sb[j] => refute(a, j, w, out),
+                _ => out.push(Why::Never((**b).clone(), i)),
+            }
+        }
+        _ => out.push(Why::Fails(f.clone(), i)),
+    }
+}
+
 fn zip(a: Vec<bool>, b: Vec<bool>, f: impl Fn(bool, bool) -> bool) -> Vec<bool> {
     a.into_iter().zip(b).map(|(x, y)| f(x, y)).collect()
 }
@@ -538,5 +702,20 @@ mod tests {
         let g = F::Or(b(f.clone()), b(F::Until(b(F::Atom(0)), b(F::Atom(1)))));
         assert_eq!(translate(&g, 4).err(), Some(TooLarge(4)));
         assert!(translate(&f, 1 << 16).is_ok());
+    }
+
+    /// A formula whose tableau splits exponentially is refused within the
+    /// work bound, without finishing the splits (2^40 of them here).
+    #[test]
+    fn a_limit_on_the_work() {
+        let mut f = F::True;
+        for i in 0..40 {
+            let alt = F::Or(
+                b(F::Eventually(b(F::Atom(i % 6)))),
+                b(F::Always(b(F::Atom((i + 1) % 6)))),
+            );
+            f = F::And(b(f), b(alt));
+        }
+        assert_eq!(translate(&f, 1 << 10).err(), Some(TooLarge(1 << 10)));
     }
 }
