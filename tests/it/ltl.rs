@@ -120,3 +120,89 @@ fn the_general_path_agrees_with_the_fixed_one() {
         );
     }
 }
+
+/// A disjunction that holds while each disjunct fails (derivation in
+/// disjunction.ron; TLC on Disjunction.tla: Disj holds, Settles violated
+/// with a 2-step cycle after one step, Recurs violated by stuttering).
+#[test]
+fn a_disjunction_holds_where_neither_disjunct_does() {
+    let spec = "tests/fixtures/ltl/disjunction.ron";
+    let (code, j, err) = dcheck_json(&[spec, "--no-deadlock"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(counts(&j), (4, 5));
+    assert_eq!(status(&j, "Disj"), "holds");
+    assert_eq!(status(&j, "Settles"), "violated");
+    assert_eq!(status(&j, "Recurs"), "violated");
+    // The first violated property is Settles: B, then the cycle C, D.
+    assert_eq!(common::action_names(&j), vec!["B", "C", "D"]);
+    assert_eq!(j["violation"]["loop_start"], 1);
+    let (_, j, _) = dcheck_json(&[spec, "--no-deadlock", "--property", "Recurs"]);
+    assert_eq!(common::action_names(&j), vec!["A"]);
+    assert_eq!(j["violation"]["stutters"], true);
+}
+
+/// `exists` over a temporal body (derivation in exists.ron; TLC on
+/// Exists.tla: Settles holds, Settles1 violated by Set(2) then stuttering).
+#[test]
+fn exists_over_eventually_always() {
+    let (code, j, err) = dcheck_json(&["tests/fixtures/ltl/exists.ron", "--no-deadlock"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(counts(&j), (3, 3));
+    assert_eq!(status(&j, "Settles"), "holds");
+    assert_eq!(status(&j, "Settles1"), "violated");
+    assert_eq!(common::action_names(&j), vec!["Set"]);
+    assert_eq!(j["violation"]["trace"][1]["state"]["x"], 2);
+}
+
+/// Once the TM commits no RM is aborted: holds on two-phase commit
+/// (TLC, TwoPhaseNested.cfg: 288 distinct states, 1,146 generated), and
+/// is violated in 4 steps on the commit-early bug (TLC,
+/// TwoPhaseNestedEarly.cfg: a 4-step trace; derivation in
+/// 2pc_early_nested.ron).
+#[test]
+fn a_nested_property_on_two_phase_commit() {
+    let (code, j, err) = dcheck_json(&["tests/fixtures/ltl/2pc_nested.ron", "--no-deadlock"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(counts(&j), (288, 1146));
+    assert_eq!(status(&j, "NoAbortAfterCommit"), "holds");
+    let args = [
+        "tests/fixtures/ltl/2pc_early_nested.ron",
+        "--no-deadlock",
+        "--property",
+        "NoAbortAfterCommit",
+    ];
+    let (code, j, err) = dcheck_json(&args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(j["violation"]["trace"].as_array().expect("trace").len(), 5);
+    assert_eq!(j["violation"]["stutters"], true);
+    let (_, text, _) = dcheck_run(&args);
+    let text = flat(&text);
+    assert!(
+        text.contains("why: `tmState == committed` holds in state"),
+        "{text}"
+    );
+    assert!(text.contains("does not hold in state 4"), "{text}");
+}
+
+/// Strong until, derived by hand in until.ron.
+#[test]
+fn strong_until() {
+    let spec = "tests/fixtures/ltl/until.ron";
+    let (code, j, err) = dcheck_json(&[spec, "--no-deadlock"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(status(&j, "Reach"), "holds");
+    assert_eq!(status(&j, "Exact"), "violated");
+    assert_eq!(common::action_names(&j), vec!["Jump"]);
+    assert_eq!(j["violation"]["stutters"], true);
+    let (code, j, err) = dcheck_json(&[
+        spec,
+        "--no-deadlock",
+        "--fairness",
+        "none",
+        "--property",
+        "Reach",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(j["violation"]["trace"].as_array().expect("trace").len(), 1);
+    assert_eq!(j["violation"]["stutters"], true);
+}
