@@ -38,6 +38,15 @@ fn quiescence_is_violated_when_a_process_can_wake() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(status(&j, "Quiescence"), "violated");
     assert_eq!(j["violation"]["kind"], "liveness");
+    assert_eq!(
+        j["violation"]["why"],
+        serde_json::json!([
+            {"fact": "holds", "formula": "terminated", "state": 0},
+            {"fact": "fails", "formula": "terminated", "state": 1},
+        ])
+    );
+    let errors = crate::schema::errors("report-v1.json", &j);
+    assert!(errors.is_empty(), "{errors:?}");
     let (_, text, _) = dcheck_run(&args);
     let text = flat(&text);
     assert!(
@@ -205,4 +214,37 @@ fn strong_until() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(j["violation"]["trace"].as_array().expect("trace").len(), 1);
     assert_eq!(j["violation"]["stutters"], true);
+}
+
+/// An automaton past the limit is refused at the property's span (exit 2);
+/// a general property's automaton size is in the summary and the JSON.
+#[test]
+fn automaton_size_is_reported_and_bounded() {
+    let (code, out, err) = dcheck_run(&["tests/fixtures/ltl/too_large.ron"]);
+    assert_eq!(code, 2, "{out}");
+    let err = flat(&err);
+    assert!(
+        err.contains("the automaton of this property's negation needs more than 65536 states"),
+        "{err}"
+    );
+    let (_, j, _) = dcheck_json(&["tests/fixtures/ltl/disjunction.ron", "--no-deadlock"]);
+    let disj = j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == "Disj")
+        .expect("Disj");
+    assert!(
+        disj["automaton_states"].as_u64().expect("size") >= 2,
+        "{disj}"
+    );
+    let settles = j["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == "Settles")
+        .expect("Settles");
+    assert!(settles.get("automaton_states").is_none(), "{settles}");
+    let errors = crate::schema::errors("report-v1.json", &j);
+    assert!(errors.is_empty(), "{errors:?}");
 }

@@ -276,3 +276,34 @@ fn a_stuttering_lasso_is_judged_by_the_semantics() {
     let (_, out, _) = dcheck(&["replay", STUTTER, &saved.path, "--assume-progress"]);
     assert!(out.contains("No longer violated"), "{out}");
 }
+
+#[test]
+fn lassos_of_general_properties_replay_by_the_semantics() {
+    // disjunction.ron: Settles (eventually always x == 1) fails on
+    // B, then C, D forever; the disjunction Disj holds there.
+    const DISJ: &str = "tests/fixtures/ltl/disjunction.ron";
+    let saved = save(&[DISJ, "--no-deadlock"], "json");
+    let (code, j) = replay(DISJ, &saved.path);
+    assert_eq!(code, 0, "{j:#}");
+    let dir = tempfile::tempdir().expect("dir");
+    let weaker = dir.path().join("weaker.ron");
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DISJ))
+            .expect("spec")
+            .replace(
+                r#"(name: "Settles", expr: "eventually always x == 1")"#,
+                r#"(name: "Settles", expr: "(eventually always x == 1) or (always eventually x == 2)")"#,
+            );
+    assert!(text.contains("or (always eventually x == 2)\")"));
+    std::fs::write(&weaker, text).expect("write");
+    let (code, j) = replay(weaker.to_str().expect("path"), &saved.path);
+    assert_eq!(code, 1, "{j:#}");
+    assert_eq!(j["result"], json!("no longer violated"));
+    assert!(
+        j["message"]
+            .as_str()
+            .expect("message")
+            .contains("holds on the replayed lasso"),
+        "{j:#}"
+    );
+}

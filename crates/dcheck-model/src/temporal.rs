@@ -696,7 +696,7 @@ pub(crate) fn compile(
                         c.error(
                             p.formula.span,
                             format!("the automaton of this property's negation needs more than {MAX_AUTOMATON_STATES} states"),
-                            Some("split it into several properties (a conjunction is checked the same as its conjuncts one by one), or bound its inner quantifiers' domains".into()),
+                            Some("simplify it, split a conjunction into several properties (each is checked on its own), or bound its inner quantifiers' domains".into()),
                         );
                         break;
                     }

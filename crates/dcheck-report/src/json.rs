@@ -72,9 +72,15 @@ pub fn report(
     };
     let properties: Vec<Json> = crate::checked(model, sources, outcome, check_deadlock)
         .into_iter()
-        .map(|c| match c.fairness {
-            Some(f) => json!({"name": c.name, "kind": c.kind, "status": c.status, "fairness": f}),
-            None => json!({"name": c.name, "kind": c.kind, "status": c.status}),
+        .map(|c| {
+            let mut j = json!({"name": c.name, "kind": c.kind, "status": c.status});
+            if let Some(f) = c.fairness {
+                j["fairness"] = json!(f);
+            }
+            if let Some(n) = c.automaton {
+                j["automaton_states"] = json!(n);
+            }
+            j
         })
         .collect();
     let mut out = json!({
@@ -181,6 +187,12 @@ pub fn report(
                     "abstract_trace": why.mapped.iter().map(|m| m.as_ref().map(|s| object(s)).unwrap_or(Json::Null)).collect::<Vec<_>>(),
                     "error": why.error,
                 });
+            }
+            if let Some(facts) = crate::why::explain(model, sources, *c, v) {
+                vj["why"] = facts
+                    .iter()
+                    .map(|f| json!({"fact": f.kind, "formula": f.formula, "state": f.state}))
+                    .collect();
             }
             vj["loop_start"] = json!(l.loop_start);
             vj["stutters"] = json!(l.loop_start + 1 == v.trace.len());

@@ -232,6 +232,9 @@ pub struct Checked {
     /// For a temporal property, and a refinement with a liveness part:
     /// the fairness assumptions it was checked under, as written.
     pub fairness: Option<Vec<String>>,
+    /// For a temporal property of no fixed shape: the states of its
+    /// negation's automaton (the largest over its instances).
+    pub automaton: Option<usize>,
 }
 
 /// What a run checked, in the order of [`Checked`].
@@ -266,6 +269,7 @@ pub fn checked(
                 matches!(violated, Some(ViolationKind::Invariant(j)) if *j as usize == i),
             ),
             fairness: None,
+            automaton: None,
         })
         .collect();
     for (i, ap) in model.action_properties.iter().enumerate() {
@@ -276,6 +280,7 @@ pub fn checked(
                 matches!(violated, Some(ViolationKind::ActionProperty(j)) if *j as usize == i),
             ),
             fairness: None,
+            automaton: None,
         });
     }
     for (i, r) in model.refinements.iter().enumerate() {
@@ -293,6 +298,7 @@ pub fn checked(
             kind: "refinement",
             status,
             fairness: (!checks.is_empty()).then(|| fairness_texts(model, sources, &checks)),
+            automaton: None,
         });
     }
     out.push(Checked {
@@ -303,6 +309,7 @@ pub fn checked(
             false => "not checked",
         },
         fairness: None,
+        automaton: None,
     });
     for p in model.properties.iter().filter(|p| p.invariant.is_none()) {
         out.push(Checked {
@@ -310,6 +317,16 @@ pub fn checked(
             kind: "liveness",
             status: property_status(outcome, p),
             fairness: Some(fairness_texts(model, sources, &p.checks)),
+            automaton: p
+                .checks
+                .iter()
+                .filter_map(|&c| match &model.liveness_checks()[c as usize].form {
+                    dcheck_model::system::TemporalForm::General { automaton, .. } => {
+                        Some(automaton.states.len())
+                    }
+                    _ => None,
+                })
+                .max(),
         });
     }
     out

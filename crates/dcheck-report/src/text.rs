@@ -179,9 +179,13 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             k => k,
         };
         let name = if c.kind == "deadlock" { "" } else { &c.name };
+        let automaton = match c.automaton {
+            Some(n) => format!("; automaton: {n} states"),
+            None => String::new(),
+        };
         let fairness = match &c.fairness {
-            Some(f) if f.is_empty() => "(fairness: none)".to_string(),
-            Some(f) => format!("(fairness: {})", f.join(", ")),
+            Some(f) if f.is_empty() => format!("(fairness: none{automaton})"),
+            Some(f) => format!("(fairness: {}{automaton})", f.join(", ")),
             None => String::new(),
         };
         let line = format!("  {kind:<9} {name:<width$}  {}", c.status);
@@ -743,10 +747,10 @@ fn liveness_text(
             crate::bindings_text(&info.bindings)
         );
     }
-    if let Some(lines) = crate::why::explain(model, sources, c, v) {
-        for (i, line) in lines.iter().enumerate() {
+    if let Some(facts) = crate::why::explain(model, sources, c, v) {
+        for (i, fact) in facts.iter().enumerate() {
             let head = if i == 0 { "  why:" } else { "" };
-            let _ = writeln!(s, "{head:<16}{line}");
+            let _ = writeln!(s, "{head:<16}{}", fact.text());
         }
     }
     let Some(l) = &v.lasso else { return };

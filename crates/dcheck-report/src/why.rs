@@ -43,15 +43,34 @@ pub fn formula_text(f: &Formula, atom: &dyn Fn(u32) -> String) -> String {
     }
 }
 
-/// The explanation of liveness check `check`'s violation `v`, one line
-/// per fact; `None` for a fixed form, a lasso that could not be replayed,
-/// or an evaluation error (the replay reports those).
-pub fn explain(
-    model: &Model,
-    sources: &SourceMap,
-    check: u32,
-    v: &Violation,
-) -> Option<Vec<String>> {
+/// One fact of an explanation: a subformula, as text, and where it holds
+/// or fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fact {
+    /// `holds`, `fails`, or `never` (it holds in no state from `state` on).
+    pub kind: &'static str,
+    pub formula: String,
+    /// An index into the trace.
+    pub state: usize,
+}
+
+impl Fact {
+    /// The fact as a sentence for the text and HTML reports.
+    pub fn text(&self) -> String {
+        let f = format!("`{}`", self.formula);
+        match (self.kind, self.state) {
+            ("holds", i) => format!("{f} holds in state {i}"),
+            ("fails", i) => format!("{f} does not hold in state {i}"),
+            (_, 0) => format!("{f} never holds"),
+            (_, i) => format!("{f} holds in no state from state {i} on"),
+        }
+    }
+}
+
+/// The explanation of liveness check `check`'s violation `v`, outermost
+/// fact first; `None` for a fixed form, a lasso that could not be
+/// replayed, or an evaluation error (the replay reports those).
+pub fn explain(model: &Model, sources: &SourceMap, check: u32, v: &Violation) -> Option<Vec<Fact>> {
     let lasso = v.lasso.as_ref()?;
     let TemporalForm::General { formula, atoms, .. } =
         &model.liveness_checks().get(check as usize)?.form
@@ -72,17 +91,18 @@ pub fn explain(
             format!("{text} [{}]", i.label)
         }
     };
-    let quote = |f: &Formula| format!("`{}`", formula_text(f, &atom));
+    let fact = |kind, f: &Formula, state: &usize| Fact {
+        kind,
+        formula: formula_text(f, &atom),
+        state: *state,
+    };
     Some(
         why_not(formula, &word)
             .iter()
             .map(|w| match w {
-                Why::Holds(f, i) => format!("{} holds in state {i}", quote(f)),
-                Why::Fails(f, i) => format!("{} does not hold in state {i}", quote(f)),
-                Why::Never(f, i) if *i == 0 => format!("{} never holds", quote(f)),
-                Why::Never(f, i) => {
-                    format!("{} holds in no state from state {i} on", quote(f))
-                }
+                Why::Holds(f, i) => fact("holds", f, i),
+                Why::Fails(f, i) => fact("fails", f, i),
+                Why::Never(f, i) => fact("never", f, i),
             })
             .collect(),
     )
