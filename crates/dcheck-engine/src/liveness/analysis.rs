@@ -566,6 +566,9 @@ impl Analysis<'_> {
     /// The canonical lasso search: BFS over (state, phase) from the initial
     /// states; returns the prefix to the first phase-1 fair state found.
     fn prefix(&mut self) -> Option<(Vec<u32>, Vec<TransitionId>)> {
+        if self.env.base.is_some() {
+            return self.product_prefix();
+        }
         let g = self.g;
         let rg = self.rg;
         let n = g.n;
@@ -670,6 +673,113 @@ impl Analysis<'_> {
         Some((states, labels))
     }
 
+    /// The lasso search on a product (every node is in R and E): the
+    /// nearest fair node from the initial nodes, counting the steps of the
+    /// states, not of the product. A stutter edge costs nothing (it is
+    /// dropped from the lasso), so this is a 0-1 BFS: a deque, stutters
+    /// pushed at the front, nodes taken in order of distance, edges in
+    /// order. Deterministic like the search above.
+    fn product_prefix(&mut self) -> Option<(Vec<u32>, Vec<TransitionId>)> {
+        let g = self.g;
+        let n = g.n;
+        let mut dist = vec![u32::MAX; n];
+        // `index` is free after the decomposition: the parents.
+        let mut par = std::mem::take(&mut self.index);
+        par.fill(NONE);
+        let mut queue: VecDeque<(u32, u32)> = VecDeque::new();
+        for &i in &g.initial {
+            if dist[i as usize] == u32::MAX {
+                dist[i as usize] = 0;
+                par[i as usize] = ROOT;
+                queue.push_back((i, 0));
+            }
+        }
+        let mut found = None;
+        while let Some((u, d)) = queue.pop_front() {
+            if d != dist[u as usize] {
+                continue; // reached again, nearer, since it was queued
+            }
+            if get_bit(&self.fair, u) {
+                found = Some(u);
+                break;
+            }
+            for e in g.edges(u) {
+                let v = g.targets[e];
+                let free = g.labels.get(e) == super::product::STUTTER;
+                let dv = d + u32::from(!free);
+                if dv < dist[v as usize] {
+                    dist[v as usize] = dv;
+                    par[v as usize] = u;
+                    if free {
+                        queue.push_front((v, dv));
+                    } else {
+                        queue.push_back((v, dv));
+                    }
+                }
+            }
+        }
+        self.note((dist.capacity() * 4 + queue.capacity() * 8) as u64);
+        let Some(f) = found else {
+            self.index = par;
+            return None;
+        };
+        let mut states = vec![f];
+        let mut labels = Vec::new();
+        let mut v = f;
+        while par[v as usize] != ROOT {
+            let u = par[v as usize];
+            // The edge the distance came by: a stutter when it cost nothing.
+            let free = dist[v as usize] == dist[u as usize];
+            let e = g
+                .edges(u)
+                .find(|&e| {
+                    g.targets[e] == v && (g.labels.get(e) == super::product::STUTTER) == free
+                })
+                .expect("parent edge");
+            labels.push(g.labels.get(e));
+            states.push(u);
+            v = u;
+        }
+        states.reverse();
+        labels.reverse();
+        self.index = par;
+        Some((states, labels))
+    }
+
+    /// On a product: whether the automaton can run forever on `f`'s state
+    /// stuttering (a cycle of stutter edges through `f`, all at the same
+    /// state) and meet every acceptance set on the way. Such a cycle is
+    /// the state repeating forever, the shortest there is; it is fair when
+    /// the state enables no constraint (the caller checks).
+    fn stutter_cycle(&self, f: u32) -> bool {
+        let g = self.g;
+        let stutters = |x: u32| {
+            g.edges(x)
+                .filter(move |&e| g.labels.get(e) == super::product::STUTTER)
+                .map(move |e| g.targets[e])
+        };
+        let reach = |from: u32| {
+            let mut seen = vec![from];
+            let mut i = 0;
+            while i < seen.len() {
+                for y in stutters(seen[i]) {
+                    if !seen.contains(&y) {
+                        seen.push(y);
+                    }
+                }
+                i += 1;
+            }
+            seen
+        };
+        // Stutter edges stay at one state: these sets have at most as
+        // many nodes as the automaton has states.
+        let cycle: Vec<u32> = reach(f)
+            .into_iter()
+            .filter(|&x| stutters(x).any(|y| reach(y).contains(&f)))
+            .collect();
+        !cycle.is_empty() && self.rg.a.iter().all(|a| cycle.iter().any(|&x| a.has(x)))
+    }
+
     /// BFS inside the component tagged `comp` from `from` (edge order): the
     /// path to the first edge `edge_goal(label, target)` accepts or the first
     /// newly reached state `state_goal` accepts.
@@ -744,8 +854,19 @@ impl Analysis<'_> {
         // Stuttering in `f` forever: always allowed in a state without
         // out-edges; under stuttering semantics wherever `f` is accepting
         // and enables no constraint (the shortest cycle there is).
+        // On a product, stuttering is an edge: `f` may stutter forever if
+        // it has a stuttering self-loop (the automaton stays where it is).
+        let g = self.g;
+        let may_stutter = match env.base {
+            None => fc.stutter,
+            Some(_) => g
+                .edges(f)
+                .any(|e| g.targets[e] == f && g.labels.get(e) == super::product::STUTTER),
+        };
+        let enables_none = (0..fc.k).all(|c| !env.enabled(f, c));
         if env.dead_end(f)
-            || (fc.stutter && self.rg.accepting_all(f) && (0..fc.k).all(|c| !env.enabled(f, c)))
+            || (may_stutter && self.rg.accepting_all(f) && enables_none)
+            || (env.base.is_some() && enables_none && self.stutter_cycle(f))
         {
             return (states, labels);
         }
@@ -820,6 +941,38 @@ impl Analysis<'_> {
     }
 }
 
+/// The same behaviour as a shorter lasso: a cycle gone round several times
+/// is kept once, and while the step into the cycle equals the cycle's last
+/// step the cycle starts one step earlier. (A product's automaton may need
+/// both: it can enter its cycle after the states do, and meet its
+/// acceptance sets only on a later round.)
+pub(crate) fn tighten(mut p: Path) -> Path {
+    let (states, labels) = (&mut p.states, &mut p.labels);
+    let len = labels.len() - p.loop_start.min(labels.len());
+    if let Some(period) = (1..len).find(|&k| {
+        len % k == 0
+            && (0..len).all(|i| {
+                let (a, b) = (p.loop_start + i, p.loop_start + i % k);
+                states[a] == states[b] && labels[a] == labels[b]
+            })
+    }) {
+        states.truncate(p.loop_start + period + 1);
+        labels.truncate(p.loop_start + period);
+    }
+    let mut m = states.len() - 1;
+    while p.loop_start > 0
+        && p.loop_start < m
+        && states[p.loop_start - 1] == states[m - 1]
+        && labels[p.loop_start - 1] == labels[m - 1]
+    {
+        states.pop();
+        labels.pop();
+        p.loop_start -= 1;
+        m -= 1;
+    }
+    p
+}
+
 /// Runs the analysis of one check on `g`: the state graph, or a product
 /// over the state graph `base`.
 pub(crate) fn analyse(g: &Graph, base: Option<&Base>, rg: &Regions, fair_c: &Fairness) -> Result {
@@ -870,12 +1023,14 @@ pub(crate) fn analyse(g: &Graph, base: Option<&Base>, rg: &Regions, fair_c: &Fai
     states.extend_from_slice(&cs[1..]);
     labels.extend_from_slice(&cl);
     a.note(((states.capacity() + labels.capacity()) * 4) as u64);
+    let path = Path {
+        states,
+        labels,
+        loop_start,
+    };
     Result {
-        lasso: Some(Path {
-            states,
-            labels,
-            loop_start,
-        }),
+        // A product's lasso is tightened once mapped to states.
+        lasso: Some(if base.is_some() { path } else { tighten(path) }),
         bytes: a.peak,
     }
 }

@@ -276,38 +276,11 @@ pub(crate) fn to_states(of: &[u32], p: &Path) -> Path {
     if p.loop_start == p.labels.len() {
         loop_start = states.len() - 1;
     }
-    // The automaton may go round the states' cycle more than once before
-    // it meets its acceptance sets: one round is the same behaviour.
-    let len = labels.len() - loop_start.min(labels.len());
-    if let Some(period) = (1..len).find(|&p| {
-        len % p == 0
-            && (0..len).all(|i| {
-                let (a, b) = (loop_start + i, loop_start + i % p);
-                states[a] == states[b] && labels[a] == labels[b]
-            })
-    }) {
-        states.truncate(loop_start + period + 1);
-        labels.truncate(loop_start + period);
-    }
-    // The automaton may enter its cycle a step after the states do: while
-    // the step into the cycle equals the cycle's last step, start the
-    // cycle one step earlier (the same behaviour, a shorter lasso).
-    let mut m = states.len() - 1;
-    while loop_start > 0
-        && loop_start < m
-        && states[loop_start - 1] == states[m - 1]
-        && labels[loop_start - 1] == labels[m - 1]
-    {
-        states.pop();
-        labels.pop();
-        loop_start -= 1;
-        m -= 1;
-    }
-    Path {
+    super::analysis::tighten(Path {
         states,
         labels,
         loop_start,
-    }
+    })
 }
 
 impl Product<'_> {
