@@ -248,3 +248,75 @@ fn automaton_size_is_reported_and_bounded() {
     let errors = crate::schema::errors("report-v1.json", &j);
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// Each fixed shape, violated, through both paths and both liveness
+/// semantics: the same lasso (derivations in shapes.ron). With fairness
+/// the run goes round 0 1 2 0 (Step, Step, Reset) from the initial state;
+/// without, the initial state repeats forever, or for the `leads_to` one
+/// state after the step to x == 1. Under `--assume-progress` no state may
+/// repeat where a step is enabled, so every lasso is the round.
+#[test]
+fn every_fixed_shape_gives_the_same_lasso_through_both_paths() {
+    let round = (vec!["Step", "Step", "Reset"], 0);
+    for (property, tla, progress) in [
+        ("E", round.clone(), round.clone()),
+        ("AE", round.clone(), round.clone()),
+        ("EA", round.clone(), round.clone()),
+        ("LT", round.clone(), round.clone()),
+        ("ENow", (vec![], 0), round.clone()),
+        ("AENow", (vec![], 0), round.clone()),
+        ("EANow", (vec![], 0), round.clone()),
+        ("LTNow", (vec!["Step"], 1), round.clone()),
+    ] {
+        for path in ["auto", "general"] {
+            for (semantics, (actions, loop_start)) in [("", &tla), ("--assume-progress", &progress)]
+            {
+                let mut args = vec![
+                    "tests/fixtures/ltl/shapes.ron",
+                    "--property",
+                    property,
+                    "--temporal-path",
+                    path,
+                ];
+                if !semantics.is_empty() {
+                    args.push(semantics);
+                }
+                let (code, j, err) = dcheck_json(&args);
+                assert_eq!(code, 1, "{property} {path} {semantics}: {err}");
+                assert_eq!(
+                    common::action_names(&j),
+                    *actions,
+                    "{property} {path} {semantics}"
+                );
+                assert_eq!(
+                    j["violation"]["loop_start"], *loop_start,
+                    "{property} {path} {semantics}"
+                );
+            }
+        }
+    }
+}
+
+/// The HTML report carries the explanation too (it renders the text
+/// report's violation).
+#[test]
+fn the_html_report_says_why() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("wake.html");
+    let (code, _, err) = dcheck_run(&[
+        "tests/fixtures/ltl/ewd840_wake.ron",
+        "--const",
+        "N=3",
+        "--no-deadlock",
+        "--property",
+        "Quiescence",
+        "--trace-format",
+        "html",
+        "--trace-out",
+        out.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let html = std::fs::read_to_string(&out).expect("report");
+    assert!(html.contains("`terminated` holds in state 0"), "{html}");
+    assert!(html.contains("`terminated` does not hold in state 1"));
+}
