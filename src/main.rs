@@ -165,10 +165,10 @@ struct RunArgs {
     /// state unless fairness forbids it (TLA+'s stuttering semantics).
     #[arg(long)]
     assume_progress: bool,
-    /// How temporal properties of the five fixed shapes (`eventually P`,
-    /// `always eventually P`, ...) are checked: `auto` by their direct
-    /// algorithm, `general` through the automaton of the negated formula
-    /// as every other shape is (a cross-check: same verdicts).
+    /// How `eventually P`, `always eventually P`, `eventually always P`
+    /// and `P leads_to Q` are checked: `auto` by their direct algorithm,
+    /// `general` through the automaton of the negated formula as every
+    /// other shape is (a cross-check: same verdicts).
     #[arg(long, value_enum, default_value = "auto")]
     temporal_path: TemporalPath,
     /// Fairness assumption replacing the spec's and every property's own

@@ -126,6 +126,14 @@ impl Graph {
         self.edge_preds[q as usize][e / 64] >> (e % 64) & 1 != 0
     }
 
+    /// Whether some edge of `s` whose transition satisfies `pred` leads to
+    /// another state (a self-loop is a stutter: it enables nothing).
+    #[inline]
+    pub(crate) fn moves_by(&self, s: u32, pred: impl Fn(TransitionId) -> bool) -> bool {
+        self.edges(s)
+            .any(|e| self.targets[e] != s && pred(self.labels.get(e)))
+    }
+
     /// The first edge from `u` to `v`, if any.
     pub(crate) fn first_edge(&self, u: u32, v: u32) -> Option<usize> {
         self.edges(u).find(|&e| self.targets[e] == v)

@@ -108,9 +108,10 @@ pub struct Config {
     /// [`checkpoint`]).
     pub checkpoint: Option<checkpoint::Checkpointing>,
     /// Check the fixed temporal forms (`eventually P`, ...) through the
-    /// automaton product as well, like any other formula
-    /// ([`TemporalForm::as_general`](dcheck_model::system::TemporalForm::as_general)):
-    /// the two paths must agree (tests, benchmarks).
+    /// automaton product instead of their direct algorithm, like any other
+    /// formula
+    /// ([`TemporalForm::as_general`](dcheck_model::system::TemporalForm::as_general)),
+    /// for tests and benchmarks that compare the two paths.
     pub general_liveness: bool,
 }
 

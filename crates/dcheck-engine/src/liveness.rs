@@ -46,6 +46,17 @@
 //! | `EventuallyAlways(P)`| all                      | all    | `¬P` |
 //! | `LeadsTo(P, Q)`      | `P ∧ ¬Q`                 | `¬Q`   | all  |
 //!
+//! (`Fair`, a refined spec's fairness checked as a property, is the same
+//! search with the edges its step predicate holds on left out of `R`.)
+//!
+//! Any other formula (`TemporalForm::General`) is the same search on the
+//! product of the graph and the automaton of its negation
+//! ([`product`]): R = E = every product node, one acceptance set per
+//! `until` of the automaton (a fair component must meet each; the cycle
+//! visits each), fairness read at each node's state ([`analysis::Base`]),
+//! stuttering as edges of the product. Its prefix is a 0-1 BFS (a stutter
+//! costs nothing: it is dropped when the lasso is mapped back to states).
+//!
 //! # Algorithm
 //!
 //! 1. The graph: the whole reachable graph, with the BFS ids, edges in
@@ -82,7 +93,10 @@
 //!    it is an `A` state enabling none of the check's constraints: then the
 //!    cycle is empty, the shortest there is.
 //!    Nothing here depends on the id numbering, so the counterexample is
-//!    the same for any strategy and thread count.
+//!    the same for any strategy and thread count. The lasso is then
+//!    tightened ([`analysis::tighten`]: a cycle gone round twice kept once,
+//!    the cycle started earlier while the step into it repeats its last
+//!    step), so the reported `loop_start` may come before `f`.
 //!
 //! The reported violation is the lowest-index violated check, its trace
 //! rebuilt by replaying [`TransitionSystem::step`]. For a stuttering cycle
@@ -228,9 +242,10 @@ pub(crate) fn check<M: TransitionSystem>(
         return finish(safety, build_peak.max(graph.bytes()), edges);
     }
 
+    // Products are built by as many checks at once as there are threads.
     let product_limit = config
         .memory_limit()
-        .map(|m| m.saturating_sub(graph.bytes()));
+        .map(|m| m.saturating_sub(graph.bytes()) / at_once.max(1));
     let results: Vec<Option<analysis::Result>> = pool.install(|| {
         checks
             .par_iter()

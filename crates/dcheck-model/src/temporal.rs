@@ -244,8 +244,13 @@ impl<'a> Compiler<'a> {
                 for _ in prefix {
                     self.pop_local();
                 }
-                if self.diags.len() > before || ty.is_error() {
+                if self.diags.len() > before {
                     return None;
+                }
+                if ty.is_error() {
+                    // No element type and no error: an empty literal such
+                    // as `{}`. Nothing to bind.
+                    return Some(Vec::new());
                 }
                 let state = vec![0u64; self.state_words.max(1)];
                 let mut locals = vec![0u64; self.max_slots.max(1) + 1];
@@ -414,7 +419,7 @@ impl<'a> Compiler<'a> {
         env: &mut Vec<(&'s Binder, (Ty, u64))>,
         atoms: &mut Vec<(Atom, AtomInfo)>,
         out: &mut Compiled,
-        ctx: (&[ActionShape], &dyn Fn(u32, usize) -> u64),
+        ctx: (&[ActionShape], &dyn Fn(u32, usize) -> u64, bool),
     ) -> Option<Formula> {
         use ast::TemporalKind as K;
         let bx = Box::new;
@@ -454,7 +459,10 @@ impl<'a> Compiler<'a> {
             }
             K::Taken(ts) | K::Enabled(ts) => {
                 let (bs, vs) = split(env);
-                let tr = self.fair_targets(ts, &bs, Some(&vs), ctx.0, ctx.1);
+                // Only checked (the names of an empty domain are runtime
+                // locals, with no value): the targets match nothing.
+                let values = ctx.2.then_some(&vs[..]);
+                let tr = self.fair_targets(ts, &bs, values, ctx.0, ctx.1);
                 let a = match &t.kind {
                     K::Taken(_) => Atom::Taken(tr),
                     _ => Atom::Enabled(tr),
@@ -498,7 +506,7 @@ impl<'a> Compiler<'a> {
                     let (np, na) = (out.predicates.len(), atoms.len());
                     let mut inner = env.clone();
                     self.with_binder_locals(&binders, |c| {
-                        c.general(body, &mut inner, atoms, out, ctx);
+                        c.general(body, &mut inner, atoms, out, (ctx.0, ctx.1, false));
                     });
                     out.predicates.truncate(np);
                     atoms.truncate(na);
@@ -657,7 +665,13 @@ pub(crate) fn compile(
                     Shape::LeadsTo(a, q) => vec![a, q],
                     Shape::General(t) => {
                         let (np, mut atoms) = (out.predicates.len(), Vec::new());
-                        c.general(t, &mut Vec::new(), &mut atoms, &mut out, (actions, arg));
+                        c.general(
+                            t,
+                            &mut Vec::new(),
+                            &mut atoms,
+                            &mut out,
+                            (actions, arg, false),
+                        );
                         out.predicates.truncate(np);
                         vec![]
                     }
@@ -674,7 +688,8 @@ pub(crate) fn compile(
                 let mut env: Vec<(&Binder, (Ty, u64))> =
                     binders.iter().copied().zip(b.iter().cloned()).collect();
                 let mut atoms = Vec::new();
-                let Some(formula) = c.general(t, &mut env, &mut atoms, &mut out, (actions, arg))
+                let Some(formula) =
+                    c.general(t, &mut env, &mut atoms, &mut out, (actions, arg, true))
                 else {
                     break;
                 };
@@ -695,7 +710,7 @@ pub(crate) fn compile(
                     Err(_) => {
                         c.error(
                             p.formula.span,
-                            format!("the automaton of this property's negation needs more than {MAX_AUTOMATON_STATES} states"),
+                            format!("this property is too large to check: the automaton of its negation needs more than {MAX_AUTOMATON_STATES} states, or more work to build than that many allow"),
                             Some("simplify it, split a conjunction into several properties (each is checked on its own), or bound its inner quantifiers' domains".into()),
                         );
                         break;

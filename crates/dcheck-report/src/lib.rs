@@ -204,7 +204,14 @@ fn checks_status(outcome: &Outcome, checks: &[u32]) -> &'static str {
     {
         "violated"
     } else if checks.iter().all(|c| status(c) == Some(CheckStatus::Holds))
-        && (!checks.is_empty() || matches!(outcome.result, Verdict::Ok))
+        // No instance (a `forall` over nothing): holds once the state space
+        // was searched completely (a liveness violation comes after that).
+        && (!checks.is_empty()
+            || match &outcome.result {
+                Verdict::Ok => true,
+                Verdict::Violation(v) => matches!(v.kind, ViolationKind::Liveness(_)),
+                Verdict::Incomplete(_) => false,
+            })
     {
         "holds"
     } else {

@@ -4,7 +4,7 @@
 //! See the documentation of [`crate::liveness`] for the semantics.
 
 use dcheck_model::system::{FairnessConstraint, TemporalForm, TransitionId};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::graph::{Graph, NONE};
 
@@ -145,14 +145,8 @@ impl Env<'_> {
     /// Whether node `s` enables one of the constraints in `mask`.
     fn enables_any(&self, s: u32, mask: &[u64]) -> bool {
         let (g, s) = self.state(s);
-        g.edges(s).any(|e| {
-            g.targets[e] != s
-                && self
-                    .fc
-                    .mask(g.labels.get(e))
-                    .iter()
-                    .zip(mask)
-                    .any(|(m, k)| m & k != 0)
+        g.moves_by(s, |t| {
+            self.fc.mask(t).iter().zip(mask).any(|(m, k)| m & k != 0)
         })
     }
 
@@ -301,8 +295,7 @@ impl Fairness {
     /// neither enables nor takes an action for fairness, as TLA+'s
     /// `<<A>>_vars`).
     pub(crate) fn enabled(&self, g: &Graph, s: u32, c: usize) -> bool {
-        g.edges(s)
-            .any(|e| g.targets[e] != s && self.contains(g.labels.get(e), c))
+        g.moves_by(s, |t| self.contains(t, c))
     }
 
     fn is_strong(&self, c: usize) -> bool {
@@ -758,26 +751,39 @@ impl Analysis<'_> {
                 .filter(move |&e| g.labels.get(e) == super::product::STUTTER)
                 .map(move |e| g.targets[e])
         };
-        let reach = |from: u32| {
-            let mut seen = vec![from];
-            let mut i = 0;
-            while i < seen.len() {
-                for y in stutters(seen[i]) {
-                    if !seen.contains(&y) {
-                        seen.push(y);
-                    }
-                }
-                i += 1;
+        // Stutter edges stay at one state: the nodes they reach from `f`
+        // are at most as many as the automaton's states. Forward from `f`,
+        // with the reverse edges among them; then back to `f`.
+        let mut at: HashMap<u32, usize> = HashMap::from([(f, 0)]);
+        let mut nodes = vec![f];
+        let mut rev: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut i = 0;
+        while i < nodes.len() {
+            for y in stutters(nodes[i]) {
+                let j = *at.entry(y).or_insert_with(|| {
+                    nodes.push(y);
+                    rev.push(Vec::new());
+                    nodes.len() - 1
+                });
+                rev[j].push(i);
             }
-            seen
-        };
-        // Stutter edges stay at one state: these sets have at most as
-        // many nodes as the automaton has states.
-        let cycle: Vec<u32> = reach(f)
-            .into_iter()
-            .filter(|&x| stutters(x).any(|y| reach(y).contains(&f)))
-            .collect();
-        !cycle.is_empty() && self.rg.a.iter().all(|a| cycle.iter().any(|&x| a.has(x)))
+            i += 1;
+        }
+        // On a cycle through `f`: reached from `f` and reaching it.
+        let mut back = vec![false; nodes.len()];
+        let mut stack: Vec<usize> = rev[0].clone();
+        while let Some(x) = stack.pop() {
+            if !back[x] {
+                back[x] = true;
+                stack.extend(&rev[x]);
+            }
+        }
+        back[0]
+            && self
+                .rg
+                .a
+                .iter()
+                .all(|a| (0..nodes.len()).any(|x| back[x] && a.has(nodes[x])))
     }
 
     /// BFS inside the component tagged `comp` from `from` (edge order): the
@@ -854,19 +860,16 @@ impl Analysis<'_> {
         // Stuttering in `f` forever: always allowed in a state without
         // out-edges; under stuttering semantics wherever `f` is accepting
         // and enables no constraint (the shortest cycle there is).
-        // On a product, stuttering is an edge: `f` may stutter forever if
-        // it has a stuttering self-loop (the automaton stays where it is).
-        let g = self.g;
-        let may_stutter = match env.base {
-            None => fc.stutter,
-            Some(_) => g
-                .edges(f)
-                .any(|e| g.targets[e] == f && g.labels.get(e) == super::product::STUTTER),
-        };
-        let enables_none = (0..fc.k).all(|c| !env.enabled(f, c));
+        // On a product, stuttering is edges: `f` may stutter forever if
+        // the automaton can go round its acceptance sets on stutters there.
+        // (`fc.stutter` is false for a product: see `liveness::check`.)
         if env.dead_end(f)
-            || (may_stutter && self.rg.accepting_all(f) && enables_none)
-            || (env.base.is_some() && enables_none && self.stutter_cycle(f))
+            || ((fc.stutter || env.base.is_some())
+                && (0..fc.k).all(|c| !env.enabled(f, c))
+                && match env.base {
+                    None => self.rg.accepting_all(f),
+                    Some(_) => self.stutter_cycle(f),
+                })
         {
             return (states, labels);
         }

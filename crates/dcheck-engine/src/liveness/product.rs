@@ -31,7 +31,10 @@ use dcheck_model::ltl::Automaton;
 use dcheck_model::system::{Atom, TransitionId};
 
 use super::analysis::{Base, Path, Set};
+use std::collections::HashMap;
+
 use crate::graph::{Graph, Labels, NONE};
+use crate::MAX_IDS;
 
 /// The label of a stuttering edge of the product (no transition).
 pub(crate) const STUTTER: TransitionId = u32::MAX;
@@ -42,9 +45,12 @@ pub(crate) struct Product<'a> {
     pub base: Base<'a>,
     /// Per acceptance set of the automaton, its product nodes.
     pub accepting: Vec<Set>,
+    /// The most bytes the build held at once (with the index and the
+    /// letters, freed since).
+    pub peak: u64,
 }
 
-/// A product too large for the memory limit.
+/// A product too large for the memory limit, or for `u32` node ids.
 pub(crate) struct TooLarge;
 
 /// An automaton state's literals as masks over the atoms: the letter `l`
@@ -69,10 +75,58 @@ impl Literals {
     }
 }
 
-/// Bytes the product would need with `nodes` nodes and `edges` edges
-/// (graph arrays, the base map, and the dense node index).
-fn bytes(nodes: usize, edges: usize, index: usize) -> u64 {
-    (nodes * (8 + 4) + edges * (4 + 4) + index * 4) as u64
+/// The product node of each (state, automaton state) reached: a dense
+/// array when it is small beside the limit, else a hash map (a product
+/// usually reaches a few automaton states per state, not all of them).
+enum Index {
+    Dense { ids: Vec<u32>, nq: usize },
+    Sparse(HashMap<(u32, u32), u32>),
+}
+
+/// The most bytes a dense index may take.
+const DENSE_MAX: u64 = 1 << 28;
+
+impl Index {
+    fn new(n: usize, nq: usize, limit: Option<u64>) -> Index {
+        let dense = (n as u64).saturating_mul(nq as u64).saturating_mul(4);
+        if dense <= DENSE_MAX && limit.is_none_or(|l| dense <= l / 4) {
+            Index::Dense {
+                ids: vec![NONE; n * nq],
+                nq,
+            }
+        } else {
+            Index::Sparse(HashMap::new())
+        }
+    }
+
+    /// The node of `(s, q)`, numbered next (and recorded in `of`, `qs`)
+    /// when it is new.
+    fn node(&mut self, s: u32, q: usize, of: &mut Vec<u32>, qs: &mut Vec<u32>) -> u32 {
+        let next = of.len() as u32;
+        let id = match self {
+            Index::Dense { ids, nq } => {
+                let slot = &mut ids[s as usize * *nq + q];
+                if *slot == NONE {
+                    *slot = next;
+                }
+                *slot
+            }
+            Index::Sparse(m) => *m.entry((s, q as u32)).or_insert(next),
+        };
+        if id == next {
+            of.push(s);
+            qs.push(q as u32);
+        }
+        id
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Index::Dense { ids, .. } => ids.capacity() as u64 * 4,
+            // Key, value and control byte, at the map's capacity.
+            Index::Sparse(m) => m.capacity() as u64 * 13,
+        }
+    }
 }
 
 /// Builds the product of `g` and `aut` (see the module documentation).
@@ -88,10 +142,6 @@ pub(crate) fn build<'a>(
 ) -> Result<Product<'a>, TooLarge> {
     let n = g.n;
     let nq = aut.states.len();
-    let index_len = n * nq;
-    if limit.is_some_and(|l| bytes(0, 0, index_len) > l) {
-        return Err(TooLarge);
-    }
     let tw = transitions.div_ceil(64);
     // Per atom: its transitions as a bitset (taken / enabled).
     let sets: Vec<Vec<u64>> = atoms
@@ -136,53 +186,51 @@ pub(crate) fn build<'a>(
         for (i, a) in atoms.iter().enumerate() {
             let v = match a {
                 Atom::State(p) => g.pred(*p, s),
-                Atom::Enabled(_) => g
-                    .edges(s)
-                    .any(|e| g.targets[e] != s && has(i, g.labels.get(e))),
+                Atom::Enabled(_) => g.moves_by(s, |t| has(i, t)),
                 Atom::Taken(_) => false,
             };
             l |= (v as u64) << i;
         }
         l
     };
-    // The step atoms of the step from `s` to `t`.
-    let step = |s: u32, t: u32| -> u64 {
-        if s == t {
-            return 0;
-        }
-        let mut l = 0;
-        for (i, a) in atoms.iter().enumerate() {
-            if let Atom::Taken(_) = a {
-                let v = g
-                    .edges(s)
-                    .any(|e| g.targets[e] == t && has(i, g.labels.get(e)));
-                l |= (v as u64) << i;
+    let letters: Vec<u64> = (0..n as u32).map(letter).collect();
+    // The step atoms of every edge, once (none without a `taken` atom):
+    // `taken T` holds on a step to another state when some edge to that
+    // state is a T transition, whichever edge the behaviour uses.
+    let steps: Vec<u64> = if step_atoms == 0 {
+        Vec::new()
+    } else {
+        let mut v = vec![0u64; g.targets.len()];
+        for s in 0..n as u32 {
+            for e in g.edges(s) {
+                let t = g.targets[e];
+                if t == s {
+                    continue;
+                }
+                for (i, a) in atoms.iter().enumerate() {
+                    if let Atom::Taken(_) = a {
+                        let on = g
+                            .edges(s)
+                            .any(|e2| g.targets[e2] == t && has(i, g.labels.get(e2)));
+                        v[e] |= (on as u64) << i;
+                    }
+                }
             }
         }
-        l
+        v
     };
-    let letters: Vec<u64> = (0..n as u32).map(letter).collect();
-    let letter_of = |s: u32| letters[s as usize];
+    let step_of = |e: usize| steps.get(e).copied().unwrap_or(0);
 
-    let mut id = vec![NONE; index_len];
+    let mut index = Index::new(n, nq, limit);
+    let fixed = (letters.capacity() + steps.capacity()) as u64 * 8;
     let mut of: Vec<u32> = Vec::new();
     let mut qs: Vec<u32> = Vec::new();
     let mut initial = Vec::new();
-    let mut node = |s: u32, q: usize, of: &mut Vec<u32>, qs: &mut Vec<u32>| -> u32 {
-        let slot = &mut id[s as usize * nq + q];
-        if *slot == NONE {
-            *slot = of.len() as u32;
-            of.push(s);
-            qs.push(q as u32);
-        }
-        *slot
-    };
     for &s in &g.initial {
-        let l = letter_of(s);
         for &q in &aut.initial {
-            if lits[q].state_fits(l) {
+            if lits[q].state_fits(letters[s as usize]) {
                 let before = of.len();
-                let v = node(s, q, &mut of, &mut qs);
+                let v = index.node(s, q, &mut of, &mut qs);
                 if of.len() > before {
                     initial.push(v);
                 }
@@ -193,15 +241,16 @@ pub(crate) fn build<'a>(
     let mut targets: Vec<u32> = Vec::new();
     let mut labels: Vec<u32> = Vec::new();
     let mut head = 0;
+    let mut peak = 0;
     while head < of.len() {
         let (s, q) = (of[head], qs[head] as usize);
         head += 1;
         let lq = lits[q];
         let mut add = |t: u32, label: TransitionId, of: &mut Vec<u32>, qs: &mut Vec<u32>| {
-            let lt = letter_of(t);
+            let lt = letters[t as usize];
             for &r in &aut.states[q].successors {
                 if lits[r].state_fits(lt) {
-                    targets.push(node(t, r, of, qs));
+                    targets.push(index.node(t, r, of, qs));
                     labels.push(label);
                 }
             }
@@ -212,18 +261,23 @@ pub(crate) fn build<'a>(
             add(s, STUTTER, &mut of, &mut qs);
         }
         for e in g.edges(s) {
-            let t = g.targets[e];
-            if lq.step_fits(step(s, t)) {
-                add(t, g.labels.get(e), &mut of, &mut qs);
+            if lq.step_fits(step_of(e)) {
+                add(g.targets[e], g.labels.get(e), &mut of, &mut qs);
             }
         }
         offsets.push(targets.len() as u64);
-        if head % 4096 == 0 && limit.is_some_and(|l| bytes(of.len(), targets.len(), index_len) > l)
-        {
-            return Err(TooLarge);
+        if head % 4096 == 0 || head == of.len() {
+            let now = fixed
+                + index.bytes()
+                + ((offsets.capacity() + targets.capacity() + labels.capacity()) * 8) as u64
+                + ((of.capacity() + qs.capacity()) * 4) as u64;
+            peak = peak.max(now);
+            if limit.is_some_and(|l| now > l) || of.len() as u64 >= MAX_IDS - 1 {
+                return Err(TooLarge);
+            }
         }
     }
-    drop(id);
+    drop(index);
     let accepting = aut
         .accepting
         .iter()
@@ -251,6 +305,7 @@ pub(crate) fn build<'a>(
         graph,
         base: Base { graph: g, of },
         accepting,
+        peak,
     })
 }
 
@@ -284,8 +339,9 @@ pub(crate) fn to_states(of: &[u32], p: &Path) -> Path {
 }
 
 impl Product<'_> {
-    /// Bytes of the product (the graph arrays and the base map).
+    /// Bytes of the product (the graph arrays and the base map), or what
+    /// its build held at once if that was more.
     pub(crate) fn bytes(&self) -> u64 {
-        self.graph.bytes() + self.base.of.capacity() as u64 * 4
+        (self.graph.bytes() + self.base.of.capacity() as u64 * 4).max(self.peak)
     }
 }
