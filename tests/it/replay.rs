@@ -282,6 +282,9 @@ fn lassos_of_general_properties_replay_by_the_semantics() {
     // disjunction.ron: Settles (eventually always x == 1) fails on
     // B, then C, D forever; the disjunction Disj holds there.
     const DISJ: &str = "tests/fixtures/ltl/disjunction.ron";
+    let itf = save(&[DISJ, "--no-deadlock"], "itf");
+    let (code, j) = replay(DISJ, &itf.path);
+    assert_eq!(code, 0, "{j:#}");
     let saved = save(&[DISJ, "--no-deadlock"], "json");
     let (code, j) = replay(DISJ, &saved.path);
     assert_eq!(code, 0, "{j:#}");
