@@ -12,9 +12,7 @@ use dcheck_syntax::span::Span;
 use crate::check::{contains_error, Compiler};
 use crate::encoding::{get_digit, BitField};
 use crate::rewrite;
-use crate::runtime::{
-    fail, junction_parts, Destructure, Domain, ExprFn, FieldTest, JunctionPart, Load, Store,
-};
+use crate::runtime::{fail, Destructure, Domain, ExprFn, FieldTest, Load, Store};
 use crate::seq::SeqShape;
 use crate::types::{EnumTy, Ty};
 
@@ -2684,32 +2682,12 @@ fn junction(parts: Vec<ExprFn>, decisive: bool) -> ExprFn {
         // What runs before the deciding constant never fails.
         return ExprFn::konst(otherwise);
     }
-    let parts = junction_parts(kept, decisive);
-    if let [JunctionPart::Tests(run)] = &parts[..] {
-        if let ([t], false) = (&run[..], decided) {
-            // Merged into one test, which an outer junction may merge again.
-            return ExprFn::field_test(*t);
-        }
+    let j = ExprFn::junction(kept, decisive, otherwise);
+    match (j.junction_parts().and_then(ExprFn::junction_test), decided) {
+        // Merged into one test, which an outer junction may merge again.
+        (Some(t), false) => ExprFn::field_test(t),
+        _ => j,
     }
-    ExprFn::new(move |st, loc| {
-        for p in &parts {
-            match p {
-                JunctionPart::Tests(run) => {
-                    for t in run {
-                        if t.holds(st) == decisive {
-                            return Ok(decisive as u64);
-                        }
-                    }
-                }
-                JunctionPart::Code(f) => {
-                    if (f.eval(st, loc)? != 0) == decisive {
-                        return Ok(decisive as u64);
-                    }
-                }
-            }
-        }
-        Ok(otherwise)
-    })
 }
 
 /// The operands of the left-leaning chain `((x0 op1 x1) op2 x2) ...` that
