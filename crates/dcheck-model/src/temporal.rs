@@ -439,16 +439,6 @@ impl<'a> Compiler<'a> {
             ));
             Formula::Atom((atoms.len() - 1) as u32)
         };
-        let two = |c: &mut Self,
-                   a: &'s Temporal,
-                   b: &'s Temporal,
-                   env: &mut Vec<_>,
-                   atoms: &mut Vec<_>,
-                   out: &mut Compiled| {
-            let x = c.general(a, env, atoms, out, ctx);
-            let y = c.general(b, env, atoms, out, ctx);
-            Some((bx(x?), bx(y?)))
-        };
         Some(match &t.kind {
             K::Pred(e) => {
                 let (bs, vs) = split(env);
@@ -472,25 +462,18 @@ impl<'a> Compiler<'a> {
             K::Always(a) => Formula::Always(bx(self.general(a, env, atoms, out, ctx)?)),
             K::Eventually(a) => Formula::Eventually(bx(self.general(a, env, atoms, out, ctx)?)),
             K::Not(a) => Formula::Not(bx(self.general(a, env, atoms, out, ctx)?)),
-            K::And(a, b) => {
-                let (x, y) = two(self, a, b, env, atoms, out)?;
-                Formula::And(x, y)
-            }
-            K::Or(a, b) => {
-                let (x, y) = two(self, a, b, env, atoms, out)?;
-                Formula::Or(x, y)
-            }
-            K::Implies(a, b) => {
-                let (x, y) = two(self, a, b, env, atoms, out)?;
-                Formula::Implies(x, y)
-            }
-            K::LeadsTo(a, b) => {
-                let (x, y) = two(self, a, b, env, atoms, out)?;
-                Formula::LeadsTo(x, y)
-            }
-            K::Until(a, b) => {
-                let (x, y) = two(self, a, b, env, atoms, out)?;
-                Formula::Until(x, y)
+            K::And(a, b) | K::Or(a, b) | K::Implies(a, b) | K::LeadsTo(a, b) | K::Until(a, b) => {
+                // Both sides compile (and report their errors) first.
+                let x = self.general(a, env, atoms, out, ctx);
+                let y = self.general(b, env, atoms, out, ctx);
+                let (x, y) = (bx(x?), bx(y?));
+                match &t.kind {
+                    K::And(..) => Formula::And(x, y),
+                    K::Or(..) => Formula::Or(x, y),
+                    K::Implies(..) => Formula::Implies(x, y),
+                    K::LeadsTo(..) => Formula::LeadsTo(x, y),
+                    _ => Formula::Until(x, y),
+                }
             }
             K::Forall(bs, body) | K::Exists(bs, body) => {
                 let forall = matches!(t.kind, K::Forall(..));
