@@ -250,43 +250,28 @@ pub(crate) fn check<M: TransitionSystem>(
         checks
             .par_iter()
             .map(|check| {
-                let general = match &check.form {
-                    TemporalForm::General { .. } => Some(check.form.clone()),
-                    form if config.general_liveness => form.as_general(),
-                    _ => None,
+                let as_general;
+                let form = match &check.form {
+                    f @ TemporalForm::General { .. } => f,
+                    f if config.general_liveness => match f.as_general() {
+                        Some(g) => {
+                            as_general = g;
+                            &as_general
+                        }
+                        None => f,
+                    },
+                    f => f,
                 };
-                let Some(TemporalForm::General {
-                    atoms, automaton, ..
-                }) = general
-                else {
-                    let fair = check_fairness(model, check, !model.assume_progress());
-                    let rg = regions(&graph, &check.form);
-                    return Some(analyse(&graph, None, &rg, &fair));
+                let mut r = match form {
+                    TemporalForm::General {
+                        atoms, automaton, ..
+                    } => analyse_product(model, &graph, check, atoms, automaton, product_limit)?,
+                    _ => {
+                        let fair = check_fairness(model, check, !model.assume_progress());
+                        analyse(&graph, None, &regions(&graph, form), &fair)
+                    }
                 };
-                let stutter = !model.assume_progress();
-                let Ok(p) = product::build(
-                    &graph,
-                    &atoms,
-                    &automaton,
-                    model.transition_count(),
-                    stutter,
-                    product_limit,
-                ) else {
-                    return None;
-                };
-                // Stuttering is the product's edges: none implied.
-                let fair = check_fairness(model, check, false);
-                let bytes = p.bytes();
-                let rg = Regions {
-                    r: Set::All,
-                    e: Set::All,
-                    a: p.accepting,
-                    direct: false,
-                    skip: None,
-                };
-                let mut r = analyse(&p.graph, Some(&p.base), &rg, &fair);
-                r.bytes += bytes;
-                r.lasso = r.lasso.map(|l| product::to_states(&p.base.of, &l));
+                r.lasso = r.lasso.map(analysis::tighten);
                 Some(r)
             })
             .collect()
@@ -417,6 +402,43 @@ fn replay<M: TransitionSystem>(
         &graph.initial_words[root * words..(root + 1) * words],
         labels,
     )
+}
+
+/// The analysis of a general check on the product of `graph` and its
+/// automaton, its lasso mapped back to states; `None` if the product is
+/// over `limit` bytes.
+fn analyse_product<M: TransitionSystem>(
+    model: &M,
+    graph: &Graph,
+    check: &LivenessCheck,
+    atoms: &[dcheck_model::system::Atom],
+    automaton: &dcheck_model::ltl::Automaton,
+    limit: Option<u64>,
+) -> Option<analysis::Result> {
+    let stutter = !model.assume_progress();
+    let p = product::build(
+        graph,
+        atoms,
+        automaton,
+        model.transition_count(),
+        stutter,
+        limit,
+    )
+    .ok()?;
+    // Stuttering is the product's edges: none implied.
+    let fair = check_fairness(model, check, false);
+    let bytes = p.bytes();
+    let rg = Regions {
+        r: Set::All,
+        e: Set::All,
+        a: p.accepting,
+        direct: false,
+        skip: None,
+    };
+    let mut r = analyse(&p.graph, Some(&p.base), &rg, &fair);
+    r.bytes += bytes;
+    r.lasso = r.lasso.map(|l| product::to_states(&p.base.of, &l));
+    Some(r)
 }
 
 /// The fairness constraints of `check`, ready for the analysis

@@ -289,12 +289,7 @@ impl<'m> Explorer<'m> {
                             span_text(self.sources, ex.conjunct)
                         );
                         if !ex.bindings.is_empty() {
-                            let bs: Vec<String> = ex
-                                .bindings
-                                .iter()
-                                .map(|(n, v)| format!("{n} = {v}"))
-                                .collect();
-                            s += &format!(" for {}", bs.join(", "));
+                            s += &format!(" for {}", dcheck_report::bindings_text(&ex.bindings));
                         }
                         s
                     }

@@ -1032,8 +1032,7 @@ pub(crate) fn analyse(g: &Graph, base: Option<&Base>, rg: &Regions, fair_c: &Fai
         loop_start,
     };
     Result {
-        // A product's lasso is tightened once mapped to states.
-        lasso: Some(if base.is_some() { path } else { tighten(path) }),
+        lasso: Some(path),
         bytes: a.peak,
     }
 }

@@ -331,11 +331,11 @@ pub(crate) fn to_states(of: &[u32], p: &Path) -> Path {
     if p.loop_start == p.labels.len() {
         loop_start = states.len() - 1;
     }
-    super::analysis::tighten(Path {
+    Path {
         states,
         labels,
         loop_start,
-    })
+    }
 }
 
 impl Product<'_> {
