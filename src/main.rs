@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dcheck_engine::{Config, Progress, Strategy};
+use dcheck_engine::{Config, Progress, Store, Strategy};
 use dcheck_report::{exit, RunInfo};
 
 mod oom;
@@ -135,6 +135,14 @@ struct RunArgs {
     /// Stop (exit 3) before the search's memory exceeds this (e.g. 512M, 4G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
+    /// Where the BFS keeps its fingerprints, parent links and frontier:
+    /// `memory`; `auto` (memory, moving to a fresh directory under the
+    /// system's temporary directory when --max-memory or the default limit
+    /// would stop the search); `disk:DIR` (files in a fresh directory
+    /// under DIR from the start; invariants only, no checkpoints). The
+    /// store's directory is removed at the end.
+    #[arg(long, value_name = "STORE", default_value = "auto", value_parser = parse_store)]
+    store: StoreArg,
     /// Stop (exit 3) once the search has run this long (e.g. 30s, 10m, 2h),
     /// after writing the --checkpoint if one is asked for.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -198,6 +206,42 @@ struct RunArgs {
     /// --checkpoint names another.
     #[arg(long, value_name = "FILE")]
     resume: Option<PathBuf>,
+}
+
+/// `--store`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum StoreArg {
+    Memory,
+    Auto,
+    Disk(PathBuf),
+}
+
+fn parse_store(s: &str) -> Result<StoreArg, String> {
+    match s {
+        "memory" => Ok(StoreArg::Memory),
+        "auto" => Ok(StoreArg::Auto),
+        _ => match s.strip_prefix("disk:") {
+            Some(dir) if !dir.is_empty() => Ok(StoreArg::Disk(PathBuf::from(dir))),
+            _ => Err("expected memory, auto or disk:DIR (e.g. disk:/var/tmp)".into()),
+        },
+    }
+}
+
+/// Why `--store disk:DIR` cannot run this search, if it cannot.
+fn store_refusal(args: &RunArgs, model: &dcheck_model::Model) -> Option<String> {
+    let StoreArg::Disk(_) = args.store else {
+        return None;
+    };
+    if !matches!(args.strategy, StrategyArg::Bfs) {
+        return Some("--store disk:DIR stores a breadth-first search: drop --strategy dfs".into());
+    }
+    if !dcheck_model::system::TransitionSystem::liveness_checks(model).is_empty() {
+        return Some("--store disk:DIR checks invariants only: checking the temporal properties needs the state graph in memory; add --invariants-only (or --property NAME for the invariants), or use --store auto".into());
+    }
+    if args.checkpoint.is_some() || args.resume.is_some() {
+        return Some("--store disk:DIR does not write or resume checkpoints yet: drop --checkpoint/--resume, or use --store auto".into());
+    }
+    None
 }
 
 /// `--temporal-path`.
@@ -1420,7 +1464,16 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         max_time: args.max_time,
         checkpoint: None,
         general_liveness: args.temporal_path == TemporalPath::General,
+        store: match &args.store {
+            StoreArg::Memory => Store::Memory,
+            StoreArg::Auto => Store::Auto(std::env::temp_dir()),
+            StoreArg::Disk(dir) => Store::Disk(dir.clone()),
+        },
     };
+    if let Some(message) = store_refusal(args, model) {
+        let e = SpecError::new(&loaded.sources, &[], &[message]);
+        return SpecRun::spec_error(spec, stem, &e, started);
+    }
     let identity = checkpoint_identity(args, &loaded.sources);
     let mut config = config;
     let resumed = match checkpointing(args, model, &config, identity) {

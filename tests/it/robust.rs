@@ -108,7 +108,8 @@ fn dcheck_in_sh(script: &str) -> std::process::Output {
         .expect("run sh")
 }
 
-/// Under `ulimit -v`, a run too large for the address space stops at the
+/// Under `ulimit -v`, a run too large for the address space stops (with
+/// `--store memory`; by default it moves to disk there) at the
 /// default memory limit (90% of the room left, after the threads' own)
 /// with exit 3 and its figures, instead of aborting on a failed
 /// allocation (as it did before the default limit). TwoPhase N=9 needs
@@ -117,7 +118,7 @@ fn dcheck_in_sh(script: &str) -> std::process::Output {
 #[test]
 fn a_run_under_ulimit_v_stops_cleanly() {
     let out = dcheck_in_sh(
-        "ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2",
+        "ulimit -v 550000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2 --store memory",
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
@@ -147,7 +148,8 @@ fn a_failed_allocation_ends_with_the_figures_so_far() {
 }
 
 /// A memory cgroup of 150 MiB (v1 `memory.limit_in_bytes`, or v2
-/// `memory.max`), created for the test: TwoPhase N=9 (about 350 MB) stops
+/// `memory.max`), created for the test: TwoPhase N=9 (about 350 MB), with
+/// `--store memory`, stops
 /// at the default limit, 90% of the room under the cgroup's limit, with
 /// exit 3 and its summary, and the OOM killer never sees it. Creating a
 /// cgroup needs root and a writable cgroup file system: where the machine
@@ -177,7 +179,7 @@ fn a_run_under_a_cgroup_memory_limit_stops_cleanly() {
         return;
     }
     let out = dcheck_in_sh(&format!(
-        "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2"
+        "echo $$ > {dir}/cgroup.procs && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2 --store memory"
     ));
     let _ = std::fs::remove_dir(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -55,6 +55,7 @@
 //! reason.
 
 use crate::invariant_issue;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -63,6 +64,7 @@ use rayon::prelude::*;
 
 use crate::checkpoint::{self, Checkpointing, Snapshot};
 use crate::coverage;
+use crate::disk::Disk;
 use crate::fingerprint::fingerprint;
 use crate::fingerprint_table::{capacity_for, max_entries, KeyedFingerprintTable};
 use crate::graph::{Record, Recording, Rows};
@@ -70,7 +72,7 @@ use crate::links::Links;
 use crate::seen::Seen;
 use crate::trace::rebuild;
 use crate::{
-    collision_probability, Config, Limit, Outcome, Progress, Stats, Verdict, Violation,
+    collision_probability, Config, Limit, Outcome, Progress, Stats, Store, Verdict, Violation,
     ViolationKind, MAX_IDS,
 };
 
@@ -164,6 +166,12 @@ struct Search<'a> {
     /// Checkpoints written, and the last failure to write one.
     checkpoints: u64,
     checkpoint_error: Option<String>,
+    /// The disk store, once the search uses one (see [`crate::disk`]),
+    /// the distinct states it held when an automatic switch moved there,
+    /// and why it failed.
+    disk: Option<Disk>,
+    switched_at: Option<u64>,
+    store_error: Option<String>,
 }
 
 impl Search<'_> {
@@ -188,6 +196,14 @@ impl Search<'_> {
                 ),
                 checkpoints_written: self.checkpoints,
                 checkpoint_error: self.checkpoint_error.clone(),
+                store: self.disk.as_ref().map(|d| crate::StoreStats {
+                    dir: d.path().display().to_string(),
+                    switched_at: self.switched_at,
+                    on_disk: d.stored(),
+                    bytes_read: d.bytes_read,
+                    bytes_written: d.bytes_written + self.links.spilled(),
+                }),
+                store_error: self.store_error.clone(),
                 ..Stats::default()
             },
         }
@@ -223,6 +239,13 @@ impl Search<'_> {
         generated: u64,
         coverage: &[crate::Coverage],
     ) {
+        if self.disk.is_some() {
+            self.checkpoint_error = Some(
+                "the disk store does not write checkpoints (yet): the search goes on without them"
+                    .into(),
+            );
+            return;
+        }
         let state = checkpoint::State {
             identity: cp.identity,
             words,
@@ -248,6 +271,123 @@ impl Search<'_> {
 
     fn state_limit(&self) -> u64 {
         self.config.max_states.unwrap_or(u64::MAX).min(MAX_IDS)
+    }
+
+    /// Moves the growing parts of the search to a disk store in a fresh
+    /// directory under `dir` (the parent links now; the fingerprints
+    /// when memory is short; the frontier from the next level on).
+    fn move_to_disk(&mut self, dir: &Path, automatic: bool) -> Result<(), StoreFailed> {
+        let made = Disk::create(dir).and_then(|mut d| {
+            let f = d.links_file()?;
+            Ok((d, f))
+        });
+        let (disk, file) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                self.store_error = Some(format!(
+                    "cannot create the disk store in {}: {e}",
+                    dir.display()
+                ));
+                return Err(StoreFailed);
+            }
+        };
+        self.disk = Some(disk);
+        self.switched_at = automatic.then(|| self.distinct());
+        self.links.spill_to(file);
+        match self.links.take_error() {
+            Some(e) => Err(self.store_failed("write the parent links", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the search uses the disk store, or may move to it.
+    fn may_use_disk(&self) -> bool {
+        self.disk.is_some() || (matches!(self.config.store, Store::Auto(_)) && self.rec.is_none())
+    }
+
+    /// Records why the disk store failed; the search stops on it.
+    fn store_failed(&mut self, what: &str, e: std::io::Error) -> StoreFailed {
+        let dir = self
+            .disk
+            .as_ref()
+            .map_or(String::new(), |d| format!(" in {}", d.path().display()));
+        self.store_error = Some(format!("cannot {what}{dir}: {e}"));
+        StoreFailed
+    }
+
+    /// Writes the in-memory fingerprints out as a run and empties the set.
+    fn spill_seen(&mut self) -> Result<(), StoreFailed> {
+        let disk = self.disk.as_mut().expect("spilling to a disk store");
+        match disk.add_run(self.seen.iter().map(|p| p.0)) {
+            Ok(()) => {
+                self.seen = Seen::new(false);
+                Ok(())
+            }
+            Err(e) => Err(self.store_failed("write the stored fingerprints", e)),
+        }
+    }
+
+    /// Where the memory limit would stop the search: with the disk store
+    /// (or [`Store::Auto`], which moves to it here) a part of the level
+    /// found so far (`part`) is stored, or the in-memory fingerprints are
+    /// written out: first if they hold more than half the limit, so that
+    /// parts, which each read every run, stay large.
+    fn shed(&mut self, part: bool) -> Shed {
+        if self.disk.is_none() {
+            let config = self.config;
+            match (&config.store, self.rec.is_some()) {
+                (Store::Auto(dir), false) => {
+                    if self.move_to_disk(dir, true).is_err() {
+                        return Shed::Stop(Limit::Store);
+                    }
+                }
+                _ => return Shed::Stop(Limit::Memory),
+            }
+        }
+        let half = self.config.memory_limit().unwrap_or(u64::MAX) / 2;
+        if self.seen.len() > 0 && (!part || self.seen.bytes() > half) {
+            return match self.spill_seen() {
+                Ok(()) => Shed::Retry,
+                Err(_) => Shed::Stop(Limit::Store),
+            };
+        }
+        if part {
+            Shed::Flush
+        } else {
+            Shed::Stop(Limit::Memory)
+        }
+    }
+
+    /// The trace to the state `id` (and one step along `then`), its links
+    /// read first (from the disk store, a read may fail).
+    fn trace<M: TransitionSystem>(
+        &mut self,
+        model: &M,
+        scratch: &mut M::Scratch,
+        id: u32,
+        then: Option<u32>,
+    ) -> Result<crate::trace::Replayed, StoreFailed> {
+        let mut links = std::collections::HashMap::new();
+        let mut cur = id;
+        loop {
+            let l = match self.links.try_get(cur) {
+                Ok(l) => l,
+                Err(e) => return Err(self.store_failed("read the parent links", e)),
+            };
+            links.insert(cur, l);
+            if l == crate::ROOT_LINK {
+                break;
+            }
+            cur = (l >> 32) as u32;
+        }
+        Ok(rebuild(
+            model,
+            scratch,
+            &self.initial,
+            |i| links[&i],
+            id,
+            then,
+        ))
     }
 }
 
@@ -320,6 +460,9 @@ fn search<M: TransitionSystem>(
         rec: record.map(|r| Recording::new(model, r)),
         checkpoints: 0,
         checkpoint_error: None,
+        disk: None,
+        switched_at: None,
+        store_error: None,
     };
     let result = explore(model, progress, scratches, action_of, record, from, &mut s);
     (s.outcome(result), s.rec.take())
@@ -352,6 +495,9 @@ fn explore<M: TransitionSystem>(
     let viewed = model.view_words() > 0;
     let pc = s.rec.as_ref().map(|r| (r.pc, r.epc));
 
+    // The level being expanded: positions `lo..hi` of it are in `frontier`
+    // (all of it in memory; with the disk store, what was read since the
+    // level's last stored part).
     let (mut frontier, mut frontier_base, mut n): (Vec<Word>, u32, usize) = match from {
         Some(snap) => {
             let links = Links::from_packed(model.transition_count(), &snap.links)
@@ -409,6 +555,12 @@ fn explore<M: TransitionSystem>(
             (s.initial.clone(), 0, s.distinct() as usize)
         }
     };
+    let (mut lo, mut hi) = (0usize, n);
+    if let (Store::Disk(dir), None) = (&config.store, &s.rec) {
+        if s.move_to_disk(dir, false).is_err() {
+            return Verdict::Incomplete(Limit::Store);
+        }
+    }
     progress.set(s.distinct(), s.generated, n as u64, s.depth as u64);
     let mut last_write = Instant::now();
     // The coverage at the start of the level (for a checkpoint at a stop).
@@ -437,276 +589,510 @@ fn explore<M: TransitionSystem>(
             return Verdict::Incomplete(Limit::Depth);
         }
 
-        // Expand the level in batches.
-        let mut level_fps: Vec<u64> = Vec::new();
-        let mut new_words: Vec<Word> = Vec::new();
-        let mut events: Vec<(u64, ViolationKind, bool)> = Vec::new();
-        let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
-        let mut stop: Option<Limit> = None;
+        // Expand the level in batches, and store it in one part (with the
+        // disk store: in several, whenever memory is short).
         let mut pos = 0;
-        while pos < n {
-            let transient =
-                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
-            // Expected new states per frontier state, twice the rate seen so
-            // far (4 before anything is known). Not a bound: a chunk that
-            // would insert more than its share of the table's room hands
-            // the rest back (`ChunkOut::overflow`), inserted after the batch.
-            let per_state =
-                (2 * (new_total + 4 * CHUNK as u64)).div_ceil(expanded_total + CHUNK as u64);
-            let mut batch = (n - pos).min(MAX_BATCH);
-            if let Some(max) = config.memory_limit() {
-                // What one frontier state is expected to add: its new
-                // states' words and fingerprints; a vector that grows may
-                // double. The check after the batch catches a batch that
-                // produced more.
-                let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
-                let held = (new_words.len() + level_fps.len()) as u64;
-                let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
-                // Recording: each edge's row entry (fingerprint, target,
-                // label) too, 20 bytes, counted as 3 words.
-                let row = if s.rec.is_some() { 3 } else { 0 };
-                let expected = per_state * (words + 1 + row) as u64;
-                batch = batch.min((budget / expected.max(1)) as usize);
-                if batch == 0 {
-                    stop = Some(Limit::Memory);
-                    break;
+        // The next level: its states in memory, or counted (disk store).
+        let mut next: Vec<Word> = Vec::new();
+        let mut next_n = 0usize;
+        let mut stop: Option<Limit> = None;
+        loop {
+            let mut level_fps: Vec<u64> = Vec::new();
+            let mut new_words: Vec<Word> = Vec::new();
+            let mut events: Vec<(u64, ViolationKind, bool)> = Vec::new();
+            let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
+            // Store what this part found and go on with the level.
+            let mut flush = false;
+            while pos < n {
+                let transient =
+                    ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8)
+                        as u64;
+                // Expected new states per frontier state, twice the rate seen so
+                // far (4 before anything is known). Not a bound: a chunk that
+                // would insert more than its share of the table's room hands
+                // the rest back (`ChunkOut::overflow`), inserted after the batch.
+                let per_state =
+                    (2 * (new_total + 4 * CHUNK as u64)).div_ceil(expanded_total + CHUNK as u64);
+                let mut batch = (n - pos).min(MAX_BATCH);
+                // The disk store goes on past the limit where the memory
+                // store stops, so storing its part is counted here: per new
+                // state, its key and index (2 words), and its fingerprint
+                // and index for the runs' check (2 words, and a flag). It
+                // also reads the batch's own states into the window.
+                let read = if s.disk.is_some() { words } else { 0 };
+                let storing = if s.may_use_disk() { 5 } else { 0 };
+                if let Some(max) = config.memory_limit() {
+                    // What one frontier state is expected to add: its new
+                    // states' words and fingerprints; a vector that grows may
+                    // double. The check after the batch catches a batch that
+                    // produced more.
+                    let fixed = s.base_bytes() + (frontier.capacity() * 8) as u64;
+                    let held = (new_words.len() + level_fps.len() * (1 + storing)) as u64;
+                    let budget = (max.saturating_sub(fixed) / 16).saturating_sub(held);
+                    // Recording: each edge's row entry (fingerprint, target,
+                    // label) too, 20 bytes, counted as 3 words. The disk
+                    // store: the state itself, read into the window.
+                    let row = if s.rec.is_some() { 3 } else { 0 };
+                    let expected = per_state * (words + 1 + row + storing) as u64 + read as u64;
+                    batch = batch.min((budget / expected.max(1)) as usize);
+                    if batch == 0 {
+                        match s.shed(!level_fps.is_empty()) {
+                            Shed::Retry => continue,
+                            Shed::Flush => flush = true,
+                            Shed::Stop(limit) => stop = Some(limit),
+                        }
+                        break;
+                    }
                 }
-            }
-            let chunks = batch.div_ceil(CHUNK);
-            let want = (batch as u64 * per_state).min(MAX_IDS) as usize + chunks * 16;
-            if s.level.len() + want > max_entries(s.level.capacity()) {
-                let grown = capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
-                if s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient) {
-                    stop = Some(Limit::Memory);
-                    break;
-                }
-                s.level.reserve(want);
-            }
-            // Each chunk may insert this many new states: together they
-            // never fill the table past its load limit.
-            let room = max_entries(s.level.capacity()) - s.level.len();
-            let quota = room / chunks;
-            let end = pos + batch;
-            let outs: Vec<ChunkOut> = pool.install(|| {
-                (pos..end)
-                    .step_by(CHUNK)
-                    .collect::<Vec<_>>()
-                    .into_par_iter()
-                    .map(|c| {
-                        let idx = rayon::current_thread_index().unwrap_or(0) % scratches.len();
-                        let mut guard = scratches[idx].lock().unwrap_or_else(|p| p.into_inner());
-                        let (scratch, pending, counts) = &mut *guard;
-                        expand_chunk(
-                            model,
-                            config,
-                            safety,
-                            pc,
-                            scratch,
-                            pending,
-                            counts,
-                            action_of,
-                            &s.seen,
-                            &s.level,
-                            &frontier,
-                            words,
-                            c,
-                            (c + CHUNK).min(end),
-                            quota,
-                        )
-                    })
-                    .collect()
-            });
-            let mut fresh = 0;
-            let mut row = frontier_base + pos as u32;
-            let mut overflow = Pending::default();
-            for out in outs {
-                if let Some(rec) = &mut s.rec {
-                    rec.add_rows(&out.rows, row);
-                    row += (out.rows_len()) as u32;
-                }
-                s.generated += out.generated;
-                fresh += out.fps.len();
-                level_fps.extend_from_slice(&out.fps);
-                new_words.extend_from_slice(&out.words);
-                events.extend(out.events);
-                issues.extend(out.issues);
-                overflow.append(&out.overflow, words);
-            }
-            s.level.add_len(fresh);
-            // The successors the chunks' quotas left over: the table grows
-            // to hold them all, then they are offered like the others (the
-            // minimum key wins whatever the order, so the result is that of
-            // a table large enough from the start).
-            if !overflow.is_empty() {
-                let want = overflow.len();
+                let chunks = batch.div_ceil(CHUNK);
+                let want = (batch as u64 * per_state).min(MAX_IDS) as usize + chunks * 16;
                 if s.level.len() + want > max_entries(s.level.capacity()) {
                     let grown =
                         capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
                     if s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient) {
-                        stop = Some(Limit::Memory);
+                        match s.shed(!level_fps.is_empty()) {
+                            Shed::Retry => continue,
+                            Shed::Flush => flush = true,
+                            Shed::Stop(limit) => stop = Some(limit),
+                        }
                         break;
                     }
                     s.level.reserve(want);
                 }
-                let before = level_fps.len();
-                let mut parents = Vec::new();
-                let mut unlimited = usize::MAX;
-                overflow.flush(
-                    &s.seen,
-                    &s.level,
-                    &mut Found {
-                        words,
-                        fps: &mut level_fps,
-                        new_words: &mut new_words,
-                        parents: &mut parents,
-                        quota: &mut unlimited,
-                        overflow: &mut Pending::default(),
-                    },
-                );
-                s.level.add_len(level_fps.len() - before);
-                fresh += level_fps.len() - before;
-                for (i, &p) in parents.iter().enumerate() {
-                    if !safety || viewed {
-                        break;
+                let end = pos + batch;
+                if hi < end {
+                    // The disk store: the batch's states, read in order.
+                    let disk = s.disk.as_mut().expect("a level not in memory is on disk");
+                    if let Err(e) = disk.read_frontier(end - hi, words, &mut frontier) {
+                        s.store_failed("read the frontier", e);
+                        return Verdict::Incomplete(Limit::Store);
                     }
-                    let at = before + i;
-                    let st = &new_words[at * words..(at + 1) * words];
-                    let p = p as usize;
-                    let parent = &frontier[p * words..(p + 1) * words];
-                    if let Some(kind) = invariant_issue(model, &mut scratch, Some(parent), st) {
-                        issues.push((level_fps[at], kind));
+                    hi = end;
+                }
+                // Each chunk may insert this many new states: together they
+                // never fill the table past its load limit.
+                let room = max_entries(s.level.capacity()) - s.level.len();
+                let quota = room / chunks;
+                let outs: Vec<ChunkOut> = pool.install(|| {
+                    (pos..end)
+                        .step_by(CHUNK)
+                        .collect::<Vec<_>>()
+                        .into_par_iter()
+                        .map(|c| {
+                            let idx = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                            let mut guard =
+                                scratches[idx].lock().unwrap_or_else(|p| p.into_inner());
+                            let (scratch, pending, counts) = &mut *guard;
+                            expand_chunk(
+                                model,
+                                config,
+                                safety,
+                                pc,
+                                scratch,
+                                pending,
+                                counts,
+                                action_of,
+                                &s.seen,
+                                &s.level,
+                                (&frontier, lo),
+                                words,
+                                c,
+                                (c + CHUNK).min(end),
+                                quota,
+                            )
+                        })
+                        .collect()
+                });
+                let mut fresh = 0;
+                let mut row = frontier_base + pos as u32;
+                let mut overflow = Pending::default();
+                for out in outs {
+                    if let Some(rec) = &mut s.rec {
+                        rec.add_rows(&out.rows, row);
+                        row += (out.rows_len()) as u32;
+                    }
+                    s.generated += out.generated;
+                    fresh += out.fps.len();
+                    level_fps.extend_from_slice(&out.fps);
+                    new_words.extend_from_slice(&out.words);
+                    events.extend(out.events);
+                    issues.extend(out.issues);
+                    overflow.append(&out.overflow, words);
+                }
+                s.level.add_len(fresh);
+                // The successors the chunks' quotas left over: the table grows
+                // to hold them all, then they are offered like the others (the
+                // minimum key wins whatever the order, so the result is that of
+                // a table large enough from the start).
+                if !overflow.is_empty() {
+                    let want = overflow.len();
+                    if s.level.len() + want > max_entries(s.level.capacity()) {
+                        let grown =
+                            capacity_for(s.level.len() + want, s.level.capacity() * 2) as u64 * 16;
+                        let over = |s: &Search| {
+                            s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient)
+                        };
+                        if over(s)
+                            && s.disk.is_some()
+                            && s.seen.len() > 0
+                            && s.spill_seen().is_err()
+                        {
+                            return Verdict::Incomplete(Limit::Store);
+                        }
+                        // The disk store cannot store a part here (these
+                        // successors' keys are among the batch's): it goes
+                        // past the limit by the overflow rather than stop.
+                        if over(s) && s.disk.is_none() {
+                            stop = Some(Limit::Memory);
+                            break;
+                        }
+                        s.level.reserve(want);
+                    }
+                    let before = level_fps.len();
+                    let mut parents = Vec::new();
+                    let mut unlimited = usize::MAX;
+                    overflow.flush(
+                        &s.seen,
+                        &s.level,
+                        &mut Found {
+                            words,
+                            fps: &mut level_fps,
+                            new_words: &mut new_words,
+                            parents: &mut parents,
+                            quota: &mut unlimited,
+                            overflow: &mut Pending::default(),
+                        },
+                    );
+                    s.level.add_len(level_fps.len() - before);
+                    fresh += level_fps.len() - before;
+                    for (i, &p) in parents.iter().enumerate() {
+                        if !safety || viewed {
+                            break;
+                        }
+                        let at = before + i;
+                        let st = &new_words[at * words..(at + 1) * words];
+                        let p = p as usize - lo;
+                        let parent = &frontier[p * words..(p + 1) * words];
+                        if let Some(kind) = invariant_issue(model, &mut scratch, Some(parent), st) {
+                            issues.push((level_fps[at], kind));
+                        }
                     }
                 }
+                expanded_total += (end - pos) as u64;
+                new_total += fresh as u64;
+                pos = end;
+                let transient =
+                    ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8)
+                        as u64;
+                let bytes = s.note_bytes(transient);
+                progress.set(
+                    s.distinct() + s.level.len() as u64,
+                    s.generated,
+                    (n - pos) as u64 + s.level.len() as u64,
+                    s.depth as u64,
+                );
+                if !events.is_empty() || !issues.is_empty() {
+                    break;
+                }
+                if s.distinct() + s.level.len() as u64 > s.state_limit() {
+                    // With fingerprints on disk some of the level table's
+                    // states may be old ones: store the part to know.
+                    match s.disk.as_ref().is_some_and(Disk::has_runs) {
+                        true => flush = true,
+                        false => stop = Some(Limit::States),
+                    }
+                    break;
+                }
+                if s.over_memory(bytes + (level_fps.len() * storing * 8) as u64) {
+                    match s.shed(true) {
+                        Shed::Retry => continue,
+                        Shed::Flush => flush = true,
+                        Shed::Stop(limit) => stop = Some(limit),
+                    }
+                    break;
+                }
+                if let Some(limit) = crate::stop_reason(config, s.start) {
+                    stop = Some(limit);
+                    break;
+                }
             }
-            expanded_total += (end - pos) as u64;
-            new_total += fresh as u64;
-            pos = end;
-            let transient =
-                ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8) as u64;
-            let bytes = s.note_bytes(transient);
-            progress.set(
-                s.distinct() + s.level.len() as u64,
-                s.generated,
-                (n - pos) as u64 + s.level.len() as u64,
-                s.depth as u64,
-            );
-            if !events.is_empty() || !issues.is_empty() {
-                break;
-            }
-            if s.distinct() + s.level.len() as u64 > s.state_limit() {
-                stop = Some(Limit::States);
-                break;
-            }
-            if s.over_memory(bytes) {
-                stop = Some(Limit::Memory);
-                break;
-            }
-            if let Some(limit) = crate::stop_reason(config, s.start) {
-                stop = Some(limit);
-                break;
-            }
-        }
 
-        if viewed {
-            issues.extend(settle_views(
+            if viewed {
+                issues.extend(settle_views(
+                    model,
+                    &pool,
+                    &s.level,
+                    (&frontier, lo),
+                    &level_fps,
+                    &mut new_words,
+                    safety,
+                ));
+            }
+
+            // The smallest-key violation, if any (keys are final here).
+            let mut found: Option<(u64, ViolationKind, At)> = None;
+            for (k, kind, successor) in events {
+                if smaller(&found, k) {
+                    let p = (k >> 32) as usize;
+                    let at = match successor {
+                        true => At::Successor(p, k as u32),
+                        false => At::Frontier(p),
+                    };
+                    found = Some((k, kind, at));
+                }
+            }
+            for (fp, kind) in issues {
+                let k = s
+                    .level
+                    .key(s.level.find(fp).expect("new state in the level table"));
+                if smaller(&found, k) {
+                    found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
+                }
+            }
+
+            // A stop (a limit or Ctrl-C) without a violation: save the search
+            // as it was at the start of this level, before storing any of it.
+            if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, &found) {
+                s.save(cp, words, &frontier, level_generated, &level_coverage);
+            }
+
+            // The states expanded so far are not needed any more (traces
+            // follow the links): the window keeps those after `pos`, and
+            // goes at the level's end, before the next level is built.
+            let go_on = flush && stop.is_none() && found.is_none() && pos < n;
+            if go_on {
+                frontier.drain(..(pos - lo) * words);
+                frontier.shrink_to_fit();
+                lo = pos;
+            } else {
+                drop(std::mem::take(&mut frontier));
+            }
+            let kept = match store_part(
                 model,
                 &pool,
-                &s.level,
-                &frontier,
-                &level_fps,
-                &mut new_words,
-                safety,
-            ));
-        }
+                s,
+                Part {
+                    fps: level_fps,
+                    words: new_words,
+                    first_parent: frontier_base,
+                },
+                &mut next,
+                found.is_some(),
+                &mut stop,
+            ) {
+                Ok(Some(kept)) => kept,
+                Ok(None) => return Verdict::Incomplete(stop.unwrap_or(Limit::Memory)),
+                Err(StoreFailed) => return Verdict::Incomplete(Limit::Store),
+            };
+            next_n += kept;
 
-        // The smallest-key violation, if any (keys are final here).
-        let mut found: Option<(u64, ViolationKind, At)> = None;
-        for (k, kind, successor) in events {
-            if smaller(&found, k) {
-                let p = (k >> 32) as usize;
-                let at = match successor {
-                    true => At::Successor(p, k as u32),
-                    false => At::Frontier(p),
+            if let Some((_, kind, at)) = found {
+                let (pos, then) = match at {
+                    At::Frontier(p) => (p, None),
+                    At::Successor(p, t) => (p, Some(t)),
                 };
-                found = Some((k, kind, at));
+                let Ok(r) = s.trace(model, &mut scratch, frontier_base + pos as u32, then) else {
+                    return Verdict::Incomplete(Limit::Store);
+                };
+                if next_n > 0 {
+                    s.depth += 1;
+                }
+                return Verdict::Violation(Violation::path(kind, r));
+            }
+            if !go_on || stop.is_some() {
+                break;
             }
         }
-        for (fp, kind) in issues {
-            let k = s
-                .level
-                .key(s.level.find(fp).expect("new state in the level table"));
-            if smaller(&found, k) {
-                found = Some((k, kind, At::Successor((k >> 32) as usize, k as u32)));
+        if let Some(rec) = &mut s.rec {
+            rec.resolve(&s.seen, &pool);
+            rec.level(&next);
+        }
+        frontier_base += n as u32;
+        n = next_n;
+        if let Some(disk) = &mut s.disk {
+            if let Err(e) = disk.advance() {
+                s.store_failed("write the next level", e);
+                return Verdict::Incomplete(Limit::Store);
             }
+            // Read back a batch at a time.
+            frontier = next;
+            frontier.clear();
+            frontier.shrink_to_fit();
+            (lo, hi) = (0, 0);
+        } else {
+            frontier = next;
+            (lo, hi) = (0, n);
         }
-
-        // A stop (a limit or Ctrl-C) without a violation: save the search
-        // as it was at the start of this level, before storing any of it.
-        if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, &found) {
-            s.save(cp, words, &frontier, level_generated, &level_coverage);
+        if n > 0 {
+            s.depth += 1;
         }
+        progress.set(s.distinct(), s.generated, n as u64, s.depth as u64);
+        if let Some(limit) = stop {
+            return Verdict::Incomplete(limit);
+        }
+    }
+}
 
-        // Sort the new states by key; store as many as the limits allow.
-        // The table does not grow any more this level: slots are stable now.
-        // The end of a level runs on the pool too: its loops touch every
-        // new state once, each a cache miss in the level table. The table
-        // is emptied once every new state's key has been read.
-        let fresh = level_fps.len();
-        let mut order: Vec<(u64, u32)> = vec![(0, 0); fresh];
-        {
-            let level = &s.level;
-            let level_fps = &level_fps;
-            pool.install(|| {
-                order
-                    .par_chunks_mut(END_CHUNK)
-                    .enumerate()
-                    .for_each(|(ci, or)| {
-                        let base = ci * END_CHUNK;
-                        for (j, o) in or.iter_mut().enumerate() {
-                            let i = base + j;
-                            if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
-                                level.prefetch(ahead);
-                            }
-                            let slot = level
-                                .find(level_fps[i])
-                                .expect("new state in the level table");
-                            *o = (level.key(slot), i as u32);
+/// What the batches of a level (or of a part of one) found: the new
+/// states' fingerprints and words, in the order they were inserted into
+/// the level table.
+struct Part {
+    fps: Vec<u64>,
+    words: Vec<Word>,
+    /// The id of the level's first state (a key's position is relative to
+    /// it).
+    first_parent: u32,
+}
+
+/// The disk store failed: [`Search::store_error`] says why, and the
+/// search stops ([`Limit::Store`]).
+struct StoreFailed;
+
+/// What to do where the memory limit would stop the search.
+enum Shed {
+    /// Memory was freed (fingerprints written out): size the batch again.
+    Retry,
+    /// Store the level's part so far, then go on with the level.
+    Flush,
+    /// Stop: nothing can be freed, or the disk store failed.
+    Stop(Limit),
+}
+
+/// Stores a part of a level (see [`crate::disk`]; in memory, a level is
+/// one part): its new states sorted by key, without those a run of the
+/// disk store holds, as many as the state limit allows: their links, their
+/// words onto the next level (`next`, or the disk store's file), their
+/// fingerprints into `seen`. Empties the level table. Returns the states
+/// stored, or `None` if storing would pass the memory limit and the store
+/// cannot go to disk (nothing is stored then), unless `violation`: a level
+/// with a violation is stored whatever it costs, for its trace.
+fn store_part<M: TransitionSystem>(
+    model: &M,
+    pool: &rayon::ThreadPool,
+    s: &mut Search,
+    part: Part,
+    next: &mut Vec<Word>,
+    violation: bool,
+    stop: &mut Option<Limit>,
+) -> Result<Option<usize>, StoreFailed> {
+    let words = model.state_words();
+    let Part {
+        fps: level_fps,
+        words: new_words,
+        first_parent,
+    } = part;
+    if !violation && matches!(stop, Some(Limit::Memory | Limit::Store)) {
+        // Stopped before a batch: store nothing more.
+        return Ok(None);
+    }
+    // Sort the new states by key. The table does not grow any more this
+    // part: slots are stable now. This runs on the pool too: its loops
+    // touch every new state once, each a cache miss in the level table.
+    // The table is emptied once every new state's key has been read.
+    let fresh = level_fps.len();
+    let mut order: Vec<(u64, u32)> = vec![(0, 0); fresh];
+    {
+        let level = &s.level;
+        let level_fps = &level_fps;
+        pool.install(|| {
+            order
+                .par_chunks_mut(END_CHUNK)
+                .enumerate()
+                .for_each(|(ci, or)| {
+                    let base = ci * END_CHUNK;
+                    for (j, o) in or.iter_mut().enumerate() {
+                        let i = base + j;
+                        if let Some(&ahead) = level_fps.get(i + LOOKAHEAD) {
+                            level.prefetch(ahead);
                         }
-                    });
-                order.par_sort_unstable();
-            });
+                        let slot = level
+                            .find(level_fps[i])
+                            .expect("new state in the level table");
+                        *o = (level.key(slot), i as u32);
+                    }
+                });
+            order.par_sort_unstable();
+        });
+    }
+    pool.install(|| s.level.clear());
+    // With fingerprints on disk, the candidates a run holds are old states.
+    if let Some(disk) = s.disk.as_mut().filter(|d| d.has_runs()) {
+        let mut candidates: Vec<(u64, u32)> = level_fps.iter().copied().zip(0..).collect();
+        pool.install(|| candidates.par_sort_unstable());
+        let mut old = vec![false; fresh];
+        if let Err(e) = disk.mark_old(&candidates, &mut old) {
+            return Err(s.store_failed("read the stored fingerprints", e));
         }
-        pool.install(|| s.level.clear());
-        let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
-        if keep < order.len() {
-            stop.get_or_insert(Limit::States);
-        }
-        // What storing them would hold at the peak: the grown set and
-        // links, and the level's data with the new frontier beside it (the
-        // old one is dropped first).
-        let transient = ((new_words.capacity() + level_fps.capacity() + keep * words) * 8
+        drop(candidates);
+        order.retain(|&(_, i)| !old[i as usize]);
+    }
+    let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
+    if keep < order.len() {
+        stop.get_or_insert(Limit::States);
+    }
+    // What storing them would hold at the peak: the grown set and links,
+    // and the part's data with the new frontier beside it (the disk store
+    // writes the frontier out as it goes).
+    let projected = |s: &Search| {
+        // The disk store writes the next level out as it goes, after the
+        // runs' check (which holds 17 bytes a candidate) is done.
+        let (next_bytes, check) = match &s.disk {
+            Some(d) => (0, if d.has_runs() { fresh * 17 } else { 0 }),
+            None => (keep * words * 8, 0),
+        };
+        let transient = ((new_words.capacity() + level_fps.capacity()) * 8
+            + next_bytes.max(check)
             + order.capacity() * 16) as u64;
-        let seen_after = s.seen.bytes_after(keep);
-        let links_after = s.links.bytes_after(keep);
         let projected = s.base_bytes() - s.seen.bytes() - s.links.bytes()
-            + seen_after
-            + links_after
+            + s.seen.bytes_after(keep)
+            + s.links.bytes_after(keep)
             + transient;
-        if found.is_none() && (s.over_memory(projected) || stop == Some(Limit::Memory)) {
-            // Stopped before a batch, or storing would pass the limit:
-            // store nothing more.
-            return Verdict::Incomplete(stop.unwrap_or(Limit::Memory));
+        (projected, transient)
+    };
+    // The part's fingerprints go to a run of their own (disk store, when
+    // even an empty in-memory set would not hold them).
+    let mut direct = false;
+    if !violation && s.over_memory(projected(s).0) {
+        if s.disk.is_none() {
+            let config = s.config;
+            match (&config.store, s.rec.is_some()) {
+                (Store::Auto(dir), false) => s.move_to_disk(dir, true)?,
+                _ => return Ok(None),
+            }
         }
-        let kept = &order[..keep];
+        if s.over_memory(projected(s).0) && s.seen.len() > 0 {
+            s.spill_seen()?;
+        }
+        direct = s.over_memory(projected(s).0);
+    }
+    let transient = projected(s).1;
+    let kept = &order[..keep];
+    if s.disk.is_none() {
         s.links.reserve(keep);
-        for &(k, _) in kept {
-            // Sequential (a varint stream), about a nanosecond a state.
-            s.links.push(frontier_base + (k >> 32) as u32, k as u32);
+    }
+    for &(k, _) in kept {
+        // Sequential (a varint stream), about a nanosecond a state.
+        s.links.push(first_parent + (k >> 32) as u32, k as u32);
+    }
+    if let Some(e) = s.links.take_error() {
+        return Err(s.store_failed("write the parent links", e));
+    }
+    if let Some(disk) = &mut s.disk {
+        let mut buf: Vec<Word> = Vec::with_capacity(END_CHUNK * words);
+        for ord in kept.chunks(END_CHUNK) {
+            buf.clear();
+            for &(_, i) in ord {
+                let i = i as usize;
+                buf.extend_from_slice(&new_words[i * words..(i + 1) * words]);
+            }
+            if let Err(e) = disk.write_next(&buf) {
+                return Err(s.store_failed("write the next level", e));
+            }
         }
-        // Traces need only the links from here on: the old frontier goes
-        // before the new one is built.
-        drop(std::mem::take(&mut frontier));
-        let mut next: Vec<Word> = vec![0; keep * words];
+    } else {
+        // In memory a level is one part, stored once.
+        debug_assert!(next.is_empty());
+        *next = vec![0; keep * words];
         if words > 0 {
             let new_words = &new_words;
             pool.install(|| {
@@ -721,64 +1107,39 @@ fn explore<M: TransitionSystem>(
                     })
             });
         }
-        s.note_bytes(transient);
-        drop(new_words);
-        // Into `seen`, sorted by fingerprint, with their ids when recording
-        // (`kept` is in id order).
-        let first = s.distinct() as u32 - keep as u32;
-        if s.rec.is_some() {
-            let mut stored: Vec<(u64, u32)> = kept
-                .iter()
-                .zip(first..)
-                .map(|(&(_, i), id)| (level_fps[i as usize], id))
-                .collect();
-            drop(order);
-            pool.install(|| stored.par_sort_unstable());
-            add_sorted(&mut s.seen, &stored);
+    }
+    s.note_bytes(transient);
+    drop(new_words);
+    // Into `seen`, sorted by fingerprint, with their ids when recording
+    // (`kept` is in id order).
+    let first = s.distinct() as u32 - keep as u32;
+    if s.rec.is_some() {
+        let mut stored: Vec<(u64, u32)> = kept
+            .iter()
+            .zip(first..)
+            .map(|(&(_, i), id)| (level_fps[i as usize], id))
+            .collect();
+        drop(order);
+        pool.install(|| stored.par_sort_unstable());
+        add_sorted(&mut s.seen, &stored);
+    } else {
+        let mut fps = if keep == fresh {
+            level_fps
         } else {
-            let mut fps = if keep == fresh {
-                level_fps
-            } else {
-                kept.iter().map(|&(_, i)| level_fps[i as usize]).collect()
-            };
-            drop(order);
-            pool.install(|| fps.par_sort_unstable());
-            s.seen.add_sorted(&fps, &[]);
-        }
-
-        if let Some((_, kind, at)) = found {
-            let (pos, then) = match at {
-                At::Frontier(p) => (p, None),
-                At::Successor(p, t) => (p, Some(t)),
-            };
-            let r = rebuild(
-                model,
-                &mut scratch,
-                &s.initial,
-                |id| s.links.get(id),
-                frontier_base + pos as u32,
-                then,
-            );
-            if keep > 0 {
-                s.depth += 1;
+            kept.iter().map(|&(_, i)| level_fps[i as usize]).collect()
+        };
+        drop(order);
+        pool.install(|| fps.par_sort_unstable());
+        match (direct, &mut s.disk) {
+            (true, Some(disk)) => {
+                if let Err(e) = disk.add_run(fps.iter().copied()) {
+                    return Err(s.store_failed("write the stored fingerprints", e));
+                }
             }
-            return Verdict::Violation(Violation::path(kind, r));
-        }
-        if let Some(rec) = &mut s.rec {
-            rec.resolve(&s.seen, &pool);
-            rec.level(&next);
-        }
-        frontier_base += n as u32;
-        frontier = next;
-        n = keep;
-        if keep > 0 {
-            s.depth += 1;
-        }
-        progress.set(s.distinct(), s.generated, keep as u64, s.depth as u64);
-        if let Some(limit) = stop {
-            return Verdict::Incomplete(limit);
+            _ => s.seen.add_sorted(&fps, &[]),
         }
     }
+    Ok(Some(keep))
 }
 
 /// With a view, several states may share a fingerprint, and the one a
@@ -791,7 +1152,7 @@ fn settle_views<M: TransitionSystem>(
     model: &M,
     pool: &rayon::ThreadPool,
     level: &KeyedFingerprintTable,
-    frontier: &[Word],
+    (frontier, lo): (&[Word], usize),
     level_fps: &[u64],
     new_words: &mut [Word],
     safety: bool,
@@ -811,7 +1172,7 @@ fn settle_views<M: TransitionSystem>(
                 for (j, st) in dst.chunks_mut(words).enumerate() {
                     let fp = level_fps[ci * END_CHUNK + j];
                     let k = level.key(level.find(fp).expect("new state in the level table"));
-                    let p = (k >> 32) as usize;
+                    let p = (k >> 32) as usize - lo;
                     let parent = &frontier[p * words..(p + 1) * words];
                     // The model is deterministic: the step it took once
                     // replays; if not, the trace rebuild will say so.
@@ -1022,7 +1383,7 @@ fn expand_chunk<M: TransitionSystem>(
     action_of: &[u32],
     seen: &Seen,
     level: &KeyedFingerprintTable,
-    frontier: &[Word],
+    (frontier, lo): (&[Word], usize),
     words: usize,
     from: usize,
     to: usize,
@@ -1044,7 +1405,7 @@ fn expand_chunk<M: TransitionSystem>(
     let mut checked = 0;
     let mut group_states = 0;
     for p in from..to {
-        let state = &frontier[p * words..(p + 1) * words];
+        let state = &frontier[(p - lo) * words..(p - lo + 1) * words];
         let mut emitted = 0u64;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
@@ -1173,7 +1534,7 @@ fn expand_chunk<M: TransitionSystem>(
                 break;
             }
             let st = &out.words[i * words..(i + 1) * words];
-            let p = out.parents[i] as usize;
+            let p = out.parents[i] as usize - lo;
             let parent = &frontier[p * words..(p + 1) * words];
             // The parent violates no invariant: the search stops at the
             // end of a level with a violation, before expanding it.

@@ -39,6 +39,7 @@ pub mod bfs;
 pub mod checkpoint;
 mod coverage;
 pub mod dfs;
+pub(crate) mod disk;
 pub mod fingerprint;
 pub mod fingerprint_table;
 pub mod graph;
@@ -113,6 +114,8 @@ pub struct Config {
     /// ([`TemporalForm::as_general`](dcheck_model::system::TemporalForm::as_general)),
     /// for tests and benchmarks that compare the two paths.
     pub general_liveness: bool,
+    /// Where the BFS keeps what grows with the state space.
+    pub store: Store,
 }
 
 impl Config {
@@ -139,6 +142,7 @@ impl Default for Config {
             max_time: None,
             checkpoint: None,
             general_liveness: false,
+            store: Store::Memory,
         }
     }
 }
@@ -206,6 +210,40 @@ pub enum Limit {
     Interrupted,
     /// [`Config::max_time`] passed.
     Time,
+    /// The disk store failed (a file could not be created, written or
+    /// read: [`Stats::store_error`] says which and why).
+    Store,
+}
+
+/// Where a BFS keeps its fingerprints, parent links and frontier.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Store {
+    /// In memory; a search that would pass the memory limit stops
+    /// ([`Limit::Memory`]).
+    #[default]
+    Memory,
+    /// In memory until the memory limit would stop the search, then in a
+    /// disk store ([`disk`]) in a fresh directory under this one. Searches
+    /// that record the state graph (liveness) stay in memory and stop.
+    Auto(std::path::PathBuf),
+    /// In a disk store in a fresh directory under this one from the start
+    /// (safety BFS only: the caller refuses others).
+    Disk(std::path::PathBuf),
+}
+
+/// What a search's disk store did.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StoreStats {
+    /// The store's directory (removed when the search ends).
+    pub dir: String,
+    /// With [`Store::Auto`]: the distinct states stored when memory ran
+    /// short and the search moved to disk.
+    pub switched_at: Option<u64>,
+    /// Fingerprints in the store's sorted runs at the end (the rest were
+    /// still in memory).
+    pub on_disk: u64,
+    pub bytes_read: u64,
+    pub bytes_written: u64,
 }
 
 /// A property violation and a trace leading to it.
@@ -370,6 +408,10 @@ pub struct Stats {
     /// could not be written.
     pub checkpoints_written: u64,
     pub checkpoint_error: Option<String>,
+    /// The BFS's disk store, if the search used one, and why it failed
+    /// ([`Limit::Store`]).
+    pub store: Option<StoreStats>,
+    pub store_error: Option<String>,
 }
 
 impl Stats {

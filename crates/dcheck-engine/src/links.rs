@@ -22,14 +22,27 @@
 //! The depth-first search numbers states in discovery order, whose parents
 //! do go back, and keeps a plain `Vec<u64>` ([`crate::trace::rebuild`]
 //! reads either through a function).
+//!
+//! With the disk store ([`crate::disk`]) the varints go to a file once
+//! [`SPILL`] bytes are buffered ([`Links::spill_to`]); the block index
+//! stays in memory and a lookup reads its block back
+//! ([`Links::try_get`]).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 
 use crate::{pack_link, ROOT_LINK};
 
 /// Links per index entry.
 const BLOCK: usize = 128;
+/// Bytes buffered before they are appended to the file (disk store).
+const SPILL: usize = 1 << 14;
+/// The longest varint: a `u64`.
+const MAX_VARINT: usize = 10;
 
 /// Parent links with non-decreasing parents, the initial states first.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Links {
     /// Initial states (ids `0..roots`, no parent).
     roots: u32,
@@ -37,14 +50,25 @@ pub(crate) struct Links {
     radix: u64,
     /// Links after the roots.
     len: usize,
-    /// The varints, in id order.
+    /// The varints, in id order (with a spill file: those after the
+    /// `flushed` bytes in it).
     bytes: Vec<u8>,
+    spill: Option<Spill>,
     /// Per block of `BLOCK` non-root links: where it starts in `bytes`
     /// and the parent its first difference is from.
     starts: Vec<u64>,
     bases: Vec<u32>,
     /// The parent of the last link pushed.
     last: u32,
+}
+
+/// The file that holds the first `flushed` bytes of the varint stream.
+#[derive(Debug)]
+struct Spill {
+    file: File,
+    flushed: u64,
+    /// The first write that failed (the search stops on it).
+    error: Option<io::Error>,
 }
 
 /// Why a list of links cannot be stored compressed (a checkpoint not
@@ -90,7 +114,7 @@ impl Links {
     pub fn push(&mut self, parent: u32, t: u32) {
         debug_assert!(parent >= self.last && (t as u64) < self.radix);
         if self.len.is_multiple_of(BLOCK) {
-            self.starts.push(self.bytes.len() as u64);
+            self.starts.push(self.spilled() + self.bytes.len() as u64);
             self.bases.push(self.last);
         }
         let mut v = (parent - self.last) as u64 * self.radix + t as u64;
@@ -101,6 +125,44 @@ impl Links {
         self.bytes.push(v as u8);
         self.last = parent;
         self.len += 1;
+        if self.spill.is_some() && self.bytes.len() >= SPILL {
+            self.flush();
+        }
+    }
+
+    /// From now on, keeps the varints in `file` (empty, opened for
+    /// appending and reading) and at most [`SPILL`] bytes in memory.
+    pub fn spill_to(&mut self, file: File) {
+        self.spill = Some(Spill {
+            file,
+            flushed: 0,
+            error: None,
+        });
+        self.flush();
+        self.bytes.shrink_to(SPILL);
+    }
+
+    /// Appends the buffered varints to the spill file.
+    fn flush(&mut self) {
+        let Some(sp) = &mut self.spill else { return };
+        if sp.error.is_none() {
+            match sp.file.write_all(&self.bytes) {
+                Ok(()) => sp.flushed += self.bytes.len() as u64,
+                Err(e) => sp.error = Some(e),
+            }
+        }
+        self.bytes.clear();
+    }
+
+    /// The first write to the spill file that failed, if any (links
+    /// pushed after it are lost: the search must stop).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.spill.as_mut().and_then(|s| s.error.take())
+    }
+
+    /// Bytes of varints in the spill file.
+    pub fn spilled(&self) -> u64 {
+        self.spill.as_ref().map_or(0, |s| s.flushed)
     }
 
     /// Bytes a link has taken so far (2 before any).
@@ -142,26 +204,46 @@ impl Links {
         let per = self.per_link();
         let need = |len: usize, cap: usize| if len > cap { len.max(2 * cap) } else { cap };
         let blocks = (self.len + n).div_ceil(BLOCK);
-        (need(self.bytes.len() + n * per, self.bytes.capacity())
-            + need(blocks, self.starts.capacity()) * 12) as u64
+        let buffered = match self.spill {
+            Some(_) => (self.bytes.len() + n * per).min(SPILL + MAX_VARINT),
+            None => self.bytes.len() + n * per,
+        };
+        (need(buffered, self.bytes.capacity()) + need(blocks, self.starts.capacity()) * 12) as u64
     }
 
-    /// The packed link of `id` ([`ROOT_LINK`] for an initial state).
-    pub fn get(&self, id: u32) -> u64 {
+    /// The packed link of `id`, reading its block back from the spill
+    /// file if it is there.
+    pub fn try_get(&self, id: u32) -> io::Result<u64> {
         let Some(i) = (id as usize).checked_sub(self.roots as usize) else {
-            return ROOT_LINK;
+            return Ok(ROOT_LINK);
         };
         let b = i / BLOCK;
-        let mut at = self.starts[b] as usize;
+        let start = self.starts[b];
+        let flushed = self.spilled();
+        let block: std::borrow::Cow<[u8]> = if start >= flushed {
+            std::borrow::Cow::Borrowed(&self.bytes[(start - flushed) as usize..])
+        } else {
+            // The block's varints, at most BLOCK of MAX_VARINT bytes, from
+            // the file and then the buffer.
+            let want = BLOCK * MAX_VARINT;
+            let in_file = ((flushed - start) as usize).min(want);
+            let mut buf = vec![0u8; in_file];
+            let sp = self.spill.as_ref().expect("a spill file below `flushed`");
+            sp.file.read_exact_at(&mut buf, start)?;
+            let rest = (want - in_file).min(self.bytes.len());
+            buf.extend_from_slice(&self.bytes[..rest]);
+            std::borrow::Cow::Owned(buf)
+        };
+        let mut at = 0;
         let mut parent = self.bases[b];
         let mut t = 0;
         for _ in 0..=i % BLOCK {
-            let (v, next) = varint(&self.bytes, at);
+            let (v, next) = varint(&block, at);
             at = next;
             parent += (v / self.radix) as u32;
             t = (v % self.radix) as u32;
         }
-        pack_link(parent, t)
+        Ok(pack_link(parent, t))
     }
 
     /// Every packed link, by id.
@@ -228,7 +310,7 @@ mod tests {
             assert_eq!(links.roots(), 3);
             for (id, &l) in packed.iter().enumerate() {
                 assert_eq!(
-                    links.get(id as u32),
+                    links.try_get(id as u32).unwrap(),
                     l,
                     "id {id}, {transitions} transitions"
                 );

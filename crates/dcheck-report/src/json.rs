@@ -117,6 +117,17 @@ pub fn report(
             "error": st.checkpoint_error,
         });
     }
+    if st.store.is_some() || st.store_error.is_some() {
+        let store = st.store.clone().unwrap_or_default();
+        out["store"] = json!({
+            "dir": st.store.as_ref().map(|s| &s.dir),
+            "switched_at": store.switched_at,
+            "fingerprints_on_disk": store.on_disk,
+            "bytes_written": store.bytes_written,
+            "bytes_read": store.bytes_read,
+            "error": st.store_error,
+        });
+    }
     if !outcome.coverage.is_empty() {
         out["coverage"] = Json::Array(
             outcome

@@ -72,6 +72,7 @@ pub fn limit_name(limit: Limit) -> &'static str {
         Limit::Memory => "max-memory",
         Limit::Interrupted => "interrupted",
         Limit::Time => "max-time",
+        Limit::Store => "store-error",
     }
 }
 

@@ -158,6 +158,10 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
                 "Search incomplete: the default memory limit ({size}: {what}) was reached; no violation found so far.\n  hint: --max-memory SIZE sets another limit; a larger run needs a machine with more memory, or fewer states (smaller constants)."
             )
         }
+        Verdict::Incomplete(dcheck_engine::Limit::Store) => format!(
+            "Search incomplete: the disk store failed ({}); no violation found so far.\n  hint: --store disk:DIR puts the store on a file system with room; --store memory keeps everything in memory.",
+            st.store_error.as_deref().unwrap_or("no reason given")
+        ),
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
             limit_name(*l)
@@ -303,6 +307,21 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
                 );
             }
         }
+    }
+    if let Some(store) = &st.store {
+        let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+        let from = match store.switched_at {
+            Some(n) => format!("from {n} states on (memory was short)"),
+            None => "from the start".to_string(),
+        };
+        let _ = writeln!(s, "  store                  disk, {from}");
+        let _ = writeln!(
+            s,
+            "  disk store             {} fingerprints; {:.1} MiB out, {:.1} MiB in",
+            store.on_disk,
+            mib(store.bytes_written),
+            mib(store.bytes_read)
+        );
     }
     if let Some(file) = &info.checkpoint {
         let how = if info.resumed { "resumed from, " } else { "" };

@@ -2,6 +2,7 @@
 //! of the crate and its dependencies, not one per file).
 
 mod common;
+mod disk;
 mod engine;
 mod liveness;
 mod memory;
