@@ -139,8 +139,8 @@ struct RunArgs {
     /// `memory`; `auto` (memory, moving to a fresh directory under the
     /// system's temporary directory when --max-memory or the default limit
     /// would stop the search); `disk:DIR` (files in a fresh directory
-    /// under DIR from the start; invariants only, no checkpoints). The
-    /// store's directory is removed at the end.
+    /// under DIR from the start; invariants only). The store's directory
+    /// is removed at the end.
     #[arg(long, value_name = "STORE", default_value = "auto", value_parser = parse_store)]
     store: StoreArg,
     /// Stop (exit 3) once the search has run this long (e.g. 30s, 10m, 2h),
@@ -237,9 +237,6 @@ fn store_refusal(args: &RunArgs, model: &dcheck_model::Model) -> Option<String> 
     }
     if !dcheck_model::system::TransitionSystem::liveness_checks(model).is_empty() {
         return Some("--store disk:DIR checks invariants only: checking the temporal properties needs the state graph in memory; add --invariants-only (or --property NAME for the invariants), or use --store auto".into());
-    }
-    if args.checkpoint.is_some() || args.resume.is_some() {
-        return Some("--store disk:DIR does not write or resume checkpoints yet: drop --checkpoint/--resume, or use --store auto".into());
     }
     None
 }

@@ -1179,3 +1179,110 @@ fn help_fits_80_columns() {
         }
     }
 }
+
+/// `--store disk:DIR`: TwoPhase N=7 (the reference's 296,448 states) under
+/// a memory limit a tenth of what it needs in memory completes with the
+/// reference's counts; the fingerprints went to disk, the JSON says so,
+/// and the store's directory is gone afterwards.
+#[test]
+fn the_disk_store_completes_under_a_small_memory_limit() {
+    let expected = reference(7);
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("disk:{}", dir.path().display());
+    let (code, j) = run_json(&[
+        SPEC,
+        "--const",
+        "N=7",
+        "--max-memory",
+        "512K",
+        "--threads",
+        "2",
+        "--store",
+        &store,
+    ]);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(expected.distinct));
+    assert_eq!(j["states_generated"].as_u64(), Some(expected.generated));
+    let used = j["bytes_per_state"].as_f64().unwrap() * j["distinct_states"].as_f64().unwrap();
+    assert!(used <= (512 << 10) as f64 + 0.5, "{used}");
+    assert!(j["store"]["fingerprints_on_disk"].as_u64().unwrap() > expected.distinct / 2);
+    assert!(j["store"]["switched_at"].is_null());
+    assert!(j["store"]["error"].is_null());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // The memory store stops there.
+    let (code, j) = run_json(&[
+        SPEC,
+        "--const",
+        "N=7",
+        "--max-memory",
+        "512K",
+        "--store",
+        "memory",
+    ]);
+    assert_eq!(code, 3, "{j:#}");
+    assert!(j.get("store").is_none());
+}
+
+/// A run on disk stopped at --max-states leaves a checkpoint that --resume
+/// continues (on disk again) to the reference's counts.
+#[test]
+fn a_disk_store_run_resumes_from_its_checkpoint() {
+    let expected = reference(6);
+    let dir = tempfile::tempdir().unwrap();
+    let cp = dir.path().join("run.ckpt");
+    let store = format!("disk:{}", dir.path().join("store").display());
+    let cp_arg = cp.display().to_string();
+    let common = [
+        SPEC,
+        "--const",
+        "N=6",
+        "--max-memory",
+        "256K",
+        "--store",
+        &store,
+    ];
+    let mut first = common.to_vec();
+    first.extend([
+        "--max-states",
+        "20000",
+        "--checkpoint",
+        &cp_arg,
+        "--checkpoint-every",
+        "0s",
+    ]);
+    let (code, j) = run_json(&first);
+    assert_eq!(code, 3, "{j:#}");
+    assert!(j["checkpoint"]["written"].as_u64().unwrap() > 0, "{j:#}");
+    let mut second = common.to_vec();
+    second.extend(["--resume", &cp_arg]);
+    let (code, j) = run_json(&second);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["distinct_states"].as_u64(), Some(expected.distinct));
+    assert_eq!(j["states_generated"].as_u64(), Some(expected.generated));
+}
+
+/// What the disk store cannot do is refused before the search, exit 2.
+#[test]
+fn the_disk_store_refuses_dfs_and_temporal_properties() {
+    let out = run_text(&[SPEC, "--store", "disk:/tmp", "--strategy", "dfs"]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        stderr(&out).contains("drop --strategy dfs"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_text(&["specs/raft.ron", "--store", "disk:/tmp"]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        stderr(&out).contains("--invariants-only"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_text(&[SPEC, "--store", "disk:"]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        stderr(&out).contains("memory, auto or disk:DIR"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -172,6 +172,9 @@ struct Search<'a> {
     disk: Option<Disk>,
     switched_at: Option<u64>,
     store_error: Option<String>,
+    /// The disk store stored part of the current level already (a
+    /// checkpoint of its start can no longer be written).
+    parts_stored: bool,
 }
 
 impl Search<'_> {
@@ -235,23 +238,28 @@ impl Search<'_> {
         &mut self,
         cp: &Checkpointing,
         words: usize,
-        frontier: &[Word],
+        (frontier, n): (&[Word], usize),
         generated: u64,
         coverage: &[crate::Coverage],
     ) {
-        if self.disk.is_some() {
+        if self.parts_stored {
             self.checkpoint_error = Some(
-                "the disk store does not write checkpoints (yet): the search goes on without them"
+                "not written at the stop: the disk store had stored part of the level already; the checkpoint of an earlier level stands"
                     .into(),
             );
             return;
         }
+        let frontier = match &self.disk {
+            Some(d) if d.level_on_disk() => checkpoint::Frontier::OnDisk(n),
+            _ => checkpoint::Frontier::Words(frontier),
+        };
         let state = checkpoint::State {
             identity: cp.identity,
             words,
             depth: self.depth,
             generated,
             seen: &self.seen,
+            disk: self.disk.as_ref(),
             links: &self.links,
             initial: &self.initial,
             frontier,
@@ -463,6 +471,7 @@ fn search<M: TransitionSystem>(
         disk: None,
         switched_at: None,
         store_error: None,
+        parts_stored: false,
     };
     let result = explore(model, progress, scratches, action_of, record, from, &mut s);
     (s.outcome(result), s.rec.take())
@@ -570,6 +579,7 @@ fn explore<M: TransitionSystem>(
             return Verdict::Ok;
         }
         let level_generated = s.generated;
+        s.parts_stored = false;
         if let Some(cp) = &config.checkpoint {
             let guards: Vec<_> = scratches
                 .iter()
@@ -578,13 +588,13 @@ fn explore<M: TransitionSystem>(
             level_coverage = coverage::sum(model.action_count(), guards.iter().map(|g| &g.2));
             drop(guards);
             if last_write.elapsed() >= cp.every {
-                s.save(cp, words, &frontier, level_generated, &level_coverage);
+                s.save(cp, words, (&frontier, n), level_generated, &level_coverage);
                 last_write = Instant::now();
             }
         }
         if config.max_depth.is_some_and(|md| s.depth >= md) {
             if let Some(cp) = &config.checkpoint {
-                s.save(cp, words, &frontier, level_generated, &level_coverage);
+                s.save(cp, words, (&frontier, n), level_generated, &level_coverage);
             }
             return Verdict::Incomplete(Limit::Depth);
         }
@@ -853,7 +863,7 @@ fn explore<M: TransitionSystem>(
             // A stop (a limit or Ctrl-C) without a violation: save the search
             // as it was at the start of this level, before storing any of it.
             if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, &found) {
-                s.save(cp, words, &frontier, level_generated, &level_coverage);
+                s.save(cp, words, (&frontier, n), level_generated, &level_coverage);
             }
 
             // The states expanded so far are not needed any more (traces
@@ -885,6 +895,7 @@ fn explore<M: TransitionSystem>(
                 Err(StoreFailed) => return Verdict::Incomplete(Limit::Store),
             };
             next_n += kept;
+            s.parts_stored |= go_on;
 
             if let Some((_, kind, at)) = found {
                 let (pos, then) = match at {

@@ -64,6 +64,7 @@ use std::time::Duration;
 use dcheck_model::system::{EvalError, FileId, Span, StepError, TransitionSystem, Word};
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::disk::Disk;
 use crate::graph::Recording;
 use crate::links::Links;
 use crate::seen::Seen;
@@ -187,12 +188,22 @@ pub(crate) struct State<'a> {
     pub depth: u32,
     pub generated: u64,
     pub seen: &'a Seen,
+    /// The disk store, whose runs hold the fingerprints not in `seen`.
+    pub disk: Option<&'a Disk>,
     pub links: &'a Links,
     pub initial: &'a [Word],
-    pub frontier: &'a [Word],
+    pub frontier: Frontier<'a>,
     pub coverage: &'a [Coverage],
     /// The graph a recording BFS has built (its current level not begun).
     pub graph: Option<&'a Recording>,
+}
+
+/// Where the level to expand next is.
+#[derive(Clone, Copy)]
+pub(crate) enum Frontier<'a> {
+    Words(&'a [Word]),
+    /// This many states in the disk store's file of the level.
+    OnDisk(usize),
 }
 
 /// Why a checkpoint could not be read.
@@ -338,19 +349,31 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
         state.coverage.len() as u64,
         state.depth as u64,
         state.generated,
-        state.seen.len() as u64,
+        (state.seen.len() as u64 + state.disk.map_or(0, Disk::stored)),
         state.links.len() as u64,
         (state.initial.len() / words) as u64,
-        (state.frontier.len() / words) as u64,
+        match state.frontier {
+            Frontier::Words(f) => (f.len() / words) as u64,
+            Frontier::OnDisk(n) => n as u64,
+        },
         state.graph.is_some() as u64,
     ])?;
     w.words(state.seen.iter().map(|(fp, _)| fp))?;
+    if let Some(disk) = state.disk {
+        disk.each_stored(|fp| w.word(fp))?;
+    }
     if state.graph.is_some() {
         w.words(state.seen.iter().map(|(_, id)| id as u64))?;
     }
-    w.words(state.links.iter())?;
+    state.links.try_for_each(|l| w.word(l))?;
     w.words(state.initial.iter().copied())?;
-    w.words(state.frontier.iter().copied())?;
+    match (state.frontier, state.disk) {
+        (Frontier::Words(f), _) => w.words(f.iter().copied())?,
+        (Frontier::OnDisk(n), Some(disk)) => {
+            disk.each_level_word(n * state.words, |x| w.word(x))?
+        }
+        (Frontier::OnDisk(_), None) => return Err(std::io::Error::other("no disk store")),
+    }
     w.words(state.coverage.iter().flat_map(|c| [c.enabled, c.taken]))?;
     if let Some(rec) = state.graph {
         let g = &rec.graph;

@@ -31,6 +31,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use dcheck_model::system::Word;
@@ -193,6 +194,47 @@ impl Disk {
                 }
             }
             self.bytes_read += r.read * 8;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` on every fingerprint in the runs (for a checkpoint).
+    pub fn each_stored(&self, mut f: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
+        for run in &self.runs {
+            let mut r = Fingerprints::new(File::open(&run.path)?, run.len);
+            while let Some(fp) = r.next()? {
+                f(fp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the level being expanded is in a file (it is not when the
+    /// search moved to disk during it: that level stays in memory).
+    pub fn level_on_disk(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// Calls `f` on the first `count` words of the level being expanded,
+    /// from its start, whatever has been read of it (for a checkpoint).
+    pub fn each_level_word(
+        &self,
+        count: usize,
+        mut f: impl FnMut(u64) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let Some(r) = &self.current else {
+            return Err(io::Error::other("the frontier is not on disk"));
+        };
+        let file = r.get_ref();
+        let mut bytes = vec![0u8; BUFFER.min(count * 8)];
+        let mut done = 0;
+        while done < count {
+            let n = (count - done).min(BUFFER / 8);
+            file.read_exact_at(&mut bytes[..n * 8], done as u64 * 8)?;
+            for b in bytes[..n * 8].chunks_exact(8) {
+                f(u64::from_le_bytes(b.try_into().expect("eight bytes")))?;
+            }
+            done += n;
         }
         Ok(())
     }

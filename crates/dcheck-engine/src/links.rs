@@ -246,18 +246,48 @@ impl Links {
         Ok(pack_link(parent, t))
     }
 
-    /// Every packed link, by id.
-    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        let mut at = 0;
-        let mut parent = 0u32;
-        (0..self.roots)
-            .map(|_| ROOT_LINK)
-            .chain((0..self.len).map(move |_| {
-                let (v, next) = varint(&self.bytes, at);
+    /// Calls `f` on every packed link, by id, reading the spill file in
+    /// order (a checkpoint of the disk store).
+    pub fn try_for_each(&self, mut f: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
+        for _ in 0..self.roots {
+            f(ROOT_LINK)?;
+        }
+        let flushed = self.spilled();
+        let (mut read, mut in_memory) = (0u64, false);
+        // Undecoded bytes: a chunk of the file (or the buffer) after what
+        // is left of the one before, which may end inside a varint.
+        let mut buf: Vec<u8> = Vec::new();
+        let (mut parent, mut done) = (0u32, 0usize);
+        while done < self.len {
+            if read < flushed {
+                let n = (flushed - read).min(SPILL as u64 * 64) as usize;
+                let old = buf.len();
+                buf.resize(old + n, 0);
+                let sp = self.spill.as_ref().expect("a spill file below `flushed`");
+                sp.file.read_exact_at(&mut buf[old..], read)?;
+                read += n as u64;
+            } else if !in_memory {
+                buf.extend_from_slice(&self.bytes);
+                in_memory = true;
+            } else {
+                return Err(io::Error::other("the parent links end early"));
+            }
+            let last = read >= flushed && in_memory;
+            let mut at = 0;
+            while done < self.len && (last || at + MAX_VARINT <= buf.len()) {
+                let end = buf[at..].iter().position(|&b| b < 0x80);
+                let Some(len) = end.filter(|&l| l < MAX_VARINT) else {
+                    return Err(io::Error::other("the parent links end early"));
+                };
+                let (v, next) = varint(&buf[..at + len + 1], at);
                 at = next;
                 parent += (v / self.radix) as u32;
-                pack_link(parent, (v % self.radix) as u32)
-            }))
+                f(pack_link(parent, (v % self.radix) as u32))?;
+                done += 1;
+            }
+            buf.drain(..at);
+        }
+        Ok(())
     }
 }
 
@@ -315,7 +345,54 @@ mod tests {
                     "id {id}, {transitions} transitions"
                 );
             }
-            assert!(links.iter().eq(packed.iter().copied()));
+            assert_eq!(all(&links), packed);
+        }
+    }
+
+    fn all(links: &Links) -> Vec<u64> {
+        let mut out = Vec::new();
+        links
+            .try_for_each(|l| {
+                out.push(l);
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    /// Spilled to a file part of the way (so blocks straddle the file and
+    /// the buffer), every link still reads back by id and in order.
+    #[test]
+    fn spilled_links_read_back_from_the_file() {
+        for transitions in [5u32, 70_000] {
+            let packed: Vec<u64> = sample(transitions)
+                .into_iter()
+                .chain(sample(transitions).into_iter().skip(3).map(|l| {
+                    // A second run of parents, above the first.
+                    pack_link((l >> 32) as u32 + 2_000_000_000, l as u32)
+                }))
+                .collect();
+            let mut links = Links::new(transitions as usize);
+            links.push_roots(3);
+            let dir = tempfile::tempdir().unwrap();
+            for (i, &l) in packed.iter().enumerate().skip(3) {
+                if i == 1000 {
+                    let f = std::fs::OpenOptions::new()
+                        .read(true)
+                        .append(true)
+                        .create_new(true)
+                        .open(dir.path().join("links"))
+                        .unwrap();
+                    links.spill_to(f);
+                }
+                links.push((l >> 32) as u32, l as u32);
+            }
+            assert!(links.spilled() > 0);
+            assert!(links.bytes.len() < SPILL + MAX_VARINT);
+            for (id, &l) in packed.iter().enumerate() {
+                assert_eq!(links.try_get(id as u32).unwrap(), l, "id {id}");
+            }
+            assert_eq!(all(&links), packed);
         }
     }
 

@@ -146,3 +146,49 @@ proptest! {
         prop_assert_eq!(left(&dir), 0);
     }
 }
+
+/// A search on disk stopped by a limit writes a checkpoint (fingerprints
+/// from memory and the runs, links from their file, the level from its
+/// file); resumed, it ends with the reference's counts.
+#[test]
+fn a_checkpoint_of_a_search_on_disk_resumes_to_the_reference_counts() {
+    use dcheck_engine::checkpoint::{self, Checkpointing};
+    let (w, h) = (300u64, 300u64);
+    let m = grid(w, h, true);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cp");
+    let store = tempfile::tempdir().unwrap();
+    let config = Config {
+        threads: 2,
+        check_deadlock: false,
+        max_memory: Some(192 << 10),
+        max_states: Some(30_000),
+        store: Store::Disk(store.path().to_path_buf()),
+        checkpoint: Some(Checkpointing {
+            path: path.clone(),
+            every: std::time::Duration::ZERO,
+            identity: 7,
+        }),
+        ..Config::default()
+    };
+    let out = check(&m, &config, &Progress::new());
+    assert_eq!(out.result, Verdict::Incomplete(Limit::States));
+    assert!(out.stats.checkpoints_written > 0);
+    assert!(
+        out.stats.store.unwrap().on_disk > 0,
+        "fingerprints went to runs"
+    );
+    let snap = checkpoint::read(&path).unwrap();
+    snap.fits(&m, 7).unwrap();
+    assert!(snap.seen.len() < (w * h) as usize && snap.seen.len() > 10_000);
+    let resumed = Config {
+        max_states: None,
+        ..config
+    };
+    let out = dcheck_engine::resume(&m, &resumed, &Progress::new(), snap);
+    assert_eq!(out.result, Verdict::Ok);
+    assert_eq!(out.stats.distinct_states, w * h);
+    assert_eq!(out.stats.states_generated, 2 * w * h - w - h + 1);
+    assert_eq!(out.stats.depth as u64, w + h - 2);
+    assert_eq!(left(&store), 0);
+}
