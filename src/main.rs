@@ -132,7 +132,8 @@ struct RunArgs {
     /// Do not explore beyond this depth (exit 3 if states were cut off).
     #[arg(long, value_name = "N")]
     max_depth: Option<u32>,
-    /// Stop (exit 3) before the search's memory exceeds this (e.g. 512M, 4G).
+    /// Keep the search's memory under this (e.g. 512M, 4G): a BFS moves to
+    /// disk there (--store auto), other searches stop (exit 3).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
     /// Where the BFS keeps its fingerprints, parent links and frontier:
