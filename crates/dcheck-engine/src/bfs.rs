@@ -56,6 +56,7 @@
 
 use crate::invariant_issue;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -571,6 +572,7 @@ fn explore<M: TransitionSystem>(
         }
     }
     progress.set(s.distinct(), s.generated, n as u64, s.depth as u64);
+    progress.on_disk.store(s.disk.is_some(), Ordering::Relaxed);
     let mut last_write = Instant::now();
     // The coverage at the start of the level (for a checkpoint at a stop).
     let mut level_coverage: Vec<crate::Coverage> = Vec::new();
@@ -795,6 +797,7 @@ fn explore<M: TransitionSystem>(
                     ((frontier.capacity() + new_words.capacity() + level_fps.capacity()) * 8)
                         as u64;
                 let bytes = s.note_bytes(transient);
+                progress.on_disk.store(s.disk.is_some(), Ordering::Relaxed);
                 progress.set(
                     s.distinct() + s.level.len() as u64,
                     s.generated,

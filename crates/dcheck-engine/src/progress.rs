@@ -79,6 +79,9 @@ pub struct Progress {
     pub depth: AtomicU64,
     /// Set when the search has finished.
     pub done: AtomicBool,
+    /// Set when the BFS keeps its states in the disk store (from the start,
+    /// or since `--store auto` moved it there).
+    pub on_disk: AtomicBool,
 }
 
 impl Progress {

@@ -28,10 +28,14 @@ pub fn with_progress<T: Send>(
             let distinct = progress.distinct.load(Ordering::Relaxed);
             let secs = start.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!(
-                "{distinct} distinct, {} queued, depth {}, {:.0} states/s",
+                "{distinct} distinct, {} queued, depth {}, {:.0} states/s{}",
                 progress.queue.load(Ordering::Relaxed),
                 progress.depth.load(Ordering::Relaxed),
-                distinct as f64 / secs
+                distinct as f64 / secs,
+                match progress.on_disk.load(Ordering::Relaxed) {
+                    true => ", store on disk",
+                    false => "",
+                }
             ));
             bar.tick();
             std::thread::sleep(Duration::from_millis(100));
