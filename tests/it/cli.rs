@@ -1189,17 +1189,8 @@ fn the_disk_store_completes_under_a_small_memory_limit() {
     let expected = reference(7);
     let dir = tempfile::tempdir().unwrap();
     let store = format!("disk:{}", dir.path().display());
-    let (code, j) = run_json(&[
-        SPEC,
-        "--const",
-        "N=7",
-        "--max-memory",
-        "512K",
-        "--threads",
-        "2",
-        "--store",
-        &store,
-    ]);
+    let small = [SPEC, "--const", "N=7", "--max-memory", "512K", "--store"];
+    let (code, j) = run_json(&[&small[..], &[&store, "--threads", "2"]].concat());
     assert_eq!(code, 0, "{j:#}");
     assert_eq!(j["distinct_states"].as_u64(), Some(expected.distinct));
     assert_eq!(j["states_generated"].as_u64(), Some(expected.generated));
@@ -1210,15 +1201,7 @@ fn the_disk_store_completes_under_a_small_memory_limit() {
     assert!(j["store"]["error"].is_null());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // The memory store stops there.
-    let (code, j) = run_json(&[
-        SPEC,
-        "--const",
-        "N=7",
-        "--max-memory",
-        "512K",
-        "--store",
-        "memory",
-    ]);
+    let (code, j) = run_json(&[&small[..], &["memory"]].concat());
     assert_eq!(code, 3, "{j:#}");
     assert!(j.get("store").is_none());
 }

@@ -337,19 +337,8 @@ impl Fingerprints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seen::tests::fps;
     use std::collections::BTreeSet;
-
-    fn fps(seed: u64, n: usize) -> Vec<u64> {
-        let mut x = seed;
-        (0..n)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                x ^ (x >> 29)
-            })
-            .collect()
-    }
 
     /// Runs added, merged and probed agree with a `BTreeSet` (no shared
     /// code) across more runs than `MAX_RUNS`.

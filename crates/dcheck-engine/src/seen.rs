@@ -308,11 +308,13 @@ fn bits_for(len: usize, current: u32) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn fps(seed: u64, n: usize) -> Vec<u64> {
+    /// `n` pseudo-random non-zero fingerprints from `seed` (an LCG with
+    /// the high bits folded in); also the disk store's tests' input.
+    pub(crate) fn fps(seed: u64, n: usize) -> Vec<u64> {
         let mut x = seed;
         (0..n)
             .map(|_| {
