@@ -91,6 +91,8 @@ const GROUP_STATES: usize = 16;
 const MAX_PENDING: usize = 4096;
 /// How far ahead the end-of-level loops over new states prefetch.
 const LOOKAHEAD: usize = 16;
+/// The level table's first size.
+const MIN_LEVEL_TABLE: usize = 1 << 10;
 /// A batch (between two synchronisation points) is at most this many
 /// frontier states.
 const MAX_BATCH: usize = 1 << 16;
@@ -220,6 +222,7 @@ impl Search<'_> {
             + self.links.bytes()
             + (self.initial.capacity() * 8) as u64
             + self.rec.as_ref().map_or(0, Recording::bytes)
+            + self.disk.as_ref().map_or(0, Disk::bytes)
     }
 
     fn note_bytes(&mut self, transient: u64) -> u64 {
@@ -286,7 +289,8 @@ impl Search<'_> {
     /// directory under `dir` (the parent links now; the fingerprints
     /// when memory is short; the frontier from the next level on).
     fn move_to_disk(&mut self, dir: &Path, automatic: bool) -> Result<(), StoreFailed> {
-        let made = Disk::create(dir).and_then(|mut d| {
+        let memory = self.config.memory_limit().unwrap_or(u64::MAX);
+        let made = Disk::create(dir, memory).and_then(|mut d| {
             let f = d.links_file()?;
             Ok((d, f))
         });
@@ -361,10 +365,15 @@ impl Search<'_> {
             };
         }
         if part {
-            Shed::Flush
-        } else {
-            Shed::Stop(Limit::Memory)
+            return Shed::Flush;
         }
+        // An empty level table keeps its size from the level's busiest
+        // part (or an overflow): start it small again.
+        if self.level.is_empty() && self.level.capacity() > MIN_LEVEL_TABLE {
+            self.level = KeyedFingerprintTable::with_capacity(MIN_LEVEL_TABLE);
+            return Shed::Retry;
+        }
+        Shed::Stop(Limit::Memory)
     }
 
     /// The trace to the state `id` (and one step along `then`), its links
@@ -460,7 +469,7 @@ fn search<M: TransitionSystem>(
         config,
         start,
         seen: Seen::new(record.is_some()),
-        level: KeyedFingerprintTable::with_capacity(1 << 10),
+        level: KeyedFingerprintTable::with_capacity(MIN_LEVEL_TABLE),
         links: Links::new(model.transition_count()),
         initial: Vec::new(),
         generated: 0,
@@ -744,6 +753,14 @@ fn explore<M: TransitionSystem>(
                         let over = |s: &Search| {
                             s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient)
                         };
+                        if over(s) && s.disk.is_none() && s.may_use_disk() {
+                            let config = s.config;
+                            if let Store::Auto(dir) = &config.store {
+                                if s.move_to_disk(dir, true).is_err() {
+                                    return Verdict::Incomplete(Limit::Store);
+                                }
+                            }
+                        }
                         if over(s)
                             && s.disk.is_some()
                             && s.seen.len() > 0
@@ -842,6 +859,26 @@ fn explore<M: TransitionSystem>(
                 ));
             }
 
+            // With fingerprints on disk, the candidates a run holds are old
+            // states: not stored, and not violations either (with a view,
+            // `settle_views` checked a state that may differ from the one
+            // stored under its fingerprint).
+            let old = match old_candidates(&pool, s, &level_fps) {
+                Ok(old) => old,
+                Err(StoreFailed) => return Verdict::Incomplete(Limit::Store),
+            };
+            if let Some(old) = &old {
+                let flagged: std::collections::HashSet<u64> =
+                    issues.iter().map(|&(fp, _)| fp).collect();
+                let stale: std::collections::HashSet<u64> = level_fps
+                    .iter()
+                    .zip(old)
+                    .filter(|&(fp, &o)| o && flagged.contains(fp))
+                    .map(|(&fp, _)| fp)
+                    .collect();
+                issues.retain(|(fp, _)| !stale.contains(fp));
+            }
+
             // The smallest-key violation, if any (keys are final here).
             let mut found: Option<(u64, ViolationKind, At)> = None;
             for (k, kind, successor) in events {
@@ -887,6 +924,7 @@ fn explore<M: TransitionSystem>(
                 Part {
                     fps: level_fps,
                     words: new_words,
+                    old,
                     first_parent: frontier_base,
                 },
                 &mut next,
@@ -953,6 +991,9 @@ fn explore<M: TransitionSystem>(
 struct Part {
     fps: Vec<u64>,
     words: Vec<Word>,
+    /// With fingerprints on disk: which of them a run holds
+    /// ([`old_candidates`]).
+    old: Option<Vec<bool>>,
     /// The id of the level's first state (a key's position is relative to
     /// it).
     first_parent: u32,
@@ -961,6 +1002,25 @@ struct Part {
 /// The disk store failed: [`Search::store_error`] says why, and the
 /// search stops ([`Limit::Store`]).
 struct StoreFailed;
+
+/// Which of a part's candidates (`fps`) a run of the disk store holds:
+/// old states, found again. `None` without runs.
+fn old_candidates(
+    pool: &rayon::ThreadPool,
+    s: &mut Search,
+    fps: &[u64],
+) -> Result<Option<Vec<bool>>, StoreFailed> {
+    let Some(disk) = s.disk.as_mut().filter(|d| d.has_runs()) else {
+        return Ok(None);
+    };
+    let mut candidates: Vec<(u64, u32)> = fps.iter().copied().zip(0..).collect();
+    pool.install(|| candidates.par_sort_unstable());
+    let mut old = vec![false; fps.len()];
+    match disk.mark_old(&candidates, &mut old) {
+        Ok(()) => Ok(Some(old)),
+        Err(e) => Err(s.store_failed("read the stored fingerprints", e)),
+    }
+}
 
 /// What to do where the memory limit would stop the search.
 enum Shed {
@@ -993,6 +1053,7 @@ fn store_part<M: TransitionSystem>(
     let Part {
         fps: level_fps,
         words: new_words,
+        old,
         first_parent,
     } = part;
     if !violation && matches!(stop, Some(Limit::Memory | Limit::Store)) {
@@ -1029,17 +1090,10 @@ fn store_part<M: TransitionSystem>(
         });
     }
     pool.install(|| s.level.clear());
-    // With fingerprints on disk, the candidates a run holds are old states.
-    if let Some(disk) = s.disk.as_mut().filter(|d| d.has_runs()) {
-        let mut candidates: Vec<(u64, u32)> = level_fps.iter().copied().zip(0..).collect();
-        pool.install(|| candidates.par_sort_unstable());
-        let mut old = vec![false; fresh];
-        if let Err(e) = disk.mark_old(&candidates, &mut old) {
-            return Err(s.store_failed("read the stored fingerprints", e));
-        }
-        drop(candidates);
+    if let Some(old) = &old {
         order.retain(|&(_, i)| !old[i as usize]);
     }
+    drop(old);
     let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
     if keep < order.len() {
         stop.get_or_insert(Limit::States);

@@ -38,8 +38,10 @@ use dcheck_model::system::Word;
 
 /// Runs kept before they are merged into one.
 pub const MAX_RUNS: usize = 8;
-/// Bytes of each buffered reader and writer.
+/// Bytes of each buffered reader and writer, at most (see [`Disk::create`]).
 const BUFFER: usize = 1 << 20;
+/// ... and at least.
+const MIN_BUFFER: usize = 4 << 10;
 
 /// One sorted run of fingerprints.
 struct Run {
@@ -62,18 +64,22 @@ pub(crate) struct Disk {
     /// Bytes read from and written to the store's files.
     pub bytes_read: u64,
     pub bytes_written: u64,
+    /// Bytes of each buffer (see [`Disk::bytes`]).
+    buffer: usize,
 }
 
 impl Disk {
     /// A new, empty store in a fresh directory under `parent` (created if
-    /// missing).
-    pub fn create(parent: &Path) -> io::Result<Disk> {
+    /// missing), whose buffers take a 64th of `memory` (4 KiB to 1 MiB
+    /// each; see [`Disk::bytes`]).
+    pub fn create(parent: &Path, memory: u64) -> io::Result<Disk> {
         std::fs::create_dir_all(parent)?;
         let dir = tempfile::Builder::new()
             .prefix("dcheck-store-")
             .tempdir_in(parent)?;
+        let buffer = ((memory / 64) as usize).clamp(MIN_BUFFER, BUFFER) & !7;
         let next_path = dir.path().join("frontier-0");
-        let next = BufWriter::with_capacity(BUFFER, File::create(&next_path)?);
+        let next = BufWriter::with_capacity(buffer, File::create(&next_path)?);
         Ok(Disk {
             dir,
             runs: Vec::new(),
@@ -83,7 +89,15 @@ impl Disk {
             next_path,
             bytes_read: 0,
             bytes_written: 0,
+            buffer,
         })
+    }
+
+    /// Bytes its buffers hold at most: the next level's writer, the
+    /// current level's reader, and one more for a run being written, read
+    /// or merged (a merge splits it among the runs it reads).
+    pub fn bytes(&self) -> u64 {
+        3 * self.buffer as u64
     }
 
     /// The store's own directory.
@@ -124,7 +138,7 @@ impl Disk {
     /// merges the runs into one when there are more than [`MAX_RUNS`].
     pub fn add_run(&mut self, sorted: impl Iterator<Item = u64>) -> io::Result<()> {
         let (path, f) = self.file("seen")?;
-        let mut w = BufWriter::with_capacity(BUFFER, f);
+        let mut w = BufWriter::with_capacity(self.buffer, f);
         let mut len = 0u64;
         for fp in sorted {
             w.write_all(&fp.to_le_bytes())?;
@@ -146,16 +160,17 @@ impl Disk {
     /// Merges every run into one (a k-way merge, each run read once).
     fn merge_runs(&mut self) -> io::Result<()> {
         let runs = std::mem::take(&mut self.runs);
+        let share = self.buffer / (runs.len() + 1);
         let mut readers = runs
             .iter()
-            .map(|r| Ok(Fingerprints::new(File::open(&r.path)?, r.len)))
+            .map(|r| Ok(Fingerprints::new(File::open(&r.path)?, r.len, share)))
             .collect::<io::Result<Vec<_>>>()?;
         let mut heads: Vec<Option<u64>> = readers
             .iter_mut()
             .map(Fingerprints::next)
             .collect::<io::Result<_>>()?;
         let (path, f) = self.file("seen")?;
-        let mut w = BufWriter::with_capacity(BUFFER, f);
+        let mut w = BufWriter::with_capacity(share, f);
         let mut len = 0u64;
         // Few runs: the smallest head by a scan is cheaper than a heap.
         while let Some((i, fp)) = heads
@@ -183,7 +198,7 @@ impl Disk {
     /// fingerprint is in a run. `candidates` is sorted by fingerprint.
     pub fn mark_old(&mut self, candidates: &[(u64, u32)], old: &mut [bool]) -> io::Result<()> {
         for run in &self.runs {
-            let mut r = Fingerprints::new(File::open(&run.path)?, run.len);
+            let mut r = Fingerprints::new(File::open(&run.path)?, run.len, self.buffer);
             let mut c = candidates.iter().peekable();
             while let Some(fp) = r.next()? {
                 while c.next_if(|&&(x, _)| x < fp).is_some() {}
@@ -201,7 +216,7 @@ impl Disk {
     /// Calls `f` on every fingerprint in the runs (for a checkpoint).
     pub fn each_stored(&self, mut f: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
         for run in &self.runs {
-            let mut r = Fingerprints::new(File::open(&run.path)?, run.len);
+            let mut r = Fingerprints::new(File::open(&run.path)?, run.len, self.buffer);
             while let Some(fp) = r.next()? {
                 f(fp)?;
             }
@@ -226,10 +241,10 @@ impl Disk {
             return Err(io::Error::other("the frontier is not on disk"));
         };
         let file = r.get_ref();
-        let mut bytes = vec![0u8; BUFFER.min(count * 8)];
+        let mut bytes = vec![0u8; self.buffer.min(count * 8)];
         let mut done = 0;
         while done < count {
-            let n = (count - done).min(BUFFER / 8);
+            let n = (count - done).min(self.buffer / 8);
             file.read_exact_at(&mut bytes[..n * 8], done as u64 * 8)?;
             for b in bytes[..n * 8].chunks_exact(8) {
                 f(u64::from_le_bytes(b.try_into().expect("eight bytes")))?;
@@ -256,13 +271,13 @@ impl Disk {
     pub fn advance(&mut self) -> io::Result<()> {
         self.next.flush()?;
         let (path, f) = self.file("frontier")?;
-        let done = std::mem::replace(&mut self.next, BufWriter::with_capacity(BUFFER, f));
+        let done = std::mem::replace(&mut self.next, BufWriter::with_capacity(self.buffer, f));
         drop(done);
         let read = std::mem::replace(&mut self.next_path, path);
         let file = File::open(&read)?;
         // Unlinked now: the open reader keeps its data until the level ends.
         std::fs::remove_file(&read)?;
-        self.current = Some(BufReader::with_capacity(BUFFER, file));
+        self.current = Some(BufReader::with_capacity(self.buffer, file));
         Ok(())
     }
 
@@ -277,13 +292,20 @@ impl Disk {
         let Some(r) = &mut self.current else {
             return Err(io::Error::other("the frontier is not on disk"));
         };
-        let mut bytes = vec![0u8; count * words * 8];
-        r.read_exact(&mut bytes)?;
-        into.extend(
-            bytes
-                .chunks_exact(8)
-                .map(|b| u64::from_le_bytes(b.try_into().expect("eight bytes"))),
-        );
+        // Through a buffer's worth at a time: no second copy of the batch.
+        let total = count * words;
+        let mut bytes = vec![0u8; (self.buffer).min(total * 8)];
+        let mut done = 0;
+        while done < total {
+            let n = (total - done).min(self.buffer / 8);
+            r.read_exact(&mut bytes[..n * 8])?;
+            into.extend(
+                bytes[..n * 8]
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("eight bytes"))),
+            );
+            done += n;
+        }
         self.bytes_read += (count * words * 8) as u64;
         Ok(())
     }
@@ -297,16 +319,19 @@ struct Fingerprints {
     read: u64,
     block: Vec<u64>,
     at: usize,
+    per_block: usize,
 }
 
 impl Fingerprints {
-    fn new(f: File, len: u64) -> Fingerprints {
+    /// Reads `bytes` at a time (at least 8).
+    fn new(f: File, len: u64, bytes: usize) -> Fingerprints {
         Fingerprints {
             f,
             left: len,
             read: 0,
             block: Vec::new(),
             at: 0,
+            per_block: (bytes / 8).max(1),
         }
     }
 
@@ -316,7 +341,7 @@ impl Fingerprints {
             if self.left == 0 {
                 return Ok(None);
             }
-            let n = self.left.min((BUFFER / 8) as u64) as usize;
+            let n = self.left.min(self.per_block as u64) as usize;
             let mut bytes = vec![0u8; n * 8];
             self.f.read_exact(&mut bytes)?;
             self.block.clear();
@@ -345,7 +370,7 @@ mod tests {
     #[test]
     fn runs_agree_with_a_btree_set() {
         let parent = tempfile::tempdir().unwrap();
-        let mut disk = Disk::create(parent.path()).unwrap();
+        let mut disk = Disk::create(parent.path(), 1 << 20).unwrap();
         let mut all = BTreeSet::new();
         for round in 0..(MAX_RUNS as u64 + 5) {
             let new: BTreeSet<u64> = fps(round * 31 + 7, 500 + round as usize * 100)
@@ -373,7 +398,7 @@ mod tests {
     #[test]
     fn a_level_reads_back_in_order_and_the_directory_goes_with_the_store() {
         let parent = tempfile::tempdir().unwrap();
-        let mut disk = Disk::create(parent.path()).unwrap();
+        let mut disk = Disk::create(parent.path(), 1 << 20).unwrap();
         let dir = disk.path().to_path_buf();
         let states: Vec<Word> = (0..3000).map(|i| i * 3 + 1).collect();
         disk.write_next(&states[..1000]).unwrap();

@@ -122,7 +122,7 @@ fn arb_graph() -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
-    /// Random graphs, in a store squeezed to 48 KiB (the level tables'
+    /// Random graphs, in a store squeezed to 56 KiB (the level tables'
     /// smallest sizes and little more): the reference's counts or its
     /// first violation and trace.
     #[test]
@@ -130,7 +130,7 @@ proptest! {
         let m = graph(adj, init, bad);
         let r = reference_bfs(&m, false);
         let dir = tempfile::tempdir().unwrap();
-        let out = run(&m, Store::Disk(dir.path().to_path_buf()), 40 << 10, threads);
+        let out = run(&m, Store::Disk(dir.path().to_path_buf()), 56 << 10, threads);
         match (&r.violation, &out.result) {
             (None, Verdict::Ok) => {
                 prop_assert_eq!(out.stats.distinct_states, r.distinct);
