@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use crate::random_graphs::arb_graph_of;
 use common::*;
 use dcheck_engine::{check, Config, Limit, Outcome, Progress, Store, Verdict};
 use proptest::prelude::*;
@@ -27,15 +28,15 @@ fn left(dir: &tempfile::TempDir) -> usize {
     std::fs::read_dir(dir.path()).unwrap().count()
 }
 
-/// A 400 x 400 grid walk: 160,000 states, in memory about 16 bytes each
-/// with the level tables; 256 KiB holds a sixth of it. Reference figures:
+/// A 300 x 300 grid walk: 90,000 states, in memory about 16 bytes each
+/// with the level tables; 128 KiB holds a tenth of it. Reference figures:
 /// every cell, `2wh - w - h + 1` states generated (each cell's enabled
 /// moves, plus the initial state), depth `w + h - 2`.
 #[test]
 fn a_grid_far_larger_than_the_memory_limit_completes_on_disk() {
-    let (w, h) = (400u64, 400u64);
+    let (w, h) = (300u64, 300u64);
     let m = grid(w, h, true);
-    let limit = 256 << 10;
+    let limit = 128 << 10;
     // In memory, the limit stops it.
     let mem = run(&m, Store::Memory, limit, 2);
     assert_eq!(mem.result, Verdict::Incomplete(Limit::Memory));
@@ -107,18 +108,6 @@ fn a_store_that_cannot_be_created_stops_the_search_with_the_reason() {
     assert!(why.contains("a-file"), "{why}");
 }
 
-/// A graph: adjacency lists over `0..n`, initial nodes, bad nodes.
-fn arb_graph() -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>)> {
-    (2000usize..20000).prop_flat_map(|n| {
-        let n64 = n as u64;
-        (
-            prop::collection::vec(prop::collection::vec(0..n64, 0..4), n),
-            prop::collection::vec(0..n64, 1..4),
-            prop::collection::vec(0..n64, 0..3),
-        )
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
@@ -126,7 +115,7 @@ proptest! {
     /// smallest sizes and little more): the reference's counts or its
     /// first violation and trace.
     #[test]
-    fn random_graphs_on_disk_match_the_reference((adj, init, bad) in arb_graph(), threads in 1usize..3) {
+    fn random_graphs_on_disk_match_the_reference((adj, init, bad) in arb_graph_of(2000..20000), threads in 1usize..3) {
         let m = graph(adj, init, bad);
         let r = reference_bfs(&m, false);
         let dir = tempfile::tempdir().unwrap();
@@ -153,7 +142,7 @@ proptest! {
 #[test]
 fn a_checkpoint_of_a_search_on_disk_resumes_to_the_reference_counts() {
     use dcheck_engine::checkpoint::{self, Checkpointing};
-    let (w, h) = (300u64, 300u64);
+    let (w, h) = (200u64, 200u64);
     let m = grid(w, h, true);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cp");
@@ -161,8 +150,8 @@ fn a_checkpoint_of_a_search_on_disk_resumes_to_the_reference_counts() {
     let config = Config {
         threads: 2,
         check_deadlock: false,
-        max_memory: Some(192 << 10),
-        max_states: Some(30_000),
+        max_memory: Some(96 << 10),
+        max_states: Some(15_000),
         store: Store::Disk(store.path().to_path_buf()),
         checkpoint: Some(Checkpointing {
             path: path.clone(),
@@ -180,7 +169,7 @@ fn a_checkpoint_of_a_search_on_disk_resumes_to_the_reference_counts() {
     );
     let snap = checkpoint::read(&path).unwrap();
     snap.fits(&m, 7).unwrap();
-    assert!(snap.seen.len() < (w * h) as usize && snap.seen.len() > 10_000);
+    assert!(snap.seen.len() < (w * h) as usize && snap.seen.len() > 5_000);
     let resumed = Config {
         max_states: None,
         ..config

@@ -10,7 +10,14 @@ use proptest::prelude::*;
 
 /// A graph: adjacency lists over `0..n`, initial nodes, bad nodes.
 fn arb_graph() -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>)> {
-    (1usize..1500).prop_flat_map(|n| {
+    arb_graph_of(1..1500)
+}
+
+/// A graph of `nodes` nodes, as [`arb_graph`].
+pub fn arb_graph_of(
+    nodes: std::ops::Range<usize>,
+) -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<u64>, Vec<u64>)> {
+    nodes.prop_flat_map(|n| {
         let n64 = n as u64;
         (
             prop::collection::vec(prop::collection::vec(0..n64, 0..4), n),
