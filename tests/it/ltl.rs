@@ -20,21 +20,23 @@ fn quiescence_holds_on_termination_detection() {
     assert_eq!(status(&j, "Quiescence"), "holds");
 }
 
+/// EWD840 where a process can wake on its own, checking Quiescence.
+const WAKE: [&str; 6] = [
+    "tests/fixtures/ltl/ewd840_wake.ron",
+    "--const",
+    "N=3",
+    "--no-deadlock",
+    "--property",
+    "Quiescence",
+];
+
 /// The mutant where a process wakes on its own: TLC (EWD840QWake.cfg)
 /// reports Quiescence violated. The explanation names the subformula and
 /// the states: terminated in the initial state (every process inactive),
 /// not after the first step.
 #[test]
 fn quiescence_is_violated_when_a_process_can_wake() {
-    let args = [
-        "tests/fixtures/ltl/ewd840_wake.ron",
-        "--const",
-        "N=3",
-        "--no-deadlock",
-        "--property",
-        "Quiescence",
-    ];
-    let (code, j, err) = dcheck_json(&args);
+    let (code, j, err) = dcheck_json(&WAKE);
     assert_eq!(code, 1, "{err}");
     assert_eq!(status(&j, "Quiescence"), "violated");
     assert_eq!(j["violation"]["kind"], "liveness");
@@ -47,7 +49,7 @@ fn quiescence_is_violated_when_a_process_can_wake() {
     );
     let errors = crate::schema::errors("report-v1.json", &j);
     assert!(errors.is_empty(), "{errors:?}");
-    let (_, text, _) = dcheck_run(&args);
+    let (_, text, _) = dcheck_run(&WAKE);
     let text = flat(&text);
     assert!(
         text.contains("why: `terminated` holds in state 0"),
@@ -301,18 +303,13 @@ fn every_fixed_shape_gives_the_same_lasso_through_both_paths() {
 fn the_html_report_says_why() {
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("wake.html");
-    let (code, _, err) = dcheck_run(&[
-        "tests/fixtures/ltl/ewd840_wake.ron",
-        "--const",
-        "N=3",
-        "--no-deadlock",
-        "--property",
-        "Quiescence",
+    let html_args = [
         "--trace-format",
         "html",
         "--trace-out",
         out.to_str().expect("path"),
-    ]);
+    ];
+    let (code, _, err) = dcheck_run(&[&WAKE[..], &html_args].concat());
     assert_eq!(code, 1, "{err}");
     let html = std::fs::read_to_string(&out).expect("report");
     assert!(html.contains("`terminated` holds in state 0"), "{html}");

@@ -318,6 +318,18 @@ impl Search<'_> {
         self.disk.is_some() || (matches!(self.config.store, Store::Auto(_)) && self.rec.is_none())
     }
 
+    /// Moves to the disk store if the search may and is not there yet
+    /// (the one place `Store::Auto` switches); whether it is on disk now.
+    fn disk_if_allowed(&mut self) -> Result<bool, StoreFailed> {
+        if self.disk.is_none() && self.may_use_disk() {
+            let config = self.config;
+            if let Store::Auto(dir) = &config.store {
+                self.move_to_disk(dir, true)?;
+            }
+        }
+        Ok(self.disk.is_some())
+    }
+
     /// Records why the disk store failed; the search stops on it.
     fn store_failed(&mut self, what: &str, e: std::io::Error) -> StoreFailed {
         let dir = self
@@ -346,16 +358,10 @@ impl Search<'_> {
     /// written out: first if they hold more than half the limit, so that
     /// parts, which each read every run, stay large.
     fn shed(&mut self, part: bool) -> Shed {
-        if self.disk.is_none() {
-            let config = self.config;
-            match (&config.store, self.rec.is_some()) {
-                (Store::Auto(dir), false) => {
-                    if self.move_to_disk(dir, true).is_err() {
-                        return Shed::Stop(Limit::Store);
-                    }
-                }
-                _ => return Shed::Stop(Limit::Memory),
-            }
+        match self.disk_if_allowed() {
+            Ok(true) => {}
+            Ok(false) => return Shed::Stop(Limit::Memory),
+            Err(StoreFailed) => return Shed::Stop(Limit::Store),
         }
         let half = self.config.memory_limit().unwrap_or(u64::MAX) / 2;
         if self.seen.len() > 0 && (!part || self.seen.bytes() > half) {
@@ -753,13 +759,8 @@ fn explore<M: TransitionSystem>(
                         let over = |s: &Search| {
                             s.over_memory(s.base_bytes() - s.level.bytes() + grown + transient)
                         };
-                        if over(s) && s.disk.is_none() && s.may_use_disk() {
-                            let config = s.config;
-                            if let Store::Auto(dir) = &config.store {
-                                if s.move_to_disk(dir, true).is_err() {
-                                    return Verdict::Incomplete(Limit::Store);
-                                }
-                            }
+                        if over(s) && s.disk_if_allowed().is_err() {
+                            return Verdict::Incomplete(Limit::Store);
                         }
                         if over(s)
                             && s.disk.is_some()
@@ -867,7 +868,7 @@ fn explore<M: TransitionSystem>(
                 Ok(old) => old,
                 Err(StoreFailed) => return Verdict::Incomplete(Limit::Store),
             };
-            if let Some(old) = &old {
+            if let (Some(old), false) = (&old, issues.is_empty()) {
                 let flagged: std::collections::HashSet<u64> =
                     issues.iter().map(|&(fp, _)| fp).collect();
                 let stale: std::collections::HashSet<u64> = level_fps
@@ -966,10 +967,8 @@ fn explore<M: TransitionSystem>(
                 s.store_failed("write the next level", e);
                 return Verdict::Incomplete(Limit::Store);
             }
-            // Read back a batch at a time.
-            frontier = next;
-            frontier.clear();
-            frontier.shrink_to_fit();
+            // Read back a batch at a time (`next` stayed empty).
+            frontier = Vec::new();
             (lo, hi) = (0, 0);
         } else {
             frontier = next;
@@ -1121,12 +1120,8 @@ fn store_part<M: TransitionSystem>(
     // even an empty in-memory set would not hold them).
     let mut direct = false;
     if !violation && s.over_memory(projected(s).0) {
-        if s.disk.is_none() {
-            let config = s.config;
-            match (&config.store, s.rec.is_some()) {
-                (Store::Auto(dir), false) => s.move_to_disk(dir, true)?,
-                _ => return Ok(None),
-            }
+        if !s.disk_if_allowed()? {
+            return Ok(None);
         }
         if s.over_memory(projected(s).0) && s.seen.len() > 0 {
             s.spill_seen()?;
