@@ -79,6 +79,8 @@ enum Plan {
         key: Box<Plan>,
         vcard: u64,
         val: Box<Plan>,
+        /// `vcard^k`, the stride of key `k`, for the first 64 keys.
+        strides: Vec<u64>,
     },
     /// An enum with payloads: the variant's first index, and its payload.
     Enum(Vec<(u64, Plan)>),
@@ -117,6 +119,13 @@ impl Plan {
                 key: Box::new(Plan::of(&kv.0, groups)),
                 vcard: card(&kv.1),
                 val: Box::new(Plan::of(&kv.1, groups)),
+                strides: (0..card(&kv.0).min(64))
+                    .scan(1u64, |s, _| {
+                        let x = *s;
+                        *s = s.wrapping_mul(card(&kv.1));
+                        Some(x)
+                    })
+                    .collect(),
             },
             Ty::Set(t) => Plan::Set(Box::new(Plan::of(t, groups))),
             Ty::Bag(t, _, _) => match ty.bag_shape() {
@@ -894,26 +903,24 @@ impl Symmetry {
                 key,
                 vcard,
                 val,
+                strides,
             } => {
                 // A value of at least two values per key fits in 64 bits
-                // only with at most 64 keys.
+                // only with at most 64 keys. Keys move to distinct keys, so
+                // each digit lands once at its new key's stride.
                 let vc = *vcard;
                 if vc < 2 || *keys > 64 {
                     return i;
                 }
-                let mut digits = [0u64; 64];
-                let mut rest = i;
+                let (mut rest, mut out) = (i, 0u64);
                 for k in 0..*keys {
                     let d = rest % vc;
                     rest /= vc;
-                    if let Some(slot) = digits.get_mut(self.apply(key, k, perms) as usize) {
-                        *slot = self.apply(val, d, perms);
+                    if let Some(stride) = strides.get(self.apply(key, k, perms) as usize) {
+                        out = out.wrapping_add(self.apply(val, d, perms).wrapping_mul(*stride));
                     }
                 }
-                digits[..*keys as usize]
-                    .iter()
-                    .rev()
-                    .fold(0u64, |acc, d| acc.wrapping_mul(vc).wrapping_add(*d))
+                out
             }
             Plan::Enum(variants) => {
                 let v = variants.iter().rposition(|(o, _)| *o <= i).unwrap_or(0);
@@ -989,6 +996,7 @@ impl Symmetry {
                 key,
                 vcard,
                 val,
+                ..
             } => {
                 let vc = (*vcard).max(1);
                 let (base, mut rest, mut h) = (st.len(), i, SEED);
