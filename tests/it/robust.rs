@@ -134,12 +134,12 @@ fn a_run_under_ulimit_v_stops_cleanly() {
 /// leaves, so the engine's own limit never stops it) ends the run with
 /// exit 3 and the figures explored so far on stderr, not with Rust's
 /// "memory allocation failed" abort (SIGABRT, exit 134). TwoPhase N=9
-/// needs about 350 MB; 400 MB of address space, the binary and the
-/// threads' stacks included, is not enough.
+/// needs about 350 MB; 250 MB of address space, the binary and the
+/// threads' stacks included, is not enough (and fails sooner than more).
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failed_allocation_ends_with_the_figures_so_far() {
-    let out = dcheck_in_sh("ulimit -v 400000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2 --max-memory 100G");
+    let out = dcheck_in_sh("ulimit -v 250000 && exec \"$0\" run specs/2pc.ron --symmetry off --const N=9 --threads 2 --max-memory 100G");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("error: out of memory"), "{stderr}");
