@@ -85,7 +85,7 @@ pub fn execute(cli: Cli) -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-/// Stack of the thread that runs the command (see `main`).
+/// Stack of the thread that runs the command (see [`execute`]).
 const COMMAND_STACK: usize = 1 << 30;
 
 /// Why a spec could not be loaded: diagnostics in its text, and command

@@ -176,8 +176,9 @@ pub struct Symmetry {
     wide_tags: Vec<u32>,
     /// Per entry of `vars` that is a wide map whose keys mention a
     /// symmetric type, per group: the sums of [`Symmetry::wide_profile`]
-    /// with every key at index 0, one per value of the group, if the keys
-    /// mention every value (see [`Symmetry::wide_sums`]).
+    /// with every entry at index 0, one per value of the group, if those
+    /// entries (keys and values) mention every value (see
+    /// [`Symmetry::wide_sums`]).
     wide_zero: Vec<Vec<Option<Vec<u64>>>>,
     inexact: AtomicBool,
 }
@@ -213,10 +214,12 @@ pub struct SymScratch {
 }
 
 /// A thread's memo of the per-variable work of [`Symmetry::canonical`]:
-/// two direct-mapped tables, one of [`Symmetry::profile`] results keyed by
-/// (variable, group, index), one of [`Symmetry::apply`] results keyed by
-/// (variable, index, permutation). Both are functions of their keys, so a
-/// hit gives exactly what the computation would.
+/// direct-mapped tables of [`Symmetry::profile`] results keyed by
+/// (variable, group, index) and of a wide map's entry differences keyed by
+/// (entry, group, index) ([`Symmetry::wide_sums`]), of [`Symmetry::apply`]
+/// results keyed by (variable, index, permutation), and of where a
+/// permutation moves a wide map's keys. Each is a function of its key, so
+/// a hit gives exactly what the computation would.
 ///
 /// Measured hot path: without it, canonical forms were 80% of a symmetric
 /// paxos run (`--const MaxBallot=3 --invariants-only`, 1 thread), which
@@ -236,7 +239,7 @@ struct Memo {
 /// Entries of [`Memo::maps`] (a power of two).
 const MAP_BITS: u32 = 8;
 
-/// Entries of each [`Memo`] table (a power of two).
+/// Entries of [`Memo::profiles`] and [`Memo::moved`] (a power of two).
 const MEMO_BITS: u32 = 10;
 
 /// The most mentioned values a memoised profile holds; a variable that
@@ -246,7 +249,8 @@ const MEMO_VALUES: usize = 8;
 #[derive(Clone, Copy)]
 struct ProfileEntry {
     i: u64,
-    /// `var * groups + g`, `u32::MAX` when empty.
+    /// `var * groups + g`, or a wide map entry's tag
+    /// ([`Symmetry::wide_tags`]); `u32::MAX` when empty.
     tag: u32,
     n: u8,
     values: [u8; MEMO_VALUES],
@@ -474,12 +478,16 @@ impl Symmetry {
         st[mark..].iter_mut().for_each(|p| p.1 = mix(p.1));
     }
 
-    /// The profiles of a wide map whose keys mention every value of group
-    /// `g` (so [`Symmetry::wide_profile`] would find each value mentioned):
-    /// `sums` starts as `zero`, the sums with every index 0, and each
-    /// entry of another index adds the difference its index makes (from
-    /// the memo, under its key's tag from `tags` on), so entries at index 0
-    /// cost one load. Afterwards `sums[e]` is value `e`'s profile.
+    /// The profiles of a wide map whose keys mention a symmetric type and
+    /// whose entries at index 0 mention every value of group `g`: `sums`
+    /// starts as `zero`, the sums with every index 0, and each entry of
+    /// another index adds the difference its index makes (from the memo,
+    /// under its key's tag from `tags` on), so entries at index 0 cost one
+    /// load. Afterwards `sums[e]` is value `e`'s profile: the sums
+    /// [`Symmetry::wide_profile`] keeps, finished alike. (With two groups,
+    /// a value of the other group that no entry of a state mentions gets
+    /// the finished sum 0 where `wide_profile` would give the common hash:
+    /// the same in every state, so the form stays exact.)
     /// (Measured: a symmetric paxos run's channels are 36 entries, nearly
     /// all of them empty.)
     #[allow(clippy::too_many_arguments)]
@@ -1305,9 +1313,12 @@ mod tests {
     //! The canonical form against the classical definition of an orbit's
     //! representative (TLC's): the smallest of the state's images under
     //! every permutation of the symmetric values, n! of them (affordable at
-    //! n = 3 and 4). The images come from [`Symmetry::permuted`]; the form
-    //! from the profiles and the memo, which share nothing with taking a
-    //! minimum over all images.
+    //! n = 3 and 4). The images come from [`Symmetry::permuted`], which
+    //! the form also uses for its final renaming; what the test checks is
+    //! the rest (the profiles, the tie classes, the memo). A wrong renaming
+    //! would show in the counts pinned independently: the queue fixture's
+    //! orbits here, TwoPhase's against a brute force that permutes decoded
+    //! states in `tests/it/symmetry.rs`.
 
     use std::collections::{HashSet, VecDeque};
     use std::path::Path;
