@@ -1,8 +1,8 @@
 //! Measures the explorer on a large allocation-free model: a 3-D grid walk
 //! (x, y, z in 0..n, moves +x, +y, +z, and a "reset z" move), printing the
 //! statistics and the accounted bytes per distinct state for BFS and DFS at
-//! 1 and 2 threads. Run: `cargo run --release -p dcheck-engine --example
-//! grid_scale -- 160`. With `--liveness` (`-- 100 --liveness`: 1 M states)
+//! 1 and 2 threads. Run: `cargo run --release -p dcheck-engine --features
+//! measure --example grid_scale -- 160`. With `--liveness` (`-- 100 --liveness`: 1 M states)
 //! it measures the liveness checker instead (graph build and analysis)
 //! with three checks, printing the graph bytes per state and the time.
 
