@@ -48,7 +48,7 @@
 //! profiles and renamings, a wide map's profile starts from its sums with
 //! every key at index 0 and adds only the entries at another index
 //! ([`Symmetry::wide_sums`]), and the profiles of its keys are computed
-//! once ([`Symmetry::wide_keys`]).
+//! once ([`WideMap::keys`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -166,21 +166,24 @@ pub struct Symmetry {
     /// Per entry of `vars`: whether its plan (a wide map's value plan) is
     /// worth a [`Memo`] lookup (it decodes a collection or loops over one).
     costly: Vec<bool>,
-    /// Per entry of `vars` that is a wide map, per group `g` and key index
-    /// `j` (at `g * keys + j`): the profile of the key alone, as
-    /// [`Symmetry::wide_profile`] starts each entry (the hash of the values
-    /// it does not mention, and those it does). Constant, so computed once.
-    wide_keys: Vec<Vec<KeyProfile>>,
-    /// Per entry of `vars` that is a wide map: the [`Memo`] tag of its
-    /// first key in group 0 (tags `k * groups + g` are the variables').
-    wide_tags: Vec<u32>,
-    /// Per entry of `vars` that is a wide map whose keys mention a
-    /// symmetric type, per group: the sums of [`Symmetry::wide_profile`]
-    /// with every entry at index 0, one per value of the group, if those
-    /// entries (keys and values) mention every value (see
-    /// [`Symmetry::wide_sums`]).
-    wide_zero: Vec<Vec<Option<Vec<u64>>>>,
+    /// Per entry of `vars`: what its profile needs if it is a wide map.
+    wide: Vec<Option<WideMap>>,
     inexact: AtomicBool,
+}
+
+/// What the profile of a wide map needs, computed once.
+struct WideMap {
+    /// Per group `g` and key index `j` (at `g * keys + j`): the profile of
+    /// the key alone, as [`Symmetry::wide_profile`] starts each entry.
+    keys: Vec<KeyProfile>,
+    /// The [`Memo`] tag of its first key in group 0 (tags `k * groups + g`
+    /// are the variables').
+    tag: u32,
+    /// If its keys mention a symmetric type, per group: the sums of
+    /// [`Symmetry::wide_profile`] with every entry at index 0, one per
+    /// value of the group, if those entries (keys and values) mention
+    /// every value (see [`Symmetry::wide_sums`]).
+    zero: Vec<Option<Vec<u64>>>,
 }
 
 /// A wide map's key as [`Symmetry::wide_profile`] starts its entry: the
@@ -250,7 +253,7 @@ const MEMO_VALUES: usize = 8;
 struct ProfileEntry {
     i: u64,
     /// `var * groups + g`, or a wide map entry's tag
-    /// ([`Symmetry::wide_tags`]); `u32::MAX` when empty.
+    /// ([`WideMap::tag`]); `u32::MAX` when empty.
     tag: u32,
     n: u8,
     values: [u8; MEMO_VALUES],
@@ -407,16 +410,19 @@ impl Symmetry {
             groups,
             vars,
             costly,
-            wide_keys: Vec::new(),
-            wide_tags: Vec::new(),
-            wide_zero: Vec::new(),
+            wide: Vec::new(),
             inexact: AtomicBool::new(false),
         };
-        sym.wide_keys = sym
+        let mut next = sym.vars.len() * sym.groups.len();
+        let wide = sym
             .vars
             .iter()
-            .map(|(i, plan)| match (&all[*i].keys, plan) {
-                (Some(slots), Plan::Map { key, .. }) => (0..sym.groups.len())
+            .map(|(i, plan)| {
+                let (Some(slots), Plan::Map { key, val, .. }) = (&all[*i].keys, plan) else {
+                    return None;
+                };
+                let groups = sym.groups.len();
+                let keys: Vec<KeyProfile> = (0..groups)
                     .flat_map(|g| (0..slots.len()).map(move |j| (g, j)))
                     .map(|(g, j)| {
                         let mut st = Vec::new();
@@ -424,44 +430,31 @@ impl Symmetry {
                         then(&mut st, 0, 0, &mut eh, kh);
                         (eh, st)
                     })
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .collect();
-        let mut next = sym.vars.len() * sym.groups.len();
-        sym.wide_tags = sym
-            .vars
-            .iter()
-            .map(|(i, _)| {
-                let tag = next as u32;
-                next += all[*i].keys.as_ref().map_or(0, |s| s.len()) * sym.groups.len();
-                tag
-            })
-            .collect();
-        sym.wide_zero = sym
-            .vars
-            .iter()
-            .enumerate()
-            .map(|(k, (i, plan))| match (&all[*i].keys, plan) {
-                (Some(slots), Plan::Map { key, val, .. }) if !matches!(**key, Plan::Same) => (0
-                    ..sym.groups.len())
-                    .map(|g| {
-                        let n = sym.groups[g].variants.len();
-                        let (mut sums, mut mentioned) = (vec![0u64; n], vec![false; n]);
-                        for key in &sym.wide_keys[k][g * slots.len()..][..slots.len()] {
-                            let mut st = Vec::new();
-                            sym.entry_part(val, key, 0, g, &mut st);
-                            for (e, y) in st {
-                                sums[e as usize] = sums[e as usize].wrapping_add(y);
-                                mentioned[e as usize] = true;
+                    .collect();
+                let zero = match **key {
+                    Plan::Same => Vec::new(),
+                    _ => (0..groups)
+                        .map(|g| {
+                            let n = sym.groups[g].variants.len();
+                            let (mut sums, mut mentioned) = (vec![0u64; n], vec![false; n]);
+                            for key in &keys[g * slots.len()..][..slots.len()] {
+                                let mut st = Vec::new();
+                                sym.entry_part(val, key, 0, g, &mut st);
+                                for (e, y) in st {
+                                    sums[e as usize] = sums[e as usize].wrapping_add(y);
+                                    mentioned[e as usize] = true;
+                                }
                             }
-                        }
-                        mentioned.iter().all(|m| *m).then_some(sums)
-                    })
-                    .collect(),
-                _ => Vec::new(),
+                            mentioned.iter().all(|m| *m).then_some(sums)
+                        })
+                        .collect(),
+                };
+                let tag = next as u32;
+                next += slots.len() * groups;
+                Some(WideMap { keys, tag, zero })
             })
             .collect();
+        sym.wide = wide;
         sym
     }
 
@@ -580,9 +573,11 @@ impl Symmetry {
             for (k, (i, plan)) in self.vars.iter().enumerate() {
                 let v = &vars[*i];
                 sc.stack.clear();
-                if let (Some(slots), Some(Some(zero))) = (&v.keys, self.wide_zero[k].get(g)) {
-                    let tags = self.wide_tags[k] + (g * slots.len()) as u32;
-                    let keys = &self.wide_keys[k][g * slots.len()..];
+                let wide = self.wide[k].as_ref();
+                let zero = wide.and_then(|w| w.zero.get(g)).and_then(Option::as_ref);
+                if let (Some(slots), Some(w), Some(zero)) = (&v.keys, wide, zero) {
+                    let tags = w.tag + (g * slots.len()) as u32;
+                    let keys = &w.keys[g * slots.len()..];
                     self.wide_sums(
                         plan,
                         slots,
@@ -604,7 +599,7 @@ impl Symmetry {
                     Some(slots) => {
                         let tag = (k * groups + g) as u32;
                         let memo = self.costly[k].then_some((&mut sc.memo, tag));
-                        let keys = &self.wide_keys[k][g * slots.len()..];
+                        let keys = wide.map_or(&[][..], |w| &w.keys[g * slots.len()..]);
                         self.wide_profile(plan, slots, keys, state, g, &mut sc.stack, memo)
                     }
                     None if self.costly[k] => {
@@ -1073,7 +1068,7 @@ impl Symmetry {
     }
 
     /// [`Self::profile`] of a wide map, held one index per key, whose keys'
-    /// profiles are `keys` ([`Symmetry::wide_keys`]); its values' profiles
+    /// profiles are `keys` ([`WideMap::keys`]); its values' profiles
     /// come from `memo` under the variable's tag, if given. (Keys of a
     /// symmetric type mention each of its values, so such a map takes
     /// [`Symmetry::wide_sums`] instead.)
