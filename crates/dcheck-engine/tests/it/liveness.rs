@@ -944,77 +944,116 @@ fn model_of(r: &Random, assume_progress: bool) -> TestModel {
     m
 }
 
+// The 400 random graphs of each setting of `assume_progress` are two tests,
+// so that the test harness runs them side by side.
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
     fn matches_brute_force(r in arb_random()) {
-        let n = r.n;
-        let mut reach = vec![vec![false; n]; n];
-        for (u, row) in reach.iter_mut().enumerate() {
-            row[u] = true;
-            let mut stack = vec![u];
-            while let Some(x) = stack.pop() {
-                for &(_, v) in &r.adj[x] {
-                    if !row[v as usize] {
-                        row[v as usize] = true;
-                        stack.push(v as usize);
-                    }
-                }
-            }
-        }
-        for assume_progress in [false, true] {
-            let m = model_of(&r, assume_progress);
-            let reference = Reference { r: &r, assume_progress, reach: reach.clone() };
-            let expected: Vec<CheckStatus> = m
-                .live
-                .checks
-                .iter()
-                .map(|c| if reference.violated(c) { Violated } else { Holds })
-                .collect();
-            // Each check alone, so that every violated one's lasso is checked.
-            let out = run_all(&m);
-            prop_assert_eq!(&out.liveness, &expected);
-            for (i, c) in m.live.checks.iter().enumerate() {
-                if expected[i] == Violated {
-                    let mut single = model_of(&r, assume_progress);
-                    single.live.checks = vec![c.clone()];
-                    let out = run_all(&single);
-                    let v = liveness_violation(&out);
-                    prop_assert_eq!(&v.kind, &ViolationKind::Liveness(0));
-                    reference.validate(c, v);
-                }
-            }
-            match expected.iter().position(|&s| s == Violated) {
-                Some(i) => prop_assert_eq!(&liveness_violation(&out).kind, &ViolationKind::Liveness(i as u32)),
-                None => prop_assert_eq!(&out.result, &Verdict::Ok),
-            }
-            // The fixed forms through the automaton product: the same
-            // verdicts, and lassos the reference accepts. (Not always of
-            // the same length: neither path finds a shortest lasso in
-            // general, as each builds its cycle greedily from the first
-            // fair state it meets, and those differ: the automaton of
-            // `leads_to` is in its accepting cycle only a step after the
-            // `P` state, under `assume_progress` where no stutter gets it
-            // there for free.)
-            let general = run_general(&m);
-            prop_assert_eq!(&general.liveness, &expected);
-            for (i, c) in m.live.checks.iter().enumerate() {
-                if expected[i] == Violated && c.form.as_general().is_some() {
-                    let mut single = model_of(&r, assume_progress);
-                    single.live.checks = vec![c.clone()];
-                    let config = Config { general_liveness: true, ..Config::default() };
-                    let out = check(&single, &config, &Progress::new());
-                    let Some(TemporalForm::General { formula, atoms, .. }) = c.form.as_general() else {
-                        unreachable!("a fixed form")
-                    };
-                    let cons: Vec<&FairnessConstraint> =
-                        c.fairness.iter().map(|&k| &r.constraints[k as usize]).collect();
-                    valid_general_lasso(&r, &formula, &atoms, &cons, assume_progress, liveness_violation(&out))?;
+        agrees_with_brute_force(&r, false)?;
+    }
+
+    #[test]
+    fn matches_brute_force_assuming_progress(r in arb_random()) {
+        agrees_with_brute_force(&r, true)?;
+    }
+}
+
+/// Every check of the random graph `r`'s model: the verdicts of the
+/// reference, lassos it accepts, through the fixed forms and through the
+/// automaton product.
+fn agrees_with_brute_force(r: &Random, assume_progress: bool) -> Result<(), TestCaseError> {
+    let n = r.n;
+    let mut reach = vec![vec![false; n]; n];
+    for (u, row) in reach.iter_mut().enumerate() {
+        row[u] = true;
+        let mut stack = vec![u];
+        while let Some(x) = stack.pop() {
+            for &(_, v) in &r.adj[x] {
+                if !row[v as usize] {
+                    row[v as usize] = true;
+                    stack.push(v as usize);
                 }
             }
         }
     }
+    let m = model_of(r, assume_progress);
+    let reference = Reference {
+        r,
+        assume_progress,
+        reach,
+    };
+    let expected: Vec<CheckStatus> = m
+        .live
+        .checks
+        .iter()
+        .map(|c| {
+            if reference.violated(c) {
+                Violated
+            } else {
+                Holds
+            }
+        })
+        .collect();
+    // Each check alone, so that every violated one's lasso is checked.
+    let out = run_all(&m);
+    prop_assert_eq!(&out.liveness, &expected);
+    for (i, c) in m.live.checks.iter().enumerate() {
+        if expected[i] == Violated {
+            let mut single = model_of(r, assume_progress);
+            single.live.checks = vec![c.clone()];
+            let out = run_all(&single);
+            let v = liveness_violation(&out);
+            prop_assert_eq!(&v.kind, &ViolationKind::Liveness(0));
+            reference.validate(c, v);
+        }
+    }
+    match expected.iter().position(|&s| s == Violated) {
+        Some(i) => prop_assert_eq!(
+            &liveness_violation(&out).kind,
+            &ViolationKind::Liveness(i as u32)
+        ),
+        None => prop_assert_eq!(&out.result, &Verdict::Ok),
+    }
+    // The fixed forms through the automaton product: the same
+    // verdicts, and lassos the reference accepts. (Not always of
+    // the same length: neither path finds a shortest lasso in
+    // general, as each builds its cycle greedily from the first
+    // fair state it meets, and those differ: the automaton of
+    // `leads_to` is in its accepting cycle only a step after the
+    // `P` state, under `assume_progress` where no stutter gets it
+    // there for free.)
+    let general = run_general(&m);
+    prop_assert_eq!(&general.liveness, &expected);
+    for (i, c) in m.live.checks.iter().enumerate() {
+        if expected[i] == Violated && c.form.as_general().is_some() {
+            let mut single = model_of(r, assume_progress);
+            single.live.checks = vec![c.clone()];
+            let config = Config {
+                general_liveness: true,
+                ..Config::default()
+            };
+            let out = check(&single, &config, &Progress::new());
+            let Some(TemporalForm::General { formula, atoms, .. }) = c.form.as_general() else {
+                unreachable!("a fixed form")
+            };
+            let cons: Vec<&FairnessConstraint> = c
+                .fairness
+                .iter()
+                .map(|&k| &r.constraints[k as usize])
+                .collect();
+            valid_general_lasso(
+                r,
+                &formula,
+                &atoms,
+                &cons,
+                assume_progress,
+                liveness_violation(&out),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// [`run_all`] with every check through the automaton product.
