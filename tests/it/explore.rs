@@ -97,7 +97,14 @@ fn explore_walks_the_raft_counterexample_in_80_by_24() {
     let trace = dir.path().join("raft.json");
     let trace = trace.to_str().expect("path");
     let spec = "specs/bugs/raft_figure8.ron";
-    let (code, _, _) = common::dcheck_run(&[spec, "--trace-format", "json", "--trace-out", trace]);
+    let (code, _, _) = common::dcheck_run(&[
+        spec,
+        "--invariants-only",
+        "--trace-format",
+        "json",
+        "--trace-out",
+        trace,
+    ]);
     assert_eq!(code, 1);
     let t = Tmux {
         socket: format!("dcheck-test-{}", std::process::id()),

@@ -17,19 +17,35 @@ use crate::common;
 const RAFT: &str = "specs/bugs/raft_figure8.ron";
 const INJECT: &str = "tests/fixtures/html/inject.ron";
 
+/// `spec`, and for [`RAFT`] `--invariants-only`: the same counterexample
+/// in a fraction of the time (80,372 orbits instead of 482,087 states, as
+/// its temporal properties no longer keep the symmetry off).
+fn spec_args(spec: &str) -> Vec<&str> {
+    let mut args = vec![spec];
+    if spec == RAFT {
+        args.push("--invariants-only");
+    }
+    args
+}
+
 /// Runs `dcheck run SPEC --trace-format html --trace-out FILE` and returns
 /// the page.
 fn report(spec: &str, dir: &Path) -> String {
     let out = dir.join("report.html");
     let path = out.to_str().expect("utf-8 path");
-    let (code, _, err) = common::dcheck_run(&[spec, "--trace-format", "html", "--trace-out", path]);
+    let args = [
+        &spec_args(spec)[..],
+        &["--trace-format", "html", "--trace-out", path],
+    ]
+    .concat();
+    let (code, _, err) = common::dcheck_run(&args);
     assert_eq!(code, 1, "{err}");
     std::fs::read_to_string(&out).expect("the report")
 }
 
 /// The number of states in the JSON report's trace of `spec`.
 fn trace_len(spec: &str) -> usize {
-    let (code, j, _) = common::dcheck_json(&[spec]);
+    let (code, j, _) = common::dcheck_json(&spec_args(spec));
     assert_eq!(code, 1);
     j["violation"]["trace"].as_array().expect("trace").len()
 }
@@ -144,8 +160,12 @@ fn replay_writes_the_same_report_from_a_saved_trace() {
         for format in ["json", "itf"] {
             let saved = dir.path().join(format!("t.{format}"));
             let saved = saved.to_str().expect("path");
-            let (code, _, _) =
-                common::dcheck_run(&[spec, "--trace-format", format, "--trace-out", saved]);
+            let args = [
+                &spec_args(spec)[..],
+                &["--trace-format", format, "--trace-out", saved],
+            ]
+            .concat();
+            let (code, _, _) = common::dcheck_run(&args);
             assert_eq!(code, 1);
             let out = dir.path().join("replayed.html");
             let (code, _, err) = common::dcheck_args(&[
@@ -231,7 +251,8 @@ fn dom(page: &Path) -> Option<String> {
 fn in_chromium_the_script_runs_and_injected_markup_does_not() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("raft.html");
-    std::fs::write(&file, report(RAFT, dir.path())).expect("write");
+    let page = report(RAFT, dir.path());
+    std::fs::write(&file, &page).expect("write");
     let Some(d) = dom(&file) else { return };
     // The page's own script ran under its policy: it marked step 0 current,
     // in the step list and in the table.
@@ -244,7 +265,7 @@ fn in_chromium_the_script_runs_and_injected_markup_does_not() {
     assert!(d.matches("class=\"cur\"").count() > 2);
     // The changed cells are marked in the rendered table too: the number
     // of cells that differ from their left neighbour, counted by the test.
-    let changed: usize = table(&report(RAFT, dir.path()))
+    let changed: usize = table(&page)
         .iter()
         .map(|(_, c)| (1..c.len()).filter(|&i| c[i].1 != c[i - 1].1).count())
         .sum();

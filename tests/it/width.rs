@@ -9,8 +9,9 @@ use crate::common;
 const RAFT: &str = "specs/bugs/raft_figure8.ron";
 
 /// The Messages chart of `spec`'s counterexample at `width` columns.
+/// (`--invariants-only`: the same counterexample, found on orbits.)
 fn chart(spec: &str, width: &str) -> String {
-    let (_, out, _) = common::dcheck_run(&[spec, "--width", width]);
+    let (_, out, _) = common::dcheck_run(&[spec, "--invariants-only", "--width", width]);
     out.split("Messages:\n")
         .nth(1)
         .expect("a chart")
@@ -109,7 +110,7 @@ fn the_messages_chart_narrows_with_a_legend() {
 /// A value too long for a line continues on the next, indented.
 #[test]
 fn long_values_continue_on_indented_lines() {
-    let (_, out, _) = common::dcheck_run(&[RAFT, "--full-states"]);
+    let (_, out, _) = common::dcheck_run(&[RAFT, "--invariants-only", "--full-states"]);
     assert_fits(&out, 80, "full states");
     assert!(
         out.lines()
@@ -118,7 +119,8 @@ fn long_values_continue_on_indented_lines() {
     );
     // The trace is the same text, whitespace aside, as at a width where
     // nothing is cut (the chart is laid out for each width).
-    let (_, wide, _) = common::dcheck_run(&[RAFT, "--full-states", "--width", "400"]);
+    let (_, wide, _) =
+        common::dcheck_run(&[RAFT, "--invariants-only", "--full-states", "--width", "400"]);
     let trace = |t: &str| common::flat(t.split("Messages:").next().unwrap_or(""));
     assert!(
         trace(&out) == trace(&wide),
@@ -170,8 +172,14 @@ fn replay_and_simulate_snapshots() {
     let dir = tempfile::tempdir().expect("dir");
     let saved = dir.path().join("t.json");
     let saved = saved.to_str().expect("path");
-    let (code, _, err) =
-        common::dcheck_run(&[RAFT, "--trace-format", "json", "--trace-out", saved]);
+    let (code, _, err) = common::dcheck_run(&[
+        RAFT,
+        "--invariants-only",
+        "--trace-format",
+        "json",
+        "--trace-out",
+        saved,
+    ]);
     assert_eq!(code, 1, "{err}");
     for width in ["80", "120"] {
         let columns: usize = width.parse().expect("width");
