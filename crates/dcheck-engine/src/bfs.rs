@@ -1,7 +1,8 @@
 //! Parallel, deterministic, level-synchronous breadth-first search.
 //!
 //! Each level's frontier (the states at distance `d`, in id order) is
-//! expanded in batches of fixed-size chunks on a local rayon pool. During a
+//! expanded in batches of fixed-size chunks on the process's rayon pool of
+//! `--threads` threads ([`crate::pool`]), on which the whole search runs. During a
 //! level the table of all previously stored fingerprints (`seen`) is only
 //! read; successors not in it go into a per-level [`KeyedFingerprintTable`]
 //! whose key, kept at its minimum with `fetch_min`, is
@@ -448,9 +449,16 @@ pub(crate) fn run<M: TransitionSystem>(
         let mut w = scratches[0].lock().unwrap_or_else(|p| p.into_inner());
         w.2 = coverage::Counts::from_coverage(&snap.coverage);
     }
-    let (mut outcome, recording) = search(
-        model, config, progress, start, &scratches, &action_of, record, from,
-    );
+    // The whole search runs on the worker pool (see [`crate::pool`]), so
+    // that its many short parallel steps (each level's chunks, sorts and
+    // table clears) start where they are issued instead of being handed
+    // from this thread to the pool and back: on narrow levels that handoff
+    // cost more than the work.
+    let (mut outcome, recording) = crate::pool(threads).install(|| {
+        search(
+            model, config, progress, start, &scratches, &action_of, record, from,
+        )
+    });
     let counts: Vec<coverage::Counts> = scratches
         .into_iter()
         .map(|w| w.into_inner().unwrap_or_else(|p| p.into_inner()).2)
@@ -505,10 +513,7 @@ fn explore<M: TransitionSystem>(
 ) -> Verdict {
     let config = s.config;
     let threads = config.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("cannot start the worker threads");
+    let pool = crate::pool(threads);
     let words = model.state_words();
     // New states found per state expanded so far (for sizing batches and
     // the level table from what is reached, not from the transition count).

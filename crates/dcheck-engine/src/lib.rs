@@ -466,6 +466,32 @@ pub fn resume<M: TransitionSystem>(
     outcome
 }
 
+/// The rayon pool of `threads` worker threads (at least 1), built the
+/// first time a search of this process asks for that count and shared by
+/// every later one: a pool's threads are started once, not per search
+/// (`dcheck run` of many specs, the liveness pass after its BFS, and test
+/// suites that check thousands of tiny models, where starting threads
+/// took more time than the searches). Searches that share a pool at the
+/// same time only share its threads: each has its own scratch space, and
+/// no search blocks inside a task it runs there.
+pub(crate) fn pool(threads: usize) -> std::sync::Arc<rayon::ThreadPool> {
+    type Pools = Vec<(usize, std::sync::Arc<rayon::ThreadPool>)>;
+    static POOLS: std::sync::Mutex<Pools> = std::sync::Mutex::new(Vec::new());
+    let threads = threads.max(1);
+    let mut pools = POOLS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return p.clone();
+    }
+    let p = std::sync::Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("cannot start the worker threads"),
+    );
+    pools.push((threads, p.clone()));
+    p
+}
+
 /// Why a search that started at `start` must stop now, if it must: Ctrl-C
 /// or SIGTERM ([`Limit::Interrupted`]) or `max_time` ([`Limit::Time`]).
 /// Read where the explorers publish progress.

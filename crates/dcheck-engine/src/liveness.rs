@@ -216,10 +216,7 @@ pub(crate) fn check<M: TransitionSystem>(
         return finish(safety, 0, 0);
     }
     let threads = config.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("cannot start the worker threads");
+    let pool = crate::pool(threads);
     let mut scratch = model.scratch();
     let edges = graph.targets.len() as u64;
     if !errors.is_empty() {

@@ -269,10 +269,7 @@ pub fn simulate<M: TransitionSystem>(model: &M, config: &SimConfig) -> SimOutcom
         return finish(Verdict::Violation(v), 0, 0, 0, None);
     }
     let threads = config.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("cannot start the worker threads");
+    let pool = crate::pool(threads);
     let (mut runs, mut steps, mut depth) = (0u64, 0u64, 0u32);
     let mut lo = 0u64;
     while lo < config.runs {
