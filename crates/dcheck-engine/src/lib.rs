@@ -474,6 +474,10 @@ pub fn resume<M: TransitionSystem>(
 /// took more time than the searches). Searches that share a pool at the
 /// same time only share its threads: each has its own scratch space, and
 /// no search blocks inside a task it runs there.
+///
+/// Where the system refuses that many threads (`ulimit -u`, a container's
+/// pids limit), the pool has half as many, then a quarter, down to one:
+/// results do not depend on the thread count, only the speed does.
 pub(crate) fn pool(threads: usize) -> std::sync::Arc<rayon::ThreadPool> {
     type Pools = Vec<(usize, std::sync::Arc<rayon::ThreadPool>)>;
     static POOLS: std::sync::Mutex<Pools> = std::sync::Mutex::new(Vec::new());
@@ -482,12 +486,15 @@ pub(crate) fn pool(threads: usize) -> std::sync::Arc<rayon::ThreadPool> {
     if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
         return p.clone();
     }
-    let p = std::sync::Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("cannot start the worker threads"),
-    );
+    let mut n = threads;
+    let built = loop {
+        match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(p) => break p,
+            Err(_) if n > 1 => n /= 2,
+            Err(e) => panic!("cannot start a worker thread: {e}"),
+        }
+    };
+    let p = std::sync::Arc::new(built);
     pools.push((threads, p.clone()));
     p
 }
