@@ -30,6 +30,10 @@ const BUG: &str = "specs/bugs/paxos_ignore_promises.ron";
 const TLA: &str = "specs/examples/paxos_tla.ron";
 const TLA_BUG: &str = "tests/fixtures/paxos/paxos_tla_ignore_promises.ron";
 
+/// The reference models' visited states, hashed with a fixed fast hash
+/// (foldhash): the default SipHash took a fifth of their time.
+type Seen<S> = std::collections::HashSet<S, foldhash::fast::FixedState>;
+
 /// An acceptor's (maxBal, maxVBal, maxVal, votes).
 type AcceptorState = (u32, u32, u32, BTreeSet<(u32, u32)>);
 
@@ -337,9 +341,7 @@ fn ignoring_promises_needs_two_proposers() {
 mod roles_reference {
     use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-    /// The visited states, hashed with a fixed fast hash (foldhash): the
-    /// default SipHash took a fifth of this test's time.
-    type Seen = HashSet<State, foldhash::fast::FixedState>;
+    type Seen = super::Seen<State>;
 
     #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
     enum Proc {
@@ -916,9 +918,7 @@ fn tla_ignoring_promises_needs_two_proposers() {
 mod tla_reference {
     use std::collections::{BTreeSet, HashSet, VecDeque};
 
-    /// The visited states, hashed with a fixed fast hash (foldhash): the
-    /// default SipHash took a fifth of this test's time.
-    type Seen = HashSet<State, foldhash::fast::FixedState>;
+    type Seen = super::Seen<State>;
 
     #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     enum Msg {

@@ -2,9 +2,9 @@
 //!
 //! Each level's frontier (the states at distance `d`, in id order) is
 //! expanded in batches of fixed-size chunks on the process's rayon pool of
-//! `--threads` threads ([`crate::pool`]), on which the whole search runs. During a
-//! level the table of all previously stored fingerprints (`seen`) is only
-//! read; successors not in it go into a per-level [`KeyedFingerprintTable`]
+//! `--threads` threads ([`crate::pool`]), on which the whole search runs.
+//! During a level the table of all previously stored fingerprints (`seen`)
+//! is only read; successors not in it go into a per-level [`KeyedFingerprintTable`]
 //! whose key, kept at its minimum with `fetch_min`, is
 //! `(frontier position of the parent, transition)`. At the end of the level
 //! the new states are sorted by that key, given consecutive ids, linked to
