@@ -115,6 +115,25 @@ pub(crate) struct RunArgs {
     /// Search order: bfs gives shortest counterexamples.
     #[arg(long, value_enum, default_value = "bfs")]
     pub(crate) strategy: StrategyArg,
+    /// Distributed BFS (timely dataflow): N workers in this process, each
+    /// owning the states whose fingerprint it is given; with --hosts, N in
+    /// every process. Invariants only; the same counts, verdict and trace
+    /// as a search in one process (see docs/distributed.md).
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub(crate) workers: Option<usize>,
+    /// The processes of a distributed run: a file with one `host:port` a
+    /// line, in process order (blank lines and `#` comments skipped).
+    /// Each process listens on its own line only. Needs --process.
+    #[arg(long, value_name = "FILE", requires = "process")]
+    pub(crate) hosts: Option<PathBuf>,
+    /// This process's line of --hosts, from 0. Every process runs the same
+    /// command but for --process; process 0 prints the report.
+    #[arg(long, value_name = "I", requires = "hosts")]
+    pub(crate) process: Option<usize>,
+    /// How long a worker of a distributed run waits for the others (to
+    /// connect, or to finish a round) before it ends the run (exit 3).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub(crate) peer_timeout: std::time::Duration,
     /// Do not report states without enabled actions as deadlocks.
     #[arg(long)]
     pub(crate) no_deadlock: bool,

@@ -32,6 +32,100 @@ fn store_refusal(args: &RunArgs, model: &dcheck_model::Model) -> Option<String> 
     None
 }
 
+/// The workers and processes of a distributed run (`--workers`,
+/// `--hosts`, `--process`; see `dcheck_engine::dist`), `None` for a run
+/// in one process, or the message of a usage error: what a distributed
+/// run does not do, a hosts file that cannot be read, a process index
+/// beyond it.
+fn cluster(
+    args: &RunArgs,
+    model: &dcheck_model::Model,
+    identity: u64,
+) -> Result<Option<dcheck_engine::dist::Cluster>, String> {
+    use dcheck_model::system::TransitionSystem;
+    if args.workers.is_none() && args.hosts.is_none() {
+        return Ok(None);
+    }
+    let refused = |what: &str| Err(format!("a distributed run (--workers, --hosts) {what}"));
+    if !matches!(args.strategy, StrategyArg::Bfs) {
+        return refused("is a breadth-first search: drop --strategy dfs");
+    }
+    if !model.liveness_checks().is_empty() {
+        return refused("checks invariants only: the temporal properties need the state graph in one process; add --invariants-only (or --property NAME for the invariants), or run without --workers and --hosts");
+    }
+    if matches!(args.store, StoreArg::Disk(_)) {
+        return refused("keeps its states in memory: drop --store disk:DIR");
+    }
+    if args.checkpoint.is_some() || args.resume.is_some() {
+        return refused(
+            "writes no checkpoint and resumes none yet: drop --checkpoint and --resume",
+        );
+    }
+    if model.view_words() > 0 {
+        return refused("does not support a spec with a `view` yet: run it in one process");
+    }
+    let workers = args.workers.unwrap_or(1).max(1);
+    let hosts = match &args.hosts {
+        None => Vec::new(),
+        Some(file) => {
+            let text = read_hosts(file)?;
+            let hosts: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect();
+            if hosts.is_empty() {
+                return Err(format!(
+                    "the hosts file {} names no process",
+                    file.display()
+                ));
+            }
+            hosts
+        }
+    };
+    let process = args.process.unwrap_or(0);
+    if !hosts.is_empty() && process >= hosts.len() {
+        return Err(format!(
+            "--process {process}: the hosts file names {} process(es), numbered from 0",
+            hosts.len()
+        ));
+    }
+    // What every process must agree on: the spec and options (the
+    // checkpoint identity), the version, and what decides the search's
+    // course in every worker alike.
+    let shape = format!(
+        "dcheck {} workers {workers} hosts {hosts:?} max-states {:?} max-depth {:?}",
+        env!("CARGO_PKG_VERSION"),
+        args.max_states,
+        args.max_depth
+    );
+    let identity =
+        dcheck_engine::checkpoint::identity([identity.to_le_bytes().as_slice(), shape.as_bytes()]);
+    Ok(Some(dcheck_engine::dist::Cluster {
+        workers,
+        hosts,
+        process,
+        identity,
+        peer_timeout: args.peer_timeout,
+    }))
+}
+
+/// The hosts file: a regular file of at most 1 MiB (it is a list of
+/// addresses), read whole.
+fn read_hosts(file: &Path) -> Result<String, String> {
+    let cannot =
+        |e: &dyn std::fmt::Display| format!("cannot read the hosts file {}: {e}", file.display());
+    let meta = std::fs::metadata(file).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    if meta.len() > 1 << 20 {
+        return Err(cannot(&"larger than 1 MiB"));
+    }
+    std::fs::read_to_string(file).map_err(|e| cannot(&e))
+}
+
 /// Runs the command `cli` names, on a thread with a large stack, with the
 /// Ctrl-C / SIGTERM handler installed; returns its exit code.
 pub fn execute(cli: Cli) -> ExitCode {
@@ -1034,6 +1128,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             StoreArg::Auto => Store::Auto(std::env::temp_dir()),
             StoreArg::Disk(dir) => Store::Disk(dir.clone()),
         },
+        cluster: None,
     };
     if let Some(message) = store_refusal(args, model) {
         let e = SpecError::new(&loaded.sources, &[], &[message]);
@@ -1041,6 +1136,13 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
     }
     let identity = checkpoint_identity(args, &loaded.sources);
     let mut config = config;
+    match cluster(args, model, identity) {
+        Ok(c) => config.cluster = c,
+        Err(message) => {
+            let e = SpecError::new(&loaded.sources, &[], &[message]);
+            return SpecRun::spec_error(spec, stem, &e, started);
+        }
+    }
     let resumed = match checkpointing(args, model, &config, identity) {
         Ok((cp, snap)) => {
             config.checkpoint = cp;

@@ -55,6 +55,8 @@
 //! the new states prefetch `LOOKAHEAD` (16) entries ahead for the same
 //! reason.
 
+pub(crate) mod distributed;
+
 use crate::invariant_issue;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -125,6 +127,75 @@ struct ChunkOut {
     /// Successors not probed in the level table because the chunk had
     /// inserted its quota of new states (see `explore`).
     overflow: Pending,
+    /// A distributed search: the successors other workers own, by worker,
+    /// each as its key, fingerprint and words (see [`Front::routed_away`]).
+    remote: Vec<Vec<u64>>,
+}
+
+/// The frontier states a chunk expands: `words` holds them in order, the
+/// first at the level's position `lo`; or, in a distributed search
+/// (`route`: this worker and the number of workers), this worker's states
+/// of the level, at `positions`.
+#[derive(Clone, Copy)]
+struct Front<'a> {
+    words: &'a [Word],
+    lo: usize,
+    positions: Option<&'a [u32]>,
+    route: Option<(usize, usize)>,
+}
+
+impl<'a> Front<'a> {
+    /// A level's states from position `lo` on.
+    fn local(words: &'a [Word], lo: usize) -> Front<'a> {
+        Front {
+            words,
+            lo,
+            positions: None,
+            route: None,
+        }
+    }
+
+    /// The level position of the `i`th state held.
+    #[inline]
+    fn pos(&self, i: usize) -> usize {
+        match self.positions {
+            Some(ps) => ps[i] as usize,
+            None => self.lo + i,
+        }
+    }
+
+    /// The index held of the state at position `p`, if it is held.
+    fn index(&self, p: usize) -> Option<usize> {
+        match self.positions {
+            Some(ps) => ps.binary_search(&(p as u32)).ok(),
+            None => Some(p - self.lo),
+        }
+    }
+
+    /// The state at position `p`, if it is held.
+    fn at(&self, p: usize, words: usize) -> Option<&'a [Word]> {
+        let i = self.index(p)?;
+        Some(&self.words[i * words..(i + 1) * words])
+    }
+
+    /// In a distributed search, a successor another worker owns goes to
+    /// its buffer in `remote` (key, fingerprint, words) instead of the
+    /// tables: whether it did.
+    #[inline]
+    fn routed_away(&self, remote: &mut [Vec<u64>], key: u64, fp: u64, next: &[Word]) -> bool {
+        let Some((me, peers)) = self.route else {
+            return false;
+        };
+        let o = crate::dist::owner(fp, peers);
+        if o == me {
+            return false;
+        }
+        let r = &mut remote[o];
+        r.push(key);
+        r.push(fp);
+        r.extend_from_slice(next);
+        true
+    }
 }
 
 impl ChunkOut {
@@ -726,10 +797,10 @@ fn explore<M: TransitionSystem>(
                                 action_of,
                                 &s.seen,
                                 &s.level,
-                                (&frontier, lo),
+                                Front::local(&frontier, lo),
                                 words,
-                                c,
-                                (c + CHUNK).min(end),
+                                c - lo,
+                                (c + CHUNK).min(end) - lo,
                                 quota,
                             )
                         })
@@ -1451,13 +1522,16 @@ fn expand_chunk<M: TransitionSystem>(
     action_of: &[u32],
     seen: &Seen,
     level: &KeyedFingerprintTable,
-    (frontier, lo): (&[Word], usize),
+    front: Front,
     words: usize,
     from: usize,
     to: usize,
     mut quota: usize,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
+    if let Some((_, peers)) = front.route {
+        out.remote = vec![Vec::new(); peers];
+    }
     debug_assert!(pending.is_empty());
     let viewed = model.view_words() > 0;
     // Successors waiting for their constraints and view (see `admit`).
@@ -1472,9 +1546,11 @@ fn expand_chunk<M: TransitionSystem>(
     // New states before this index in `out.fps` have had their invariants checked.
     let mut checked = 0;
     let mut group_states = 0;
-    for p in from..to {
-        let state = &frontier[(p - lo) * words..(p - lo + 1) * words];
+    for i in from..to {
+        let p = front.pos(i);
+        let state = &front.words[i * words..(i + 1) * words];
         let mut emitted = 0u64;
+        let remote = &mut out.remote;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
         let parents = &mut out.parents;
@@ -1505,10 +1581,13 @@ fn expand_chunk<M: TransitionSystem>(
                 return;
             }
             let fp = fingerprint(next);
-            pending.push(seen, level, key(p, t), fp, next);
             if recording {
                 rows.edge(t, fp);
             }
+            if front.routed_away(remote, key(p, t), fp, next) {
+                return;
+            }
+            pending.push(seen, level, key(p, t), fp, next);
             if pending.len() >= MAX_PENDING {
                 let mut sink = Found {
                     words,
@@ -1555,13 +1634,16 @@ fn expand_chunk<M: TransitionSystem>(
                         continue;
                     }
                 };
-                pending.push(seen, level, key(p, t), fp, next);
                 if recording {
                     out.rows.edge(t, fp);
                     if epc > 0 {
                         out.rows.edge_bits(model, scratch, (state, next), t, epc);
                     }
                 }
+                if front.routed_away(&mut out.remote, key(p, t), fp, next) {
+                    continue;
+                }
+                pending.push(seen, level, key(p, t), fp, next);
                 if pending.len() >= MAX_PENDING {
                     pending.advance(seen, level, &mut out.sink(words, &mut quota));
                 }
@@ -1585,11 +1667,11 @@ fn expand_chunk<M: TransitionSystem>(
             Ok(()) => {}
         }
         group_states += 1;
-        if pending.len() < GROUP_SUCCESSORS && group_states < GROUP_STATES && p + 1 < to {
+        if pending.len() < GROUP_SUCCESSORS && group_states < GROUP_STATES && i + 1 < to {
             continue;
         }
         group_states = 0;
-        let finish = if p + 1 < to {
+        let finish = if i + 1 < to {
             Pending::advance
         } else {
             Pending::flush
@@ -1602,11 +1684,10 @@ fn expand_chunk<M: TransitionSystem>(
                 break;
             }
             let st = &out.words[i * words..(i + 1) * words];
-            let p = out.parents[i] as usize - lo;
-            let parent = &frontier[p * words..(p + 1) * words];
+            let parent = front.at(out.parents[i] as usize, words);
             // The parent violates no invariant: the search stops at the
             // end of a level with a violation, before expanding it.
-            let Some(kind) = invariant_issue(model, scratch, Some(parent), st) else {
+            let Some(kind) = invariant_issue(model, scratch, parent, st) else {
                 continue;
             };
             out.issues.push((out.fps[i], kind));

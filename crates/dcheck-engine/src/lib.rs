@@ -40,6 +40,7 @@ pub mod checkpoint;
 mod coverage;
 pub mod dfs;
 pub(crate) mod disk;
+pub mod dist;
 pub mod fingerprint;
 pub mod fingerprint_table;
 pub mod graph;
@@ -116,6 +117,10 @@ pub struct Config {
     pub general_liveness: bool,
     /// Where the BFS keeps what grows with the state space.
     pub store: Store,
+    /// Run the BFS on these workers and processes ([`dist`]; safety
+    /// checks only, in memory, without checkpoints: the caller refuses
+    /// the rest). `None`: in this process on `threads` threads.
+    pub cluster: Option<dist::Cluster>,
 }
 
 impl Config {
@@ -143,6 +148,7 @@ impl Default for Config {
             checkpoint: None,
             general_liveness: false,
             store: Store::Memory,
+            cluster: None,
         }
     }
 }
@@ -213,6 +219,9 @@ pub enum Limit {
     /// The disk store failed (a file could not be created, written or
     /// read: [`Stats::store_error`] says which and why).
     Store,
+    /// A distributed search lost a worker or a peer process, or could not
+    /// connect ([`Stats::peer_error`] says which and why).
+    Peer,
 }
 
 /// Where a BFS keeps its fingerprints, parent links and frontier.
@@ -412,6 +421,28 @@ pub struct Stats {
     /// ([`Limit::Store`]).
     pub store: Option<StoreStats>,
     pub store_error: Option<String>,
+    /// A distributed search ([`Config::cluster`]): per worker, in worker
+    /// order (worker `w` runs in process `w / workers`), what it owned and
+    /// exchanged; and why the run failed ([`Limit::Peer`]).
+    pub peers: Vec<PeerStats>,
+    pub peer_error: Option<String>,
+}
+
+/// One worker of a distributed search.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PeerStats {
+    /// The process it ran in.
+    pub process: usize,
+    /// Distinct states it owned (stored) at the end.
+    pub states: u64,
+    /// Bytes it sent to and received from other workers (successors, keys
+    /// and the per-batch figures), counted by dcheck, not by the network.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Time it waited for the other workers at the end of rounds.
+    pub waited: Duration,
+    /// Peak of its own accounting, as [`Stats::bytes_used`].
+    pub bytes_used: u64,
 }
 
 impl Stats {
@@ -439,6 +470,9 @@ pub fn check<M: TransitionSystem>(model: &M, config: &Config, progress: &Progres
         liveness::check(model, config, progress, start, None)
     } else {
         match config.strategy {
+            Strategy::Bfs if config.cluster.is_some() => {
+                bfs::distributed::run(model, config, progress, start)
+            }
             Strategy::Bfs => bfs::run(model, config, progress, start, None, None).0,
             Strategy::Dfs => dfs::run(model, config, progress, start),
         }

@@ -73,6 +73,7 @@ pub fn limit_name(limit: Limit) -> &'static str {
         Limit::Interrupted => "interrupted",
         Limit::Time => "max-time",
         Limit::Store => "store-error",
+        Limit::Peer => "peer-error",
     }
 }
 

@@ -162,6 +162,10 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             "Search incomplete: the disk store failed ({}); no violation found so far.\n  hint: --store disk:DIR puts the store on a file system with room; --store memory keeps everything in memory.",
             st.store_error.as_deref().unwrap_or("no reason given")
         ),
+        Verdict::Incomplete(dcheck_engine::Limit::Peer) => format!(
+            "Search incomplete: the distributed run failed ({}); no result.\n  hint: every process must run the same command but for --process, and stay up until the end; --peer-timeout sets how long a worker waits for the others.",
+            st.peer_error.as_deref().unwrap_or("no reason given")
+        ),
         Verdict::Incomplete(l) => format!(
             "Search incomplete: the --{} limit was reached; no violation found so far.",
             limit_name(*l)

@@ -3,6 +3,7 @@
 
 mod common;
 mod disk;
+mod distributed;
 mod engine;
 mod liveness;
 mod memory;

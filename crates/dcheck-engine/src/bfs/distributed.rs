@@ -1,0 +1,586 @@
+//! The level loop of a distributed search ([`crate::Config::cluster`]):
+//! each worker runs it on the states it owns ([`crate::dist::owner`]), and
+//! the workers agree on every decision through [`Comm`], so that counts,
+//! ids, parent links, violations and traces are those of a search in one
+//! process.
+//!
+//! A level is expanded in the batches of the one-process loop (positions
+//! `MAX_BATCH` apart). In a batch, each worker expands its frontier states
+//! with [`expand_chunk`], which sends each successor another worker owns
+//! to that worker's buffer instead of the tables ([`Front::routed_away`]);
+//! the buffers are exchanged, and what arrives is offered to the level
+//! table like the one-process loop's overflow. The minimum key (position
+//! of the parent, transition) still wins whatever the order of the
+//! offers, so each worker's level table is the one-process table
+//! restricted to its states. The workers then sum the batch's figures and
+//! take the smallest violating key, and stop or go on together.
+//!
+//! At the end of a level every worker sends its new states' keys, sorted,
+//! to every other (8 bytes a new state to each). Merged, they are the
+//! level in id order: every worker appends the same parent links (so each
+//! holds all of them, a few bytes a state, and any worker can rebuild any
+//! trace), and a state's id is its rank there, which gives the next
+//! level's positions and the `--max-states` cut.
+//!
+//! The violation a key names is found again by expanding the state at its
+//! position alone ([`rederive`]), where its owner's words are sent to
+//! every worker: the kind (which invariant, which error) never travels.
+//!
+//! Not here (refused by the caller): recording the state graph
+//! (liveness), the disk store, checkpoints and views.
+
+use std::time::Instant;
+
+use dcheck_model::system::{TransitionSystem, Word};
+
+use super::{expand_chunk, Found, Front, Pending, CHUNK, MAX_BATCH, MIN_LEVEL_TABLE};
+use crate::dist::{self, Comm, PeerError};
+use crate::fingerprint_table::{max_entries, KeyedFingerprintTable};
+use crate::links::Links;
+use crate::seen::Seen;
+use crate::trace::rebuild;
+use crate::{
+    collision_probability, coverage, invariant_issue, Config, Coverage, Limit, Outcome, PeerStats,
+    Progress, Stats, Verdict, Violation, ViolationKind, MAX_IDS,
+};
+
+/// Runs the search on the workers of `config.cluster`; the outcome of this
+/// process's first worker (every worker ends with the same figures).
+pub(crate) fn run<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+) -> Outcome {
+    let cluster = config.cluster.as_ref().expect("a distributed search");
+    match dist::run(cluster, |comm| worker(model, config, progress, start, comm)) {
+        Ok(mut outcomes) => outcomes.swap_remove(0),
+        Err(PeerError(e)) => Outcome {
+            result: Verdict::Incomplete(Limit::Peer),
+            liveness: Vec::new(),
+            coverage: Vec::new(),
+            stats: Stats {
+                elapsed: start.elapsed(),
+                peer_error: Some(e),
+                ..Stats::default()
+            },
+        },
+    }
+}
+
+/// One worker's part of the search.
+struct Part {
+    seen: Seen,
+    level: KeyedFingerprintTable,
+    links: Links,
+    initial: Vec<Word>,
+    /// This worker's states of the level being expanded, and their
+    /// positions in it.
+    frontier: Vec<Word>,
+    positions: Vec<u32>,
+    generated: u64,
+    depth: u32,
+    peak_bytes: u64,
+    counts: coverage::Counts,
+}
+
+impl Part {
+    fn bytes(&self, transient: usize) -> u64 {
+        self.seen.bytes()
+            + self.level.bytes()
+            + self.links.bytes()
+            + ((self.initial.capacity()
+                + self.frontier.capacity()
+                + self.positions.capacity() / 2
+                + transient)
+                * 8) as u64
+    }
+
+    fn note_bytes(&mut self, transient: usize) -> u64 {
+        let b = self.bytes(transient);
+        self.peak_bytes = self.peak_bytes.max(b);
+        b
+    }
+}
+
+fn worker<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+    comm: &mut Comm,
+) -> Result<Outcome, PeerError> {
+    let mut part = Part {
+        seen: Seen::new(false),
+        level: KeyedFingerprintTable::with_capacity(MIN_LEVEL_TABLE),
+        links: Links::new(model.transition_count()),
+        initial: Vec::new(),
+        frontier: Vec::new(),
+        positions: Vec::new(),
+        generated: 0,
+        depth: 0,
+        peak_bytes: 0,
+        counts: coverage::Counts::new(model.action_count()),
+    };
+    let lead = comm.index() == 0;
+    let result = explore(model, config, progress, start, comm, &mut part)?;
+    // Every worker returns from `explore` in the same round: the figures
+    // below are gathered by all.
+    let actions = model.action_count();
+    let mine: Vec<u64> = coverage::sum(actions, [&part.counts])
+        .iter()
+        .flat_map(|c| [c.enabled, c.taken])
+        .collect();
+    let total = comm.all_sum(&mine)?;
+    let coverage: Vec<Coverage> = total
+        .chunks_exact(2)
+        .map(|c| Coverage {
+            enabled: c[0],
+            taken: c[1],
+        })
+        .collect();
+    let t = comm.traffic;
+    let own = [
+        part.seen.len() as u64,
+        t.bytes_sent,
+        t.bytes_received,
+        t.waited.as_micros() as u64,
+        part.peak_bytes,
+    ];
+    let workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1));
+    let peers: Vec<PeerStats> = comm
+        .all_gather(&own)?
+        .into_iter()
+        .enumerate()
+        .map(|(w, v)| PeerStats {
+            process: w / workers,
+            states: v[0],
+            bytes_sent: v[1],
+            bytes_received: v[2],
+            waited: std::time::Duration::from_micros(v[3]),
+            bytes_used: v[4],
+        })
+        .collect();
+    let distinct = part.links.len() as u64;
+    if lead {
+        progress.set(distinct, part.generated, 0, part.depth as u64);
+    }
+    Ok(Outcome {
+        result,
+        liveness: Vec::new(),
+        coverage,
+        stats: Stats {
+            distinct_states: distinct,
+            states_generated: part.generated,
+            depth: part.depth,
+            elapsed: start.elapsed(),
+            bytes_used: peers.iter().map(|p| p.bytes_used).sum(),
+            fingerprint_collision_probability: collision_probability(distinct, part.generated),
+            peers,
+            ..Stats::default()
+        },
+    })
+}
+
+/// Why a batch stopped the search, as the workers agree on it: the
+/// smallest code any worker has (0: go on).
+fn stop_code(limit: Option<Limit>) -> u64 {
+    match limit {
+        None => 0,
+        Some(Limit::Interrupted) => 1,
+        Some(Limit::Time) => 2,
+        Some(Limit::Memory) => 3,
+        Some(_) => 4,
+    }
+}
+
+fn stop_of(code: u64) -> Option<Limit> {
+    match code {
+        0 => None,
+        1 => Some(Limit::Interrupted),
+        2 => Some(Limit::Time),
+        _ => Some(Limit::Memory),
+    }
+}
+
+fn explore<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    progress: &Progress,
+    start: Instant,
+    comm: &mut Comm,
+    s: &mut Part,
+) -> Result<Verdict, PeerError> {
+    let (me, peers) = (comm.index(), comm.peers());
+    let lead = me == 0;
+    let words = model.state_words();
+    let state_limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
+    let local_workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1)) as u64;
+    let action_of = coverage::action_table(model);
+    let mut scratch = model.scratch();
+    let mut pending = Pending::default();
+
+    // Level 0: every worker loads the initial states (all of them: traces
+    // start there) and keeps those it owns.
+    let roots = crate::roots(model, &mut scratch, state_limit, true);
+    s.generated = roots.generated;
+    if let Err(e) = roots.init {
+        return Ok(Verdict::Violation(Violation::at_init(e)));
+    }
+    let mut own: Vec<u64> = Vec::new();
+    for (i, &fp) in roots.fps.iter().enumerate() {
+        if dist::owner(fp, peers) == me {
+            own.push(fp);
+            s.positions.push(i as u32);
+            s.frontier
+                .extend_from_slice(&roots.words[i * words..(i + 1) * words]);
+        }
+    }
+    own.sort_unstable();
+    s.seen.add_sorted(&own, &[]);
+    s.links.push_roots(roots.fps.len());
+    s.initial = roots.words;
+    if let Some(v) =
+        crate::root_violation(model, &mut scratch, &s.initial, s.links.len()).or(roots.rejected)
+    {
+        return Ok(Verdict::Violation(v));
+    }
+    if roots.cut {
+        return Ok(Verdict::Incomplete(Limit::States));
+    }
+    let mut n = s.links.len();
+    let mut frontier_base = 0u32;
+    let (mut expanded_total, mut new_total) = (0u64, 0u64);
+    if lead {
+        progress.set(n as u64, s.generated, n as u64, 0);
+    }
+    loop {
+        if n == 0 {
+            return Ok(Verdict::Ok);
+        }
+        if config.max_depth.is_some_and(|md| s.depth >= md) {
+            return Ok(Verdict::Incomplete(Limit::Depth));
+        }
+        let mut level_fps: Vec<u64> = Vec::new();
+        let mut new_words: Vec<Word> = Vec::new();
+        let mut stop: Option<Limit> = None;
+        // The smallest violating key of the level, and whether it is in a
+        // successor (or in the expanded state).
+        let mut found: Option<(u64, bool)> = None;
+        let mut pos = 0usize;
+        while pos < n {
+            let end = (pos + MAX_BATCH).min(n);
+            let a = s.positions.partition_point(|&q| (q as usize) < pos);
+            let b = s.positions.partition_point(|&q| (q as usize) < end);
+            let per_state =
+                (2 * (new_total + 4 * CHUNK as u64)).div_ceil(expanded_total + CHUNK as u64);
+            let want = ((b - a) as u64 * per_state).min(MAX_IDS) as usize + 16;
+            if s.level.len() + want > max_entries(s.level.capacity()) {
+                s.level.reserve(want);
+            }
+            let mut room = max_entries(s.level.capacity()) - s.level.len();
+            let front = Front {
+                words: &s.frontier,
+                lo: 0,
+                positions: Some(&s.positions),
+                route: Some((me, peers)),
+            };
+            let mut remote: Vec<Vec<u64>> = vec![Vec::new(); peers];
+            let mut overflow = Pending::default();
+            let mut events: Vec<(u64, ViolationKind, bool)> = Vec::new();
+            let mut issues: Vec<(u64, ViolationKind)> = Vec::new();
+            let mut generated = 0u64;
+            let before = level_fps.len();
+            for c in (a..b).step_by(CHUNK) {
+                let out = expand_chunk(
+                    model,
+                    config,
+                    true,
+                    None,
+                    &mut scratch,
+                    &mut pending,
+                    &mut s.counts,
+                    &action_of,
+                    &s.seen,
+                    &s.level,
+                    front,
+                    words,
+                    c,
+                    (c + CHUNK).min(b),
+                    room,
+                );
+                room -= out.fps.len();
+                generated += out.generated;
+                level_fps.extend_from_slice(&out.fps);
+                new_words.extend_from_slice(&out.words);
+                events.extend(out.events);
+                issues.extend(out.issues);
+                overflow.append(&out.overflow, words);
+                for (r, o) in remote.iter_mut().zip(out.remote) {
+                    r.extend_from_slice(&o);
+                }
+            }
+            s.level.add_len(level_fps.len() - before);
+            // The successors this worker owns, from every worker: offered
+            // like the overflow (see the module docs).
+            let sent: u64 = remote.iter().map(|r| r.len() as u64).sum();
+            for buf in comm.exchange(remote)? {
+                for succ in buf.chunks_exact(2 + words) {
+                    let f = &mut overflow.filling;
+                    f.keys.push(succ[0]);
+                    f.fps.push(succ[1]);
+                    f.words.extend_from_slice(&succ[2..]);
+                }
+            }
+            if !overflow.is_empty() {
+                let want = overflow.len();
+                if s.level.len() + want > max_entries(s.level.capacity()) {
+                    s.level.reserve(want);
+                }
+                let first = level_fps.len();
+                let mut parents = Vec::new();
+                let mut unlimited = usize::MAX;
+                overflow.flush(
+                    &s.seen,
+                    &s.level,
+                    &mut Found {
+                        words,
+                        fps: &mut level_fps,
+                        new_words: &mut new_words,
+                        parents: &mut parents,
+                        quota: &mut unlimited,
+                        overflow: &mut Pending::default(),
+                    },
+                );
+                s.level.add_len(level_fps.len() - first);
+                for (i, &p) in parents.iter().enumerate() {
+                    let at = first + i;
+                    let st = &new_words[at * words..(at + 1) * words];
+                    let parent = front.at(p as usize, words);
+                    if let Some(kind) = invariant_issue(model, &mut scratch, parent, st) {
+                        issues.push((level_fps[at], kind));
+                    }
+                }
+            }
+            expanded_total += (b - a) as u64;
+            new_total += (level_fps.len() - before) as u64;
+            // This worker's smallest violating key in the batch.
+            let mut mine: Option<(u64, bool)> = None;
+            for (k, _, successor) in &events {
+                if mine.is_none_or(|m| *k < m.0) {
+                    mine = Some((*k, *successor));
+                }
+            }
+            for (fp, _) in &issues {
+                let k = s
+                    .level
+                    .key(s.level.find(*fp).expect("new state in the level table"));
+                if mine.is_none_or(|m| k < m.0) {
+                    mine = Some((k, true));
+                }
+            }
+            let bytes = s.note_bytes(new_words.capacity() + level_fps.capacity() + sent as usize);
+            // The process's limit, shared by its workers.
+            let over = config
+                .memory_limit()
+                .is_some_and(|m| bytes > m / local_workers);
+            let local_stop = if over {
+                Some(Limit::Memory)
+            } else {
+                crate::stop_reason(config, start)
+            };
+            let (mk, ms) = mine.map_or((u64::MAX, 0), |(k, t)| (k, t as u64));
+            let figures = [
+                generated,
+                s.level.len() as u64,
+                mk,
+                ms,
+                stop_code(local_stop),
+            ];
+            let all = comm.all_gather(&figures)?;
+            s.generated += all.iter().map(|f| f[0]).sum::<u64>();
+            let level_total: u64 = all.iter().map(|f| f[1]).sum();
+            found = all
+                .iter()
+                .filter(|f| f[2] != u64::MAX)
+                .map(|f| (f[2], f[3] == 1))
+                .min();
+            let code = all.iter().map(|f| f[4]).filter(|&c| c > 0).min();
+            pos = end;
+            if lead {
+                progress.set(
+                    s.links.len() as u64 + level_total,
+                    s.generated,
+                    (n - pos) as u64 + level_total,
+                    s.depth as u64,
+                );
+            }
+            if found.is_some() {
+                break;
+            }
+            if s.links.len() as u64 + level_total > state_limit {
+                stop = Some(Limit::States);
+                break;
+            }
+            if let Some(c) = code {
+                stop = stop_of(c);
+                break;
+            }
+        }
+        // Store: this worker's new states by key, the level's keys from
+        // every worker, merged into id order.
+        let mut order: Vec<(u64, u32)> = level_fps
+            .iter()
+            .enumerate()
+            .map(|(i, &fp)| {
+                let slot = s.level.find(fp).expect("new state in the level table");
+                (s.level.key(slot), i as u32)
+            })
+            .collect();
+        order.sort_unstable();
+        s.level.clear();
+        let keys: Vec<u64> = order.iter().map(|o| o.0).collect();
+        let mut merged: Vec<u64> = comm.all_gather(&keys)?.concat();
+        drop(keys);
+        merged.sort_unstable();
+        let keep = (merged.len() as u64).min(state_limit - s.links.len() as u64) as usize;
+        if keep < merged.len() && found.is_none() {
+            stop.get_or_insert(Limit::States);
+        }
+        s.links.reserve(keep);
+        for &k in &merged[..keep] {
+            s.links.push(frontier_base + (k >> 32) as u32, k as u32);
+        }
+        let mut next: Vec<Word> = Vec::with_capacity(order.len() * words);
+        let mut next_positions: Vec<u32> = Vec::with_capacity(order.len());
+        let mut stored: Vec<u64> = Vec::with_capacity(order.len());
+        for &(k, i) in &order {
+            let rank = merged.binary_search(&k).expect("own key among all");
+            if rank >= keep {
+                continue;
+            }
+            let i = i as usize;
+            next_positions.push(rank as u32);
+            next.extend_from_slice(&new_words[i * words..(i + 1) * words]);
+            stored.push(level_fps[i]);
+        }
+        s.note_bytes(
+            merged.capacity() + new_words.capacity() + stored.capacity() + next.capacity(),
+        );
+        drop(merged);
+        stored.sort_unstable();
+        s.seen.add_sorted(&stored, &[]);
+
+        if let Some((k, successor)) = found {
+            let p = (k >> 32) as usize;
+            // The expanded state's words, from its owner, to find the
+            // violation again.
+            let held = Front {
+                words: &s.frontier,
+                lo: 0,
+                positions: Some(&s.positions),
+                route: None,
+            };
+            let parent = comm
+                .all_gather(held.at(p, words).unwrap_or(&[]))?
+                .into_iter()
+                .find(|w| w.len() == words && words > 0)
+                .unwrap_or_else(|| vec![0; words]);
+            let kind = rederive(model, config, &mut scratch, &parent, p, k);
+            let id = frontier_base + p as u32;
+            let then = successor.then_some(k as u32);
+            let links = &s.links;
+            let r = rebuild(
+                model,
+                &mut scratch,
+                &s.initial,
+                |i| links.try_get(i).unwrap_or(crate::ROOT_LINK),
+                id,
+                then,
+            );
+            if keep > 0 {
+                s.depth += 1;
+            }
+            return Ok(Verdict::Violation(Violation::path(kind, r)));
+        }
+        frontier_base += n as u32;
+        n = keep;
+        s.frontier = next;
+        s.positions = next_positions;
+        if n > 0 {
+            s.depth += 1;
+        }
+        if lead {
+            progress.set(s.links.len() as u64, s.generated, n as u64, s.depth as u64);
+        }
+        if let Some(limit) = stop {
+            return Ok(Verdict::Incomplete(limit));
+        }
+    }
+}
+
+/// The violation with key `k` (position `p`, transition): found again by
+/// expanding the state at `p` alone, with tables of its own (grown until
+/// every successor fits), exactly as the search expanded it.
+fn rederive<M: TransitionSystem>(
+    model: &M,
+    config: &Config,
+    scratch: &mut M::Scratch,
+    parent: &[Word],
+    p: usize,
+    k: u64,
+) -> ViolationKind {
+    let words = model.state_words();
+    let action_of = coverage::action_table(model);
+    let positions = [p as u32];
+    let front = Front {
+        words: parent,
+        lo: 0,
+        positions: Some(&positions),
+        route: None,
+    };
+    let mut capacity = MIN_LEVEL_TABLE;
+    loop {
+        let seen = Seen::new(false);
+        let level = KeyedFingerprintTable::with_capacity(capacity);
+        let mut pending = Pending::default();
+        let mut counts = coverage::Counts::new(model.action_count());
+        let out = expand_chunk(
+            model,
+            config,
+            true,
+            None,
+            scratch,
+            &mut pending,
+            &mut counts,
+            &action_of,
+            &seen,
+            &level,
+            front,
+            words,
+            0,
+            1,
+            max_entries(capacity),
+        );
+        if !out.overflow.is_empty() {
+            capacity *= 4;
+            continue;
+        }
+        if let Some((_, kind, _)) = out.events.into_iter().find(|e| e.0 == k) {
+            return kind;
+        }
+        for (fp, kind) in out.issues {
+            if level.find(fp).map(|slot| level.key(slot)) == Some(k) {
+                return kind;
+            }
+        }
+        // Not found again: the model is not deterministic (the trace's
+        // replay says so too); report the step it names.
+        return ViolationKind::EvalError(dcheck_model::system::StepError {
+            transition: (k as u32 != u32::MAX).then_some(k as u32),
+            error: dcheck_model::system::EvalError::new(
+                "the violation a worker found did not show again when its state was expanded again (is the model deterministic?)",
+            ),
+        });
+    }
+}
