@@ -33,7 +33,7 @@ pub(crate) enum Command {
     /// Explore every reachable state of one or more specs and check their
     /// properties. Several specs or a folder: each is reported in turn and
     /// the exit code is the worst (2 > 1 > 3 > 0).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Parse, lower and type-check specs without exploring them. Exit 0:
     /// every spec is fine; 2: at least one has an error.
     Check(CheckArgs),

@@ -151,7 +151,7 @@ pub fn execute(cli: Cli) -> ExitCode {
     // Taken by whichever thread runs it.
     let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(cli.command)));
     let command = move || match slot.lock().ok().and_then(|mut c| c.take()) {
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Graph(args)) => graph(args),
         Some(Command::Replay(args)) => replay(args),
