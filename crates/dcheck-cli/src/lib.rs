@@ -61,9 +61,6 @@ fn cluster(
             "writes no checkpoint and resumes none yet: drop --checkpoint and --resume",
         );
     }
-    if model.view_words() > 0 {
-        return refused("does not support a spec with a `view` yet: run it in one process");
-    }
     let workers = args.workers.unwrap_or(1).max(1);
     let hosts = match &args.hosts {
         None => Vec::new(),

@@ -215,6 +215,7 @@ fn explore<M: TransitionSystem>(
     let lead = me == 0;
     let words = model.state_words();
     let state_limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
+    let viewed = model.view_words() > 0;
     let local_workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1)) as u64;
     let action_of = coverage::action_table(model);
     let mut scratch = model.scratch();
@@ -354,6 +355,10 @@ fn explore<M: TransitionSystem>(
                 );
                 s.level.add_len(level_fps.len() - first);
                 for (i, &p) in parents.iter().enumerate() {
+                    if viewed {
+                        // Checked once settled (`settle`).
+                        break;
+                    }
                     let at = first + i;
                     let st = &new_words[at * words..(at + 1) * words];
                     let parent = front.at(p as usize, words);
@@ -425,6 +430,24 @@ fn explore<M: TransitionSystem>(
             if let Some(c) = code {
                 stop = stop_of(c);
                 break;
+            }
+        }
+        // With a view, the state kept for a fingerprint is the successor
+        // by its minimum key (see `settle_views`), computed by the owner
+        // of its parent; its invariants are checked here.
+        // Whether or not a batch found a violation: a settled state's key
+        // may be smaller.
+        if viewed {
+            let issues = settle(model, comm, &mut scratch, s, &level_fps, &mut new_words)?;
+            let mine = issues.iter().map(|&(k, _)| k).min().unwrap_or(u64::MAX);
+            let least = comm
+                .all_gather(&[mine])?
+                .into_iter()
+                .map(|v| v[0])
+                .min()
+                .unwrap_or(u64::MAX);
+            if least != u64::MAX && found.is_none_or(|f| least < f.0) {
+                found = Some((least, true));
             }
         }
         // Store: this worker's new states by key, the level's keys from
@@ -519,6 +542,83 @@ fn explore<M: TransitionSystem>(
     }
 }
 
+/// Settles the views of this worker's new states (`fps`, words in
+/// `new_words`): each becomes the successor its minimum key names, computed
+/// here if this worker holds the parent, else asked of every worker (the
+/// parent's owner answers). Returns the invariant violations of the
+/// settled states, by key. Every worker calls it in the same round.
+fn settle<M: TransitionSystem>(
+    model: &M,
+    comm: &mut Comm,
+    scratch: &mut M::Scratch,
+    s: &Part,
+    fps: &[u64],
+    new_words: &mut [Word],
+) -> Result<Vec<(u64, ViolationKind)>, PeerError> {
+    let words = model.state_words();
+    let front = Front {
+        words: &s.frontier,
+        lo: 0,
+        positions: Some(&s.positions),
+        route: None,
+    };
+    let keys: Vec<u64> = fps
+        .iter()
+        .map(|&fp| {
+            s.level
+                .key(s.level.find(fp).expect("new state in the level table"))
+        })
+        .collect();
+    let mut next = vec![0; words];
+    let mut asks: Vec<u64> = Vec::new();
+    let mut asked: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for (i, &k) in keys.iter().enumerate() {
+        match front.at((k >> 32) as usize, words) {
+            Some(parent) => {
+                if let Ok(true) = model.step(scratch, parent, k as u32, &mut next) {
+                    new_words[i * words..(i + 1) * words].copy_from_slice(&next);
+                }
+            }
+            None => {
+                asks.push(k);
+                asked.insert(k, i);
+            }
+        }
+    }
+    let all = comm.all_gather(&asks)?;
+    let me = comm.index();
+    let mut answers: Vec<Vec<u64>> = vec![Vec::new(); all.len()];
+    for (w, list) in all.iter().enumerate() {
+        if w == me {
+            continue;
+        }
+        for &k in list {
+            if let Some(parent) = front.at((k >> 32) as usize, words) {
+                if let Ok(true) = model.step(scratch, parent, k as u32, &mut next) {
+                    answers[w].push(k);
+                    answers[w].extend_from_slice(&next);
+                }
+            }
+        }
+    }
+    for buf in comm.exchange(answers)? {
+        for a in buf.chunks_exact(1 + words) {
+            if let Some(&i) = asked.get(&a[0]) {
+                new_words[i * words..(i + 1) * words].copy_from_slice(&a[1..]);
+            }
+        }
+    }
+    let mut issues = Vec::new();
+    for (i, &k) in keys.iter().enumerate() {
+        let st = &new_words[i * words..(i + 1) * words];
+        let parent = front.at((k >> 32) as usize, words);
+        if let Some(kind) = invariant_issue(model, scratch, parent, st) {
+            issues.push((k, kind));
+        }
+    }
+    Ok(issues)
+}
+
 /// The violation with key `k` (position `p`, transition): found again by
 /// expanding the state at `p` alone, with tables of its own (grown until
 /// every successor fits), exactly as the search expanded it.
@@ -572,6 +672,16 @@ fn rederive<M: TransitionSystem>(
         for (fp, kind) in out.issues {
             if level.find(fp).map(|slot| level.key(slot)) == Some(k) {
                 return kind;
+            }
+        }
+        // With a view the search checks the successor its key names (see
+        // `settle`), which the chunk left unchecked.
+        let mut next = vec![0; words];
+        if model.view_words() > 0 && k as u32 != u32::MAX {
+            if let Ok(true) = model.step(scratch, parent, k as u32, &mut next) {
+                if let Some(kind) = invariant_issue(model, scratch, Some(parent), &next) {
+                    return kind;
+                }
             }
         }
         // Not found again: the model is not deterministic (the trace's
