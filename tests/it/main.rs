@@ -13,6 +13,7 @@ mod checkpoint;
 mod choice;
 mod cli;
 mod coverage;
+mod distributed;
 mod explore;
 mod gate;
 mod html;

@@ -1184,8 +1184,17 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         check_deadlock: config.check_deadlock,
     };
     let progress = Progress::new();
-    let show =
-        std::io::stdout().is_terminal() && args.format == Format::Text && shown == Shown::Full;
+    // A distributed run's other processes leave the progress, the report
+    // and the trace files to process 0.
+    let follower = config
+        .cluster
+        .as_ref()
+        .filter(|c| c.process != 0 && !c.hosts.is_empty())
+        .map(|c| (c.process, c.hosts.len()));
+    let show = std::io::stdout().is_terminal()
+        && args.format == Format::Text
+        && shown == Shown::Full
+        && follower.is_none();
     let outcome = dcheck_report::progress::with_progress(&progress, show, || match resumed {
         Some(snap) => dcheck_engine::resume(model, &config, &progress, snap),
         None => dcheck_engine::check(model, &config, &progress),
@@ -1251,8 +1260,10 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         ),
     };
     // The counterexample file, if asked for: written before the summary.
-    if let Err(c) = args.trace.write(args.format, &loaded, &outcome, &info) {
-        code = c;
+    if follower.is_none() {
+        if let Err(c) = args.trace.write(args.format, &loaded, &outcome, &info) {
+            code = c;
+        }
     }
     let json = || {
         let mut j = dcheck_report::json::report(
@@ -1266,7 +1277,17 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
         j
     };
     let mut kept = None;
-    if code != exit::USAGE {
+    if let (Some((process, processes)), true) = (follower, code != exit::USAGE) {
+        eprintln!(
+            "dcheck: process {process} of {processes}: {verdict} ({} distinct states){}; the report is process 0's",
+            outcome.stats.distinct_states,
+            outcome
+                .stats
+                .peer_error
+                .as_ref()
+                .map_or(String::new(), |e| format!(": {e}"))
+        );
+    } else if code != exit::USAGE {
         match shown {
             Shown::Quiet => {}
             Shown::Collect => kept = Some(json()),

@@ -220,6 +220,9 @@ impl<'w> Comm<'w> {
     }
 }
 
+/// Set while the network threads are joined (see [`run`]).
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
 /// How a worker's allocator is made (timely's own builder enum cannot be
 /// built outside timely).
 enum Builder {
@@ -263,6 +266,21 @@ pub(crate) fn run<T: Send>(
         (b.into_iter().map(Builder::Tcp).collect(), Box::new(guard))
     };
     let failed = AtomicBool::new(false);
+    // A peer that goes away makes timely's network threads and then the
+    // workers panic; that is reported as a `PeerError`, so their panic
+    // messages are not printed (other threads' are, as before).
+    let previous: Arc<dyn Fn(&std::panic::PanicHookInfo) + Sync + Send> =
+        Arc::from(std::panic::take_hook());
+    let hook = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let name = std::thread::current().name().unwrap_or("").to_string();
+        let quiet = name.starts_with("timely:")
+            || name == "dcheck-worker"
+            || CLOSING.load(Ordering::Relaxed);
+        if !quiet {
+            hook(info)
+        }
+    }));
     let results: Vec<Result<T, PeerError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = builders
             .into_iter()
@@ -303,8 +321,12 @@ pub(crate) fn run<T: Send>(
             })
             .collect()
     });
-    // The network threads end when the sockets close.
-    drop(guard);
+    // The network threads end when the sockets close; joining them
+    // panics if one of them did (a peer went away): already reported.
+    CLOSING.store(true, Ordering::Relaxed);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(guard)));
+    CLOSING.store(false, Ordering::Relaxed);
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     // The first worker's own failure, rather than its peers' echo of it.
     let mut out = Vec::with_capacity(results.len());
     let mut first: Option<PeerError> = None;

@@ -128,6 +128,22 @@ pub fn report(
             "error": st.store_error,
         });
     }
+    if !st.peers.is_empty() || st.peer_error.is_some() {
+        out["distributed"] = json!({
+            "workers": st.peers.len(),
+            "processes": st.peers.iter().map(|p| p.process + 1).max().unwrap_or(0),
+            "peers": st.peers.iter().enumerate().map(|(w, p)| json!({
+                "worker": w,
+                "process": p.process,
+                "states": p.states,
+                "bytes_sent": p.bytes_sent,
+                "bytes_received": p.bytes_received,
+                "waited_seconds": p.waited.as_secs_f64(),
+                "bytes_used": p.bytes_used,
+            })).collect::<Vec<_>>(),
+            "error": st.peer_error,
+        });
+    }
     if !outcome.coverage.is_empty() {
         out["coverage"] = Json::Array(
             outcome

@@ -224,11 +224,22 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             .collect();
         let _ = writeln!(s, "  constants              {}", cs.join(" "));
     }
-    let _ = writeln!(
-        s,
-        "  search                 {} on {} thread(s)",
-        info.strategy, info.threads
-    );
+    match distributed_shape(st) {
+        Some((workers, processes)) => {
+            let _ = writeln!(
+                s,
+                "  search                 {} on {workers} worker(s) in {processes} process(es)",
+                info.strategy
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "  search                 {} on {} thread(s)",
+                info.strategy, info.threads
+            );
+        }
+    }
     let bits = model.state_bits();
     let _ = writeln!(
         s,
@@ -326,6 +337,21 @@ pub fn summary(model: &Model, sources: &SourceMap, outcome: &Outcome, info: &Run
             mib(store.bytes_written),
             mib(store.bytes_read)
         );
+    }
+    if distributed_shape(st).is_some() {
+        let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+        let processes = st.peers.iter().map(|p| p.process).max().unwrap_or(0) + 1;
+        for process in 0..processes {
+            let ps = || st.peers.iter().filter(|p| p.process == process);
+            let _ = writeln!(
+                s,
+                "  process {process:<14} {} states; {:.1} MiB out, {:.1} MiB in; {:.2} s waiting",
+                ps().map(|p| p.states).sum::<u64>(),
+                mib(ps().map(|p| p.bytes_sent).sum()),
+                mib(ps().map(|p| p.bytes_received).sum()),
+                ps().map(|p| p.waited.as_secs_f64()).sum::<f64>(),
+            );
+        }
     }
     if let Some(file) = &info.checkpoint {
         let how = if info.resumed { "resumed from, " } else { "" };
@@ -797,4 +823,11 @@ fn liveness_text(
             crate::fairness_text(model, sources, w.constraint)
         );
     }
+}
+
+/// A distributed search's workers and processes, from its per-worker
+/// figures.
+fn distributed_shape(st: &dcheck_engine::Stats) -> Option<(usize, usize)> {
+    let processes = st.peers.iter().map(|p| p.process).max()? + 1;
+    Some((st.peers.len(), processes))
 }

@@ -1,0 +1,252 @@
+//! Distributed runs (`--workers`, `--hosts`/`--process`) against the
+//! same run in one process: the JSON report (counts, verdict, trace,
+//! coverage) is the same but for timings, memory and the `distributed`
+//! figures; two processes on localhost; a killed peer; peers that differ.
+
+use crate::common::*;
+use serde_json::Value;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The report without what may differ between runs of the same search:
+/// times, memory, threads and the distributed figures.
+fn comparable(mut j: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|k, _| {
+                    !(k.contains("second")
+                        || k.contains("bytes")
+                        || k.contains("time")
+                        || k == "threads"
+                        || k == "distributed")
+                });
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut j);
+    j
+}
+
+/// Cases: (args, expected exit code); their expected reports are the
+/// one-process runs'.
+const CASES: [(&[&str], i32); 5] = [
+    // TwoPhase with symmetry (a view): orbits.
+    (&["specs/2pc.ron", "--const", "N=5"], 0),
+    // Unreduced, several levels wider than a chunk.
+    (&["specs/2pc.ron", "--const", "N=5", "--symmetry", "off"], 0),
+    // An invariant violation and its trace.
+    (&["specs/bugs/2pc_commit_early.ron"], 1),
+    // A deadlock and its trace.
+    (&["tests/fixtures/counter_deadlock.ron"], 1),
+    // A limit stop: the first 300 states in BFS order.
+    (
+        &[
+            "specs/2pc.ron",
+            "--const",
+            "N=5",
+            "--symmetry",
+            "off",
+            "--max-states",
+            "300",
+        ],
+        3,
+    ),
+];
+
+#[test]
+fn workers_in_one_process_give_the_one_process_report() {
+    for (args, code) in CASES {
+        let (c, one, err) = dcheck_json(args);
+        assert_eq!(c, code, "{args:?}: {err}");
+        assert!(one["distributed"].is_null());
+        for workers in ["1", "2", "4"] {
+            let mut a = args.to_vec();
+            a.extend(["--workers", workers]);
+            let (c, got, err) = dcheck_json(&a);
+            assert_eq!(c, code, "{a:?}: {err}");
+            let d = &got["distributed"];
+            assert_eq!(d["workers"].as_u64(), workers.parse().ok());
+            assert_eq!(d["processes"], 1);
+            if code == 0 {
+                let owned: u64 = d["peers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["states"].as_u64().unwrap())
+                    .sum();
+                assert_eq!(owned, got["distinct_states"].as_u64().unwrap(), "{a:?}");
+            }
+            assert_eq!(comparable(got), comparable(one.clone()), "{a:?}");
+        }
+    }
+}
+
+/// Two free localhost ports (bound, then let go).
+fn hosts_file(dir: &tempfile::TempDir, n: usize) -> String {
+    let ports: Vec<u16> = (0..n)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let file = dir.path().join("hosts");
+    let text: String = ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
+    std::fs::write(&file, format!("# two processes\n{text}")).unwrap();
+    file.display().to_string()
+}
+
+fn spawn_process(args: &[&str], hosts: &str, process: &str) -> Child {
+    dcheck()
+        .arg("run")
+        .args(args)
+        .args(["--hosts", hosts, "--process", process, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dcheck")
+}
+
+fn finish(child: Child) -> (i32, String, String) {
+    let out = child.wait_with_output().expect("wait for dcheck");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr,
+    )
+}
+
+#[test]
+fn two_processes_on_localhost_give_the_one_process_report() {
+    for (args, code) in CASES {
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = hosts_file(&dir, 2);
+        let mut a = args.to_vec();
+        a.extend(["--workers", "2"]);
+        let p1 = spawn_process(&a, &hosts, "1");
+        let p0 = spawn_process(&a, &hosts, "0");
+        let (c0, out0, err0) = finish(p0);
+        let (c1, out1, err1) = finish(p1);
+        assert_eq!((c0, c1), (code, code), "{a:?}: {err0} / {err1}");
+        // Process 1 leaves the report to process 0.
+        assert_eq!(out1, "", "{a:?}");
+        assert!(err1.contains("process 1 of 2"), "{err1}");
+        let got: Value = serde_json::from_str(&out0).expect("process 0's JSON report");
+        assert_eq!(got["distributed"]["workers"], 4);
+        assert_eq!(got["distributed"]["processes"], 2);
+        let (_, one, _) = dcheck_json(args);
+        assert_eq!(comparable(got), comparable(one), "{a:?}");
+    }
+}
+
+/// A run long enough to kill a process in the middle of it (10 M states).
+const LONG: [&str; 6] = [
+    "specs/2pc.ron",
+    "--const",
+    "N=9",
+    "--symmetry",
+    "off",
+    "--peer-timeout=5s",
+];
+
+#[test]
+fn a_killed_process_ends_the_run_on_the_other_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(&dir, 2);
+    let mut p1 = spawn_process(&LONG, &hosts, "1");
+    let p0 = spawn_process(&LONG, &hosts, "0");
+    std::thread::sleep(Duration::from_secs(2));
+    p1.kill().expect("kill process 1");
+    let _ = p1.wait();
+    let killed = Instant::now();
+    let (code, out, err) = finish(p0);
+    assert!(
+        killed.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        killed.elapsed()
+    );
+    assert_eq!(code, 3, "{out}\n{err}");
+    let j: Value = serde_json::from_str(&out).expect("a JSON report");
+    assert_eq!(j["result"], "incomplete");
+    assert_eq!(j["incomplete_reason"], "peer-error");
+    let why = j["distributed"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        why.contains("went away") || why.contains("no progress"),
+        "{why}"
+    );
+}
+
+#[test]
+fn processes_with_different_constants_refuse_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(&dir, 2);
+    let p1 = spawn_process(
+        &["specs/2pc.ron", "--const", "N=6", "--peer-timeout", "10s"],
+        &hosts,
+        "1",
+    );
+    let p0 = spawn_process(
+        &["specs/2pc.ron", "--const", "N=5", "--peer-timeout", "10s"],
+        &hosts,
+        "0",
+    );
+    let (c0, out0, _) = finish(p0);
+    let (c1, _, err1) = finish(p1);
+    assert_eq!((c0, c1), (3, 3));
+    let j: Value = serde_json::from_str(&out0).expect("a JSON report");
+    assert_eq!(j["incomplete_reason"], "peer-error");
+    let why = format!("{} {err1}", j["distributed"]["error"]);
+    assert!(
+        why.contains("different dcheck version, spec or options"),
+        "{why}"
+    );
+    assert_eq!(j["distinct_states"], 0);
+}
+
+#[test]
+fn what_a_distributed_run_does_not_do_is_refused() {
+    for (args, says) in [
+        (
+            &["specs/raft.ron", "--workers", "2"][..],
+            "--invariants-only",
+        ),
+        (
+            &["specs/2pc.ron", "--workers", "2", "--strategy", "dfs"][..],
+            "drop --strategy dfs",
+        ),
+        (
+            &[
+                "specs/2pc.ron",
+                "--workers",
+                "2",
+                "--checkpoint",
+                "/tmp/x.ckpt",
+            ][..],
+            "checkpoint",
+        ),
+    ] {
+        let (code, _, err) = dcheck_run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let (code, _, err) = dcheck_run(&[
+        "specs/2pc.ron",
+        "--hosts",
+        "/nonexistent/hosts",
+        "--process",
+        "0",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read the hosts file"), "{err}");
+}
