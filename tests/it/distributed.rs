@@ -124,26 +124,46 @@ fn finish(child: Child) -> (i32, String, String) {
     )
 }
 
+/// `processes` processes of `workers` workers on localhost give the
+/// one-process report of `args`, from process 0; the others print one
+/// line.
+fn cluster_agrees(args: &[&str], code: i32, processes: usize, workers: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(&dir, processes);
+    let mut a = args.to_vec();
+    a.extend(["--workers", workers]);
+    // The others first, process 0 last: any order works.
+    let others: Vec<Child> = (1..processes)
+        .rev()
+        .map(|p| spawn_process(&a, &hosts, &p.to_string()))
+        .collect();
+    let (c0, out0, err0) = finish(spawn_process(&a, &hosts, "0"));
+    assert_eq!(c0, code, "{a:?}: {err0}");
+    for (i, child) in others.into_iter().enumerate() {
+        let (c, out, err) = finish(child);
+        assert_eq!(c, code, "{a:?}, process {}: {err}", processes - 1 - i);
+        assert_eq!(out, "", "{a:?}");
+        assert!(err.contains(&format!("of {processes}")), "{err}");
+    }
+    let got: Value = serde_json::from_str(&out0).expect("process 0's JSON report");
+    let w: usize = workers.parse().unwrap();
+    assert_eq!(got["distributed"]["workers"], processes * w);
+    assert_eq!(got["distributed"]["processes"], processes);
+    let (_, one, _) = dcheck_json(args);
+    assert_eq!(comparable(got), comparable(one), "{a:?}");
+}
+
 #[test]
 fn two_processes_on_localhost_give_the_one_process_report() {
     for (args, code) in CASES {
-        let dir = tempfile::tempdir().unwrap();
-        let hosts = hosts_file(&dir, 2);
-        let mut a = args.to_vec();
-        a.extend(["--workers", "2"]);
-        let p1 = spawn_process(&a, &hosts, "1");
-        let p0 = spawn_process(&a, &hosts, "0");
-        let (c0, out0, err0) = finish(p0);
-        let (c1, out1, err1) = finish(p1);
-        assert_eq!((c0, c1), (code, code), "{a:?}: {err0} / {err1}");
-        // Process 1 leaves the report to process 0.
-        assert_eq!(out1, "", "{a:?}");
-        assert!(err1.contains("process 1 of 2"), "{err1}");
-        let got: Value = serde_json::from_str(&out0).expect("process 0's JSON report");
-        assert_eq!(got["distributed"]["workers"], 4);
-        assert_eq!(got["distributed"]["processes"], 2);
-        let (_, one, _) = dcheck_json(args);
-        assert_eq!(comparable(got), comparable(one), "{a:?}");
+        cluster_agrees(args, code, 2, "2");
+    }
+}
+
+#[test]
+fn four_processes_on_localhost_give_the_one_process_report() {
+    for (args, code) in [CASES[1], CASES[2], CASES[4]] {
+        cluster_agrees(args, code, 4, "1");
     }
 }
 
@@ -226,14 +246,8 @@ fn what_a_distributed_run_does_not_do_is_refused() {
             "drop --strategy dfs",
         ),
         (
-            &[
-                "specs/2pc.ron",
-                "--workers",
-                "2",
-                "--checkpoint",
-                "/tmp/x.ckpt",
-            ][..],
-            "checkpoint",
+            &["specs/2pc.ron", "--workers", "2", "--store", "disk:/tmp"][..],
+            "drop --store disk",
         ),
     ] {
         let (code, _, err) = dcheck_run(args);
@@ -249,4 +263,46 @@ fn what_a_distributed_run_does_not_do_is_refused() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read the hosts file"), "{err}");
+}
+
+/// The promise for a process that dies: with `--checkpoint`, the
+/// run resumes (every process with `--resume`) and ends with the
+/// one-process report.
+#[test]
+fn a_killed_run_resumes_from_its_checkpoints_to_the_one_process_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(&dir, 2);
+    let ck = dir.path().join("ck").display().to_string();
+    let spec = ["specs/2pc.ron", "--const", "N=8", "--symmetry", "off"];
+    let mut a = spec.to_vec();
+    a.extend([
+        "--peer-timeout=5s",
+        "--checkpoint",
+        &ck,
+        "--checkpoint-every",
+        "0s",
+    ]);
+    let mut p1 = spawn_process(&a, &hosts, "1");
+    let p0 = spawn_process(&a, &hosts, "0");
+    // Kill process 1 once both have written two checkpoints.
+    let second = format!("{ck}.worker1.prev");
+    let waited = Instant::now();
+    while !std::path::Path::new(&second).exists() && waited.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    p1.kill().expect("kill process 1");
+    let _ = p1.wait();
+    let (code, out, err) = finish(p0);
+    assert_eq!(code, 3, "{out}\n{err}");
+    let mut r = spec.to_vec();
+    r.extend(["--peer-timeout=5s", "--resume", &ck]);
+    let p1 = spawn_process(&r, &hosts, "1");
+    let (c0, out0, err0) = finish(spawn_process(&r, &hosts, "0"));
+    let (c1, _, err1) = finish(p1);
+    assert_eq!((c0, c1), (0, 0), "{err0} / {err1}");
+    let mut got: Value = serde_json::from_str(&out0).expect("a JSON report");
+    assert_eq!(got["checkpoint"]["resumed"], true);
+    got.as_object_mut().unwrap().remove("checkpoint");
+    let (_, one, _) = dcheck_json(&spec);
+    assert_eq!(comparable(got), comparable(one));
 }

@@ -56,11 +56,6 @@ fn cluster(
     if matches!(args.store, StoreArg::Disk(_)) {
         return refused("keeps its states in memory: drop --store disk:DIR");
     }
-    if args.checkpoint.is_some() || args.resume.is_some() {
-        return refused(
-            "writes no checkpoint and resumes none yet: drop --checkpoint and --resume",
-        );
-    }
     let workers = args.workers.unwrap_or(1).max(1);
     let hosts = match &args.hosts {
         None => Vec::new(),
@@ -88,23 +83,32 @@ fn cluster(
             hosts.len()
         ));
     }
-    // What every process must agree on: the spec and options (the
-    // checkpoint identity), the version, and what decides the search's
-    // course in every worker alike.
+    // What the workers' checkpoints must agree on: the spec and options
+    // (the one-process checkpoint identity), the version and the workers.
+    // What every process must agree on besides: what decides the search's
+    // course in every worker alike (limits may change across a resume).
+    let id = dcheck_engine::checkpoint::identity;
     let shape = format!(
-        "dcheck {} workers {workers} hosts {hosts:?} max-states {:?} max-depth {:?}",
+        "dcheck {} workers {workers} processes {}",
         env!("CARGO_PKG_VERSION"),
-        args.max_states,
-        args.max_depth
+        hosts.len().max(1)
     );
-    let identity =
-        dcheck_engine::checkpoint::identity([identity.to_le_bytes().as_slice(), shape.as_bytes()]);
+    let spec = identity.to_le_bytes();
+    let checkpoint_identity = id([spec.as_slice(), shape.as_bytes()]);
+    let limits = format!(
+        "max-states {:?} max-depth {:?}",
+        args.max_states, args.max_depth
+    );
+    let shared = checkpoint_identity.to_le_bytes();
+    let identity = id([shared.as_slice(), limits.as_bytes()]);
     Ok(Some(dcheck_engine::dist::Cluster {
         workers,
         hosts,
         process,
         identity,
+        checkpoint_identity,
         peer_timeout: args.peer_timeout,
+        resume: args.resume.clone(),
     }))
 }
 
@@ -1053,11 +1057,38 @@ fn checkpointing(
     if config.strategy != Strategy::Bfs {
         return Err("checkpoints are written by the BFS only: drop --strategy dfs".into());
     }
+    // A distributed run's workers read and write their own files
+    // (`FILE.workerK`), under the identity its processes share.
+    if let Some(cluster) = &config.cluster {
+        return Ok((
+            Some(dcheck_engine::checkpoint::Checkpointing {
+                path,
+                every: args.checkpoint_every,
+                identity: cluster.checkpoint_identity,
+            }),
+            None,
+        ));
+    }
     let snap = match &args.resume {
         None => None,
         Some(file) => {
-            let snap = dcheck_engine::checkpoint::read(file)
-                .map_err(|e| format!("cannot resume from {}: {e}", file.display()))?;
+            let distributed = dcheck_engine::checkpoint::part_path(file, 0);
+            let snap = dcheck_engine::checkpoint::read(file).map_err(|e| {
+                match distributed.exists() && !file.exists() {
+                    true => format!(
+                        "cannot resume from {}: it was written by a distributed run ({} is there): resume with the same --workers (and --hosts)",
+                        file.display(),
+                        distributed.display()
+                    ),
+                    false => format!("cannot resume from {}: {e}", file.display()),
+                }
+            })?;
+            if snap.part.is_some() {
+                return Err(format!(
+                    "cannot resume from {}: it is one worker's part of a distributed run's checkpoint: resume with the same --workers (and --hosts) and --resume FILE without its .workerK",
+                    file.display()
+                ));
+            }
             snap.fits(model, identity)
                 .map_err(|why| format!("cannot resume from {}: {why}", file.display()))?;
             Some(snap)
@@ -1180,7 +1211,7 @@ fn run_spec(args: &RunArgs, spec: &Path, shown: Shown) -> SpecRun {
             .checkpoint
             .as_ref()
             .map(|c| c.path.display().to_string()),
-        resumed: resumed.is_some(),
+        resumed: resumed.is_some() || config.cluster.as_ref().is_some_and(|c| c.resume.is_some()),
         check_deadlock: config.check_deadlock,
     };
     let progress = Progress::new();

@@ -341,6 +341,7 @@ impl Search<'_> {
             frontier,
             coverage,
             graph: self.rec.as_ref(),
+            part: None,
         };
         match checkpoint::write(&cp.path, &state) {
             Ok(()) => self.checkpoints += 1,

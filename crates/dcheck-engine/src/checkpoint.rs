@@ -15,6 +15,17 @@
 //! already expanded too (rows, edges, predicate bits, predicate errors)
 //! and the id of every stored state.
 //!
+//! A distributed search ([`crate::dist`]) writes one file per worker,
+//! `FILE.workerK` (see [`part_path`]): the same format, version 3, with
+//! only the worker's own fingerprints and frontier states (all the links
+//! and initial states, which every worker holds) and a part section at the
+//! end of the arrays: the worker, the number of workers, the level's size
+//! and the frontier states' positions in it. The workers write their files
+//! at the same level; only once every worker has written its temporary
+//! file does any of them move its last file to `FILE.workerK.prev` and the
+//! new one in place, so that after a crash at any point one level is
+//! complete on every worker, in one of the two.
+//!
 //! # File format (version 2; version 1 files are read too)
 //!
 //! All integers little-endian `u64` words:
@@ -35,6 +46,8 @@
 //! initial states           initial * words
 //! frontier states          frontier * words
 //! coverage                 actions * (enabled, taken)
+//! [version 3: part]        worker, workers, level size, positions of the
+//!                          frontier states (two u32 a word)
 //! [graph section]          n, predicates, edges, errors, step predicates
 //!                          (version 2; 0 in version 1);
 //!                          offsets (n + 1); targets, labels (two u32 a
@@ -71,6 +84,8 @@ use crate::seen::Seen;
 use crate::{Coverage, MAX_IDS};
 
 const MAGIC: [u8; 8] = *b"DCHKPT\x00\x02";
+/// Version 3: a distributed search's worker's part.
+const MAGIC_PART: [u8; 8] = *b"DCHKPT\x00\x03";
 /// Version 1: no step predicates in the graph section.
 const MAGIC_V1: [u8; 8] = *b"DCHKPT\x00\x01";
 
@@ -104,6 +119,35 @@ pub struct Snapshot {
     pub coverage: Vec<Coverage>,
     /// With temporal properties: the state graph of the expanded levels.
     pub graph: Option<SavedGraph>,
+    /// A distributed search's worker's part (then `seen` and `frontier`
+    /// are its own states only).
+    pub part: Option<SavedPart>,
+}
+
+/// What a worker's checkpoint adds (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedPart {
+    pub worker: usize,
+    pub workers: usize,
+    /// The states of the level to expand next, of all workers.
+    pub level: usize,
+    /// The positions in that level of this worker's frontier states.
+    pub positions: Vec<u32>,
+}
+
+/// The file of worker `worker` of a distributed search checkpointed to
+/// `path`.
+pub fn part_path(path: &Path, worker: usize) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".worker{worker}"));
+    PathBuf::from(name)
+}
+
+/// The previous file of a worker (see the module docs).
+pub(crate) fn previous(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".prev");
+    PathBuf::from(name)
 }
 
 /// The recorded graph in a checkpoint: the rows of the states before the
@@ -161,6 +205,31 @@ impl Snapshot {
         if self.graph.is_some() != has_liveness {
             return Err("it was written with other temporal properties".into());
         }
+        if let Some(part) = &self.part {
+            // One worker's states: a subset of the stored ones, its
+            // frontier at distinct increasing positions of the level.
+            let mut sorted = self.seen.clone();
+            sorted.sort_unstable();
+            let ordered = part.positions.windows(2).all(|w| w[0] < w[1]);
+            if part.positions.len() != frontier
+                || !ordered
+                || part
+                    .positions
+                    .last()
+                    .is_some_and(|&p| p as usize >= part.level)
+                || part.level > distinct
+                || self.seen.len() > distinct
+                || sorted.windows(2).any(|w| w[0] == w[1])
+                || self.seen.contains(&0)
+                || initial > distinct
+                || distinct as u64 > MAX_IDS
+                || part.worker >= part.workers
+                || !links_ok
+            {
+                return Err("its contents are inconsistent".into());
+            }
+            return Ok(());
+        }
         if let Some(g) = &self.graph {
             graph_fits(g, model, distinct, distinct - frontier)?;
         }
@@ -196,6 +265,9 @@ pub(crate) struct State<'a> {
     pub coverage: &'a [Coverage],
     /// The graph a recording BFS has built (its current level not begun).
     pub graph: Option<&'a Recording>,
+    /// A distributed search's worker: (worker, workers, level size,
+    /// frontier positions).
+    pub part: Option<(usize, usize, usize, &'a [u32])>,
 }
 
 /// Where the level to expand next is.
@@ -325,7 +397,7 @@ impl<W: Write> Hashed<W> {
 }
 
 /// The temporary file a checkpoint is written to before the rename.
-fn temporary(path: &Path) -> PathBuf {
+pub(crate) fn temporary(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".tmp");
     PathBuf::from(name)
@@ -334,6 +406,21 @@ fn temporary(path: &Path) -> PathBuf {
 /// Writes `state` to `path` atomically (a temporary file, synced, then
 /// renamed over `path`).
 pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
+    write_temporary(path, state)?;
+    std::fs::rename(temporary(path), path)
+}
+
+/// Moves the temporary file [`write_temporary`] wrote in place, the file
+/// it replaces to [`previous`].
+pub(crate) fn commit(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        std::fs::rename(path, previous(path))?;
+    }
+    std::fs::rename(temporary(path), path)
+}
+
+/// Writes `state` to `path`'s temporary file, synced.
+pub(crate) fn write_temporary(path: &Path, state: &State) -> std::io::Result<()> {
     let tmp = temporary(path);
     let file = File::create(&tmp)?;
     let mut w = Hashed {
@@ -341,8 +428,12 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
         hash: Xxh3::with_seed(0),
     };
     let words = state.words.max(1);
-    w.out.write_all(&MAGIC)?;
-    w.hash.update(&MAGIC);
+    let magic = match state.part {
+        Some(_) => MAGIC_PART,
+        None => MAGIC,
+    };
+    w.out.write_all(&magic)?;
+    w.hash.update(&magic);
     w.words([
         state.identity,
         state.words as u64,
@@ -375,6 +466,10 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
         (Frontier::OnDisk(_), None) => return Err(std::io::Error::other("no disk store")),
     }
     w.words(state.coverage.iter().flat_map(|c| [c.enabled, c.taken]))?;
+    if let Some((worker, workers, level, positions)) = state.part {
+        w.words([worker as u64, workers as u64, level as u64])?;
+        w.halves(positions.iter().copied())?;
+    }
     if let Some(rec) = state.graph {
         let g = &rec.graph;
         let edges = g.targets.len();
@@ -410,8 +505,6 @@ pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     w.out.write_all(&sum.to_le_bytes())?;
     let file = w.out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
     Ok(())
 }
 
@@ -489,7 +582,9 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
         left: meta.len(),
     };
     let mut magic = [0u8; 8];
-    if r.r.read_exact(&mut magic).is_err() || (magic != MAGIC && magic != MAGIC_V1) {
+    if r.r.read_exact(&mut magic).is_err()
+        || (magic != MAGIC && magic != MAGIC_V1 && magic != MAGIC_PART)
+    {
         return Err(ReadError::NotACheckpoint);
     }
     let v1 = magic == MAGIC_V1;
@@ -515,6 +610,18 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
     let initial = r.words(too_big(initial, words)?)?;
     let frontier = r.words(too_big(frontier, words)?)?;
     let cov = r.words(too_big(actions, 2)?)?;
+    let part = match magic == MAGIC_PART {
+        false => None,
+        true => {
+            let h = r.words(3)?;
+            Some(SavedPart {
+                worker: h[0].min(u32::MAX as u64) as usize,
+                workers: h[1].min(u32::MAX as u64) as usize,
+                level: h[2].min(u32::MAX as u64) as usize,
+                positions: r.halves(frontier.len() as u64 / words.max(1))?,
+            })
+        }
+    };
     let graph = match ids {
         None => None,
         Some(ids) => {
@@ -591,5 +698,6 @@ pub fn read(path: &Path) -> Result<Snapshot, ReadError> {
             })
             .collect(),
         graph,
+        part,
     })
 }

@@ -61,9 +61,15 @@ pub struct Cluster {
     /// spec and the options that shape the state space, exchanged when
     /// the processes connect.
     pub identity: u64,
+    /// What the workers' checkpoints record and check on resuming: as
+    /// `identity`, without the limits (which may change across a resume).
+    pub checkpoint_identity: u64,
     /// How long a worker waits for its peers in one round, or for a
     /// process to connect, before it ends the run.
     pub peer_timeout: Duration,
+    /// Continue the search whose workers checkpointed to this path
+    /// ([`crate::checkpoint::part_path`]).
+    pub resume: Option<std::path::PathBuf>,
 }
 
 impl Cluster {

@@ -118,8 +118,8 @@ pub struct Config {
     /// Where the BFS keeps what grows with the state space.
     pub store: Store,
     /// Run the BFS on these workers and processes ([`dist`]; safety
-    /// checks only, in memory, without checkpoints: the caller refuses
-    /// the rest). `None`: in this process on `threads` threads.
+    /// checks only, in memory: the caller refuses the rest). `None`: in
+    /// this process on `threads` threads.
     pub cluster: Option<dist::Cluster>,
 }
 

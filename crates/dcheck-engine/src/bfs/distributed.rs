@@ -26,14 +26,19 @@
 //! position alone ([`rederive`]), where its owner's words are sent to
 //! every worker: the kind (which invariant, which error) never travels.
 //!
+//! Checkpoints: a file per worker, written at the same level by all, and
+//! moved in place only once all have written theirs ([`save`]); a resume
+//! takes the latest level every worker has ([`load`]).
+//!
 //! Not here (refused by the caller): recording the state graph
-//! (liveness), the disk store, checkpoints and views.
+//! (liveness) and the disk store.
 
 use std::time::Instant;
 
 use dcheck_model::system::{TransitionSystem, Word};
 
 use super::{expand_chunk, Found, Front, Pending, CHUNK, MAX_BATCH, MIN_LEVEL_TABLE};
+use crate::checkpoint::{self, Checkpointing, Snapshot};
 use crate::dist::{self, Comm, PeerError};
 use crate::fingerprint_table::{max_entries, KeyedFingerprintTable};
 use crate::links::Links;
@@ -82,6 +87,9 @@ struct Part {
     depth: u32,
     peak_bytes: u64,
     counts: coverage::Counts,
+    /// Checkpoints written, and why the last one failed.
+    checkpoints: u64,
+    checkpoint_error: Option<String>,
 }
 
 impl Part {
@@ -121,6 +129,8 @@ fn worker<M: TransitionSystem>(
         depth: 0,
         peak_bytes: 0,
         counts: coverage::Counts::new(model.action_count()),
+        checkpoints: 0,
+        checkpoint_error: None,
     };
     let lead = comm.index() == 0;
     let result = explore(model, config, progress, start, comm, &mut part)?;
@@ -176,6 +186,8 @@ fn worker<M: TransitionSystem>(
             elapsed: start.elapsed(),
             bytes_used: peers.iter().map(|p| p.bytes_used).sum(),
             fingerprint_collision_probability: collision_probability(distinct, part.generated),
+            checkpoints_written: part.checkpoints,
+            checkpoint_error: part.checkpoint_error.clone(),
             peers,
             ..Stats::default()
         },
@@ -221,45 +233,83 @@ fn explore<M: TransitionSystem>(
     let mut scratch = model.scratch();
     let mut pending = Pending::default();
 
-    // Level 0: every worker loads the initial states (all of them: traces
-    // start there) and keeps those it owns.
-    let roots = crate::roots(model, &mut scratch, state_limit, true);
-    s.generated = roots.generated;
-    if let Err(e) = roots.init {
-        return Ok(Verdict::Violation(Violation::at_init(e)));
-    }
-    let mut own: Vec<u64> = Vec::new();
-    for (i, &fp) in roots.fps.iter().enumerate() {
-        if dist::owner(fp, peers) == me {
-            own.push(fp);
-            s.positions.push(i as u32);
-            s.frontier
-                .extend_from_slice(&roots.words[i * words..(i + 1) * words]);
+    let cluster = config.cluster.as_ref().expect("a distributed search");
+    let (mut n, mut frontier_base) = match &cluster.resume {
+        Some(path) => {
+            let identity = config.checkpoint.as_ref().map_or(0, |c| c.identity);
+            let snap = load(model, comm, path, identity)?;
+            let part = snap.part.expect("a worker's checkpoint");
+            let mut seen = snap.seen;
+            seen.sort_unstable();
+            s.seen.add_sorted(&seen, &[]);
+            s.links = Links::from_packed(model.transition_count(), &snap.links)
+                .expect("a checkpoint that fits has BFS links");
+            s.initial = snap.initial;
+            s.frontier = snap.frontier;
+            s.positions = part.positions;
+            s.generated = snap.generated;
+            s.depth = snap.depth;
+            s.counts = coverage::Counts::from_coverage(&snap.coverage);
+            (part.level, (s.links.len() - part.level) as u32)
         }
-    }
-    own.sort_unstable();
-    s.seen.add_sorted(&own, &[]);
-    s.links.push_roots(roots.fps.len());
-    s.initial = roots.words;
-    if let Some(v) =
-        crate::root_violation(model, &mut scratch, &s.initial, s.links.len()).or(roots.rejected)
-    {
-        return Ok(Verdict::Violation(v));
-    }
-    if roots.cut {
-        return Ok(Verdict::Incomplete(Limit::States));
-    }
-    let mut n = s.links.len();
-    let mut frontier_base = 0u32;
+        None => {
+            // Level 0: every worker loads the initial states (all of them:
+            // traces start there) and keeps those it owns.
+            let roots = crate::roots(model, &mut scratch, state_limit, true);
+            s.generated = roots.generated;
+            if let Err(e) = roots.init {
+                return Ok(Verdict::Violation(Violation::at_init(e)));
+            }
+            let mut own: Vec<u64> = Vec::new();
+            for (i, &fp) in roots.fps.iter().enumerate() {
+                if dist::owner(fp, peers) == me {
+                    own.push(fp);
+                    s.positions.push(i as u32);
+                    s.frontier
+                        .extend_from_slice(&roots.words[i * words..(i + 1) * words]);
+                }
+            }
+            own.sort_unstable();
+            s.seen.add_sorted(&own, &[]);
+            s.links.push_roots(roots.fps.len());
+            s.initial = roots.words;
+            if let Some(v) = crate::root_violation(model, &mut scratch, &s.initial, s.links.len())
+                .or(roots.rejected)
+            {
+                return Ok(Verdict::Violation(v));
+            }
+            if roots.cut {
+                return Ok(Verdict::Incomplete(Limit::States));
+            }
+            (s.links.len(), 0u32)
+        }
+    };
+    // Checkpoints: worker 0's clock decides when (every worker writes at
+    // the same level).
+    let mut last_write = Instant::now();
+    let mut level_generated = s.generated;
+    let mut level_counts = s.counts.clone();
     let (mut expanded_total, mut new_total) = (0u64, 0u64);
     if lead {
-        progress.set(n as u64, s.generated, n as u64, 0);
+        progress.set(s.links.len() as u64, s.generated, n as u64, s.depth as u64);
     }
     loop {
         if n == 0 {
             return Ok(Verdict::Ok);
         }
+        if let Some(cp) = &config.checkpoint {
+            level_generated = s.generated;
+            level_counts = s.counts.clone();
+            let due = lead && last_write.elapsed() >= cp.every;
+            if comm.all_gather(&[due as u64])?[0][0] == 1 {
+                save(model, comm, cp, s, n, (level_generated, &level_counts))?;
+                last_write = Instant::now();
+            }
+        }
         if config.max_depth.is_some_and(|md| s.depth >= md) {
+            if let Some(cp) = &config.checkpoint {
+                save(model, comm, cp, s, n, (level_generated, &level_counts))?;
+            }
             return Ok(Verdict::Incomplete(Limit::Depth));
         }
         let mut level_fps: Vec<u64> = Vec::new();
@@ -432,6 +482,11 @@ fn explore<M: TransitionSystem>(
                 break;
             }
         }
+        // A stop without a violation: the search as it was at the start
+        // of the level, before any of it is stored.
+        if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, found) {
+            save(model, comm, cp, s, n, (level_generated, &level_counts))?;
+        }
         // With a view, the state kept for a fingerprint is the successor
         // by its minimum key (see `settle_views`), computed by the owner
         // of its parent; its invariants are checked here.
@@ -539,6 +594,111 @@ fn explore<M: TransitionSystem>(
         if let Some(limit) = stop {
             return Ok(Verdict::Incomplete(limit));
         }
+    }
+}
+
+/// Writes every worker's checkpoint of the level about to be expanded
+/// (`n` states; the figures it started with): each its temporary file,
+/// then, once all have, each moves it in place (see [`checkpoint`]). A
+/// failure is recorded and the search goes on.
+fn save<M: TransitionSystem>(
+    model: &M,
+    comm: &mut Comm,
+    cp: &Checkpointing,
+    s: &mut Part,
+    n: usize,
+    (generated, counts): (u64, &coverage::Counts),
+) -> Result<(), PeerError> {
+    let (me, peers) = (comm.index(), comm.peers());
+    let path = checkpoint::part_path(&cp.path, me);
+    let coverage = coverage::sum(model.action_count(), [counts]);
+    let state = checkpoint::State {
+        identity: cp.identity,
+        words: model.state_words(),
+        depth: s.depth,
+        generated,
+        seen: &s.seen,
+        disk: None,
+        links: &s.links,
+        initial: &s.initial,
+        frontier: checkpoint::Frontier::Words(&s.frontier),
+        coverage: &coverage,
+        graph: None,
+        part: Some((me, peers, n, &s.positions)),
+    };
+    let written = checkpoint::write_temporary(&path, &state);
+    let all = comm.all_gather(&[written.is_ok() as u64])?;
+    let failed = all.iter().position(|v| v[0] == 0);
+    let result = match (failed, written) {
+        (None, Ok(())) => checkpoint::commit(&path),
+        (_, Err(e)) => Err(e),
+        (Some(w), Ok(())) => Err(std::io::Error::other(format!(
+            "worker {w} could not write its part"
+        ))),
+    };
+    match result {
+        Ok(()) => s.checkpoints += 1,
+        Err(e) => {
+            let _ = std::fs::remove_file(checkpoint::temporary(&path));
+            s.checkpoint_error = Some(format!(
+                "cannot write the checkpoint {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The checkpoint this worker resumes: of its two files (`part_path` and
+/// its `.prev`), the one of the latest level every worker has.
+fn load<M: TransitionSystem>(
+    model: &M,
+    comm: &mut Comm,
+    path: &std::path::Path,
+    identity: u64,
+) -> Result<Snapshot, PeerError> {
+    let (me, peers) = (comm.index(), comm.peers());
+    let mine = checkpoint::part_path(path, me);
+    let mut why: Vec<String> = Vec::new();
+    let mut found: Vec<Snapshot> = Vec::new();
+    for file in [checkpoint::previous(&mine), mine.clone()] {
+        let read = checkpoint::read(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|snap| snap.fits(model, identity).map(|()| snap));
+        match read {
+            Ok(snap)
+                if snap
+                    .part
+                    .as_ref()
+                    .is_some_and(|p| p.worker == me && p.workers == peers) =>
+            {
+                found.push(snap)
+            }
+            Ok(_) => why.push(format!("{}: written by another worker", file.display())),
+            Err(e) => why.push(format!("{}: {e}", file.display())),
+        }
+    }
+    // A level is named by the states stored at its start.
+    let levels: Vec<u64> = found.iter().map(|s| s.links.len() as u64).collect();
+    let all = comm.all_gather(&levels)?;
+    let common = levels
+        .iter()
+        .copied()
+        .filter(|l| all.iter().all(|w| w.contains(l)))
+        .max();
+    match common {
+        Some(level) => Ok(found
+            .into_iter()
+            .find(|s| s.links.len() as u64 == level)
+            .expect("a level of this worker")),
+        None => Err(PeerError(format!(
+            "cannot resume: no checkpoint level that every worker has (worker {me}: {})",
+            if why.is_empty() {
+                "its files are of other levels".to_string()
+            } else {
+                why.join("; ")
+            }
+        ))),
     }
 }
 

@@ -18,7 +18,9 @@ fn cluster(workers: usize) -> Cluster {
         hosts: Vec::new(),
         process: 0,
         identity: 0,
+        checkpoint_identity: 0,
         peer_timeout: Duration::from_secs(30),
+        resume: None,
     }
 }
 
@@ -135,5 +137,47 @@ fn a_violation_among_many_shortest_paths_has_the_one_process_trace() {
     for workers in [1, 2, 4] {
         let out = run(&m, Some(workers), false, None);
         agrees(&m, &r, &out, &format!("{workers} workers"));
+    }
+}
+
+/// Checkpoints: a search stopped by a limit, with a file per worker at
+/// every level, resumed by the same workers, ends like the reference;
+/// and after a crash between two workers' commits (one worker's newest
+/// file is of the level before the others'), the resume falls back to
+/// the level every worker has, and still ends like the reference.
+#[test]
+fn a_checkpointed_search_resumes_to_the_reference_end() {
+    use dcheck_engine::checkpoint::{part_path, Checkpointing};
+    let m = wide(150_000, vec![]);
+    let r = reference_bfs(&m, false);
+    for crash in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ck");
+        let config = |resume: bool, max_states: Option<u64>| Config {
+            check_deadlock: false,
+            max_states,
+            checkpoint: Some(Checkpointing {
+                path: path.clone(),
+                every: Duration::ZERO,
+                identity: 5,
+            }),
+            cluster: Some(Cluster {
+                resume: resume.then(|| path.clone()),
+                ..cluster(3)
+            }),
+            ..Config::default()
+        };
+        let stopped = check(&m, &config(false, Some(120_000)), &Progress::new());
+        assert_eq!(stopped.result, Verdict::Incomplete(Limit::States));
+        assert!(stopped.stats.checkpoints_written >= 2);
+        if crash {
+            // Worker 1 never moved its newest file in place.
+            let newest = part_path(&path, 1);
+            let mut prev = newest.as_os_str().to_owned();
+            prev.push(".prev");
+            std::fs::rename(&prev, &newest).unwrap();
+        }
+        let out = check(&m, &config(true, None), &Progress::new());
+        agrees(&m, &r, &out, &format!("resumed, crash {crash}"));
     }
 }

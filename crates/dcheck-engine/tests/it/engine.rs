@@ -551,6 +551,7 @@ fn a_snapshot_with_links_or_fingerprints_no_bfs_writes_is_refused() {
             dcheck_model::system::TransitionSystem::action_count(&m)
         ],
         graph: None,
+        part: None,
     };
     assert_eq!(good.fits(&m, 7), Ok(()));
     // A parent that goes back (the DFS's order, not a BFS's).
