@@ -207,6 +207,39 @@ fn a_killed_process_ends_the_run_on_the_other_with_a_clear_error() {
     );
 }
 
+/// A peer that hangs (here: stopped with SIGSTOP) ends the run after
+/// `--peer-timeout`, with the figures explored so far.
+#[cfg(unix)]
+#[test]
+fn a_stopped_process_ends_the_run_after_the_peer_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(&dir, 2);
+    let mut a = LONG[..5].to_vec();
+    a.push("--peer-timeout=2s");
+    let mut p1 = spawn_process(&a, &hosts, "1");
+    let p0 = spawn_process(&a, &hosts, "0");
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&p1, "-STOP");
+    let stopped = Instant::now();
+    let (code, out, err) = finish(p0);
+    let took = stopped.elapsed();
+    let _ = p1.kill();
+    let _ = p1.wait();
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(code, 3, "{out}\n{err}");
+    let j: Value = serde_json::from_str(&out).expect("a JSON report");
+    assert_eq!(j["incomplete_reason"], "peer-error");
+    let why = j["distributed"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(why.contains("no progress"), "{why}");
+    assert!(
+        j["distinct_states"].as_u64().unwrap() > 0,
+        "the figures so far"
+    );
+}
+
 #[test]
 fn processes_with_different_constants_refuse_each_other() {
     let dir = tempfile::tempdir().unwrap();
@@ -231,7 +264,7 @@ fn processes_with_different_constants_refuse_each_other() {
         why.contains("different dcheck version, spec or options"),
         "{why}"
     );
-    assert_eq!(j["distinct_states"], 0);
+    assert_eq!(j["distinct_states"], 0, "nothing was explored");
 }
 
 #[test]

@@ -131,8 +131,10 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "I", requires = "hosts")]
     pub(crate) process: Option<usize>,
     /// How long a worker of a distributed run waits for the others (to
-    /// connect, or to finish a round) before it ends the run (exit 3).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    /// connect, or to finish a round: a batch of work, a checkpoint's
+    /// write) before it ends the run (exit 3). A process that dies is
+    /// noticed at once; this bounds one that hangs.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
     pub(crate) peer_timeout: std::time::Duration,
     /// Do not report states without enabled actions as deadlocks.
     #[arg(long)]

@@ -181,19 +181,20 @@ impl<'w> Comm<'w> {
         }
         let round = *self.input.time();
         self.input.advance_to(round + 1);
+        // A peer process that died closes its connection (timely's threads
+        // then fail, and so does `failed`); one that hangs says nothing: a
+        // round that takes longer than the timeout ends the run. (A round
+        // is one batch of work on every worker, or a checkpoint's write.)
         let waiting = Instant::now();
-        let mut last = Instant::now();
         while self.probe.less_than(self.input.time()) {
-            if self.worker.step_or_park(Some(Duration::from_millis(20))) {
-                last = Instant::now();
-            }
+            self.worker.step_or_park(Some(Duration::from_millis(20)));
             if self.failed.load(Ordering::Relaxed) {
                 return Err(PeerError("another worker of the run failed".into()));
             }
-            if last.elapsed() > self.timeout {
+            if waiting.elapsed() > self.timeout {
                 self.failed.store(true, Ordering::Relaxed);
                 return Err(PeerError(format!(
-                    "no progress from the other workers for {} s (--peer-timeout): a peer process is stuck or gone",
+                    "no progress from the other workers for {} s (--peer-timeout): a peer process is stuck or unreachable",
                     self.timeout.as_secs()
                 )));
             }
@@ -253,6 +254,10 @@ pub(crate) fn run<T: Send>(
         }),
         limit: None,
     };
+    // Handles on the connections, to close them when the run fails: a
+    // peer that hangs (stopped, not dead) would otherwise keep timely's
+    // network threads, and this process, waiting.
+    let mut closers: Vec<TcpStream> = Vec::new();
     let (builders, guard): (Vec<Builder>, Box<dyn std::any::Any>) = if cluster.hosts.len() <= 1 {
         let b = ProcessBuilder::new_typed_vector(workers, refill)
             .into_iter()
@@ -261,6 +266,11 @@ pub(crate) fn run<T: Send>(
         (b, Box::new(()))
     } else {
         let sockets = connect(cluster)?;
+        closers = sockets
+            .iter()
+            .flatten()
+            .filter_map(|s| s.try_clone().ok())
+            .collect();
         let process = ProcessBuilder::new_typed_vector(workers, refill.clone());
         let (b, guard) = initialize_networking_from_sockets(
             process,
@@ -329,6 +339,11 @@ pub(crate) fn run<T: Send>(
             })
             .collect()
     });
+    if results.iter().any(Result::is_err) {
+        for c in &closers {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
     // The network threads end when the sockets close; joining them
     // panics if one of them did (a peer went away): already reported.
     CLOSING.store(true, Ordering::Relaxed);

@@ -33,6 +33,7 @@
 //! Not here (refused by the caller): recording the state graph
 //! (liveness) and the disk store.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use dcheck_model::system::{TransitionSystem, Word};
@@ -60,11 +61,16 @@ pub(crate) fn run<M: TransitionSystem>(
     let cluster = config.cluster.as_ref().expect("a distributed search");
     match dist::run(cluster, |comm| worker(model, config, progress, start, comm)) {
         Ok(mut outcomes) => outcomes.swap_remove(0),
+        // The figures so far, as this process's first worker last
+        // published them.
         Err(PeerError(e)) => Outcome {
             result: Verdict::Incomplete(Limit::Peer),
             liveness: Vec::new(),
             coverage: Vec::new(),
             stats: Stats {
+                distinct_states: progress.distinct.load(Ordering::Relaxed),
+                states_generated: progress.generated.load(Ordering::Relaxed),
+                depth: progress.depth.load(Ordering::Relaxed) as u32,
                 elapsed: start.elapsed(),
                 peer_error: Some(e),
                 ..Stats::default()
@@ -132,7 +138,7 @@ fn worker<M: TransitionSystem>(
         checkpoints: 0,
         checkpoint_error: None,
     };
-    let lead = comm.index() == 0;
+    let lead = is_lead(config, comm);
     let result = explore(model, config, progress, start, comm, &mut part)?;
     // Every worker returns from `explore` in the same round: the figures
     // below are gathered by all.
@@ -194,6 +200,13 @@ fn worker<M: TransitionSystem>(
     })
 }
 
+/// Whether this worker publishes the progress: each process's first (all
+/// workers have the same figures).
+fn is_lead(config: &Config, comm: &Comm) -> bool {
+    let workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1));
+    comm.index() % workers == 0
+}
+
 /// Why a batch stopped the search, as the workers agree on it: the
 /// smallest code any worker has (0: go on).
 fn stop_code(limit: Option<Limit>) -> u64 {
@@ -224,7 +237,7 @@ fn explore<M: TransitionSystem>(
     s: &mut Part,
 ) -> Result<Verdict, PeerError> {
     let (me, peers) = (comm.index(), comm.peers());
-    let lead = me == 0;
+    let lead = is_lead(config, comm);
     let words = model.state_words();
     let state_limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
     let viewed = model.view_words() > 0;
