@@ -204,7 +204,7 @@ fn worker<M: TransitionSystem>(
 /// workers have the same figures).
 fn is_lead(config: &Config, comm: &Comm) -> bool {
     let workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1));
-    comm.index() % workers == 0
+    comm.index().is_multiple_of(workers)
 }
 
 /// Why a batch stopped the search, as the workers agree on it: the
