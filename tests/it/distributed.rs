@@ -162,7 +162,7 @@ fn two_processes_on_localhost_give_the_one_process_report() {
 
 #[test]
 fn four_processes_on_localhost_give_the_one_process_report() {
-    for (args, code) in [CASES[1], CASES[2], CASES[4]] {
+    for (args, code) in [CASES[1], CASES[2], CASES[3], CASES[4]] {
         cluster_agrees(args, code, 4, "1");
     }
 }

@@ -117,8 +117,9 @@ pub(crate) struct RunArgs {
     pub(crate) strategy: StrategyArg,
     /// Distributed BFS (timely dataflow): N workers in this process, each
     /// owning the states whose fingerprint it is given; with --hosts, N in
-    /// every process. Invariants only; the same counts, verdict and trace
-    /// as a search in one process (see docs/distributed.md).
+    /// every process; each worker is one thread (--threads does not
+    /// apply). Invariants only; the same counts, verdict and trace as a
+    /// search in one process (see docs/distributed.md).
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub(crate) workers: Option<usize>,
     /// The processes of a distributed run: a file with one `host:port` a
