@@ -855,35 +855,15 @@ fn explore<M: TransitionSystem>(
                         }
                         s.level.reserve(want);
                     }
-                    let before = level_fps.len();
-                    let mut parents = Vec::new();
-                    let mut unlimited = usize::MAX;
-                    overflow.flush(
-                        &s.seen,
-                        &s.level,
-                        &mut Found {
-                            words,
-                            fps: &mut level_fps,
-                            new_words: &mut new_words,
-                            parents: &mut parents,
-                            quota: &mut unlimited,
-                            overflow: &mut Pending::default(),
-                        },
+                    fresh += offer_all(
+                        model,
+                        &mut scratch,
+                        (&s.seen, &mut s.level),
+                        &mut overflow,
+                        Front::local(&frontier, lo),
+                        (&mut level_fps, &mut new_words),
+                        (safety && !viewed).then_some(&mut issues),
                     );
-                    s.level.add_len(level_fps.len() - before);
-                    fresh += level_fps.len() - before;
-                    for (i, &p) in parents.iter().enumerate() {
-                        if !safety || viewed {
-                            break;
-                        }
-                        let at = before + i;
-                        let st = &new_words[at * words..(at + 1) * words];
-                        let p = p as usize - lo;
-                        let parent = &frontier[p * words..(p + 1) * words];
-                        if let Some(kind) = invariant_issue(model, &mut scratch, Some(parent), st) {
-                            issues.push((level_fps[at], kind));
-                        }
-                    }
                 }
                 expanded_total += (end - pos) as u64;
                 new_total += fresh as u64;
@@ -1059,6 +1039,50 @@ fn explore<M: TransitionSystem>(
             return Verdict::Incomplete(limit);
         }
     }
+}
+
+/// Offers every successor in `overflow` to the tables with no quota (the
+/// level table has room for all of them), appending the new states to
+/// `found` (fingerprints, words) and, given `issues`, checking their
+/// invariants (against their parent where `front` holds it). Returns how
+/// many were new.
+fn offer_all<M: TransitionSystem>(
+    model: &M,
+    scratch: &mut M::Scratch,
+    (seen, level): (&Seen, &mut KeyedFingerprintTable),
+    overflow: &mut Pending,
+    front: Front,
+    (level_fps, new_words): (&mut Vec<u64>, &mut Vec<Word>),
+    issues: Option<&mut Vec<(u64, ViolationKind)>>,
+) -> usize {
+    let words = model.state_words();
+    let before = level_fps.len();
+    let mut parents = Vec::new();
+    let mut unlimited = usize::MAX;
+    overflow.flush(
+        seen,
+        level,
+        &mut Found {
+            words,
+            fps: level_fps,
+            new_words,
+            parents: &mut parents,
+            quota: &mut unlimited,
+            overflow: &mut Pending::default(),
+        },
+    );
+    level.add_len(level_fps.len() - before);
+    if let Some(issues) = issues {
+        for (i, &p) in parents.iter().enumerate() {
+            let at = before + i;
+            let st = &new_words[at * words..(at + 1) * words];
+            let parent = front.at(p as usize, words);
+            if let Some(kind) = invariant_issue(model, scratch, parent, st) {
+                issues.push((level_fps[at], kind));
+            }
+        }
+    }
+    level_fps.len() - before
 }
 
 /// What the batches of a level (or of a part of one) found: the new

@@ -38,7 +38,7 @@ use std::time::Instant;
 
 use dcheck_model::system::{TransitionSystem, Word};
 
-use super::{expand_chunk, Found, Front, Pending, CHUNK, MAX_BATCH, MIN_LEVEL_TABLE};
+use super::{expand_chunk, offer_all, Front, Pending, CHUNK, MAX_BATCH, MIN_LEVEL_TABLE};
 use crate::checkpoint::{self, Checkpointing, Snapshot};
 use crate::dist::{self, Comm, PeerError};
 use crate::fingerprint_table::{max_entries, KeyedFingerprintTable};
@@ -407,34 +407,16 @@ fn explore<M: TransitionSystem>(
                 if s.level.len() + want > max_entries(s.level.capacity()) {
                     s.level.reserve(want);
                 }
-                let first = level_fps.len();
-                let mut parents = Vec::new();
-                let mut unlimited = usize::MAX;
-                overflow.flush(
-                    &s.seen,
-                    &s.level,
-                    &mut Found {
-                        words,
-                        fps: &mut level_fps,
-                        new_words: &mut new_words,
-                        parents: &mut parents,
-                        quota: &mut unlimited,
-                        overflow: &mut Pending::default(),
-                    },
+                offer_all(
+                    model,
+                    &mut scratch,
+                    (&s.seen, &mut s.level),
+                    &mut overflow,
+                    front,
+                    (&mut level_fps, &mut new_words),
+                    // With a view, checked once settled (`settle`).
+                    (!viewed).then_some(&mut issues),
                 );
-                s.level.add_len(level_fps.len() - first);
-                for (i, &p) in parents.iter().enumerate() {
-                    if viewed {
-                        // Checked once settled (`settle`).
-                        break;
-                    }
-                    let at = first + i;
-                    let st = &new_words[at * words..(at + 1) * words];
-                    let parent = front.at(p as usize, words);
-                    if let Some(kind) = invariant_issue(model, &mut scratch, parent, st) {
-                        issues.push((level_fps[at], kind));
-                    }
-                }
             }
             expanded_total += (b - a) as u64;
             new_total += (level_fps.len() - before) as u64;
