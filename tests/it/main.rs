@@ -29,6 +29,7 @@ mod protocol_raft;
 mod reduce;
 mod refine;
 mod replay;
+mod report_units;
 mod robust;
 mod schema;
 mod security;

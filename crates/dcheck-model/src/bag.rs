@@ -32,7 +32,9 @@ pub struct BagShape {
     binom: Arc<Vec<u64>>,
     /// `offsets[k]`: index of the first collection with k members;
     /// `offsets[cap + 1]` is the number of values.
-    offsets: Arc<Vec<u64>>,
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub offsets: Arc<Vec<u64>>,
 }
 
 /// Most entries of a shape's binomial table (128 MiB): a bounded
@@ -67,7 +69,9 @@ impl BagShape {
         shape
     }
 
-    fn build(n: u64, cap: u64, distinct: bool) -> Option<BagShape> {
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub fn build(n: u64, cap: u64, distinct: bool) -> Option<BagShape> {
         if cap as usize > MAX_CAP
             || BagShape::card(n, cap, distinct).is_none()
             || table_entries(n, cap) > MAX_TABLE_ENTRIES
@@ -292,120 +296,5 @@ impl BagShape {
         }
         m.copy_within(at + 1..k, at);
         Some(self.rank(&m[..k - 1]))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every sorted collection of at most `cap` members over `0..n`, by a
-    /// plain recursive enumeration (the independent side of the tests).
-    fn enumerate(n: u64, cap: usize, distinct: bool) -> Vec<Vec<u64>> {
-        fn go(
-            n: u64,
-            cap: usize,
-            distinct: bool,
-            from: u64,
-            cur: &mut Vec<u64>,
-            out: &mut Vec<Vec<u64>>,
-        ) {
-            out.push(cur.clone());
-            if cur.len() == cap {
-                return;
-            }
-            for e in from..n {
-                cur.push(e);
-                go(n, cap, distinct, if distinct { e + 1 } else { e }, cur, out);
-                cur.pop();
-            }
-        }
-        let mut out = Vec::new();
-        go(n, cap, distinct, 0, &mut Vec::new(), &mut out);
-        out
-    }
-
-    /// The closed form of `card` agrees with the binomial table's class
-    /// offsets (two computations that share no code), and sizes a huge
-    /// element type without building its table: `bag<0..3999999999, 1>`
-    /// has the empty bag and 4e9 singletons.
-    #[test]
-    fn card_in_closed_form_matches_the_table() {
-        for distinct in [false, true] {
-            for n in 0..40u64 {
-                for cap in 0..9u64 {
-                    let table =
-                        BagShape::build(n, cap, distinct).map(|s| s.offsets[s.cap + 1] as u128);
-                    assert_eq!(
-                        BagShape::card(n, cap, distinct),
-                        table,
-                        "n={n} cap={cap} {distinct}"
-                    );
-                }
-            }
-        }
-        assert_eq!(BagShape::card(4_000_000_000, 1, false), Some(4_000_000_001));
-        assert_eq!(BagShape::card(1 << 40, 32, false), None);
-    }
-
-    #[test]
-    fn rank_is_a_bijection_onto_0_card() {
-        for distinct in [false, true] {
-            for n in 0..6u64 {
-                for cap in 0..5usize {
-                    let all = enumerate(n, cap, distinct);
-                    let shape = BagShape::new(n, cap as u64, distinct).unwrap();
-                    let card = BagShape::card(n, cap as u64, distinct).unwrap();
-                    assert_eq!(
-                        card as usize,
-                        all.len(),
-                        "n={n} cap={cap} distinct={distinct}"
-                    );
-                    let mut seen = vec![false; all.len()];
-                    for members in &all {
-                        let r = shape.rank(members);
-                        assert!((r as usize) < all.len(), "rank in range");
-                        assert!(!seen[r as usize], "rank is injective");
-                        seen[r as usize] = true;
-                        let (m, k) = shape.unrank(r);
-                        assert_eq!(&m[..k], &members[..], "unrank inverts rank");
-                        assert_eq!(shape.len(r), members.len() as u64);
-                    }
-                    assert_eq!(
-                        shape.rank(&[]),
-                        0,
-                        "the empty collection is the default value"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn insert_and_remove_keep_members_sorted() {
-        let bag = BagShape::new(4, 3, false).unwrap();
-        let v = bag.insert(0, 2).unwrap();
-        let v = bag.insert(v, 0).unwrap();
-        let v = bag.insert(v, 2).unwrap();
-        let (m, k) = bag.unrank(v);
-        assert_eq!(&m[..k], &[0, 2, 2]);
-        assert_eq!(bag.count(v, 2), 2);
-        assert_eq!(bag.insert(v, 1), None, "full at capacity 3");
-        let v = bag.remove(v, 2).unwrap();
-        assert_eq!(bag.count(v, 2), 1);
-        assert_eq!(bag.remove(v, 3), None, "3 is not a member");
-        let set = BagShape::new(4, 2, true).unwrap();
-        let s = set.insert(0, 3).unwrap();
-        assert_eq!(set.insert(s, 3), Some(s), "sets ignore a second insert");
-    }
-
-    #[test]
-    fn large_message_domains_fit() {
-        // (sender, receiver, message) over 4 processes and 5 messages: 80
-        // elements; a bitset would need 2^80 values.
-        let card = BagShape::card(80, 8, false).unwrap();
-        // sum_{k<=8} C(79 + k, k) = C(88, 8) by the hockey-stick identity;
-        // the number was computed separately with Python's math.comb.
-        assert_eq!(card, 64_276_915_527);
     }
 }

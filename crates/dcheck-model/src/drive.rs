@@ -131,7 +131,9 @@ impl MemberCache {
     /// Calls `f` with each distinct member of collection `v` of `shape`
     /// (driver `id`), in increasing order.
     #[inline]
-    fn members(&mut self, id: u32, shape: &BagShape, v: u64, mut f: impl FnMut(u64)) {
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub fn members(&mut self, id: u32, shape: &BagShape, v: u64, mut f: impl FnMut(u64)) {
         let slot = &mut self.entries[MemberCache::slot(id, v)];
         if slot.v == v && slot.id == id {
             for &e in &slot.members[..slot.n as usize] {
@@ -166,7 +168,9 @@ impl MemberCache {
     }
 
     #[inline(always)]
-    fn slot(id: u32, v: u64) -> usize {
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub fn slot(id: u32, v: u64) -> usize {
         let h = (v ^ u64::from(id).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (h >> 52) as usize & (CACHE_ENTRIES - 1)
     }
@@ -428,65 +432,6 @@ impl Driver {
         }
         if !self.sorted {
             out.sort_unstable();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The memo gives the distinct members `unrank` gives, for drivers
-    /// with shapes of their own, over far more values than it has entries
-    /// (so entries are evicted and tags must tell the drivers apart), and
-    /// for collections too large to keep.
-    #[test]
-    fn the_member_cache_agrees_with_unrank() {
-        let sets = BagShape::new(20, 4, true).expect("shape");
-        let bags = BagShape::new(9, 5, false).expect("shape");
-        let wide = BagShape::new(12, 8, true).expect("shape");
-        let mut cache = MemberCache::default();
-        let distinct = |shape: &BagShape, v: u64| {
-            let (m, n) = shape.unrank(v);
-            let mut d = m[..n].to_vec();
-            d.dedup();
-            d
-        };
-        let cached = |cache: &mut MemberCache, id, shape: &BagShape, v| {
-            let mut out = Vec::new();
-            cache.members(id, shape, v, |e| out.push(e));
-            out
-        };
-        // Two drivers whose entries for one value share a slot.
-        let v = 77;
-        let other = (4..)
-            .find(|id| MemberCache::slot(*id, v) == MemberCache::slot(3, v))
-            .expect("a colliding id");
-        assert_ne!(distinct(&sets, v), distinct(&bags, v));
-        for (id, shape) in [(3, &sets), (other, &bags), (3, &sets)] {
-            assert_eq!(cached(&mut cache, id, shape, v), distinct(shape, v));
-        }
-        for round in 0..2 {
-            for v in (0..6196u64).map(|i| (i * 7919 + round) % 6196) {
-                assert_eq!(
-                    cached(&mut cache, 3, &sets, v),
-                    distinct(&sets, v),
-                    "set {v}"
-                );
-                let w = v % 2002;
-                assert_eq!(
-                    cached(&mut cache, 8, &bags, w),
-                    distinct(&bags, w),
-                    "bag {w}"
-                );
-                // Up to 8 members: those with more than 6 are not kept.
-                let x = v * 3 % 3797;
-                assert_eq!(
-                    cached(&mut cache, 9, &wide, x),
-                    distinct(&wide, x),
-                    "wide {x}"
-                );
-            }
         }
     }
 }

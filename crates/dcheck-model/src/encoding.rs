@@ -105,60 +105,6 @@ pub fn set_digit(v: u64, stride: u64, old: u64, new: u64) -> u64 {
         .wrapping_add(new.wrapping_mul(stride))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bits_for_small_cards() {
-        assert_eq!(bits_for(1), 0);
-        assert_eq!(bits_for(2), 1);
-        assert_eq!(bits_for(3), 2);
-        assert_eq!(bits_for(4), 2);
-        assert_eq!(bits_for(5), 3);
-        assert_eq!(bits_for(1u128 << 64), 64);
-    }
-
-    #[test]
-    fn slots_straddling_words_round_trip() {
-        let mut state = vec![0u64; 3];
-        let a = Slot {
-            offset: 0,
-            bits: 60,
-        };
-        let b = Slot {
-            offset: 60,
-            bits: 10,
-        };
-        let c = Slot {
-            offset: 70,
-            bits: 64,
-        };
-        a.store(&mut state, (1 << 60) - 1);
-        b.store(&mut state, 0b10_1010_1010);
-        c.store(&mut state, u64::MAX - 5);
-        assert_eq!(a.load(&state), (1 << 60) - 1);
-        assert_eq!(b.load(&state), 0b10_1010_1010);
-        assert_eq!(c.load(&state), u64::MAX - 5);
-        b.store(&mut state, 1);
-        assert_eq!(a.load(&state), (1 << 60) - 1);
-        assert_eq!(b.load(&state), 1);
-        assert_eq!(c.load(&state), u64::MAX - 5);
-    }
-
-    #[test]
-    fn digits_of_mixed_radix_numbers() {
-        // 2*1 + 1*3 + 4*12 in radix (3, 4, 5): digits 2, 1, 4
-        let v = 2 + 3 + 4 * 12;
-        assert_eq!(get_digit(v, 1, 3), 2);
-        assert_eq!(get_digit(v, 3, 4), 1);
-        assert_eq!(get_digit(v, 12, 5), 4);
-        let w = set_digit(v, 3, 1, 3);
-        assert_eq!(get_digit(w, 3, 4), 3);
-        assert_eq!(get_digit(w, 12, 5), 4);
-    }
-}
-
 /// A digit of a variable whose position in the state is fixed at compile
 /// time and lies within one word: read with one shift and one mask. This is
 /// the hot path of guards like `rmState[r] == working` once `r` is a

@@ -24,6 +24,15 @@ pub mod temporal;
 pub mod types;
 pub mod value;
 
+/// Internals re-exported for the crate's own tests (`tests/it/units.rs`),
+/// which live outside it so that `cargo test` does not build the crate a
+/// second time as a unit-test harness. Not an API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::drive::MemberCache;
+    pub use crate::runtime::Saved;
+}
+
 pub use check::Refusal;
 pub use model::{compile, compile_probe, compile_with, Explanation, Model, Probe};
 

@@ -565,18 +565,3 @@ impl Default for Saved {
         Saved::new()
     }
 }
-
-#[cfg(test)]
-mod saved_tests {
-    use super::Saved;
-
-    /// Up to 32 words on the stack, then all of them in the vector, in
-    /// order either way.
-    #[test]
-    fn saved_keeps_every_word_in_order() {
-        for n in [0u64, 1, 31, 32, 33, 70] {
-            let words: Vec<u64> = (0..n).map(|i| i * 7 + 1).collect();
-            assert_eq!(Saved::of(&words).as_slice(), &words[..], "{n}");
-        }
-    }
-}

@@ -158,7 +158,9 @@ impl Plan {
 /// The symmetric types of a model and what it takes to canonicalise.
 pub struct Symmetry {
     /// The types (by name), each with its values `lo..lo + n`.
-    groups: Vec<Arc<EnumTy>>,
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub groups: Vec<Arc<EnumTy>>,
     /// The variables whose types mention a symmetric type: their position
     /// in the model's variables and how a permutation moves their index
     /// (for a wide map, the index in each key's slot).
@@ -213,7 +215,9 @@ pub struct SymScratch {
     sums: Vec<u64>,
     /// The exceptions of [`Symmetry::profile`] (value, hash).
     stack: Vec<(u32, u64)>,
-    memo: Memo,
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub memo: Memo,
 }
 
 /// A thread's memo of the per-variable work of [`Symmetry::canonical`]:
@@ -231,7 +235,9 @@ pub struct SymScratch {
 /// share most of their message bags, whose profiles and renamings decode
 /// every member.
 #[derive(Default)]
-struct Memo {
+// Public, hidden: reached through `SymScratch::memo` by the crate's tests.
+#[doc(hidden)]
+pub struct Memo {
     profiles: Vec<ProfileEntry>,
     moved: Vec<MovedEntry>,
     /// Where a permutation moves each key of a wide map: (variable,
@@ -695,7 +701,9 @@ impl Symmetry {
 
     /// Writes `state` with the value `orders[g][k]` of each group `g`
     /// renamed to `k` into `out` (`perms` is scratch for the inverses).
-    fn permuted(
+    // Public, hidden: for the crate's tests in `tests/it/units.rs`.
+    #[doc(hidden)]
+    pub fn permuted(
         &self,
         vars: &[VarInfo],
         state: &[Word],
@@ -1300,148 +1308,5 @@ fn mentions(ty: &Ty, groups: &[Arc<EnumTy>]) -> bool {
         Ty::Map(kv) => mentions(&kv.0, groups) || mentions(&kv.1, groups),
         Ty::Set(t) | Ty::Multiset(t, _) | Ty::Seq(t, _) | Ty::Bag(t, _, _) => mentions(t, groups),
         Ty::Bool | Ty::Int(_) | Ty::Error => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! The canonical form against the classical definition of an orbit's
-    //! representative (TLC's): the smallest of the state's images under
-    //! every permutation of the symmetric values, n! of them (affordable at
-    //! n = 3 and 4). The images come from [`Symmetry::permuted`], which
-    //! the form also uses for its final renaming; what the test checks is
-    //! the rest (the profiles, the tie classes, the memo). A wrong renaming
-    //! would show in the counts pinned independently: the queue fixture's
-    //! orbits here, TwoPhase's against a brute force that permutes decoded
-    //! states in `tests/it/symmetry.rs`.
-
-    use std::collections::{HashSet, VecDeque};
-    use std::path::Path;
-
-    use super::*;
-    use crate::system::TransitionSystem;
-
-    fn model(spec: &str, consts: &[(&str, &str)]) -> crate::Model {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(spec);
-        let (_, ast) = dcheck_syntax::load_spec(&path).unwrap_or_else(|(_, d)| panic!("{d:?}"));
-        let flags = dcheck_net::Flags {
-            network: None,
-            faults: None,
-        };
-        let mut ast = dcheck_net::lower(ast, &flags).unwrap_or_else(|e| panic!("{spec}: {e:?}"));
-        // A run with temporal properties explores every state.
-        ast.properties.retain(crate::temporal::is_safety);
-        let consts: Vec<(String, String)> = consts
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        crate::compile(&ast, &consts).unwrap_or_else(|e| panic!("{spec}: {:?}", e.diagnostics))
-    }
-
-    /// Every order of `0..n`.
-    fn orders(n: usize) -> Vec<Vec<usize>> {
-        if n == 0 {
-            return vec![Vec::new()];
-        }
-        let mut out = Vec::new();
-        for rest in orders(n - 1) {
-            for at in 0..n {
-                let mut o = rest.clone();
-                o.insert(at, n - 1);
-                out.push(o);
-            }
-        }
-        out
-    }
-
-    /// Explores `spec` without reduction; in every reachable state checks
-    /// that the canonical form is the same for every image of the state
-    /// and for a cold memo, and returns (distinct canonical forms,
-    /// distinct smallest images, states).
-    fn orbits(spec: &str, consts: &[(&str, &str)]) -> (usize, usize, usize) {
-        let m = model(spec, consts);
-        let sym = m.symmetry.as_ref().expect("a symmetric spec");
-        assert_eq!(sym.groups.len(), 1, "{spec}");
-        let n = sym.groups[0].variants.len();
-        let all = orders(n);
-        let mut sc = m.scratch();
-        let mut sym_sc = SymScratch::default();
-        let mut seen: HashSet<Vec<Word>> = HashSet::new();
-        let mut queue = VecDeque::new();
-        m.initial_states(&mut sc, &mut |s| {
-            if seen.insert(s.to_vec()) {
-                queue.push_back(s.to_vec());
-            }
-        })
-        .expect("initial states");
-        let (mut forms, mut smallest) = (HashSet::new(), HashSet::new());
-        let words = m.state_words();
-        let (mut form, mut other, mut image) = (vec![0; words], vec![0; words], vec![0; words]);
-        let mut perms = vec![Vec::new()];
-        while let Some(s) = queue.pop_front() {
-            sym.canonical(&m.vars, &s, &mut form, &mut sym_sc);
-            sym.canonical(&m.vars, &s, &mut other, &mut SymScratch::default());
-            assert_eq!(form, other, "{spec}: a cold memo differs in {s:?}");
-            let mut least: Option<Vec<Word>> = None;
-            for order in &all {
-                image.copy_from_slice(&s);
-                let orders = [order.clone()];
-                sym.permuted(
-                    &m.vars,
-                    &s,
-                    &orders,
-                    &mut perms,
-                    &mut sym_sc.memo,
-                    &mut image,
-                );
-                sym.canonical(&m.vars, &image, &mut other, &mut sym_sc);
-                assert_eq!(form, other, "{spec}: an image of {s:?} has another form");
-                if least.as_ref().is_none_or(|l| image < *l) {
-                    least = Some(image.clone());
-                }
-            }
-            forms.insert(form.clone());
-            smallest.insert(least.expect("n! >= 1"));
-            m.successors(&mut sc, &s, |_, next| {
-                if seen.insert(next.to_vec()) {
-                    queue.push_back(next.to_vec());
-                }
-            })
-            .expect("successors");
-        }
-        (forms.len(), smallest.len(), seen.len())
-    }
-
-    /// Paxos (defaults, symmetric acceptors): the channels are a wide map
-    /// keyed by the roles, the acceptors' variables maps and sets.
-    #[test]
-    fn paxos_forms_are_the_orbits() {
-        let (forms, orbits, states) = orbits("specs/paxos.ron", &[]);
-        assert_eq!(
-            states, 47089,
-            "the unreduced count, pinned against Stateright"
-        );
-        assert_eq!(forms, orbits);
-        assert!(orbits < states);
-    }
-
-    /// Raft (symmetric servers), a small configuration.
-    #[test]
-    fn raft_forms_are_the_orbits() {
-        let small = [("MaxLogLen", "1"), ("MaxElections", "1")];
-        let (forms, orbits, states) = orbits("specs/raft.ron", &small);
-        assert_eq!(forms, orbits);
-        assert!(orbits < states);
-    }
-
-    /// TwoPhase with 4 RMs, and the queue fixture of sequences and
-    /// multisets (10 orbits of 38 states by hand, in its header).
-    #[test]
-    fn twophase_and_queue_forms_are_the_orbits() {
-        let (forms, least, _) = orbits("specs/2pc.ron", &[("N", "4")]);
-        assert_eq!(forms, least);
-        assert_eq!(orbits("tests/fixtures/sym/queue.ron", &[]), (10, 10, 38));
     }
 }

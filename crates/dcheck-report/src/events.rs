@@ -134,10 +134,13 @@ fn minus<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     out
 }
 
+/// (sender, receiver, message) triples.
+pub type Triples = Vec<(Value, Value, Value)>;
+
 /// (removed, added) messages of a network change: `net` by difference,
-/// `chan` queues by what left the front and what was appended.
-type Triples = Vec<(Value, Value, Value)>;
-fn network_change(old: &[(String, Value)], new: &[(String, Value)]) -> (Triples, Triples) {
+/// `chan` queues by what left the front and what was appended. (Public
+/// for its test, `tests/it/report_units.rs`.)
+pub fn network_change(old: &[(String, Value)], new: &[(String, Value)]) -> (Triples, Triples) {
     let (a, b) = (in_flight(old), in_flight(new));
     let (mut removed, mut added) = (minus(&a, &b), minus(&b, &a));
     let chan = |vars: &[(String, Value)]| {
@@ -557,57 +560,4 @@ pub fn lane_view(events: &[Vec<Event>], procs: &Processes, width: usize) -> Stri
         s.push_str(&crate::text::fit(&format!("  [{}] {text}", k + 1), width));
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(r: &str, i: i64) -> Value {
-        proc(r, Value::Int(i))
-    }
-
-    fn msg(n: &str, k: i64) -> Value {
-        Value::Variant {
-            variant: n.into(),
-            payload: vec![Value::Int(k)],
-        }
-    }
-
-    #[test]
-    fn fifo_queue_change_is_a_pop_and_an_append() {
-        let key = Value::Tuple(vec![p("A", 1), p("B", 1)]);
-        let q = |ms: &[i64]| {
-            vec![(
-                "chan".to_string(),
-                Value::Map(vec![(
-                    key.clone(),
-                    Value::Seq(ms.iter().map(|k| msg("M", *k)).collect()),
-                )]),
-            )]
-        };
-        let (removed, added) = network_change(&q(&[1, 2]), &q(&[2, 3]));
-        assert_eq!(removed, vec![(p("A", 1), p("B", 1), msg("M", 1))]);
-        assert_eq!(added, vec![(p("A", 1), p("B", 1), msg("M", 3))]);
-    }
-
-    #[test]
-    fn lane_view_draws_arrows_between_lifelines() {
-        let procs = Processes {
-            roles: vec![("A".into(), vec![]), ("B".into(), vec![])],
-            handlers: vec![],
-        };
-        let evs = vec![
-            vec![],
-            vec![Event::Send {
-                from: p("B", 1),
-                to: p("A", 1),
-                msg: msg("M", 1),
-            }],
-        ];
-        let v = lane_view(&evs, &procs, 80);
-        let lines: Vec<&str> = v.lines().collect();
-        assert!(lines[0].find("A(1)") < lines[0].find("B(1)"), "{v}");
-        assert!(lines[1].contains("|<") && lines[1].contains("M(1)"), "{v}");
-    }
 }

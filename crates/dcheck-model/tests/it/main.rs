@@ -8,3 +8,4 @@ mod evaluation;
 mod field_tests;
 mod folding;
 mod invariant_skip;
+mod units;

@@ -3,6 +3,7 @@
 
 mod distributed;
 mod fuzz;
+mod lexer;
 mod load;
 mod parser;
 mod support;
