@@ -240,31 +240,33 @@ fn a_stopped_process_ends_the_run_after_the_peer_timeout() {
     );
 }
 
+/// Processes that differ in what shapes the search (constants), or in
+/// what adds rounds to it (checkpointing), refuse each other before any
+/// state.
 #[test]
-fn processes_with_different_constants_refuse_each_other() {
+fn processes_with_different_options_refuse_each_other() {
     let dir = tempfile::tempdir().unwrap();
-    let hosts = hosts_file(&dir, 2);
-    let p1 = spawn_process(
-        &["specs/2pc.ron", "--const", "N=6", "--peer-timeout", "10s"],
-        &hosts,
-        "1",
-    );
-    let p0 = spawn_process(
-        &["specs/2pc.ron", "--const", "N=5", "--peer-timeout", "10s"],
-        &hosts,
-        "0",
-    );
-    let (c0, out0, _) = finish(p0);
-    let (c1, _, err1) = finish(p1);
-    assert_eq!((c0, c1), (3, 3));
-    let j: Value = serde_json::from_str(&out0).expect("a JSON report");
-    assert_eq!(j["incomplete_reason"], "peer-error");
-    let why = format!("{} {err1}", j["distributed"]["error"]);
-    assert!(
-        why.contains("different dcheck version, spec or options"),
-        "{why}"
-    );
-    assert_eq!(j["distinct_states"], 0, "nothing was explored");
+    let ck = dir.path().join("ck").display().to_string();
+    let n5 = ["specs/2pc.ron", "--const", "N=5", "--peer-timeout", "10s"];
+    let n6 = ["specs/2pc.ron", "--const", "N=6", "--peer-timeout", "10s"];
+    let mut with_checkpoint = n5.to_vec();
+    with_checkpoint.extend(["--checkpoint", &ck]);
+    for (zero, one) in [(&n5[..], &n6[..]), (&n5[..], &with_checkpoint[..])] {
+        let hosts = hosts_file(&dir, 2);
+        let p1 = spawn_process(one, &hosts, "1");
+        let p0 = spawn_process(zero, &hosts, "0");
+        let (c0, out0, _) = finish(p0);
+        let (c1, _, err1) = finish(p1);
+        assert_eq!((c0, c1), (3, 3), "{one:?}");
+        let j: Value = serde_json::from_str(&out0).expect("a JSON report");
+        assert_eq!(j["incomplete_reason"], "peer-error");
+        let why = format!("{} {err1}", j["distributed"]["error"]);
+        assert!(
+            why.contains("different dcheck version, spec or options"),
+            "{why}"
+        );
+        assert_eq!(j["distinct_states"], 0, "nothing was explored");
+    }
 }
 
 #[test]

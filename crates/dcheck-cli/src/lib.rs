@@ -95,9 +95,13 @@ fn cluster(
     );
     let spec = identity.to_le_bytes();
     let checkpoint_identity = id([spec.as_slice(), shape.as_bytes()]);
+    // Checkpointing and resuming add rounds: all or none must.
     let limits = format!(
-        "max-states {:?} max-depth {:?}",
-        args.max_states, args.max_depth
+        "max-states {:?} max-depth {:?} checkpoint {} resume {}",
+        args.max_states,
+        args.max_depth,
+        args.checkpoint.is_some() || args.resume.is_some(),
+        args.resume.is_some()
     );
     let shared = checkpoint_identity.to_le_bytes();
     let identity = id([shared.as_slice(), limits.as_bytes()]);
@@ -969,9 +973,12 @@ fn run(args: RunArgs) -> i32 {
     } else {
         Shown::Collect
     };
+    // A distributed run's processes other than 0 leave every report
+    // (text, JSON, JUnit) to process 0.
+    let follower = args.hosts.is_some() && args.process.is_some_and(|p| p != 0);
     let mut runs = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
-        if shown == Shown::Full && !single {
+        if shown == Shown::Full && !single && !follower {
             print_out(&format!(
                 "{}=== {}\n",
                 if i > 0 { "\n" } else { "" },
@@ -989,16 +996,16 @@ fn run(args: RunArgs) -> i32 {
             break;
         }
     }
-    if shown == Shown::Collect {
+    if shown == Shown::Collect && !follower {
         let all: Vec<serde_json::Value> = runs.iter_mut().filter_map(|r| r.json.take()).collect();
         print_out(&(serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"));
     }
-    if shown == Shown::Full && !single {
+    if shown == Shown::Full && !single && !follower {
         let lines: String = runs.iter().map(|r| r.line() + "\n").collect();
         print_out(&format!("\n=== {} spec(s)\n{lines}", runs.len()));
     }
     let mut code = runs.iter().fold(exit::OK, |c, r| worst(c, r.code));
-    if let Some(path) = &args.junit {
+    if let Some(path) = args.junit.as_ref().filter(|_| !follower) {
         let cases: Vec<_> = runs.iter().map(|r| r.case.clone()).collect();
         if let Err(c) = write_file(path, &dcheck_report::junit::report(&cases)) {
             code = worst(code, c);

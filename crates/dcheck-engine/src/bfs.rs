@@ -1194,7 +1194,8 @@ fn store_part<M: TransitionSystem>(
         order.retain(|&(_, i)| !old[i as usize]);
     }
     drop(old);
-    let keep = (order.len() as u64).min(s.state_limit() - s.distinct()) as usize;
+    // (A resume may bring a lower limit than the states stored.)
+    let keep = (order.len() as u64).min(s.state_limit().saturating_sub(s.distinct())) as usize;
     if keep < order.len() {
         stop.get_or_insert(Limit::States);
     }

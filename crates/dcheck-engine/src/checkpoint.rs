@@ -407,7 +407,8 @@ pub(crate) fn temporary(path: &Path) -> PathBuf {
 /// renamed over `path`).
 pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     write_temporary(path, state)?;
-    std::fs::rename(temporary(path), path)
+    std::fs::rename(temporary(path), path)?;
+    sync_dir(path)
 }
 
 /// Moves the temporary file [`write_temporary`] wrote in place, the file
@@ -416,7 +417,24 @@ pub(crate) fn commit(path: &Path) -> std::io::Result<()> {
     if path.exists() {
         std::fs::rename(path, previous(path))?;
     }
-    std::fs::rename(temporary(path), path)
+    std::fs::rename(temporary(path), path)?;
+    sync_dir(path)
+}
+
+/// Makes the renames of `path` durable: syncs its directory (on Unix; a
+/// no-op elsewhere), so that a power loss keeps the new name.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Writes `state` to `path`'s temporary file, synced.

@@ -229,8 +229,32 @@ impl<'w> Comm<'w> {
     }
 }
 
-/// Set while the network threads are joined (see [`run`]).
-static CLOSING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Set on the thread that joins the network threads (see [`run`]).
+    static CLOSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A peer that goes away makes timely's network threads and then the
+/// workers panic, and joining the network threads re-panics; that is
+/// reported as a `PeerError`, so those panics are not printed. Installed
+/// once per process, over whatever hook there was, and never removed
+/// (distributed runs may overlap, as in the tests): other threads' panics
+/// print as before.
+fn quiet_peer_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("");
+            let quiet =
+                name.starts_with("timely:") || name == "dcheck-worker" || CLOSING.with(|c| c.get());
+            if !quiet {
+                previous(info)
+            }
+        }));
+    });
+}
 
 /// How a worker's allocator is made (timely's own builder enum cannot be
 /// built outside timely).
@@ -284,21 +308,7 @@ pub(crate) fn run<T: Send>(
         (b.into_iter().map(Builder::Tcp).collect(), Box::new(guard))
     };
     let failed = AtomicBool::new(false);
-    // A peer that goes away makes timely's network threads and then the
-    // workers panic; that is reported as a `PeerError`, so their panic
-    // messages are not printed (other threads' are, as before).
-    let previous: Arc<dyn Fn(&std::panic::PanicHookInfo) + Sync + Send> =
-        Arc::from(std::panic::take_hook());
-    let hook = previous.clone();
-    std::panic::set_hook(Box::new(move |info| {
-        let name = std::thread::current().name().unwrap_or("").to_string();
-        let quiet = name.starts_with("timely:")
-            || name == "dcheck-worker"
-            || CLOSING.load(Ordering::Relaxed);
-        if !quiet {
-            hook(info)
-        }
-    }));
+    quiet_peer_panics();
     let results: Vec<Result<T, PeerError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = builders
             .into_iter()
@@ -346,10 +356,9 @@ pub(crate) fn run<T: Send>(
     }
     // The network threads end when the sockets close; joining them
     // panics if one of them did (a peer went away): already reported.
-    CLOSING.store(true, Ordering::Relaxed);
+    CLOSING.with(|c| c.set(true));
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(guard)));
-    CLOSING.store(false, Ordering::Relaxed);
-    std::panic::set_hook(Box::new(move |info| previous(info)));
+    CLOSING.with(|c| c.set(false));
     // The first worker's own failure, rather than its peers' echo of it.
     let mut out = Vec::with_capacity(results.len());
     let mut first: Option<PeerError> = None;
@@ -440,19 +449,24 @@ fn connect(cluster: &Cluster) -> Result<Vec<Option<TcpStream>>, PeerError> {
     while sockets.iter().skip(me + 1).any(Option::is_none) {
         match listener.accept() {
             Ok((mut stream, from)) => {
-                stream
+                // A connection that is not a dcheck process of this run
+                // (a port scan, a health check, a silent client: it gets
+                // a few seconds) is dropped, and the wait goes on.
+                let greeting = Instant::now() + Duration::from_secs(5);
+                let Ok((index, identity)) = stream
                     .set_nonblocking(false)
-                    .map_err(|e| PeerError(format!("connection from {from}: {e}")))?;
-                let (index, identity) = read_hello(&mut stream, deadline)
-                    .map_err(|e| PeerError(format!("handshake with {from}: {e}")))?;
+                    .and_then(|()| read_hello(&mut stream, greeting.min(deadline)))
+                else {
+                    continue;
+                };
                 if index <= me || index >= n || sockets[index].is_some() {
-                    return Err(PeerError(format!(
-                        "{from} says it is process {index}, which this process ({me}) does not expect"
-                    )));
+                    continue;
                 }
-                check_peer(cluster, index, index, identity)?;
+                // Answer first, so that a peer with another identity says
+                // so too.
                 hello(&mut stream, me, cluster.identity)
                     .map_err(|e| PeerError(format!("handshake with {from}: {e}")))?;
+                check_peer(cluster, index, index, identity)?;
                 sockets[index] = Some(stream);
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {

@@ -483,11 +483,6 @@ fn explore<M: TransitionSystem>(
                 break;
             }
         }
-        // A stop without a violation: the search as it was at the start
-        // of the level, before any of it is stored.
-        if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, found) {
-            save(model, comm, cp, s, n, (level_generated, &level_counts))?;
-        }
         // With a view, the state kept for a fingerprint is the successor
         // by its minimum key (see `settle_views`), computed by the owner
         // of its parent; its invariants are checked here.
@@ -506,6 +501,12 @@ fn explore<M: TransitionSystem>(
                 found = Some((least, true));
             }
         }
+        // A stop without a violation (the views settled: a settled state
+        // may show one): the search as it was at the start of the level,
+        // before any of it is stored.
+        if let (Some(cp), Some(_), None) = (&config.checkpoint, stop, found) {
+            save(model, comm, cp, s, n, (level_generated, &level_counts))?;
+        }
         // Store: this worker's new states by key, the level's keys from
         // every worker, merged into id order.
         let mut order: Vec<(u64, u32)> = level_fps
@@ -522,7 +523,8 @@ fn explore<M: TransitionSystem>(
         let lists = comm.all_gather(&keys)?;
         drop(keys);
         let total: usize = lists.iter().map(Vec::len).sum();
-        let keep = (total as u64).min(state_limit - s.links.len() as u64) as usize;
+        // (A resume may bring a lower limit than the states stored.)
+        let keep = (total as u64).min(state_limit.saturating_sub(s.links.len() as u64)) as usize;
         if keep < total && found.is_none() {
             stop.get_or_insert(Limit::States);
         }
@@ -677,9 +679,18 @@ fn save<M: TransitionSystem>(
             "worker {w} could not write its part"
         ))),
     };
-    match result {
-        Ok(()) => s.checkpoints += 1,
-        Err(e) => {
+    // Every worker reports a commit that failed anywhere: from then on
+    // the workers' files may hold no common level.
+    let committed = comm.all_gather(&[result.is_ok() as u64])?;
+    match (result, committed.iter().position(|v| v[0] == 0)) {
+        (Ok(()), None) => s.checkpoints += 1,
+        (Ok(()), Some(w)) => {
+            s.checkpoint_error = Some(format!(
+                "worker {w} could not move its part of the checkpoint {} in place",
+                cp.path.display()
+            ))
+        }
+        (Err(e), _) => {
             let _ = std::fs::remove_file(checkpoint::temporary(&path));
             s.checkpoint_error = Some(format!(
                 "cannot write the checkpoint {}: {e}",
@@ -702,6 +713,7 @@ fn load<M: TransitionSystem>(
     let mine = checkpoint::part_path(path, me);
     let mut why: Vec<String> = Vec::new();
     let mut found: Vec<Snapshot> = Vec::new();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
     for file in [checkpoint::previous(&mine), mine.clone()] {
         let read = checkpoint::read(&file)
             .map_err(|e| e.to_string())
@@ -713,6 +725,7 @@ fn load<M: TransitionSystem>(
                     .as_ref()
                     .is_some_and(|p| p.worker == me && p.workers == peers) =>
             {
+                files.push(file.clone());
                 found.push(snap)
             }
             Ok(_) => why.push(format!("{}: written by another worker", file.display())),
@@ -728,10 +741,20 @@ fn load<M: TransitionSystem>(
         .filter(|l| all.iter().all(|w| w.contains(l)))
         .max();
     match common {
-        Some(level) => Ok(found
-            .into_iter()
-            .find(|s| s.links.len() as u64 == level)
-            .expect("a level of this worker")),
+        Some(level) => {
+            let at = found
+                .iter()
+                .position(|s| s.links.len() as u64 == level)
+                .expect("a level of this worker");
+            // Found in the older file (this worker had written a newer
+            // level the others had not): that file becomes the current
+            // one, so that the next commit keeps the agreed level as the
+            // previous.
+            if files[at] != mine {
+                let _ = std::fs::rename(&files[at], &mine);
+            }
+            Ok(found.swap_remove(at))
+        }
         None => Err(PeerError(format!(
             "cannot resume: no checkpoint level that every worker has (worker {me}: {})",
             if why.is_empty() {
