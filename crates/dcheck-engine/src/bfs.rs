@@ -127,9 +127,6 @@ struct ChunkOut {
     /// Successors not probed in the level table because the chunk had
     /// inserted its quota of new states (see `explore`).
     overflow: Pending,
-    /// A distributed search: the successors other workers own, by worker,
-    /// each as its key, fingerprint and words (see [`Front::routed_away`]).
-    remote: Vec<Vec<u64>>,
 }
 
 /// The frontier states a chunk expands: `words` holds them in order, the
@@ -152,6 +149,17 @@ impl<'a> Front<'a> {
             lo,
             positions: None,
             route: None,
+        }
+    }
+
+    /// A distributed search's worker's states of the level, at
+    /// `positions`; `route`: see [`Front::routed_away`].
+    fn owned(words: &'a [Word], positions: &'a [u32], route: Option<(usize, usize)>) -> Front<'a> {
+        Front {
+            words,
+            lo: 0,
+            positions: Some(positions),
+            route,
         }
     }
 
@@ -798,7 +806,7 @@ fn explore<M: TransitionSystem>(
                                 action_of,
                                 &s.seen,
                                 &s.level,
-                                Front::local(&frontier, lo),
+                                (Front::local(&frontier, lo), &mut []),
                                 words,
                                 c - lo,
                                 (c + CHUNK).min(end) - lo,
@@ -1548,16 +1556,13 @@ fn expand_chunk<M: TransitionSystem>(
     action_of: &[u32],
     seen: &Seen,
     level: &KeyedFingerprintTable,
-    front: Front,
+    (front, remote): (Front, &mut [Vec<u64>]),
     words: usize,
     from: usize,
     to: usize,
     mut quota: usize,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
-    if let Some((_, peers)) = front.route {
-        out.remote = vec![Vec::new(); peers];
-    }
     debug_assert!(pending.is_empty());
     let viewed = model.view_words() > 0;
     // Successors waiting for their constraints and view (see `admit`).
@@ -1576,7 +1581,6 @@ fn expand_chunk<M: TransitionSystem>(
         let p = front.pos(i);
         let state = &front.words[i * words..(i + 1) * words];
         let mut emitted = 0u64;
-        let remote = &mut out.remote;
         let fps = &mut out.fps;
         let new_words = &mut out.words;
         let parents = &mut out.parents;
@@ -1666,7 +1670,7 @@ fn expand_chunk<M: TransitionSystem>(
                         out.rows.edge_bits(model, scratch, (state, next), t, epc);
                     }
                 }
-                if front.routed_away(&mut out.remote, key(p, t), fp, next) {
+                if front.routed_away(remote, key(p, t), fp, next) {
                     continue;
                 }
                 pending.push(seen, level, key(p, t), fp, next);

@@ -205,46 +205,36 @@ impl Snapshot {
         if self.graph.is_some() != has_liveness {
             return Err("it was written with other temporal properties".into());
         }
-        if let Some(part) = &self.part {
-            // One worker's states: a subset of the stored ones, its
-            // frontier at distinct increasing positions of the level.
-            let mut sorted = self.seen.clone();
-            sorted.sort_unstable();
-            let ordered = part.positions.windows(2).all(|w| w[0] < w[1]);
-            if part.positions.len() != frontier
-                || !ordered
-                || part
-                    .positions
-                    .last()
-                    .is_some_and(|&p| p as usize >= part.level)
-                || part.level > distinct
-                || self.seen.len() > distinct
-                || sorted.windows(2).any(|w| w[0] == w[1])
-                || self.seen.contains(&0)
-                || initial > distinct
-                || distinct as u64 > MAX_IDS
-                || part.worker >= part.workers
-                || !links_ok
-            {
-                return Err("its contents are inconsistent".into());
-            }
-            return Ok(());
-        }
-        if let Some(g) = &self.graph {
-            graph_fits(g, model, distinct, distinct - frontier)?;
-        }
         let mut sorted = self.seen.clone();
         sorted.sort_unstable();
         let repeated = sorted.windows(2).any(|w| w[0] == w[1]);
-        if self.seen.len() != distinct
+        let shape_ok = match &self.part {
+            // One worker's states: a subset of the stored ones, its
+            // frontier at distinct increasing positions of the level.
+            Some(part) => {
+                part.positions.len() == frontier
+                    && part.positions.windows(2).all(|w| w[0] < w[1])
+                    && part
+                        .positions
+                        .last()
+                        .is_none_or(|&p| (p as usize) < part.level)
+                    && part.level <= distinct
+                    && self.seen.len() <= distinct
+                    && part.worker < part.workers
+            }
+            None => self.seen.len() == distinct && frontier <= distinct,
+        };
+        if !shape_ok
             || self.seen.contains(&0)
             || repeated
-            || frontier > distinct
             || initial > distinct
             || distinct as u64 > MAX_IDS
             || !links_ok
         {
             return Err("its contents are inconsistent".into());
+        }
+        if let Some(g) = &self.graph {
+            graph_fits(g, model, distinct, distinct - frontier)?;
         }
         Ok(())
     }

@@ -72,13 +72,6 @@ pub struct Cluster {
     pub resume: Option<std::path::PathBuf>,
 }
 
-impl Cluster {
-    /// Workers in all processes.
-    pub fn peers(&self) -> usize {
-        self.workers.max(1) * self.hosts.len().max(1)
-    }
-}
-
 /// The worker that owns a state, by its fingerprint: its low 32 bits,
 /// which neither the level table (bits 32 and up) nor the sorted set (the
 /// top bits) index by, scaled to `0..peers` by a multiplication (a
@@ -102,7 +95,6 @@ pub struct Traffic {
     pub bytes_received: u64,
     /// Time spent waiting for the other workers at the end of rounds.
     pub waited: Duration,
-    pub rounds: u64,
 }
 
 /// One message: (destination worker, sending worker, words).
@@ -200,7 +192,6 @@ impl<'w> Comm<'w> {
             }
         }
         self.traffic.waited += waiting.elapsed();
-        self.traffic.rounds += 1;
         let mut inbox = self.inbox.borrow_mut();
         let mut i = 0;
         while i < inbox.len() {

@@ -163,7 +163,7 @@ fn worker<M: TransitionSystem>(
         t.waited.as_micros() as u64,
         part.peak_bytes,
     ];
-    let workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1));
+    let workers = local_workers(config);
     let peers: Vec<PeerStats> = comm
         .all_gather(&own)?
         .into_iter()
@@ -203,8 +203,12 @@ fn worker<M: TransitionSystem>(
 /// Whether this worker publishes the progress: each process's first (all
 /// workers have the same figures).
 fn is_lead(config: &Config, comm: &Comm) -> bool {
-    let workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1));
-    comm.index().is_multiple_of(workers)
+    comm.index().is_multiple_of(local_workers(config))
+}
+
+/// The workers in each process.
+fn local_workers(config: &Config) -> usize {
+    config.cluster.as_ref().map_or(1, |c| c.workers.max(1))
 }
 
 /// Why a batch stopped the search, as the workers agree on it: the
@@ -241,7 +245,7 @@ fn explore<M: TransitionSystem>(
     let words = model.state_words();
     let state_limit = config.max_states.unwrap_or(u64::MAX).min(MAX_IDS);
     let viewed = model.view_words() > 0;
-    let local_workers = config.cluster.as_ref().map_or(1, |c| c.workers.max(1)) as u64;
+    let local_workers = local_workers(config) as u64;
     let action_of = coverage::action_table(model);
     let mut scratch = model.scratch();
     let mut pending = Pending::default();
@@ -341,16 +345,9 @@ fn explore<M: TransitionSystem>(
             let per_state =
                 (2 * (new_total + 4 * CHUNK as u64)).div_ceil(expanded_total + CHUNK as u64);
             let want = ((b - a) as u64 * per_state).min(MAX_IDS) as usize + 16;
-            if s.level.len() + want > max_entries(s.level.capacity()) {
-                s.level.reserve(want);
-            }
+            s.level.reserve(want);
             let mut room = max_entries(s.level.capacity()) - s.level.len();
-            let front = Front {
-                words: &s.frontier,
-                lo: 0,
-                positions: Some(&s.positions),
-                route: Some((me, peers)),
-            };
+            let front = Front::owned(&s.frontier, &s.positions, Some((me, peers)));
             let mut remote: Vec<Vec<u64>> = vec![Vec::new(); peers];
             let mut overflow = Pending::default();
             let mut events: Vec<(u64, ViolationKind, bool)> = Vec::new();
@@ -369,7 +366,7 @@ fn explore<M: TransitionSystem>(
                     &action_of,
                     &s.seen,
                     &s.level,
-                    front,
+                    (front, &mut remote),
                     words,
                     c,
                     (c + CHUNK).min(b),
@@ -382,9 +379,6 @@ fn explore<M: TransitionSystem>(
                 events.extend(out.events);
                 issues.extend(out.issues);
                 overflow.append(&out.overflow, words);
-                for (r, o) in remote.iter_mut().zip(out.remote) {
-                    r.extend_from_slice(&o);
-                }
             }
             s.level.add_len(level_fps.len() - before);
             // The successors this worker owns, from every worker: offered
@@ -403,10 +397,7 @@ fn explore<M: TransitionSystem>(
                 }
             }
             if !overflow.is_empty() {
-                let want = overflow.len();
-                if s.level.len() + want > max_entries(s.level.capacity()) {
-                    s.level.reserve(want);
-                }
+                s.level.reserve(overflow.len());
                 offer_all(
                     model,
                     &mut scratch,
@@ -485,9 +476,8 @@ fn explore<M: TransitionSystem>(
         }
         // With a view, the state kept for a fingerprint is the successor
         // by its minimum key (see `settle_views`), computed by the owner
-        // of its parent; its invariants are checked here.
-        // Whether or not a batch found a violation: a settled state's key
-        // may be smaller.
+        // of its parent; its invariants are checked here, whether or not a
+        // batch found a violation (a settled state's key may be smaller).
         if viewed {
             let issues = settle(model, comm, &mut scratch, s, &level_fps, &mut new_words)?;
             let mine = issues.iter().map(|&(k, _)| k).min().unwrap_or(u64::MAX);
@@ -568,12 +558,7 @@ fn explore<M: TransitionSystem>(
             let p = (k >> 32) as usize;
             // The expanded state's words, from its owner, to find the
             // violation again.
-            let held = Front {
-                words: &s.frontier,
-                lo: 0,
-                positions: Some(&s.positions),
-                route: None,
-            };
+            let held = Front::owned(&s.frontier, &s.positions, None);
             let parent = comm
                 .all_gather(held.at(p, words).unwrap_or(&[]))?
                 .into_iter()
@@ -780,12 +765,7 @@ fn settle<M: TransitionSystem>(
     new_words: &mut [Word],
 ) -> Result<Vec<(u64, ViolationKind)>, PeerError> {
     let words = model.state_words();
-    let front = Front {
-        words: &s.frontier,
-        lo: 0,
-        positions: Some(&s.positions),
-        route: None,
-    };
+    let front = Front::owned(&s.frontier, &s.positions, None);
     let keys: Vec<u64> = fps
         .iter()
         .map(|&fp| {
@@ -857,12 +837,7 @@ fn rederive<M: TransitionSystem>(
     let words = model.state_words();
     let action_of = coverage::action_table(model);
     let positions = [p as u32];
-    let front = Front {
-        words: parent,
-        lo: 0,
-        positions: Some(&positions),
-        route: None,
-    };
+    let front = Front::owned(parent, &positions, None);
     let mut capacity = MIN_LEVEL_TABLE;
     loop {
         let seen = Seen::new(false);
@@ -880,7 +855,7 @@ fn rederive<M: TransitionSystem>(
             &action_of,
             &seen,
             &level,
-            front,
+            (front, &mut []),
             words,
             0,
             1,
