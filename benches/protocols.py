@@ -52,13 +52,18 @@ RUNS = [
 ]
 
 
-def build_base(rev: str) -> Path:
-    """The release binary of `rev`, built in a worktree (reused if there)."""
+def base_worktree(rev: str) -> Path:
+    """Where `rev`'s worktree is (or goes)."""
     sha = subprocess.run(
         ["git", "rev-parse", "--short", rev], cwd=REPO, check=True, capture_output=True, text=True
     ).stdout.strip()
-    tree = Path(tempfile.gettempdir()) / f"dcheck-base-{sha}"
-    target = Path(tempfile.gettempdir()) / f"dcheck-base-{sha}-target"
+    return Path(tempfile.gettempdir()) / f"dcheck-base-{sha}"
+
+
+def build_base(rev: str) -> Path:
+    """The release binary of `rev`, built in a worktree (reused if there)."""
+    tree = base_worktree(rev)
+    target = Path(f"{tree}-target")
     if not tree.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=REPO, check=True)
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
@@ -81,12 +86,14 @@ def unreduced(binary: Path) -> list[str]:
     return ["--symmetry", "off"] if "--symmetry" in help_text else []
 
 
-def run(binary: Path, args: list[str], threads: int) -> tuple[float, int, dict]:
-    """(wall seconds, peak RSS bytes, JSON report) of one run."""
+def run(binary: Path, args: list[str], threads: int, cwd: Path) -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS bytes, JSON report) of one run, in `cwd`: each
+    build reads the specs of its own tree (the spec language grew fields the
+    base cannot read; the counts check below catches a model that differs)."""
     cmd = [str(binary), "run", *args, *unreduced(binary), "--format", "json", "--threads", str(threads)]
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -112,6 +119,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="run name (repeatable)")
     o = ap.parse_args()
     base = build_base(o.base)
+    base_tree = base_worktree(o.base)
     new = Path(o.new) if o.new else build_new()
     threads = [int(t) for t in o.threads.split(",")]
     print(f"base {o.base}: {base}\nnew: {new}\nrounds: {o.runs}\n")
@@ -131,8 +139,8 @@ def main() -> int:
             walls: dict[str, list[float]] = {"base": [], "new": []}
             rss: dict[str, list[int]] = {"base": [], "new": []}
             for _ in range(o.runs):
-                for which, binary in (("base", base), ("new", new)):
-                    wall, peak, report = run(binary, args, t)
+                for which, binary, cwd in (("base", base, base_tree), ("new", new, REPO)):
+                    wall, peak, report = run(binary, args, t, cwd)
                     walls[which].append(wall)
                     rss[which].append(peak)
                     if seen is None:

@@ -1197,7 +1197,16 @@ fn store_part<M: TransitionSystem>(
             order.par_sort_unstable();
         });
     }
-    pool.install(|| s.level.clear());
+    // Once levels narrow, a table sized for the widest one is replaced by
+    // one for this level's size (it grows again if the next needs it):
+    // kept, it would hold its peak size to the end of the search, when the
+    // stored states are most (raft: 8 of a 102 MB peak).
+    let fits = capacity_for(2 * s.level.len(), MIN_LEVEL_TABLE);
+    if s.level.capacity() > 4 * fits {
+        s.level = KeyedFingerprintTable::with_capacity(fits);
+    } else {
+        pool.install(|| s.level.clear());
+    }
     if let Some(old) = &old {
         order.retain(|&(_, i)| !old[i as usize]);
     }

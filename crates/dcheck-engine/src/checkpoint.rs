@@ -488,7 +488,7 @@ pub(crate) fn write_temporary(path: &Path, state: &State) -> std::io::Result<()>
             rec.errors.len() as u64,
             g.edge_preds.len() as u64,
         ])?;
-        w.words(g.offsets.iter().copied())?;
+        w.words(g.offsets.iter())?;
         w.halves(g.targets.iter().copied())?;
         w.halves((0..edges).map(|e| g.labels.get(e)))?;
         for p in &g.preds {

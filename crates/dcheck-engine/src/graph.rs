@@ -7,9 +7,10 @@
 //!
 //! Layout (per state / per edge):
 //!
-//! - `offsets`: `u64` per state (+1): the state's edges are
-//!   `offsets[s]..offsets[s + 1]`, in the order the model emits them
-//!   (increasing transition id), self-loops and duplicates included;
+//! - `offsets`: 4 bytes per state (+1): the state's edges are
+//!   `offsets.get(s)..offsets.get(s + 1)`, in the order the model emits
+//!   them (increasing transition id), self-loops and duplicates included
+//!   ([`Offsets`]: the low 32 bits of each, and where the high bits grow);
 //! - `targets`: `u32` per edge;
 //! - `labels`: the transition of each edge, `u16` when the model has at most
 //!   65536 transitions, `u32` otherwise ([`Labels`]);
@@ -94,10 +95,81 @@ impl Labels {
     }
 }
 
+/// Where each state's edges start, as `u64`s stored in 4 bytes each: the
+/// low 32 bits of every offset, and the positions at which the high bits
+/// step up (none below 2^32 edges). Offsets only grow, so the high bits of
+/// offset `i` are the number of steps at or before `i`.
+///
+/// Measured: `u64` offsets were 8 of raft's 25 graph bytes a state (of its
+/// peak of 60); half of them go.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Offsets {
+    low: Vec<u32>,
+    steps: Vec<u32>,
+}
+
+impl Offsets {
+    /// Offsets `[0]`, room for `n` more.
+    pub(crate) fn with_capacity(n: usize) -> Offsets {
+        let mut low = Vec::with_capacity(n + 1);
+        low.push(0);
+        Offsets {
+            low,
+            steps: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u64 {
+        let high = if self.steps.is_empty() {
+            0
+        } else {
+            self.steps.partition_point(|&p| p as usize <= i) as u64
+        };
+        high << 32 | u64::from(self.low[i])
+    }
+
+    /// Appends `v`, at least the last offset.
+    #[inline]
+    pub(crate) fn push(&mut self, v: u64) {
+        let i = self.low.len() as u32;
+        while (self.steps.len() as u64) < v >> 32 {
+            self.steps.push(i);
+        }
+        self.low.push(v as u32);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.low.len()).map(|i| self.get(i))
+    }
+
+    fn reserve_eighth(&mut self, n: usize) {
+        reserve_eighth(&mut self.low, n);
+    }
+
+    fn shrink(&mut self) {
+        self.low.shrink_to_fit();
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        (self.low.capacity() * 4 + self.steps.capacity() * 4) as u64
+    }
+}
+
+impl FromIterator<u64> for Offsets {
+    fn from_iter<I: IntoIterator<Item = u64>>(iter: I) -> Offsets {
+        let mut o = Offsets::default();
+        for v in iter {
+            o.push(v);
+        }
+        o
+    }
+}
+
 /// The state graph (see the module documentation).
 pub(crate) struct Graph {
     pub n: usize,
-    pub offsets: Vec<u64>,
+    pub offsets: Offsets,
     pub targets: Vec<u32>,
     pub labels: Labels,
     /// `preds[p]`: bit `s` set iff predicate `p` holds in state `s`.
@@ -113,7 +185,7 @@ pub(crate) struct Graph {
 impl Graph {
     #[inline]
     pub(crate) fn edges(&self, s: u32) -> Range<usize> {
-        self.offsets[s as usize] as usize..self.offsets[s as usize + 1] as usize
+        self.offsets.get(s as usize) as usize..self.offsets.get(s as usize + 1) as usize
     }
 
     #[inline]
@@ -141,7 +213,8 @@ impl Graph {
 
     /// Bytes of the graph arrays (capacities).
     pub(crate) fn bytes(&self) -> u64 {
-        (self.offsets.capacity() * 8 + self.targets.capacity() * 4) as u64
+        self.offsets.bytes()
+            + self.targets.capacity() as u64 * 4
             + self.labels.bytes()
             + self
                 .preds
@@ -305,12 +378,10 @@ impl Recording {
         };
         let mut labels = Labels::new(model.transition_count());
         labels.reserve_exact(edges);
-        let mut offsets = Vec::with_capacity(states + 1);
-        offsets.push(0);
         Recording {
             graph: Graph {
                 n: 0,
-                offsets,
+                offsets: Offsets::with_capacity(states),
                 targets: Vec::with_capacity(edges),
                 labels,
                 preds: vec![Vec::with_capacity(states.div_ceil(64)); pc],
@@ -345,7 +416,7 @@ impl Recording {
         Recording {
             graph: Graph {
                 n: saved.n,
-                offsets: saved.offsets,
+                offsets: saved.offsets.into_iter().collect(),
                 targets: saved.targets,
                 labels,
                 preds: saved.preds,
@@ -383,7 +454,7 @@ impl Recording {
         let g = &mut self.graph;
         reserve_eighth(&mut g.targets, rows.labels.len());
         g.labels.reserve_eighth(rows.labels.len());
-        reserve_eighth(&mut g.offsets, rows.degree.len());
+        g.offsets.reserve_eighth(rows.degree.len());
         let mut e = 0;
         for (i, &deg) in rows.degree.iter().enumerate() {
             let s = g.n;
@@ -455,7 +526,10 @@ impl Recording {
                     }
                 })
         });
-        self.level_fps.clear();
+        // Freed, not kept for the next level: the widest level comes
+        // mid-search, and its buffer would add 8 bytes an edge of it to the
+        // peak at the end, when the graph is largest (raft: 10 MB of 108).
+        self.level_fps = Vec::new();
         self.level_start = self.graph.targets.len();
     }
 
@@ -469,7 +543,7 @@ impl Recording {
         let g = &mut self.graph;
         g.targets.shrink_to_fit();
         g.labels.shrink();
-        g.offsets.shrink_to_fit();
+        g.offsets.shrink();
         self.level_fps = Vec::new();
         self
     }
@@ -562,5 +636,32 @@ pub fn state_graph<M: TransitionSystem>(
 fn reserve_eighth<T>(v: &mut Vec<T>, n: usize) {
     if v.capacity() - v.len() < n {
         v.reserve_exact(n.max(v.len() / 8));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Offsets;
+
+    /// Offsets past 2^32 (no test graph has that many edges) come back as
+    /// pushed, including a jump over two steps at once and repeats.
+    #[test]
+    fn offsets_keep_their_high_bits() {
+        let pushed: Vec<u64> = vec![
+            0,
+            5,
+            (1 << 32) - 1,
+            1 << 32,
+            (1 << 32) + 7,
+            (1 << 32) + 7,
+            (3 << 32) + 1,
+            (3 << 32) + 1,
+            (4 << 32) - 1,
+        ];
+        let o: Offsets = pushed.iter().copied().collect();
+        assert_eq!(o.iter().collect::<Vec<u64>>(), pushed);
+        for (i, &v) in pushed.iter().enumerate() {
+            assert_eq!(o.get(i), v, "offset {i}");
+        }
     }
 }

@@ -66,7 +66,8 @@
 //!    again) after the DFS found nothing. An evaluation error of a
 //!    predicate is reported like one of the safety search, with a shortest
 //!    trace (BFS over the graph from the initial states in emission order).
-//! 2. [`analysis`], per check (the checks run in parallel on the pool):
+//! 2. [`analysis`], per check (side by side on the threads while their
+//!    tables stay within half the graph's size, else one at a time):
 //!    the strongly connected components of the subgraph induced by `R`
 //!    (iterative Tarjan). A component is a candidate if it has an internal
 //!    edge, or is a single state without any out-edge (stuttering, fair),
@@ -108,7 +109,7 @@
 //!
 //! While building: the BFS's stored states (the sorted fingerprints with
 //! an id each: about 10.5 bytes a state), its parent links, the graph
-//! (`offsets` 8 bytes per state, 4 + 2 bytes per edge with `u16` labels,
+//! (`offsets` 4 bytes per state, 4 + 2 bytes per edge with `u16` labels,
 //! one bit per predicate and state; grown by an eighth at a time, so at
 //! most an eighth of it is unused) and the frontier. The tables are
 //! dropped before the analysis, which needs per check about 8 bytes per
@@ -116,10 +117,11 @@
 //! state on the DFS path; a component is examined where it lies on the
 //! stack), up to 4 bitsets, and for the lasso search 4 more bytes per
 //! state (the phase-0 parents reuse the Tarjan indices) plus its queue,
-//! which holds one BFS level at most. Raft (3 checks, 2 at once): 47.9
-//! bytes a state in all, 89 before these were measured and cut.
+//! which holds one BFS level at most. Raft (3 checks, one at a time):
+//! 41 bytes a state in all (the JSON's `graph_bytes`), 47.9 with `u64`
+//! offsets and two checks at once, 89 before these were measured and cut.
 //! [`crate::Stats::graph_bytes`] is the peak of the two phases, counting
-//! the analyses of as many checks as there are threads at once.
+//! the analyses of as many checks as run at once.
 
 mod analysis;
 mod product;
@@ -142,6 +144,10 @@ use analysis::{analyse, regions, Fairness, Regions, Set};
 /// Bytes per state the analysis of one check is assumed to need, for the
 /// memory limit checked before it starts.
 const ANALYSIS_BYTES_PER_STATE: u64 = 32;
+
+/// Bytes per state of one check's analysis tables as measured (component
+/// tags and Tarjan indices; raft: 9.3), for how many run at once.
+const ANALYSIS_TABLE_BYTES_PER_STATE: u64 = 10;
 
 /// Explores `model` and checks its liveness properties on the state graph.
 ///
@@ -216,7 +222,6 @@ pub(crate) fn check<M: TransitionSystem>(
         return finish(safety, 0, 0);
     }
     let threads = config.threads.max(1);
-    let pool = crate::pool(threads);
     let mut scratch = model.scratch();
     let edges = graph.targets.len() as u64;
     if !errors.is_empty() {
@@ -232,7 +237,13 @@ pub(crate) fn check<M: TransitionSystem>(
         return finish(safety, build_peak, edges);
     }
 
-    let at_once = threads.min(checks.len()) as u64;
+    // Checks are analysed side by side (one per thread) only while their
+    // tables stay within half the graph's size: the analysis is a small
+    // part of the run, and the graph is what a run must fit. Measured, raft
+    // (3 checks, 2 threads): two at once were 118.4 MiB at the peak, one at
+    // a time 108.3 MiB, in the same wall time (0.96x, `farm-bench -n 5`).
+    let tables = ANALYSIS_TABLE_BYTES_PER_STATE * graph.n as u64;
+    let at_once = (graph.bytes() / 2 / tables.max(1)).clamp(1, threads.min(checks.len()) as u64);
     let predicted = graph.bytes() + at_once * ANALYSIS_BYTES_PER_STATE * graph.n as u64;
     if config.memory_limit().is_some_and(|m| predicted > m) {
         safety.result = Verdict::Incomplete(Limit::Memory);
@@ -243,7 +254,7 @@ pub(crate) fn check<M: TransitionSystem>(
     let product_limit = config
         .memory_limit()
         .map(|m| m.saturating_sub(graph.bytes()) / at_once.max(1));
-    let results: Vec<Option<analysis::Result>> = pool.install(|| {
+    let results: Vec<Option<analysis::Result>> = crate::pool(at_once as usize).install(|| {
         checks
             .par_iter()
             .map(|check| {

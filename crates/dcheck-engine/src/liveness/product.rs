@@ -33,7 +33,7 @@ use dcheck_model::system::{Atom, TransitionId};
 use super::analysis::{Base, Path, Set};
 use std::collections::HashMap;
 
-use crate::graph::{Graph, Labels, NONE};
+use crate::graph::{Graph, Labels, Offsets, NONE};
 use crate::MAX_IDS;
 
 /// The label of a stuttering edge of the product (no transition).
@@ -237,7 +237,7 @@ pub(crate) fn build<'a>(
             }
         }
     }
-    let mut offsets: Vec<u64> = vec![0];
+    let mut offsets = Offsets::with_capacity(0);
     let mut targets: Vec<u32> = Vec::new();
     let mut labels: Vec<u32> = Vec::new();
     let mut head = 0;
@@ -269,7 +269,8 @@ pub(crate) fn build<'a>(
         if head % 4096 == 0 || head == of.len() {
             let now = fixed
                 + index.bytes()
-                + ((offsets.capacity() + targets.capacity() + labels.capacity()) * 8) as u64
+                + offsets.bytes()
+                + ((targets.capacity() + labels.capacity()) * 4) as u64
                 + ((of.capacity() + qs.capacity()) * 4) as u64;
             peak = peak.max(now);
             if limit.is_some_and(|l| now > l) || of.len() as u64 >= MAX_IDS - 1 {
