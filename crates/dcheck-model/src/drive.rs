@@ -193,7 +193,7 @@ impl Compiler<'_> {
         &mut self,
         guard: Option<&Expr>,
         slots: &[usize],
-        bindings: &[Vec<u64>],
+        bindings: &crate::model::Bindings,
     ) -> Option<Driver> {
         let first = 0;
         let guard = guard?;
@@ -212,7 +212,7 @@ impl Compiler<'_> {
         &mut self,
         conjunct: &Expr,
         slots: &[usize],
-        bindings: &[Vec<u64>],
+        bindings: &crate::model::Bindings,
         first: TransitionId,
     ) -> Option<Driver> {
         let ExprKind::Binary(BinOp::In, x, c) = &conjunct.kind else {

@@ -45,17 +45,45 @@ pub struct Action {
     /// The transitions of this action: `first..end`.
     pub(crate) first: u32,
     pub(crate) end: u32,
+    /// Transition `first + i`'s arguments are `Model::args[args + i *
+    /// slots.len()..]`.
+    args: usize,
+    /// Code specialised for each binding (parameters folded to
+    /// constants), by `t - first`; empty to run the generic code above
+    /// with the arguments in locals.
+    codes: Vec<Code>,
 }
 
-/// A transition: an action with one binding of its parameters.
-struct Transition {
-    action: u32,
-    /// Start of this binding's argument registers in `Model::args`.
-    args: u32,
-    /// Code specialised for this binding (parameters folded to constants),
-    /// or `None` to run the action's generic code with the arguments in
-    /// locals.
-    code: Option<Code>,
+/// Every binding of an action's parameters, flat: binding `i` is
+/// `values[i * width..(i + 1) * width]`, the first parameter slowest. One
+/// allocation, not one a binding: as a vector of vectors, 2^24 bindings of
+/// two parameters took about 1 GB while compiling.
+pub(crate) struct Bindings {
+    width: usize,
+    count: usize,
+    values: Vec<u64>,
+}
+
+impl Bindings {
+    fn none(width: usize) -> Bindings {
+        Bindings {
+            width,
+            count: 0,
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u64]> + '_ {
+        (0..self.count).map(move |i| &self.values[i * self.width..(i + 1) * self.width])
+    }
 }
 
 /// Guard and effect of one transition.
@@ -143,8 +171,12 @@ pub struct Model {
     words: usize,
     locals: usize,
     init: Action,
-    init_args: Vec<Vec<u64>>,
-    transitions: Vec<Transition>,
+    init_args: Bindings,
+    /// The action of each transition (a binding of its parameters): four
+    /// bytes a binding, and its arguments in `args`. The code of a binding
+    /// is its action's (an action of 2^24 bindings once held 64 bytes a
+    /// binding here, with the code inline).
+    transitions: Vec<u32>,
     args: Vec<u64>,
     terminal: Option<ExprFn>,
     /// The state constraints' names, in declaration order.
@@ -269,7 +301,7 @@ fn without(guard: Option<&Expr>, at: usize) -> Option<Expr> {
 }
 
 /// Every binding of parameters of the given types, first parameter slowest.
-fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
+fn bindings(params: &[(String, Ty, usize)]) -> Option<Bindings> {
     let mut total: u128 = 1;
     for (_, ty, _) in params {
         total = total.checked_mul(ty.card()?)?;
@@ -277,25 +309,31 @@ fn bindings(params: &[(String, Ty, usize)]) -> Option<Vec<Vec<u64>>> {
     if total > MAX_BINDINGS {
         return None;
     }
-    let mut out = vec![vec![]];
+    let count = total as usize;
+    let width = params.len();
+    // (card, low end) of each parameter.
+    let mut digits = Vec::with_capacity(width);
     for (_, ty, _) in params {
         debug_assert!(crate::value::indices_are_canonical(ty));
-        let card = ty.card_u64()?;
-        let lo = ty.int_lo();
-        let mut next = Vec::with_capacity(out.len() * card as usize);
-        for prefix in &out {
-            for i in 0..card {
-                let mut b = prefix.clone();
-                b.push(match lo {
-                    Some(lo) => (lo + i as i64) as u64,
-                    None => i,
-                });
-                next.push(b);
-            }
-        }
-        out = next;
+        digits.push((ty.card_u64()?, ty.int_lo()));
     }
-    Some(out)
+    let mut values = vec![0u64; count * width];
+    for (i, b) in values.chunks_exact_mut(width.max(1)).enumerate() {
+        let mut rest = i as u64;
+        for (v, &(card, lo)) in b.iter_mut().zip(&digits).rev() {
+            let d = rest % card;
+            rest /= card;
+            *v = match lo {
+                Some(lo) => (lo + d as i64) as u64,
+                None => d,
+            };
+        }
+    }
+    Some(Bindings {
+        width,
+        count,
+        values,
+    })
 }
 
 impl<'a> Compiler<'a> {
@@ -306,7 +344,7 @@ impl<'a> Compiler<'a> {
         params: &[ast::Param],
         guard: Option<&Expr>,
         effect: &ast::Block,
-    ) -> (Action, Vec<Vec<u64>>, Option<Expr>) {
+    ) -> (Action, Bindings, Option<Expr>) {
         let full_guard = guard;
         let (shared, guard) = split_guard(params, guard);
         let shared_guard = shared.as_ref().map(|g| self.bool_expr(g));
@@ -366,7 +404,7 @@ impl<'a> Compiler<'a> {
                         Some("use smaller parameter types".into()),
                     );
                 }
-                vec![]
+                Bindings::none(bound.len())
             }
         };
         let action = Action {
@@ -386,6 +424,8 @@ impl<'a> Compiler<'a> {
             driver,
             first: 0,
             end: 0,
+            args: 0,
+            codes: Vec::new(),
         };
         (action, binds, guard)
     }
@@ -593,14 +633,19 @@ fn compile_inner(
         if let Some(d) = &mut action.driver {
             d.shift(action.first);
         }
-        for b in binds {
-            let code = per_binding.then(|| c.specialise(&action, &b, guard.as_ref(), &a.effect));
-            transitions.push(Transition {
-                action: actions.len() as u32,
-                args: args.len() as u32,
-                code,
-            });
-            args.extend(b);
+        action.args = args.len();
+        if per_binding {
+            action.codes = binds
+                .iter()
+                .map(|b| c.specialise(&action, b, guard.as_ref(), &a.effect))
+                .collect();
+        }
+        transitions.resize(action.end as usize, actions.len() as u32);
+        // Moved, not copied, when it is the first action's.
+        if args.is_empty() {
+            args = binds.values;
+        } else {
+            args.extend_from_slice(&binds.values);
         }
         actions.push(action);
     }
@@ -652,7 +697,10 @@ fn compile_inner(
             end: a.end,
         })
         .collect();
-    let arg = |t: u32, k: usize| args[transitions[t as usize].args as usize + k];
+    let arg = |t: u32, k: usize| {
+        let a = &actions[transitions[t as usize] as usize];
+        args[a.args + (t - a.first) as usize * a.slots.len() + k]
+    };
     let mut temporal = crate::temporal::compile(&mut c, spec, &shapes, &arg);
     drop(shapes);
     // `always P` properties are checked as invariants, after the spec's own.
@@ -849,43 +897,56 @@ impl Model {
 
     /// The action and parameter values of a transition.
     pub fn transition_label(&self, t: TransitionId) -> (&str, Vec<(String, Value)>) {
-        let tr = &self.transitions[t as usize];
-        let a = &self.actions[tr.action as usize];
+        let a = self.action(t);
+        let args = self.args_of(a, t);
         let params = a
             .params
             .iter()
-            .enumerate()
-            .map(|(k, (n, ty))| (n.clone(), decode(ty, self.args[tr.args as usize + k], true)))
+            .zip(args)
+            .map(|((n, ty), v)| (n.clone(), decode(ty, *v, true)))
             .collect();
         (&a.name, params)
     }
 
-    /// The guard and effect to run for a transition; for generic code, the
-    /// arguments are written to their locals first.
+    /// The action of transition `t`.
+    #[inline]
+    fn action(&self, t: TransitionId) -> &Action {
+        &self.actions[self.transitions[t as usize] as usize]
+    }
+
+    /// The arguments of transition `t` of action `a`.
+    #[inline]
+    fn args_of(&self, a: &Action, t: TransitionId) -> &[u64] {
+        let n = a.slots.len();
+        let at = a.args + (t - a.first) as usize * n;
+        &self.args[at..at + n]
+    }
+
+    /// The guard and effect to run for transition `t` of action `a`; for
+    /// generic code, the arguments are written to their locals first.
     #[inline]
     fn code<'m>(
         &'m self,
-        tr: &'m Transition,
+        a: &'m Action,
+        t: TransitionId,
         locals: &mut [u64],
     ) -> (Option<&'m ExprFn>, &'m StmtFn) {
-        match &tr.code {
+        match a.codes.get((t - a.first) as usize) {
             Some(c) => (c.guard.as_ref(), &c.effect),
             None => {
-                let a = self.set_args(tr, locals);
+                self.set_args(a, t, locals);
                 (a.guard.as_ref(), &a.effect)
             }
         }
     }
 
-    /// Writes a transition's arguments to its action's parameter locals,
-    /// for the action's generic code; returns the action.
+    /// Writes transition `t`'s arguments to its action `a`'s parameter
+    /// locals, for the action's generic code.
     #[inline]
-    fn set_args(&self, tr: &Transition, locals: &mut [u64]) -> &Action {
-        let a = &self.actions[tr.action as usize];
-        for (k, slot) in a.slots.iter().enumerate() {
-            locals[*slot] = self.args[tr.args as usize + k];
+    fn set_args(&self, a: &Action, t: TransitionId, locals: &mut [u64]) {
+        for (slot, v) in a.slots.iter().zip(self.args_of(a, t)) {
+            locals[*slot] = *v;
         }
-        a
     }
 
     /// Evaluate one transition (its shared guard already passed) and emit
@@ -894,11 +955,12 @@ impl Model {
     fn one<F: FnMut(TransitionId, &[Word])>(
         &self,
         sc: &mut Scratch,
+        a: &Action,
         state: &[Word],
         t: TransitionId,
         emit: &mut F,
     ) -> Result<(), StepError> {
-        let (guard, effect) = self.code(&self.transitions[t as usize], &mut sc.locals);
+        let (guard, effect) = self.code(a, t, &mut sc.locals);
         if let Some(g) = guard {
             // A guard that is one field test (most per-binding guards once
             // the parameters are constants) runs inline, without the call.
@@ -1068,7 +1130,8 @@ impl Model {
         t: TransitionId,
         state: &[Word],
     ) -> Option<Span> {
-        let a = self.set_args(&self.transitions[t as usize], &mut sc.locals);
+        let a = self.action(t);
+        self.set_args(a, t, &mut sc.locals);
         for (span, part) in &a.guard_parts {
             match part.eval(state, &mut sc.locals) {
                 Ok(0) => return Some(*span),
@@ -1165,7 +1228,7 @@ impl TransitionSystem for Model {
     }
 
     fn action_of(&self, t: TransitionId) -> u32 {
-        self.transitions[t as usize].action
+        self.transitions[t as usize]
     }
 
     fn initial_states(
@@ -1184,7 +1247,7 @@ impl TransitionSystem for Model {
                 return Ok(());
             }
         }
-        for b in &self.init_args {
+        for b in self.init_args.iter() {
             for (slot, v) in self.init.slots.iter().zip(b) {
                 sc.locals[*slot] = *v;
             }
@@ -1228,13 +1291,13 @@ impl TransitionSystem for Model {
                     d.enabled_candidates(state, &mut candidates, &mut sc.members);
                     let result = candidates
                         .iter()
-                        .try_for_each(|&t| self.one(sc, state, t, &mut emit));
+                        .try_for_each(|&t| self.one(sc, a, state, t, &mut emit));
                     sc.candidates = candidates;
                     result?;
                 }
                 None => {
                     for t in a.first..a.end {
-                        self.one(sc, state, t, &mut emit)?;
+                        self.one(sc, a, state, t, &mut emit)?;
                     }
                 }
             }
@@ -1249,8 +1312,7 @@ impl TransitionSystem for Model {
         t: TransitionId,
         out: &mut [Word],
     ) -> Result<bool, EvalError> {
-        let tr = &self.transitions[t as usize];
-        let a = &self.actions[tr.action as usize];
+        let a = self.action(t);
         if let Some(g) = &a.shared_guard {
             if g.eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(false);
@@ -1263,7 +1325,7 @@ impl TransitionSystem for Model {
                 return Ok(false);
             }
         }
-        let (guard, effect) = self.code(tr, &mut sc.locals);
+        let (guard, effect) = self.code(a, t, &mut sc.locals);
         if let Some(g) = guard {
             if g.eval(state, &mut sc.locals).map_err(|e| *e)? == 0 {
                 return Ok(false);
