@@ -1141,6 +1141,9 @@ impl<'a> Compiler<'a> {
                     };
                     return self.expr(&outer, expected);
                 }
+                if let Some(split) = binders.first().and_then(|b| self.factor(*q, b, body, e)) {
+                    return self.expr(&split, expected);
+                }
                 let nonempty = binders.first().is_some_and(|b| {
                     let before = self.diags.len();
                     let known = self.unrollable_domain(b);
@@ -1543,6 +1546,84 @@ impl<'a> Compiler<'a> {
     /// A binder's domain as a list known at compile time, for unrolling:
     /// a type (its indices, `load`ed) or a range with constant bounds (then
     /// `lo + i`). `(element type, load, number of values)`.
+    /// [`rewrite::factor`] of `q b: body`, with the checks it leaves to the
+    /// compiler: the inner domain known at compile time, and the first
+    /// part unable to fail ([`Compiler::infallible`], `b`'s variable of
+    /// the type of its domain).
+    fn factor(&mut self, q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Expr> {
+        let before = self.diags.len();
+        let outer = self.unrollable_domain(b).map(|(ty, _, _)| ty);
+        self.diags.truncate(before);
+        let ty = outer?;
+        let mut inner = None;
+        let split = rewrite::factor(
+            q,
+            b,
+            body,
+            whole,
+            |b2| {
+                inner = Some(b2.clone());
+                true
+            },
+            |c| self.infallible(c, (b.name.name.as_str(), &ty)),
+        )?;
+        let known = self.unrollable_domain(&inner?).is_some();
+        self.diags.truncate(before);
+        known.then_some(split)
+    }
+
+    /// Whether evaluating `e` cannot fail: literals, names that are not
+    /// defs, `not`, `and`/`or`/`implies`, comparisons and membership of
+    /// such, record fields, and a map variable read at a key that is a
+    /// local (or `x`, of type `xt`) of the map's key type. Conservative:
+    /// anything else (arithmetic, calls, sequences, defs) may fail.
+    fn infallible(&self, e: &Expr, x: (&str, &Ty)) -> bool {
+        let name_ty = |n: &str| -> Option<Ty> {
+            if n == x.0 {
+                return Some(x.1.clone());
+            }
+            self.lookup_local(n).map(|l| l.ty.clone())
+        };
+        match &e.kind {
+            ExprKind::Bool(_) | ExprKind::Int(_) => true,
+            ExprKind::Name(n) => name_ty(&n.name).is_some() || !self.defs.contains_key(&n.name),
+            ExprKind::Unary(UnOp::Not, a) | ExprKind::Field(a, _) => self.infallible(a, x),
+            ExprKind::Binary(op, a, b) => {
+                matches!(
+                    op,
+                    BinOp::And
+                        | BinOp::Or
+                        | BinOp::Implies
+                        | BinOp::Eq
+                        | BinOp::Ne
+                        | BinOp::Lt
+                        | BinOp::Le
+                        | BinOp::Gt
+                        | BinOp::Ge
+                        | BinOp::In
+                        | BinOp::NotIn
+                ) && self.infallible(a, x)
+                    && self.infallible(b, x)
+            }
+            ExprKind::Index(base, key) => {
+                let (ExprKind::Name(m), ExprKind::Name(k)) = (&base.kind, &key.kind) else {
+                    return false;
+                };
+                if name_ty(&m.name).is_some() {
+                    return false;
+                }
+                let Some(&v) = self.var_index.get(&m.name) else {
+                    return false;
+                };
+                let Ty::Map(kv) = &self.vars[v].ty else {
+                    return false;
+                };
+                name_ty(&k.name).is_some_and(|t| t == kv.0)
+            }
+            _ => false,
+        }
+    }
+
     fn unrollable_domain(&mut self, b: &Binder) -> Option<(Ty, Load, u64)> {
         if b.pattern.is_some() {
             return None;

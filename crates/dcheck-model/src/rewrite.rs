@@ -6,7 +6,14 @@
 //! - `exists x in D: A and B` → `A and exists x in D: B`
 //!
 //! where `A` (the leading conjuncts that do not mention `x`) is hoisted out
-//! of the quantifier. Only leading ones, and only over a domain known not
+//! of the quantifier; and a nest of two whose body splits in two, the
+//! first part about `x` only and the rest not about `x` ([`factor`]):
+//!
+//! - `forall x in D, y in E: not (A and B)` → `(forall x in D: not A) or (forall y in E: not B)`
+//! - `exists x in D, y in E: A and B` → `(exists x in D: A) and (exists y in E: B)`
+//!
+//! which evaluates `|D| + |E|` bodies instead of `|D| * |E|` (TwoPhase's
+//! `TCConsistent`: 1.17x the whole search's speed at N = 9). Only leading ones, and only over a domain known not
 //! to be empty: evaluation goes left to right and stops at the first
 //! deciding conjunct or error, so `A` is what the quantifier evaluates
 //! first for every element anyway; a conjunct after one that mentions `x`
@@ -165,4 +172,73 @@ pub fn split_guard<'e>(guard: &'e Expr, names: &[&str]) -> (Vec<&'e Expr>, Vec<&
     conjuncts(guard, &mut all);
     all.into_iter()
         .partition(|c| !names.iter().any(|n| mentions(c, n)))
+}
+
+/// The nest `q x in D: q y in E: body` split in two quantifiers (see the
+/// module documentation), when `body` is `not (A and B)` (forall) or `A and
+/// B` (exists) with `A` the leading conjuncts, each mentioning `x` but not
+/// `y`, and `B` the rest, none mentioning `x`; `E` must not mention `x`.
+///
+/// The values are equal for any `D` and `E`, empty or not. So are the
+/// evaluation errors, given what the caller checks: `A` cannot fail
+/// (`infallible`; the nest would go on evaluating `A` for the `x` after one
+/// whose `A` holds, the split one stops there), and `E` is a domain known
+/// at compile time (`inner_known`: the nest evaluates it before `A`, the
+/// split one only once some `A` holds). `B` may fail: both evaluate it
+/// first for the first `x` whose `A` holds, with the same value each time.
+pub fn factor(
+    q: Quantifier,
+    b: &Binder,
+    body: &Expr,
+    whole: &Expr,
+    inner_known: impl FnOnce(&Binder) -> bool,
+    infallible: impl Fn(&Expr) -> bool,
+) -> Option<Expr> {
+    if b.pattern.is_some() {
+        return None;
+    }
+    let x = b.name.name.as_str();
+    let ExprKind::Quant(q2, inner, body2) = &body.kind else {
+        return None;
+    };
+    let [b2] = inner.as_slice() else {
+        return None;
+    };
+    if *q2 != q || b2.pattern.is_some() || b2.binds(x) || mentions(&b2.domain, x) {
+        return None;
+    }
+    let y = b2.name.name.as_str();
+    let conj = match (q, &body2.kind) {
+        (Quantifier::Forall, ExprKind::Unary(UnOp::Not, c)) => &**c,
+        (Quantifier::Exists, ExprKind::Binary(BinOp::And, _, _)) => &**body2,
+        _ => return None,
+    };
+    let mut all = Vec::new();
+    conjuncts(conj, &mut all);
+    let lead = all
+        .iter()
+        .take_while(|c| mentions(c, x) && !mentions(c, y))
+        .count();
+    let (a, rest) = all.split_at(lead);
+    if a.is_empty() || rest.is_empty() || rest.iter().any(|c| mentions(c, x)) {
+        return None;
+    }
+    if !a.iter().all(|c| infallible(c)) || !inner_known(b2) {
+        return None;
+    }
+    let (a, rest) = (and_all(a), and_all(rest));
+    Some(match q {
+        Quantifier::Forall => bin(
+            BinOp::Or,
+            quant(q, b, not(a, conj), whole),
+            quant(q, b2, not(rest, conj), body),
+            whole,
+        ),
+        Quantifier::Exists => bin(
+            BinOp::And,
+            quant(q, b, a, whole),
+            quant(q, b2, rest, body),
+            whole,
+        ),
+    })
 }

@@ -415,3 +415,58 @@ fn folding_shapes() {
         agree(e);
     }
 }
+
+/// A nest of two quantifiers split in two (`rewrite::factor`): each shape
+/// agrees with the interpreter on every state, and the split is taken
+/// exactly where its conditions hold. Bodies compiled by unrolling tell:
+/// the nest over P x P is 3 + 3 * 3 = 12 (the outer copies, then the inner
+/// ones of each), split it is 3 + 3 = 6; an inner quantifier over `s` is a
+/// loop, 3 bodies. An `exists` invariant is compiled twice (the tree that
+/// explains a violation unrolls it too; it has its own form for `forall`
+/// only), so its figures double: 24 kept, 12 split, 6 over `s`.
+#[test]
+fn a_quantifier_nest_splits_where_it_may() {
+    use B::*;
+    let (x, y) = (|| P::Var(0), || P::Var(1));
+    let a_is = |p: P, k: i64| Cmp("==", I::A(p), I::Lit(k));
+    let fallible = |p: fn() -> P| {
+        Cmp(
+            "==",
+            I::Mod(Box::new(I::Elem(p())), Box::new(I::A(p()))),
+            I::Lit(0),
+        )
+    };
+    let nest = |forall: bool, inner_over_s: bool, body: B| {
+        Quant(
+            forall,
+            false,
+            Box::new(Quant(forall, inner_over_s, Box::new(body))),
+        )
+    };
+    let not_and = |a: B, b: B| Not(Box::new(And(Box::new(a), Box::new(b))));
+    let and = |a: B, b: B| And(Box::new(a), Box::new(b));
+    let cases = [
+        // TwoPhase's TCConsistent: split.
+        (nest(true, false, not_and(a_is(x(), 1), a_is(y(), 2))), 6),
+        // The part about x may fail (`x mod a[x]` with a[x] = 0): kept.
+        (nest(true, false, not_and(fallible(x), a_is(y(), 2))), 12),
+        // exists, the part about y may fail: split.
+        (nest(false, false, and(a_is(x(), 1), fallible(y))), 12),
+        // The inner domain is the state's `s`: kept.
+        (nest(false, true, and(a_is(x(), 1), InK(y()))), 6),
+        // The first conjunct mentions both: kept.
+        (
+            nest(
+                true,
+                false,
+                not_and(Cmp("<", I::A(x()), I::A(y())), a_is(y(), 2)),
+            ),
+            12,
+        ),
+    ];
+    for (e, bodies) in &cases {
+        agree(e);
+        let text = b_text(e, 0);
+        assert_eq!(model(&text).unrolled_bodies, *bodies, "{text}");
+    }
+}
