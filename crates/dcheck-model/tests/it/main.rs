@@ -8,4 +8,5 @@ mod evaluation;
 mod field_tests;
 mod folding;
 mod invariant_skip;
+mod seq_emptiness;
 mod units;
