@@ -912,8 +912,6 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// `e` as a field at a fixed position of the state, with its type: a
-    /// whole variable, or `var[k]` of a map variable with `k` constant.
     /// `len(q) > 0`, `len(q) != 0`, `0 < len(q)`, `0 != len(q)` (whether
     /// `q` is not empty) and `len(q) == 0`, `0 == len(q)` (whether it is),
     /// for a sequence `q`: compared with the empty sequence, index 0, so one
@@ -962,6 +960,8 @@ impl<'a> Compiler<'a> {
         }))
     }
 
+    /// `e` as a field at a fixed position of the state, with its type: a
+    /// whole variable, or `var[k]` of a map variable with `k` constant.
     pub fn fixed_field(&mut self, e: &Expr) -> Option<(BitField, Ty)> {
         if let Some(slot) = self.var_slot(e) {
             let ExprKind::Name(n) = &e.kind else {
@@ -1591,9 +1591,6 @@ impl<'a> Compiler<'a> {
     /// once per element with the bound variable as a constant, so indexing
     /// by it folds to a fixed digit. Only when the whole nest has at most
     /// [`UNROLL_MAX`] bindings, shared with the quantifiers of its body.
-    /// A binder's domain as a list known at compile time, for unrolling:
-    /// a type (its indices, `load`ed) or a range with constant bounds (then
-    /// `lo + i`). `(element type, load, number of values)`.
     /// [`rewrite::factor`] of `q b: body`, with the checks it leaves to the
     /// compiler: the inner domain known at compile time, and the first
     /// part unable to fail ([`Compiler::infallible`], `b`'s variable of
@@ -1623,8 +1620,9 @@ impl<'a> Compiler<'a> {
     /// Whether evaluating `e` cannot fail: literals, names that are not
     /// defs, `not`, `and`/`or`/`implies`, comparisons and membership of
     /// such, record fields, and a map variable read at a key that is a
-    /// local (or `x`, of type `xt`) of the map's key type. Conservative:
-    /// anything else (arithmetic, calls, sequences, defs) may fail.
+    /// local of the map's key type (`x`: the variable being quantified,
+    /// not bound yet, and its type). Conservative: anything else
+    /// (arithmetic, calls, sequences, defs) may fail.
     fn infallible(&self, e: &Expr, x: (&str, &Ty)) -> bool {
         let name_ty = |n: &str| -> Option<Ty> {
             if n == x.0 {
@@ -1672,6 +1670,9 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// A binder's domain as a list known at compile time, for unrolling:
+    /// a type (its indices, `load`ed) or a range with constant bounds (then
+    /// `lo + i`). `(element type, load, number of values)`.
     fn unrollable_domain(&mut self, b: &Binder) -> Option<(Ty, Load, u64)> {
         if b.pattern.is_some() {
             return None;

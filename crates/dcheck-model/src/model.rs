@@ -95,7 +95,7 @@ struct Code {
 /// Actions with at most this many bindings get code specialised per binding;
 /// larger ones run their generic code with the parameters in locals.
 ///
-/// Measured: specialising is worth 1.3-1.7x on actions of up to a few
+/// Measured: specialising is worth 1.2-1.7x on actions of up to a few
 /// hundred bindings (2pc, paxos, maekawa, byzantine agreement: every action
 /// at most 216), whose code stays in cache. Raft's AppendEntries handler has
 /// 1,458 bindings; specialised, they took 12 MB (of the 15 MB the compiled
