@@ -138,15 +138,18 @@ pub struct SavedPart {
 /// The file of worker `worker` of a distributed search checkpointed to
 /// `path`.
 pub fn part_path(path: &Path, worker: usize) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".worker{worker}"));
-    PathBuf::from(name)
+    suffixed(path, &format!(".worker{worker}"))
 }
 
 /// The previous file of a worker (see the module docs).
 pub(crate) fn previous(path: &Path) -> PathBuf {
+    suffixed(path, ".prev")
+}
+
+/// `path` with `suffix` appended to its file name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
-    name.push(".prev");
+    name.push(suffix);
     PathBuf::from(name)
 }
 
@@ -388,9 +391,7 @@ impl<W: Write> Hashed<W> {
 
 /// The temporary file a checkpoint is written to before the rename.
 pub(crate) fn temporary(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
+    suffixed(path, ".tmp")
 }
 
 /// Writes `state` to `path` atomically (a temporary file, synced, then

@@ -941,19 +941,19 @@ impl<'a> Compiler<'a> {
         if self.defs.contains_key("len") {
             return None;
         }
-        let before = self.diags.len();
-        let (ty, fq) = self.expr(q, None);
-        if !matches!(ty, Ty::Seq(..)) || self.diags.len() > before {
-            self.diags.truncate(before);
-            return None;
-        }
-        if let Some((bf, _)) = self.fixed_field(q) {
+        if let Some((bf, Ty::Seq(..))) = self.fixed_field(q) {
             return Some(ExprFn::field_test(FieldTest {
                 word: bf.word,
                 mask: bf.mask << bf.shift,
                 value: 0,
                 eq: !nonempty,
             }));
+        }
+        let before = self.diags.len();
+        let (ty, fq) = self.expr(q, None);
+        if !matches!(ty, Ty::Seq(..)) || self.diags.len() > before {
+            self.diags.truncate(before);
+            return None;
         }
         Some(ExprFn::new(move |st, loc| {
             Ok(((fq.eval(st, loc)? != 0) == nonempty) as u64)
@@ -1587,34 +1587,22 @@ impl<'a> Compiler<'a> {
         bounds
     }
 
-    /// `forall`/`exists` over small types, unrolled: the body is compiled
-    /// once per element with the bound variable as a constant, so indexing
-    /// by it folds to a fixed digit. Only when the whole nest has at most
-    /// [`UNROLL_MAX`] bindings, shared with the quantifiers of its body.
     /// [`rewrite::factor`] of `q b: body`, with the checks it leaves to the
     /// compiler: the inner domain known at compile time, and the first
     /// part unable to fail ([`Compiler::infallible`], `b`'s variable of
     /// the type of its domain).
     fn factor(&mut self, q: Quantifier, b: &Binder, body: &Expr, whole: &Expr) -> Option<Expr> {
+        let ExprKind::Quant(_, inner, _) = &body.kind else {
+            return None;
+        };
         let before = self.diags.len();
         let outer = self.unrollable_domain(b).map(|(ty, _, _)| ty);
+        let known = inner.len() == 1 && self.unrollable_domain(&inner[0]).is_some();
         self.diags.truncate(before);
-        let ty = outer?;
-        let mut inner = None;
-        let split = rewrite::factor(
-            q,
-            b,
-            body,
-            whole,
-            |b2| {
-                inner = Some(b2.clone());
-                true
-            },
-            |c| self.infallible(c, (b.name.name.as_str(), &ty)),
-        )?;
-        let known = self.unrollable_domain(&inner?).is_some();
-        self.diags.truncate(before);
-        known.then_some(split)
+        let ty = outer.filter(|_| known)?;
+        rewrite::factor(q, b, body, whole, |c| {
+            self.infallible(c, (b.name.name.as_str(), &ty))
+        })
     }
 
     /// Whether evaluating `e` cannot fail: literals, names that are not
@@ -1706,6 +1694,10 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// `forall`/`exists` over small types, unrolled: the body is compiled
+    /// once per element with the bound variable as a constant, so indexing
+    /// by it folds to a fixed digit. Only when the whole nest has at most
+    /// [`UNROLL_MAX`] bindings, shared with the quantifiers of its body.
     fn unrolled_quant(&mut self, q: Quantifier, binders: &[Binder], body: &Expr) -> Option<ExprFn> {
         // Binders are nested one per quantifier before this (see `Quant`
         // in `expr_inner`), so there is one.

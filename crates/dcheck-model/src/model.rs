@@ -54,6 +54,17 @@ pub struct Action {
     codes: Vec<Code>,
 }
 
+impl Action {
+    /// The arguments of this action's transition `t`, in `args`
+    /// (`Model::args`).
+    #[inline]
+    fn args_of<'a>(&self, args: &'a [u64], t: TransitionId) -> &'a [u64] {
+        let n = self.slots.len();
+        let at = self.args + (t - self.first) as usize * n;
+        &args[at..at + n]
+    }
+}
+
 /// Every binding of an action's parameters, flat: binding `i` is
 /// `values[i * width..(i + 1) * width]`, the first parameter slowest. One
 /// allocation, not one a binding: as a vector of vectors, 2^24 bindings of
@@ -697,10 +708,7 @@ fn compile_inner(
             end: a.end,
         })
         .collect();
-    let arg = |t: u32, k: usize| {
-        let a = &actions[transitions[t as usize] as usize];
-        args[a.args + (t - a.first) as usize * a.slots.len() + k]
-    };
+    let arg = |t: u32, k: usize| actions[transitions[t as usize] as usize].args_of(&args, t)[k];
     let mut temporal = crate::temporal::compile(&mut c, spec, &shapes, &arg);
     drop(shapes);
     // `always P` properties are checked as invariants, after the spec's own.
@@ -898,7 +906,7 @@ impl Model {
     /// The action and parameter values of a transition.
     pub fn transition_label(&self, t: TransitionId) -> (&str, Vec<(String, Value)>) {
         let a = self.action(t);
-        let args = self.args_of(a, t);
+        let args = a.args_of(&self.args, t);
         let params = a
             .params
             .iter()
@@ -912,14 +920,6 @@ impl Model {
     #[inline]
     fn action(&self, t: TransitionId) -> &Action {
         &self.actions[self.transitions[t as usize] as usize]
-    }
-
-    /// The arguments of transition `t` of action `a`.
-    #[inline]
-    fn args_of(&self, a: &Action, t: TransitionId) -> &[u64] {
-        let n = a.slots.len();
-        let at = a.args + (t - a.first) as usize * n;
-        &self.args[at..at + n]
     }
 
     /// The guard and effect to run for transition `t` of action `a`; for
@@ -944,7 +944,7 @@ impl Model {
     /// locals, for the action's generic code.
     #[inline]
     fn set_args(&self, a: &Action, t: TransitionId, locals: &mut [u64]) {
-        for (slot, v) in a.slots.iter().zip(self.args_of(a, t)) {
+        for (slot, v) in a.slots.iter().zip(a.args_of(&self.args, t)) {
             locals[*slot] = *v;
         }
     }

@@ -183,15 +183,14 @@ pub fn split_guard<'e>(guard: &'e Expr, names: &[&str]) -> (Vec<&'e Expr>, Vec<&
 /// evaluation errors, given what the caller checks: `A` cannot fail
 /// (`infallible`; the nest would go on evaluating `A` for the `x` after one
 /// whose `A` holds, the split one stops there), and `E` is a domain known
-/// at compile time (`inner_known`: the nest evaluates it before `A`, the
-/// split one only once some `A` holds). `B` may fail: both evaluate it
-/// first for the first `x` whose `A` holds, with the same value each time.
+/// at compile time (the nest evaluates it before `A`, the split one only
+/// once some `A` holds). `B` may fail: both evaluate it first for the
+/// first `x` whose `A` holds, with the same value each time.
 pub fn factor(
     q: Quantifier,
     b: &Binder,
     body: &Expr,
     whole: &Expr,
-    inner_known: impl FnOnce(&Binder) -> bool,
     infallible: impl Fn(&Expr) -> bool,
 ) -> Option<Expr> {
     if b.pattern.is_some() {
@@ -223,7 +222,7 @@ pub fn factor(
     if a.is_empty() || rest.is_empty() || rest.iter().any(|c| mentions(c, x)) {
         return None;
     }
-    if !a.iter().all(|c| infallible(c)) || !inner_known(b2) {
+    if !a.iter().all(|c| infallible(c)) {
         return None;
     }
     let (a, rest) = (and_all(a), and_all(rest));
