@@ -39,6 +39,9 @@ enum I {
     Div(Box<I>, Box<I>),
     Mod(Box<I>, Box<I>),
     Card,
+    /// `card({ e for v in D if c })`, `e` the new variable `v` or `a[v]`
+    /// (true), `D` P (unrolled) or `s` (a loop; true).
+    Comp(bool, bool, Box<B>),
 }
 
 #[derive(Clone, Debug)]
@@ -83,9 +86,14 @@ impl Gen<'_> {
         let pick = if depth == 0 {
             self.next(4)
         } else {
-            self.next(9)
+            self.next(10)
         };
         let sub = |g: &mut Self| Box::new(g.i(depth.saturating_sub(1), vars));
+        if pick == 9 && vars < 3 {
+            let (elem_a, over_s) = (self.next(2) == 0, self.next(3) == 0);
+            let cond = self.b(depth.saturating_sub(1), vars + 1);
+            return I::Comp(elem_a, over_s, Box::new(cond));
+        }
         match pick {
             0 => I::Lit(self.next(4) as i64),
             1 => I::A(self.p(vars)),
@@ -141,16 +149,29 @@ fn p_text(p: &P) -> String {
     }
 }
 
-fn i_text(e: &I) -> String {
+fn i_text(e: &I, vars: usize) -> String {
     match e {
         I::Lit(v) => v.to_string(),
         I::A(p) => format!("a[{}]", p_text(p)),
         I::Elem(p) => p_text(p),
         I::Card => "len(s)".into(),
-        I::Add(a, b) => format!("({} + {})", i_text(a), i_text(b)),
-        I::Sub(a, b) => format!("({} - {})", i_text(a), i_text(b)),
-        I::Div(a, b) => format!("({} div {})", i_text(a), i_text(b)),
-        I::Mod(a, b) => format!("({} mod {})", i_text(a), i_text(b)),
+        I::Add(a, b) => format!("({} + {})", i_text(a, vars), i_text(b, vars)),
+        I::Sub(a, b) => format!("({} - {})", i_text(a, vars), i_text(b, vars)),
+        I::Div(a, b) => format!("({} div {})", i_text(a, vars), i_text(b, vars)),
+        I::Mod(a, b) => format!("({} mod {})", i_text(a, vars), i_text(b, vars)),
+        I::Comp(elem_a, over_s, cond) => {
+            let v = NAMES[vars];
+            format!(
+                "card({{ {} for {v} in {} if {} }})",
+                if *elem_a {
+                    format!("a[{v}]")
+                } else {
+                    v.to_string()
+                },
+                if *over_s { "s" } else { "P" },
+                b_text(cond, vars + 1)
+            )
+        }
     }
 }
 
@@ -159,7 +180,7 @@ fn b_text(e: &B, vars: usize) -> String {
         B::Lit(v) => v.to_string(),
         B::InS(p) => format!("({} in s)", p_text(p)),
         B::InK(p) => format!("({} in K)", p_text(p)),
-        B::Cmp(op, a, b) => format!("({} {op} {})", i_text(a), i_text(b)),
+        B::Cmp(op, a, b) => format!("({} {op} {})", i_text(a, vars), i_text(b, vars)),
         B::Not(a) => format!("(not {})", b_text(a, vars)),
         B::And(a, b) => format!("({} and {})", b_text(a, vars), b_text(b, vars)),
         B::Or(a, b) => format!("({} or {})", b_text(a, vars), b_text(b, vars)),
@@ -177,7 +198,7 @@ fn b_text(e: &B, vars: usize) -> String {
             if *over_s { "s" } else { "P" },
             b_text(body, vars + 1)
         ),
-        B::F(p, k) => format!("f({}, {})", p_text(p), i_text(k)),
+        B::F(p, k) => format!("f({}, {})", p_text(p), i_text(k, vars)),
     }
 }
 
@@ -203,6 +224,22 @@ fn i_eval(e: &I, st: &St, env: &[i64]) -> Ev<i64> {
         I::A(p) => st.a[p_val(p, env) as usize - 1],
         I::Elem(p) => p_val(p, env),
         I::Card => st.s.iter().filter(|m| **m).count() as i64,
+        I::Comp(elem_a, over_s, cond) => {
+            // In domain order, the condition first, the element only where
+            // it holds.
+            let mut set = std::collections::BTreeSet::new();
+            for x in 1..=3 {
+                if *over_s && !st.s[x as usize - 1] {
+                    continue;
+                }
+                let mut env = env.to_vec();
+                env.push(x);
+                if b_eval(cond, st, &mut env)? {
+                    set.insert(if *elem_a { st.a[x as usize - 1] } else { x });
+                }
+            }
+            set.len() as i64
+        }
         I::Add(a, b) => i_eval(a, st, env)? + i_eval(b, st, env)?,
         I::Sub(a, b) => i_eval(a, st, env)? - i_eval(b, st, env)?,
         I::Div(a, b) | I::Mod(a, b) => {
@@ -423,7 +460,9 @@ fn folding_shapes() {
 /// ones of each), split it is 3 + 3 = 6; an inner quantifier over `s` is a
 /// loop, 3 bodies. An `exists` invariant is compiled twice (the tree that
 /// explains a violation unrolls it too; it has its own form for `forall`
-/// only), so its figures double: 24 kept, 12 split, 6 over `s`.
+/// only), so its figures double: 24 kept, 12 split, 6 over `s`, to which
+/// the one use of `K` adds its comprehension `{ i for i in P if i >= 2 }`,
+/// unrolled in each of those 6 bodies (3 copies each): 24.
 #[test]
 fn a_quantifier_nest_splits_where_it_may() {
     use B::*;
@@ -453,7 +492,7 @@ fn a_quantifier_nest_splits_where_it_may() {
         // exists, the part about y may fail: split.
         (nest(false, false, and(a_is(x(), 1), fallible(y))), 12),
         // The inner domain is the state's `s`: kept.
-        (nest(false, true, and(a_is(x(), 1), InK(y()))), 6),
+        (nest(false, true, and(a_is(x(), 1), InK(y()))), 24),
         // The first conjunct mentions both: kept.
         (
             nest(
@@ -462,6 +501,72 @@ fn a_quantifier_nest_splits_where_it_may() {
                 not_and(Cmp("<", I::A(x()), I::A(y())), a_is(y(), 2)),
             ),
             12,
+        ),
+    ];
+    for (e, bodies) in &cases {
+        agree(e);
+        let text = b_text(e, 0);
+        assert_eq!(model(&text).unrolled_bodies, *bodies, "{text}");
+    }
+}
+
+/// A comprehension over a type is unrolled like a quantifier
+/// (`Compiler::unrolled_comp`): each shape agrees with the interpreter on
+/// every state (value and evaluation errors), and the bodies compiled by
+/// unrolling show where it is: 3 for one over P; none over `s` (a loop).
+/// It is compiled as a loop first, then unrolled, so a comprehension in
+/// another's condition is unrolled in the outer loop's body (3) and in
+/// each of the outer copies (3 * 3), beside the outer copies themselves
+/// (3): 15. `K` is such a comprehension too (over P, 3 copies). These
+/// invariants are compiled twice (the tree that explains a violation has
+/// its own compile), so every figure doubles: 6, 30, 6, 30, 0, 30.
+#[test]
+fn a_comprehension_over_a_type_is_unrolled() {
+    use B::*;
+    let (x, y) = (|| P::Var(0), || P::Var(1));
+    let comp = |elem_a: bool, over_s: bool, cond: B| I::Comp(elem_a, over_s, Box::new(cond));
+    let cases = [
+        // paxos's shape: the members of P whose condition holds.
+        (Cmp("==", comp(false, false, InS(x())), I::Card), 6),
+        // Elements `a[x]`, which may coincide; `K` in each copy: 2 * (3 + 4 * 3).
+        (Cmp("<", comp(true, false, InK(x())), I::Lit(2)), 30),
+        // A condition that fails in some copies (`x mod a[x]` with a[x] = 0).
+        (
+            Cmp(
+                "==",
+                comp(
+                    false,
+                    false,
+                    Cmp(
+                        "==",
+                        I::Mod(Box::new(I::Elem(x())), Box::new(I::A(x()))),
+                        I::Lit(0),
+                    ),
+                ),
+                I::Lit(1),
+            ),
+            6,
+        ),
+        // Copies whose condition is constant (false for x = 1).
+        (Cmp("==", comp(false, false, InK(x())), I::Lit(2)), 30),
+        // Over the state's `s`: a loop.
+        (Cmp("==", comp(true, true, Lit(true)), I::Card), 0),
+        // Nested in the condition of another.
+        (
+            Cmp(
+                "<=",
+                comp(
+                    false,
+                    false,
+                    Cmp(
+                        "<",
+                        comp(false, false, Cmp("<", I::Elem(y()), I::Elem(x()))),
+                        I::A(x()),
+                    ),
+                ),
+                I::Lit(1),
+            ),
+            30,
         ),
     ];
     for (e, bodies) in &cases {
