@@ -20,7 +20,7 @@ use dcheck_syntax::ast::{BinOp, Expr, ExprKind};
 
 use crate::bag::BagShape;
 use crate::check::Compiler;
-use crate::encoding::Slot;
+use crate::encoding::{Digit, Slot};
 use crate::rewrite::split_guard;
 use crate::runtime::ExprFn;
 use crate::system::{TransitionId, Word};
@@ -34,24 +34,22 @@ enum Members {
     Ranked(BagShape),
 }
 
-/// Where one collection is stored: `(slot.load(state) / stride) % card`,
-/// or the whole slot when `card` is 0 (a variable, or an entry of a wide
+/// Where one collection is stored: a digit of `slot.load(state)`, or the
+/// whole slot when `digit` is `None` (a variable, or an entry of a wide
 /// map, which has a slot per key).
 #[derive(Clone, Copy)]
 struct Place {
     slot: Slot,
-    stride: u64,
-    card: u64,
+    digit: Option<Digit>,
 }
 
 impl Place {
     #[inline]
     fn load(self, state: &[Word]) -> u64 {
         let v = self.slot.load(state);
-        if self.card == 0 {
-            v
-        } else {
-            v / self.stride % self.card
+        match self.digit {
+            None => v,
+            Some(d) => d.get(v),
         }
     }
 }
@@ -323,11 +321,7 @@ impl Compiler<'_> {
     /// `c` as a collection of the state: a plain variable, or `m[k]` of a
     /// map variable with `k` built from the parameters.
     fn collection(&mut self, c: &Expr, params: usize) -> Option<Coll> {
-        let whole = |slot| Place {
-            slot,
-            stride: 1,
-            card: 0,
-        };
+        let whole = |slot| Place { slot, digit: None };
         if let Some(slot) = self.var_slot(c) {
             let ExprKind::Name(n) = &c.kind else {
                 return None;
@@ -353,7 +347,10 @@ impl Compiler<'_> {
                 let mut stride = 1u64;
                 let mut places = Vec::with_capacity(keys as usize);
                 for _ in 0..keys {
-                    places.push(Place { slot, stride, card });
+                    places.push(Place {
+                        slot,
+                        digit: (card != 0).then(|| Digit::new(stride, card)),
+                    });
                     stride = stride.wrapping_mul(card);
                 }
                 (places, kv.0.clone(), kv.1.clone())

@@ -10,7 +10,7 @@ use dcheck_syntax::ast::{
 use dcheck_syntax::span::Span;
 
 use crate::check::{contains_error, Compiler};
-use crate::encoding::{get_digit, BitField};
+use crate::encoding::{get_digit, BitField, Digit};
 use crate::rewrite;
 use crate::runtime::{fail, Destructure, Domain, ExprFn, FieldTest, Load, Store};
 use crate::seq::SeqShape;
@@ -1079,12 +1079,10 @@ impl<'a> Compiler<'a> {
                         let strides = Ty::component_strides(items);
                         let t = items[*i as usize].clone();
                         let (stride, card) = (strides[*i as usize], t.card_u64().unwrap_or(1));
-                        let load = load_of(&t);
+                        let (load, digit) = (load_of(&t), Digit::new(stride, card));
                         (
                             t,
-                            ExprFn::new(move |st, loc| {
-                                Ok(load.apply(get_digit(f.eval(st, loc)?, stride, card)))
-                            }),
+                            ExprFn::new(move |st, loc| Ok(load.apply(digit.get(f.eval(st, loc)?)))),
                         )
                     }
                     Ty::Error => err_pair(),
@@ -2018,12 +2016,10 @@ impl<'a> Compiler<'a> {
                     let stride = Ty::component_strides(&tys)[i];
                     let t = tys[i].clone();
                     let card = t.card_u64().unwrap_or(1);
-                    let load = load_of(&t);
+                    let (load, digit) = (load_of(&t), Digit::new(stride, card));
                     (
                         t,
-                        ExprFn::new(move |st, loc| {
-                            Ok(load.apply(get_digit(f.eval(st, loc)?, stride, card)))
-                        }),
+                        ExprFn::new(move |st, loc| Ok(load.apply(digit.get(f.eval(st, loc)?)))),
                     )
                 }
                 None => {
@@ -2071,11 +2067,10 @@ impl<'a> Compiler<'a> {
                         if let Some(bf) = BitField::of(slot, stride, vc) {
                             return (vt, ExprFn::field(bf, load));
                         }
+                        let digit = Digit::new(stride, vc);
                         return (
                             vt,
-                            ExprFn::new(move |st, _| {
-                                Ok(load.apply(get_digit(slot.load(st), stride, vc)))
-                            }),
+                            ExprFn::new(move |st, _| Ok(load.apply(digit.get(slot.load(st))))),
                         );
                     }
                 }

@@ -8,7 +8,7 @@ use dcheck_syntax::ast::{Block, Expr, ExprKind, Stmt, StmtKind};
 use dcheck_syntax::span::Span;
 
 use crate::check::Compiler;
-use crate::encoding::{get_digit, set_digit, Slot};
+use crate::encoding::{get_digit, set_digit, Digit, Slot};
 use crate::expr::powers;
 use crate::runtime::{fail, Err, ExprFn, StmtFn, R};
 use crate::seq::SeqShape;
@@ -20,10 +20,7 @@ const MAX_PATH: usize = 8;
 
 /// One step down a place path: where the child digit sits in its parent.
 enum Step {
-    Static {
-        stride: u64,
-        card: u64,
-    },
+    Static(Digit),
     MapKey {
         key: ExprFn,
         strides: Arc<crate::expr::Strides>,
@@ -42,7 +39,7 @@ impl Step {
     #[inline]
     fn locate(&self, parent: u64, st: &[Word], loc: &mut [u64]) -> Result<(u64, u64), Err> {
         match self {
-            Step::Static { stride, card } => Ok((*stride, get_digit(parent, *stride, *card))),
+            Step::Static(d) => Ok((d.stride(), d.get(parent))),
             Step::MapKey { key, strides, card } => {
                 let stride = strides[key.eval(st, loc)? as usize];
                 Ok((stride, get_digit(parent, stride, *card)))
@@ -136,7 +133,7 @@ impl<'a> Compiler<'a> {
                 let tys: Vec<Ty> = fields.iter().map(|f| f.1.clone()).collect();
                 let stride = Ty::component_strides(&tys)[i];
                 let t = tys[i].clone();
-                p.steps.push(Step::Static { stride, card: t.card_u64().unwrap_or(1) });
+                p.steps.push(Step::Static(Digit::new(stride, t.card_u64().unwrap_or(1))));
                 Some((p, t))
             }
             ExprKind::TupleField(base, i) => {
@@ -150,7 +147,7 @@ impl<'a> Compiler<'a> {
                     return None;
                 };
                 let stride = Ty::component_strides(items)[*i as usize];
-                p.steps.push(Step::Static { stride, card: t.card_u64().unwrap_or(1) });
+                p.steps.push(Step::Static(Digit::new(stride, t.card_u64().unwrap_or(1))));
                 Some((p, t))
             }
             ExprKind::Index(base, key) if self.wide_var(base).is_some() => {
@@ -173,7 +170,7 @@ impl<'a> Compiler<'a> {
                         let card = vt.card_u64().unwrap_or(1);
                         let strides = powers(card, kt.card_u64().unwrap_or(0));
                         match key_const.then(|| self.eval_const(&fk)) {
-                            Some(Ok(k)) => p.steps.push(Step::Static { stride: strides[k as usize], card }),
+                            Some(Ok(k)) => p.steps.push(Step::Static(Digit::new(strides[k as usize], card))),
                             _ => p.steps.push(Step::MapKey { key: fk, strides, card }),
                         }
                         Some((p, vt))

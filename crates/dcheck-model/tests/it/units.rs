@@ -249,6 +249,71 @@ mod encoding {
         assert_eq!(get_digit(w, 3, 4), 3);
         assert_eq!(get_digit(w, 12, 5), 4);
     }
+
+    /// Against the divisions themselves: divisors of every kind (1, powers
+    /// of two, odd, near and past 2^32) and values at the edges of the
+    /// fast path's range and past it, plus a pseudo-random sweep.
+    #[test]
+    fn a_digit_by_reciprocals_is_the_divisions_digit() {
+        let divisors = [
+            1u64,
+            2,
+            3,
+            5,
+            7,
+            9,
+            10,
+            27,
+            64,
+            81,
+            1000,
+            6561,
+            (1 << 31) - 1,
+            1 << 31,
+            u32::MAX as u64 - 1,
+            u32::MAX as u64,
+            1 << 32,
+            (1 << 32) + 1,
+            1 << 40,
+            3u64.pow(30),
+        ];
+        let mut values = vec![
+            0u64,
+            1,
+            2,
+            3,
+            (1 << 31) - 1,
+            1 << 31,
+            u32::MAX as u64 - 1,
+            u32::MAX as u64,
+            1 << 32,
+            (1 << 32) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            // xorshift64
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+            values.push(x & u32::MAX as u64);
+        }
+        for &stride in &divisors {
+            for &card in &divisors {
+                let d = Digit::new(stride, card);
+                for &v in &values {
+                    assert_eq!(
+                        d.get(v),
+                        (v / stride) % card,
+                        "v {v} stride {stride} card {card}"
+                    );
+                    assert_eq!(d.get(v), get_digit(v, stride, card));
+                }
+            }
+        }
+    }
 }
 
 mod ltl {
