@@ -9,7 +9,7 @@ use dcheck_syntax::span::Span;
 
 use crate::check::Compiler;
 use crate::encoding::{get_digit, set_digit, Digit, Slot};
-use crate::expr::powers;
+use crate::expr::{powers, KeyDigits};
 use crate::runtime::{fail, Err, ExprFn, StmtFn, R};
 use crate::seq::SeqShape;
 use crate::system::Word;
@@ -23,8 +23,7 @@ enum Step {
     Static(Digit),
     MapKey {
         key: ExprFn,
-        strides: Arc<crate::expr::Strides>,
-        card: u64,
+        digits: KeyDigits,
     },
     SeqIndex {
         index: ExprFn,
@@ -40,10 +39,7 @@ impl Step {
     fn locate(&self, parent: u64, st: &[Word], loc: &mut [u64]) -> Result<(u64, u64), Err> {
         match self {
             Step::Static(d) => Ok((d.stride(), d.get(parent))),
-            Step::MapKey { key, strides, card } => {
-                let stride = strides[key.eval(st, loc)? as usize];
-                Ok((stride, get_digit(parent, stride, *card)))
-            }
+            Step::MapKey { key, digits } => Ok(digits.get(parent, key.eval(st, loc)? as usize)),
             Step::SeqIndex { index, shape, span } => {
                 let i = index.eval(st, loc)? as i64;
                 let len = shape.len(parent);
@@ -171,7 +167,10 @@ impl<'a> Compiler<'a> {
                         let strides = powers(card, kt.card_u64().unwrap_or(0));
                         match key_const.then(|| self.eval_const(&fk)) {
                             Some(Ok(k)) => p.steps.push(Step::Static(Digit::new(strides[k as usize], card))),
-                            _ => p.steps.push(Step::MapKey { key: fk, strides, card }),
+                            _ => p.steps.push(Step::MapKey {
+                                key: fk,
+                                digits: KeyDigits::new(strides, card),
+                            }),
                         }
                         Some((p, vt))
                     }
