@@ -255,7 +255,16 @@ mod encoding {
     /// fast path's range and past it, plus a pseudo-random sweep.
     #[test]
     fn a_digit_by_reciprocals_is_the_divisions_digit() {
-        let divisors = [
+        // Around the fast path's bound, 2^32: as divisors and as values.
+        let edges = [
+            (1 << 31) - 1,
+            1 << 31,
+            u32::MAX as u64 - 1,
+            u32::MAX as u64,
+            1 << 32,
+            (1 << 32) + 1,
+        ];
+        let mut divisors = vec![
             1u64,
             2,
             3,
@@ -268,29 +277,12 @@ mod encoding {
             81,
             1000,
             6561,
-            (1 << 31) - 1,
-            1 << 31,
-            u32::MAX as u64 - 1,
-            u32::MAX as u64,
-            1 << 32,
-            (1 << 32) + 1,
             1 << 40,
             3u64.pow(30),
         ];
-        let mut values = vec![
-            0u64,
-            1,
-            2,
-            3,
-            (1 << 31) - 1,
-            1 << 31,
-            u32::MAX as u64 - 1,
-            u32::MAX as u64,
-            1 << 32,
-            (1 << 32) + 1,
-            u64::MAX - 1,
-            u64::MAX,
-        ];
+        divisors.extend(edges);
+        let mut values = vec![0u64, 1, 2, 3, u64::MAX - 1, u64::MAX];
+        values.extend(edges);
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..2000 {
             // xorshift64
