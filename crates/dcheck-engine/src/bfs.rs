@@ -1300,7 +1300,7 @@ fn store_part<M: TransitionSystem>(
     s.note_bytes(transient);
     drop(new_words);
     // Into `seen`, sorted by fingerprint, with their ids when recording
-    // (`kept` is in id order).
+    // (`order` is in id order).
     let first = s.distinct() as u32 - keep as u32;
     if s.rec.is_some() {
         // In `order`'s place (it was 16 bytes a new state more at the end
@@ -1762,10 +1762,6 @@ fn add_sorted(seen: &mut Seen, stored: &[(u64, u32)]) {
     seen.add_sorted(&fps, &ids);
 }
 
-/// `a == b` for states of the same length, without the call to `memcmp`
-/// that slice equality makes: states are a few words, and that call cost
-/// TwoPhase N=9 about 10% of its time (perf, 1 thread).
-#[inline(always)]
 /// Appends `parts` to `dst`, in order, each copied by a task of the
 /// current pool.
 ///
@@ -1796,6 +1792,10 @@ fn par_append<'a, T: Copy + Send + Sync + 'a>(
     unsafe { dst.set_len(len) };
 }
 
+/// `a == b` for states of the same length, without the call to `memcmp`
+/// that slice equality makes: states are a few words, and that call cost
+/// TwoPhase N=9 about 10% of its time (perf, 1 thread).
+#[inline(always)]
 fn same_words(a: &[Word], b: &[Word]) -> bool {
     debug_assert_eq!(a.len(), b.len());
     let mut diff = 0;
