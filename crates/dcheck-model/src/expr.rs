@@ -2105,11 +2105,7 @@ impl<'a> Compiler<'a> {
                         if let Some(bf) = BitField::of(slot, stride, vc) {
                             return (vt, ExprFn::field(bf, load));
                         }
-                        let digit = Digit::new(stride, vc);
-                        return (
-                            vt,
-                            ExprFn::new(move |st, _| Ok(load.apply(digit.get(slot.load(st))))),
-                        );
+                        return (vt, ExprFn::digit(slot, Digit::new(stride, vc), load));
                     }
                 }
                 let digits = KeyDigits::new(strides, vc);

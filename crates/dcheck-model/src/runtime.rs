@@ -47,6 +47,10 @@ enum Code {
         lo: u64,
     },
     Test(FieldTest),
+    /// A digit of a slot at a stride known when compiled, loaded like
+    /// `Field` (boxed: the slot, digit and low end are 56 bytes, and
+    /// every `ExprFn` is as large as its largest variant).
+    Digit(Box<(crate::encoding::Slot, crate::encoding::Digit, u64)>),
     /// `and` / `or` of parts, run by [`Junction::run`] (a direct call, not
     /// a closure), and spliced into an enclosing junction of the same kind
     /// ([`ExprFn::junction`]).
@@ -125,6 +129,18 @@ impl ExprFn {
         }
     }
 
+    /// Digit `digit` of the variable in `slot`, loaded as a register with
+    /// `load` (a map entry at a constant key that is not a bit field).
+    pub fn digit(slot: crate::encoding::Slot, digit: crate::encoding::Digit, load: Load) -> ExprFn {
+        let lo = match load {
+            Load::Id => 0,
+            Load::Int { lo } => lo as u64,
+        };
+        ExprFn {
+            code: Code::Digit(Box::new((slot, digit, lo))),
+        }
+    }
+
     /// The junction of `parts` (none of them constant): `and` when
     /// `decisive` is false, `or` when true; `otherwise` is its value when
     /// no part decides. A part that is itself such a junction, of the same
@@ -175,6 +191,7 @@ impl ExprFn {
             Code::Const(v) => Ok(*v),
             Code::Local(slot) => Ok(loc[*slot]),
             Code::Field { bf, lo } => Ok(bf.get(st).wrapping_add(*lo)),
+            Code::Digit(d) => Ok(d.1.get(d.0.load(st)).wrapping_add(d.2)),
             Code::Test(t) => Ok(t.holds(st) as u64),
             Code::Junction(j) => j.run(st, loc),
             Code::Dyn(f) => f(st, loc),
