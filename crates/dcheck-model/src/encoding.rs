@@ -100,9 +100,9 @@ pub fn get_digit(v: u64, stride: u64, card: u64) -> u64 {
 
 /// Digit `(v / stride) % card` for a `stride` and `card` known when the
 /// code is compiled (a map entry at a constant key, a tuple component, a
-/// record field): [`get_digit`]'s value, with the two divisions, when
-/// neither is a power of two, done as multiplications by precomputed
-/// reciprocals.
+/// record field): [`get_digit`]'s value, with its two divisions (when
+/// not both divisors are powers of two) done as multiplications by
+/// precomputed reciprocals.
 ///
 /// Hand-built for a measured hot path: a role's variable of three values
 /// (`phase`, paxos's `hiVal`) is a base-3 digit of its map, and reading it
@@ -120,7 +120,8 @@ pub struct Digit {
     /// used when `fast`.
     inv_stride: u64,
     inv_card: u64,
-    /// Both divisors are below 2^32 and not 0.
+    /// Both divisors are below 2^32 and not 0, and not both powers of two
+    /// (those [`get_digit`] shifts and masks).
     fast: bool,
 }
 
@@ -133,7 +134,9 @@ impl Digit {
             card,
             inv_stride: inv(stride),
             inv_card: inv(card),
-            fast: small(stride) && small(card),
+            fast: small(stride)
+                && small(card)
+                && !(stride.is_power_of_two() && card.is_power_of_two()),
         }
     }
 
@@ -143,11 +146,8 @@ impl Digit {
 
     #[inline]
     pub fn get(self, v: u64) -> u64 {
-        if self.stride.is_power_of_two() && self.card.is_power_of_two() {
-            return (v >> self.stride.trailing_zeros()) & (self.card - 1);
-        }
         if !self.fast || v > u32::MAX as u64 {
-            return (v / self.stride) % self.card;
+            return get_digit(v, self.stride, self.card);
         }
         let div = |n: u64, d: u64, inv: u64| {
             if d == 1 {

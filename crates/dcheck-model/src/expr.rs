@@ -1746,35 +1746,53 @@ impl<'a> Compiler<'a> {
         let [first] = binders else {
             return None;
         };
-        let (ty, load, card) = self.unrollable_domain(first)?;
-        if card == 0 || card > self.unroll_left {
-            // An empty domain: the body would never be compiled, and its
-            // errors never reported; the loop (over nothing) does both.
-            return None;
-        }
-        let before = self.diags.len();
-        let mut kept = before;
+        let mut kept = self.diags.len();
         let mut parts = Vec::new();
-        // Each copy's own quantifiers share what this one leaves.
+        let unrolled = self.unroll_each(first, |c, i| {
+            let f = c.bool_expr(body);
+            // Report a problem in the body once, not once per element.
+            if i == 0 {
+                kept = c.diags.len();
+            } else {
+                c.diags.truncate(kept);
+            }
+            parts.push(f);
+            true
+        });
+        // A `forall` is the conjunction of its copies, `exists` the
+        // disjunction.
+        unrolled.then(|| junction(parts, q == Quantifier::Exists))
+    }
+
+    /// The one unrolling of a binder, for quantifiers and comprehensions:
+    /// `copy` compiles a copy with `b`'s variable bound to the constant
+    /// element `i` of its domain, for each `i` in order, until one returns
+    /// false. Each copy's own unrolling shares what this one leaves of the
+    /// [`UNROLL_MAX`] budget. False, with nothing compiled, when the domain
+    /// is not known at compile time, is over the budget or is empty (the
+    /// body would never be compiled and its errors never reported; the
+    /// loop, over nothing, does both); false too if a copy said so.
+    fn unroll_each(&mut self, b: &Binder, mut copy: impl FnMut(&mut Self, u64) -> bool) -> bool {
+        let Some((ty, load, card)) = self.unrollable_domain(b) else {
+            return false;
+        };
+        if card == 0 || card > self.unroll_left {
+            return false;
+        }
         let saved = self.unroll_left;
         self.unroll_left = saved / card;
         self.unrolled_bodies += card;
+        let mut all = true;
         for i in 0..card {
-            self.push_const_local(&first.name.name, ty.clone(), load.apply(i));
-            let f = self.bool_expr(body);
+            self.push_const_local(&b.name.name, ty.clone(), load.apply(i));
+            all = copy(self, i);
             self.pop_local();
-            // Report a problem in the body once, not once per element.
-            if i == 0 {
-                kept = self.diags.len();
-            } else {
-                self.diags.truncate(kept);
+            if !all {
+                break;
             }
-            parts.push(f);
         }
         self.unroll_left = saved;
-        // A `forall` is the conjunction of its copies, `exists` the
-        // disjunction.
-        Some(junction(parts, q == Quantifier::Exists))
+        all
     }
 
     /// `{ e for x in D, y in E if c }` over domains known at compile time,
@@ -1858,26 +1876,7 @@ impl<'a> Compiler<'a> {
             }
             return true;
         };
-        let Some((ty, load, card)) = self.unrollable_domain(first) else {
-            return false;
-        };
-        if card == 0 || card > self.unroll_left {
-            return false;
-        }
-        let saved = self.unroll_left;
-        self.unroll_left = saved / card;
-        self.unrolled_bodies += card;
-        let mut unrolled = true;
-        for i in 0..card {
-            self.push_const_local(&first.name.name, ty.clone(), load.apply(i));
-            unrolled = self.comp_parts(rest, comp, parts);
-            self.pop_local();
-            if !unrolled {
-                break;
-            }
-        }
-        self.unroll_left = saved;
-        unrolled
+        self.unroll_each(first, |c, _| c.comp_parts(rest, comp, parts))
     }
 
     /// Check that a type can be stored (finite, fits 64 bits).

@@ -6,20 +6,25 @@
 //! - `exists x in D: A and B` → `A and exists x in D: B`
 //!
 //! where `A` (the leading conjuncts that do not mention `x`) is hoisted out
-//! of the quantifier; and a nest of two whose body splits in two, the
-//! first part about `x` only and the rest not about `x` ([`factor`]):
+//! of the quantifier. Only leading ones, and only over a domain known not
+//! to be empty: evaluation goes left to right and stops at the first
+//! deciding conjunct or error, so `A` is what the quantifier evaluates
+//! first for every element anyway; a conjunct after one that mentions `x`
+//! may never be evaluated (and its error never raised), and over an empty
+//! domain nothing is.
+//!
+//! And a nest of two whose body splits in two, the first part about `x`
+//! only and the rest not about `x` ([`factor`], which says when errors
+//! stay the same):
 //!
 //! - `forall x in D, y in E: not (A and B)` → `(forall x in D: not A) or (forall y in E: not B)`
 //! - `exists x in D, y in E: A and B` → `(exists x in D: A) and (exists y in E: B)`
 //!
 //! which evaluates `|D| + |E|` bodies instead of `|D| * |E|` (TwoPhase's
-//! `TCConsistent`: 1.17x the whole search's speed at N = 9). Only leading ones, and only over a domain known not
-//! to be empty: evaluation goes left to right and stops at the first
-//! deciding conjunct or error, so `A` is what the quantifier evaluates
-//! first for every element anyway; a conjunct after one that mentions `x`
-//! may never be evaluated (and its error never raised), and over an empty
-//! domain nothing is. The rewritten expression keeps the original spans, so
-//! diagnostics and errors still point at the text the user wrote.
+//! `TCConsistent`: 1.17x the whole search's speed at N = 9).
+//!
+//! The rewritten expressions keep the original spans, so diagnostics and
+//! errors still point at the text the user wrote.
 
 use dcheck_syntax::ast::{BinOp, Binder, Expr, ExprKind, Quantifier, UnOp};
 

@@ -120,24 +120,19 @@ impl ExprFn {
 
     /// The field `bf` of the state, loaded as a register with `load`.
     pub fn field(bf: BitField, load: Load) -> ExprFn {
-        let lo = match load {
-            Load::Id => 0,
-            Load::Int { lo } => lo as u64,
-        };
         ExprFn {
-            code: Code::Field { bf, lo },
+            code: Code::Field {
+                bf,
+                lo: load.offset(),
+            },
         }
     }
 
     /// Digit `digit` of the variable in `slot`, loaded as a register with
     /// `load` (a map entry at a constant key that is not a bit field).
     pub fn digit(slot: crate::encoding::Slot, digit: crate::encoding::Digit, load: Load) -> ExprFn {
-        let lo = match load {
-            Load::Id => 0,
-            Load::Int { lo } => lo as u64,
-        };
         ExprFn {
-            code: Code::Digit(Box::new((slot, digit, lo))),
+            code: Code::Digit(Box::new((slot, digit, load.offset()))),
         }
     }
 
@@ -354,9 +349,15 @@ pub enum Load {
 impl Load {
     #[inline]
     pub fn apply(self, v: u64) -> u64 {
+        v.wrapping_add(self.offset())
+    }
+
+    /// What `apply` adds (wrapping): the range's low end for integers.
+    #[inline]
+    pub fn offset(self) -> u64 {
         match self {
-            Load::Id => v,
-            Load::Int { lo } => (v as i64).wrapping_add(lo) as u64,
+            Load::Id => 0,
+            Load::Int { lo } => lo as u64,
         }
     }
 }

@@ -38,10 +38,7 @@ pub(crate) fn spec_with_defs(defs: &str, invariant: &str) -> String {
 }
 
 fn model(invariant: &str) -> Model {
-    let text = spec(invariant);
-    let (_, ast) =
-        dcheck_syntax::load_spec_str("eval.ron", &text).unwrap_or_else(|(_, d)| panic!("{d:?}"));
-    compile(&ast, &[]).unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+    crate::compile_text("eval.ron", &spec(invariant), invariant)
 }
 
 /// The decoded state as (a[1..=3], s as membership of 1..=3).

@@ -16,7 +16,7 @@
 use proptest::prelude::*;
 
 use dcheck_model::system::TransitionSystem;
-use dcheck_model::{compile, Model};
+use dcheck_model::Model;
 
 #[derive(Clone, Debug)]
 enum B {
@@ -185,9 +185,7 @@ fn model(invariant: &str) -> Model {
     terminal: "true",
 )"##
     );
-    let (_, ast) = dcheck_syntax::load_spec_str("field_tests.ron", &text)
-        .unwrap_or_else(|(_, d)| panic!("{invariant}: {d:?}"));
-    compile(&ast, &[]).unwrap_or_else(|e| panic!("{invariant}: {:?}", e.diagnostics))
+    crate::compile_text("field_tests.ron", &text, invariant)
 }
 
 /// Every state, in `init`'s order (parameters first slowest).

@@ -20,7 +20,7 @@
 use proptest::prelude::*;
 
 use dcheck_model::system::TransitionSystem;
-use dcheck_model::{compile, Model};
+use dcheck_model::Model;
 
 /// An element of P = 1..3: a literal or a bound variable.
 #[derive(Clone, Debug)]
@@ -314,9 +314,7 @@ fn model(invariant: &str) -> Model {
         (name: "f", params: "p: P, k: 0..2", body: "a[p] == k or p in s"),
     "#;
     let text = crate::evaluation::spec_with_defs(defs, invariant);
-    let (_, ast) = dcheck_syntax::load_spec_str("fold.ron", &text)
-        .unwrap_or_else(|(_, d)| panic!("{invariant}: {d:?}"));
-    compile(&ast, &[]).unwrap_or_else(|e| panic!("{invariant}: {:?}", e.diagnostics))
+    crate::compile_text("fold.ron", &text, invariant)
 }
 
 /// The states in `init`'s order: parameters enumerated first slowest.

@@ -10,3 +10,11 @@ mod folding;
 mod invariant_skip;
 mod seq_emptiness;
 mod units;
+
+/// Loads and compiles a spec given as text; `what` (the invariant under
+/// test) heads the panic message if either fails.
+pub(crate) fn compile_text(file: &str, text: &str, what: &str) -> dcheck_model::Model {
+    let (_, ast) =
+        dcheck_syntax::load_spec_str(file, text).unwrap_or_else(|(_, d)| panic!("{what}: {d:?}"));
+    dcheck_model::compile(&ast, &[]).unwrap_or_else(|e| panic!("{what}: {:?}", e.diagnostics))
+}

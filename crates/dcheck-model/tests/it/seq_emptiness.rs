@@ -9,7 +9,7 @@
 //! are not emptiness tests (`>= 1`, `> 1`) are compiled as written.
 
 use dcheck_model::system::TransitionSystem;
-use dcheck_model::{compile, Model};
+use dcheck_model::Model;
 
 fn model(invariant: &str) -> Model {
     let text = format!(
@@ -26,9 +26,7 @@ fn model(invariant: &str) -> Model {
     terminal: "true",
 )"##
     );
-    let (_, ast) = dcheck_syntax::load_spec_str("seq.ron", &text)
-        .unwrap_or_else(|(_, d)| panic!("{invariant}: {d:?}"));
-    compile(&ast, &[]).unwrap_or_else(|e| panic!("{invariant}: {:?}", e.diagnostics))
+    crate::compile_text("seq.ron", &text, invariant)
 }
 
 /// The verdict on each initial state, in binding order (first parameter
