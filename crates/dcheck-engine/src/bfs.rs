@@ -430,7 +430,7 @@ impl Search<'_> {
         let disk = self.disk.as_mut().expect("spilling to a disk store");
         match disk.add_run(self.seen.iter().map(|p| p.0)) {
             Ok(()) => {
-                self.seen = Seen::new(false);
+                self.seen = Seen::new(false, self.config.threads);
                 Ok(())
             }
             Err(e) => Err(self.store_failed("write the stored fingerprints", e)),
@@ -566,7 +566,7 @@ fn search<M: TransitionSystem>(
     let mut s = Search {
         config,
         start,
-        seen: Seen::new(record.is_some()),
+        seen: Seen::new(record.is_some(), config.threads),
         level: KeyedFingerprintTable::with_capacity(MIN_LEVEL_TABLE),
         links: Links::new(model.transition_count()),
         initial: Vec::new(),
@@ -630,8 +630,10 @@ fn explore<M: TransitionSystem>(
                 }
                 _ => snap.seen.iter().map(|&fp| (fp, 0)).collect(),
             };
-            stored.par_sort_unstable();
-            add_sorted(&mut s.seen, &stored);
+            pool.install(|| {
+                stored.par_sort_unstable();
+                add_sorted(&mut s.seen, &stored);
+            });
             s.links = links;
             s.initial = snap.initial;
             s.generated = snap.generated;
@@ -1312,9 +1314,9 @@ fn store_part<M: TransitionSystem>(
                 .par_iter_mut()
                 .enumerate()
                 .for_each(|(j, o)| *o = (level_fps[o.1 as usize], first + j as u32));
-            stored.par_sort_unstable()
+            stored.par_sort_unstable();
+            add_sorted(&mut s.seen, &stored);
         });
-        add_sorted(&mut s.seen, &stored);
     } else {
         let mut fps = if keep == fresh {
             level_fps
@@ -1332,7 +1334,7 @@ fn store_part<M: TransitionSystem>(
                     return Err(s.store_failed("write the stored fingerprints", e));
                 }
             }
-            _ => s.seen.add_sorted(&fps, &[]),
+            _ => pool.install(|| s.seen.add_sorted(&fps, &[])),
         }
     }
     Ok(Some(keep))
@@ -1428,8 +1430,9 @@ impl Pending {
     }
 
     /// Buffers a successor and starts fetching the table slots its probe
-    /// will read.
-    #[inline]
+    /// will read. Always inlined: out of line (a larger `Seen::prefetch`
+    /// tipped the inliner), it was a call a successor.
+    #[inline(always)]
     fn push(
         &mut self,
         seen: &Seen,

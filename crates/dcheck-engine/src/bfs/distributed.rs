@@ -125,7 +125,7 @@ fn worker<M: TransitionSystem>(
     comm: &mut Comm,
 ) -> Result<Outcome, PeerError> {
     let mut part = Part {
-        seen: Seen::new(false),
+        seen: Seen::new(false, config.threads),
         level: KeyedFingerprintTable::with_capacity(MIN_LEVEL_TABLE),
         links: Links::new(model.transition_count()),
         initial: Vec::new(),
@@ -840,7 +840,7 @@ fn rederive<M: TransitionSystem>(
     let front = Front::owned(parent, &positions, None);
     let mut capacity = MIN_LEVEL_TABLE;
     loop {
-        let seen = Seen::new(false);
+        let seen = Seen::new(false, 1);
         let level = KeyedFingerprintTable::with_capacity(capacity);
         let mut pending = Pending::default();
         let mut counts = coverage::Counts::new(model.action_count());
