@@ -500,7 +500,10 @@ impl Search<'_> {
     }
 }
 
-type Worker<S> = Mutex<(S, Pending, coverage::Counts)>;
+/// One thread's scratch, successor buffers and coverage counters, on
+/// cache lines of its own: they are written on every successor, and two
+/// workers' sharing a line made each thread's evaluation slower.
+type Worker<S> = crossbeam_utils::CachePadded<Mutex<(S, Pending, coverage::Counts)>>;
 
 /// Runs the search. With `record`, also records the state graph (see
 /// [`crate::graph`]), returned when the search ends with [`Verdict::Ok`].
@@ -521,11 +524,11 @@ pub(crate) fn run<M: TransitionSystem>(
     let action_of = coverage::action_table(model);
     let scratches: Vec<Worker<M::Scratch>> = (0..threads)
         .map(|_| {
-            Mutex::new((
+            crossbeam_utils::CachePadded::new(Mutex::new((
                 model.scratch(),
                 Pending::default(),
                 coverage::Counts::new(actions),
-            ))
+            )))
         })
         .collect();
     if let Some(snap) = &from {
@@ -545,7 +548,12 @@ pub(crate) fn run<M: TransitionSystem>(
     });
     let counts: Vec<coverage::Counts> = scratches
         .into_iter()
-        .map(|w| w.into_inner().unwrap_or_else(|p| p.into_inner()).2)
+        .map(|w| {
+            w.into_inner()
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .2
+        })
         .collect();
     outcome.coverage = coverage::sum(actions, &counts);
     let recording = recording.filter(|_| outcome.result == Verdict::Ok);

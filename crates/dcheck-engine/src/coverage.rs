@@ -31,8 +31,8 @@ pub(crate) struct Counts {
 impl Counts {
     pub(crate) fn new(actions: usize) -> Counts {
         Counts {
-            enabled: vec![0; actions],
-            taken: vec![0; actions],
+            enabled: dcheck_model::line_apart(actions),
+            taken: dcheck_model::line_apart(actions),
         }
     }
 

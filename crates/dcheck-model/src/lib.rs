@@ -36,6 +36,16 @@ pub mod internals {
 pub use check::Refusal;
 pub use model::{compile, compile_probe, compile_with, Explanation, Model, Probe};
 
+/// `n` zeros, with 16 words of spare capacity after them: a buffer that
+/// one thread writes on every successor (a scratch state, locals,
+/// counters) then never shares a cache line with another thread's, which
+/// the allocator may place right after it.
+pub fn line_apart(n: usize) -> Vec<u64> {
+    let mut v = Vec::with_capacity(n + 16);
+    v.resize(n, 0);
+    v
+}
+
 /// Why a spec did not compile: diagnostics in the spec text, and problems
 /// with the command line (e.g. `--const` naming no constant).
 #[derive(Debug)]

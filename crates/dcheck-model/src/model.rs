@@ -1205,12 +1205,12 @@ impl TransitionSystem for Model {
 
     fn scratch(&self) -> Scratch {
         Scratch {
-            locals: vec![0; self.locals],
-            next: vec![0; self.words],
-            candidates: Vec::new(),
+            locals: crate::line_apart(self.locals),
+            next: crate::line_apart(self.words),
+            candidates: Vec::with_capacity(16),
             members: Default::default(),
             sym: Default::default(),
-            pair: vec![0; 2 * self.words],
+            pair: crate::line_apart(2 * self.words),
             refine: self.refinements.iter().map(|r| r.scratch()).collect(),
         }
     }
