@@ -137,6 +137,9 @@ impl Seen {
     }
 
     /// The id of `fp`'s state, if it is in the set (and ids are kept).
+    /// Inlined into the recording's edge loop (`Recording::resolve`), whose
+    /// prefetches it follows.
+    #[inline]
     pub fn id_of(&self, fp: u64) -> Option<u32> {
         let (s, key) = self.shard_key(fp);
         self.shards[s].id_of(key)
@@ -284,6 +287,7 @@ impl Shard {
     }
 
     /// The id of `key`'s state, if it is in the set (and ids are kept).
+    #[inline]
     fn id_of(&self, key: u64) -> Option<u32> {
         self.find(key).filter(|_| self.with_ids).map(|i| self.id(i))
     }
