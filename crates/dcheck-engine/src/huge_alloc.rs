@@ -190,10 +190,11 @@ impl<T: Zeroable> HugeSlice<T> {
 /// huge pages are advised: the kernel backs with a huge page only a 2 MB
 /// range wholly inside the mapping, and a slice that grows (by `mremap`,
 /// see [`HugeSlice::resize`]) keeps the small pages its old tail had, so
-/// without the rounding every level of [`crate::seen`] left up to 2 MB of
-/// small pages inside it (TwoPhase N=9 7% slower on one thread). Below it,
-/// the length is rounded up to the page size only: a huge page there would
-/// make a 64 KB slice 2 MB resident.
+/// without the rounding every level of [`crate::seen`] would leave up to
+/// 2 MB of small pages inside it. The price is the last huge page,
+/// resident in full once touched. Below it, the length is rounded up to
+/// the page size only: a huge page there would make a 64 KB slice 2 MB
+/// resident.
 #[cfg(target_os = "linux")]
 fn map_huge(size: usize) -> Option<(NonNull<u8>, usize)> {
     // SAFETY: sysconf has no preconditions.

@@ -49,10 +49,9 @@ const MAX_SHARDS: usize = 1 << MAX_SHARD_BITS;
 /// a task (with one array it was one thread's merge and page faults, a
 /// tenth of TwoPhase's time at two threads).
 ///
-/// No more shards than that: each shard's array ends in a partial huge
-/// page, which takes small pages (see [`crate::huge_alloc`]), so every
-/// shard adds up to 2 MB of lookups that miss the TLB. Sixteen shards
-/// made TwoPhase N=9 7% slower on one thread.
+/// No more shards than that: each shard's array ends in a partly used
+/// huge page, resident in full once touched (see [`crate::huge_alloc`]):
+/// sixteen shards at two threads put 28 MB on TwoPhase N=9's peak.
 ///
 /// A shard keys a fingerprint by its low bits (the shard gives the rest):
 /// buckets come from the bits below the shard's, and an entry keeps no bit
