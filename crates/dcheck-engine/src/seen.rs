@@ -61,7 +61,6 @@ pub(crate) struct Seen {
     /// The first `1 << shard_bits` are in use.
     shards: [Shard; MAX_SHARDS],
     shard_bits: u32,
-    with_ids: bool,
 }
 
 impl Seen {
@@ -76,7 +75,6 @@ impl Seen {
         Seen {
             shards: std::array::from_fn(|_| Shard::new(with_ids, 64 - shard_bits)),
             shard_bits,
-            with_ids,
         }
     }
 
@@ -91,7 +89,7 @@ impl Seen {
         // Shifted in two steps, as `64 - shard_bits` may be 64; masked so
         // that indexing needs no bounds check.
         let s = ((fp >> 1) >> (63 - self.shard_bits)) as usize & (MAX_SHARDS - 1);
-        (s, fp & (u64::MAX >> self.shard_bits))
+        (s, fp & key_mask(64 - self.shard_bits))
     }
 
     pub fn len(&self) -> usize {
@@ -99,7 +97,7 @@ impl Seen {
     }
 
     pub fn keeps_ids(&self) -> bool {
-        self.with_ids
+        self.shards[0].with_ids
     }
 
     /// Bytes allocated.
@@ -158,7 +156,8 @@ impl Seen {
     pub fn add_sorted(&mut self, new: &[u64], ids: &[u32]) {
         use rayon::prelude::*;
         debug_assert!(new.windows(2).all(|w| w[0] < w[1]));
-        debug_assert_eq!(ids.len(), if self.with_ids { new.len() } else { 0 });
+        let with_ids = self.keeps_ids();
+        debug_assert_eq!(ids.len(), if with_ids { new.len() } else { 0 });
         let shards = 1 << self.shard_bits;
         // Shard `s`'s fingerprints are `new[cut[s]..cut[s + 1]]`.
         let mut cut = [new.len(); MAX_SHARDS + 1];
@@ -166,7 +165,6 @@ impl Seen {
         for (s, c) in cut.iter_mut().enumerate().take(shards).skip(1) {
             *c = new.partition_point(|&fp| self.shard_key(fp).0 < s);
         }
-        let with_ids = self.with_ids;
         self.shards[..shards]
             .par_iter_mut()
             .enumerate()
@@ -291,7 +289,7 @@ impl Shard {
         self.find(key).filter(|_| self.with_ids).map(|i| self.id(i))
     }
 
-    /// Every fingerprint and its id (0 without ids), in ascending order.
+    /// Every key and its id (0 without ids), in ascending order.
     fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         (0..self.starts.len() - 1).flat_map(move |b| {
             let top = self.top(b);
@@ -316,7 +314,7 @@ impl Shard {
     /// hold a keyed copy of a level), sorted ascending and without
     /// duplicates, with their ids (`ids` empty when the set keeps none).
     fn add_sorted(&mut self, new: &[u64], ids: &[u32]) {
-        let mask = u64::MAX >> (64 - self.key_bits);
+        let mask = key_mask(self.key_bits);
         let key_of = |j: usize| new[j] & mask;
         debug_assert!(new.windows(2).all(|w| w[0] < w[1]));
         debug_assert_eq!(ids.len(), if self.with_ids { new.len() } else { 0 });
@@ -431,6 +429,12 @@ fn id_bytes(with_ids: bool) -> usize {
     } else {
         0
     }
+}
+
+/// The bits of a fingerprint that make its `key_bits`-bit key in its shard.
+#[inline(always)]
+fn key_mask(key_bits: u32) -> u64 {
+    u64::MAX >> (64 - key_bits)
 }
 
 /// Bytes an entry keeps of a `key_bits`-bit key with `bits` bucket bits.

@@ -1207,7 +1207,7 @@ impl TransitionSystem for Model {
         Scratch {
             locals: crate::line_apart(self.locals),
             next: crate::line_apart(self.words),
-            candidates: Vec::with_capacity(16),
+            candidates: Vec::new(),
             members: Default::default(),
             sym: Default::default(),
             pair: crate::line_apart(2 * self.words),
